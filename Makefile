@@ -1,0 +1,48 @@
+# The two commands: `make run` and `make test`. Both start from `make install`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint format typecheck messages demo clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+# Migrate, seed the policy, load demo data once, print the logins, then serve the portal with
+# a Celery worker and beat (honcho stops all three on Ctrl-C).
+run: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
+	$(PY) manage.py seed_policy
+	$(PY) manage.py seed_demo --subjects 300 --if-empty
+	$(PY) manage.py demo_users
+	$(VENV)/bin/honcho start
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: install
+	$(VENV)/bin/mypy .
+
+messages: install
+	$(PY) manage.py makemessages -l et -l lv --ignore=.venv --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 db.sqlite3-wal db.sqlite3-shm

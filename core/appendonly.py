@@ -1,0 +1,73 @@
+"""Append-only tables: refused in the ORM on every database, and by a trigger on PostgreSQL.
+
+The trigger is PostgreSQL only because Django flushes SQLite test databases with `DELETE`;
+on PostgreSQL it flushes with `TRUNCATE`, which row triggers do not see.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import migrations, models
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove a row of an append-only table."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(f"{self.model.__name__} is append-only: rows cannot be updated.")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError(f"{self.model.__name__} is append-only: rows cannot be deleted.")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(f"{self.model.__name__} is append-only: rows cannot be updated.")
+
+    def update_or_create(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(f"{self.model.__name__} is append-only: rows cannot be updated.")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} is append-only: rows cannot change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(f"{type(self).__name__} is append-only: rows cannot be deleted.")
+
+
+_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION privacyops_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'table % is append-only', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def append_only_trigger(table: str) -> migrations.RunPython:
+    """A migration operation that installs the refusing trigger on PostgreSQL only."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(_FUNCTION_SQL, params=None)
+        schema_editor.execute(
+            f'CREATE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE ON "{table}" '
+            "FOR EACH ROW EXECUTE FUNCTION privacyops_refuse_change();"
+        )
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS "{table}_append_only" ON "{table}";')
+
+    return migrations.RunPython(forward, backward, elidable=False)

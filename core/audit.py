@@ -1,0 +1,98 @@
+"""The one function that records an audit event.
+
+Services call `record_event` inside their own transaction, so the event exists exactly when
+the change does. The request's IP comes from a context variable set by `AuditContextMiddleware`
+so services need not carry the request around.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
+
+from core.models import AuditEvent
+
+current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
+
+Actor = AbstractBaseUser | AnonymousUser | str | None
+
+
+def target_type_of(target: models.Model | type[models.Model]) -> str:
+    return target._meta.label_lower
+
+
+def record_event(
+    *,
+    action: str,
+    actor: Actor,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: Any = "",
+    details: Mapping[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    user = actor if isinstance(actor, AbstractBaseUser) else None
+    if isinstance(actor, str):
+        label = actor
+    elif user is None:
+        label = "anonymous"
+    else:
+        label = ""
+    if target is not None:
+        target_type = target_type_of(target)
+        target_id = target.pk
+    return AuditEvent.objects.create(
+        actor=user,  # type: ignore[misc]
+        actor_label=label,
+        action=action,
+        target_type=target_type,
+        target_id="" if target_id is None else str(target_id),
+        details=dict(details or {}),
+        ip_address=ip_address or current_ip.get(),
+    )
+
+
+def record_events_bulk(
+    *,
+    action: str,
+    actor: Actor,
+    target_type: str,
+    target_ids: list[Any],
+    details: Mapping[str, Any],
+) -> int:
+    """One event per target, inserted set-based (views of many rows, bulk operations)."""
+    user = actor if isinstance(actor, AbstractBaseUser) else None
+    label = actor if isinstance(actor, str) else ("" if user else "anonymous")
+    ip = current_ip.get()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=user,  # type: ignore[misc]
+                actor_label=label,
+                action=action,
+                target_type=target_type,
+                target_id=str(pk),
+                details=dict(details),
+                ip_address=ip,
+            )
+            for pk in target_ids
+        ],
+        batch_size=1000,
+    )
+    return len(target_ids)
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        try:
+            return self.get_response(request)
+        finally:
+            current_ip.reset(token)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core import checks
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from core.fields import PersonalDataQuerySet, blind_index_fields
+from core.permissions import MATRIX, declared_permission
+
+
+def iter_patterns(patterns: list[Any], prefix: str = "", app_names: tuple[str, ...] = ()) -> Any:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            names = app_names + ((pattern.app_name,) if pattern.app_name else ())
+            yield from iter_patterns(pattern.url_patterns, prefix + str(pattern.pattern), names)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern, app_names
+
+
+@checks.register(checks.Tags.security)
+def every_view_declares_a_permission(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for route, pattern, app_names in iter_patterns(get_resolver().url_patterns):
+        key = declared_permission(pattern.callback, app_names)
+        if key is None or key not in MATRIX:
+            errors.append(
+                checks.Error(
+                    f"URL {route!r} ({pattern.name}) declares no permission of the matrix.",
+                    hint="Add @requires(key) or a `permission` attribute.",
+                    id="privacyops.E001",
+                )
+            )
+    return errors
+
+
+@checks.register(checks.Tags.models)
+def blind_indexes_are_kept_in_step(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for model in apps.get_models():
+        if blind_index_fields(model):
+            queryset = model._default_manager.get_queryset()
+            if not isinstance(queryset, PersonalDataQuerySet):
+                errors.append(
+                    checks.Error(
+                        f"{model._meta.label} has a blind index but its manager's queryset "
+                        "is not a PersonalDataQuerySet, so update() would leave it stale.",
+                        id="privacyops.E002",
+                    )
+                )
+    return errors

@@ -1,0 +1,191 @@
+"""Model fields that encrypt on the way into the database and decrypt on the way out.
+
+Encryption happens in `get_db_prep_value`, which Django calls on every write path
+(`save`, `objects.create`, `bulk_create`, `QuerySet.update`, the admin), so no path stores
+plaintext. Ciphertext is random, so these fields support no lookup but `isnull`; exact
+lookups go through a `BlindIndexField`, kept in step by `pre_save` on inserts and saves and
+by `PersonalDataQuerySet.update` on set-based updates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django import forms
+from django.core import validators
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Expression
+
+from core import crypto
+
+
+class EncryptedFieldMixin:
+    """Shared machinery: subclasses turn their Python value into bytes and back."""
+
+    encrypted = True
+
+    def to_plaintext(self, value: Any) -> bytes:
+        return str(value).encode()
+
+    def from_plaintext(self, plaintext: bytes) -> Any:
+        return plaintext.decode()
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Expression):
+            raise TypeError("Encrypted fields take plain values, not SQL expressions.")
+        value = self.to_python(value)  # type: ignore[attr-defined]
+        if value is None:
+            return None
+        return self._store(connection, crypto.encrypt(self.to_plaintext(value)))
+
+    def _store(self, connection: Any, token: bytes) -> Any:
+        return token.decode("ascii")
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        token = bytes(value) if isinstance(value, memoryview | bytearray) else value
+        if isinstance(token, str):
+            token = token.encode("ascii")
+        return self.from_plaintext(crypto.decrypt(token))
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name != "isnull":
+            return None
+        return super().get_lookup(lookup_name)  # type: ignore[misc]
+
+    def get_transform(self, name: str) -> Any:
+        return None
+
+
+class EncryptedTextField(EncryptedFieldMixin, models.TextField):
+    def __init__(self, *args: Any, max_length: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, max_length=max_length, **kwargs)  # type: ignore[misc]
+        if max_length:
+            self.validators.append(validators.MaxLengthValidator(max_length))
+
+
+class EncryptedEmailField(EncryptedTextField):
+    default_validators = [validators.validate_email]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 254)
+        super().__init__(*args, **kwargs)
+
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> Any:
+        kwargs.setdefault("widget", forms.EmailInput)
+        return super().formfield(form_class=form_class or forms.EmailField, **kwargs)
+
+
+class EncryptedDateField(EncryptedFieldMixin, models.TextField):
+    """A date stored as ciphertext (a date of birth); no range queries, by design."""
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        return models.DateField().to_python(value)
+
+    def to_plaintext(self, value: Any) -> bytes:
+        return value.isoformat().encode()
+
+    def from_plaintext(self, plaintext: bytes) -> dt.date | None:
+        return dt.date.fromisoformat(plaintext.decode()) if plaintext else None
+
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> Any:
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        return super().formfield(form_class=form_class or forms.DateField, **kwargs)
+
+    def value_to_string(self, obj: Any) -> str:
+        value = self.value_from_object(obj)
+        return value.isoformat() if value else ""
+
+
+class EncryptedJSONField(EncryptedFieldMixin, models.TextField):
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def to_plaintext(self, value: Any) -> bytes:
+        return json.dumps(value, cls=DjangoJSONEncoder).encode()
+
+    def from_plaintext(self, plaintext: bytes) -> Any:
+        return json.loads(plaintext) if plaintext else None
+
+
+class EncryptedBinaryField(EncryptedFieldMixin, models.BinaryField):
+    """Encrypted bytes (photos, evidence files)."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, memoryview | bytearray):
+            return bytes(value)
+        return value
+
+    def to_plaintext(self, value: Any) -> bytes:
+        return bytes(value)
+
+    def from_plaintext(self, plaintext: bytes) -> bytes:
+        return plaintext
+
+    def _store(self, connection: Any, token: bytes) -> Any:
+        return connection.Database.Binary(token)
+
+
+class BlindIndexField(models.CharField):
+    """Keyed hash of another field's normalised value, for exact lookups."""
+
+    def __init__(self, *args: Any, source: str = "", normaliser: str = "email", **kwargs: Any):
+        self.source = source
+        self.normaliser = normaliser
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        kwargs["normaliser"] = self.normaliser
+        return name, path, args, kwargs
+
+    def index_for(self, value: Any) -> str | None:
+        return crypto.blind_index(value, normaliser=self.normaliser)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = self.index_for(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def blind_index_fields(model: type[models.Model]) -> list[BlindIndexField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
+
+
+def encrypted_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
+
+
+class PersonalDataQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    """Keeps blind indexes in step on set-based updates."""
+
+    def update(self, **kwargs: Any) -> int:
+        for field in blind_index_fields(self.model):
+            if field.source in kwargs:
+                value = kwargs[field.source]
+                if isinstance(value, Expression):
+                    raise TypeError(f"{field.source} has a blind index: update it with a value.")
+                kwargs[field.name] = field.index_for(value)
+        return super().update(**kwargs)

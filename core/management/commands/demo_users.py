@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+
+from core.permissions import Role
+from core.seeding import seed_all
+
+DEMO_USERS = [
+    ("dpo", Role.DPO),
+    ("staff", Role.STAFF),
+    ("admin", Role.ADMIN),
+    ("auditor", Role.AUDITOR),
+]
+
+
+class Command(BaseCommand):
+    help = "Create one demo login per role (development only) and print them."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("Demo logins are for development (DEBUG=true) only.")
+        password = settings.DEMO_PASSWORD
+        if not password:
+            raise CommandError("DEMO_PASSWORD is not set (it is generated into .env).")
+        seed_all()
+        User = get_user_model()
+        for username, role in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": role.label, "email": f"{username}@privacyops.example"},
+            )
+            if created:
+                user.set_password(password)
+                user.is_staff = role == Role.ADMIN  # the Django admin needs is_staff
+                user.save()
+                user.groups.add(Group.objects.get(name=role.value))
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("PrivacyOps is at http://127.0.0.1:8000"))
+        self.stdout.write(f"Log in as one of (password for all: {password})")
+        for username, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<8} {role.label}")
+        self.stdout.write("")

@@ -1,0 +1,21 @@
+"""The navigation bar: each entry names the matrix key that shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    permission: str
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem(_("Home"), "home", "home"),
+    NavItem(_("Audit log"), "audit_log", "audit.log"),
+]

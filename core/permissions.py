@@ -1,0 +1,195 @@
+"""The permission matrix: which role may open which page or take which action.
+
+Every view declares one key of `MATRIX` (`@requires("subjects.list")` on a function view,
+`permission = "subjects.list"` on a class view); `PermissionMiddleware` enforces it before the
+view runs, so a view without a declaration is refused (and fails the matrix test and the
+system check). Views that branch on finer actions call `has_permission(user, key)`.
+The README's matrix is generated from this module (`manage.py permission_matrix`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+logger = logging.getLogger(__name__)
+
+
+class Role(models.TextChoices):
+    DPO = "DPO", "DPO"
+    STAFF = "Staff", "Staff"
+    ADMIN = "Admin", "Admin"
+    AUDITOR = "Auditor", "Auditor"
+
+
+DPO, STAFF, ADMIN, AUDITOR = Role.DPO, Role.STAFF, Role.ADMIN, Role.AUDITOR
+EVERY_ROLE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Rule:
+    description: str
+    roles: frozenset[Role] = frozenset()
+    public: bool = False
+
+
+def _rule(description: str, *roles: Role) -> Rule:
+    return Rule(description, frozenset(roles))
+
+
+def _public(description: str) -> Rule:
+    return Rule(description, EVERY_ROLE, public=True)
+
+
+MATRIX: dict[str, Rule] = {
+    # --- frame -----------------------------------------------------------------------------
+    "public": _public("Log in, log out, language choice, health check"),
+    "home": _rule("Home page", *EVERY_ROLE),
+    "audit.log": _rule("Audit log (no personal data)", DPO, ADMIN, AUDITOR),
+    "admin.site": _rule("Django admin (read-only for personal data)", ADMIN),
+    # --- subjects --------------------------------------------------------------------------
+    "subjects.list": _rule("List and search data subjects", DPO, STAFF),
+    "subjects.detail": _rule("A subject's page: identification, contact, consent", DPO, STAFF),
+    "subjects.detail.all": _rule(
+        "A subject's page: every category, records, recipients, who looked", DPO
+    ),
+    "subjects.edit": _rule("Create and correct a subject", DPO),
+    # --- processing register (Art. 30) -----------------------------------------------------
+    "processing.register": _rule(
+        "Record of processing: purposes, processors, transfers", DPO, ADMIN, AUDITOR
+    ),
+    "processing.manage": _rule("Change purposes, processors, recipients, transfers", ADMIN),
+    # --- retention -------------------------------------------------------------------------
+    "retention.preview": _rule("Purge preview, run history, findings", DPO, ADMIN),
+    "retention.rules": _rule("Read retention rules", DPO, ADMIN, AUDITOR),
+    "retention.rules.manage": _rule("Create and change retention rules", ADMIN),
+    "retention.rules.confirm": _rule("Confirm a rule change that enlarges the purge", DPO),
+    # --- consent ---------------------------------------------------------------------------
+    "consent.log": _rule("Log a withdrawal, objection or grant", DPO, STAFF),
+    "consent.ledger": _rule("Read and export the consent ledger", DPO, AUDITOR),
+    "consent.audience": _rule("Export a purpose's current audience", DPO),
+    "consent.notices": _rule("Information notices and policy versions", DPO),
+    "consent.policy.manage": _rule("Publish a policy version", DPO),
+    "consent.objection.decide": _rule("Decide an Art. 21(1) objection", DPO),
+    "consent.public": _public("Unsubscribe and subscription pages for data subjects"),
+    # --- data-subject requests -------------------------------------------------------------
+    "requests.queue": _rule("The request queue and a request's page", DPO, STAFF),
+    "requests.enter": _rule("Enter a request received by e-mail, letter or phone", DPO, STAFF),
+    "requests.decide": _rule("Verify, extend, pause, reject, complete, assign a request", DPO),
+    "requests.register": _rule("Register of requests (CSV)", DPO, AUDITOR),
+    "requests.public": _public("Public request form and status page"),
+}
+
+PUBLIC_KEYS = frozenset(key for key, rule in MATRIX.items() if rule.public)
+
+
+def user_roles(user: Any) -> frozenset[Role]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_privacyops_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(role for role in Role if role.value in names)
+        user._privacyops_roles = cached
+    return cached
+
+
+def has_permission(user: Any, key: str) -> bool:
+    rule = MATRIX[key]
+    if rule.public:
+        return True
+    return bool(user_roles(user) & rule.roles)
+
+
+def check_permission(user: Any, key: str) -> None:
+    if not has_permission(user, key):
+        raise PermissionDenied(key)
+
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def requires(key: str) -> Callable[[V], V]:
+    """Declare the matrix key a function view needs."""
+    if key not in MATRIX:
+        raise KeyError(f"{key!r} is not in the permission matrix")
+
+    def decorate(view: V) -> V:
+        view.permission = key  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+class PermissionRequiredMixin:
+    """Class views set `permission`; the middleware reads it from `view_class`."""
+
+    permission: str = ""
+
+
+def declared_permission(view_func: Any, app_names: Iterable[str] = ()) -> str | None:
+    if "admin" in app_names:
+        return "admin.site"
+    key = getattr(view_func, "permission", None)
+    if key is None:
+        view_class = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
+        key = getattr(view_class, "permission", None) or None
+    return key
+
+
+class PermissionMiddleware:
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        key = declared_permission(view_func, match.app_names if match else ())
+        if key is None or key not in MATRIX:
+            logger.error(
+                "view %s declares no permission; refused", getattr(match, "view_name", "?")
+            )
+            return _refuse(request, "undeclared")
+        rule = MATRIX[key]
+        if rule.public:
+            return None
+        if not request.user.is_authenticated:
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "Authentication required."}, status=401)
+            return redirect_to_login(request.get_full_path())
+        if not has_permission(request.user, key):
+            return _refuse(request, key)
+        return None
+
+
+def _refuse(request: HttpRequest, key: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "You do not have permission for this."}, status=403)
+    from django.template import loader
+
+    body = loader.render_to_string("403.html", {"permission_key": key}, request=request)
+    return HttpResponse(body, status=403)
+
+
+def markdown_matrix() -> str:
+    roles = list(Role)
+    header = "| page / action | key | " + " | ".join(r.label for r in roles) + " |"
+    lines = [header, "|" + " --- |" * (len(roles) + 2)]
+    for key, rule in MATRIX.items():
+        if rule.public:
+            cells = ["public"] * len(roles)
+        else:
+            cells = ["yes" if role in rule.roles else "—" for role in roles]
+        lines.append(f"| {rule.description} | `{key}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,34 @@
+"""Idempotent seeding of what a fresh database must hold.
+
+Each app may have a `seed.py` with `seed_policy(apps)`; `seed_all` runs them in app order.
+Data migrations call the same functions with the historical app registry, and
+`manage.py seed_policy` (and `post_migrate`, which also follows the flush of transactional
+tests) calls them with the live one, so the three never disagree.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from django.apps import apps as global_apps
+
+SEED_APPS = ["core", "processing", "subjects", "consent", "retention", "subject_requests"]
+
+
+def seed_all(apps: Any = global_apps, verbosity: int = 0) -> list[str]:
+    done = []
+    for label in SEED_APPS:
+        try:
+            module = importlib.import_module(f"{label}.seed")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{label}.seed":
+                raise
+            continue
+        module.seed_policy(apps)
+        done.append(label)
+    return done
+
+
+def seed_after_migrate(sender: Any, **kwargs: Any) -> None:
+    seed_all(kwargs.get("apps") or global_apps)

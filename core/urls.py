@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+from django.views.i18n import set_language
+
+from core import views
+from core.permissions import requires
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("healthz", views.health, name="health"),
+    path("i18n/setlang/", requires("public")(set_language), name="set_language"),
+]

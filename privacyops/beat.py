@@ -1,0 +1,29 @@
+"""The beat schedule, in one place. Stored with django-celery-beat so Admin can change a
+time in the admin; seeding creates missing entries and never overwrites an existing one.
+Times are Europe/Tallinn."""
+
+from __future__ import annotations
+
+SCHEDULE: dict[str, dict[str, str]] = {
+    "nightly-purge": {
+        "task": "retention.tasks.nightly_purge",
+        "hour": "2",
+        "minute": "0",
+        # 02:00 is outside the DST change hour (03:00-04:00 in Tallinn), so it runs exactly
+        # once every night; the task purges as of today, so a missed night is caught up.
+        "why": "Delete or anonymise data whose retention period has run out (GDPR Art. 5(1)(e)).",
+    },
+    "daily-information-notices": {
+        "task": "consent.tasks.send_information_notices",
+        "hour": "6",
+        "minute": "30",
+        "why": "Send Art. 14 notices to people whose data did not come from them (within a month).",
+    },
+    "daily-request-reminders": {
+        "task": "subject_requests.tasks.daily_reminders",
+        "hour": "7",
+        "minute": "0",
+        # Before the working day starts, so assignees see it first thing.
+        "why": "Remind assignees of requests due within 5 days or overdue; close unverified ones.",
+    },
+}

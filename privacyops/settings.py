@@ -1,0 +1,348 @@
+"""Settings for PrivacyOps, read from the environment with django-environ.
+
+With no environment at all the portal runs on a laptop: SQLite, a filesystem Celery broker,
+DEBUG on, development keys generated once into `.env`. Production sets `DEBUG=false`,
+`DATABASE_URL`, `REDIS_URL`, `SECRET_KEY`, `ALLOWED_HOSTS`, `FIELD_ENCRYPTION_KEYS`,
+`BLIND_INDEX_KEY` and the e-mail settings; a missing or malformed value stops start-up with
+`ImproperlyConfigured` naming the variable.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from privacyops.devkeys import DEV_PREFIX, ensure_dev_env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PRIVACYOPS_VAR_DIR", BASE_DIR / "var"))
+
+env = environ.Env()
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}.")
+    return value
+
+
+DEBUG = _bool("DEBUG", True)
+TESTING = "pytest" in sys.modules or os.environ.get("PRIVACYOPS_TESTING") == "1"
+
+ENV_FILE = BASE_DIR / ".env"
+if DEBUG:
+    ensure_dev_env(ENV_FILE)
+if ENV_FILE.exists():
+    # Values already in the environment win over `.env`.
+    environ.Env.read_env(str(ENV_FILE), overwrite=False)
+
+
+def _secret(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(f"{name} is not set.")
+    if value.startswith(DEV_PREFIX):
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                f"{name} holds a development key; set a production value when DEBUG=false."
+            )
+        value = value[len(DEV_PREFIX) :]
+    return value
+
+
+SECRET_KEY = _secret("SECRET_KEY")
+if not DEBUG and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long.")
+
+
+def _fernet_keys(raw: str) -> list[str]:
+    keys = []
+    for position, part in enumerate(p.strip() for p in raw.split(",")):
+        if part.startswith(DEV_PREFIX):
+            if not DEBUG:
+                raise ImproperlyConfigured(
+                    "FIELD_ENCRYPTION_KEYS holds a development key; "
+                    "set production keys when DEBUG=false."
+                )
+            part = part[len(DEV_PREFIX) :]
+        try:
+            if len(base64.urlsafe_b64decode(part.encode())) != 32:
+                raise ValueError
+        except (ValueError, binascii.Error):
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS: key {position + 1} is not a url-safe base64 "
+                "32-byte key (make one with `python manage.py generate_key`)."
+            ) from None
+        keys.append(part)
+    return keys
+
+
+_raw_field_keys = os.environ.get("FIELD_ENCRYPTION_KEYS", "").strip()
+if not _raw_field_keys:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is not set.")
+# The first key encrypts; every key decrypts (rotation: prepend the new key, run
+# `manage.py reencrypt`, then drop the old one).
+FIELD_ENCRYPTION_KEYS = _fernet_keys(_raw_field_keys)
+BLIND_INDEX_KEY = _secret("BLIND_INDEX_KEY")
+if len(BLIND_INDEX_KEY) < 16:
+    raise ImproperlyConfigured("BLIND_INDEX_KEY must be at least 16 characters long.")
+if BLIND_INDEX_KEY in FIELD_ENCRYPTION_KEYS or BLIND_INDEX_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("BLIND_INDEX_KEY must be a key of its own.")
+
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
+
+try:
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+except Exception as exc:  # pragma: no cover - environ raises several kinds
+    raise ImproperlyConfigured(f"ALLOWED_HOSTS is malformed: {exc}") from None
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the portal's host when DEBUG=false.")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "core.apps.PrivacyOpsAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "django_celery_beat",
+    "django_htmx",
+    "django_countries",
+    "core",
+    "subjects",
+    "processing",
+    "consent",
+    "retention",
+    "subject_requests",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "core.audit.AuditContextMiddleware",
+    "core.permissions.PermissionMiddleware",
+]
+
+ROOT_URLCONF = "privacyops.urls"
+WSGI_APPLICATION = "privacyops.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+try:
+    _db = env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+except Exception as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
+if not _db.get("ENGINE"):
+    raise ImproperlyConfigured("DATABASE_URL names an unknown database scheme.")
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Web, worker and beat share one SQLite file: WAL lets readers run beside the writer,
+    # IMMEDIATE transactions take the write lock up front (no deadlock on upgrade), and the
+    # busy timeout makes a second writer wait instead of failing.
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    _db.setdefault("CONN_MAX_AGE", _int("CONN_MAX_AGE", 60))
+    _db.setdefault("CONN_HEALTH_CHECKS", True)
+    # Tests create their own database; a per-run name lets parallel runs share a server.
+    if os.environ.get("TEST_DATABASE_NAME"):
+        _db["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+else:
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL or SQLite.")
+DATABASES: dict[str, dict[str, Any]] = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: broker and cache --------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://.")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "privacyops",
+        }
+    }
+else:
+    # A file cache is shared by every process on the machine (rate limits, locks).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+if TESTING and not REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Task messages carry ids only, never personal data.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if not REDIS_URL:
+    _broker_dir = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "processed_folder": str(VAR_DIR / "broker-processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "Europe/Tallinn"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Auth ---------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- Time and language --------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("et", "Eesti"), ("lv", "Latviešu")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Tallinn")
+# Legal dates (deadlines, retention) are days in the operator's zone, whatever the display
+# zone is: the operator is registered in Estonia.
+LEGAL_TIME_ZONE = "Europe/Tallinn"
+
+# --- Static files -------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- E-mail -------------------------------------------------------------------------------
+try:
+    _email = env.email_url("EMAIL_URL", default="consolemail://")
+except Exception as exc:
+    raise ImproperlyConfigured(f"EMAIL_URL is malformed: {exc}") from None
+vars().update(_email)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "privacy@privacyops.example")
+PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- API ----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {"TITLE": "PrivacyOps API", "VERSION": "1.0.0"}
+
+# --- Security -----------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if _bool("BEHIND_TLS_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Domain settings ----------------------------------------------------------------------
+# How long a purge run may go without a heartbeat before the next run may take it over.
+PURGE_STALE_AFTER_SECONDS = _int("PURGE_STALE_AFTER_SECONDS", 900, minimum=30)

@@ -1,0 +1,192 @@
+"""The processing register (GDPR Art. 30): purposes, legal bases, data categories,
+processors, recipients and transfers (DOMAIN.md sections C and E)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from subjects.models import SubjectKind
+
+
+class LegalBasis(models.TextChoices):
+    # GDPR Art. 6(1)
+    CONSENT = "consent", _("Consent — Art. 6(1)(a)")
+    CONTRACT = "contract", _("Contract — Art. 6(1)(b)")
+    LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation — Art. 6(1)(c)")
+    VITAL_INTERESTS = "vital_interests", _("Vital interests — Art. 6(1)(d)")
+    PUBLIC_TASK = "public_task", _("Public task — Art. 6(1)(e)")
+    LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest — Art. 6(1)(f)")
+
+
+class DataCategory(models.Model):
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    # Model fields of subjects.DataSubject in this category, for grouping the subject page.
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("data category")
+        verbose_name_plural = _("data categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PurposeQuerySet(models.QuerySet["Purpose"]):
+    def active(self) -> PurposeQuerySet:
+        return self.filter(active=True)
+
+    def consent_based(self) -> PurposeQuerySet:
+        return self.filter(legal_basis=LegalBasis.CONSENT)
+
+
+class Purpose(models.Model):
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=30, choices=LegalBasis.choices)
+    subject_kinds = models.JSONField(
+        _("subject kinds"),
+        default=list,
+        help_text=_("Kinds of data subject this purpose covers: " + ", ".join(SubjectKind.values)),
+    )
+    categories = models.ManyToManyField(
+        DataCategory, verbose_name=_("data categories"), related_name="purposes", blank=True
+    )
+    balancing_test = models.TextField(
+        _("balancing test"),
+        blank=True,
+        help_text=_("Required for legitimate interest: the interest, necessity and balance."),
+    )
+    is_direct_marketing = models.BooleanField(_("direct marketing"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = PurposeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("purpose")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def applies_to_kind(self, kind: str) -> bool:
+        return kind in self.subject_kinds
+
+    @property
+    def is_consent_based(self) -> bool:
+        return self.legal_basis == LegalBasis.CONSENT
+
+    @property
+    def is_legitimate_interest(self) -> bool:
+        return self.legal_basis == LegalBasis.LEGITIMATE_INTEREST
+
+
+class ProcessorCategory(models.Model):
+    """Section E's nine kinds of processor."""
+
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=150)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("processor category")
+        verbose_name_plural = _("processor categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Processor(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    category = models.ForeignKey(
+        ProcessorCategory, on_delete=models.PROTECT, related_name="processors"
+    )
+    country = CountryField(_("country"))
+    dpa_reference = models.CharField(_("DPA reference"), max_length=100, blank=True)
+    dpa_signed_on = models.DateField(_("DPA signed on"), null=True, blank=True)
+    purposes = models.ManyToManyField(Purpose, related_name="processors", blank=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+        verbose_name = _("processor")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecipientKind(models.TextChoices):
+    CLIENT = "client", _("The client (the person's company)")
+    AUDITOR = "auditor", _("Auditors")
+    AUTHORITY = "authority", _("Authorities, when law requires")
+    OTHER = "other", _("Other third party (with consent)")
+
+
+class Recipient(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=RecipientKind.choices)
+    description = models.TextField(_("description"), blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=30, choices=LegalBasis.choices)
+    purposes = models.ManyToManyField(Purpose, related_name="recipients", blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("recipient")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TransferGround(models.TextChoices):
+    ADEQUACY = "adequacy", _("Adequacy decision (GDPR Art. 45)")
+    DPF = "dpf", _("EU–US Data Privacy Framework certification (Art. 45)")
+    SCC = "scc", _("Standard contractual clauses (Art. 46(2)(c))")
+    BCR = "bcr", _("Binding corporate rules (Art. 47)")
+
+
+class Transfer(models.Model):
+    """A transfer outside the EEA and its legal ground (section E)."""
+
+    processor = models.ForeignKey(
+        Processor, null=True, blank=True, on_delete=models.CASCADE, related_name="transfers"
+    )
+    recipient = models.ForeignKey(
+        Recipient, null=True, blank=True, on_delete=models.CASCADE, related_name="transfers"
+    )
+    destination_country = CountryField(_("destination country"))
+    ground = models.CharField(_("ground"), max_length=20, choices=TransferGround.choices)
+    # For the USA the adequacy decision covers a recipient only while it is certified.
+    certification_checked_on = models.DateField(
+        _("certification checked on"), null=True, blank=True
+    )
+    # Empty: applies to everyone whose data the processor or recipient holds. Otherwise only
+    # to people located in these countries (the Australian storage).
+    subject_countries = models.JSONField(_("for people located in"), default=list, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("transfer")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(processor__isnull=False) & Q(recipient__isnull=True))
+                | (Q(processor__isnull=True) & Q(recipient__isnull=False)),
+                name="transfer_has_one_party",
+            ),
+            models.CheckConstraint(
+                condition=~Q(ground="dpf") | Q(certification_checked_on__isnull=False),
+                name="dpf_transfer_has_check_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        party = self.processor or self.recipient
+        return f"{party} → {self.destination_country} ({self.get_ground_display()})"
+
+    def applies_to_country(self, country: str) -> bool:
+        return not self.subject_countries or country in self.subject_countries

@@ -1,0 +1,458 @@
+"""Who the data subjects are and what is stored about them (DOMAIN.md sections A and B).
+
+Everything personal is stored in the frame's encrypted fields; names, organisation and
+position stay plain so the DPO can search them. There is deliberately no field for special
+categories of data (GDPR Art. 9) or criminal convictions (Art. 10).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from core.crypto import blind_index
+from core.fields import (
+    BlindIndexField,
+    EncryptedBinaryField,
+    EncryptedDateField,
+    EncryptedEmailField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    PersonalDataQuerySet,
+)
+
+
+class SubjectKind(models.TextChoices):
+    CLIENT = "client", _("Client")
+    CLIENT_REPRESENTATIVE = "client_representative", _("Client representative")
+    USER = "user", _("User")
+    PROSPECT = "prospect", _("Prospect")
+    PROSPECT_REPRESENTATIVE = "prospect_representative", _("Prospect representative")
+    OTHER = "other", _("Other")
+
+
+# Section B: prospects get less (no date of birth, photo or address).
+PROSPECT_KINDS = frozenset({SubjectKind.PROSPECT, SubjectKind.PROSPECT_REPRESENTATIVE})
+
+
+class OrganisationStatus(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    TRIAL = "trial", _("Trial")
+    DEMO = "demo", _("Demo")
+    PAYING = "paying", _("Paying client")
+    FORMER = "former", _("Former client")
+
+
+PROSPECT_STATUSES = frozenset(
+    {OrganisationStatus.PROSPECT, OrganisationStatus.TRIAL, OrganisationStatus.DEMO}
+)
+
+
+class Source(models.TextChoices):
+    SUBJECT = "subject", _("Given by the person")
+    COLLEAGUE = "colleague", _("Given by a client representative or a colleague")
+    THIRD_PARTY = "third_party", _("Received from a third party")
+    AUTOMATIC = "automatic", _("Collected automatically (cookies)")
+    PUBLIC_REGISTER = "public_register", _("Taken from a public register")
+
+
+# GDPR Art. 14: data not obtained from the person needs an information notice.
+SOURCES_NEEDING_NOTICE = frozenset({Source.COLLEAGUE, Source.THIRD_PARTY, Source.PUBLIC_REGISTER})
+
+# Section E: people located here also have their data stored in Australia.
+AUSTRALIAN_STORAGE_COUNTRIES = frozenset({"AU", "KH", "MY", "NZ", "SG"})
+
+
+class LegalHold(models.Model):
+    """A legal hold stops every purge of the holder until it is lifted."""
+
+    legal_hold_reason = models.TextField(_("legal hold reason"), blank=True)
+    legal_hold_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("legal hold set by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    legal_hold_set_at = models.DateTimeField(_("legal hold set at"), null=True, blank=True)
+    legal_hold_review_on = models.DateField(_("legal hold review date"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def on_legal_hold(self) -> bool:
+        return bool(self.legal_hold_reason)
+
+
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def prospects(self) -> OrganisationQuerySet:
+        return self.filter(status__in=PROSPECT_STATUSES)
+
+    def on_hold(self) -> OrganisationQuerySet:
+        return self.exclude(legal_hold_reason="")
+
+
+class Organisation(LegalHold):
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    registry_code = models.CharField(_("registry code"), max_length=50, blank=True)
+    country = CountryField(_("country"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=OrganisationStatus.choices,
+        default=OrganisationStatus.PROSPECT,
+        db_index=True,
+    )
+    contract_started_on = models.DateField(_("contract started on"), null=True, blank=True)
+    contract_ended_on = models.DateField(_("contract ended on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_prospect(self) -> bool:
+        return self.status in PROSPECT_STATUSES
+
+
+class DataSubjectQuerySet(PersonalDataQuerySet):
+    def prospects(self) -> DataSubjectQuerySet:
+        return self.filter(kind__in=PROSPECT_KINDS)
+
+    def active(self) -> DataSubjectQuerySet:
+        return self.filter(anonymised_at__isnull=True)
+
+    def with_email(self, email: str) -> DataSubjectQuerySet:
+        return self.filter(work_email_index=blind_index(email))
+
+    def search(self, text: str) -> DataSubjectQuerySet:
+        """Name or organisation, or exact e-mail when the text looks like one."""
+        text = text.strip()
+        if not text:
+            return self
+        if "@" in text:
+            return self.with_email(text)
+        condition = Q(organisation__name__icontains=text)
+        parts = text.split()
+        name = Q()
+        for part in parts:
+            name &= Q(first_name__icontains=part) | Q(last_name__icontains=part)
+        return self.filter(condition | name)
+
+    def restricted(self) -> DataSubjectQuerySet:
+        return self.filter(restricted_at__isnull=False)
+
+    def on_hold(self) -> DataSubjectQuerySet:
+        return self.exclude(legal_hold_reason="") | self.filter(
+            organisation__in=Organisation.objects.on_hold()
+        )
+
+    def informed_overdue(self, *, as_of: dt.date) -> DataSubjectQuerySet:
+        """Art. 14(3)(a): the notice is due within a month of collection."""
+        from dateutil.relativedelta import relativedelta
+
+        from core.timeutil import start_of_legal_day
+
+        cutoff = start_of_legal_day(as_of - relativedelta(months=1))
+        return self.active().filter(
+            source__in=SOURCES_NEEDING_NOTICE, informed_at__isnull=True, collected_at__lt=cutoff
+        )
+
+
+class DataSubject(LegalHold):
+    kind = models.CharField(_("kind"), max_length=30, choices=SubjectKind.choices, db_index=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True, db_index=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True, db_index=True)
+    date_of_birth = EncryptedDateField(_("date of birth"), null=True, blank=True)
+    photo = EncryptedBinaryField(_("photo"), null=True, blank=True)
+    photo_content_type = models.CharField(_("photo type"), max_length=50, blank=True)
+    work_address = EncryptedTextField(_("work address"), max_length=500, null=True, blank=True)
+    work_phone = EncryptedTextField(_("work phone"), max_length=50, null=True, blank=True)
+    work_email = EncryptedEmailField(_("work e-mail"), null=True, blank=True)
+    work_email_index = BlindIndexField(source="work_email")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+    )
+    position = models.CharField(_("position"), max_length=150, blank=True)
+    country = CountryField(_("country"), blank=True, db_index=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.SUBJECT
+    )
+    collected_at = models.DateTimeField(_("collected at"), default=timezone.now)
+    informed_at = models.DateTimeField(_("informed at (Art. 14)"), null=True, blank=True)
+    restricted_at = models.DateTimeField(_("restricted since (Art. 18)"), null=True, blank=True)
+    restriction_reason = models.TextField(_("restriction reason"), blank=True)
+    flagged_for_erasure_at = models.DateTimeField(_("flagged for erasure"), null=True, blank=True)
+    erasure_flag_reason = models.CharField(_("erasure flag reason"), max_length=200, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DataSubjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        verbose_name = _("data subject")
+        verbose_name_plural = _("data subjects")
+        indexes = [models.Index(fields=["organisation", "kind"])]
+
+    def __str__(self) -> str:
+        if self.anonymised_at:
+            return f"{_('Anonymised person')} #{self.pk}"
+        return self.full_name or f"#{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("subjects:detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_prospect(self) -> bool:
+        return self.kind in PROSPECT_KINDS
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.restricted_at is not None
+
+    @property
+    def storage_locations(self) -> list[str]:
+        """Where the person's data is stored (section E)."""
+        if str(self.country) in AUSTRALIAN_STORAGE_COUNTRIES:
+            return ["EU", "AU"]
+        return ["EU"]
+
+
+class KindChange(models.Model):
+    """Section A: a person's kind changes over time; each change is kept with its date."""
+
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="kind_history")
+    kind = models.CharField(_("kind"), max_length=30, choices=SubjectKind.choices)
+    previous_kind = models.CharField(
+        _("previous kind"), max_length=30, choices=SubjectKind.choices, blank=True
+    )
+    changed_on = models.DateField(_("changed on"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["subject", "changed_on", "id"]
+        verbose_name = _("kind change")
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}: {self.previous_kind or '—'} → {self.kind} on {self.changed_on}"
+
+
+class Trial(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="trials")
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    converted_on = models.DateField(_("converted to paid on"), null=True, blank=True)
+    # "unless agreed otherwise": a per-trial period for its content instead of 75 days.
+    retention_override_days = models.PositiveIntegerField(
+        _("content kept for (days), if agreed otherwise"), null=True, blank=True
+    )
+    retention_override_note = models.CharField(_("override agreement"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_on"]
+        verbose_name = _("trial")
+        indexes = [models.Index(fields=["ended_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} trial from {self.started_on}"
+
+    def is_running(self, *, on: dt.date) -> bool:
+        return self.ended_on is None or self.ended_on >= on
+
+
+class TrialContent(models.Model):
+    """Content created inside a trial account; the client is controller of it (section A)."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="contents")
+    author = models.ForeignKey(
+        DataSubject, null=True, blank=True, on_delete=models.SET_NULL, related_name="trial_contents"
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    content = EncryptedTextField(_("content"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("trial content")
+        verbose_name_plural = _("trial content")
+
+    def __str__(self) -> str:
+        return self.title or f"content #{self.pk}"
+
+
+class Demo(models.Model):
+    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="demos")
+    held_on = models.DateField(_("held on"))
+    notes = EncryptedTextField(_("notes"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-held_on"]
+        verbose_name = _("demo")
+
+    def __str__(self) -> str:
+        return f"demo on {self.held_on}"
+
+
+class Invoice(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
+    )
+    billing_contact = models.ForeignKey(
+        DataSubject, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
+    )
+    number = models.CharField(_("number"), max_length=50, unique=True)
+    issued_on = models.DateField(_("issued on"), db_index=True)
+    billing_name = EncryptedTextField(_("billing name"), max_length=200, null=True, blank=True)
+    billing_email = EncryptedEmailField(_("billing e-mail"), null=True, blank=True)
+    billing_address = EncryptedTextField(
+        _("billing address"), max_length=500, null=True, blank=True
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_on", "number"]
+        verbose_name = _("invoice")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Claim(models.Model):
+    subject = models.ForeignKey(
+        DataSubject, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
+    )
+    fell_due_on = models.DateField(_("fell due on"), db_index=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    amount = models.DecimalField(
+        _("amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    description = EncryptedTextField(_("description"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-fell_due_on"]
+        verbose_name = _("claim")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(subject__isnull=False)
+                | Q(organisation__isnull=False)
+                | Q(anonymised_at__isnull=False),
+                name="claim_has_a_party",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"claim due {self.fell_due_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class CommunicationDirection(models.TextChoices):
+    INBOUND = "inbound", _("From the person")
+    OUTBOUND = "outbound", _("To the person")
+
+
+class CommunicationChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    MESSAGE = "message", _("Message")
+    PHONE = "phone", _("Phone")
+    LETTER = "letter", _("Letter")
+
+
+class Communication(models.Model):
+    subject = models.ForeignKey(
+        DataSubject, null=True, blank=True, on_delete=models.CASCADE, related_name="communications"
+    )
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=CommunicationDirection.choices
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=10,
+        choices=CommunicationChannel.choices,
+        default=CommunicationChannel.EMAIL,
+    )
+    sent_at = models.DateTimeField(_("sent at"), db_index=True)
+    subject_line = EncryptedTextField(_("subject line"), null=True, blank=True)
+    body = EncryptedTextField(_("body"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("communication")
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.sent_at:%Y-%m-%d}"
+
+
+class UsageRecord(models.Model):
+    subject = models.ForeignKey(
+        DataSubject, null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
+    )
+    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
+    action = models.CharField(_("action"), max_length=100)
+    details = EncryptedJSONField(_("details"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name = _("usage record")
+
+    def __str__(self) -> str:
+        return f"{self.action} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+def model_has_personal_data(model: type[models.Model]) -> bool:
+    from core.fields import encrypted_fields
+
+    return bool(encrypted_fields(model))
+
+
+__all__ = [
+    "AUSTRALIAN_STORAGE_COUNTRIES",
+    "Claim",
+    "Communication",
+    "DataSubject",
+    "Demo",
+    "Invoice",
+    "KindChange",
+    "Organisation",
+    "Trial",
+    "TrialContent",
+    "UsageRecord",
+    "model_has_personal_data",
+]

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in this thread; Django's async guard would then
+# refuse ORM calls made by live_server tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _on_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    if _on_postgres():
+        return
+    if ON_CI and any("postgres" in item.keywords for item in items):
+        raise pytest.UsageError(
+            "CI must run the postgres tests: set DATABASE_URL to a PostgreSQL database."
+        )
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    skipped = terminalreporter.stats.get("skipped", [])
+    if ON_CI and skipped:
+        terminalreporter.write_line(
+            f"CI forbids skipped tests; {len(skipped)} were skipped.", red=True
+        )
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if ON_CI and reporter is not None and reporter.stats.get("skipped"):
+        session.exitstatus = 1
+
+
+@pytest.fixture
+def seeded(db: None) -> None:
+    from core.seeding import seed_all
+
+    seed_all()
+
+
+def _persona(username: str, role: str | None) -> Any:
+    from django.contrib.auth.models import Group
+
+    from core.seeding import seed_all
+    from tests.factories import UserFactory
+
+    if role is not None and not Group.objects.filter(name=role).exists():
+        seed_all()
+    user = UserFactory(username=username, first_name=username.capitalize())
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def dpo(db: None) -> Any:
+    return _persona("dpo", "DPO")
+
+
+@pytest.fixture
+def staff(db: None) -> Any:
+    return _persona("staff", "Staff")
+
+
+@pytest.fixture
+def admin_user(db: None) -> Any:
+    return _persona("admin", "Admin")
+
+
+@pytest.fixture
+def auditor(db: None) -> Any:
+    return _persona("auditor", "Auditor")
+
+
+@pytest.fixture
+def outsider(db: None) -> Any:
+    """A logged-in account with no role."""
+    return _persona("outsider", None)
+
+
+@pytest.fixture
+def client_for(client: Any) -> Any:
+    def login(user: Any) -> Any:
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+            args=CHROMIUM_ARGS,
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login_in_browser(page: Any) -> Any:
+    def login(user: Any, password: str = "correct horse battery") -> Any:
+        page.goto("/login/")
+        page.get_by_label("Username").fill(user.get_username())
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/")
+        return page
+
+    return login
