@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from core.home import portal_alarms
 from core.navigation import NAVIGATION
 from core.permissions import has_permission, user_roles
 
@@ -26,4 +27,5 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "nav_items": nav,
         "user_roles": sorted(r.label for r in user_roles(user)) if user is not None else [],
         "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
+        "portal_alarms": portal_alarms(request) if user is not None and user.is_authenticated else [],
     }

@@ -11,6 +11,10 @@ from django.http import HttpRequest
 PanelProvider = Callable[[HttpRequest], dict[str, Any] | None]
 PANEL_PROVIDERS: list[str] = []  # dotted paths, e.g. "retention.home.purge_panel"
 
+# Alarms shown in a red bar on every page: dotted paths of `(request) -> list[str]`, each
+# returning the messages this user should see (e.g. "no purge has succeeded for 36 hours").
+ALARM_PROVIDERS: list[str] = []
+
 
 def home_panels(request: HttpRequest) -> list[dict[str, Any]]:
     from django.utils.module_loading import import_string
@@ -22,3 +26,12 @@ def home_panels(request: HttpRequest) -> list[dict[str, Any]]:
         if panel is not None:
             panels.append(panel)
     return panels
+
+
+def portal_alarms(request: HttpRequest) -> list[str]:
+    from django.utils.module_loading import import_string
+
+    alarms: list[str] = []
+    for path in ALARM_PROVIDERS:
+        alarms.extend(import_string(path)(request))
+    return alarms
