@@ -150,7 +150,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -162,6 +161,10 @@ MIDDLEWARE = [
     "core.audit.AuditContextMiddleware",
     "core.permissions.PermissionMiddleware",
 ]
+
+if not DEBUG:
+    # Production serves collected static files itself (gunicorn has no static handler).
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "privacyops.urls"
 WSGI_APPLICATION = "privacyops.wsgi.application"

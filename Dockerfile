@@ -1,0 +1,19 @@
+# The production image: web (gunicorn), worker and beat all run from it.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml requirements.lock ./
+# The project itself has no packages to install (packages = []): this installs its
+# pinned runtime dependencies only.
+RUN pip install --no-cache-dir -c requirements.lock .
+COPY . .
+RUN DEBUG=true python manage.py compilemessages --ignore=.venv -v0 \
+ && DEBUG=true python manage.py collectstatic --noinput -v0 \
+ && rm -f .env
+RUN useradd --create-home privacyops && mkdir -p /app/var && chown privacyops /app/var
+USER privacyops
+EXPOSE 8000
+CMD ["gunicorn", "privacyops.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_dpo_logs_in_and_sees_the_home_page(page: Any, dpo: Any) -> None:
+    page.goto("/")
+    assert "/login/" in page.url  # login required everywhere
+    page.get_by_label("Username").fill("dpo")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+    assert page.get_by_role("heading", name="Welcome, Dpo").is_visible()
+    assert "DPO" in page.locator(".who").inner_text()
+    page.screenshot(path="test-artifacts/home-dpo.png", full_page=True)
+
+
+def test_a_wrong_password_shows_a_clear_message(page: Any, dpo: Any) -> None:
+    page.goto("/login/")
+    page.get_by_label("Username").fill("dpo")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Log in").click()
+    assert page.get_by_role("alert").inner_text().startswith("Your username and password")

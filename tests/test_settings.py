@@ -1,0 +1,88 @@
+"""Production settings refuse development keys and malformed values at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_django(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "SECRET_KEY",
+            "FIELD_ENCRYPTION_KEYS",
+            "BLIND_INDEX_KEY",
+            "DEBUG",
+            "ALLOWED_HOSTS",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+    }
+    env.update(env_overrides)
+    env.pop("PYTEST_CURRENT_TEST", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_env() -> dict[str, str]:
+    return {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "privacy.operator.example",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "BLIND_INDEX_KEY": secrets.token_urlsafe(32),
+    }
+
+
+def test_production_settings_refuse_development_keys() -> None:
+    env = production_env()
+    del env["FIELD_ENCRYPTION_KEYS"]
+    env["FIELD_ENCRYPTION_KEYS"] = "dev-" + Fernet.generate_key().decode()
+    result = run_django(env, "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "FIELD_ENCRYPTION_KEYS holds a development key" in result.stderr
+
+
+def test_production_settings_refuse_the_generated_dev_secret_key() -> None:
+    env = production_env()
+    env["SECRET_KEY"] = "dev-" + secrets.token_urlsafe(50)
+    result = run_django(env, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY holds a development key" in result.stderr
+
+
+def test_a_malformed_value_stops_start_up_naming_the_variable() -> None:
+    for name, value, message in [
+        ("DEBUG", "perhaps", "DEBUG must be true or false"),
+        ("FIELD_ENCRYPTION_KEYS", "not-a-key", "FIELD_ENCRYPTION_KEYS: key 1"),
+        ("DATABASE_URL", "mysql-ish://nowhere", "DATABASE_URL"),
+        ("REDIS_URL", "http://localhost", "REDIS_URL must start with redis://"),
+    ]:
+        env = production_env()
+        env[name] = value
+        result = run_django(env, "check")
+        assert result.returncode != 0, name
+        assert "ImproperlyConfigured" in result.stderr, name
+        assert message in result.stderr, (name, result.stderr[-500:])
+
+
+def test_check_deploy_is_clean_with_production_settings() -> None:
+    result = run_django(production_env(), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
