@@ -27,5 +27,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "nav_items": nav,
         "user_roles": sorted(r.label for r in user_roles(user)) if user is not None else [],
         "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
-        "portal_alarms": portal_alarms(request) if user is not None and user.is_authenticated else [],
+        "portal_alarms": portal_alarms(request)
+        if user is not None and user.is_authenticated
+        else [],
     }
