@@ -244,12 +244,18 @@ CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
     # kombu's filesystem transport needs its folders to exist before web or worker start.
-    for _folder in (_broker_dir, VAR_DIR / "broker-processed", VAR_DIR / "cache"):
+    for _folder in (
+        _broker_dir,
+        VAR_DIR / "broker-processed",
+        VAR_DIR / "broker-control",
+        VAR_DIR / "cache",
+    ):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "broker-processed"),
+        "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
