@@ -1,5 +1,11 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from processing import views
+
+app_name = "processing"
+
+urlpatterns = [
+    path("", views.register, name="register"),
+]

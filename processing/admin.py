@@ -1,0 +1,117 @@
+"""The register is changed by Admin in the Django admin; every change is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import transaction
+
+from core.audit import record_event
+from processing.models import (
+    DataCategory,
+    Processor,
+    ProcessorCategory,
+    Purpose,
+    Recipient,
+    Transfer,
+)
+
+
+def _action(obj: Any, verb: str) -> str:
+    return f"processing.{obj._meta.model_name}.{verb}"
+
+
+class AuditedRegisterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Writes the change and its audit event in one transaction (field names only)."""
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            record_event(
+                action=_action(obj, "updated" if change else "created"),
+                actor=request.user,
+                target=obj,
+                details={"fields": sorted(form.changed_data)},
+            )
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        with transaction.atomic():
+            record_event(action=_action(obj, "deleted"), actor=request.user, target=obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                record_event(action=_action(obj, "deleted"), actor=request.user, target=obj)
+            super().delete_queryset(request, queryset)
+
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_formset(request, form, formset, change)
+            for obj in formset.new_objects:
+                record_event(action=_action(obj, "created"), actor=request.user, target=obj)
+            for obj, fields in formset.changed_objects:
+                record_event(
+                    action=_action(obj, "updated"),
+                    actor=request.user,
+                    target=obj,
+                    details={"fields": sorted(fields)},
+                )
+            for obj in formset.deleted_objects:
+                record_event(
+                    action=_action(obj, "deleted"),
+                    actor=request.user,
+                    target_type=obj._meta.label_lower,
+                    target_id=obj.pk or "",
+                )
+
+
+class TransferInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Transfer
+    extra = 0
+    fields = (
+        "destination_country",
+        "ground",
+        "certification_checked_on",
+        "subject_countries",
+        "description",
+    )
+
+
+@admin.register(DataCategory)
+class DataCategoryAdmin(AuditedRegisterAdmin):
+    list_display = ("name", "code", "description")
+
+
+@admin.register(Purpose)
+class PurposeAdmin(AuditedRegisterAdmin):
+    list_display = ("name", "code", "legal_basis", "is_direct_marketing", "active")
+    list_filter = ("legal_basis", "active")
+    filter_horizontal = ("categories",)
+
+
+@admin.register(ProcessorCategory)
+class ProcessorCategoryAdmin(AuditedRegisterAdmin):
+    list_display = ("name", "code")
+
+
+@admin.register(Processor)
+class ProcessorAdmin(AuditedRegisterAdmin):
+    list_display = ("name", "category", "country", "dpa_reference", "dpa_signed_on")
+    list_filter = ("category",)
+    filter_horizontal = ("purposes",)
+    inlines = [TransferInline]
+
+
+@admin.register(Recipient)
+class RecipientAdmin(AuditedRegisterAdmin):
+    list_display = ("name", "kind", "legal_basis")
+    filter_horizontal = ("purposes",)
+    inlines = [TransferInline]
+
+
+@admin.register(Transfer)
+class TransferAdmin(AuditedRegisterAdmin):
+    list_display = ("__str__", "ground", "certification_checked_on")
+    list_filter = ("ground",)

@@ -1,0 +1,143 @@
+"""Reads over the register: which purposes cover a person, who holds their data (GDPR Art. 30,
+Art. 15(1)(c), DOMAIN.md sections C and E). Each runs a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch
+
+from processing.models import (
+    DataCategory,
+    Processor,
+    ProcessorCategory,
+    Purpose,
+    Recipient,
+    Transfer,
+)
+
+
+@dataclass(frozen=True)
+class PurposeForSubject:
+    purpose: Purpose
+    # Consent-based purposes cover the person only while they have consented; the consent
+    # ledger, not the register, says whether they have.
+    only_with_consent: bool
+
+
+@dataclass
+class Holder:
+    """A processor or recipient holding a person's data, and why."""
+
+    party: Processor | Recipient
+    purposes: list[Purpose] = field(default_factory=list)
+    transfers: list[Transfer] = field(default_factory=list)
+
+    @property
+    def only_with_consent(self) -> bool:
+        return all(p.is_consent_based for p in self.purposes)
+
+
+@dataclass
+class DataHolders:
+    processors: list[Holder]
+    recipients: list[Holder]
+    transfers: list[Transfer]
+
+
+def purposes_for_subject(subject: Any) -> list[PurposeForSubject]:
+    """Active purposes whose subject kinds include the person's kind (one query)."""
+    # Six purposes: filtering the JSON list in Python works the same on SQLite and PostgreSQL.
+    purposes = Purpose.objects.active().prefetch_related("categories").order_by("id")
+    return [
+        PurposeForSubject(purpose=p, only_with_consent=p.is_consent_based)
+        for p in purposes
+        if p.applies_to_kind(subject.kind)
+    ]
+
+
+def _applies(transfer: Transfer, country: str) -> bool:
+    return transfer.applies_to_country(country)
+
+
+def holders_of_subject_data(
+    subject: Any, purposes: list[PurposeForSubject] | None = None
+) -> DataHolders:
+    """Processors and recipients holding the person's data through their purposes, and the
+    transfers outside the EEA that apply to them.
+
+    A processor whose every transfer is limited to people located elsewhere (the Australian
+    storage, for people in AU, KH, MY, NZ and SG) does not hold this person's data.
+    """
+    if purposes is None:
+        purposes = purposes_for_subject(subject)
+    ids = [entry.purpose.pk for entry in purposes]
+    country = str(subject.country or "")
+    covered = Purpose.objects.filter(pk__in=ids).order_by("id")
+
+    processors = (
+        Processor.objects.filter(purposes__in=ids)
+        .distinct()
+        .select_related("category")
+        .prefetch_related(
+            Prefetch("purposes", queryset=covered, to_attr="covering"),
+            Prefetch(
+                "transfers", queryset=Transfer.objects.order_by("id"), to_attr="all_transfers"
+            ),
+        )
+        .order_by("category_id", "name")
+    )
+    recipients = (
+        Recipient.objects.filter(purposes__in=ids)
+        .distinct()
+        .prefetch_related(
+            Prefetch("purposes", queryset=covered, to_attr="covering"),
+            Prefetch(
+                "transfers", queryset=Transfer.objects.order_by("id"), to_attr="all_transfers"
+            ),
+        )
+        .order_by("id")
+    )
+
+    holders: dict[str, list[Holder]] = {"processors": [], "recipients": []}
+    transfers: list[Transfer] = []
+    for key, parties in (("processors", processors), ("recipients", recipients)):
+        for party in parties:
+            all_transfers: list[Transfer] = party.all_transfers  # type: ignore[union-attr]
+            applying = [t for t in all_transfers if _applies(t, country)]
+            if all_transfers and not applying:
+                continue
+            holders[key].append(
+                Holder(party=party, purposes=list(party.covering), transfers=applying)  # type: ignore[union-attr]
+            )
+            transfers.extend(applying)
+    return DataHolders(
+        processors=holders["processors"], recipients=holders["recipients"], transfers=transfers
+    )
+
+
+@dataclass
+class Register:
+    purposes: list[Purpose]
+    categories: list[DataCategory]
+    processor_categories: list[ProcessorCategory]
+    processors: list[Processor]
+    recipients: list[Recipient]
+    transfers: list[Transfer]
+
+
+def processing_register() -> Register:
+    """The whole record of processing activities (GDPR Art. 30) for the printable page."""
+    return Register(
+        purposes=list(Purpose.objects.prefetch_related("categories").order_by("id")),
+        categories=list(DataCategory.objects.order_by("id")),
+        processor_categories=list(ProcessorCategory.objects.order_by("id")),
+        processors=list(
+            Processor.objects.select_related("category")
+            .prefetch_related("purposes")
+            .order_by("category_id", "name")
+        ),
+        recipients=list(Recipient.objects.prefetch_related("purposes").order_by("id")),
+        transfers=list(Transfer.objects.select_related("processor", "recipient").order_by("id")),
+    )
