@@ -17,5 +17,7 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem(_("Home"), "home", "home"),
+    NavItem(_("Data subjects"), "subjects:list", "subjects.list"),
+    NavItem(_("Register"), "processing:register", "processing.register"),
     NavItem(_("Audit log"), "audit_log", "audit.log"),
 ]
