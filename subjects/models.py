@@ -158,6 +158,14 @@ class DataSubjectQuerySet(PersonalDataQuerySet):
     def restricted(self) -> DataSubjectQuerySet:
         return self.filter(restricted_at__isnull=False)
 
+    def marketable(
+        self, *, purpose: models.Model, at: dt.datetime | None = None
+    ) -> DataSubjectQuerySet:
+        """Who may get `purpose`'s marketing at `at` (defined in consent.selectors)."""
+        from consent.selectors import marketable_filter
+
+        return marketable_filter(self, purpose=purpose, at=at)  # type: ignore[arg-type,return-value]
+
     def on_hold(self) -> DataSubjectQuerySet:
         return self.exclude(legal_hold_reason="") | self.filter(
             organisation__in=Organisation.objects.on_hold()

@@ -137,3 +137,27 @@ class UsageRecordFactory(factory.django.DjangoModelFactory):
     occurred_at = factory.LazyFunction(timezone.now)
     action = "login"
     details = {"ip": "192.0.2.10"}
+
+
+# --- consent ---------------------------------------------------------------------------------
+
+
+def purpose(code: str):  # type: ignore[no-untyped-def]
+    """A seeded purpose by code ("direct-marketing", "prospect-marketing", …)."""
+    from processing.models import Purpose
+
+    return Purpose.objects.get(code=code)
+
+
+class ConsentEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consent.ConsentEvent"
+
+    subject = factory.SubFactory(DataSubjectFactory)
+    purpose = factory.LazyFunction(lambda: purpose("direct-marketing"))
+    kind = "granted"
+    channel = "web_form"
+    actor_label = "data subject"
+    wording = "I agree to receive the newsletter."
+    occurred_at = factory.LazyFunction(timezone.now)
+    recorded_at = factory.LazyAttribute(lambda e: e.occurred_at)

@@ -1,0 +1,313 @@
+"""The consent ledger, objections, suppression and policy versions (DOMAIN.md B, D, I).
+
+Consent is never a boolean: it is an append-only ledger of grant, withdrawal and objection
+events, and what a person's state *is* at a moment is computed from it (`consent.state`).
+Evidence sits in a table of its own so retention can purge it while the event stays.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
+from core.fields import EncryptedBinaryField, EncryptedTextField
+
+
+class EventKind(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    OBJECTED = "objected", _("Objected")
+
+
+class Channel(models.TextChoices):
+    WEB_FORM = "web_form", _("Web form")
+    UNSUBSCRIBE_LINK = "unsubscribe_link", _("Unsubscribe link")
+    EMAIL = "email", _("E-mail to the privacy address")
+    PHONE = "phone", _("Phone")
+    LETTER = "letter", _("Letter")
+    STAFF = "staff", _("Staff entry")
+    API = "api", _("API")
+
+
+# Channels staff pick on the log page: the person wrote, called or said it to a colleague.
+STAFF_CHANNELS = [Channel.EMAIL, Channel.PHONE, Channel.LETTER, Channel.STAFF]
+
+
+class PolicyVersionQuerySet(models.QuerySet["PolicyVersion"]):
+    def in_force(self, *, on: object) -> PolicyVersionQuerySet:
+        return self.filter(effective_on__lte=on).order_by("-effective_on", "-id")
+
+
+class NoticeStatus(models.TextChoices):
+    NOT_QUEUED = "not_queued", _("Not sent (no notice needed)")
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    DONE = "done", _("All notices sent")
+
+
+class PolicyVersion(models.Model):
+    """A version of the privacy policy and the date it takes effect (section I)."""
+
+    version = models.CharField(_("version"), max_length=50, unique=True)
+    summary = models.TextField(_("summary of changes"), blank=True)
+    full_text = models.TextField(_("full text"))
+    effective_on = models.DateField(_("effective on"), db_index=True)
+    # Consent-based purposes this version adds: consent given before it does not carry over.
+    new_consent_purposes = models.ManyToManyField(
+        "processing.Purpose",
+        verbose_name=_("new consent-based purposes"),
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    notice_status = models.CharField(
+        _("notice status"),
+        max_length=20,
+        choices=NoticeStatus.choices,
+        default=NoticeStatus.NOT_QUEUED,
+    )
+    notices_total = models.PositiveIntegerField(_("notices to send"), default=0)
+    notices_sent = models.PositiveIntegerField(_("notices sent"), default=0)
+    notices_finished_at = models.DateTimeField(_("notices finished at"), null=True, blank=True)
+
+    objects = PolicyVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_on", "-id"]
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.effective_on.isoformat()})"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.notices_total:
+            return 100 if self.notice_status == NoticeStatus.DONE else 0
+        return min(100, round(100 * self.notices_sent / self.notices_total))
+
+
+class PolicyNotice(models.Model):
+    """One subject told about one policy version; written in the batch that sends the mail."""
+
+    policy_version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, related_name="notices"
+    )
+    subject = models.ForeignKey(
+        "subjects.DataSubject", on_delete=models.CASCADE, related_name="policy_notices"
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("policy notice")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy_version", "subject"], name="one_policy_notice_per_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_version_id} → {self.subject_id}"
+
+
+class ConsentEvent(AppendOnlyModel):
+    """One grant, withdrawal or objection. Rows are never changed or removed."""
+
+    subject = models.ForeignKey(
+        "subjects.DataSubject",
+        verbose_name=_("data subject"),
+        on_delete=models.PROTECT,
+        related_name="consent_events",
+    )
+    purpose = models.ForeignKey(
+        "processing.Purpose",
+        verbose_name=_("purpose"),
+        on_delete=models.PROTECT,
+        related_name="consent_events",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices, db_index=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # "data subject", "unsubscribe-link", "api:<integration>" when no staff user acted.
+    actor_label = models.CharField(_("actor"), max_length=100, blank=True)
+    wording = models.TextField(_("wording shown"), blank=True)
+    policy_version = models.ForeignKey(
+        PolicyVersion,
+        verbose_name=_("policy version in force"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    occurred_at = models.DateTimeField(_("when the person acted"), db_index=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-recorded_at", "-id"]
+        verbose_name = _("consent event")
+        verbose_name_plural = _("consent ledger")
+        indexes = [models.Index(fields=["subject", "purpose", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.purpose_id} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def actor_display(self) -> str:
+        if self.actor_id is not None and self.actor is not None:
+            return self.actor.get_username()
+        return self.actor_label or "system"
+
+    @property
+    def is_backdated(self) -> bool:
+        return (self.recorded_at - self.occurred_at).total_seconds() > 60
+
+
+class ConsentEvidence(models.Model):
+    """What proves an event: a note, a scanned letter, the e-mail. Purgeable by retention."""
+
+    event = models.OneToOneField(ConsentEvent, on_delete=models.PROTECT, related_name="evidence")
+    text = EncryptedTextField(_("note"), null=True, blank=True)
+    file = EncryptedBinaryField(_("file"), null=True, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    file_content_type = models.CharField(_("file type"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    purged_at = models.DateTimeField(_("purged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent evidence")
+        verbose_name_plural = _("consent evidence")
+
+    def __str__(self) -> str:
+        return f"evidence of event {self.event_id}"
+
+
+class SuppressionEntry(AppendOnlyModel):
+    """A keyed hash of an address that objected to marketing: never imported or mailed again.
+
+    GDPR Art. 21(3) + Art. 17(1)(c): the prospect's data is erased, only this stays.
+    """
+
+    email_index = models.CharField(_("e-mail blind index"), max_length=64, db_index=True)
+    suppressed_on = models.DateField(_("suppressed on"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor"), max_length=100, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("suppression entry")
+        verbose_name_plural = _("suppression list")
+
+    def __str__(self) -> str:
+        return f"{self.email_index[:12]}… since {self.suppressed_on.isoformat()}"
+
+
+class SuppressedImport(models.TextChoices):
+    REFUSE = "refuse", _("Refuse to store the person")
+    FLAG = "flag", _("Store the person, flagged as suppressed (never marketed to)")
+
+
+class ConsentSettings(models.Model):
+    """The DPO's choices for this app; one row (pk=1)."""
+
+    on_suppressed_import = models.CharField(
+        _("when a suppressed address is added again"),
+        max_length=10,
+        choices=SuppressedImport.choices,
+        default=SuppressedImport.REFUSE,
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("consent settings")
+        verbose_name_plural = _("consent settings")
+
+    def __str__(self) -> str:
+        return str(_("Consent settings"))
+
+    @classmethod
+    def load(cls) -> ConsentSettings:
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the DPO's decision")
+    UPHELD = "upheld", _("Objection upheld: processing stops")
+    REJECTED = "rejected", _("Compelling legitimate grounds: processing continues")
+
+
+class ObjectionReviewQuerySet(models.QuerySet["ObjectionReview"]):
+    def open(self) -> ObjectionReviewQuerySet:
+        return self.filter(status=ReviewStatus.OPEN)
+
+
+class ObjectionReview(models.Model):
+    """GDPR Art. 21(1): the DPO weighs an objection to legitimate-interest processing."""
+
+    event = models.OneToOneField(
+        ConsentEvent, on_delete=models.PROTECT, related_name="objection_review"
+    )
+    subject = models.ForeignKey(
+        "subjects.DataSubject", on_delete=models.PROTECT, related_name="objection_reviews"
+    )
+    purpose = models.ForeignKey("processing.Purpose", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.OPEN,
+        db_index=True,
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    # Whether opening the review restricted the person (Art. 18(1)(d)), so deciding lifts it.
+    restricted_by_review = models.BooleanField(default=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reasoning = EncryptedTextField(_("reasoning"), null=True, blank=True)
+
+    objects = ObjectionReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["opened_at", "id"]
+        verbose_name = _("objection review")
+
+    def __str__(self) -> str:
+        return f"objection review {self.pk} ({self.status})"

@@ -1,0 +1,49 @@
+"""Writes of the consent app. Import from here: `from consent.services import withdraw_consent`."""
+
+from __future__ import annotations
+
+from consent.services.ledger import (
+    LogOutcome,
+    decide_objection,
+    erase_objecting_prospect,
+    grant_consent,
+    log_withdrawal_or_objection,
+    object_to_processing,
+    policy_in_force,
+    record_unsubscribe,
+    set_suppressed_import_policy,
+    suppress_email,
+    withdraw_consent,
+)
+from consent.services.notices import (
+    information_notice_due,
+    information_notices_overdue,
+    publish_policy_version,
+    send_information_notices,
+    send_policy_notices,
+)
+from consent.services.subscription import (
+    confirm_subscription,
+    request_subscription,
+)
+
+__all__ = [
+    "LogOutcome",
+    "confirm_subscription",
+    "decide_objection",
+    "erase_objecting_prospect",
+    "grant_consent",
+    "information_notice_due",
+    "information_notices_overdue",
+    "log_withdrawal_or_objection",
+    "object_to_processing",
+    "policy_in_force",
+    "publish_policy_version",
+    "record_unsubscribe",
+    "request_subscription",
+    "send_information_notices",
+    "send_policy_notices",
+    "set_suppressed_import_policy",
+    "suppress_email",
+    "withdraw_consent",
+]

@@ -1,0 +1,52 @@
+"""The suppression check `subjects.services.create_subject` calls before storing anyone.
+
+An address that objected to direct marketing (GDPR Art. 21(2)-(3)) stays as a keyed hash so a
+later import does not bring the person back. What happens then is the DPO's choice
+(`ConsentSettings.on_suppressed_import`): refuse, or store the person flagged — a flagged
+person is never marketed to, because `marketable()` excludes every suppressed address.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from consent.models import ConsentSettings, SuppressedImport, SuppressionEntry
+from core.audit import Actor, record_event
+from core.crypto import blind_index
+
+FLAG = "flag"
+
+
+def check_new_subject_email(email: str | None) -> Literal["flag"] | None:
+    """Raise `ValidationError({"work_email": …})` to refuse, return "flag", or None if clear."""
+    index = blind_index(email)
+    if not index:
+        return None
+    entry = SuppressionEntry.objects.filter(email_index=index).order_by("suppressed_on").first()
+    if entry is None:
+        return None
+    if ConsentSettings.load().on_suppressed_import == SuppressedImport.FLAG:
+        return FLAG
+    raise ValidationError(
+        {
+            "work_email": _(
+                "This address objected to marketing on %(date)s and is on the suppression "
+                "list, so the person is not stored again. Ask the DPO if they contacted us "
+                "themselves."
+            )
+            % {"date": entry.suppressed_on.isoformat()}
+        }
+    )
+
+
+def flag_subject(*, subject: object, actor: Actor) -> None:
+    """Record that a suppressed address was stored again (the DPO sees it on the list)."""
+    record_event(
+        action="consent.suppressed_address_stored",
+        actor=actor,
+        target=subject,  # type: ignore[arg-type]
+        details={"on_suppressed_import": SuppressedImport.FLAG},
+    )
