@@ -125,8 +125,11 @@ def consent_states(subject: DataSubject, purposes: Any, at: dt.datetime | None =
     return [consent_state(subject, purpose, at) for purpose in purposes]
 
 
-def suppressed_filter() -> Exists:
-    return Exists(SuppressionEntry.objects.filter(email_index=OuterRef("work_email_index")))
+def suppressed_filter(at: dt.datetime | None = None) -> Exists:
+    entries = SuppressionEntry.objects.filter(email_index=OuterRef("work_email_index"))
+    if at is not None:
+        entries = entries.filter(suppressed_on__lte=legal_date(at))
+    return Exists(entries)
 
 
 def marketable_filter(
@@ -144,7 +147,7 @@ def marketable_filter(
         queryset.filter(anonymised_at__isnull=True, restricted_at__isnull=True)
         .exclude(work_email_index__isnull=True)
         .exclude(work_email_index="")
-        .exclude(suppressed_filter())
+        .exclude(suppressed_filter(at))
     )
     if purpose.is_consent_based:
         latest = ConsentEvent.objects.filter(

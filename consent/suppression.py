@@ -50,3 +50,20 @@ def flag_subject(*, subject: object, actor: Actor) -> None:
         target=subject,  # type: ignore[arg-type]
         details={"on_suppressed_import": SuppressedImport.FLAG},
     )
+
+
+def suppression_errors(email: str | None) -> list[str]:
+    """For `work_email_errors`: the refusal messages, or none (clear or "flag" mode)."""
+    try:
+        check_new_subject_email(email)
+    except ValidationError as refused:
+        return list(refused.message_dict["work_email"])
+    return []
+
+
+def flag_if_suppressed(*, subject: object, actor: Actor) -> bool:
+    """After `create_subject` stored someone: flag them if their address is suppressed."""
+    if check_new_subject_email(getattr(subject, "work_email", None)) == FLAG:
+        flag_subject(subject=subject, actor=actor)
+        return True
+    return False

@@ -312,16 +312,26 @@ def object_to_processing(
 
 def erase_objecting_prospect(*, subject_id: int) -> int:
     """Art. 17(1)(c): erase an objecting prospect through the retention engine. Idempotent."""
-    from retention.services import anonymise_subjects
+    from retention.services import SubjectsOnLegalHold, anonymise_subjects
 
     subject = DataSubject.objects.filter(pk=subject_id).first()
     if subject is None or subject.anonymised_at is not None or not subject.is_prospect:
         return 0
-    return anonymise_subjects(
-        subject_ids=[subject_id],
-        actor="consent: objection to direct marketing",
-        reason="GDPR Art. 21(2)-(3), Art. 17(1)(c): objection to direct marketing",
-    )
+    try:
+        return anonymise_subjects(
+            subject_ids=[subject_id],
+            actor="consent: objection to direct marketing",
+            reason="GDPR Art. 21(2)-(3), Art. 17(1)(c): objection to direct marketing",
+        )
+    except SubjectsOnLegalHold:
+        # Art. 17(3)(e): a legal hold keeps the data; the objection and suppression still
+        # stop all marketing. The DPO sees the event and erases when the hold is lifted.
+        record_event(
+            action="consent.erasure_blocked_by_legal_hold",
+            actor="consent: objection to direct marketing",
+            target=subject,
+        )
+        return 0
 
 
 @dataclass
