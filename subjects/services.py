@@ -99,7 +99,9 @@ def work_email_errors(email: str | None, *, subject: DataSubject | None = None) 
         others = others.exclude(pk=subject.pk)
     if others.exists():
         return [_("Another person already has this work e-mail; open their record instead.")]
-    return []
+    from consent.suppression import suppression_errors
+
+    return suppression_errors(email)
 
 
 def _date_of_birth_errors(born: dt.date | None, *, today: dt.date) -> list[str]:
@@ -171,6 +173,9 @@ def create_subject(*, actor: Actor, now: dt.datetime | None = None, **fields: An
 
     subject.created_at = now
     subject.save()
+    from consent.suppression import flag_if_suppressed
+
+    flag_if_suppressed(subject=subject, actor=actor)
     # The person has been of this kind since their data was collected.
     KindChange.objects.create(
         subject=subject,
