@@ -1,0 +1,232 @@
+"""The one registry of record types that retention rules can govern, and of stated exemptions.
+
+A model with personal data joins the purge by declaring a `RecordType` for it, from its own
+app: either in `<app>/retention.py` (autodiscovered when the retention app is ready) or in
+its `AppConfig.ready()`::
+
+    from retention.registry import RecordType, register
+
+    @register
+    class ClosedRequests(RecordType):
+        code = "subject_requests.request"
+        label = _("Data-subject requests")
+        model_label = "subject_requests.SubjectRequest"
+        anchors = {"request_closed": _("the day the request was closed")}
+        subject_path = "subject_id"
+        def applicable(self, qs, *, as_of): return qs.filter(closed_at__isnull=False)
+        def expired(self, qs, *, rule, as_of): ...
+        def pending(self, qs, *, action): return qs.filter(anonymised_at__isnull=True)
+        def anchor_of(self, record): ...
+        def apply(self, ids, *, action, now): ...
+
+A model that is deliberately kept (the audit log, the consent ledger, the suppression list)
+states why instead: `exempt("consent.ConsentEvent", "Proof of consent, Art. 7(1)")`.
+The coverage check (`retention.selectors.coverage_findings`, and a test) fails for a model
+with encrypted personal fields that has neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from retention.periods import Period
+
+ANONYMISE = "anonymise"
+DELETE = "delete"
+
+
+@dataclass
+class Applied:
+    """What one batch changed: rows per model label, and primary records deliberately kept
+    (another purpose still needs them)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    kept_ids: list[int] = field(default_factory=list)
+
+    def add(self, label: str, rows: int) -> None:
+        self.counts[label] = self.counts.get(label, 0) + rows
+
+
+class RecordType:
+    """One kind of record a retention rule can govern. Subclasses fill in the attributes and
+    the set-based methods; every method that selects rows returns a QuerySet, so the purge
+    can batch, count and preview with the same predicate."""
+
+    code: str = ""
+    label: str | Promise = ""
+    model_label: str = ""  # the primary model, iterated in batches
+    # Other models whose personal data `apply` clears with the primary record.
+    dependent_labels: tuple[str, ...] = ()
+    anchors: dict[str, str | Promise] = {}
+    actions: tuple[str, ...] = (ANONYMISE,)
+    # Legal bounds on the period, with their source.
+    min_period: Period | None = None
+    max_period: Period | None = None
+    bound_reference: str | Promise = ""
+    # Lookups from the primary model to the data subject and to organisations, for legal
+    # holds and restriction (Art. 18).
+    subject_path: str | None = None
+    organisation_paths: tuple[str, ...] = ()
+    # What is cleared, said in words for the rule page and the README.
+    clears: str | Promise = ""
+
+    # --- declared by each record type ---------------------------------------------------
+    def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        """Rows the rule applies to at all, whatever their dates."""
+        return qs
+
+    def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
+        """Rows with `anchor + period < as_of`, set-based (see `retention.periods`)."""
+        raise NotImplementedError
+
+    def pending(self, qs: QuerySet[Any], *, action: str) -> QuerySet[Any]:
+        """Rows with work left: anonymised rows must not match again (safe to rerun)."""
+        raise NotImplementedError
+
+    def anchor_of(self, record: Any) -> dt.date | None:
+        """The anchor of one record (None: no anchor yet, e.g. a running trial)."""
+        raise NotImplementedError
+
+    def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
+        """Anonymise or delete the given primary records set-based: a fixed number of
+        statements whatever the number of ids."""
+        raise NotImplementedError
+
+    def period_for(self, record: Any, period: Period) -> Period:
+        """The period for one record (a per-record agreement may replace the rule's)."""
+        return period
+
+    def records_of_subject(self, subject_id: int) -> QuerySet[Any]:
+        """This type's primary records linked to a data subject (the subject page)."""
+        if self.subject_path is None:
+            return self.model()._default_manager.none()
+        return self.model()._default_manager.filter(**{self.subject_path: subject_id})
+
+    # --- shared machinery --------------------------------------------------------------
+    def model(self) -> type[models.Model]:
+        return apps.get_model(self.model_label)
+
+    @property
+    def covered_labels(self) -> tuple[str, ...]:
+        return tuple(label.lower() for label in (self.model_label, *self.dependent_labels))
+
+    def not_held(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        """Legal hold (subject or organisation) and restriction stop every purge of them."""
+        held_orgs, held_subjects = held_querysets()
+        if self.subject_path:
+            qs = qs.exclude(**{f"{self.subject_path}__in": held_subjects})
+        for path in self.organisation_paths:
+            qs = qs.exclude(**{f"{path}__in": held_orgs})
+        return qs
+
+    def held(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        held_orgs, held_subjects = held_querysets()
+        condition = Q(pk__in=[])
+        if self.subject_path:
+            condition |= Q(**{f"{self.subject_path}__in": held_subjects})
+        for path in self.organisation_paths:
+            condition |= Q(**{f"{path}__in": held_orgs})
+        return qs.filter(condition)
+
+    def due(
+        self, *, period: Period, action: str, as_of: dt.date, include_held: bool = False
+    ) -> QuerySet[Any]:
+        """The queryset form of the deadline: what a purge as of `as_of` would act on."""
+        qs = self.model()._default_manager.all()
+        qs = self.applicable(qs, as_of=as_of)
+        qs = self.expired(qs, period=period, as_of=as_of)
+        qs = self.pending(qs, action=action)
+        return qs if include_held else self.not_held(qs)
+
+    def __repr__(self) -> str:
+        return f"<RecordType {self.code}>"
+
+
+def held_querysets() -> tuple[QuerySet[Any], QuerySet[Any]]:
+    Organisation = apps.get_model("subjects", "Organisation")
+    DataSubject = apps.get_model("subjects", "DataSubject")
+    held_orgs = Organisation._default_manager.exclude(legal_hold_reason="").values("pk")
+    held_subjects = DataSubject._default_manager.filter(
+        ~Q(legal_hold_reason="") | Q(restricted_at__isnull=False) | Q(organisation__in=held_orgs)
+    ).values("pk")
+    return held_orgs, held_subjects
+
+
+R = TypeVar("R", bound=type[RecordType])
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._types: dict[str, RecordType] = {}
+        self._exemptions: dict[str, str | Promise] = {}
+
+    def register(self, record_type: R) -> R:
+        """Class decorator: declares a record type (idempotent per code)."""
+        instance = record_type()
+        if not instance.code or not instance.model_label or not instance.anchors:
+            raise ValueError(f"{record_type.__name__} needs code, model_label and anchors")
+        existing = self._types.get(instance.code)
+        if existing is not None and type(existing).__qualname__ != record_type.__qualname__:
+            raise ValueError(f"record type {instance.code!r} is declared twice")
+        self._types[instance.code] = instance
+        return record_type
+
+    def unregister(self, code: str) -> None:
+        self._types.pop(code, None)
+
+    def exempt(self, model_label: str, reason: str | Promise) -> None:
+        """State that a model's personal data is kept on purpose (by label, so an app may
+        declare it before its models exist)."""
+        self._exemptions[model_label.lower()] = reason
+
+    def get(self, code: str) -> RecordType:
+        return self._types[code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._types
+
+    def __iter__(self) -> Iterable[RecordType]:  # type: ignore[override]
+        return iter(self._types.values())
+
+    def all(self) -> list[RecordType]:
+        return list(self._types.values())
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(rt.code, str(rt.label)) for rt in self._types.values()]
+
+    def anchor_choices(self) -> list[tuple[str, str]]:
+        seen: dict[str, str] = {}
+        for rt in self._types.values():
+            for key, label in rt.anchors.items():
+                seen.setdefault(key, str(label))
+        return list(seen.items())
+
+    def covering(self, model_label: str) -> list[RecordType]:
+        label = model_label.lower()
+        return [rt for rt in self._types.values() if label in rt.covered_labels]
+
+    def exemption(self, model_label: str) -> str | Promise | None:
+        return self._exemptions.get(model_label.lower())
+
+    @property
+    def exemptions(self) -> dict[str, str | Promise]:
+        return dict(self._exemptions)
+
+
+registry = Registry()
+register = registry.register
+exempt = registry.exempt
+
+exempt(
+    "core.AuditEvent",
+    _("Audit log: ids and counts only, append-only evidence of accountability (Art. 5(2))."),
+)

@@ -1,0 +1,317 @@
+"""Reads of the retention app: deadlines, the purge preview, findings, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.fields import encrypted_fields
+from core.models import AuditEvent
+from core.timeutil import legal_today
+from retention.models import PurgeBatch, PurgeRun, RetentionRule, RuleChange
+from retention.periods import Period, expires_on, next_purge_date
+from retention.registry import RecordType, registry
+
+SAMPLE_SIZE = 10
+# The DPO's alarm: the nightly purge has not succeeded for this long.
+ALARM_AFTER = dt.timedelta(hours=36)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    rule: RetentionRule
+    record_type: RecordType
+    anchor: dt.date | None  # None: no anchor yet (a running trial)
+    period: Period
+    expires_on: dt.date | None
+    held: bool
+
+
+def _rules_by_model(rules: Iterable[RetentionRule]) -> dict[str, list[tuple[RetentionRule, Any]]]:
+    found: dict[str, list[tuple[RetentionRule, Any]]] = {}
+    for rule in rules:
+        if rule.record_type in registry:
+            record_type = registry.get(rule.record_type)
+            found.setdefault(record_type.model_label.lower(), []).append((rule, record_type))
+    return found
+
+
+def retention_deadline(
+    record: models.Model,
+    *,
+    rules: Iterable[RetentionRule] | None = None,
+    as_of: dt.date | None = None,
+) -> Deadline | None:
+    """The day `record` goes: `anchor + period` under the rule in force that applies to it,
+    the longest when several do (None: no rule applies, e.g. a paying client's person)."""
+    rules = list(RetentionRule.objects.in_force() if rules is None else rules)
+    as_of = as_of or legal_today()
+    candidates = []
+    for rule, record_type in _rules_by_model(rules).get(record._meta.label_lower, []):
+        one = type(record)._default_manager.filter(pk=record.pk)
+        if not record_type.applicable(one, as_of=as_of).exists():
+            continue
+        anchor = record_type.anchor_of(record)
+        period = record_type.period_for(record, rule.period)
+        candidates.append(
+            Deadline(
+                rule=rule,
+                record_type=record_type,
+                anchor=anchor,
+                period=period,
+                expires_on=expires_on(anchor, period) if anchor else None,
+                held=record_type.held(one).exists(),
+            )
+        )
+    if not candidates:
+        return None
+    # Longest period wins; no end yet (running trial) is the longest of all.
+    return max(candidates, key=lambda d: (d.expires_on is None, d.expires_on or dt.date.min))
+
+
+# --- the subject page ------------------------------------------------------------------------
+
+
+@dataclass
+class DeadlineLine:
+    description: str
+    model_label: str
+    record_id: int
+    deadline: Deadline | None
+    state: str  # "kept", "due", "held", "done", "no rule"
+    note: str = ""
+
+
+SUBJECT_RECORDS_LIMIT = 25
+
+
+def subject_deadlines(subject: Any, *, as_of: dt.date | None = None) -> list[DeadlineLine]:
+    """Each record of a person, its rule, anchor and the day it goes (DPO's subject page)."""
+    from subjects.models import Claim, Invoice, TrialContent
+
+    as_of = as_of or legal_today()
+    rules = list(RetentionRule.objects.in_force())
+    lines = [_line(_("Person record and their demos, messages, usage"), subject, rules, as_of)]
+    lines[0].note = _("%(demos)d demos, %(messages)d messages, %(usage)d usage records") % {
+        "demos": subject.demos.count(),
+        "messages": subject.communications.count(),
+        "usage": subject.usage_records.count(),
+    }
+    for invoice in Invoice.objects.filter(billing_contact=subject)[:SUBJECT_RECORDS_LIMIT]:
+        lines.append(_line(_("Invoice %(n)s") % {"n": invoice.number}, invoice, rules, as_of))
+    for claim in Claim.objects.filter(subject=subject)[:SUBJECT_RECORDS_LIMIT]:
+        text = _("Claim due %(d)s") % {"d": claim.fell_due_on.isoformat()}
+        line = _line(text, claim, rules, as_of)
+        if claim.closed_on is None:
+            line.note = _("Open claim: kept, with the person's identity")
+        lines.append(line)
+    contents = TrialContent.objects.filter(author=subject).select_related("trial")
+    for content in contents[:SUBJECT_RECORDS_LIMIT]:
+        text = _("Trial content “%(t)s”") % {"t": content.title or content.pk}
+        line = _line(text, content, rules, as_of)
+        if content.trial.converted_on:
+            line.note = _("Converted trial: client content, outside this rule")
+        lines.append(line)
+    return lines
+
+
+def _line(description: str, record: Any, rules: list[RetentionRule], as_of: dt.date) -> Any:
+    deadline = retention_deadline(record, rules=rules, as_of=as_of)
+    done = getattr(record, "anonymised_at", None) is not None
+    if done:
+        state = "done"
+    elif deadline is None:
+        state = "no rule"
+    elif deadline.held:
+        state = "held"
+    elif deadline.expires_on is not None and deadline.expires_on < as_of:
+        state = "due"
+    else:
+        state = "kept"
+    return DeadlineLine(
+        description=str(description),
+        model_label=record._meta.label_lower,
+        record_id=record.pk,
+        deadline=deadline,
+        state=state,
+    )
+
+
+def purge_history_for_subject(subject_id: int) -> list[dict[str, Any]]:
+    """What happened to subject X, and under which rule: the batch log and erasures."""
+    entries: list[dict[str, Any]] = []
+    for batch in PurgeBatch.objects.touching_subject(subject_id).select_related("run"):
+        kept = f",{subject_id}," in batch.kept_ids
+        entries.append(
+            {
+                "when": batch.created_at,
+                "rule": batch.rule_code,
+                "run": batch.run,
+                "action": batch.action,
+                "kept": kept,
+            }
+        )
+    events = AuditEvent.objects.filter(
+        target_type="subjects.datasubject",
+        target_id=str(subject_id),
+        action__in=["retention.subject.anonymised", "retention.subject.kept_for_claims"],
+    )
+    for event in events:
+        entries.append(
+            {
+                "when": event.occurred_at,
+                "rule": event.details.get("reason", ""),
+                "run": None,
+                "action": "erasure",
+                "kept": event.action.endswith("kept_for_claims"),
+            }
+        )
+    return sorted(entries, key=lambda e: e["when"])
+
+
+# --- the preview ------------------------------------------------------------------------------
+
+
+@dataclass
+class RulePreview:
+    rule: RetentionRule
+    record_type: RecordType
+    count: int
+    held_count: int
+    sample: list[dict[str, Any]] = field(default_factory=list)
+
+
+def preview_rule(rule: RetentionRule, *, as_of: dt.date, sample: int = SAMPLE_SIZE) -> RulePreview:
+    record_type = registry.get(rule.record_type)
+    due = record_type.due(period=rule.period, action=rule.action, as_of=as_of)
+    everything = record_type.due(
+        period=rule.period, action=rule.action, as_of=as_of, include_held=True
+    )
+    rows = []
+    for record in due.order_by("pk")[:sample]:
+        anchor = record_type.anchor_of(record)
+        period = record_type.period_for(record, rule.period)
+        rows.append(
+            {
+                "record": record,
+                "anchor": anchor,
+                "expires_on": expires_on(anchor, period) if anchor else None,
+            }
+        )
+    count = due.count()
+    return RulePreview(
+        rule=rule,
+        record_type=record_type,
+        count=count,
+        held_count=record_type.held(everything).count(),
+        sample=rows,
+    )
+
+
+def purge_preview(*, as_of: dt.date) -> list[RulePreview]:
+    from retention.services.purge import rules_in_purge_order
+
+    return [preview_rule(rule, as_of=as_of) for rule in rules_in_purge_order()]
+
+
+def held_people(*, limit: int = 50) -> dict[str, Any]:
+    """Holds and restrictions: everything of theirs is skipped, whatever the rule says."""
+    from subjects.models import DataSubject, Organisation
+
+    subjects = DataSubject.objects.exclude(legal_hold_reason="") | DataSubject.objects.filter(
+        restricted_at__isnull=False
+    )
+    organisations = Organisation.objects.exclude(legal_hold_reason="")
+    return {
+        "subjects": list(subjects.select_related("organisation").order_by("pk")[:limit]),
+        "subject_count": subjects.count(),
+        "organisations": list(organisations.order_by("name")[:limit]),
+        "organisation_count": organisations.count(),
+    }
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # "uncovered", "no active rule", "unconfirmed", "pending change"
+    text: str
+    url: str = ""
+
+
+def personal_data_models() -> list[type[models.Model]]:
+    return [m for m in apps.get_models() if encrypted_fields(m)]
+
+
+def coverage_findings(
+    models_with_personal_data: Iterable[type[models.Model]] | None = None,
+) -> list[Finding]:
+    """Models with personal fields that no active rule covers and no exemption states."""
+    found = []
+    active = set(RetentionRule.objects.active().values_list("record_type", flat=True))
+    for model in models_with_personal_data or personal_data_models():
+        label = model._meta.label_lower
+        if registry.exemption(label) is not None:
+            continue
+        covering = registry.covering(label)
+        if not covering:
+            found.append(
+                Finding(
+                    "uncovered",
+                    _("%(model)s holds personal data but no record type declares it.")
+                    % {"model": model._meta.label},
+                )
+            )
+        elif not any(rt.code in active for rt in covering):
+            found.append(
+                Finding(
+                    "no active rule",
+                    _("%(model)s: no active rule covers it (record types: %(types)s).")
+                    % {"model": model._meta.label, "types": ", ".join(rt.code for rt in covering)},
+                )
+            )
+    return found
+
+
+def findings() -> list[Finding]:
+    from django.urls import reverse
+
+    found = coverage_findings()
+    for rule in RetentionRule.objects.unconfirmed():
+        found.append(
+            Finding(
+                "unconfirmed",
+                _("Rule “%(name)s” (%(period)s) is not confirmed by the DPO, so it does not run.")
+                % {"name": rule.name, "period": rule.period},
+                reverse("retention:rule_detail", args=[rule.pk]),
+            )
+        )
+    for change in RuleChange.objects.pending().select_related("rule"):
+        found.append(
+            Finding(
+                "pending change",
+                _("A change to “%(name)s” would purge %(n)d more records tonight; it awaits the DPO.")
+                % {"name": change.rule.name, "n": change.enlargement},
+                reverse("retention:rule_detail", args=[change.rule_id]),
+            )
+        )
+    return found
+
+
+def last_successful_run() -> PurgeRun | None:
+    return PurgeRun.objects.succeeded().order_by("-finished_at").first()
+
+
+def purge_is_late(*, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    last = last_successful_run()
+    return last is None or last.finished_at is None or now - last.finished_at > ALARM_AFTER
+
+
+def tonights_as_of(now: dt.datetime | None = None) -> dt.date:
+    return next_purge_date(now)

@@ -1,0 +1,264 @@
+"""The boundary (G): expires_on = anchor + period; a purge as of D removes expires_on < D."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from retention.models import RetentionRule
+from retention.periods import (
+    Period,
+    covers_at_least,
+    covers_at_most,
+    expires_on,
+    financial_year_end,
+    financial_year_start,
+    purge_cutoff,
+)
+from retention.registry import registry
+from retention.selectors import retention_deadline
+from retention.services.purge import run_purge
+from subjects.models import Invoice, OrganisationStatus, TrialContent
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+TALLINN = ZoneInfo("Europe/Tallinn")
+
+
+def at_tallinn(day: dt.date, hour: int = 12, minute: int = 0) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=TALLINN)
+
+
+def purge(as_of: dt.date) -> None:
+    with time_machine.travel(at_tallinn(as_of, 3), tick=False):
+        run = run_purge(as_of=as_of, dry_run=False, actor="test")
+    assert run.status == "succeeded", run.note
+
+
+D = dt.date
+
+
+# --- the arithmetic ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "period",
+    [Period(years=1), Period(years=7), Period(months=1), Period(days=75), Period(1, 1, 1)],
+    ids=str,
+)
+def test_set_based_cutoff_is_exactly_anchor_plus_period_before_the_purge_day(
+    period: Period,
+) -> None:
+    # Every anchor around 29 Feb (leap and common years) and 31 Dec, for purge days around
+    # the clamping boundaries: anchor + period < D  ⇔  anchor < purge_cutoff(D, period).
+    anchors = [D(2023, 12, 1) + dt.timedelta(days=i) for i in range(120)]
+    anchors += [D(2024, 12, 1) + dt.timedelta(days=i) for i in range(120)]
+    purge_days = {a + period.delta + dt.timedelta(days=k) for a in anchors for k in (-1, 0, 1)}
+    for day in purge_days:
+        cutoff = purge_cutoff(day, period)
+        for anchor in anchors:
+            assert (expires_on(anchor, period) < day) == (anchor < cutoff), (anchor, day)
+
+
+def test_a_year_from_29_february_ends_on_28_february() -> None:
+    assert expires_on(D(2024, 2, 29), Period(years=1)) == D(2025, 2, 28)
+    assert purge_cutoff(D(2025, 2, 28), Period(years=1)) == D(2024, 2, 28)
+    assert purge_cutoff(D(2025, 3, 1), Period(years=1)) == D(2024, 3, 1)
+
+
+def test_financial_year_defaults_to_the_calendar_year_and_can_start_in_july(settings) -> None:
+    assert financial_year_end(D(2018, 12, 31)) == D(2018, 12, 31)
+    assert financial_year_start(D(2018, 12, 31)) == D(2018, 1, 1)
+    settings.RETENTION_FINANCIAL_YEAR_START_MONTH = 7
+    assert financial_year_end(D(2018, 6, 30)) == D(2018, 6, 30)
+    assert financial_year_end(D(2018, 7, 1)) == D(2019, 6, 30)
+
+
+def test_legal_bounds_compare_periods_over_every_anchor() -> None:
+    assert covers_at_most(Period(months=12), Period(years=1))
+    assert covers_at_most(Period(days=365), Period(years=1))
+    assert not covers_at_most(Period(days=366), Period(years=1))
+    assert covers_at_least(Period(years=7, days=1), Period(years=7))
+    assert not covers_at_least(Period(years=6, months=11), Period(years=7))
+
+
+# --- each seeded rule, the day before and the day after -----------------------------------
+
+
+def test_prospect_goes_the_day_after_a_year_from_collection(seeded) -> None:
+    prospect = f.ProspectFactory(collected_at=at_tallinn(D(2024, 3, 10), 23, 30))
+    purge(D(2025, 3, 10))
+    prospect.refresh_from_db()
+    assert prospect.anonymised_at is None
+    purge(D(2025, 3, 11))
+    prospect.refresh_from_db()
+    assert prospect.anonymised_at is not None
+
+
+def test_collection_just_after_midnight_in_tallinn_counts_as_the_next_day(seeded) -> None:
+    # 00:30 in Tallinn is still 10 March in UTC: the legal day is 11 March.
+    prospect = f.ProspectFactory(collected_at=at_tallinn(D(2024, 3, 11), 0, 30))
+    purge(D(2025, 3, 11))
+    prospect.refresh_from_db()
+    assert prospect.anonymised_at is None
+    purge(D(2025, 3, 12))
+    prospect.refresh_from_db()
+    assert prospect.anonymised_at is not None
+
+
+def test_prospect_anchor_is_the_latest_of_trial_end_demo_and_collection(seeded) -> None:
+    prospect = f.ProspectFactory(collected_at=at_tallinn(D(2023, 1, 5)))
+    f.DemoFactory(subject=prospect, held_on=D(2023, 9, 1))
+    f.TrialFactory(organisation=prospect.organisation, ended_on=D(2024, 2, 29))
+    deadline = retention_deadline(prospect)
+    assert deadline is not None
+    assert (deadline.anchor, deadline.expires_on) == (D(2024, 2, 29), D(2025, 2, 28))
+    purge(D(2025, 2, 28))
+    prospect.refresh_from_db()
+    assert prospect.anonymised_at is None
+    purge(D(2025, 3, 1))
+    prospect.refresh_from_db()
+    assert prospect.anonymised_at is not None
+
+
+def test_a_running_trial_blocks_the_prospect_rule(seeded) -> None:
+    prospect = f.ProspectFactory(collected_at=at_tallinn(D(2020, 1, 5)))
+    f.TrialFactory(organisation=prospect.organisation, started_on=D(2020, 1, 1), ended_on=None)
+    purge(D(2025, 6, 1))
+    prospect.refresh_from_db()
+    assert prospect.anonymised_at is None
+    assert retention_deadline(prospect) is not None
+    assert retention_deadline(prospect).expires_on is None  # type: ignore[union-attr]
+
+
+def test_a_prospect_whose_company_converts_is_kept(seeded) -> None:
+    prospect = f.ProspectFactory(collected_at=at_tallinn(D(2020, 1, 5)))
+    prospect.organisation.status = OrganisationStatus.PAYING
+    prospect.organisation.save()
+    purge(D(2025, 6, 1))
+    prospect.refresh_from_db()
+    assert prospect.anonymised_at is None
+    assert prospect.work_email is not None
+
+
+def test_trial_content_goes_75_days_after_a_trial_that_ended_on_29_february(seeded) -> None:
+    content = f.TrialContentFactory(trial__ended_on=D(2024, 2, 29))
+    assert retention_deadline(content).expires_on == D(2024, 5, 14)  # type: ignore[union-attr]
+    purge(D(2024, 5, 14))
+    assert TrialContent.objects.filter(pk=content.pk).exists()
+    purge(D(2024, 5, 15))
+    assert not TrialContent.objects.filter(pk=content.pk).exists()
+
+
+def test_a_converted_trials_content_is_kept(seeded) -> None:
+    content = f.TrialContentFactory(
+        trial__ended_on=D(2024, 1, 31), trial__converted_on=D(2024, 1, 31)
+    )
+    purge(D(2025, 6, 1))
+    content.refresh_from_db()
+    assert content.content == "Notes written during the trial"
+    assert retention_deadline(content) is None
+
+
+def test_a_trial_override_replaces_the_75_days(seeded) -> None:
+    content = f.TrialContentFactory(
+        trial__ended_on=D(2024, 1, 31), trial__retention_override_days=180
+    )
+    ordinary = f.TrialContentFactory(trial__ended_on=D(2024, 1, 31))
+    assert retention_deadline(content).expires_on == D(2024, 7, 29)  # type: ignore[union-attr]
+    purge(D(2024, 7, 29))
+    assert TrialContent.objects.filter(pk=content.pk).exists()
+    assert not TrialContent.objects.filter(pk=ordinary.pk).exists()
+    purge(D(2024, 7, 30))
+    assert not TrialContent.objects.filter(pk=content.pk).exists()
+
+
+def test_invoice_of_31_december_evening_goes_seven_years_after_that_financial_year(
+    seeded,
+) -> None:
+    from retention.tasks import nightly_purge
+
+    december = f.InvoiceFactory(issued_on=D(2018, 12, 31))
+    january = f.InvoiceFactory(issued_on=D(2019, 1, 1))
+    assert retention_deadline(december).expires_on == D(2025, 12, 31)  # type: ignore[union-attr]
+    # 23:30 on 31 December in Tallinn (21:30 UTC): the legal day is still the 31st.
+    with time_machine.travel(at_tallinn(D(2025, 12, 31), 23, 30), tick=False):
+        nightly_purge.delay()
+    december.refresh_from_db()
+    assert december.billing_name == "Billing Person"
+    # 00:30 on 1 January in Tallinn is 22:30 UTC on the 31st: the legal day is the 1st.
+    with time_machine.travel(at_tallinn(D(2026, 1, 1), 0, 30), tick=False):
+        nightly_purge.delay()
+    december.refresh_from_db()
+    january.refresh_from_db()
+    assert december.anonymised_at is not None
+    assert december.billing_name is None
+    assert january.billing_name == "Billing Person"
+
+
+def test_claim_data_goes_ten_years_after_the_claim_fell_due_once_closed(seeded) -> None:
+    closed = f.ClaimFactory(fell_due_on=D(2015, 3, 1), closed_on=D(2016, 1, 1))
+    still_open = f.ClaimFactory(fell_due_on=D(2015, 3, 1), closed_on=None)
+    purge(D(2025, 3, 1))
+    closed.refresh_from_db()
+    assert closed.description == "Unpaid invoice"
+    purge(D(2025, 3, 2))
+    closed.refresh_from_db()
+    still_open.refresh_from_db()
+    assert closed.description is None and closed.anonymised_at is not None
+    assert still_open.description == "Unpaid invoice"
+
+
+def test_former_clients_rule_runs_only_once_the_dpo_has_confirmed_it(seeded) -> None:
+    organisation = f.OrganisationFactory(
+        status=OrganisationStatus.FORMER, contract_ended_on=D(2021, 6, 30)
+    )
+    person = f.DataSubjectFactory(organisation=organisation)
+    purge(D(2024, 7, 1))
+    person.refresh_from_db()
+    assert person.anonymised_at is None  # unconfirmed: a finding, not a purge
+    RetentionRule.objects.filter(code="former-clients").update(confirmed=True)
+    purge(D(2024, 6, 30))
+    person.refresh_from_db()
+    assert person.anonymised_at is None
+    purge(D(2024, 7, 1))
+    person.refresh_from_db()
+    assert person.anonymised_at is not None
+
+
+def test_set_based_due_filter_agrees_with_retention_deadline_for_every_record(seeded) -> None:
+    # The purge's SQL form and the page's per-record form are one definition.
+    for day in (D(2024, 2, 28), D(2024, 2, 29), D(2024, 3, 1), D(2024, 12, 31)):
+        prospect = f.ProspectFactory(collected_at=at_tallinn(day, 23, 59))
+        f.DemoFactory(subject=prospect, held_on=day - dt.timedelta(days=3))
+        f.TrialContentFactory(trial__ended_on=day)
+        f.InvoiceFactory(issued_on=day)
+        f.ClaimFactory(fell_due_on=day, closed_on=day)
+    for as_of in (D(2025, 2, 28), D(2025, 3, 1), D(2025, 3, 2), D(2025, 5, 16), D(2034, 3, 1)):
+        for rule in RetentionRule.objects.in_force():
+            record_type = registry.get(rule.record_type)
+            due = set(record_type.due(period=rule.period, action=rule.action, as_of=as_of))
+            for record in record_type.applicable(
+                record_type.model()._default_manager.all(), as_of=as_of
+            ):
+                deadline = retention_deadline(record)
+                expected = (
+                    deadline is not None
+                    and deadline.expires_on is not None
+                    and deadline.expires_on < as_of
+                    and deadline.rule == rule
+                )
+                assert (record in due) == expected, (rule.code, record.pk, as_of)
+
+
+def test_invoice_anchor_uses_the_configured_financial_year(seeded, settings) -> None:
+    settings.RETENTION_FINANCIAL_YEAR_START_MONTH = 7
+    invoice = f.InvoiceFactory(issued_on=D(2018, 6, 30))
+    later = f.InvoiceFactory(issued_on=D(2018, 7, 1))
+    purge(D(2025, 7, 1))
+    assert Invoice.objects.get(pk=invoice.pk).anonymised_at is not None
+    assert Invoice.objects.get(pk=later.pk).anonymised_at is None
