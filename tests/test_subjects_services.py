@@ -347,9 +347,7 @@ def test_a_trial_company_becoming_paying_converts_its_trial_and_its_prospect_peo
     assert organisation.contract_started_on == dt.date(2026, 3, 10)
     assert trial.converted_on == dt.date(2026, 3, 10)
     assert DataSubject.objects.get(pk=prospect.pk).kind == SubjectKind.CLIENT
-    assert (
-        DataSubject.objects.get(pk=representative.pk).kind == SubjectKind.CLIENT_REPRESENTATIVE
-    )
+    assert DataSubject.objects.get(pk=representative.pk).kind == SubjectKind.CLIENT_REPRESENTATIVE
     assert KindChange.objects.filter(subject=prospect, kind=SubjectKind.CLIENT).exists()
     event = AuditEvent.objects.get(action="organisation.status_changed")
     assert event.details["to"] == "paying"

@@ -1,0 +1,201 @@
+"""Reads for the subject pages. Each runs a constant number of queries, whatever the data size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from core.models import AuditEvent
+from processing.models import DataCategory
+from subjects.models import (
+    Claim,
+    Communication,
+    DataSubject,
+    DataSubjectQuerySet,
+    Demo,
+    Invoice,
+    KindChange,
+    Organisation,
+    Source,
+    Trial,
+    UsageRecord,
+)
+
+LIST_PAGE_SIZE = 50
+RECORDS_PAGE_SIZE = 10
+
+# Least privilege (DOMAIN.md F): Staff handle requests and consent, so they get the name and
+# the work contact they need to reach the person — not date of birth, photo, address,
+# position, records or recipients. Everything else is the DPO's.
+STAFF_FIELDS = frozenset({"first_name", "last_name", "work_email", "work_phone"})
+
+# The big encrypted values the list never shows: decrypting them per row costs time.
+NOT_IN_LIST = ("photo", "date_of_birth", "work_address")
+
+
+def subjects_for_list(
+    *,
+    text: str = "",
+    kind: str = "",
+    country: str = "",
+    organisation_status: str = "",
+    include_anonymised: bool = False,
+) -> DataSubjectQuerySet:
+    subjects = DataSubject.objects.select_related("organisation").defer(*NOT_IN_LIST)
+    if not include_anonymised:
+        subjects = subjects.active()
+    if text:
+        subjects = subjects.search(text)
+    if kind:
+        subjects = subjects.filter(kind=kind)
+    if country:
+        subjects = subjects.filter(country=country)
+    if organisation_status:
+        subjects = subjects.filter(organisation__status=organisation_status)
+    return subjects
+
+
+def subject_for_page(pk: int) -> DataSubject | None:
+    return (
+        DataSubject.objects.select_related("organisation", "legal_hold_set_by")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@dataclass
+class DataItem:
+    field: str
+    label: str
+    value: Any
+
+
+@dataclass
+class DataGroup:
+    code: str
+    name: str
+    source: str
+    items: list[DataItem] = field(default_factory=list)
+
+
+def personal_data_groups(subject: DataSubject, *, fields: frozenset[str] | None) -> list[DataGroup]:
+    """The person's own data grouped by the register's categories, each with its source.
+
+    `fields=None` means every field; otherwise only those named (least privilege). Groups
+    with nothing visible are left out, so a role never sees even an empty heading it may
+    not open.
+    """
+    groups = []
+    for category in DataCategory.objects.order_by("id"):
+        names = [n for n in category.fields if fields is None or n in fields]
+        if not names:
+            continue
+        items = [
+            DataItem(
+                field=name,
+                label=str(getattr(DataSubject._meta.get_field(name), "verbose_name", name)),
+                value=getattr(subject, name),
+            )
+            for name in names
+        ]
+        groups.append(
+            DataGroup(
+                code=category.code,
+                name=category.name,
+                source=subject.get_source_display(),
+                items=items,
+            )
+        )
+    return groups
+
+
+# Where record data comes from (DOMAIN.md B), for the headings of the record sections.
+RECORD_SOURCES = {
+    "communications": _("Given by the person (inbound) or written by the operator (outbound)"),
+    "usage": Source.AUTOMATIC.label,
+    "invoices": _("Written by the operator; payments confirmed by the payment provider"),
+    "claims": _("Written by the operator"),
+    "demos": _("Written by the operator"),
+    "trials": _("The client's trial account"),
+}
+
+
+@dataclass
+class RecordSection:
+    code: str
+    title: str
+    source: str
+    page: Page[Any]
+    param: str
+
+
+def _page(queryset: QuerySet[Any], number: Any) -> Page[Any]:
+    return Paginator(queryset, RECORDS_PAGE_SIZE).get_page(number)
+
+
+def subject_records(subject: DataSubject, params: Any) -> list[RecordSection]:
+    """The person's records, each paginated on its own `<code>_page` parameter."""
+    trials: QuerySet[Any] = (
+        Trial.objects.filter(organisation_id=subject.organisation_id)
+        .annotate(contents_by_subject=Count("contents", filter=Q(contents__author=subject)))
+        .order_by("-started_on", "-id")
+        if subject.organisation_id
+        else Trial.objects.none()
+    )
+    querysets: list[tuple[str, Any, QuerySet[Any]]] = [
+        ("trials", _("Trials (of the organisation)"), trials),
+        ("demos", _("Demos"), Demo.objects.filter(subject=subject).order_by("-held_on", "-id")),
+        (
+            "invoices",
+            _("Invoices (as billing contact)"),
+            Invoice.objects.filter(billing_contact=subject).order_by("-issued_on", "-id"),
+        ),
+        ("claims", _("Claims"), Claim.objects.filter(subject=subject).order_by("-fell_due_on")),
+        (
+            "communications",
+            _("Communications"),
+            Communication.objects.filter(subject=subject).order_by("-sent_at", "-id"),
+        ),
+        (
+            "usage",
+            _("Usage"),
+            UsageRecord.objects.filter(subject=subject).order_by("-occurred_at", "-id"),
+        ),
+    ]
+    return [
+        RecordSection(
+            code=code,
+            title=str(title),
+            source=str(RECORD_SOURCES[code]),
+            page=_page(queryset, params.get(f"{code}_page")),
+            param=f"{code}_page",
+        )
+        for code, title, queryset in querysets
+    ]
+
+
+def kind_history(subject: DataSubject) -> QuerySet[KindChange]:
+    return subject.kind_history.select_related("actor").order_by("changed_on", "id")
+
+
+def subject_audit_trail(subject: DataSubject, *, limit: int = 50) -> tuple[list[AuditEvent], int]:
+    """Who looked at or changed this person, newest first, and how many events in all."""
+    events = AuditEvent.objects.filter(
+        target_type=DataSubject._meta.label_lower, target_id=str(subject.pk)
+    )
+    return list(events.select_related("actor").order_by("-occurred_at", "-id")[:limit]), (
+        events.count()
+    )
+
+
+def organisation_people(organisation: Organisation) -> DataSubjectQuerySet:
+    return (
+        DataSubject.objects.active()
+        .filter(organisation=organisation)
+        .defer(*NOT_IN_LIST)
+        .order_by("last_name", "first_name", "id")
+    )
