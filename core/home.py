@@ -9,11 +9,15 @@ from typing import Any
 from django.http import HttpRequest
 
 PanelProvider = Callable[[HttpRequest], dict[str, Any] | None]
-PANEL_PROVIDERS: list[str] = []  # dotted paths, e.g. "retention.home.purge_panel"
+PANEL_PROVIDERS: list[str] = [  # dotted paths, e.g. "retention.home.purge_panel"
+    "consent.home.consent_panel",
+    "subject_requests.home.requests_panel",
+    "retention.alarms.purge_panel",
+]
 
 # Alarms shown in a red bar on every page: dotted paths of `(request) -> list[str]`, each
 # returning the messages this user should see (e.g. "no purge has succeeded for 36 hours").
-ALARM_PROVIDERS: list[str] = []
+ALARM_PROVIDERS: list[str] = ["retention.alarms.purge_alarm"]
 
 
 def home_panels(request: HttpRequest) -> list[dict[str, Any]]:

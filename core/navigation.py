@@ -19,5 +19,10 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Home"), "home", "home"),
     NavItem(_("Data subjects"), "subjects:list", "subjects.list"),
     NavItem(_("Register"), "processing:register", "processing.register"),
+    NavItem(_("Consent"), "consent:find", "consent.log"),
+    NavItem(_("Ledger"), "consent:ledger", "consent.ledger"),
+    NavItem(_("Retention"), "retention:preview", "retention.preview"),
     NavItem(_("Audit log"), "audit_log", "audit.log"),
+    NavItem(_("Requests"), "subject_requests:queue", "requests.queue"),
+    NavItem(_("Register of requests"), "subject_requests:register", "requests.register"),
 ]

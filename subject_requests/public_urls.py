@@ -1,3 +1,15 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from subject_requests import public_views
+
+app_name = "requests_public"
+
+urlpatterns = [
+    path("request/", public_views.request_form, name="form"),
+    path("request/sent/", public_views.request_sent, name="sent"),
+    path("request/verify/<str:token>/", public_views.verify, name="verify"),
+    path("request/status/<str:token>/", public_views.status, name="status"),
+    path("request/status/<str:token>/withdraw/", public_views.withdraw, name="withdraw"),
+]

@@ -1,5 +1,22 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from subject_requests import views
+
+app_name = "subject_requests"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("assign/", views.bulk_assign, name="bulk_assign"),
+    path("new/", views.enter, name="enter"),
+    path("register/", views.register, name="register"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/note/", views.add_note, name="note"),
+    path("<int:pk>/message/", views.send_message, name="message"),
+    path("<int:pk>/document/", views.add_document, name="document_add"),
+    path("<int:pk>/documents/<int:entry_id>/", views.document, name="document"),
+    path("<int:pk>/authorisation/", views.agent_proof, name="agent_proof"),
+    path("<int:pk>/received/", views.change_received, name="change_received"),
+    path("<int:pk>/<slug:action>/", views.decide, name="decide"),
+]

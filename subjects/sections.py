@@ -14,9 +14,9 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 SECTION_PROVIDERS: list[str] = [
-    # "retention.sections.deadlines_section",
-    # "consent.sections.consent_timeline_section",
-    # "subject_requests.sections.requests_section",
+    "retention.sections.deadlines_section",
+    "consent.sections.consent_timeline_section",
+    "subject_requests.sections.requests_section",
 ]
 
 

@@ -1,0 +1,175 @@
+"""Public pages for data subjects (no login): the request form, the verification link and
+the status page. Every string is translatable (English, Estonian, Latvian)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from core.permissions import requires
+from core.timeutil import legal_date
+from subject_requests import services
+from subject_requests.forms import PublicRequestForm
+from subject_requests.models import TYPE_EXPLANATIONS, RequestType, Status, SubjectRequest
+from subject_requests.ratelimit import allow_public_request
+
+# What the requester reads about each status, in plain words.
+STATUS_EXPLANATIONS = {
+    Status.RECEIVED: gettext_lazy("We have received your request."),
+    Status.AWAITING_IDENTITY: gettext_lazy(
+        "We are waiting for you to confirm your identity. Follow the link in the e-mail we "
+        "sent you."
+    ),
+    Status.VERIFIED: gettext_lazy(
+        "Your identity is confirmed. We will start working on your request."
+    ),
+    Status.IN_PROGRESS: gettext_lazy("We are working on your request."),
+    Status.COMPLETED: gettext_lazy("We have answered your request."),
+    Status.REJECTED: gettext_lazy(
+        "We could not act on your request. The letter we sent explains why."
+    ),
+    Status.WITHDRAWN: gettext_lazy("You withdrew this request."),
+    Status.CLOSED_UNVERIFIED: gettext_lazy(
+        "The request was closed because your identity was not confirmed."
+    ),
+}
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+@requires("requests.public")
+@require_http_methods(["GET", "POST"])
+def request_form(request: HttpRequest) -> HttpResponse:
+    form = PublicRequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["website"]:
+            # A bot filled the honeypot: answer as if all went well, store nothing.
+            return redirect("requests_public:sent")
+        if not allow_public_request(ip=_client_ip(request), email=data["email"]):
+            form.add_error(
+                None,
+                _(
+                    "Too many requests have been sent from here or for this e-mail address. "
+                    "Please try again later, or write to us by e-mail."
+                ),
+            )
+            status = 429
+        else:
+            try:
+                services.submit_request(
+                    type=data["type"],
+                    name=data["name"],
+                    email=data["email"],
+                    description=data["description"],
+                    language=get_language() or "en",
+                    via_agent=data["via_agent"],
+                    agent_name=data["agent_name"],
+                )
+            except services.RequestError as exc:
+                form.add_error(None, str(exc))
+            else:
+                return redirect("requests_public:sent")
+    elif request.method == "POST":
+        status = 400
+    rights = [
+        {"value": value, "label": label, "explanation": TYPE_EXPLANATIONS[value]}
+        for value, label in RequestType.choices
+    ]
+    return render(
+        request,
+        "subject_requests/public/request_form.html",
+        {"form": form, "rights": rights},
+        status=status,
+    )
+
+
+@requires("requests.public")
+def request_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "subject_requests/public/request_sent.html")
+
+
+@requires("requests.public")
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest, token: str) -> HttpResponse:
+    """GET only shows a button: mail scanners that fetch links must not use up the link."""
+    if request.method == "POST":
+        try:
+            subject_request = services.verify_by_link(token=token)
+        except services.InvalidLink as exc:
+            return render(
+                request,
+                "subject_requests/public/link_problem.html",
+                {"problem": str(exc), "expired": isinstance(exc, services.ExpiredLink)},
+                status=400,
+            )
+        return redirect("requests_public:status", token=services.status_token(subject_request))
+    return render(request, "subject_requests/public/verify.html", {"token": token})
+
+
+def _status_request(token: str) -> SubjectRequest | None:
+    try:
+        return services.request_for_status_token(token)
+    except services.InvalidLink:
+        return None
+
+
+@requires("requests.public")
+def status(request: HttpRequest, token: str) -> HttpResponse:
+    subject_request = _status_request(token)
+    if subject_request is None:
+        return render(
+            request,
+            "subject_requests/public/link_problem.html",
+            {"problem": _("This link is not valid.")},
+            status=404,
+        )
+    now = timezone.now()
+    return render(
+        request,
+        "subject_requests/public/status.html",
+        {
+            "req": subject_request,
+            "token": token,
+            "explanation": STATUS_EXPLANATIONS[Status(subject_request.status)],
+            "due_on": subject_request.due_on(now),
+            "received_on": legal_date(subject_request.received_at),
+        },
+    )
+
+
+@requires("requests.public")
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, token: str) -> HttpResponse:
+    subject_request = _status_request(token)
+    if subject_request is None:
+        return render(
+            request,
+            "subject_requests/public/link_problem.html",
+            {"problem": _("This link is not valid.")},
+            status=404,
+        )
+    if not subject_request.is_open:
+        messages.info(request, _("This request is already closed."))
+        return redirect("requests_public:status", token=token)
+    if request.method == "POST":
+        try:
+            services.withdraw_request(request=subject_request, actor="data subject")
+        except services.RequestError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Your request has been withdrawn."))
+        return redirect("requests_public:status", token=token)
+    return render(
+        request,
+        "subject_requests/public/withdraw.html",
+        {"req": subject_request, "token": token},
+    )

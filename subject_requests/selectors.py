@@ -1,0 +1,174 @@
+"""Reads of requests that cross models or serve a page: the queue, a request's page, the
+register, the counts on the DPO's home page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
+
+from core.timeutil import end_of_legal_day, legal_today
+from subject_requests.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Pause,
+    Status,
+    SubjectRequest,
+    SubjectRequestQuerySet,
+    TimelineEntry,
+)
+
+# The queue shows within this many days as "due soon" (the issue's filter).
+DUE_SOON_DAYS = 7
+# Columns the queue needs; the rest (the words, the proof, notes) stays in the database.
+QUEUE_FIELDS = (
+    "id",
+    "reference",
+    "type",
+    "channel",
+    "status",
+    "requester_name",
+    "received_at",
+    "due_at",
+    "extended_at",
+    "paused_since",
+    "duplicate_of_id",
+    "via_agent",
+    "verified_at",
+    "assignee__id",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""  # "" = every open status, "closed", "all" or one status
+    type: str = ""
+    channel: str = ""
+    assignee: str = ""  # "" = anyone, "me", "none" or a user id
+    overdue: bool = False
+    due_soon: bool = False
+    q: str = ""
+
+
+def requests_for_queue(
+    *, reviewer: Any, now: dt.datetime, filters: QueueFilters | None = None
+) -> SubjectRequestQuerySet:
+    """Requests by due date (open ones unless asked otherwise), filtered; two queries per
+    page whatever the size of the table (count and slice), both on the partial indexes."""
+    filters = filters or QueueFilters()
+    requests = SubjectRequest.objects.select_related("assignee").only(*QUEUE_FIELDS)
+    if filters.status == "all":
+        pass
+    elif filters.status == "closed":
+        requests = requests.filter(status__in=CLOSED_STATUSES)
+    elif filters.status in Status.values:
+        requests = requests.filter(status=filters.status)
+    else:
+        requests = requests.filter(status__in=OPEN_STATUSES)
+    if filters.type:
+        requests = requests.filter(type=filters.type)
+    if filters.channel:
+        requests = requests.filter(channel=filters.channel)
+    if filters.assignee == "me":
+        requests = requests.filter(assignee=reviewer)
+    elif filters.assignee == "none":
+        requests = requests.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        requests = requests.filter(assignee_id=int(filters.assignee))
+    if filters.overdue:
+        requests = requests.filter(status__in=OPEN_STATUSES).overdue(now=now)
+    if filters.due_soon:
+        requests = requests.filter(status__in=OPEN_STATUSES).due_within(days=DUE_SOON_DAYS, now=now)
+    if filters.q:
+        requests = requests.search(filters.q)
+    return requests.order_by("due_at", "id")
+
+
+def request_for_page(pk: int) -> SubjectRequest:
+    return (
+        SubjectRequest.objects.select_related("assignee", "duplicate_of", "created_by")
+        .defer("agent_proof")
+        .prefetch_related(
+            "subjects",
+            Prefetch("pauses", queryset=Pause.objects.order_by("started_at", "id")),
+            Prefetch(
+                "timeline",
+                queryset=TimelineEntry.objects.select_related("actor")
+                .defer("document")
+                .order_by("occurred_at", "id"),
+            ),
+            Prefetch(
+                "duplicates",
+                queryset=SubjectRequest.objects.only("id", "reference", "duplicate_of_id"),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def queue_counts(*, now: dt.datetime, assignee: Any = None) -> dict[str, int]:
+    """The DPO's home panel, in one query."""
+    soon = end_of_legal_day(legal_today(now) + dt.timedelta(days=5))
+    running = Q(paused_since__isnull=True)
+    requests = SubjectRequest.objects.open()
+    if assignee is not None:
+        requests = requests.filter(assignee=assignee)
+    return requests.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=running & Q(due_at__lt=now)),
+        due_soon=Count("id", filter=running & Q(due_at__gte=now, due_at__lte=soon)),
+        awaiting_identity=Count("id", filter=Q(status=Status.AWAITING_IDENTITY)),
+        paused=Count("id", filter=Q(paused_since__isnull=False)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+    )
+
+
+REGISTER_FIELDS = (
+    "id",
+    "reference",
+    "type",
+    "channel",
+    "status",
+    "received_at",
+    "due_at",
+    "extended_at",
+    "paused_days",
+    "paused_since",
+    "closed_at",
+    "assignee__username",
+)
+
+
+def register_rows(
+    *, received_from: dt.date | None = None, received_to: dt.date | None = None
+) -> Iterator[SubjectRequest]:
+    """The register of requests (GDPR Art. 5(2)): no requester data, streamed in chunks."""
+    from core.timeutil import start_of_legal_day
+
+    requests = SubjectRequest.objects.select_related("assignee").only(*REGISTER_FIELDS)
+    if received_from:
+        requests = requests.filter(received_at__gte=start_of_legal_day(received_from))
+    if received_to:
+        requests = requests.filter(received_at__lte=end_of_legal_day(received_to))
+    return requests.order_by("received_at", "id").iterator(chunk_size=2000)
+
+
+def requests_of_subject(subject: Any) -> list[SubjectRequest]:
+    return list(
+        subject.subject_requests.only(
+            "id",
+            "reference",
+            "type",
+            "status",
+            "received_at",
+            "due_at",
+            "paused_since",
+            "closed_at",
+        ).order_by("-received_at", "-id")
+    )

@@ -1,0 +1,64 @@
+"""Writes on data-subject requests. Each service is atomic and audits in its transaction."""
+
+from __future__ import annotations
+
+from subject_requests.services.common import IllegalTransition, RequestError
+from subject_requests.services.identity import (
+    ExpiredLink,
+    InvalidLink,
+    request_for_status_token,
+    resend_verification_link,
+    status_token,
+    verification_token,
+    verify_by_link,
+    verify_manually,
+)
+from subject_requests.services.intake import (
+    AgentProof,
+    change_received_at,
+    enter_request,
+    submit_request,
+)
+from subject_requests.services.workflow import (
+    add_note,
+    assign_requests,
+    attach_document,
+    close_unverified,
+    complete_request,
+    extend_deadline,
+    pause_request,
+    reject_request,
+    resume_request,
+    send_message,
+    start_work,
+    withdraw_request,
+)
+
+__all__ = [
+    "AgentProof",
+    "ExpiredLink",
+    "IllegalTransition",
+    "InvalidLink",
+    "RequestError",
+    "add_note",
+    "assign_requests",
+    "attach_document",
+    "change_received_at",
+    "close_unverified",
+    "complete_request",
+    "enter_request",
+    "extend_deadline",
+    "pause_request",
+    "reject_request",
+    "request_for_status_token",
+    "resend_verification_link",
+    "resume_request",
+    "send_message",
+    "start_work",
+    "status_token",
+    "submit_request",
+    "verification_token",
+    "verify_by_link",
+    "verify_manually",
+    "withdraw_request",
+]

@@ -1,0 +1,93 @@
+"""Pieces every request service shares: errors, the lock, timeline entries, letters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from core.audit import Actor, record_event
+from core.permissions import has_permission
+from subject_requests.models import EntryKind, SubjectRequest, TimelineEntry
+
+
+class RequestError(ValueError):
+    """A refused action; the message is shown to the user as it is."""
+
+
+class IllegalTransition(RequestError):
+    pass
+
+
+def require(actor: Actor, key: str) -> None:
+    """Services refuse too: a view that forgot its check still cannot decide a request.
+    System actors (a job's name, "data subject") act only where their service allows."""
+    if isinstance(actor, AbstractBaseUser) and not has_permission(actor, key):
+        raise PermissionDenied(key)
+
+
+def lock(request: SubjectRequest) -> SubjectRequest:
+    """The row, locked for the rest of the transaction, so two clicks cannot both act."""
+    return SubjectRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def actor_fields(actor: Actor) -> dict[str, Any]:
+    if isinstance(actor, AbstractBaseUser):
+        return {"actor": actor, "actor_label": ""}
+    return {"actor": None, "actor_label": actor if isinstance(actor, str) else "anonymous"}
+
+
+def add_entry(
+    request: SubjectRequest,
+    *,
+    kind: str,
+    actor: Actor,
+    summary: str,
+    now: dt.datetime,
+    **fields: Any,
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        request=request,
+        kind=kind,
+        occurred_at=now,
+        summary=summary[:300],
+        **actor_fields(actor),
+        **fields,
+    )
+
+
+def send_letter(
+    request: SubjectRequest,
+    *,
+    letter: str,
+    actor: Actor,
+    summary: str,
+    now: dt.datetime,
+    body: str | None = None,
+    kind: str = EntryKind.LETTER,
+) -> TimelineEntry:
+    """Keep the letter on the timeline and e-mail it after commit. Without an e-mail
+    address the entry tells staff to send it by post."""
+    if not request.requester_email:
+        summary = f"{summary} — no e-mail address: send it by post"
+    entry = add_entry(
+        request, kind=kind, actor=actor, summary=summary, now=now, letter=letter, body=body
+    )
+    if request.requester_email:
+        from subject_requests.tasks import send_request_letter
+
+        entry_id = entry.pk
+        transaction.on_commit(lambda: send_request_letter.delay(entry_id))
+    return entry
+
+
+def audit(action: str, *, actor: Actor, request: SubjectRequest, **details: Any) -> None:
+    record_event(
+        action=action,
+        actor=actor,
+        target=request,
+        details={"reference": request.reference, **details},
+    )

@@ -1,0 +1,312 @@
+"""Requests arriving: through the public form, or entered by staff from an e-mail, a letter
+or a phone call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import Actor
+from core.timeutil import legal_date, legal_zone
+from subject_requests import deadlines
+from subject_requests.models import (
+    STAFF_CHANNELS,
+    Channel,
+    EntryKind,
+    RequestType,
+    Status,
+    SubjectRequest,
+)
+from subject_requests.services.common import (
+    RequestError,
+    add_entry,
+    audit,
+    lock,
+    require,
+    send_letter,
+)
+
+# Item 6 of the issue: a request of the same type from the same verified e-mail within this
+# window is flagged as a possible duplicate and linked, never merged.
+DUPLICATE_WINDOW_DAYS = 30
+# A staff-entered receipt date further back than this is almost certainly a typing error.
+OLDEST_BACKDATED_RECEIPT = relativedelta(years=1)
+
+
+@dataclass(frozen=True)
+class AgentProof:
+    content: bytes
+    name: str
+    content_type: str
+
+
+def reference_for(request: SubjectRequest) -> str:
+    return f"DSR-{legal_date(request.received_at).year}-{request.pk:06d}"
+
+
+def _create(
+    *,
+    type: str,
+    channel: str,
+    name: str,
+    email: str,
+    description: str,
+    received_at: dt.datetime,
+    language: str,
+    via_agent: bool,
+    agent_name: str,
+    agent_proof: AgentProof | None,
+    created_by: Actor,
+    now: dt.datetime,
+) -> SubjectRequest:
+    if type not in RequestType.values:
+        raise RequestError("Choose which right the request is about.")
+    if not name.strip():
+        raise RequestError("The requester's name is required.")
+    if via_agent and not agent_name.strip():
+        raise RequestError("Name the agent who acts for the person.")
+    request = SubjectRequest.objects.create(
+        type=type,
+        channel=channel,
+        status=Status.RECEIVED,
+        language=language or "en",
+        requester_name=name.strip(),
+        requester_email=email.strip() or None,
+        description=description.strip(),
+        via_agent=via_agent,
+        agent_name=agent_name.strip() if via_agent else None,
+        agent_proof=agent_proof.content if via_agent and agent_proof else None,
+        agent_proof_name=agent_proof.name if via_agent and agent_proof else None,
+        agent_proof_content_type=agent_proof.content_type if via_agent and agent_proof else "",
+        received_at=received_at,
+        due_at=deadlines.due_at(received_at),
+        created_by=created_by if not isinstance(created_by, str | None) else None,  # type: ignore[misc]
+        created_at=now,
+    )
+    request.reference = reference_for(request)
+    SubjectRequest.objects.filter(pk=request.pk).update(reference=request.reference)
+    add_entry(
+        request,
+        kind=EntryKind.STATUS,
+        actor=created_by,
+        summary=f"Received by {request.get_channel_display().lower()}",
+        now=now,
+        to_status=Status.RECEIVED,
+    )
+    flag_duplicate(request=request, actor=created_by, now=now, verified_only=True)
+    return request
+
+
+def flag_duplicate(
+    *, request: SubjectRequest, actor: Actor, now: dt.datetime, verified_only: bool
+) -> SubjectRequest | None:
+    """Link `request` to an earlier one of the same type from the same e-mail within
+    `DUPLICATE_WINDOW_DAYS` (at intake: only earlier requests whose e-mail was verified)."""
+    if request.duplicate_of_id is not None or not request.requester_email_index:
+        return None
+    earlier = (
+        SubjectRequest.objects.filter(
+            requester_email_index=request.requester_email_index,
+            type=request.type,
+            received_at__gte=request.received_at - dt.timedelta(days=DUPLICATE_WINDOW_DAYS),
+            received_at__lte=request.received_at,
+        )
+        .exclude(pk=request.pk)
+        .order_by("-received_at", "-id")
+    )
+    if verified_only:
+        earlier = earlier.filter(verified_at__isnull=False)
+    original = earlier.first()
+    if original is None:
+        return None
+    request.duplicate_of = original
+    SubjectRequest.objects.filter(pk=request.pk).update(duplicate_of=original)
+    add_entry(
+        request,
+        kind=EntryKind.DUPLICATE,
+        actor=actor,
+        now=now,
+        summary=f"Possible duplicate of {original.reference} (same right, same e-mail, "
+        f"within {DUPLICATE_WINDOW_DAYS} days); not merged",
+    )
+    add_entry(
+        original,
+        kind=EntryKind.DUPLICATE,
+        actor=actor,
+        now=now,
+        summary=f"{request.reference} may duplicate this request",
+    )
+    audit("request.duplicate_flagged", actor=actor, request=request, original=original.reference)
+    return original
+
+
+@transaction.atomic
+def submit_request(
+    *,
+    type: str,
+    name: str,
+    email: str,
+    description: str,
+    language: str = "en",
+    via_agent: bool = False,
+    agent_name: str = "",
+    now: dt.datetime | None = None,
+) -> SubjectRequest:
+    """The public form: acknowledge at once and send the verification link (valid 7 days)."""
+    from subject_requests.services.identity import ask_to_confirm_email
+
+    now = now or timezone.now()
+    if not email.strip():
+        raise RequestError("An e-mail address is required so that we can answer you.")
+    request = _create(
+        type=type,
+        channel=Channel.WEB,
+        name=name,
+        email=email,
+        description=description,
+        received_at=now,
+        language=language,
+        via_agent=via_agent,
+        agent_name=agent_name,
+        agent_proof=None,
+        created_by="data subject",
+        now=now,
+    )
+    audit("request.received", actor="data subject", request=request, channel=Channel.WEB)
+    send_letter(
+        request,
+        letter="acknowledgement",
+        actor="data subject",
+        summary="Acknowledgement with the reference and due date",
+        now=now,
+    )
+    return ask_to_confirm_email(request=request, actor="data subject", now=now)
+
+
+@transaction.atomic
+def enter_request(
+    *,
+    type: str,
+    channel: str,
+    name: str,
+    email: str,
+    description: str,
+    received_at: dt.datetime,
+    actor: Actor,
+    via_agent: bool = False,
+    agent_name: str = "",
+    agent_proof: AgentProof | None = None,
+    send_verification_link: bool = False,
+    language: str = "en",
+    now: dt.datetime | None = None,
+) -> SubjectRequest:
+    """Staff enter a request that arrived by e-mail, letter or phone; `received_at` is when
+    it reached the operator (GDPR Art. 12(3) counts from receipt, not from typing it in)."""
+    from subject_requests.services.identity import ask_to_confirm_email
+
+    require(actor, "requests.enter")
+    now = now or timezone.now()
+    if channel not in STAFF_CHANNELS:
+        raise RequestError("Staff enter requests received by e-mail, letter or phone.")
+    _check_receipt(received_at, now)
+    if send_verification_link and not email.strip():
+        raise RequestError("A verification link needs the requester's e-mail address.")
+    request = _create(
+        type=type,
+        channel=channel,
+        name=name,
+        email=email,
+        description=description,
+        received_at=received_at,
+        language=language,
+        via_agent=via_agent,
+        agent_name=agent_name,
+        agent_proof=agent_proof,
+        created_by=actor,
+        now=now,
+    )
+    audit(
+        "request.entered",
+        actor=actor,
+        request=request,
+        channel=channel,
+        received_at=received_at.isoformat(),
+        backdated=received_at < now - dt.timedelta(minutes=5),
+    )
+    if request.requester_email:
+        send_letter(
+            request,
+            letter="acknowledgement",
+            actor=actor,
+            summary="Acknowledgement with the reference and due date",
+            now=now,
+        )
+    if send_verification_link:
+        request = ask_to_confirm_email(request=request, actor=actor, now=now)
+    return request
+
+
+def _check_receipt(received_at: dt.datetime, now: dt.datetime) -> None:
+    if timezone.is_naive(received_at):
+        raise RequestError("The receipt time needs a time zone.")
+    if received_at > now:
+        raise RequestError("A request cannot be received in the future.")
+    if received_at < now - OLDEST_BACKDATED_RECEIPT:
+        raise RequestError("The receipt date is more than a year ago; check it.")
+
+
+@transaction.atomic
+def change_received_at(
+    *,
+    request: SubjectRequest,
+    received_at: dt.datetime,
+    reason: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> SubjectRequest:
+    """Correct when a hand-entered request reached the operator; the deadline follows."""
+    require(actor, "requests.enter")
+    now = now or timezone.now()
+    request = lock(request)
+    if request.channel not in STAFF_CHANNELS:
+        raise RequestError("Only hand-entered requests have an editable receipt time.")
+    if not request.is_open:
+        raise RequestError("The request is closed; its dates are part of the register.")
+    if not reason.strip():
+        raise RequestError("Say why the receipt time changes.")
+    _check_receipt(received_at, now)
+    old_received, old_due = request.received_at, request.due_at
+    request.received_at = received_at
+    request.due_at = deadlines.due_at(
+        received_at, extended=request.is_extended, pauses=[request.paused_days]
+    )
+    request.save(update_fields=["received_at", "due_at", "updated_at"])
+    add_entry(
+        request,
+        kind=EntryKind.DEADLINE,
+        actor=actor,
+        now=now,
+        summary=f"Receipt time corrected to {received_at.astimezone(legal_zone()):%d.%m.%Y %H:%M}; "
+        f"due "
+        f"{legal_date(request.due_at):%d.%m.%Y}",
+        body=reason.strip(),
+    )
+    audit(
+        "request.received_at_changed",
+        actor=actor,
+        request=request,
+        old_received_at=old_received.isoformat(),
+        new_received_at=received_at.isoformat(),
+        old_due_at=old_due.isoformat(),
+        new_due_at=request.due_at.isoformat(),
+    )
+    return request
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)

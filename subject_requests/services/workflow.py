@@ -1,0 +1,439 @@
+"""The status machine and the deadline's life: every move of a request after intake."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import Actor, record_events_bulk
+from core.permissions import Role, user_roles
+from core.timeutil import legal_date
+from subject_requests import deadlines
+from subject_requests.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    EntryKind,
+    Pause,
+    PauseReason,
+    Status,
+    SubjectRequest,
+    TimelineEntry,
+)
+from subject_requests.services.common import (
+    IllegalTransition,
+    RequestError,
+    actor_fields,
+    add_entry,
+    audit,
+    lock,
+    require,
+    send_letter,
+)
+
+# Largest document kept on a request (an ID copy, an authorisation, a signed letter).
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+CLOSING_LETTER: dict[str, str] = {
+    Status.COMPLETED: "closure",
+    Status.REJECTED: "rejection",
+    Status.WITHDRAWN: "closure",
+    Status.CLOSED_UNVERIFIED: "closure",
+}
+
+
+def move(
+    request: SubjectRequest, *, to: str, actor: Actor, now: dt.datetime, reason: str = ""
+) -> SubjectRequest:
+    """The one place a status changes; `request` must be locked by the caller."""
+    if to not in TRANSITIONS[request.status]:
+        raise IllegalTransition(
+            f"A request that is {request.get_status_display().lower()} cannot become "
+            f"{Status(to).label.lower()}."
+        )
+    previous = request.status
+    request.status = to
+    fields = ["status", "updated_at"]
+    if to in CLOSED_STATUSES:
+        end_open_pause(request, actor=actor, now=now)
+        request.closed_at = now
+        request.closure_reason = reason
+        request.verification_nonce = ""
+        fields += ["closed_at", "closure_reason", "verification_nonce"]
+    request.save(update_fields=fields)
+    add_entry(
+        request,
+        kind=EntryKind.STATUS,
+        actor=actor,
+        now=now,
+        summary=f"{Status(previous).label} → {Status(to).label}",
+        from_status=previous,
+        to_status=to,
+        body=reason or None,
+    )
+    audit("request.status_changed", actor=actor, request=request, old=previous, new=to)
+    if to in CLOSED_STATUSES:
+        # GDPR Art. 12(4): every refusal or closure tells the person why and how to complain.
+        send_letter(
+            request,
+            letter=CLOSING_LETTER[to],
+            actor=actor,
+            summary=f"Letter: {Status(to).label.lower()}, with the reason and the right to "
+            "complain",
+            now=now,
+        )
+    return request
+
+
+def _decide(
+    request: SubjectRequest, *, to: str, actor: Actor, now: dt.datetime | None, reason: str = ""
+) -> SubjectRequest:
+    require(actor, "requests.decide")
+    with transaction.atomic():
+        return move(lock(request), to=to, actor=actor, now=now or timezone.now(), reason=reason)
+
+
+def start_work(
+    *, request: SubjectRequest, actor: Actor, now: dt.datetime | None = None
+) -> SubjectRequest:
+    return _decide(request, to=Status.IN_PROGRESS, actor=actor, now=now)
+
+
+def complete_request(
+    *, request: SubjectRequest, outcome: str, actor: Actor, now: dt.datetime | None = None
+) -> SubjectRequest:
+    if not outcome.strip():
+        raise RequestError("Describe the outcome: the requester receives it in the letter.")
+    return _decide(request, to=Status.COMPLETED, actor=actor, now=now, reason=outcome.strip())
+
+
+def reject_request(
+    *, request: SubjectRequest, reason: str, actor: Actor, now: dt.datetime | None = None
+) -> SubjectRequest:
+    # GDPR Art. 12(4): a refusal always gives its reason.
+    if not reason.strip():
+        raise RequestError("A rejection needs a reason: the requester receives it.")
+    return _decide(request, to=Status.REJECTED, actor=actor, now=now, reason=reason.strip())
+
+
+def withdraw_request(
+    *,
+    request: SubjectRequest,
+    actor: Actor,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> SubjectRequest:
+    """The requester withdraws (on the status page, or by telling staff: the DPO records it)."""
+    require(actor, "requests.decide")
+    # The letter says in the requester's language that they withdrew; a reason is optional.
+    reason = reason.strip()
+    with transaction.atomic():
+        return move(
+            lock(request),
+            to=Status.WITHDRAWN,
+            actor=actor,
+            now=now or timezone.now(),
+            reason=reason,
+        )
+
+
+def close_unverified(
+    *, request: SubjectRequest, reason: str, actor: Actor, now: dt.datetime | None = None
+) -> SubjectRequest:
+    """The DPO closes a request whose identity could not be confirmed (the daily job closes
+    those whose link was never followed)."""
+    if not reason.strip():
+        raise RequestError("Closing needs a reason: the requester receives it.")
+    return _decide(
+        request, to=Status.CLOSED_UNVERIFIED, actor=actor, now=now, reason=reason.strip()
+    )
+
+
+@transaction.atomic
+def extend_deadline(
+    *, request: SubjectRequest, reason: str, actor: Actor, now: dt.datetime | None = None
+) -> SubjectRequest:
+    """GDPR Art. 12(3): once, by two further months — three from receipt, never chained from
+    the first due date — decided and told to the requester, with the reason, in time."""
+    require(actor, "requests.decide")
+    now = now or timezone.now()
+    request = lock(request)
+    if not request.is_open:
+        raise RequestError("A closed request cannot be extended.")
+    if request.is_extended:
+        raise RequestError("The deadline has already been extended; the law allows it once.")
+    if not reason.strip():
+        raise RequestError("An extension needs a reason: the requester receives it.")
+    if request.is_overdue(now):
+        raise RequestError(
+            "The first deadline has passed: an extension must be told within the first month."
+        )
+    old_due = request.due_at
+    request.extended_at = now
+    request.extension_reason = reason.strip()
+    request.due_at = deadlines.due_at(
+        request.received_at, extended=True, pauses=[request.paused_days]
+    )
+    request.save(update_fields=["extended_at", "extension_reason", "due_at", "updated_at"])
+    add_entry(
+        request,
+        kind=EntryKind.DEADLINE,
+        actor=actor,
+        now=now,
+        summary=f"Deadline extended from {legal_date(old_due):%d.%m.%Y} to "
+        f"{legal_date(request.due_at):%d.%m.%Y}",
+        body=request.extension_reason,
+    )
+    send_letter(
+        request,
+        letter="extension",
+        actor=actor,
+        now=now,
+        summary="Letter: extension with its reason",
+    )
+    audit(
+        "request.extended",
+        actor=actor,
+        request=request,
+        old_due_at=old_due.isoformat(),
+        new_due_at=request.due_at.isoformat(),
+    )
+    return request
+
+
+@transaction.atomic
+def pause_request(
+    *,
+    request: SubjectRequest,
+    reason: str,
+    actor: Actor,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> SubjectRequest:
+    """Stop the clock while identity information (Art. 12(6)) or a clarification is
+    outstanding; `note` (what was asked) goes to the requester."""
+    require(actor, "requests.decide")
+    now = now or timezone.now()
+    request = lock(request)
+    if reason not in PauseReason.values:
+        raise RequestError(
+            "A pause is allowed only while identity information or a clarification is outstanding."
+        )
+    if not request.is_open:
+        raise RequestError("A closed request cannot be paused.")
+    if request.is_paused:
+        raise RequestError("The request is already paused.")
+    if request.is_overdue(now):
+        raise RequestError("The deadline has passed: a clock that has run out cannot stop.")
+    if reason == PauseReason.IDENTITY and request.is_verified:
+        raise RequestError("The requester's identity is already verified.")
+    if not note.strip():
+        raise RequestError("Write what you ask the requester for: they receive it.")
+    Pause.objects.create(
+        request=request, reason=reason, started_at=now, started_by=actor_fields(actor)["actor"]
+    )
+    if reason == PauseReason.IDENTITY and request.status == Status.RECEIVED:
+        move(request, to=Status.AWAITING_IDENTITY, actor=actor, now=now)
+    request.paused_since = now
+    request.save(update_fields=["paused_since", "updated_at"])
+    label = PauseReason(reason).label
+    add_entry(
+        request,
+        kind=EntryKind.DEADLINE,
+        actor=actor,
+        now=now,
+        summary=f"Clock paused: {label.lower()}",
+    )
+    send_letter(
+        request,
+        letter="message",
+        actor=actor,
+        now=now,
+        body=note.strip(),
+        kind=EntryKind.MESSAGE,
+        summary=f"Message: {label.lower()}",
+    )
+    audit("request.paused", actor=actor, request=request, reason=reason)
+    return request
+
+
+def end_open_pause(
+    request: SubjectRequest, *, actor: Actor, now: dt.datetime, reason: str | None = None
+) -> int:
+    """Close the open pause (if any, and of `reason` if given) and move the due date by
+    exactly its days. `request` must be locked by the caller."""
+    if request.paused_since is None:
+        return 0
+    pause = Pause.objects.filter(request=request, ended_at__isnull=True).first()
+    if pause is None or (reason is not None and pause.reason != reason):
+        return 0
+    days = deadlines.paused_days(pause.started_at, now)
+    pause.ended_at, pause.days = now, days
+    pause.ended_by = actor_fields(actor)["actor"]
+    pause.save(update_fields=["ended_at", "days", "ended_by"])
+    request.paused_days += days
+    request.paused_since = None
+    request.due_at = deadlines.due_at(
+        request.received_at, extended=request.is_extended, pauses=[request.paused_days]
+    )
+    request.save(update_fields=["paused_days", "paused_since", "due_at", "updated_at"])
+    add_entry(
+        request,
+        kind=EntryKind.DEADLINE,
+        actor=actor,
+        now=now,
+        summary=f"Clock restarted after {days} paused day(s); due "
+        f"{legal_date(request.due_at):%d.%m.%Y}",
+    )
+    audit("request.resumed", actor=actor, request=request, paused_days=days)
+    return days
+
+
+@transaction.atomic
+def resume_request(
+    *, request: SubjectRequest, actor: Actor, now: dt.datetime | None = None
+) -> SubjectRequest:
+    """The information asked for arrived: the clock runs again."""
+    require(actor, "requests.decide")
+    request = lock(request)
+    if not request.is_paused:
+        raise RequestError("The request is not paused.")
+    end_open_pause(request, actor=actor, now=now or timezone.now())
+    return request
+
+
+def assignable_users() -> Iterable[object]:
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[Role.DPO.value, Role.STAFF.value])
+        .distinct()
+        .order_by("username")
+    )
+
+
+@transaction.atomic
+def assign_requests(
+    *,
+    request_ids: Iterable[int],
+    assignee: object | None,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> int:
+    """Assign open requests to one person (or nobody), set-based."""
+    require(actor, "requests.decide")
+    now = now or timezone.now()
+    if assignee is not None and not (user_roles(assignee) & {Role.DPO, Role.STAFF}):
+        raise RequestError("Requests can be assigned to DPO or Staff only.")
+    ids = list(
+        SubjectRequest.objects.select_for_update()
+        .filter(pk__in=list(request_ids), status__in=OPEN_STATUSES)
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    SubjectRequest.objects.filter(pk__in=ids).update(assignee=assignee, updated_at=now)
+    name = assignee.get_username() if assignee is not None else "nobody"  # type: ignore[attr-defined]
+    TimelineEntry.objects.bulk_create(
+        [
+            TimelineEntry(
+                request_id=pk,
+                kind=EntryKind.ASSIGNMENT,
+                occurred_at=now,
+                summary=f"Assigned to {name}",
+                **actor_fields(actor),
+            )
+            for pk in ids
+        ],
+        batch_size=1000,
+    )
+    record_events_bulk(
+        action="request.assigned",
+        actor=actor,
+        target_type=SubjectRequest._meta.label_lower,
+        target_ids=ids,
+        details={"assignee": getattr(assignee, "pk", None)},
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def add_note(
+    *, request: SubjectRequest, text: str, actor: Actor, now: dt.datetime | None = None
+) -> TimelineEntry:
+    """An internal note: kept on the timeline, never sent."""
+    require(actor, "requests.queue")
+    if not text.strip():
+        raise RequestError("The note is empty.")
+    entry = add_entry(
+        request,
+        kind=EntryKind.NOTE,
+        actor=actor,
+        now=now or timezone.now(),
+        summary="Internal note",
+        body=text.strip(),
+    )
+    audit("request.note_added", actor=actor, request=request)
+    return entry
+
+
+@transaction.atomic
+def send_message(
+    *, request: SubjectRequest, text: str, actor: Actor, now: dt.datetime | None = None
+) -> TimelineEntry:
+    """A message to the requester: e-mailed and kept on the timeline."""
+    require(actor, "requests.queue")
+    if not text.strip():
+        raise RequestError("The message is empty.")
+    if not request.requester_email:
+        raise RequestError(
+            "The requester has no e-mail address: write to them by post and "
+            "keep the letter as a document."
+        )
+    if request.anonymised_at:
+        raise RequestError("The requester's identifiers have been removed.")
+    entry = send_letter(
+        request,
+        letter="message",
+        actor=actor,
+        now=now or timezone.now(),
+        body=text.strip(),
+        kind=EntryKind.MESSAGE,
+        summary="Message to the requester",
+    )
+    audit("request.message_sent", actor=actor, request=request)
+    return entry
+
+
+@transaction.atomic
+def attach_document(
+    *,
+    request: SubjectRequest,
+    content: bytes,
+    name: str,
+    content_type: str,
+    note: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> TimelineEntry:
+    require(actor, "requests.queue")
+    if not content:
+        raise RequestError("The file is empty.")
+    if len(content) > MAX_DOCUMENT_BYTES:
+        raise RequestError("The file is larger than 10 MB.")
+    entry = add_entry(
+        request,
+        kind=EntryKind.DOCUMENT,
+        actor=actor,
+        now=now or timezone.now(),
+        summary="Document added",
+        body=note.strip() or None,
+        document=content,
+        document_name=name[:200],
+        document_content_type=content_type[:100],
+    )
+    audit("request.document_added", actor=actor, request=request, size=len(content))
+    return entry
