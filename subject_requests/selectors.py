@@ -96,20 +96,22 @@ def request_for_page(pk: int) -> SubjectRequest:
         .defer("agent_proof")
         .prefetch_related(
             "subjects",
-            Prefetch("pauses", queryset=Pause.objects.order_by("started_at", "id")),
             Prefetch(
                 "timeline",
                 queryset=TimelineEntry.objects.select_related("actor")
                 .defer("document")
                 .order_by("occurred_at", "id"),
             ),
-            Prefetch(
-                "duplicates",
-                queryset=SubjectRequest.objects.only("id", "reference", "duplicate_of_id"),
-            ),
         )
         .get(pk=pk)
     )
+
+
+def pauses_of(request: SubjectRequest) -> list[Pause]:
+    """Most requests were never paused: ask the database only when one was."""
+    if not request.paused_days and request.paused_since is None:
+        return []
+    return list(request.pauses.order_by("started_at", "id"))
 
 
 def queue_counts(*, now: dt.datetime, assignee: Any = None) -> dict[str, int]:

@@ -42,6 +42,7 @@ from subject_requests.forms import (
 )
 from subject_requests.models import STAFF_CHANNELS, Status, SubjectRequest, TimelineEntry
 from subject_requests.selectors import (
+    pauses_of,
     register_rows,
     request_for_page,
     requests_for_queue,
@@ -221,6 +222,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "overdue": subject_request.is_overdue(now),
         "overdue_days": max(1, -subject_request.days_left(now)),
         "subjects": _subject_links(subject_request),
+        "pauses": pauses_of(subject_request),
         "can_decide": can_decide,
         "can_edit_received": (
             has_permission(request.user, "requests.enter")
