@@ -184,7 +184,11 @@ def ledger_events(
 ) -> QuerySet[ConsentEvent]:
     from core.timeutil import end_of_legal_day, start_of_legal_day
 
-    events = ConsentEvent.objects.select_related("purpose", "actor", "policy_version", "subject")
+    from consent.models import ConsentEvidence
+
+    events = ConsentEvent.objects.select_related(
+        "purpose", "actor", "policy_version", "subject"
+    ).annotate(has_evidence=Exists(ConsentEvidence.objects.filter(event=OuterRef("pk"))))
     if purpose:
         events = events.filter(purpose=purpose)
     if kind:

@@ -1,5 +1,25 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from consent import views
+
+app_name = "consent"
+
+urlpatterns = [
+    path("log/", views.find_person, name="find"),
+    path("log/<int:pk>/", views.log_for_subject, name="log"),
+    path("log/suppress/", views.suppress_address, name="suppress"),
+    path("grant/<int:pk>/", views.grant_for_subject, name="grant"),
+    path("subjects/<int:pk>/", views.subject_consent, name="subject"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+    path("ledger/", views.ledger, name="ledger"),
+    path("ledger.csv", views.ledger_csv, name="ledger_csv"),
+    path("audience/", views.audience, name="audience"),
+    path("notices/", views.notices, name="notices"),
+    path("policies/new/", views.policy_new, name="policy_new"),
+    path("policies/<int:pk>/", views.policy_detail, name="policy"),
+    path("objections/", views.objections, name="objections"),
+    path("objections/<int:pk>/", views.objection_decide, name="objection"),
+    path("suppression/", views.suppression, name="suppression"),
+]

@@ -17,6 +17,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,7 +75,7 @@ def send_information_notices(
                             "person": person,
                             "source": person.get_source_display(),
                             "collected_on": person.collected_at.date(),
-                            "policy_url": absolute_url("/p/policy/"),
+                            "policy_url": absolute_url(reverse("consent_public:policy")),
                         },
                         language=language_for(person),
                         connection=connection,
@@ -226,9 +227,9 @@ def send_policy_notices(
                             context={
                                 "person": person,
                                 "policy": policy,
-                                "policy_url": absolute_url("/p/policy/"),
+                                "policy_url": absolute_url(reverse("consent_public:policy")),
                                 "fresh_consent": list(policy.new_consent_purposes.all()),
-                                "subscribe_url": absolute_url("/p/subscribe/"),
+                                "subscribe_url": absolute_url(reverse("consent_public:subscribe")),
                             },
                             language=language_for(person),
                             connection=connection,

@@ -1,0 +1,43 @@
+"""Admin: read-only. The ledger is append-only and every change goes through a service."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from consent.models import (
+    ConsentEvent,
+    ConsentSettings,
+    ObjectionReview,
+    PolicyVersion,
+    SuppressionEntry,
+)
+from core.admin import ReadOnlyPersonalDataAdmin
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ReadOnlyPersonalDataAdmin):
+    list_display = ("occurred_at", "subject_id", "purpose", "kind", "channel", "actor_display")
+    list_filter = ("kind", "channel", "purpose")
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(SuppressionEntry)
+class SuppressionEntryAdmin(ReadOnlyPersonalDataAdmin):
+    list_display = ("suppressed_on", "channel", "recorded_at")
+    list_filter = ("channel",)
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(ReadOnlyPersonalDataAdmin):
+    list_display = ("version", "effective_on", "notice_status", "notices_sent", "notices_total")
+
+
+@admin.register(ObjectionReview)
+class ObjectionReviewAdmin(ReadOnlyPersonalDataAdmin):
+    list_display = ("opened_at", "subject_id", "purpose", "status", "decided_at")
+    list_filter = ("status",)
+
+
+@admin.register(ConsentSettings)
+class ConsentSettingsAdmin(ReadOnlyPersonalDataAdmin):
+    list_display = ("on_suppressed_import", "updated_at")

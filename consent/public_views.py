@@ -1,0 +1,131 @@
+"""Public pages for data subjects: unsubscribe, subscribe (double opt-in), the policy.
+
+No login. The unsubscribe POST is CSRF-exempt because mail clients POST to it directly
+(RFC 8058 one-click); the signed token is what authorises it.
+"""
+
+from __future__ import annotations
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from consent import services
+from consent.emails import read_unsubscribe_token
+from consent.forms import SubscribeForm
+from consent.models import PolicyVersion
+from consent.selectors import consent_state
+from consent.services.subscription import read_subscription, subscription_wording
+from core.permissions import requires
+from core.timeutil import legal_today
+from processing.models import Purpose
+from subjects.models import DataSubject
+
+
+def _bad_link(request: HttpRequest, *, expired: bool = False) -> HttpResponse:
+    return render(request, "consent/public/bad_link.html", {"expired": expired}, status=400)
+
+
+@csrf_exempt
+@requires("consent.public")
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subject_id, purpose_id = read_unsubscribe_token(token)
+    except signing.BadSignature:
+        return _bad_link(request)
+    if request.method == "POST":
+        subject, purpose, _event = services.record_unsubscribe(
+            subject_id=subject_id, purpose_id=purpose_id
+        )
+        if purpose is None:
+            return _bad_link(request)
+        return render(request, "consent/public/unsubscribed.html", {"purpose": purpose})
+    purpose = Purpose.objects.filter(pk=purpose_id).first()
+    subject = DataSubject.objects.filter(pk=subject_id).first()
+    if purpose is None or subject is None:
+        return _bad_link(request)
+    already = subject.anonymised_at is not None or not consent_state(subject, purpose).permitted
+    return render(
+        request,
+        "consent/public/unsubscribe.html",
+        {"purpose": purpose, "token": token, "already": already},
+    )
+
+
+@requires("consent.public")
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    form = SubscribeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_subscription(
+                email=form.cleaned_data["email"],
+                purposes=list(form.cleaned_data["purposes"]),
+                name=form.cleaned_data["name"],
+                language=translation.get_language() or "en",
+            )
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            return redirect("consent_public:subscribe_sent")
+    purposes = list(form.fields["purposes"].queryset)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "consent/public/subscribe.html",
+        {"form": form, "wording": subscription_wording(purposes) if purposes else ""},
+    )
+
+
+@requires("consent.public")
+@require_GET
+def subscribe_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "consent/public/subscribe_sent.html")
+
+
+@requires("consent.public")
+@require_http_methods(["GET", "POST"])
+def subscribe_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    # GET only shows a button: mail scanners fetch links, and a fetch must not grant consent.
+    try:
+        data = read_subscription(token)
+    except signing.SignatureExpired:
+        return _bad_link(request, expired=True)
+    except signing.BadSignature:
+        return _bad_link(request)
+    if request.method == "GET":
+        return render(
+            request,
+            "consent/public/subscribe_confirm.html",
+            {"purposes": data["purposes"], "wording": data["w"], "token": token},
+        )
+    try:
+        outcome = services.confirm_subscription(token=token)
+    except ValidationError as error:
+        return render(
+            request,
+            "consent/public/subscribe_refused.html",
+            {"messages_": error.messages},
+            status=409,
+        )
+    return render(
+        request,
+        "consent/public/subscribed.html",
+        {"purposes": outcome.purposes, "recorded": bool(outcome.events)},
+    )
+
+
+@requires("consent.public")
+@require_GET
+def policy(request: HttpRequest) -> HttpResponse:
+    today = legal_today()
+    current = PolicyVersion.objects.in_force(on=today).first()
+    upcoming = PolicyVersion.objects.filter(effective_on__gt=today).order_by("effective_on")
+    return render(
+        request, "consent/public/policy.html", {"current": current, "upcoming": upcoming}
+    )

@@ -1,0 +1,35 @@
+"""The consent section of a subject's page: state per purpose and the ledger timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from consent import selectors
+from consent.models import ObjectionReview, SuppressionEntry
+from core.permissions import has_permission
+
+TIMELINE_LIMIT = 50
+
+
+def consent_timeline_section(request: HttpRequest, subject: Any) -> dict[str, Any] | None:
+    if not has_permission(request.user, "subjects.detail"):
+        return None
+    events = list(selectors.timeline_for(subject)[: TIMELINE_LIMIT + 1])
+    suppressed = bool(subject.work_email_index) and (
+        SuppressionEntry.objects.filter(email_index=subject.work_email_index).first()
+    )
+    return {
+        "title": _("Consent and objections"),
+        "template": "consent/section_timeline.html",
+        "subject": subject,
+        "states": selectors.consent_states(subject, selectors.purposes_for_subject(subject)),
+        "events": events[:TIMELINE_LIMIT],
+        "more": len(events) > TIMELINE_LIMIT,
+        "suppressed": suppressed or None,
+        "open_reviews": ObjectionReview.objects.open().filter(subject=subject).count(),
+        "can_log": has_permission(request.user, "consent.log") and not subject.anonymised_at,
+        "can_see_ledger": has_permission(request.user, "consent.ledger"),
+    }

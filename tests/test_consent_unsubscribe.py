@@ -1,0 +1,120 @@
+"""One-click unsubscribe (RFC 8058) and the one door for marketing e-mail."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from consent.emails import NotMarketable, send_marketing_email, unsubscribe_token
+from consent.models import Channel, ConsentEvent, EventKind, SuppressionEntry
+from consent.services import grant_consent
+from tests.factories import DataSubjectFactory, ProspectFactory, purpose
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def marketing(seeded: None) -> Any:
+    return purpose("direct-marketing")
+
+
+@pytest.fixture
+def subscriber(marketing: Any) -> Any:
+    subject = DataSubjectFactory(work_email="reader@company.example")
+    grant_consent(
+        subject=subject, purpose=marketing, channel="web_form", actor="data subject",
+        wording="Newsletter",
+    )  # fmt: skip
+    return subject
+
+
+def _link(message: Any) -> str:
+    return re.search(r"http://\S+/p/unsubscribe/\S+/", message.body).group(0)  # type: ignore[union-attr]
+
+
+def test_marketing_email_carries_the_link_and_the_rfc_8058_headers(
+    subscriber: Any, marketing: Any
+) -> None:
+    send_marketing_email(
+        subject=subscriber, purpose=marketing, subject_line="News", body="Spring release"
+    )
+    message = mail.outbox[0]
+    link = _link(message)
+    assert message.to == ["reader@company.example"]
+    assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link in message.alternatives[0][0]
+    assert "Spring release" in message.body
+
+
+def test_marketing_email_is_refused_to_someone_not_marketable(marketing: Any) -> None:
+    stranger = DataSubjectFactory()
+    with pytest.raises(NotMarketable):
+        send_marketing_email(subject=stranger, purpose=marketing, subject_line="x", body="y")
+    assert mail.outbox == []
+
+
+def test_unsubscribe_get_shows_one_button_and_records_nothing(
+    client: Client, subscriber: Any, marketing: Any
+) -> None:
+    response = client.get(f"/p/unsubscribe/{unsubscribe_token(subscriber, marketing)}/")
+    assert response.status_code == 200
+    main = response.content.split(b'<main id="main">')[1]
+    assert main.count(b"<button") == 1 and b">Unsubscribe</button>" in main
+    assert b"Direct marketing" in response.content
+    assert not ConsentEvent.objects.filter(kind=EventKind.WITHDRAWN).exists()
+
+
+def test_unsubscribe_post_without_csrf_token_records_a_withdrawal_once(
+    subscriber: Any, marketing: Any
+) -> None:
+    client = Client(enforce_csrf_checks=True)  # a mail client's one-click POST
+    url = f"/p/unsubscribe/{unsubscribe_token(subscriber, marketing)}/"
+    first = client.post(url, {"List-Unsubscribe": "One-Click"})
+    assert first.status_code == 200
+    assert b"You are unsubscribed" in first.content
+    withdrawal = ConsentEvent.objects.get(kind=EventKind.WITHDRAWN)
+    assert withdrawal.channel == Channel.UNSUBSCRIBE_LINK
+    assert withdrawal.actor_label == "unsubscribe-link"
+    second = client.post(url)
+    assert second.status_code == 200
+    assert ConsentEvent.objects.filter(kind=EventKind.WITHDRAWN).count() == 1
+    with pytest.raises(NotMarketable):
+        send_marketing_email(subject=subscriber, purpose=marketing, subject_line="x", body="y")
+
+
+def test_unsubscribe_from_prospect_marketing_is_an_objection_and_suppresses(
+    client: Client, seeded: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    prospects = purpose("prospect-marketing")
+    prospect = ProspectFactory()
+    url = f"/p/unsubscribe/{unsubscribe_token(prospect, prospects)}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 200
+    assert ConsentEvent.objects.get().kind == EventKind.OBJECTED
+    assert SuppressionEntry.objects.count() == 1
+    prospect.refresh_from_db()
+    assert prospect.anonymised_at is not None
+    assert client.post(url).status_code == 200  # the erased person's link still answers
+    assert ConsentEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("token", ["garbage", "eyJzIjoxLCJwIjoxfQ:tampered:sig"])
+def test_a_tampered_or_unknown_token_gets_a_friendly_400(
+    client: Client, subscriber: Any, marketing: Any, token: str
+) -> None:
+    for response in (
+        client.get(f"/p/unsubscribe/{token}/"),
+        client.post(f"/p/unsubscribe/{token}/"),
+    ):
+        assert response.status_code == 400
+        assert b"This link does not work" in response.content
+    genuine = unsubscribe_token(subscriber, marketing)
+    forged = genuine[:-2] + ("AA" if not genuine.endswith("AA") else "BB")
+    assert client.post(f"/p/unsubscribe/{forged}/").status_code == 400
+    assert not ConsentEvent.objects.filter(kind=EventKind.WITHDRAWN).exists()
