@@ -1,5 +1,19 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from retention import views
+
+app_name = "retention"
+
+urlpatterns = [
+    path("", views.preview, name="preview"),
+    path("runs/", views.history, name="history"),
+    path("runs/<int:pk>/", views.run_detail, name="run_detail"),
+    path("rules/", views.rule_list, name="rule_list"),
+    path("rules/new/", views.rule_create, name="rule_create"),
+    path("rules/<int:pk>/", views.rule_detail, name="rule_detail"),
+    path("rules/<int:pk>/edit/", views.rule_edit, name="rule_edit"),
+    path("rules/<int:pk>/confirm/", views.rule_confirm, name="rule_confirm"),
+    path("changes/<int:pk>/decide/", views.change_decide, name="change_decide"),
+]

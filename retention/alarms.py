@@ -1,0 +1,47 @@
+"""The retention app's contributions to every page (alarm) and to the home page (panel)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from core.permissions import Role, has_permission, user_roles
+from retention.selectors import findings, last_successful_run, purge_is_late
+
+
+def purge_alarm(request: HttpRequest) -> list[str]:
+    """The DPO must know when the nightly purge has stopped working (G: no one has to
+    remember — so someone must notice when the machine forgets)."""
+    if Role.DPO not in user_roles(request.user):
+        return []
+    if not purge_is_late():
+        return []
+    return [_("No purge has succeeded for 36 hours: data past its retention period is kept.")]
+
+
+def purge_panel(request: HttpRequest) -> dict[str, Any] | None:
+    if not has_permission(request.user, "retention.preview"):
+        return None
+    last = last_successful_run()
+    lines = []
+    if last is None or last.finished_at is None:
+        lines.append({"text": _("No purge has succeeded yet."), "url": ""})
+    else:
+        lines.append(
+            {
+                "text": _("Last purge: %(when)s, %(n)d records")
+                % {"when": date_format(last.finished_at, "DATETIME_FORMAT"), "n": last.total},
+                "url": reverse("retention:run_detail", args=[last.pk]),
+            }
+        )
+    count = len(findings())
+    if count:
+        lines.append(
+            {"text": _("%(n)d retention findings") % {"n": count}, "url": reverse("retention:preview")}
+        )
+    lines.append({"text": _("Tonight's purge: preview"), "url": reverse("retention:preview")})
+    return {"title": _("Retention"), "lines": lines}

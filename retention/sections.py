@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from core.permissions import has_permission
+from retention.selectors import purge_history_for_subject, subject_deadlines
+
+
+def deadlines_section(request: HttpRequest, subject: Any) -> dict[str, Any] | None:
+    """Each record of the person, its rule, its anchor and the day it goes (DPO only)."""
+    if not has_permission(request.user, "subjects.detail.all"):
+        return None
+    return {
+        "title": _("Retention"),
+        "template": "retention/_subject_deadlines.html",
+        "lines": subject_deadlines(subject),
+        "history": purge_history_for_subject(subject.pk),
+    }

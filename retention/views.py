@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.models import AuditEvent
+from core.permissions import has_permission, requires
+from retention.forms import AsOfForm, RetentionRuleForm
+from retention.models import PurgeRun, RetentionRule, RuleChange
+from retention.periods import Period
+from retention.registry import registry
+from retention.selectors import (
+    findings,
+    held_people,
+    last_successful_run,
+    purge_is_late,
+    purge_preview,
+    tonights_as_of,
+)
+from retention.services import rules as rule_services
+
+
+@requires("retention.preview")
+def preview(request: HttpRequest) -> HttpResponse:
+    form = AsOfForm(request.GET or None)
+    as_of = tonights_as_of()
+    if form.is_valid() and form.cleaned_data["as_of"]:
+        as_of = form.cleaned_data["as_of"]
+    previews = purge_preview(as_of=as_of)
+    return render(
+        request,
+        "retention/preview.html",
+        {
+            "form": form,
+            "as_of": as_of,
+            "is_tonight": as_of == tonights_as_of(),
+            "previews": previews,
+            "total": sum(p.count for p in previews),
+            "held": held_people(),
+            "findings": findings(),
+            "recent_runs": PurgeRun.objects.select_related("actor")[:5],
+            "last_success": last_successful_run(),
+            "late": purge_is_late(),
+        },
+    )
+
+
+@requires("retention.preview")
+def history(request: HttpRequest) -> HttpResponse:
+    runs = PurgeRun.objects.select_related("actor")
+    status = request.GET.get("status", "")
+    if status:
+        runs = runs.filter(status=status)
+    if request.GET.get("real") == "1":
+        runs = runs.real()
+    page = Paginator(runs, 25).get_page(request.GET.get("page"))
+    return render(request, "retention/history.html", {"page": page, "status": status})
+
+
+@requires("retention.preview")
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(PurgeRun.objects.select_related("actor"), pk=pk)
+    batches = run.batches.order_by("id")
+    page = Paginator(batches, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "retention/run_detail.html",
+        {
+            "run": run,
+            "page": page,
+            "rows": batches.aggregate(n=Sum("rows"))["n"] or 0,
+        },
+    )
+
+
+@requires("retention.rules")
+def rule_list(request: HttpRequest) -> HttpResponse:
+    rules = RetentionRule.objects.all()
+    pending = {c.rule_id: c for c in RuleChange.objects.pending()}
+    rows = [
+        {
+            "rule": rule,
+            "record_type": registry.get(rule.record_type) if rule.record_type in registry else None,
+            "pending": pending.get(rule.pk),
+        }
+        for rule in rules
+    ]
+    return render(
+        request,
+        "retention/rule_list.html",
+        {
+            "rows": rows,
+            "can_manage": has_permission(request.user, "retention.rules.manage"),
+            "exemptions": sorted(registry.exemptions.items()),
+        },
+    )
+
+
+@requires("retention.rules")
+def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(RetentionRule, pk=pk)
+    record_type = registry.get(rule.record_type) if rule.record_type in registry else None
+    change = RuleChange.objects.pending().filter(rule=rule).first()
+    proposed_period = Period()
+    if change is not None:
+        proposed_period = rule_services.period_of(change.proposed)
+    events = AuditEvent.objects.filter(
+        target_type="retention.retentionrule", target_id=str(rule.pk)
+    ).select_related("actor")
+    page = Paginator(events, 20).get_page(request.GET.get("page"))
+    as_of = tonights_as_of()
+    due_if_confirmed = 0
+    if not rule.confirmed and rule.active:
+        values = rule_services.rule_values(rule)
+        due_if_confirmed = rule_services.due_tonight(values, as_of=as_of)
+    return render(
+        request,
+        "retention/rule_detail.html",
+        {
+            "rule": rule,
+            "record_type": record_type,
+            "change": change,
+            "proposed_period": proposed_period,
+            "decided": RuleChange.objects.filter(rule=rule).exclude(status="pending")[:10],
+            "page": page,
+            "can_manage": has_permission(request.user, "retention.rules.manage"),
+            "can_confirm": has_permission(request.user, "retention.rules.confirm"),
+            "as_of": as_of,
+            "due_if_confirmed": due_if_confirmed,
+        },
+    )
+
+
+@requires("retention.rules.manage")
+def rule_create(request: HttpRequest) -> HttpResponse:
+    return _rule_form(request, None)
+
+
+@requires("retention.rules.manage")
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _rule_form(request, get_object_or_404(RetentionRule, pk=pk))
+
+
+def _rule_form(request: HttpRequest, rule: RetentionRule | None) -> HttpResponse:
+    form = RetentionRuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = rule_services.save_rule(
+                rule=rule, values=form.cleaned_data, actor=request.user
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            if saved.change is not None:
+                messages.warning(
+                    request,
+                    _(
+                        "Saved as a proposal: tonight's purge would act on %(after)d records "
+                        "instead of %(before)d (+%(more)d). It takes effect once a DPO confirms it."
+                    )
+                    % {
+                        "after": saved.due_after,
+                        "before": saved.due_before,
+                        "more": saved.due_after - saved.due_before,
+                    },
+                )
+            else:
+                messages.success(request, _("The rule is saved."))
+            return redirect(saved.rule)
+    return render(request, "retention/rule_form.html", {"form": form, "rule": rule})
+
+
+@requires("retention.rules.confirm")
+@require_POST
+def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(RuleChange, pk=pk)
+    decision = request.POST.get("decision")
+    try:
+        if decision == "confirm":
+            rule_services.confirm_change(change=change, actor=request.user)
+            messages.success(request, _("Confirmed: the change is in force from now on."))
+        elif decision == "reject":
+            rule_services.reject_change(change=change, actor=request.user)
+            messages.success(request, _("Rejected: the rule stays as it was."))
+        else:
+            messages.error(request, _("Choose to confirm or to reject the change."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("retention:rule_detail", pk=change.rule_id)
+
+
+@requires("retention.rules.confirm")
+@require_POST
+def rule_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(RetentionRule, pk=pk)
+    if request.POST.get("understood") != "yes":
+        messages.error(request, _("Tick the box to confirm that you have checked the period."))
+        return redirect(rule)
+    try:
+        rule_services.confirm_rule(rule=rule, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Confirmed: the rule runs from tonight's purge on."))
+    return redirect(rule)

@@ -1,0 +1,179 @@
+"""The purge as a job: one at a time, takeover of a stale marker, dry runs, the command, the
+nightly task and its beat entry, the 36-hour alarm."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.core.management.base import CommandError
+
+from core.models import AuditEvent
+from retention.models import PurgeBatch, PurgeRun, PurgeRunStatus
+from retention.selectors import purge_is_late
+from retention.services.purge import PurgeRefused, run_purge
+from subjects.models import DataSubject
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+TALLINN = ZoneInfo("Europe/Tallinn")
+D = dt.date
+NOW = dt.datetime(2025, 6, 1, 2, 0, tzinfo=TALLINN)
+LONG_AGO = dt.datetime(2020, 1, 5, 12, tzinfo=TALLINN)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def test_a_purge_as_of_a_future_day_is_refused_unless_dry(seeded, frozen) -> None:
+    with pytest.raises(PurgeRefused):
+        run_purge(as_of=D(2025, 6, 2), dry_run=False, actor="test")
+    run = run_purge(as_of=D(2030, 1, 1), dry_run=True, actor="test")
+    assert run.dry_run and run.status == PurgeRunStatus.SUCCEEDED
+
+
+def test_a_dry_run_counts_what_the_purge_would_do_and_changes_nothing(seeded, frozen) -> None:
+    prospects = [f.ProspectFactory(collected_at=LONG_AGO) for _ in range(3)]
+    dry = run_purge(as_of=D(2025, 6, 1), dry_run=True, actor="test")
+    assert dry.counts["prospects-1y"]["records"] == 3 and dry.total == 3
+    assert not DataSubject.objects.filter(anonymised_at__isnull=False).exists()
+    real = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test")
+    assert real.counts["prospects-1y"]["records"] == 3
+    assert {p.pk for p in prospects} == set(
+        DataSubject.objects.filter(anonymised_at__isnull=False).values_list("pk", flat=True)
+    )
+
+
+def test_batches_are_bounded_and_each_is_logged(seeded, frozen) -> None:
+    for _ in range(7):
+        f.ProspectFactory(collected_at=LONG_AGO)
+    run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test", batch_size=3)
+    assert list(PurgeBatch.objects.filter(run=run).values_list("rows", flat=True)) == [3, 3, 1]
+    assert run.total == 7 and run.status == PurgeRunStatus.SUCCEEDED
+
+
+def test_a_second_run_while_one_is_running_is_skipped(seeded, frozen) -> None:
+    running = PurgeRun.objects.create(status=PurgeRunStatus.RUNNING, as_of=D(2025, 6, 1))
+    f.ProspectFactory(collected_at=LONG_AGO)
+    run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test")
+    if connection.vendor == "postgresql":
+        # Holding the advisory lock proves the marker's owner is dead: taken over at once.
+        assert run.status == PurgeRunStatus.SUCCEEDED
+        running.refresh_from_db()
+        assert running.status == PurgeRunStatus.FAILED
+        return
+    assert run.status == PurgeRunStatus.SKIPPED and "is running" in run.note
+    assert DataSubject.objects.filter(anonymised_at__isnull=True).count() == 1
+    running.refresh_from_db()
+    assert running.status == PurgeRunStatus.RUNNING
+    assert AuditEvent.objects.filter(action="retention.purge.skipped").count() == 1
+
+
+def test_a_stale_running_marker_is_taken_over(seeded, settings) -> None:
+    settings.PURGE_STALE_AFTER_SECONDS = 900
+    with time_machine.travel(NOW - dt.timedelta(minutes=20), tick=False):
+        dead = PurgeRun.objects.create(status=PurgeRunStatus.RUNNING, as_of=D(2025, 5, 31))
+    f.ProspectFactory(collected_at=LONG_AGO)
+    with time_machine.travel(NOW, tick=False):
+        run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test")
+    assert run.status == PurgeRunStatus.SUCCEEDED and run.total == 1
+    dead.refresh_from_db()
+    assert dead.status == PurgeRunStatus.FAILED and "taken over" in dead.note
+
+
+def test_a_failing_run_is_marked_failed_and_does_not_block_the_next(
+    seeded, frozen, monkeypatch
+) -> None:
+    from retention.record_types import ProspectData
+
+    f.ProspectFactory(collected_at=LONG_AGO)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ProspectData, "apply", explode)
+    with pytest.raises(RuntimeError):
+        run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test")
+    failed = PurgeRun.objects.get()
+    assert failed.status == PurgeRunStatus.FAILED and failed.note == "failed: RuntimeError"
+    monkeypatch.undo()
+    assert run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test").total == 1
+
+
+def test_purge_command_prints_per_rule_counts_and_a_total_as_json(seeded, frozen) -> None:
+    f.ProspectFactory(collected_at=LONG_AGO)
+    f.InvoiceFactory(issued_on=D(2010, 1, 1))
+    out = io.StringIO()
+    call_command("purge", "--dry-run", "--as-of", "2025-06-01", "--json", stdout=out)
+    payload = json.loads(out.getvalue())
+    assert payload["dry_run"] is True and payload["total"] == 2
+    assert payload["rules"]["prospects-1y"]["records"] == 1
+    assert payload["rules"]["invoices-7y"]["records"] == 1
+    out = io.StringIO()
+    call_command("purge", "--json", stdout=out)
+    payload = json.loads(out.getvalue())
+    assert (payload["status"], payload["as_of"], payload["total"]) == (
+        "succeeded",
+        "2025-06-01",
+        2,
+    )
+
+
+def test_purge_command_explains_a_bad_date_and_a_future_day(seeded, frozen) -> None:
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("purge", "--as-of", "1.6.2025")
+    with pytest.raises(CommandError, match="only a dry run"):
+        call_command("purge", "--as-of", "2025-06-02")
+
+
+def test_nightly_task_purges_as_of_today_in_tallinn(seeded) -> None:
+    from retention.tasks import nightly_purge
+
+    # 23:30 UTC on 31 May is 02:30 on 1 June in Tallinn.
+    with time_machine.travel(dt.datetime(2025, 5, 31, 23, 30, tzinfo=dt.UTC), tick=False):
+        nightly_purge.delay()
+    run = PurgeRun.objects.get()
+    assert run.as_of == D(2025, 6, 1) and run.actor_label == "nightly-purge"
+
+
+def test_the_nightly_beat_entry_is_present_after_migrate(seeded) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(name="nightly-purge")
+    assert task.task == "retention.tasks.nightly_purge"
+    assert (task.crontab.hour, task.crontab.minute) == ("2", "0")
+    assert str(task.crontab.timezone) == "Europe/Tallinn"
+    assert task.enabled
+
+
+def test_the_alarm_shows_when_no_purge_succeeded_for_36_hours(seeded, dpo, staff) -> None:
+    from retention.alarms import purge_alarm
+
+    with time_machine.travel(NOW, tick=False):
+        f.PurgeRunFactory(finished_at=NOW - dt.timedelta(hours=35))
+        assert not purge_is_late()
+    with time_machine.travel(NOW + dt.timedelta(hours=2), tick=False):
+        assert purge_is_late()
+
+        class Request:
+            user = dpo
+
+        assert purge_alarm(Request()) != []  # type: ignore[arg-type]
+        Request.user = staff
+        assert purge_alarm(Request()) == []  # type: ignore[arg-type]
+
+
+def test_the_dpo_sees_the_alarm_on_every_page(seeded, dpo, client_for) -> None:
+    with time_machine.travel(NOW, tick=False):
+        response = client_for(dpo).get("/")
+    assert "No purge has succeeded for 36 hours" in response.content.decode()
