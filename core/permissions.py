@@ -78,6 +78,7 @@ MATRIX: dict[str, Rule] = {
     "consent.notices": _rule("Information notices and policy versions", DPO),
     "consent.policy.manage": _rule("Publish a policy version", DPO),
     "consent.objection.decide": _rule("Decide an Art. 21(1) objection", DPO),
+    "consent.suppression": _rule("Suppression list; refuse or flag a suppressed re-import", DPO),
     "consent.public": _public("Unsubscribe and subscription pages for data subjects"),
     # --- data-subject requests -------------------------------------------------------------
     "requests.queue": _rule("The request queue and a request's page", DPO, STAFF),
