@@ -434,6 +434,7 @@ class DemoPopulation:
                 for y in range(0, 12)
                 if org.started + relativedelta(years=y) <= last
             ][-10:]
+            address = f"{rng.choice(LAST_NAMES)} street {rng.randint(1, 99)}"
             for number, day in enumerate(issued, start=1):
                 rows.append(
                     Invoice(
@@ -443,7 +444,7 @@ class DemoPopulation:
                         issued_on=day,
                         billing_name=f"Accounts payable, org {org.pk}",
                         billing_email=f"invoices@{org.domain}",
-                        billing_address=f"{rng.choice(LAST_NAMES)} street {rng.randint(1, 99)}",
+                        billing_address=address,
                         amount=Decimal(rng.choice((490, 990, 1990, 4900))),
                         currency="EUR",
                     )
