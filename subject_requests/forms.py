@@ -58,12 +58,16 @@ class PublicRequestForm(forms.Form):
         label=_("I am an authorised agent acting for someone else"), required=False
     )
     agent_name = forms.CharField(
-        label=_("Your name as the agent (the person's name goes above)"),
+        label=_("Agent's name (the person's own name goes above)"),
         max_length=200,
         required=False,
     )
     # A honeypot: hidden from people, filled in by bots.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

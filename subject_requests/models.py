@@ -322,6 +322,8 @@ class SubjectRequest(models.Model):
         """The colour of the days left: ≥ 10 green, < 10 amber, < 5 red, overdue bold red."""
         if self.is_overdue(now):
             return "days-overdue"
+        if self.is_paused:
+            return "days-paused"
         days = self.days_left(now)
         if days >= 10:
             return "days-ok"
