@@ -31,4 +31,11 @@ def seed_all(apps: Any = global_apps, verbosity: int = 0) -> list[str]:
 
 
 def seed_after_migrate(sender: Any, **kwargs: Any) -> None:
-    seed_all(kwargs.get("apps") or global_apps)
+    from django.contrib.auth.management import create_permissions
+
+    apps = kwargs.get("apps") or global_apps
+    # post_migrate reaches apps in INSTALLED_APPS order, so the permissions of apps after
+    # `core` do not exist yet; create them now so the Admin group gets them all.
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, apps=apps, using=kwargs.get("using", "default"))
+    seed_all(apps)
