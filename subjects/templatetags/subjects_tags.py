@@ -13,3 +13,12 @@ def query_with(request: Any, param: str, value: Any) -> str:
     query = request.GET.copy()
     query[param] = value
     return str(query.urlencode())
+
+
+@register.filter
+def kind_labels(kinds: list[str]) -> str:
+    """A purpose's subject kinds in words ("Client, User") rather than codes."""
+    from subjects.models import SubjectKind
+
+    labels = dict(SubjectKind.choices)
+    return ", ".join(str(labels.get(kind, kind)) for kind in kinds)
