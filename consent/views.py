@@ -402,8 +402,8 @@ def policy_new(request: HttpRequest) -> HttpResponse:
                 short_notice_confirmed=data["short_notice_confirmed"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
             needs_confirmation = short_notice(data["effective_on"], today=legal_today())
+            _add_errors(form, error)
         else:
             messages.success(
                 request,

@@ -1,0 +1,232 @@
+"""Art. 14 information notices, policy versions with batched notices, double opt-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from consent import services
+from consent.models import ConsentEvent, NoticeStatus, PolicyNotice, PolicyVersion
+from consent.tasks import send_information_notices, send_policy_notices_task
+from core.models import AuditEvent
+from subjects.models import DataSubject
+from tests.factories import DataSubjectFactory, ProspectFactory, purpose
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2025, 6, 10, 3, 30, tzinfo=dt.UTC)  # 06:30 in Tallinn
+
+
+def test_the_seeded_policy_is_in_force_from_25_may_2018(seeded: None) -> None:
+    first = PolicyVersion.objects.get(version="2018-05-25")
+    assert first.effective_on == dt.date(2018, 5, 25)
+    assert "Privātuma" in first.full_text
+    assert PolicyVersion.objects.in_force(on=dt.date(2018, 5, 24)).first() is None
+
+
+def test_the_art_14_task_informs_people_whose_data_came_from_others_once(seeded: None) -> None:
+    from_register = ProspectFactory(source="public_register", collected_at=NOW, country="LV")
+    from_colleague = DataSubjectFactory(source="colleague", collected_at=NOW)
+    own = DataSubjectFactory(source="subject", collected_at=NOW)
+    no_email = DataSubjectFactory(source="third_party", collected_at=NOW, work_email=None)
+    with time_machine.travel(NOW, tick=False):
+        assert send_information_notices.delay().get() == 2
+        assert send_information_notices.delay().get() == 0  # a rerun sends nothing
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [from_register.work_email, from_colleague.work_email]
+    )
+    assert "GDPR Art. 14" in mail.outbox[0].body and "/p/unsubscribe/" not in mail.outbox[0].body
+    for person in (from_register, from_colleague, own, no_email):
+        person.refresh_from_db()
+    assert from_register.informed_at == NOW and from_colleague.informed_at == NOW
+    assert own.informed_at is None and no_email.informed_at is None
+    assert AuditEvent.objects.filter(action="subject.informed").count() == 2
+
+
+def test_the_dpo_sees_who_is_overdue_for_the_art_14_notice(
+    client_for: Any, dpo: Any, seeded: None
+) -> None:
+    collected = dt.datetime(2025, 5, 9, 12, tzinfo=dt.UTC)
+    late = DataSubjectFactory(source="third_party", collected_at=collected, work_email=None)
+    with time_machine.travel(dt.datetime(2025, 6, 9, 12, tzinfo=dt.UTC), tick=False):
+        assert late not in services.information_notices_overdue()
+    with time_machine.travel(dt.datetime(2025, 6, 10, 12, tzinfo=dt.UTC), tick=False):
+        assert list(services.information_notices_overdue()) == [late]
+        page = client_for(dpo).get("/consent/notices/")
+    assert late.last_name in page.content.decode()
+
+
+def _publish(dpo: Any, effective_on: dt.date, **extra: Any) -> PolicyVersion:
+    return services.publish_policy_version(
+        actor=dpo,
+        version=extra.pop("version", "2025-08"),
+        summary="We add a new e-mail provider.",
+        full_text="Full text of the new policy.",
+        effective_on=effective_on,
+        **extra,
+    )
+
+
+def test_a_policy_notice_is_sent_once_per_subject_even_when_the_task_runs_twice(
+    dpo: Any, seeded: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    people = DataSubjectFactory.create_batch(5)
+    DataSubjectFactory(anonymised_at=NOW)  # never told: anonymised
+    with time_machine.travel(NOW, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            policy = _publish(dpo, dt.date(2025, 8, 1))
+        assert len(mail.outbox) == 5
+        assert send_policy_notices_task.delay(policy.pk).get() == 0
+    assert len(mail.outbox) == 5
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.work_email for p in people)
+    assert "2025-08-01" in mail.outbox[0].subject
+    policy.refresh_from_db()
+    assert policy.notice_status == NoticeStatus.DONE
+    assert (policy.notices_sent, policy.notices_total, policy.progress_percent) == (5, 5, 100)
+    assert PolicyNotice.objects.filter(policy_version=policy).count() == 5
+
+
+def test_a_crash_mid_run_resends_at_most_one_batch(dpo: Any, seeded: None) -> None:
+    DataSubjectFactory.create_batch(5)
+    with time_machine.travel(NOW, tick=False):
+        policy = _publish(dpo, dt.date(2025, 8, 1))  # the on-commit task is not run
+    calls = {"n": 0}
+    from django.core.mail.backends.locmem import EmailBackend
+
+    original = EmailBackend.send_messages
+
+    def crash_on_second_batch(self: Any, messages: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ConnectionError("SMTP relay went away")
+        return original(self, messages)
+
+    EmailBackend.send_messages = crash_on_second_batch  # type: ignore[method-assign]
+    try:
+        with pytest.raises(ConnectionError):
+            services.send_policy_notices(policy_version_id=policy.pk, batch_size=2)
+    finally:
+        EmailBackend.send_messages = original  # type: ignore[method-assign]
+    assert PolicyNotice.objects.count() == 2 and len(mail.outbox) == 2
+    policy.refresh_from_db()
+    assert policy.notices_sent == 2 and policy.notice_status == NoticeStatus.SENDING
+    assert services.send_policy_notices(policy_version_id=policy.pk, batch_size=2) == 3
+    assert len(mail.outbox) == 5 and PolicyNotice.objects.count() == 5
+
+
+def test_a_short_notice_needs_confirmation_and_a_past_date_is_refused(
+    dpo: Any, seeded: None
+) -> None:
+    with time_machine.travel(NOW, tick=False):
+        with pytest.raises(ValidationError) as short:
+            _publish(dpo, dt.date(2025, 6, 20))
+        assert "less than 30 days" in str(short.value.message_dict["effective_on"])
+        with pytest.raises(ValidationError, match="before the change takes effect"):
+            _publish(dpo, dt.date(2025, 6, 10))
+        assert PolicyVersion.objects.count() == 1
+        confirmed = _publish(dpo, dt.date(2025, 6, 20), short_notice_confirmed=True)
+    assert confirmed.effective_on == dt.date(2025, 6, 20)
+    assert AuditEvent.objects.get(action="consent.policy_published").details["short_notice"]
+
+
+def test_publishing_through_the_page_shows_the_confirmation_then_progress(
+    client_for: Any, dpo: Any, seeded: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    DataSubjectFactory.create_batch(2)
+    client = client_for(dpo)
+    data = {
+        "version": "2025-07",
+        "effective_on": "2025-06-25",
+        "summary": "New processor",
+        "full_text": "Text",
+    }
+    with time_machine.travel(NOW, tick=False):
+        first = client.post("/consent/policies/new/", data)
+        assert "I confirm the short notice period" in first.content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            done = client.post("/consent/policies/new/", {**data, "short_notice_confirmed": "on"})
+    policy = PolicyVersion.objects.get(version="2025-07")
+    assert done.url == f"/consent/policies/{policy.pk}/"
+    detail = client.get(done.url).content.decode()
+    assert "2 of 2 sent" in detail
+
+
+def test_a_version_adding_a_consent_purpose_asks_for_fresh_consent(
+    dpo: Any, seeded: None
+) -> None:
+    marketing = purpose("direct-marketing")
+    subject = DataSubjectFactory()
+    services.grant_consent(
+        subject=subject, purpose=marketing, channel="web_form", actor="data subject",
+        wording="Newsletter",
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="Only consent-based"):
+        _publish(dpo, dt.date(2099, 1, 1), new_consent_purposes=[purpose("prospect-marketing")])
+    _publish(dpo, dt.date(2099, 1, 1), new_consent_purposes=[marketing])
+    at = dt.datetime(2099, 1, 2, tzinfo=dt.UTC)
+    assert not DataSubject.objects.marketable(purpose=marketing, at=at).exists()
+    assert DataSubject.objects.marketable(purpose=marketing).exists()  # until it takes effect
+
+
+def _confirm_link(message: Any) -> str:
+    return re.search(r"http://\S+(/p/subscribe/confirm/\S+/)", message.body).group(1)  # type: ignore[union-attr]
+
+
+def test_double_opt_in_records_nothing_until_the_click(client: Client, seeded: None) -> None:
+    marketing = purpose("direct-marketing")
+    response = client.post(
+        "/p/subscribe/",
+        {"email": "new.reader@company.example", "name": "Anna Tamm", "purposes": [marketing.pk]},
+    )
+    assert response.status_code == 302
+    assert not DataSubject.objects.exists() and not ConsentEvent.objects.exists()
+    link = _confirm_link(mail.outbox[0])
+    assert "/p/unsubscribe/" not in mail.outbox[0].body  # a service e-mail
+    page = client.get(link)  # a mail scanner fetching the link grants nothing
+    assert page.status_code == 200 and not ConsentEvent.objects.exists()
+    client.post(link)
+    event = ConsentEvent.objects.get()
+    assert event.kind == "granted" and event.channel == "web_form"
+    assert "Direct marketing" in event.wording
+    subject = event.subject
+    assert subject.work_email == "new.reader@company.example"
+    assert (subject.first_name, subject.last_name) == ("Anna", "Tamm")
+    client.post(link)  # a second click records nothing
+    assert ConsentEvent.objects.count() == 1
+
+
+def test_subscription_errors_and_a_bad_confirmation_link(client: Client, seeded: None) -> None:
+    response = client.post("/p/subscribe/", {"email": "not-an-email"})
+    body = response.content.decode()
+    assert "Enter a valid email address" in body and "Choose at least one kind" in body
+    assert client.get("/p/subscribe/confirm/forged:token/").status_code == 400
+    with time_machine.travel(NOW, tick=False):
+        client.post(
+            "/p/subscribe/",
+            {"email": "late@company.example", "purposes": [purpose("direct-marketing").pk]},
+        )
+    link = _confirm_link(mail.outbox[0])
+    with time_machine.travel(NOW + dt.timedelta(days=8), tick=False):
+        expired = client.post(link)
+    assert expired.status_code == 400 and b"expired" in expired.content
+    assert not ConsentEvent.objects.exists()
+
+
+def test_a_suppressed_address_cannot_subscribe_itself_silently(
+    client: Client, seeded: None
+) -> None:
+    services.suppress_email(email="gone@company.example", channel="email", actor="data subject")
+    client.post(
+        "/p/subscribe/",
+        {"email": "gone@company.example", "purposes": [purpose("direct-marketing").pk]},
+    )
+    response = client.post(_confirm_link(mail.outbox[0]))
+    assert response.status_code == 409 and b"privacy address" in response.content
+    assert not ConsentEvent.objects.exists()

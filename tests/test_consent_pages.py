@@ -1,0 +1,251 @@
+"""Staff pages: log a withdrawal or objection, record a grant, ledger, audience, objections."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from consent import services
+from consent.exports import neutralise
+from consent.models import ConsentEvent, ConsentEvidence, EventKind, ObjectionReview, SuppressionEntry
+from core.crypto import blind_index
+from core.models import AuditEvent
+from tests.factories import DataSubjectFactory, ProspectFactory, purpose
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def marketing(seeded: None) -> Any:
+    return purpose("direct-marketing")
+
+
+@pytest.fixture
+def subscriber(marketing: Any) -> Any:
+    subject = DataSubjectFactory(work_email="mari@company.example", first_name="Mari")
+    with time_machine.travel(NOW - dt.timedelta(days=30), tick=False):
+        services.grant_consent(
+            subject=subject, purpose=marketing, channel="web_form", actor="data subject",
+            wording="Newsletter",
+        )  # fmt: skip
+    return subject
+
+
+def _body(response: Any) -> str:
+    return response.content.decode()
+
+
+def test_an_exact_email_goes_straight_to_the_persons_form(
+    client_for: Any, staff: Any, subscriber: Any
+) -> None:
+    response = client_for(staff).get("/consent/log/", {"q": "MARI@company.example "})
+    assert response.status_code == 302
+    assert response.url == f"/consent/log/{subscriber.pk}/"
+
+
+def test_staff_log_a_backdated_withdrawal_in_review_and_confirm_steps(
+    client_for: Any, staff: Any, subscriber: Any, marketing: Any
+) -> None:
+    client = client_for(staff)
+    form = client.get(f"/consent/log/{subscriber.pk}/")
+    assert "Consent given" in _body(form)
+    data = {
+        "all_marketing": "on",
+        "channel": "email",
+        "occurred_at": "2025-06-09T14:30",
+        "note": "E-mail: please stop the newsletter",
+    }
+    with time_machine.travel(NOW, tick=False):
+        review = client.post(f"/consent/log/{subscriber.pk}/", {**data, "step": "review"})
+        assert review.status_code == 200
+        assert "Confirm what will be recorded" in _body(review)
+        assert not ConsentEvent.objects.filter(kind=EventKind.WITHDRAWN).exists()
+        done = client.post(
+            f"/consent/log/{subscriber.pk}/", {**data, "purposes": [], "step": "confirm"}
+        )
+    assert done.status_code == 302
+    event = ConsentEvent.objects.get(kind=EventKind.WITHDRAWN)
+    # 14:30 in Tallinn (UTC+3 in June) is 11:30 UTC.
+    assert event.occurred_at == dt.datetime(2025, 6, 9, 11, 30, tzinfo=dt.UTC)
+    assert event.actor == staff and event.channel == "email"
+    assert ConsentEvidence.objects.get(event=event).text == "E-mail: please stop the newsletter"
+    timeline = client.get(f"/consent/subjects/{subscriber.pk}/")
+    assert "Withdrawn" in _body(timeline) and "Consent withdrawn" in _body(timeline)
+
+
+def test_the_log_form_explains_what_is_missing(
+    client_for: Any, staff: Any, subscriber: Any
+) -> None:
+    response = client_for(staff).post(
+        f"/consent/log/{subscriber.pk}/",
+        {"channel": "email", "occurred_at": "2999-01-01T10:00", "step": "review"},
+    )
+    assert response.status_code == 200
+    body = _body(response)
+    assert "Tick at least one purpose" in body
+    assert "This time is in the future" in body
+
+
+def test_an_unknown_email_can_still_be_suppressed(client_for: Any, staff: Any, seeded: None) -> None:
+    client = client_for(staff)
+    search = client.get("/consent/log/", {"q": "nobody@else.example"})
+    assert "Suppress this address" in _body(search)
+    data = {"email": "nobody@else.example", "channel": "email", "suppressed_on": "2025-06-01"}
+    review = client.post("/consent/log/suppress/", {**data, "step": "review"})
+    assert "Confirm and suppress" in _body(review)
+    assert not SuppressionEntry.objects.exists()
+    client.post("/consent/log/suppress/", {**data, "step": "confirm"})
+    entry = SuppressionEntry.objects.get()
+    assert entry.email_index == blind_index("nobody@else.example")
+    assert entry.suppressed_on == dt.date(2025, 6, 1)
+
+
+def test_staff_record_a_grant_with_an_evidence_file(
+    client_for: Any, staff: Any, marketing: Any
+) -> None:
+    subject = DataSubjectFactory()
+    response = client_for(staff).post(
+        f"/consent/grant/{subject.pk}/",
+        {
+            "purpose": marketing.pk,
+            "channel": "letter",
+            "wording": "Yes, send me the newsletter",
+            "evidence_file": SimpleUploadedFile("form.pdf", b"%PDF-1.4 signed", "application/pdf"),
+            "confirm": "on",
+        },
+    )
+    assert response.status_code == 302
+    evidence = ConsentEvidence.objects.get()
+    assert bytes(evidence.file) == b"%PDF-1.4 signed" and evidence.file_name == "form.pdf"
+    assert evidence.event.kind == EventKind.GRANTED
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed", "refused"),
+    [
+        ("/consent/log/", ["staff", "dpo"], ["auditor", "outsider"]),
+        ("/consent/ledger/", ["dpo", "auditor"], ["staff", "outsider"]),
+        ("/consent/audience/", ["dpo"], ["staff", "auditor"]),
+        ("/consent/notices/", ["dpo"], ["staff", "auditor"]),
+        ("/consent/policies/new/", ["dpo"], ["staff", "auditor"]),
+        ("/consent/objections/", ["dpo"], ["staff", "auditor"]),
+        ("/consent/suppression/", ["dpo"], ["staff", "auditor"]),
+    ],
+)
+def test_each_page_answers_only_the_roles_of_the_matrix(
+    request: Any, client: Any, url: str, allowed: list[str], refused: list[str], seeded: None
+) -> None:
+    for name in allowed:
+        client.force_login(request.getfixturevalue(name))
+        assert client.get(url).status_code == 200, (url, name)
+    for name in refused:
+        client.force_login(request.getfixturevalue(name))
+        assert client.get(url).status_code == 403, (url, name)
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_the_ledger_csv_is_filtered_and_neutralised(
+    client_for: Any, auditor: Any, subscriber: Any, marketing: Any
+) -> None:
+    other = DataSubjectFactory()
+    services.grant_consent(
+        subject=other, purpose=marketing, channel="web_form", actor="data subject",
+        wording="=HYPERLINK(\"http://evil.example\")",
+    )  # fmt: skip
+    services.withdraw_consent(
+        subject=subscriber, purpose=marketing, channel="email", actor="data subject"
+    )
+    response = client_for(auditor).get("/consent/ledger.csv", {"kind": "granted"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    header, data = rows[0], rows[1:]
+    assert header[0].lstrip("\ufeff") == "event_id"
+    assert {row[5] for row in data} == {"granted"} and len(data) == 2
+    wordings = {row[9] for row in data}
+    assert "'=HYPERLINK(\"http://evil.example\")" in wordings
+    assert AuditEvent.objects.filter(action="consent.ledger_exported").exists()
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+372 5555", "'+372 5555"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("plain", "plain"),
+        (None, ""),
+    ],
+)
+def test_csv_cells_starting_with_formula_characters_are_neutralised(cell: Any, safe: str) -> None:
+    assert neutralise(cell) == safe
+
+
+def test_the_audience_csv_lists_marketable_people_with_their_unsubscribe_link(
+    client_for: Any, dpo: Any, subscriber: Any, marketing: Any
+) -> None:
+    DataSubjectFactory(first_name="=cmd|' /C calc'!A0")  # no consent: not in the audience
+    response = client_for(dpo).get("/consent/audience/", {"purpose": marketing.pk})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == 2
+    assert rows[1][1] == "mari@company.example"
+    assert "/p/unsubscribe/" in rows[1][7]
+    assert AuditEvent.objects.filter(action="consent.audience_exported").exists()
+
+
+def test_the_dpo_decides_an_art_21_1_objection_on_the_page(
+    client_for: Any, dpo: Any, staff: Any, seeded: None
+) -> None:
+    subject = DataSubjectFactory()
+    services.object_to_processing(
+        subject=subject, purpose=purpose("legal-claims"), channel="letter", actor=staff
+    )
+    review = ObjectionReview.objects.get()
+    client = client_for(dpo)
+    assert subject.first_name in _body(client.get("/consent/objections/"))
+    empty = client.post(f"/consent/objections/{review.pk}/", {"decision": "upheld"})
+    assert "This field is required" in _body(empty)
+    client.post(
+        f"/consent/objections/{review.pk}/",
+        {"decision": "upheld", "reasoning": "No pending claim outweighs the objection."},
+    )
+    review.refresh_from_db()
+    assert review.status == "upheld" and review.decided_by == dpo
+
+
+def test_the_subject_section_shows_state_and_timeline_to_staff(
+    rf: Any, staff: Any, auditor: Any, subscriber: Any
+) -> None:
+    from consent.sections import consent_timeline_section
+
+    request = rf.get("/")
+    request.user = staff
+    section = consent_timeline_section(request, subscriber)
+    assert section is not None and section["can_log"]
+    states = {s.purpose.code: s.status for s in section["states"]}
+    assert states["direct-marketing"] == "granted" and states["service"] == "not_objected"
+    assert section["events"][0].kind == EventKind.GRANTED
+    request.user = auditor
+    assert consent_timeline_section(request, subscriber) is None
+
+
+def test_a_prospect_objection_from_the_page_warns_about_erasure(
+    client_for: Any, staff: Any, seeded: None
+) -> None:
+    prospect = ProspectFactory()
+    response = client_for(staff).post(
+        f"/consent/log/{prospect.pk}/",
+        {"all_marketing": "on", "channel": "phone", "occurred_at": "2025-06-09T10:00",
+         "step": "review"},
+    )  # fmt: skip
+    assert "data will be erased" in _body(response)
