@@ -71,15 +71,13 @@ class LogForm(WhenMixin):
     field_order = ["all_marketing", "purposes", "channel", "occurred_at", "note"]
 
     def __init__(self, *args: Any, purposes: list[Purpose], **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "initial", {"occurred_at": _now_local(), "channel": Channel.EMAIL.value}
-        )
+        kwargs.setdefault("initial", {"occurred_at": _now_local(), "channel": Channel.EMAIL.value})
         super().__init__(*args, **kwargs)
         self.available = purposes
         field = self.fields["purposes"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = Purpose.objects.filter(pk__in=[p.pk for p in purposes])
-        field.label_from_instance = _purpose_label  # type: ignore[method-assign]
+        field.label_from_instance = _purpose_label  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -110,7 +108,9 @@ class GrantForm(forms.Form):
     purpose = forms.ModelChoiceField(
         label=_("Purpose"), queryset=Purpose.objects.active().filter(legal_basis=LegalBasis.CONSENT)
     )
-    channel = forms.ChoiceField(label=_("How the person gave consent"), choices=staff_channel_choices)
+    channel = forms.ChoiceField(
+        label=_("How the person gave consent"), choices=staff_channel_choices
+    )
     wording = forms.CharField(
         label=_("Wording the person agreed to"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -135,10 +135,10 @@ class LedgerFilterForm(forms.Form):
         label=_("Purpose"), queryset=Purpose.objects.all(), required=False
     )
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", _("Any"))] + list(EventKind.choices), required=False
+        label=_("Kind"), choices=[("", _("Any")), *list(EventKind.choices)], required=False
     )
     channel = forms.ChoiceField(
-        label=_("Channel"), choices=[("", _("Any"))] + list(Channel.choices), required=False
+        label=_("Channel"), choices=[("", _("Any")), *list(Channel.choices)], required=False
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

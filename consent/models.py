@@ -121,6 +121,10 @@ class PolicyNotice(models.Model):
         return f"{self.policy_version_id} → {self.subject_id}"
 
 
+# A concrete manager class so type checkers resolve the reverse relations of the ledger.
+AppendOnlyManager = models.Manager.from_queryset(AppendOnlyQuerySet)
+
+
 class ConsentEvent(AppendOnlyModel):
     """One grant, withdrawal or objection. Rows are never changed or removed."""
 
@@ -160,7 +164,6 @@ class ConsentEvent(AppendOnlyModel):
     occurred_at = models.DateTimeField(_("when the person acted"), db_index=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-recorded_at", "-id"]
@@ -221,7 +224,6 @@ class SuppressionEntry(AppendOnlyModel):
     )
     actor_label = models.CharField(_("actor"), max_length=100, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-recorded_at", "-id"]

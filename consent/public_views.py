@@ -126,6 +126,4 @@ def policy(request: HttpRequest) -> HttpResponse:
     today = legal_today()
     current = PolicyVersion.objects.in_force(on=today).first()
     upcoming = PolicyVersion.objects.filter(effective_on__gt=today).order_by("effective_on")
-    return render(
-        request, "consent/public/policy.html", {"current": current, "upcoming": upcoming}
-    )
+    return render(request, "consent/public/policy.html", {"current": current, "upcoming": upcoming})

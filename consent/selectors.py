@@ -16,8 +16,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.timeutil import legal_date
-
 from consent.models import (
     ConsentEvent,
     EventKind,
@@ -26,6 +24,7 @@ from consent.models import (
     ReviewStatus,
     SuppressionEntry,
 )
+from core.timeutil import legal_date
 
 if TYPE_CHECKING:
     from processing.models import Purpose
@@ -182,9 +181,8 @@ def ledger_events(
     occurred_from: dt.date | None = None,
     occurred_to: dt.date | None = None,
 ) -> QuerySet[ConsentEvent]:
-    from core.timeutil import end_of_legal_day, start_of_legal_day
-
     from consent.models import ConsentEvidence
+    from core.timeutil import end_of_legal_day, start_of_legal_day
 
     events = ConsentEvent.objects.select_related(
         "purpose", "actor", "policy_version", "subject"

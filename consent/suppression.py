@@ -29,7 +29,7 @@ def check_new_subject_email(email: str | None) -> Literal["flag"] | None:
     if entry is None:
         return None
     if ConsentSettings.load().on_suppressed_import == SuppressedImport.FLAG:
-        return FLAG
+        return "flag"
     raise ValidationError(
         {
             "work_email": _(

@@ -49,9 +49,7 @@ def _grant(subject: Any, marketing: Any) -> None:
 
 
 def _marketable(purpose_: Any, at: dt.datetime | None = None) -> set[int]:
-    return set(
-        DataSubject.objects.marketable(purpose=purpose_, at=at).values_list("pk", flat=True)
-    )
+    return set(DataSubject.objects.marketable(purpose=purpose_, at=at).values_list("pk", flat=True))
 
 
 def test_consent_purpose_marketable_means_granted_and_not_withdrawn_since(marketing: Any) -> None:

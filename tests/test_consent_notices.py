@@ -158,9 +158,7 @@ def test_publishing_through_the_page_shows_the_confirmation_then_progress(
     assert "2 of 2 sent" in detail
 
 
-def test_a_version_adding_a_consent_purpose_asks_for_fresh_consent(
-    dpo: Any, seeded: None
-) -> None:
+def test_a_version_adding_a_consent_purpose_asks_for_fresh_consent(dpo: Any, seeded: None) -> None:
     marketing = purpose("direct-marketing")
     subject = DataSubjectFactory()
     services.grant_consent(

@@ -64,7 +64,9 @@ def _check_time(occurred_at: dt.datetime, now: dt.datetime) -> None:
     if timezone.is_naive(occurred_at):
         raise ValueError("occurred_at must be an aware datetime")
     if occurred_at > now + GRANT_CLOCK_SKEW:
-        raise ValidationError({"occurred_at": _("The time the person acted cannot be in the future.")})
+        raise ValidationError(
+            {"occurred_at": _("The time the person acted cannot be in the future.")}
+        )
 
 
 def _evidence_file(upload: Any) -> tuple[bytes, str, str] | None:
@@ -146,13 +148,19 @@ def grant_consent(
     _check_time(occurred_at, now)
     if not purpose.is_consent_based:
         raise ValidationError(
-            {"purpose": _("%(purpose)s does not rest on consent; nothing to grant.")
-             % {"purpose": purpose.name}}
+            {
+                "purpose": _("%(purpose)s does not rest on consent; nothing to grant.")
+                % {"purpose": purpose.name}
+            }
         )
     if occurred_at < now - GRANT_CLOCK_SKEW:
         raise ValidationError(
-            {"occurred_at": _("Consent cannot be back-dated: a grant takes effect when it is "
-                              "recorded, so no earlier processing becomes lawful by it.")}
+            {
+                "occurred_at": _(
+                    "Consent cannot be back-dated: a grant takes effect when it is "
+                    "recorded, so no earlier processing becomes lawful by it."
+                )
+            }
         )
     if not wording.strip():
         raise ValidationError({"wording": _("Give the wording the person agreed to.")})
@@ -186,8 +194,10 @@ def withdraw_consent(
     _check_time(occurred_at, now)
     if not purpose.is_consent_based:
         raise ValidationError(
-            {"purpose": _("%(purpose)s does not rest on consent: record an objection instead.")
-             % {"purpose": purpose.name}}
+            {
+                "purpose": _("%(purpose)s does not rest on consent: record an objection instead.")
+                % {"purpose": purpose.name}
+            }
         )
     return _record(
         subject=subject, purpose=purpose, kind=EventKind.WITHDRAWN, channel=channel, actor=actor,
@@ -270,8 +280,13 @@ def object_to_processing(
     _check_time(occurred_at, now)
     if not purpose.is_legitimate_interest:
         raise ValidationError(
-            {"purpose": _("%(purpose)s does not rest on legitimate interest: an objection "
-                          "does not apply (withdraw consent instead).") % {"purpose": purpose.name}}
+            {
+                "purpose": _(
+                    "%(purpose)s does not rest on legitimate interest: an objection "
+                    "does not apply (withdraw consent instead)."
+                )
+                % {"purpose": purpose.name}
+            }
         )
     event = _record(
         subject=subject, purpose=purpose, kind=EventKind.OBJECTED, channel=channel, actor=actor,

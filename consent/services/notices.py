@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -84,9 +84,7 @@ def send_information_notices(
                 ]
                 connection.send_messages(messages)
             ids = [person.pk for person in batch]
-            DataSubject.objects.filter(pk__in=ids, informed_at__isnull=True).update(
-                informed_at=now
-            )
+            DataSubject.objects.filter(pk__in=ids, informed_at__isnull=True).update(informed_at=now)
             record_events_bulk(
                 action="subject.informed",
                 actor="information-notices",
@@ -164,7 +162,7 @@ def publish_policy_version(
         full_text=full_text.strip(),
         effective_on=effective_on,
         published_at=now,
-        published_by=actor if getattr(actor, "is_authenticated", False) else None,
+        published_by=cast(Any, actor) if getattr(actor, "is_authenticated", False) else None,
         notice_status=NoticeStatus.QUEUED,
         notices_total=_reachable().count(),
     )
