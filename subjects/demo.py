@@ -406,18 +406,19 @@ class DemoPopulation:
                         subject_id=s.pk,
                         occurred_at=self.moment_on(self.day_between(collected, self.today)),
                         action=rng.choice(USAGE_ACTIONS),
-                        details={"ip": f"192.0.2.{rng.randint(1, 254)}", "client": "web"},
+                        details={"ip": f"192.0.2.{rng.randint(1, 254)}", "client": "web"},  # type: ignore[misc]
                     )
                 )
-        for model, rows, name in (
+        batches: tuple[tuple[Any, list[Any], str], ...] = (
             (KindChange, kinds, "kind_changes"),
             (Demo, demos, "demos"),
             (TrialContent, contents, "trial_contents"),
             (Claim, claims, "claims"),
             (Communication, messages, "communications"),
             (UsageRecord, usage, "usage_records"),
-        ):
-            model.objects.bulk_create(rows, batch_size=BATCH_SIZE)  # type: ignore[attr-defined]
+        )
+        for model, rows, name in batches:
+            model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
             setattr(self.counts, name, getattr(self.counts, name) + len(rows))
 
     def build_invoices(self, orgs: list[_Org]) -> None:
