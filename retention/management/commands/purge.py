@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.timeutil import legal_today
-from retention.services.purge import PurgeRefused, run_purge
+from retention.services.purge import BATCH_SIZE, PurgeRefused, run_purge
 
 
 def _day(value: str) -> dt.date:
@@ -26,11 +26,21 @@ class Command(BaseCommand):
             "--as-of", type=_day, default=None, help="Legal day (default: today in Tallinn)."
         )
         parser.add_argument("--json", action="store_true", help="Per-rule counts as JSON.")
+        parser.add_argument(
+            "--batch-size", type=int, default=BATCH_SIZE, help="Primary records per batch."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = options["as_of"] or legal_today()
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
         try:
-            run = run_purge(as_of=as_of, dry_run=options["dry_run"], actor="manage.py purge")
+            run = run_purge(
+                as_of=as_of,
+                dry_run=options["dry_run"],
+                actor="manage.py purge",
+                batch_size=options["batch_size"],
+            )
         except PurgeRefused as exc:
             raise CommandError(str(exc)) from None
         rules = {
