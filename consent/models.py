@@ -164,7 +164,6 @@ class ConsentEvent(AppendOnlyModel):
     occurred_at = models.DateTimeField(_("when the person acted"), db_index=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
-
     class Meta:
         ordering = ["-occurred_at", "-recorded_at", "-id"]
         verbose_name = _("consent event")
@@ -223,7 +222,6 @@ class SuppressionEntry(AppendOnlyModel):
         related_name="+",
     )
     actor_label = models.CharField(_("actor"), max_length=100, blank=True)
-
 
     class Meta:
         ordering = ["-recorded_at", "-id"]

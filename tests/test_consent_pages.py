@@ -257,3 +257,16 @@ def test_a_prospect_objection_from_the_page_warns_about_erasure(
          "step": "review"},
     )  # fmt: skip
     assert "data will be erased" in _body(response)
+
+
+def test_a_withdrawal_dated_before_a_later_grant_is_refused_with_a_reason(
+    client_for: Any, staff: Any, subscriber: Any
+) -> None:
+    response = client_for(staff).post(
+        f"/consent/log/{subscriber.pk}/",
+        {"all_marketing": "on", "channel": "email", "occurred_at": "2025-01-01T10:00",
+         "step": "confirm"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "was granted again on" in _body(response)
+    assert not ConsentEvent.objects.filter(kind=EventKind.WITHDRAWN).exists()

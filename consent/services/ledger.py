@@ -380,6 +380,17 @@ def log_withdrawal_or_objection(
             "evidence_text": note, "occurred_at": occurred_at, "now": now,
         }  # fmt: skip
         if purpose.is_consent_based and state.status == "granted":
+            if occurred_at is not None and state.since is not None and occurred_at < state.since:
+                # The person consented again after the message we are logging: a withdrawal
+                # dated before that grant would change nothing, so say so instead.
+                raise ValidationError(
+                    {"occurred_at": _(
+                        "%(purpose)s was granted again on %(date)s, after this time, so a "
+                        "withdrawal dated earlier would not stop it. If the person wants it "
+                        "stopped now, use the current time."
+                    ) % {"purpose": purpose.name,
+                         "date": timezone.localtime(state.since).strftime("%Y-%m-%d %H:%M")}}
+                )  # fmt: skip
             outcome.events.append(withdraw_consent(**common))
         elif purpose.is_legitimate_interest and state.status == "not_objected":
             outcome.events.append(object_to_processing(**common))
