@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +167,9 @@ class PermissionMiddleware:
         rule = MATRIX[key]
         if rule.public:
             return None
+        # Staff pages are in English; only the pages for data subjects follow their language.
+        translation.activate(settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = settings.LANGUAGE_CODE
         if not request.user.is_authenticated:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "Authentication required."}, status=401)

@@ -106,3 +106,11 @@ def test_the_readme_carries_the_current_matrix() -> None:
     assert markdown_matrix() in readme, (
         "run `manage.py permission_matrix` and paste it in the README"
     )
+
+
+def test_staff_pages_stay_in_english_whatever_the_browser_asks(client: Any, dpo: Any) -> None:
+    client.force_login(dpo)
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="lv")
+    assert response.status_code == 200
+    assert response.wsgi_request.LANGUAGE_CODE == "en"
+    assert b'<html lang="en">' in response.content
