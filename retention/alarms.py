@@ -41,7 +41,10 @@ def purge_panel(request: HttpRequest) -> dict[str, Any] | None:
     count = len(findings())
     if count:
         lines.append(
-            {"text": _("%(n)d retention findings") % {"n": count}, "url": reverse("retention:preview")}
+            {
+                "text": _("%(n)d retention findings") % {"n": count},
+                "url": reverse("retention:preview"),
+            }
         )
     lines.append({"text": _("Tonight's purge: preview"), "url": reverse("retention:preview")})
     return {"title": _("Retention"), "lines": lines}

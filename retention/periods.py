@@ -39,9 +39,7 @@ class Period:
         if self.years:
             parts.append(ngettext("%(n)d year", "%(n)d years", self.years) % {"n": self.years})
         if self.months:
-            parts.append(
-                ngettext("%(n)d month", "%(n)d months", self.months) % {"n": self.months}
-            )
+            parts.append(ngettext("%(n)d month", "%(n)d months", self.months) % {"n": self.months})
         if self.days:
             parts.append(ngettext("%(n)d day", "%(n)d days", self.days) % {"n": self.days})
         return ", ".join(parts) or _("no time")

@@ -20,8 +20,8 @@ from retention.registry import ANONYMISE, DELETE, Applied, RecordType, register
 from retention.services.anonymise import (
     anonymise_subject_rows,
     clear_subject_records,
-    delete_subject_rows,
     delete_set_based,
+    delete_subject_rows,
     label_of,
     subjects_kept_for_claims,
 )
@@ -118,7 +118,7 @@ class ProspectData(_PersonBundle):
             )
             if None in ends:
                 return None  # a running trial: no anchor until it ends
-            dates += ends
+            dates += [end for end in ends if end is not None]
         return max(dates)
 
 
@@ -173,6 +173,8 @@ class TrialContentData(RecordType):
             .distinct()
         )
         for days in overrides:
+            if days is None:
+                continue
             condition |= Q(
                 trial__retention_override_days=days,
                 trial__ended_on__lt=purge_cutoff(as_of, Period(days=days)),
@@ -182,9 +184,7 @@ class TrialContentData(RecordType):
     def pending(self, qs: QuerySet[Any], *, action: str) -> QuerySet[Any]:
         if action == DELETE:
             return qs
-        return qs.filter(
-            Q(content__isnull=False) | Q(author__isnull=False) | ~Q(title="")
-        )
+        return qs.filter(Q(content__isnull=False) | Q(author__isnull=False) | ~Q(title=""))
 
     def period_for(self, record: Any, period: Period) -> Period:
         days = record.trial.retention_override_days
@@ -200,9 +200,7 @@ class TrialContentData(RecordType):
         else:
             applied.add(
                 label_of(TrialContent),
-                TrialContent.objects.filter(pk__in=ids).update(
-                    content=None, title="", author=None
-                ),
+                TrialContent.objects.filter(pk__in=ids).update(content=None, title="", author=None),
             )
         return applied
 

@@ -28,7 +28,7 @@ with encrypted personal fields that has neither.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -194,7 +194,7 @@ class Registry:
     def __contains__(self, code: object) -> bool:
         return code in self._types
 
-    def __iter__(self) -> Iterable[RecordType]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[RecordType]:
         return iter(self._types.values())
 
     def all(self) -> list[RecordType]:

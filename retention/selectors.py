@@ -295,7 +295,10 @@ def findings() -> list[Finding]:
         found.append(
             Finding(
                 "pending change",
-                _("A change to “%(name)s” would purge %(n)d more records tonight; it awaits the DPO.")
+                _(
+                    "A change to “%(name)s” would purge %(n)d more records tonight; "
+                    "it awaits the DPO."
+                )
                 % {"name": change.rule.name, "n": change.enlargement},
                 reverse("retention:rule_detail", args=[change.rule_id]),
             )

@@ -151,9 +151,7 @@ def _rule_form(request: HttpRequest, rule: RetentionRule | None) -> HttpResponse
     form = RetentionRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = rule_services.save_rule(
-                rule=rule, values=form.cleaned_data, actor=request.user
-            )
+            saved = rule_services.save_rule(rule=rule, values=form.cleaned_data, actor=request.user)
         except ValidationError as exc:
             for name, errors in exc.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)

@@ -79,10 +79,11 @@ def _build() -> None:
     for i in range(5):
         f.InvoiceFactory(number=f"OLD-{i}", issued_on=dt.date(2010, 1, 1 + i))
     f.InvoiceFactory(number="NEW-0", issued_on=dt.date(2024, 1, 1))
-    for i in range(4):
+    for _ in range(4):
         f.TrialContentFactory(trial__ended_on=dt.date(2024, 1, 1), created_at=moment())
     f.TrialContentFactory(
-        trial__ended_on=dt.date(2024, 1, 1), trial__converted_on=dt.date(2024, 1, 1),
+        trial__ended_on=dt.date(2024, 1, 1),
+        trial__converted_on=dt.date(2024, 1, 1),
         created_at=moment(),
     )
     for i in range(3):

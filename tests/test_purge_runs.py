@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
 from django.core.management.base import CommandError
+from django.db import connection
 
 from core.models import AuditEvent
 from retention.models import PurgeBatch, PurgeRun, PurgeRunStatus

@@ -53,9 +53,7 @@ def expired_prospect_with_records() -> DataSubject:
     f.DemoFactory(subject=prospect, held_on=D(2020, 2, 1), notes="Liked the reports")
     f.CommunicationFactory(subject=prospect, sent_at=LONG_AGO)
     f.UsageRecordFactory(subject=prospect, occurred_at=LONG_AGO, action="login")
-    KindChange.objects.create(
-        subject=prospect, kind=SubjectKind.PROSPECT, changed_on=D(2020, 1, 5)
-    )
+    KindChange.objects.create(subject=prospect, kind=SubjectKind.PROSPECT, changed_on=D(2020, 1, 5))
     return prospect
 
 

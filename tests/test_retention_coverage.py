@@ -32,6 +32,9 @@ def test_coverage_fails_for_a_new_model_that_declares_nothing(seeded) -> None:
         class Meta:
             app_label = "retention"
 
+        def __str__(self) -> str:
+            return f"newsletter {self.pk}"
+
     declared = [m for m in personal_data_models() if m._meta.app_label == "subjects"]
     assert coverage_findings(declared) == []
     found = coverage_findings([*declared, Newsletter])
@@ -46,6 +49,9 @@ def test_a_model_joins_by_declaring_a_record_type_or_an_exemption(seeded) -> Non
 
         class Meta:
             app_label = "retention"
+
+        def __str__(self) -> str:
+            return f"newsletter {self.pk}"
 
     @registry.register
     class NewsletterData(RecordType):

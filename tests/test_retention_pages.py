@@ -172,7 +172,8 @@ def test_a_change_that_enlarges_tonights_purge_waits_for_the_dpo(
     f.ClaimFactory(fell_due_on=dt.date(2017, 1, 1), closed_on=dt.date(2018, 6, 1))
     claims = RetentionRule.objects.get(code="claims-10y")
     response = client_for(admin_user).post(
-        f"/retention/rules/{claims.pk}/edit/", rule_form(code="claims-10y", period_years=5),
+        f"/retention/rules/{claims.pk}/edit/",
+        rule_form(code="claims-10y", period_years=5),
         follow=True,
     )
     page = response.content.decode()
@@ -182,9 +183,10 @@ def test_a_change_that_enlarges_tonights_purge_waits_for_the_dpo(
     change = RuleChange.objects.get()
     assert (change.due_before, change.due_after, change.status) == (0, 2, "pending")
     # Admin cannot confirm it.
-    assert client.post(
-        f"/retention/changes/{change.pk}/decide/", {"decision": "confirm"}
-    ).status_code == 403
+    assert (
+        client.post(f"/retention/changes/{change.pk}/decide/", {"decision": "confirm"}).status_code
+        == 403
+    )
     client.logout()
     dpo_client = client_for(dpo)
     detail = dpo_client.get(f"/retention/rules/{claims.pk}/").content.decode()
@@ -249,4 +251,6 @@ def test_the_subject_page_shows_each_record_its_rule_anchor_and_day_it_goes(
     assert deadlines_section(Request(), prospect) is None  # type: ignore[arg-type]
     page = client_for(dpo).get(prospect.get_absolute_url())
     assert page.status_code == 200
-    assert "2026-02-01" in page.content.decode() and "Prospect data: 1 year" in page.content.decode()
+    assert (
+        "2026-02-01" in page.content.decode() and "Prospect data: 1 year" in page.content.decode()
+    )

@@ -65,9 +65,7 @@ def clear_subject_records(subject_ids: Sequence[int], *, action: str, applied: A
     if action == ANONYMISE:
         applied.add(
             label_of(Demo),
-            Demo.objects.filter(subject_id__in=subject_ids, notes__isnull=False).update(
-                notes=None
-            ),
+            Demo.objects.filter(subject_id__in=subject_ids, notes__isnull=False).update(notes=None),
         )
         applied.add(
             label_of(Communication),
@@ -112,9 +110,7 @@ def delete_subject_rows(subject_ids: Iterable[int], *, now: dt.datetime, applied
     DataSubject, *_ = _subjects_models()
     ids = set(subject_ids)
     protected = protected_ids(DataSubject, ids)
-    applied.add(
-        label_of(DataSubject) + ":anonymised", anonymise_subject_rows(protected, now=now)
-    )
+    applied.add(label_of(DataSubject) + ":anonymised", anonymise_subject_rows(protected, now=now))
     applied.add(
         label_of(DataSubject), delete_set_based(DataSubject, {"pk__in": list(ids - protected)})
     )
@@ -159,11 +155,13 @@ def delete_set_based(model: type[models.Model], where: dict[str, Any]) -> int:
             delete_set_based(related, children)
         elif on_delete is models.SET_NULL:
             related._base_manager.filter(**children).update(**{name: None})
-        elif on_delete in (models.PROTECT, models.RESTRICT):
-            if related._base_manager.filter(**children).exists():
-                raise models.ProtectedError(
-                    f"{label_of(related)} protects {label_of(model)} rows", set()
-                )
+        elif (
+            on_delete in (models.PROTECT, models.RESTRICT)
+            and related._base_manager.filter(**children).exists()
+        ):
+            raise models.ProtectedError(
+                f"{label_of(related)} protects {label_of(model)} rows", set()
+            )
     return int(doomed._raw_delete(router.db_for_write(model)))  # type: ignore[attr-defined]
 
 

@@ -47,7 +47,7 @@ def period_of(values: dict[str, Any]) -> Period:
 def rule_errors(values: dict[str, Any], *, instance: RetentionRule | None) -> dict[str, str]:
     """What is wrong with a rule, field by field, in words an Admin can act on."""
     errors: dict[str, str] = {}
-    code = values.get("record_type")
+    code = str(values.get("record_type") or "")
     if code not in registry:
         errors["record_type"] = _("Choose what the rule applies to from the list.")
         return errors
@@ -66,9 +66,10 @@ def rule_errors(values: dict[str, Any], *, instance: RetentionRule | None) -> di
     if period.is_zero:
         errors["period_years"] = _("Give a period: years, months or days.")
     elif record_type.min_period and not covers_at_least(period, record_type.min_period):
-        errors["period_years"] = _(
-            "At least %(bound)s is required by law here. %(reference)s"
-        ) % {"bound": record_type.min_period, "reference": record_type.bound_reference}
+        errors["period_years"] = _("At least %(bound)s is required by law here. %(reference)s") % {
+            "bound": record_type.min_period,
+            "reference": record_type.bound_reference,
+        }
     elif record_type.max_period and not covers_at_most(period, record_type.max_period):
         errors["period_years"] = _("At most %(bound)s is allowed here. %(reference)s") % {
             "bound": record_type.max_period,
@@ -126,7 +127,11 @@ def save_rule(
     with transaction.atomic():
         if rule is not None:
             rule = RetentionRule.objects.select_for_update().get(pk=rule.pk)
-        before = 0 if rule is None else due_tonight(rule_values(rule), as_of=as_of, in_force=rule.in_force)
+        before = (
+            0
+            if rule is None
+            else due_tonight(rule_values(rule), as_of=as_of, in_force=rule.in_force)
+        )
         after = due_tonight(values, as_of=as_of)
         if rule is None:
             rule = RetentionRule(**_jsonable(values))
@@ -145,7 +150,9 @@ def save_rule(
             return RuleSaved(rule, change, before, after)
         if rule.in_force and after > before:
             previous = rule_values(rule)
-            return RuleSaved(rule, _propose(rule, previous, values, before, after, as_of, actor), before, after)
+            return RuleSaved(
+                rule, _propose(rule, previous, values, before, after, as_of, actor), before, after
+            )
         changed = {k: v for k, v in _jsonable(values).items() if getattr(rule, k) != v}
         for name, value in changed.items():
             setattr(rule, name, value)
@@ -181,7 +188,7 @@ def _propose(
         due_before=before,
         due_after=after,
         purge_date=as_of,
-        proposed_by=actor,
+        proposed_by=actor,  # type: ignore[misc]  # an Admin's change: always a user
     )
     record_event(
         action="retention.rule.change_proposed",
@@ -192,7 +199,9 @@ def _propose(
     return change
 
 
-def confirm_change(*, change: RuleChange, actor: Actor, now: dt.datetime | None = None) -> RuleChange:
+def confirm_change(
+    *, change: RuleChange, actor: Actor, now: dt.datetime | None = None
+) -> RuleChange:
     """The DPO confirms: the proposed values take effect (and a new rule starts to run)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -222,7 +231,9 @@ def confirm_change(*, change: RuleChange, actor: Actor, now: dt.datetime | None 
     return change
 
 
-def reject_change(*, change: RuleChange, actor: Actor, now: dt.datetime | None = None) -> RuleChange:
+def reject_change(
+    *, change: RuleChange, actor: Actor, now: dt.datetime | None = None
+) -> RuleChange:
     now = now or timezone.now()
     with transaction.atomic():
         change = RuleChange.objects.select_for_update().get(pk=change.pk)
@@ -242,7 +253,9 @@ def reject_change(*, change: RuleChange, actor: Actor, now: dt.datetime | None =
     return change
 
 
-def confirm_rule(*, rule: RetentionRule, actor: Actor, now: dt.datetime | None = None) -> RetentionRule:
+def confirm_rule(
+    *, rule: RetentionRule, actor: Actor, now: dt.datetime | None = None
+) -> RetentionRule:
     """The DPO confirms a rule that was seeded or created unconfirmed: from now on it runs."""
     now = now or timezone.now()
     with transaction.atomic():
