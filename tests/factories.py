@@ -163,6 +163,33 @@ class ConsentEventFactory(factory.django.DjangoModelFactory):
     recorded_at = factory.LazyAttribute(lambda e: e.occurred_at)
 
 
+# --- retention -------------------------------------------------------------------------------
+
+
+class RetentionRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "retention.RetentionRule"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"rule-{n}")
+    name = factory.LazyAttribute(lambda r: f"Rule {r.code}")
+    record_type = "subjects.claim"
+    anchor = "claim_fell_due"
+    period_years = 10
+    action = "anonymise"
+    legal_reference = "Test reference"
+
+
+class PurgeRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "retention.PurgeRun"
+
+    status = "succeeded"
+    as_of = dt.date(2025, 6, 1)
+    actor_label = "nightly-purge"
+    finished_at = factory.LazyFunction(timezone.now)
+
+
 # --- subject_requests ------------------------------------------------------------------------
 
 
