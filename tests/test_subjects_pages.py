@@ -194,7 +194,7 @@ def test_a_bad_filter_value_re_displays_the_list_with_a_message(
 
 def _list_queries(client: Any) -> int:
     with CaptureQueriesContext(connection) as queries:
-        response = client.get("/subjects/", {"page": "2"})
+        response = client.get("/subjects/")
     assert response.status_code == 200
     return len(queries)
 
@@ -203,11 +203,10 @@ def test_the_list_takes_the_same_number_of_queries_for_10_and_500_subjects(
     client_for: Any, dpo: Any, seeded: None
 ) -> None:
     client = client_for(dpo)
-    organisations = [OrganisationFactory() for _ in range(5)]
-    DataSubjectFactory.create_batch(60, organisation=organisations[0])
+    # Each person in an organisation of their own, so a lazy organisation lookup would show.
+    DataSubjectFactory.create_batch(10)
     small = _list_queries(client)
-    for organisation in organisations:
-        DataSubjectFactory.create_batch(88, organisation=organisation)
+    DataSubjectFactory.create_batch(490)
     assert DataSubject.objects.count() == 500
     large = _list_queries(client)
     assert small == large
