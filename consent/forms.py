@@ -132,7 +132,7 @@ class GrantForm(forms.Form):
 
 class LedgerFilterForm(forms.Form):
     purpose = forms.ModelChoiceField(
-        label=_("Purpose"), queryset=Purpose.objects.all(), required=False
+        label=_("Purpose"), queryset=Purpose.objects.all(), required=False, empty_label=_("Any")
     )
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("Any")), *list(EventKind.choices)], required=False

@@ -121,7 +121,8 @@ class PolicyNotice(models.Model):
         return f"{self.policy_version_id} → {self.subject_id}"
 
 
-# A concrete manager class so type checkers resolve the reverse relations of the ledger.
+# Declared at module level so django-stubs resolves the manager the ledger inherits from
+# AppendOnlyModel (and with it the reverse relations `consent_events`).
 AppendOnlyManager = models.Manager.from_queryset(AppendOnlyQuerySet)
 
 
