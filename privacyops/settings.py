@@ -358,3 +358,5 @@ LOGGING = {
 # --- Domain settings ----------------------------------------------------------------------
 # How long a purge run may go without a heartbeat before the next run may take it over.
 PURGE_STALE_AFTER_SECONDS = _int("PURGE_STALE_AFTER_SECONDS", 900, minimum=30)
+# Section I: subjects are told "in good time" before a policy change takes effect.
+POLICY_NOTICE_DAYS = _int("POLICY_NOTICE_DAYS", 30, minimum=1)
