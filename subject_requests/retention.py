@@ -1,0 +1,87 @@
+"""Requests' own retention (issue 6, item 11), declared to the retention engine.
+
+Three years after a request is closed its requester's identifiers and words are removed:
+name, e-mail (and its blind index), the request's text, the agent's name and proof, the
+identity check, the reasons written to the requester, the links to matched subjects, and the
+text and files of every note, message and document. Reference, right, channel, status
+(the outcome), dates, paused days and assignee stay, so the register of requests still
+accounts for every request (GDPR Art. 5(2)).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from core.timeutil import legal_date, start_of_legal_day
+from retention.periods import Period, purge_cutoff
+from retention.registry import ANONYMISE, Applied, RecordType, held_querysets, register
+from subject_requests.models import SubjectRequest, TimelineEntry
+
+
+@register
+class ClosedRequests(RecordType):
+    code = "subject_requests.request"
+    label = _("Data-subject requests (closed)")
+    model_label = "subject_requests.SubjectRequest"
+    dependent_labels = ("subject_requests.TimelineEntry",)
+    anchors = {"request_closed": _("the day the request was closed")}
+    actions = (ANONYMISE,)
+    # Requests reach subjects through a many-to-many link, which the engine's per-row
+    # `subject_path` cannot express; holds are applied in `applicable` instead.
+    subject_path = None
+    clears = _(
+        "The requester's name, e-mail and blind index, the request's words, the agent's name "
+        "and authorisation, the identity check, the reasons written to the requester, the "
+        "links to matched subjects, and the text and files of notes, messages and documents. "
+        "Reference, right, channel, outcome, dates, paused days and assignee are kept."
+    )
+
+    def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        _orgs, held_subjects = held_querysets()
+        return qs.filter(closed_at__isnull=False).exclude(subjects__in=held_subjects)
+
+    def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
+        # anchor + period < as_of  ⇔  anchor < cutoff, with the anchor the legal closing day.
+        return qs.filter(closed_at__lt=start_of_legal_day(purge_cutoff(as_of, period)))
+
+    def pending(self, qs: QuerySet[Any], *, action: str) -> QuerySet[Any]:
+        return qs.filter(anonymised_at__isnull=True)
+
+    def anchor_of(self, record: Any) -> dt.date | None:
+        return legal_date(record.closed_at) if record.closed_at else None
+
+    def records_of_subject(self, subject_id: int) -> QuerySet[Any]:
+        return SubjectRequest.objects.filter(subjects=subject_id)
+
+    def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
+        applied = Applied()
+        links = SubjectRequest.subjects.through.objects.filter(subjectrequest_id__in=ids)
+        applied.add("subject_requests.subjectrequest_subjects", links.delete()[0])
+        applied.add(
+            "subject_requests.timelineentry",
+            TimelineEntry.objects.filter(request_id__in=ids).update(
+                body=None, document=None, document_name=None
+            ),
+        )
+        applied.add(
+            "subject_requests.subjectrequest",
+            SubjectRequest.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(
+                requester_name=None,
+                requester_email=None,
+                description=None,
+                agent_name=None,
+                agent_proof=None,
+                agent_proof_name=None,
+                verification_note=None,
+                verification_nonce="",
+                closure_reason="",
+                extension_reason="",
+                anonymised_at=now,
+            ),
+        )
+        return applied
