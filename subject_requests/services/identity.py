@@ -14,6 +14,7 @@ from typing import Any
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import Actor
 from subject_requests.models import (
@@ -60,7 +61,7 @@ def request_for_status_token(token: str) -> SubjectRequest:
         data = signing.loads(token, salt=STATUS_SALT)
         return SubjectRequest.objects.get(pk=data["r"], reference=data["ref"])
     except (signing.BadSignature, KeyError, TypeError, SubjectRequest.DoesNotExist):
-        raise InvalidLink("This link is not valid.") from None
+        raise InvalidLink(_("This link is not valid.")) from None
 
 
 def ask_to_confirm_email(
@@ -115,20 +116,20 @@ def verify_by_link(*, token: str, now: dt.datetime | None = None) -> SubjectRequ
         )
     except signing.SignatureExpired:
         raise ExpiredLink(
-            "This link has expired. Links are valid for 7 days; contact us to continue."
+            _("This link has expired. Links are valid for 7 days; contact us to continue.")
         ) from None
     except signing.BadSignature:
-        raise InvalidLink("This link is not valid.") from None
+        raise InvalidLink(_("This link is not valid.")) from None
     nonce = str(data.get("n") or "")
     pk = data.get("r")
     if not isinstance(pk, int):
-        raise InvalidLink("This link is not valid.")
+        raise InvalidLink(_("This link is not valid."))
     # Single use: only the first click finds the nonce; the conditional UPDATE is the claim.
     claimed = Model.objects.filter(
         pk=pk, verification_nonce=nonce, status=Status.AWAITING_IDENTITY
     ).update(verification_nonce="")
     if not nonce or not claimed:
-        raise InvalidLink("This link has already been used or is no longer valid.")
+        raise InvalidLink(_("This link has already been used or is no longer valid."))
     request = lock(Model(pk=pk))
     request.email_confirmed_at = now
     from subjects.models import DataSubject
