@@ -1,4 +1,5 @@
-"""Seed the policy version in force since 25.05.2018 and the DPO's consent settings.
+"""Seed the policy version in force since 25.05.2018, the DPO's consent settings and the
+retention rule for consent evidence.
 
 Idempotent: rows are matched by version name / primary key and never overwritten.
 """
@@ -28,3 +29,42 @@ def seed_policy(apps: Any) -> None:
             notice_status="not_queued",
         )
     ConsentSettings.objects.get_or_create(pk=1)
+    seed_evidence_rule(apps)
+
+
+EVIDENCE_RULE: dict[str, Any] = {
+    "code": "consent-evidence-3y",
+    "name": "Consent evidence: 3 years after the person was anonymised",
+    "record_type": "consent.evidence",
+    "anchor": "subject_anonymised",
+    "period_years": 3,
+    "action": "anonymise",
+    "legal_reference": (
+        "GDPR Art. 7(1) (demonstrate consent) for the general 3-year limitation period "
+        "(Estonian Civil Code (General Part) § 146(1)); the ledger event itself stays"
+    ),
+    "description": "The note or file behind a ledger event goes; the event stays.",
+}
+
+
+REVIEW_RULE: dict[str, Any] = {
+    **EVIDENCE_RULE,
+    "code": "consent-objection-review-3y",
+    "name": "Objection reviews: reasoning 3 years after the person was anonymised",
+    "record_type": "consent.objection_review",
+    "description": "The DPO's written reasoning goes; the decision and its date stay.",
+}
+
+
+def seed_evidence_rule(apps: Any) -> None:
+    try:
+        RetentionRule = apps.get_model("retention", "RetentionRule")
+    except LookupError:
+        return
+    for rule in (EVIDENCE_RULE, REVIEW_RULE):
+        if RetentionRule.objects.filter(code=rule["code"]).exists():
+            continue
+        values = dict(rule)
+        if RetentionRule.objects.filter(record_type=values["record_type"], active=True).exists():
+            values["active"] = False  # an Admin already governs it with a rule of their own
+        RetentionRule.objects.create(**values)

@@ -1,0 +1,94 @@
+"""Consent data declared to the retention engine (autodiscovered by `retention`).
+
+The ledger and the suppression list are kept on purpose; the evidence behind a ledger event
+(a note, a scanned letter) is personal data of its own and goes three years after the person
+was anonymised: long enough to demonstrate consent and its withdrawal for the general
+limitation period, while the event row itself stays as the proof (GDPR Art. 7(1)).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from consent.models import ConsentEvidence, ObjectionReview
+from core.timeutil import legal_date, start_of_legal_day
+from retention.periods import Period, purge_cutoff
+from retention.registry import ANONYMISE, Applied, RecordType, exempt, register
+
+exempt(
+    "consent.ConsentEvent",
+    _("Consent ledger: append-only proof of consent and withdrawal (GDPR Art. 7(1))."),
+)
+exempt(
+    "consent.SuppressionEntry",
+    _("Suppression list: a keyed hash only, so an objection is honoured forever (Art. 21(3))."),
+)
+
+
+class AfterAnonymisation(RecordType):
+    """Records kept while the person is known, then for a period after anonymisation."""
+
+    anchors = {"subject_anonymised": _("the day the person was anonymised")}
+    actions = (ANONYMISE,)
+
+    def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs.filter(**{f"{self.subject_path}__anonymised_at__isnull": False})
+
+    def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
+        # anchor + period < as_of  ⇔  anchor < cutoff, the anchor being the legal day.
+        cutoff = start_of_legal_day(purge_cutoff(as_of, period))
+        return qs.filter(**{f"{self.subject_path}__anonymised_at__lt": cutoff})
+
+    def anchor_of(self, record: Any) -> dt.date | None:
+        subject = record.subject if hasattr(record, "subject") else record.event.subject
+        return legal_date(subject.anonymised_at) if subject.anonymised_at else None
+
+
+@register
+class EvidenceOfAnonymisedPeople(AfterAnonymisation):
+    code = "consent.evidence"
+    label = _("Consent evidence of anonymised people")
+    model_label = "consent.ConsentEvidence"
+    subject_path = "event__subject"
+    clears = _(
+        "The evidence note and file behind each ledger event. The ledger event itself "
+        "(what, when, channel, wording, policy version) stays."
+    )
+
+    def pending(self, qs: QuerySet[Any], *, action: str) -> QuerySet[Any]:
+        return qs.filter(purged_at__isnull=True)
+
+    def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
+        applied = Applied()
+        applied.add(
+            "consent.consentevidence",
+            ConsentEvidence.objects.filter(pk__in=ids, purged_at__isnull=True).update(
+                text=None, file=None, file_name="", file_content_type="", purged_at=now
+            ),
+        )
+        return applied
+
+
+@register
+class ObjectionReviewsOfAnonymisedPeople(AfterAnonymisation):
+    code = "consent.objection_review"
+    label = _("Art. 21(1) objection reviews of anonymised people")
+    model_label = "consent.ObjectionReview"
+    subject_path = "subject"
+    clears = _("The DPO's written reasoning; the decision, its date and who made it stay.")
+
+    def pending(self, qs: QuerySet[Any], *, action: str) -> QuerySet[Any]:
+        return qs.filter(reasoning__isnull=False)
+
+    def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
+        applied = Applied()
+        applied.add(
+            "consent.objectionreview",
+            ObjectionReview.objects.filter(pk__in=ids).update(reasoning=None),
+        )
+        return applied

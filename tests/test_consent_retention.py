@@ -1,0 +1,67 @@
+"""Consent evidence and objection reasoning go 3 years after the person was anonymised; the
+ledger event stays (GDPR Art. 7(1))."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from consent.models import ConsentEvent, ConsentEvidence, ObjectionReview
+from retention.models import RetentionRule
+from retention.services.purge import run_purge
+from tests.factories import ConsentEventFactory, DataSubjectFactory, purpose
+
+pytestmark = pytest.mark.django_db
+
+TALLINN = ZoneInfo("Europe/Tallinn")
+
+
+def purge(as_of: dt.date) -> None:
+    with time_machine.travel(dt.datetime(as_of.year, as_of.month, as_of.day, 3, tzinfo=TALLINN)):
+        run = run_purge(as_of=as_of, dry_run=False, actor="test")
+    assert run.status == "succeeded", run.note
+
+
+def anonymised_person_with_evidence(anonymised_on: dt.date) -> tuple[ConsentEvent, ObjectionReview]:
+    subject = DataSubjectFactory()
+    event = ConsentEventFactory(subject=subject)
+    ConsentEvidence.objects.create(event=event, text="Signed form", file=b"%PDF", file_name="a.pdf")
+    objection = ConsentEventFactory(
+        subject=subject, kind="objected", purpose=purpose("service"), wording=""
+    )
+    review = ObjectionReview.objects.create(
+        event=objection, subject=subject, purpose=purpose("service"), reasoning="Balanced: kept"
+    )
+    subject.anonymised_at = dt.datetime.combine(anonymised_on, dt.time(12), tzinfo=TALLINN)
+    subject.save()
+    return event, review
+
+
+def test_both_rules_are_seeded(seeded: None) -> None:
+    codes = set(RetentionRule.objects.values_list("record_type", flat=True))
+    assert {"consent.evidence", "consent.objection_review"} <= codes
+
+
+def test_evidence_stays_until_three_years_after_anonymisation(seeded: None) -> None:
+    event, review = anonymised_person_with_evidence(dt.date(2022, 3, 10))
+    purge(dt.date(2025, 3, 10))  # expires_on = 2025-03-10: still kept that day
+    assert ConsentEvidence.objects.get(event=event).text == "Signed form"
+    assert ObjectionReview.objects.get(pk=review.pk).reasoning == "Balanced: kept"
+
+    purge(dt.date(2025, 3, 11))
+    evidence = ConsentEvidence.objects.get(event=event)
+    assert (evidence.text, evidence.file, evidence.file_name) == (None, None, "")
+    assert evidence.purged_at is not None
+    assert ObjectionReview.objects.get(pk=review.pk).reasoning is None
+    # The ledger keeps the event itself.
+    assert ConsentEvent.objects.get(pk=event.pk).wording == "I agree to receive the newsletter."
+
+
+def test_evidence_of_a_known_person_is_kept(seeded: None) -> None:
+    event = ConsentEventFactory()
+    ConsentEvidence.objects.create(event=event, text="Signed form")
+    purge(dt.date(2026, 1, 1))
+    assert ConsentEvidence.objects.get(event=event).text == "Signed form"
