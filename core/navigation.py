@@ -24,5 +24,5 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Retention"), "retention:preview", "retention.preview"),
     NavItem(_("Audit log"), "audit_log", "audit.log"),
     NavItem(_("Requests"), "subject_requests:queue", "requests.queue"),
-    NavItem(_("Register of requests"), "subject_requests:register", "requests.register"),
+    NavItem(_("Request register"), "subject_requests:register", "requests.register"),
 ]
