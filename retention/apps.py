@@ -11,6 +11,8 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         # The subjects app's record types, then every other app's `<app>/retention.py`,
         # where a model with personal data declares its record type or its exemption.
-        from retention import record_types  # noqa: F401
+        from retention import lookups, record_types  # noqa: F401
+
+        lookups.register()
 
         autodiscover_modules("retention")

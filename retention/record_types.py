@@ -29,14 +29,12 @@ from subjects.models import (
     PROSPECT_KINDS,
     PROSPECT_STATUSES,
     Claim,
-    Communication,
     DataSubject,
     Demo,
     Invoice,
     OrganisationStatus,
     Trial,
     TrialContent,
-    UsageRecord,
 )
 
 
@@ -52,29 +50,22 @@ class _PersonBundle(RecordType):
         "The person's names, date of birth, photo, work address, phone and e-mail (and its "
         "blind index), position, country and company link; demo notes; the subject line and "
         "body of communications; the person link and details of usage records. A person "
-        "linked to a claim that is still kept stays identifiable until the claim's rule ends."
+        "linked to a claim that is still kept keeps everything until the claim's rule ends."
     )
 
     def pending(self, qs: QuerySet[Any], *, action: str) -> QuerySet[Any]:
+        # Everything of a person linked to a kept claim stays: the claim holds no copy of
+        # its party's identity, and their messages may be its evidence (Art. 17(3)(e)).
         live_claim = Claim.objects.filter(subject=OuterRef("pk"), anonymised_at__isnull=True)
-        records_left = (
-            Exists(Demo.objects.filter(subject=OuterRef("pk"), notes__isnull=False))
-            | Exists(
-                Communication.objects.filter(subject=OuterRef("pk")).filter(
-                    Q(subject_line__isnull=False) | Q(body__isnull=False)
-                )
-            )
-            | Exists(UsageRecord.objects.filter(subject=OuterRef("pk")))
-        )
-        # A person kept for a claim is done once their records are cleared.
-        return qs.filter(anonymised_at__isnull=True).filter(~Exists(live_claim) | records_left)
+        return qs.filter(anonymised_at__isnull=True).filter(~Exists(live_claim))
 
     def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
         applied = Applied()
-        clear_subject_records(ids, action=action, applied=applied)
+        # Re-checked inside the batch's transaction: a claim may have arrived since.
         kept = subjects_kept_for_claims(ids)
         applied.kept_ids = sorted(kept)
         people = [pk for pk in ids if pk not in kept]
+        clear_subject_records(people, action=action, applied=applied)
         if action == DELETE:
             delete_subject_rows(people, now=now, applied=applied)
         else:
@@ -200,7 +191,9 @@ class TrialContentData(RecordType):
         else:
             applied.add(
                 label_of(TrialContent),
-                TrialContent.objects.filter(pk__in=ids).update(content=None, title="", author=None),
+                TrialContent.objects.filter(pk__any_of=ids).update(
+                    content=None, title="", author=None
+                ),
             )
         return applied
 
@@ -244,7 +237,7 @@ class InvoiceData(RecordType):
         applied = Applied()
         applied.add(
             label_of(Invoice),
-            Invoice.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(
+            Invoice.objects.filter(pk__any_of=ids, anonymised_at__isnull=True).update(
                 billing_name=None,
                 billing_email=None,
                 billing_address=None,
@@ -289,7 +282,7 @@ class ClaimData(RecordType):
         applied = Applied()
         applied.add(
             label_of(Claim),
-            Claim.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(
+            Claim.objects.filter(pk__any_of=ids, anonymised_at__isnull=True).update(
                 description=None, subject=None, anonymised_at=now
             ),
         )

@@ -122,7 +122,10 @@ class RecordType:
     def not_held(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         """Legal hold (subject or organisation) and restriction stop every purge of them."""
         held_orgs, held_subjects = held_querysets()
-        if self.subject_path:
+        if self.subject_path == "pk":
+            # The person's own row: test its columns rather than a subquery over all people.
+            qs = qs.filter(legal_hold_reason="", restricted_at__isnull=True)
+        elif self.subject_path:
             qs = qs.exclude(**{f"{self.subject_path}__in": held_subjects})
         for path in self.organisation_paths:
             qs = qs.exclude(**{f"{path}__in": held_orgs})
@@ -131,7 +134,9 @@ class RecordType:
     def held(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         held_orgs, held_subjects = held_querysets()
         condition = Q(pk__in=[])
-        if self.subject_path:
+        if self.subject_path == "pk":
+            condition |= ~Q(legal_hold_reason="") | Q(restricted_at__isnull=False)
+        elif self.subject_path:
             condition |= Q(**{f"{self.subject_path}__in": held_subjects})
         for path in self.organisation_paths:
             condition |= Q(**{f"{path}__in": held_orgs})

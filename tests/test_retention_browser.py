@@ -34,7 +34,9 @@ def test_the_dpo_previews_tonights_purge_and_confirms_the_former_clients_rule(
     page.get_by_role("heading", name="Retention", exact=True).wait_for()
     assert "No purge has succeeded for 36 hours" in page.content()
     shot(page, "preview")
-    page.get_by_role("link", name="Rule “Former clients' other data” (3 years)", exact=False).click()
+    page.get_by_role(
+        "link", name="Rule “Former clients' other data” (3 years)", exact=False
+    ).click()
     page.get_by_role("button", name="Confirm the rule").wait_for()
     shot(page, "rule_unconfirmed")
     page.get_by_label("I have checked the period and the legal reference.").check()

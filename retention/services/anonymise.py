@@ -65,31 +65,34 @@ def clear_subject_records(subject_ids: Sequence[int], *, action: str, applied: A
     if action == ANONYMISE:
         applied.add(
             label_of(Demo),
-            Demo.objects.filter(subject_id__in=subject_ids, notes__isnull=False).update(notes=None),
+            Demo.objects.filter(subject_id__any_of=subject_ids, notes__isnull=False).update(
+                notes=None
+            ),
         )
         applied.add(
             label_of(Communication),
-            Communication.objects.filter(subject_id__in=subject_ids)
+            Communication.objects.filter(subject_id__any_of=subject_ids)
             .filter(Q(subject_line__isnull=False) | Q(body__isnull=False))
             .update(subject_line=None, body=None),
         )
         applied.add(
             label_of(UsageRecord),
-            UsageRecord.objects.filter(subject_id__in=subject_ids).update(
+            UsageRecord.objects.filter(subject_id__any_of=subject_ids).update(
                 subject=None, details=None
             ),
         )
         return
     for model in (Demo, Communication, UsageRecord):
-        applied.add(label_of(model), delete_set_based(model, {"subject_id__in": subject_ids}))
+        applied.add(label_of(model), delete_set_based(model, {"subject_id__any_of": subject_ids}))
 
 
 def subjects_kept_for_claims(subject_ids: Collection[int]) -> set[int]:
-    """A claim holds no copy of its party's identity, so the person stays identifiable
-    while a claim linked to them is kept (claims: at most 10 years after falling due)."""
+    """A claim holds no copy of its party's identity and the person's messages may be its
+    evidence, so everything of theirs stays while a claim linked to them is kept (claims:
+    at most 10 years after falling due)."""
     *_, Claim = _subjects_models()
     return set(
-        Claim.objects.filter(subject_id__in=list(subject_ids), anonymised_at__isnull=True)
+        Claim.objects.filter(subject_id__any_of=list(subject_ids), anonymised_at__isnull=True)
         .values_list("subject_id", flat=True)
         .distinct()
     )
@@ -98,7 +101,7 @@ def subjects_kept_for_claims(subject_ids: Collection[int]) -> set[int]:
 def anonymise_subject_rows(subject_ids: Iterable[int], *, now: dt.datetime) -> int:
     DataSubject, *_ = _subjects_models()
     return int(
-        DataSubject.objects.filter(pk__in=list(subject_ids), anonymised_at__isnull=True).update(
+        DataSubject.objects.filter(pk__any_of=list(subject_ids), anonymised_at__isnull=True).update(
             anonymised_at=now, **SUBJECT_CLEARED
         )
     )
@@ -182,8 +185,8 @@ class SubjectsOnLegalHold(Exception):
 @dataclass
 class ErasureOutcome:
     anonymised: list[int] = field(default_factory=list)
-    # Linked to a claim that the law lets the operator keep (Art. 17(3)(e)): records
-    # cleared, identity kept until the claim's own rule ends.
+    # Linked to a claim that the law lets the operator keep (Art. 17(3)(e)): nothing of
+    # theirs is touched until the claim's own rule ends.
     kept_for_claims: list[int] = field(default_factory=list)
     already_anonymised: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -221,10 +224,10 @@ def erase_subjects(
         applied = Applied()
         for start in range(0, len(live), STATEMENT_CHUNK):
             chunk = live[start : start + STATEMENT_CHUNK]
-            clear_subject_records(chunk, action=ANONYMISE, applied=applied)
             kept = subjects_kept_for_claims(chunk)
             outcome.kept_for_claims.extend(sorted(kept))
             erasable = [pk for pk in chunk if pk not in kept]
+            clear_subject_records(erasable, action=ANONYMISE, applied=applied)
             applied.add(label_of(DataSubject), anonymise_subject_rows(erasable, now=now))
             outcome.anonymised.extend(erasable)
         outcome.counts = applied.counts

@@ -261,11 +261,15 @@ def _advisory_lock() -> Iterator[bool]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
         locked = bool(cursor.fetchone()[0])
+        # The batch queries are short but look costly to the planner, so PostgreSQL would
+        # JIT-compile each one: ~0.7 s per batch measured, more than the batch's own work.
+        cursor.execute("SET jit = off")
     try:
         yield locked
     finally:
-        if locked:
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")
+            if locked:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
 
 
