@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from consent.models import ConsentEvent
+from subject_requests.models import Status, SubjectRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_make_run_demo_gives_logins_for_every_role_and_a_lived_in_portal(
+    settings: Any, seeded: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.DEBUG = True
+    settings.DEMO_PASSWORD = "demo-password-123"
+    call_command("seed_demo", "--subjects", "120", "--if-empty", verbosity=0, stdout=StringIO())
+    out = StringIO()
+    call_command("demo_users", stdout=out)
+    assert "password for all: demo-password-123" in out.getvalue()
+    users = get_user_model().objects.filter(username__in=["dpo", "staff", "admin", "auditor"])
+    assert sorted(u.groups.get().name for u in users) == ["Admin", "Auditor", "DPO", "Staff"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_activity", "--if-empty", stdout=StringIO())
+    statuses = set(SubjectRequest.objects.values_list("status", flat=True))
+    assert {Status.IN_PROGRESS, Status.REJECTED, Status.COMPLETED} <= statuses
+    assert SubjectRequest.objects.filter(extended_at__isnull=False).count() == 1
+    assert ConsentEvent.objects.filter(kind="withdrawn").count() == 6
+
+    again = StringIO()
+    call_command("demo_activity", "--if-empty", stdout=again)
+    assert "no demo activity added" in again.getvalue()
+    assert SubjectRequest.objects.count() == 14
+
+
+def test_demo_logins_are_refused_in_production(settings: Any) -> None:
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="development"):
+        call_command("demo_users", stdout=StringIO())
