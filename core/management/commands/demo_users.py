@@ -39,6 +39,8 @@ class Command(BaseCommand):
                 user.is_staff = role == Role.ADMIN  # the Django admin needs is_staff
                 user.save()
                 user.groups.add(Group.objects.get(name=role.value))
+        if options["verbosity"] == 0:
+            return
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("PrivacyOps is at http://127.0.0.1:8000"))
         self.stdout.write(f"Log in as one of (password for all: {password})")
