@@ -1,0 +1,353 @@
+"""The pages and e-mails for data subjects speak Estonian and Latvian as well as English.
+
+Staff pages stay in English (core.permissions forces it), so only the strings a data subject
+can see are translated. The catalogue tests fail when a public template or public module gains
+a string that has no Estonian or Latvian translation, or when the committed .mo files are older
+than the .po files they are compiled from (run `manage.py compilemessages`).
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext as gnu_gettext
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django import forms
+from django.conf import settings
+from django.core import mail
+from django.template.loader import render_to_string
+from django.test import Client
+from django.utils import translation
+from django.utils.translation.template import templatize
+
+pytestmark = pytest.mark.django_db
+
+BASE = Path(settings.BASE_DIR)
+LANGUAGES = ("et", "lv")
+PLURAL_FORMS = {
+    "et": "nplurals=2; plural=(n != 1);",
+    "lv": "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n != 0 ? 1 : 2);",
+}
+
+# Templates a data subject sees: the public pages, every e-mail, and what they extend.
+PUBLIC_TEMPLATE_DIRS = (
+    "templates/public/",
+    "templates/consent/public/",
+    "templates/subject_requests/public/",
+    "templates/emails/",
+)
+PUBLIC_TEMPLATE_FILES = (
+    "templates/base.html",
+    "templates/404.html",
+    "templates/consent/_field.html",
+)
+# Python modules whose every string reaches a data subject.
+PUBLIC_MODULES = (
+    "consent/public_views.py",
+    "consent/emails.py",
+    "consent/services/subscription.py",
+    "subject_requests/public_views.py",
+    "subject_requests/services/identity.py",
+)
+
+
+def is_public_source(path: str) -> bool:
+    return (
+        path.startswith(PUBLIC_TEMPLATE_DIRS)
+        or path in PUBLIC_TEMPLATE_FILES
+        or path in PUBLIC_MODULES
+    )
+
+
+def public_templates() -> list[Path]:
+    found = [p for d in PUBLIC_TEMPLATE_DIRS for p in sorted((BASE / d).rglob("*")) if p.is_file()]
+    return found + [BASE / f for f in PUBLIC_TEMPLATE_FILES]
+
+
+# --- a small .po reader ----------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    msgid: str = ""
+    msgid_plural: str | None = None
+    msgctxt: str | None = None
+    msgstr: dict[int, str] = field(default_factory=dict)
+    locations: list[str] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return self.msgctxt, self.msgid
+
+
+def _unquote(text: str) -> str:
+    value = ast.literal_eval(text.strip())
+    assert isinstance(value, str)
+    return value
+
+
+def read_po(path: Path) -> list[Entry]:
+    entries: list[Entry] = []
+    for block in path.read_text(encoding="utf-8").strip().split("\n\n"):
+        entry = Entry()
+        current: str | None = None
+        for line in block.splitlines():
+            if line.startswith("#:"):
+                entry.locations += [loc.rsplit(":", 1)[0] for loc in line[2:].split()]
+            elif line.startswith("#,"):
+                entry.flags |= {flag.strip() for flag in line[2:].split(",")}
+            elif line.startswith("#"):
+                continue
+            elif line.startswith('"'):
+                assert current is not None, f"{path}: continuation without a keyword"
+                _append(entry, current, _unquote(line))
+            else:
+                keyword, _, rest = line.partition(" ")
+                current = keyword
+                _append(entry, current, _unquote(rest), start=True)
+        entries.append(entry)
+    return entries
+
+
+def _append(entry: Entry, keyword: str, text: str, *, start: bool = False) -> None:
+    if keyword == "msgid":
+        entry.msgid = text if start else entry.msgid + text
+    elif keyword == "msgid_plural":
+        entry.msgid_plural = text if start else (entry.msgid_plural or "") + text
+    elif keyword == "msgctxt":
+        entry.msgctxt = text if start else (entry.msgctxt or "") + text
+    elif keyword == "msgstr":
+        entry.msgstr[0] = text if start else entry.msgstr[0] + text
+    elif match := re.fullmatch(r"msgstr\[(\d)\]", keyword):
+        index = int(match.group(1))
+        entry.msgstr[index] = text if start else entry.msgstr[index] + text
+    else:
+        raise AssertionError(f"unknown keyword {keyword!r}")
+
+
+def catalogue(language: str) -> list[Entry]:
+    return read_po(BASE / "locale" / language / "LC_MESSAGES" / "django.po")
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)s|%s|%%|\{\w*\}")
+
+
+# --- the pages, rendered -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "right", "submit"),
+    [
+        ("et", "Kasutage oma andmekaitseõigusi", "Vastuväide otseturundusele", "Saada taotlus"),
+        (
+            "lv",
+            "Īstenojiet savas datu aizsardzības tiesības",
+            "Iebildums pret tiešo mārketingu",
+            "Nosūtīt pieprasījumu",
+        ),
+    ],
+)
+def test_the_public_request_form_speaks_the_browsers_language(
+    client: Client, language: str, heading: str, right: str, submit: str
+) -> None:
+    response = client.get("/privacy/request/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert f"<h1>{heading}</h1>" in page
+    assert right in page and submit in page
+    for english in ("Exercise your data-protection rights", "Objection to direct marketing"):
+        assert english not in page
+    assert "Send request" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "unsubscribe_word"),
+    [
+        ("et", "Tellige meie e-kirjad", "tellimusest loobumise"),
+        ("lv", "Abonējiet mūsu e-pastus", "Atteikt abonēšanu"),
+    ],
+)
+def test_the_public_subscribe_page_speaks_the_browsers_language(
+    client: Client, seeded: None, language: str, heading: str, unsubscribe_word: str
+) -> None:
+    response = client.get("/p/subscribe/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"<h1>{heading}</h1>" in page
+    # The consent wording the person agrees to is in their language too.
+    assert unsubscribe_word in page
+    assert "Subscribe to our e-mail" not in page
+    assert "I agree that the operator" not in page
+
+
+def test_the_public_pages_still_speak_english_by_default(client: Client, seeded: None) -> None:
+    assert (
+        b"<h1>Exercise your data-protection rights</h1>" in client.get("/privacy/request/").content
+    )
+    assert b"<h1>Subscribe to our e-mail</h1>" in client.get("/p/subscribe/").content
+
+
+# --- the e-mails ------------------------------------------------------------------------------
+
+
+def test_the_request_acknowledgement_is_written_in_latvian() -> None:
+    from subject_requests.letters import letter_context
+    from tests.factories import SubjectRequestFactory
+
+    request = SubjectRequestFactory(language="lv", requester_name="Anna Bērziņa", type="erasure")
+    with translation.override("lv"):
+        context = letter_context(request)
+        subject = render_to_string("emails/requests/acknowledgement_subject.txt", context)
+        text = render_to_string("emails/requests/acknowledgement.txt", context)
+        html = render_to_string("emails/requests/acknowledgement.html", context)
+    assert subject.strip() == f"Mēs saņēmām jūsu pieprasījumu {request.reference}"
+    for body in (text, html):
+        assert "Labdien, Anna Bērziņa!" in body
+        assert "Manu datu dzēšana" in body  # the right, from the model's choices
+        assert f"Pieprasījuma numurs: {request.reference}" in body
+        assert "Dear " not in body and "We received" not in body
+
+
+def test_the_subscription_confirmation_is_sent_in_the_language_of_the_page(
+    client: Client, seeded: None
+) -> None:
+    from tests.factories import purpose
+
+    response = client.post(
+        "/p/subscribe/",
+        {"email": "liene@uznemums.example", "purposes": [purpose("direct-marketing").pk]},
+        HTTP_ACCEPT_LANGUAGE="lv",
+    )
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert message.subject == "Lūdzu, apstipriniet abonēšanu"
+    assert "Kāds – cerams, ka jūs – ir lūdzis sūtīt mūsu e-pastus uz šo adresi:" in message.body
+    assert "Piekrītu, ka operators var man sūtīt mārketinga e-pastus" in message.body
+    assert "Someone, hopefully you" not in message.body
+
+
+# --- the catalogues ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_public_entry_is_translated(language: str) -> None:
+    entries = catalogue(language)
+    header = entries[0]
+    assert header.msgid == "" and "fuzzy" not in header.flags
+    assert f"Language: {language}\n" in header.msgstr[0]
+    assert f"Plural-Forms: {PLURAL_FORMS[language]}\n" in header.msgstr[0]
+    nplurals = 2 if language == "et" else 3
+    public = [e for e in entries[1:] if any(is_public_source(loc) for loc in e.locations)]
+    assert len(public) > 120
+    problems = []
+    for entry in public:
+        where = f"{entry.msgid[:60]!r} ({entry.locations[0]})"
+        forms_ = [entry.msgstr.get(i, "") for i in range(nplurals if entry.msgid_plural else 1)]
+        if not all(form.strip() for form in forms_):
+            problems.append(f"untranslated: {where}")
+            continue
+        if "fuzzy" in entry.flags:
+            problems.append(f"fuzzy: {where}")
+        source = entry.msgid_plural or entry.msgid
+        for form in forms_:
+            if sorted(PLACEHOLDER.findall(form)) != sorted(PLACEHOLDER.findall(source)):
+                problems.append(f"placeholders differ: {where}: {form!r}")
+    assert not problems, f"{language}:\n" + "\n".join(problems)
+
+
+def _template_messages(path: Path) -> list[tuple[str | None, str]]:
+    """The (context, msgid) pairs makemessages would extract from one template."""
+    found = []
+    code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+    call = re.compile(
+        r"\b(gettext|ngettext|pgettext|npgettext)\("
+        r"((?:u?(?:'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\")(?:, )?)+)"
+    )
+    for match in call.finditer(code):
+        args = ast.literal_eval("[" + match.group(2) + "]")
+        if match.group(1).startswith("p") or match.group(1).startswith("np"):
+            found.append((args[0], args[1]))
+        else:
+            found.append((None, args[0]))
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_string_in_a_public_template_is_in_the_catalogue(language: str) -> None:
+    """Catches a public string added after the last makemessages run."""
+    translated = {e.key for e in catalogue(language) if e.msgstr and all(e.msgstr.values())}
+    missing = [
+        f"{path.relative_to(BASE)}: {msgid!r}"
+        for path in public_templates()
+        for context, msgid in _template_messages(path)
+        if (context, msgid) not in translated
+    ]
+    assert not missing, f"run makemessages and translate ({language}):\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_compiled_catalogue_matches_the_po_file(language: str) -> None:
+    mo = BASE / "locale" / language / "LC_MESSAGES" / "django.mo"
+    with mo.open("rb") as handle:
+        compiled: dict[Any, str] = gnu_gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+    stale = []
+    for entry in catalogue(language)[1:]:
+        if not entry.msgstr or not all(entry.msgstr.values()) or "fuzzy" in entry.flags:
+            continue
+        msgid = entry.msgid if entry.msgctxt is None else f"{entry.msgctxt}\x04{entry.msgid}"
+        if entry.msgid_plural is None:
+            if compiled.get(msgid) != entry.msgstr[0]:
+                stale.append(entry.msgid[:60])
+        elif any(compiled.get((msgid, i)) != text for i, text in entry.msgstr.items()):
+            stale.append(entry.msgid[:60])
+    assert not stale, "run manage.py compilemessages:\n" + "\n".join(stale)
+
+
+# --- the Python strings of the public forms and models -----------------------------------------
+
+
+def _differs(english: Any, language: str) -> bool:
+    with translation.override("en"):
+        source = str(english)
+    with translation.override(language):
+        return str(english) != source
+
+
+def _form_texts(form_class: type[forms.Form]) -> list[Any]:
+    texts = []
+    for form_field in form_class.base_fields.values():
+        texts += (
+            [form_field.label, form_field.help_text] if form_field.help_text else [form_field.label]
+        )
+        defaults: dict[str, Any] = {}
+        for cls in reversed(type(form_field).__mro__):
+            defaults.update(getattr(cls, "default_error_messages", {}))
+        # Only the messages the form declares itself: Django translates its own.
+        texts += [m for k, m in form_field.error_messages.items() if defaults.get(k) is not m]
+    return texts
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_public_forms_and_the_rights_are_translated(language: str) -> None:
+    from consent.forms import SubscribeForm
+    from subject_requests.forms import PublicRequestForm
+    from subject_requests.models import TYPE_EXPLANATIONS, RequestType, Status
+    from subject_requests.public_views import STATUS_EXPLANATIONS
+
+    texts = [
+        *_form_texts(PublicRequestForm),
+        *_form_texts(SubscribeForm),
+        *(label for _, label in RequestType.choices),
+        *TYPE_EXPLANATIONS.values(),
+        *(label for _, label in Status.choices),
+        *STATUS_EXPLANATIONS.values(),
+    ]
+    assert len(texts) > 40
+    untranslated = [str(text) for text in texts if not _differs(text, language)]
+    assert not untranslated, f"{language}: " + "; ".join(untranslated)
