@@ -169,7 +169,7 @@ def test_longest_period_wins_for_a_prospect_who_is_also_a_billing_contact(seeded
     assert invoice.billing_name is None
 
 
-def test_a_person_linked_to_a_kept_claim_stays_identifiable_until_the_claim_goes(
+def test_everything_of_a_person_linked_to_a_kept_claim_stays_until_the_claim_goes(
     seeded,
 ) -> None:
     prospect = expired_prospect_with_records()
@@ -179,10 +179,11 @@ def test_a_person_linked_to_a_kept_claim_stays_identifiable_until_the_claim_goes
     prospect.refresh_from_db()
     invoice.refresh_from_db()
     assert prospect.anonymised_at is None and prospect.work_email == "mari@prospect.example"
-    # The marketing records go all the same; an open claim keeps its invoice evidence.
-    assert Demo.objects.get(subject=prospect).notes is None
+    # Their messages may be the claim's evidence; an open claim keeps its invoices too.
+    assert Demo.objects.get(subject=prospect).notes == "Liked the reports"
+    assert Communication.objects.get(subject=prospect).body is not None
     assert invoice.billing_name == "Billing Person"
-    assert purge_history_for_subject(prospect.pk)[0]["kept"] is True
+    assert purge_history_for_subject(prospect.pk) == []
     Claim.objects.filter(pk=claim.pk).update(closed_on=D(2021, 1, 1))
     purge(D(2030, 3, 2))
     prospect.refresh_from_db()
@@ -279,13 +280,13 @@ def test_anonymise_subjects_refuses_anyone_under_legal_hold_and_changes_nothing(
     assert not AuditEvent.objects.filter(action__startswith="retention.").exists()
 
 
-def test_anonymise_subjects_keeps_a_claims_party_identifiable_and_says_so(dpo) -> None:
+def test_anonymise_subjects_keeps_a_claims_party_untouched_and_says_so(dpo) -> None:
     person = f.DataSubjectFactory()
     f.ClaimFactory(subject=person, closed_on=None)
     f.UsageRecordFactory(subject=person)
     outcome = erase_subjects(subject_ids=[person.pk], actor=dpo, reason="art-17")
     assert outcome.anonymised == [] and outcome.kept_for_claims == [person.pk]
-    assert not UsageRecord.objects.filter(subject=person).exists()
+    assert UsageRecord.objects.filter(subject=person).exists()
     assert anonymise_subjects(subject_ids=[person.pk], actor=dpo, reason="art-17") == 0
 
 
