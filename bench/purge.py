@@ -25,8 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-# Run as a script, Python puts bench/ first on the path, where a sibling module may shadow
-# the standard library (bench/queue.py shadows `queue`): the project root takes its place.
+# Run as a script, Python puts bench/ first on the path: the project root takes its place.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyops.settings")
 

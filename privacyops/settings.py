@@ -358,5 +358,10 @@ LOGGING = {
 # --- Domain settings ----------------------------------------------------------------------
 # How long a purge run may go without a heartbeat before the next run may take it over.
 PURGE_STALE_AFTER_SECONDS = _int("PURGE_STALE_AFTER_SECONDS", 900, minimum=30)
+# Estonian Accounting Act: invoices are kept 7 years after the end of the financial year;
+# the month the financial year starts in (1 = the calendar year).
+RETENTION_FINANCIAL_YEAR_START_MONTH = _int("RETENTION_FINANCIAL_YEAR_START_MONTH", 1, minimum=1)
+if RETENTION_FINANCIAL_YEAR_START_MONTH > 12:
+    raise ImproperlyConfigured("RETENTION_FINANCIAL_YEAR_START_MONTH must be a month, 1 to 12.")
 # Section I: subjects are told "in good time" before a policy change takes effect.
 POLICY_NOTICE_DAYS = _int("POLICY_NOTICE_DAYS", 30, minimum=1)

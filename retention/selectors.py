@@ -311,9 +311,32 @@ def last_successful_run() -> PurgeRun | None:
 
 
 def purge_is_late(*, now: dt.datetime | None = None) -> bool:
+    """No purge has succeeded for 36 hours — counting, on a portal that has never purged,
+    from when its retention tables were created, so a fresh install is not in alarm."""
     now = now or timezone.now()
     last = last_successful_run()
-    return last is None or last.finished_at is None or now - last.finished_at > ALARM_AFTER
+    if last is not None and last.finished_at is not None:
+        return now - last.finished_at > ALARM_AFTER
+    installed = retention_installed_at()
+    return installed is None or now - installed > ALARM_AFTER
+
+
+_installed_at: dt.datetime | None = None
+
+
+def retention_installed_at() -> dt.datetime | None:
+    """When the retention tables were created; it never changes, so it is read once per
+    process (the alarm runs on every page, which has a query budget)."""
+    global _installed_at
+    if _installed_at is None:
+        from django.db.migrations.recorder import MigrationRecorder
+
+        _installed_at = (
+            MigrationRecorder.Migration.objects.filter(app="retention", name="0001_initial")
+            .values_list("applied", flat=True)
+            .first()
+        )
+    return _installed_at
 
 
 def tonights_as_of(now: dt.datetime | None = None) -> dt.date:

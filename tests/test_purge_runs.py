@@ -174,6 +174,20 @@ def test_the_alarm_shows_when_no_purge_succeeded_for_36_hours(seeded, dpo, staff
 
 
 def test_the_dpo_sees_the_alarm_on_every_page(seeded, dpo, client_for) -> None:
-    with time_machine.travel(NOW, tick=False):
+    from retention.selectors import retention_installed_at
+
+    two_days_later = retention_installed_at() + dt.timedelta(days=2)  # type: ignore[operator]
+    with time_machine.travel(two_days_later, tick=False):
         response = client_for(dpo).get("/")
     assert "No purge has succeeded for 36 hours" in response.content.decode()
+
+
+def test_a_fresh_install_is_not_in_alarm_until_36_hours_have_passed(seeded) -> None:
+    from retention.selectors import retention_installed_at
+
+    installed = retention_installed_at()
+    assert installed is not None
+    with time_machine.travel(installed + dt.timedelta(hours=35), tick=False):
+        assert not purge_is_late()
+    with time_machine.travel(installed + dt.timedelta(hours=37), tick=False):
+        assert purge_is_late()

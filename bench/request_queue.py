@@ -7,8 +7,8 @@ loads the queue's first and last page and one request's page through Django's te
     createdb -h 127.0.0.1 -U postgres po_requests_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_requests_bench
     .venv/bin/python manage.py migrate
-    .venv/bin/python bench/queue.py            # fills once, then measures
-    .venv/bin/python bench/queue.py --reset    # refill from scratch
+    .venv/bin/python bench/request_queue.py            # fills once, then measures
+    .venv/bin/python bench/request_queue.py --reset    # refill from scratch
 
 Rows are made set-based (`bulk_create` in batches); encrypted values are short, so the
 fill is cheap while every encrypted column still holds real ciphertext.
@@ -20,11 +20,8 @@ import os
 import sys
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path, and its name would shadow the
-# standard library's `queue` (which Django imports): put the project root there instead.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+# Run as a script, bench/ comes first on sys.path: put the project root there instead.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
