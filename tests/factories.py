@@ -216,7 +216,7 @@ class SubjectRequestFactory(factory.django.DjangoModelFactory):
     due_at = factory.LazyAttribute(lambda r: _request_due_at(r.received_at))
 
     @factory.post_generation
-    def with_reference(obj, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+    def with_reference(obj, create: bool, extracted: object, **kwargs: object) -> None:
         if create and not obj.reference:
             from subject_requests.services.intake import reference_for
 
