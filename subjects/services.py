@@ -8,7 +8,7 @@ each message next to its field. Audit details carry field NAMES only, never valu
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +21,7 @@ from subjects import guards
 from subjects.models import (
     DataSubject,
     KindChange,
+    LegalHold,
     Organisation,
     OrganisationStatus,
     SubjectKind,
@@ -56,6 +57,9 @@ KIND_ON_CONVERSION = {
     SubjectKind.PROSPECT: SubjectKind.CLIENT,
     SubjectKind.PROSPECT_REPRESENTATIVE: SubjectKind.CLIENT_REPRESENTATIVE,
 }
+
+# A person or an organisation: both carry the same legal-hold fields.
+_Holder = TypeVar("_Holder", bound=LegalHold)
 
 
 def _user(actor: Actor) -> Any:
@@ -298,36 +302,53 @@ def _hold_errors(reason: str, review_on: dt.date | None, *, today: dt.date) -> d
     return errors
 
 
-@transaction.atomic
-def set_subject_legal_hold(
-    *, subject: DataSubject, actor: Actor, reason: str, review_on: dt.date | None
-) -> DataSubject:
-    """A legal hold stops every purge of the person's data until it is lifted."""
+def _set_legal_hold(
+    holder: _Holder, *, actor: Actor, reason: str, review_on: dt.date | None, action: str
+) -> _Holder:
     errors = _hold_errors(reason, review_on, today=legal_today())
     if errors:
         raise ValidationError(errors)
-    DataSubject.objects.filter(pk=subject.pk).update(
+    type(holder)._default_manager.filter(pk=holder.pk).update(
         legal_hold_reason=reason.strip(),
         legal_hold_set_by=_user(actor),
         legal_hold_set_at=timezone.now(),
         legal_hold_review_on=review_on,
     )
-    record_event(action="subject.legal_hold_set", actor=actor, target=subject)
-    subject.refresh_from_db()
-    return subject
+    record_event(action=action, actor=actor, target=holder)
+    holder.refresh_from_db()
+    return holder
+
+
+def _lift_legal_hold(holder: _Holder, *, actor: Actor, action: str, not_held: str) -> _Holder:
+    if not holder.on_legal_hold:
+        raise ValidationError(not_held)
+    type(holder)._default_manager.filter(pk=holder.pk).update(
+        legal_hold_reason="", legal_hold_set_by=None, legal_hold_set_at=None,
+        legal_hold_review_on=None,
+    )  # fmt: skip
+    record_event(action=action, actor=actor, target=holder)
+    holder.refresh_from_db()
+    return holder
+
+
+@transaction.atomic
+def set_subject_legal_hold(
+    *, subject: DataSubject, actor: Actor, reason: str, review_on: dt.date | None
+) -> DataSubject:
+    """A legal hold stops every purge of the person's data until it is lifted."""
+    return _set_legal_hold(
+        subject, actor=actor, reason=reason, review_on=review_on, action="subject.legal_hold_set"
+    )
 
 
 @transaction.atomic
 def lift_subject_legal_hold(*, subject: DataSubject, actor: Actor) -> DataSubject:
-    if not subject.on_legal_hold:
-        raise ValidationError(_("This person is not on legal hold."))
-    DataSubject.objects.filter(pk=subject.pk).update(
-        legal_hold_reason="", legal_hold_set_by=None, legal_hold_set_at=None,
-        legal_hold_review_on=None,
-    )  # fmt: skip
-    record_event(action="subject.legal_hold_lifted", actor=actor, target=subject)
-    subject.refresh_from_db()
-    return subject
+    return _lift_legal_hold(
+        subject,
+        actor=actor,
+        action="subject.legal_hold_lifted",
+        not_held=_("This person is not on legal hold."),
+    )
 
 
 # --- organisations ------------------------------------------------------------------------
@@ -499,28 +520,20 @@ def _reclassify_prospects(
 def set_organisation_legal_hold(
     *, organisation: Organisation, actor: Actor, reason: str, review_on: dt.date | None
 ) -> Organisation:
-    errors = _hold_errors(reason, review_on, today=legal_today())
-    if errors:
-        raise ValidationError(errors)
-    Organisation.objects.filter(pk=organisation.pk).update(
-        legal_hold_reason=reason.strip(),
-        legal_hold_set_by=_user(actor),
-        legal_hold_set_at=timezone.now(),
-        legal_hold_review_on=review_on,
+    return _set_legal_hold(
+        organisation,
+        actor=actor,
+        reason=reason,
+        review_on=review_on,
+        action="organisation.legal_hold_set",
     )
-    record_event(action="organisation.legal_hold_set", actor=actor, target=organisation)
-    organisation.refresh_from_db()
-    return organisation
 
 
 @transaction.atomic
 def lift_organisation_legal_hold(*, organisation: Organisation, actor: Actor) -> Organisation:
-    if not organisation.on_legal_hold:
-        raise ValidationError(_("This organisation is not on legal hold."))
-    Organisation.objects.filter(pk=organisation.pk).update(
-        legal_hold_reason="", legal_hold_set_by=None, legal_hold_set_at=None,
-        legal_hold_review_on=None,
-    )  # fmt: skip
-    record_event(action="organisation.legal_hold_lifted", actor=actor, target=organisation)
-    organisation.refresh_from_db()
-    return organisation
+    return _lift_legal_hold(
+        organisation,
+        actor=actor,
+        action="organisation.legal_hold_lifted",
+        not_held=_("This organisation is not on legal hold."),
+    )
