@@ -69,6 +69,17 @@ def _check_time(occurred_at: dt.datetime, now: dt.datetime) -> None:
         )
 
 
+def _event_times(
+    subject: DataSubject, *, occurred_at: dt.datetime | None, now: dt.datetime | None
+) -> tuple[dt.datetime, dt.datetime]:
+    """When a new ledger row happened and is recorded, once the person and time are valid."""
+    now = now or timezone.now()
+    occurred_at = occurred_at or now
+    _check_subject(subject)
+    _check_time(occurred_at, now)
+    return occurred_at, now
+
+
 def _evidence_file(upload: Any) -> tuple[bytes, str, str] | None:
     if upload is None:
         return None
@@ -142,10 +153,7 @@ def grant_consent(
     now: dt.datetime | None = None,
 ) -> ConsentEvent:
     """Record consent given now. A grant may not be back-dated (DOMAIN.md D)."""
-    now = now or timezone.now()
-    occurred_at = occurred_at or now
-    _check_subject(subject)
-    _check_time(occurred_at, now)
+    occurred_at, now = _event_times(subject, occurred_at=occurred_at, now=now)
     if not purpose.is_consent_based:
         raise ValidationError(
             {
@@ -188,10 +196,7 @@ def withdraw_consent(
     now: dt.datetime | None = None,
 ) -> ConsentEvent:
     """Record a withdrawal; it may carry an earlier time (the e-mail came yesterday)."""
-    now = now or timezone.now()
-    occurred_at = occurred_at or now
-    _check_subject(subject)
-    _check_time(occurred_at, now)
+    occurred_at, now = _event_times(subject, occurred_at=occurred_at, now=now)
     if not purpose.is_consent_based:
         raise ValidationError(
             {
@@ -274,10 +279,7 @@ def object_to_processing(
     data is erased (Art. 17(1)(c)) by the retention engine after commit. Any other purpose
     (Art. 21(1)) opens the DPO's balancing review and restricts processing meanwhile.
     """
-    now = now or timezone.now()
-    occurred_at = occurred_at or now
-    _check_subject(subject)
-    _check_time(occurred_at, now)
+    occurred_at, now = _event_times(subject, occurred_at=occurred_at, now=now)
     if not purpose.is_legitimate_interest:
         raise ValidationError(
             {
