@@ -63,6 +63,14 @@ def seeded(db: None) -> None:
     seed_all()
 
 
+@pytest.fixture
+def marketing(seeded: None) -> Any:
+    """The seeded direct-marketing purpose, the one the newsletter asks consent for."""
+    from tests.factories import purpose
+
+    return purpose("direct-marketing")
+
+
 def _persona(username: str, role: str | None) -> Any:
     from django.contrib.auth.models import Group
 

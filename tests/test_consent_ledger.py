@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 6, 10, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def marketing(seeded: None) -> Any:
-    return purpose("direct-marketing")
-
-
 def _grant(subject: Any, marketing: Any, at: dt.datetime = NOW) -> ConsentEvent:
     with time_machine.travel(at, tick=False):
         return services.grant_consent(

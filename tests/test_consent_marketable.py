@@ -32,11 +32,6 @@ NOW = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def marketing(seeded: None) -> Any:
-    return purpose("direct-marketing")
-
-
-@pytest.fixture
 def prospect_marketing(seeded: None) -> Any:
     return purpose("prospect-marketing")
 

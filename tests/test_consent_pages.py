@@ -30,11 +30,6 @@ NOW = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def marketing(seeded: None) -> Any:
-    return purpose("direct-marketing")
-
-
-@pytest.fixture
 def subscriber(marketing: Any) -> Any:
     subject = DataSubjectFactory(work_email="mari@company.example", first_name="Mari")
     with time_machine.travel(NOW - dt.timedelta(days=30), tick=False):

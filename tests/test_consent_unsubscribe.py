@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def marketing(seeded: None) -> Any:
-    return purpose("direct-marketing")
-
-
-@pytest.fixture
 def subscriber(marketing: Any) -> Any:
     subject = DataSubjectFactory(work_email="reader@company.example")
     grant_consent(
