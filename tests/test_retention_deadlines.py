@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,6 +38,16 @@ def purge(as_of: dt.date) -> None:
     with time_machine.travel(at_tallinn(as_of, 3), tick=False):
         run = run_purge(as_of=as_of, dry_run=False, actor="test")
     assert run.status == "succeeded", run.note
+
+
+def assert_first_anonymised_on(record: Any, day: dt.date) -> None:
+    """Both sides of the boundary: the purge of the day before keeps it, `day`'s takes it."""
+    purge(day - dt.timedelta(days=1))
+    record.refresh_from_db()
+    assert record.anonymised_at is None
+    purge(day)
+    record.refresh_from_db()
+    assert record.anonymised_at is not None
 
 
 D = dt.date
@@ -91,23 +102,13 @@ def test_legal_bounds_compare_periods_over_every_anchor() -> None:
 
 def test_prospect_goes_the_day_after_a_year_from_collection(seeded) -> None:
     prospect = f.ProspectFactory(collected_at=at_tallinn(D(2024, 3, 10), 23, 30))
-    purge(D(2025, 3, 10))
-    prospect.refresh_from_db()
-    assert prospect.anonymised_at is None
-    purge(D(2025, 3, 11))
-    prospect.refresh_from_db()
-    assert prospect.anonymised_at is not None
+    assert_first_anonymised_on(prospect, D(2025, 3, 11))
 
 
 def test_collection_just_after_midnight_in_tallinn_counts_as_the_next_day(seeded) -> None:
     # 00:30 in Tallinn is still 10 March in UTC: the legal day is 11 March.
     prospect = f.ProspectFactory(collected_at=at_tallinn(D(2024, 3, 11), 0, 30))
-    purge(D(2025, 3, 11))
-    prospect.refresh_from_db()
-    assert prospect.anonymised_at is None
-    purge(D(2025, 3, 12))
-    prospect.refresh_from_db()
-    assert prospect.anonymised_at is not None
+    assert_first_anonymised_on(prospect, D(2025, 3, 12))
 
 
 def test_prospect_anchor_is_the_latest_of_trial_end_demo_and_collection(seeded) -> None:
@@ -117,12 +118,7 @@ def test_prospect_anchor_is_the_latest_of_trial_end_demo_and_collection(seeded) 
     deadline = retention_deadline(prospect)
     assert deadline is not None
     assert (deadline.anchor, deadline.expires_on) == (D(2024, 2, 29), D(2025, 2, 28))
-    purge(D(2025, 2, 28))
-    prospect.refresh_from_db()
-    assert prospect.anonymised_at is None
-    purge(D(2025, 3, 1))
-    prospect.refresh_from_db()
-    assert prospect.anonymised_at is not None
+    assert_first_anonymised_on(prospect, D(2025, 3, 1))
 
 
 def test_a_running_trial_blocks_the_prospect_rule(seeded) -> None:
@@ -222,12 +218,7 @@ def test_former_clients_rule_runs_only_once_the_dpo_has_confirmed_it(seeded) -> 
     person.refresh_from_db()
     assert person.anonymised_at is None  # unconfirmed: a finding, not a purge
     RetentionRule.objects.filter(code="former-clients").update(confirmed=True)
-    purge(D(2024, 6, 30))
-    person.refresh_from_db()
-    assert person.anonymised_at is None
-    purge(D(2024, 7, 1))
-    person.refresh_from_db()
-    assert person.anonymised_at is not None
+    assert_first_anonymised_on(person, D(2024, 7, 1))
 
 
 def test_set_based_due_filter_agrees_with_retention_deadline_for_every_record(seeded) -> None:
