@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import STAFF_CHANNELS, Channel, EventKind, ReviewStatus, SuppressedImport
+from core.forms import DatePicker
 from processing.models import LegalBasis, Purpose
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -99,9 +100,7 @@ def _purpose_label(purpose: Purpose) -> str:
 class SuppressForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address to suppress"))
     channel = forms.ChoiceField(label=_("How the person told us"), choices=staff_channel_choices)
-    suppressed_on = forms.DateField(
-        label=_("Date of the request"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    suppressed_on = forms.DateField(label=_("Date of the request"), widget=DatePicker())
 
 
 class GrantForm(forms.Form):
@@ -140,12 +139,8 @@ class LedgerFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("Any")), *list(Channel.choices)], required=False
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DatePicker())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DatePicker())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -165,9 +160,7 @@ class AudienceForm(forms.Form):
 
 class PolicyVersionForm(forms.Form):
     version = forms.CharField(label=_("Version"), max_length=50)
-    effective_on = forms.DateField(
-        label=_("Takes effect on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_on = forms.DateField(label=_("Takes effect on"), widget=DatePicker())
     summary = forms.CharField(
         label=_("Summary of changes"),
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Expression
 
 from core import crypto
+from core.forms import DatePicker
 
 
 class EncryptedFieldMixin:
@@ -105,7 +106,7 @@ class EncryptedDateField(EncryptedFieldMixin, models.TextField):
     def formfield(
         self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
     ) -> Any:
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        kwargs.setdefault("widget", DatePicker())
         return super().formfield(form_class=form_class or forms.DateField, **kwargs)
 
     def value_to_string(self, obj: Any) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DatePicker
 from retention.models import RetentionRule
 from retention.registry import registry
 from retention.services.rules import RULE_FIELDS, rule_errors
@@ -46,7 +47,7 @@ class AsOfForm(forms.Form):
     as_of = forms.DateField(
         label=_("Purge as of"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         help_text=_("A legal day in Tallinn; later days show what is coming."),
     )
 

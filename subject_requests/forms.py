@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DatePicker
 from subject_requests.models import (
     STAFF_CHANNELS,
     Channel,
@@ -289,12 +290,8 @@ class ReceivedAtForm(forms.Form):
 
 
 class RegisterForm(forms.Form):
-    received_from = forms.DateField(
-        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    received_to = forms.DateField(
-        label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_from = forms.DateField(label=_("Received from"), required=False, widget=DatePicker())
+    received_to = forms.DateField(label=_("Received to"), required=False, widget=DatePicker())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from core.forms import DatePicker
 from core.timeutil import legal_date, start_of_legal_day
 from subjects import guards
 from subjects.models import (
@@ -106,7 +107,7 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
     kind_changed_on = forms.DateField(
         label=_("Kind changed on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         help_text=_("When the kind changes: the day it changed (default today)."),
     )
     first_name = forms.CharField(label=_("First name"), required=False, max_length=100)
@@ -114,7 +115,7 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         help_text=_("Optional. Not for prospects. Nobody under 18 is stored."),
     )
     photo = forms.FileField(
@@ -144,13 +145,13 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
     collected_on = forms.DateField(
         label=_("Collected on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         help_text=_("Default today."),
     )
     informed_on = forms.DateField(
         label=_("Informed on (Art. 14 notice)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         help_text=_("For data not given by the person: when they were told."),
     )
 
@@ -245,9 +246,7 @@ class LegalHoldForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The claim, proceedings or request that requires keeping the data."),
     )
-    legal_hold_review_on = forms.DateField(
-        label=_("Review on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    legal_hold_review_on = forms.DateField(label=_("Review on"), widget=DatePicker())
 
     def add_service_errors(self, exc: ValidationError) -> None:
         ServiceErrorsMixin.add_service_errors(self, exc)  # type: ignore[arg-type]
@@ -271,7 +270,7 @@ class OrganisationStatusForm(ServiceErrorsMixin, forms.Form):
     on = forms.DateField(
         label=_("As of"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         help_text=_("Default today."),
     )
     confirm = forms.BooleanField(
