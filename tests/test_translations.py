@@ -351,3 +351,141 @@ def test_the_public_forms_and_the_rights_are_translated(language: str) -> None:
     assert len(texts) > 40
     untranslated = [str(text) for text in texts if not _differs(text, language)]
     assert not untranslated, f"{language}: " + "; ".join(untranslated)
+
+
+# --- dates: digits, not month names -------------------------------------------------------------
+# The dates sit inside sentences ("līdz %(due)s", "kätte %(received)s"): a month name would need
+# a case ending the date filter cannot give. The format is a catalogue entry (context "date
+# format"): English keeps "j F Y" (24 November 2026), Estonian and Latvian write digits.
+
+MONTH_NAMES = {"et": ("novemb", "detsemb"), "lv": ("novembr", "decembr")}
+
+
+def _request_at_tallinn_times() -> Any:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import SubjectRequestFactory
+
+    tallinn = ZoneInfo("Europe/Tallinn")
+    return SubjectRequestFactory(
+        status="verified",
+        language="lv",
+        received_at=dt.datetime(2026, 11, 24, 10, 0, tzinfo=tallinn),
+        due_at=dt.datetime(2026, 12, 28, 12, 0, tzinfo=tallinn),
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_status_page_writes_its_dates_in_digits(client: Client, language: str) -> None:
+    from subject_requests.services import status_token
+
+    request = _request_at_tallinn_times()
+    response = client.get(
+        f"/privacy/request/status/{status_token(request)}/", HTTP_ACCEPT_LANGUAGE=language
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and f'<html lang="{language}">' in page
+    assert "24.11.2026" in page and 'data-testid="due">28.12.2026' in page
+    assert not any(month in page.lower() for month in MONTH_NAMES[language])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_acknowledgement_writes_its_dates_in_digits(language: str) -> None:
+    from subject_requests.letters import letter_context
+
+    request = _request_at_tallinn_times()
+    with translation.override(language):
+        context = letter_context(request)
+        bodies = [
+            render_to_string("emails/requests/acknowledgement.txt", context),
+            render_to_string("emails/requests/acknowledgement.html", context),
+        ]
+    expected = {
+        "et": ("Saime teie taotluse kätte 24.11.2026", "Vastame hiljemalt 28.12.2026."),
+        "lv": ("Mēs saņēmām jūsu pieprasījumu 24.11.2026", "Mēs atbildēsim līdz 28.12.2026."),
+    }[language]
+    for body in bodies:
+        assert all(sentence in body for sentence in expected), body
+        assert not any(month in body.lower() for month in MONTH_NAMES[language])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_date_format_of_the_letters_uses_no_month_name(language: str) -> None:
+    (entry,) = [e for e in catalogue(language) if e.key == ("date format", "j F Y")]
+    # F, M, N, E and b are the date filter's month names; D and l are the weekday's.
+    assert entry.msgstr[0] and not set(entry.msgstr[0]) & set("FMNEbDl"), entry.msgstr
+
+
+# --- refusals a requester can read -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("et", "Teile vastamiseks on vaja e-posti aadressi."),
+        ("lv", "Lai mēs varētu jums atbildēt, nepieciešama e-pasta adrese."),
+    ],
+)
+def test_the_intake_refusals_speak_the_requesters_language(language: str, expected: str) -> None:
+    from subject_requests import services
+
+    base = {"type": "access", "name": "Anna", "email": "anna@example.org", "description": ""}
+    refused = [
+        {**base, "email": " "},
+        {**base, "type": "nonsense"},
+        {**base, "name": " "},
+        {**base, "via_agent": True, "agent_name": ""},
+    ]
+    messages = []
+    for arguments in refused:
+        with translation.override(language), pytest.raises(services.RequestError) as error:
+            services.submit_request(language=language, **arguments)
+        messages.append(str(error.value))
+    assert messages[0] == expected
+    english = ("An e-mail address", "Choose which", "The requester's", "Name the agent")
+    assert not any(m.startswith(e) for m, e in zip(messages, english, strict=True)), messages
+
+
+def test_a_withdrawal_that_comes_too_late_is_refused_in_latvian(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two clicks: the second passes the page's "still open?" check, the service refuses."""
+    from subject_requests import public_views
+    from subject_requests.models import Status, SubjectRequest
+    from subject_requests.services import status_token
+
+    stale = _request_at_tallinn_times()
+    SubjectRequest.objects.filter(pk=stale.pk).update(status=Status.COMPLETED)
+    monkeypatch.setattr(public_views, "_status_request", lambda token: stale)
+    response = client.post(
+        f"/privacy/request/status/{status_token(stale)}/withdraw/",
+        HTTP_ACCEPT_LANGUAGE="lv",
+        follow=True,
+    )
+    page = response.content.decode()
+    assert (
+        "Pieprasījuma statusu „izpildīts” nevar mainīt uz „atsaukts pēc pieprasītāja lūguma”."
+        in page
+    )
+    assert "cannot become" not in page
+
+
+# --- the error page -----------------------------------------------------------------------------
+
+
+def test_the_error_page_speaks_all_three_languages_without_the_template_machinery() -> None:
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    source = (BASE / "templates" / "500.html").read_text(encoding="utf-8")
+    assert "{%" not in source and "{{" not in source
+    response = server_error(RequestFactory().get("/"))
+    page = response.content.decode()
+    assert response.status_code == 500
+    for language, sentence in (
+        ("en", "Nothing you submitted was saved half-way"),
+        ("et", "Teie saadetud andmeid ei salvestatud poolikult"),
+        ("lv", "Nekas no jūsu iesniegtā netika saglabāts pa pusei"),
+    ):
+        assert re.search(rf'<p lang="{language}">[^<]*{sentence}', page), language

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import Actor
 from core.timeutil import legal_date, legal_zone
@@ -65,11 +66,11 @@ def _create(
     now: dt.datetime,
 ) -> SubjectRequest:
     if type not in RequestType.values:
-        raise RequestError("Choose which right the request is about.")
+        raise RequestError(_("Choose which right the request is about."))
     if not name.strip():
-        raise RequestError("The requester's name is required.")
+        raise RequestError(_("The requester's name is required."))
     if via_agent and not agent_name.strip():
-        raise RequestError("Name the agent who acts for the person.")
+        raise RequestError(_("Name the agent who acts for the person."))
     request = SubjectRequest.objects.create(
         type=type,
         channel=channel,
@@ -162,7 +163,7 @@ def submit_request(
 
     now = now or timezone.now()
     if not email.strip():
-        raise RequestError("An e-mail address is required so that we can answer you.")
+        raise RequestError(_("An e-mail address is required so that we can answer you."))
     request = _create(
         type=type,
         channel=Channel.WEB,

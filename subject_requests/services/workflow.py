@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import Actor, record_events_bulk
 from core.permissions import Role, user_roles
@@ -52,8 +53,11 @@ def move(
     """The one place a status changes; `request` must be locked by the caller."""
     if to not in TRANSITIONS[request.status]:
         raise IllegalTransition(
-            f"A request that is {request.get_status_display().lower()} cannot become "
-            f"{Status(to).label.lower()}."
+            _("A request that is %(status)s cannot become %(new_status)s.")
+            % {
+                "status": request.get_status_display().lower(),
+                "new_status": Status(to).label.lower(),
+            }
         )
     previous = request.status
     request.status = to
