@@ -583,3 +583,19 @@ def test_requests_cannot_be_assigned_to_someone_without_a_role(
     request = SubjectRequestFactory()
     with pytest.raises(services.RequestError):
         services.assign_requests(request_ids=[request.pk], assignee=outsider, actor=dpo)
+
+
+def test_a_requesters_action_in_latvian_writes_the_timeline_in_english(seeded: None) -> None:
+    from django.utils import translation
+
+    from subject_requests.models import TimelineEntry
+    from subject_requests.services import submit_request
+
+    with translation.override("lv"):
+        request = submit_request(
+            type="access", name="Anna Bērziņa", email="anna@firma.lv", description="Kas?"
+        )
+    summaries = list(
+        TimelineEntry.objects.filter(request=request).values_list("summary", flat=True)
+    )
+    assert "Received by web form" in summaries

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import translation
 
 from core.audit import Actor, record_event
 from core.permissions import has_permission
@@ -91,3 +93,10 @@ def audit(action: str, *, actor: Actor, request: SubjectRequest, **details: Any)
         target=request,
         details={"reference": request.reference, **details},
     )
+
+
+def staff_label(choice: Any) -> str:
+    """A choice's label in the staff language: timeline summaries are for staff, even when
+    a requester's action on a public page (in Latvian, say) writes them."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(choice.label)

@@ -30,6 +30,7 @@ from subject_requests.services.common import (
     lock,
     require,
     send_letter,
+    staff_label,
 )
 
 # Item 6 of the issue: a request of the same type from the same verified e-mail within this
@@ -95,7 +96,7 @@ def _create(
         request,
         kind=EntryKind.STATUS,
         actor=created_by,
-        summary=f"Received by {request.get_channel_display().lower()}",
+        summary=f"Received by {staff_label(Channel(request.channel)).lower()}",
         now=now,
         to_status=Status.RECEIVED,
     )

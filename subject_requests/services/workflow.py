@@ -34,6 +34,7 @@ from subject_requests.services.common import (
     lock,
     require,
     send_letter,
+    staff_label,
 )
 
 # Largest document kept on a request (an ID copy, an authorisation, a signed letter).
@@ -74,7 +75,7 @@ def move(
         kind=EntryKind.STATUS,
         actor=actor,
         now=now,
-        summary=f"{Status(previous).label} → {Status(to).label}",
+        summary=f"{staff_label(Status(previous))} → {staff_label(Status(to))}",
         from_status=previous,
         to_status=to,
         body=reason or None,
@@ -86,7 +87,7 @@ def move(
             request,
             letter=CLOSING_LETTER[to],
             actor=actor,
-            summary=f"Letter: {Status(to).label.lower()}, with the reason and the right to "
+            summary=f"Letter: {staff_label(Status(to)).lower()}, with the reason and the right to "
             "complain",
             now=now,
         )
@@ -244,7 +245,7 @@ def pause_request(
         move(request, to=Status.AWAITING_IDENTITY, actor=actor, now=now)
     request.paused_since = now
     request.save(update_fields=["paused_since", "updated_at"])
-    label = PauseReason(reason).label
+    label = staff_label(PauseReason(reason))
     add_entry(
         request,
         kind=EntryKind.DEADLINE,
