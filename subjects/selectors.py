@@ -20,6 +20,7 @@ from subjects.models import (
     Invoice,
     KindChange,
     Organisation,
+    OrganisationQuerySet,
     Source,
     Trial,
     UsageRecord,
@@ -190,6 +191,29 @@ def subject_audit_trail(subject: DataSubject, *, limit: int = 50) -> tuple[list[
     return list(events.select_related("actor").order_by("-occurred_at", "-id")[:limit]), (
         events.count()
     )
+
+
+def organisations_for_list(
+    *, text: str = "", status: str = "", country: str = "", on_legal_hold: bool = False
+) -> OrganisationQuerySet:
+    """Organisations with `people_count` (active people only, as the organisation page lists).
+
+    The count is an annotation, so a page of 50 costs one query however many people there are.
+    """
+    organisations = Organisation.objects.annotate(
+        people_count=Count("people", filter=Q(people__anonymised_at__isnull=True))
+    )
+    if text := text.strip():
+        organisations = organisations.filter(
+            Q(name__icontains=text) | Q(registry_code__icontains=text)
+        )
+    if status:
+        organisations = organisations.filter(status=status)
+    if country:
+        organisations = organisations.filter(country=country)
+    if on_legal_hold:
+        organisations = organisations.on_hold()
+    return organisations.order_by("name", "id")
 
 
 def organisation_people(organisation: Organisation) -> DataSubjectQuerySet:

@@ -17,6 +17,7 @@ from core.audit import record_event
 from core.permissions import has_permission, requires
 from processing.selectors import holders_of_subject_data, purposes_for_subject
 from subjects import selectors, services
+from subjects.filters import OrganisationFilterForm
 from subjects.forms import (
     ConfirmForm,
     LegalHoldForm,
@@ -211,6 +212,38 @@ def subject_legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- organisations ---------------------------------------------------------------------------
+
+
+@requires("subjects.list")
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    form = OrganisationFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else {}
+    page = Paginator(
+        selectors.organisations_for_list(**filters), selectors.LIST_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    # Like the people list: the filter values may name someone, so only their names are kept.
+    record_event(
+        action="organisations.listed",
+        actor=request.user,
+        target_type=Organisation._meta.label_lower,
+        details={
+            "filters": sorted(k for k, v in filters.items() if v),
+            "page": page.number,
+            "shown": len(page.object_list),
+        },
+    )
+    return _private(
+        render(
+            request,
+            "subjects/organisation_list.html",
+            {
+                "form": form,
+                "page": page,
+                "searched": any(filters.values()),
+                "can_edit": has_permission(request.user, "subjects.edit"),
+            },
+        )
+    )
 
 
 @requires("subjects.list")

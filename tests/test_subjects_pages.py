@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -356,3 +357,117 @@ def test_an_organisation_page_lists_its_people_and_changes_status_with_confirmat
     organisation.refresh_from_db()
     assert organisation.status == OrganisationStatus.PAYING
     assert DataSubject.objects.get(first_name="Piret").kind == SubjectKind.CLIENT
+
+
+# --- organisation list -------------------------------------------------------------------------
+
+
+def _organisations(client: Any, **params: str) -> str:
+    response = client.get("/subjects/organisations/", params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_organisation_list_searches_name_and_registry_code_and_filters(
+    client_for: Any, dpo: Any, seeded: None
+) -> None:
+    OrganisationFactory(name="Acme AS", registry_code="11112222", country="EE")
+    OrganisationFactory(
+        name="Baltic Trial SIA", registry_code="40003", country="LV", status="trial"
+    )
+    OrganisationFactory(
+        name="Held Firm OÜ",
+        registry_code="99990000",
+        country="EE",
+        legal_hold_reason="Court case 2-25-1",
+        legal_hold_review_on=dt.date(2026, 3, 31),
+    )
+    client = client_for(dpo)
+
+    assert "Acme AS" in _organisations(client, q="acme")
+    assert "Baltic Trial" not in _organisations(client, q="acme")
+    assert "Acme AS" in _organisations(client, q="1111")
+    assert "Held Firm" not in _organisations(client, q="1111")
+    trial = _organisations(client, status="trial")
+    assert "Baltic Trial" in trial and "Acme AS" not in trial
+    latvian = _organisations(client, country="LV")
+    assert "Baltic Trial" in latvian and "Held Firm" not in latvian
+    held = _organisations(client, on_legal_hold="on")
+    assert "Held Firm" in held and "Acme AS" not in held
+    assert "legal hold" in held and "review 2026-03-31" in held
+
+
+def test_the_organisation_list_counts_the_active_people_of_each_organisation(
+    client_for: Any, dpo: Any, seeded: None
+) -> None:
+    organisation = OrganisationFactory(name="Counted OÜ")
+    DataSubjectFactory.create_batch(3, organisation=organisation)
+    DataSubjectFactory(
+        organisation=organisation, anonymised_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    )
+    body = _organisations(client_for(dpo))
+    assert '<td class="num">3</td>' in body
+
+
+def test_the_organisation_list_says_so_when_nothing_matches(
+    client_for: Any, dpo: Any, seeded: None
+) -> None:
+    assert "No organisations yet." in _organisations(client_for(dpo))
+    OrganisationFactory(name="Acme AS")
+    assert "No organisation matches" in _organisations(client_for(dpo), q="nothing-like-it")
+
+
+def _organisation_list_queries(client: Any) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        _organisations(client)
+    return len(queries)
+
+
+def test_the_organisation_list_takes_the_same_number_of_queries_for_5_and_60_organisations(
+    client_for: Any, dpo: Any, seeded: None
+) -> None:
+    client = client_for(dpo)
+    # Two people each, so a people count per row would show as extra queries.
+    for organisation in OrganisationFactory.create_batch(5):
+        DataSubjectFactory.create_batch(2, organisation=organisation)
+    small = _organisation_list_queries(client)
+    for organisation in OrganisationFactory.create_batch(55):
+        DataSubjectFactory.create_batch(2, organisation=organisation)
+    large = _organisation_list_queries(client)
+    assert small == large
+
+
+def test_the_organisation_list_is_paginated_by_50(client_for: Any, dpo: Any, seeded: None) -> None:
+    OrganisationFactory.create_batch(51)
+    client = client_for(dpo)
+    first = _organisations(client)
+    assert len(re.findall(r'href="/subjects/organisations/\d+/"', first)) == 50
+    assert "Page 1 of 2" in first
+    second = _organisations(client, page="2")
+    assert len(re.findall(r'href="/subjects/organisations/\d+/"', second)) == 1
+
+
+def test_the_dpo_gets_the_add_button_and_staff_only_the_list(
+    client_for: Any, dpo: Any, staff: Any, seeded: None
+) -> None:
+    OrganisationFactory(name="Acme AS")
+    assert "Add an organisation" in _organisations(client_for(dpo))
+    as_staff = _organisations(client_for(staff))
+    assert "Acme AS" in as_staff and "Add an organisation" not in as_staff
+
+
+def test_the_organisation_list_is_audited_without_the_search_text(
+    client_for: Any, dpo: Any, seeded: None
+) -> None:
+    _organisations(client_for(dpo), q="Acme", status="paying")
+    event = AuditEvent.objects.get(action="organisations.listed")
+    assert event.actor == dpo
+    assert event.details["filters"] == ["status", "text"]
+    assert "Acme" not in str(event.details)
+
+
+def test_the_people_list_links_to_the_organisation_list(
+    client_for: Any, staff: Any, seeded: None
+) -> None:
+    body = client_for(staff).get("/subjects/").content.decode()
+    assert 'href="/subjects/organisations/"' in body
