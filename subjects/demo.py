@@ -372,7 +372,7 @@ class DemoPopulation:
                         )
                     )
             client_side = s.kind in (SubjectKind.CLIENT, SubjectKind.CLIENT_REPRESENTATIVE)
-            if client_side and rng.random() < 0.06:
+            if client_side and rng.random() < 0.15:
                 due = self.day_between(self.years_ago(11), self.today - dt.timedelta(days=30))
                 closed = due + dt.timedelta(days=rng.randint(30, 400))
                 claims.append(
