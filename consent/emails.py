@@ -26,16 +26,9 @@ SUBSCRIBE_SALT = "consent.subscribe"
 # A confirmation link older than this is refused: the person asks again.
 SUBSCRIBE_MAX_AGE_SECONDS = 7 * 24 * 3600
 
-# The language we write to a person in: the operator's Baltic markets, English otherwise.
-COUNTRY_LANGUAGES = {"EE": "et", "LV": "lv"}
-
 
 class NotMarketable(Exception):
     """The person may not receive this purpose's marketing (no consent, objected, …)."""
-
-
-def language_for(subject: DataSubject) -> str:
-    return COUNTRY_LANGUAGES.get(str(subject.country or ""), "en")
 
 
 def absolute_url(path: str) -> str:
@@ -115,7 +108,7 @@ def send_marketing_email(
         "unsubscribe_url": link,
         "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
     }
-    with translation.override(language_for(subject)):
+    with translation.override(subject.letter_language()):
         text = render_to_string("emails/consent/marketing.txt", context)
         html = render_to_string("emails/consent/marketing.html", context)
     message = EmailMultiAlternatives(

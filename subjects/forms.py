@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -141,6 +142,12 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
     )
     position = forms.CharField(label=_("Position"), required=False, max_length=150)
     country = forms.ChoiceField(label=_("Located in"), required=False, choices=[])
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"),
+        required=False,
+        choices=_blank(_("not known")) + list(settings.LANGUAGES),
+        help_text=_("E-mails to the person use it; when not known, their country decides."),
+    )
     source = forms.ChoiceField(label=_("Source of the data"), choices=Source.choices)
     collected_on = forms.DateField(
         label=_("Collected on"),
@@ -181,6 +188,7 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
             else "",
             "position": subject.position,
             "country": str(subject.country or ""),
+            "preferred_language": subject.preferred_language,
             "source": subject.source,
             "collected_on": legal_date(subject.collected_at),
             "informed_on": legal_date(subject.informed_at) if subject.informed_at else None,
@@ -216,6 +224,7 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
                 "organisation",
                 "position",
                 "country",
+                "preferred_language",
                 "source",
             )
         }

@@ -66,6 +66,10 @@ class Source(models.TextChoices):
 # GDPR Art. 14: data not obtained from the person needs an information notice.
 SOURCES_NEEDING_NOTICE = frozenset({Source.COLLEAGUE, Source.THIRD_PARTY, Source.PUBLIC_REGISTER})
 
+# The language a person is written to when they have not said which they prefer: the
+# operator's Baltic markets, English otherwise.
+COUNTRY_LANGUAGES = {"EE": "et", "LV": "lv"}
+
 # Section E: people located here also have their data stored in Australia.
 AUSTRALIAN_STORAGE_COUNTRIES = frozenset({"AU", "KH", "MY", "NZ", "SG"})
 
@@ -204,6 +208,10 @@ class DataSubject(LegalHold):
     )
     position = models.CharField(_("position"), max_length=150, blank=True)
     country = CountryField(_("country"), blank=True, db_index=True)
+    # Blank: not known; e-mails then guess from the country (`letter_language`).
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
     source = models.CharField(
         _("source"), max_length=20, choices=Source.choices, default=Source.SUBJECT
     )
@@ -244,6 +252,13 @@ class DataSubject(LegalHold):
     @property
     def is_restricted(self) -> bool:
         return self.restricted_at is not None
+
+    def letter_language(self) -> str:
+        """The language every e-mail to the person is written in: the one they prefer, else
+        a guess from where they are located, else English."""
+        if self.preferred_language:
+            return self.preferred_language
+        return COUNTRY_LANGUAGES.get(str(self.country or ""), "en")
 
     @property
     def storage_locations(self) -> list[str]:
@@ -456,6 +471,7 @@ def model_has_personal_data(model: type[models.Model]) -> bool:
 
 __all__ = [
     "AUSTRALIAN_STORAGE_COUNTRIES",
+    "COUNTRY_LANGUAGES",
     "Claim",
     "Communication",
     "DataSubject",

@@ -43,6 +43,7 @@ SUBJECT_FIELDS = frozenset(
         "organisation",
         "position",
         "country",
+        "preferred_language",
         "source",
         "collected_at",
         "informed_at",

@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
 
 from consent import services
 from consent.models import ConsentEvent, NoticeStatus, PolicyNotice, PolicyVersion
@@ -53,6 +54,24 @@ def test_the_art_14_task_informs_people_whose_data_came_from_others_once(seeded:
     assert from_register.informed_at == NOW and from_colleague.informed_at == NOW
     assert own.informed_at is None and no_email.informed_at is None
     assert AuditEvent.objects.filter(action="subject.informed").count() == 2
+
+
+def test_notices_follow_a_preferred_language_over_the_country_guess(
+    dpo: Any, seeded: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Located in Estonia, but they told us they read Latvian.
+    person = ProspectFactory(collected_at=NOW, country="EE", preferred_language="lv")
+    with time_machine.travel(NOW, tick=False):
+        assert services.send_information_notices() == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            _publish(dpo, dt.date(2025, 8, 1))
+    art_14, policy_notice = mail.outbox
+    assert art_14.to == policy_notice.to == [person.work_email]
+    assert "VDAR 14. pants" in art_14.body and "IKÜM" not in art_14.body
+    with translation.override("lv"):
+        latvian = translation.gettext("Our privacy policy changes on %(date)s")
+    assert latvian != "Our privacy policy changes on %(date)s"
+    assert policy_notice.subject == latvian % {"date": "2025-08-01"}
 
 
 def test_the_dpo_sees_who_is_overdue_for_the_art_14_notice(
@@ -201,6 +220,7 @@ def test_double_opt_in_records_nothing_until_the_click(client: Client, seeded: N
     subject = event.subject
     assert subject.work_email == "new.reader@company.example"
     assert (subject.first_name, subject.last_name) == ("Anna", "Tamm")
+    assert subject.preferred_language == "en"  # the language the person subscribed in
     client.post(link)  # a second click records nothing
     assert ConsentEvent.objects.count() == 1
 

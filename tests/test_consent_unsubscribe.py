@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import translation
 
 from consent.emails import NotMarketable, send_marketing_email, unsubscribe_token
 from consent.models import Channel, ConsentEvent, EventKind, SuppressionEntry
@@ -44,6 +45,19 @@ def test_marketing_email_carries_the_link_and_the_rfc_8058_headers(
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert link in message.alternatives[0][0]
     assert "Spring release" in message.body
+
+
+def test_marketing_email_is_written_in_the_persons_preferred_language(
+    subscriber: Any, marketing: Any
+) -> None:
+    # Located in Estonia, but the person said they prefer Latvian: the footer is Latvian.
+    subscriber.preferred_language = "lv"
+    subscriber.save()
+    send_marketing_email(subject=subscriber, purpose=marketing, subject_line="Ziņas", body="x")
+    with translation.override("lv"):
+        latvian = translation.gettext("Unsubscribe")
+    assert latvian != "Unsubscribe"
+    assert f"{latvian}: http://" in mail.outbox[0].body
 
 
 def test_marketing_email_is_refused_to_someone_not_marketable(marketing: Any) -> None:

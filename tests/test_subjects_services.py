@@ -268,6 +268,42 @@ def test_a_malformed_email_and_an_unknown_country_are_refused_by_field() -> None
     assert set(errors_of(excinfo)) >= {"work_email", "country"}
 
 
+def test_a_preferred_language_is_stored_changed_and_audited_by_field_name(dpo: Any) -> None:
+    subject = new_user(preferred_language="lv")
+    assert DataSubject.objects.get(pk=subject.pk).preferred_language == "lv"
+    update_subject(subject=subject, actor=dpo, preferred_language="")
+    assert DataSubject.objects.get(pk=subject.pk).preferred_language == ""
+    created = AuditEvent.objects.get(action="subject.created")
+    assert "preferred_language" in created.details["fields"]
+    assert AuditEvent.objects.get(action="subject.updated").details == {
+        "fields": ["preferred_language"]
+    }
+
+
+def test_a_language_the_portal_does_not_write_in_is_refused() -> None:
+    with pytest.raises(ValidationError) as excinfo:
+        new_user(preferred_language="de")
+    assert "preferred_language" in errors_of(excinfo)
+    assert not DataSubject.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("preferred", "country", "expected"),
+    [
+        ("lv", "EE", "lv"),  # the person's own choice beats where they are
+        ("en", "LV", "en"),
+        ("", "EE", "et"),  # not known: guessed from the country
+        ("", "LV", "lv"),
+        ("", "FI", "en"),  # no guess: English
+        ("", "", "en"),
+    ],
+)
+def test_the_letter_language_is_the_preference_else_the_country_guess_else_english(
+    preferred: str, country: str, expected: str
+) -> None:
+    assert DataSubject(preferred_language=preferred, country=country).letter_language() == expected
+
+
 def test_a_person_needs_a_name_or_an_email() -> None:
     with pytest.raises(ValidationError) as excinfo:
         create_subject(actor="test", kind=SubjectKind.OTHER)

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent.emails import absolute_url, build_service_email, language_for
+from consent.emails import absolute_url, build_service_email
 from consent.models import NoticeStatus, PolicyNotice, PolicyVersion
 from core.audit import Actor, record_event, record_events_bulk
 from core.timeutil import legal_today
@@ -77,7 +77,7 @@ def send_information_notices(
                             "collected_on": person.collected_at.date(),
                             "policy_url": absolute_url(reverse("consent_public:policy")),
                         },
-                        language=language_for(person),
+                        language=person.letter_language(),
                         connection=connection,
                     )
                     for person in batch
@@ -229,7 +229,7 @@ def send_policy_notices(
                                 "fresh_consent": list(policy.new_consent_purposes.all()),
                                 "subscribe_url": absolute_url(reverse("consent_public:subscribe")),
                             },
-                            language=language_for(person),
+                            language=person.letter_language(),
                             connection=connection,
                         )
                         for person in batch

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -102,12 +103,15 @@ def confirm_subscription(*, token: str, now: dt.datetime | None = None) -> Subsc
     subject = DataSubject.objects.active().with_email(email).order_by("pk").first()
     if subject is None:
         first, last = _split_name(data.get("n", ""))
+        # The person asked in this language, so later e-mails use it too.
+        language = data.get("l", "")
         subject = create_subject(
             actor=ACTOR,
             kind=SubjectKind.OTHER,
             first_name=first,
             last_name=last,
             work_email=email,
+            preferred_language=language if language in dict(settings.LANGUAGES) else "",
             source=Source.SUBJECT,
             collected_at=now,
         )
