@@ -12,6 +12,8 @@ from consent.models import ObjectionReview, SuppressionEntry
 from core.permissions import has_permission
 
 TIMELINE_LIMIT = 50
+# The key `consent.views.evidence_file` declares; the link shows only to roles it lets through.
+EVIDENCE_DOWNLOAD = "consent.ledger"
 
 
 def consent_timeline_section(request: HttpRequest, subject: Any) -> dict[str, Any] | None:
@@ -32,4 +34,6 @@ def consent_timeline_section(request: HttpRequest, subject: Any) -> dict[str, An
         "open_reviews": ObjectionReview.objects.open().filter(subject=subject).count(),
         "can_log": has_permission(request.user, "consent.log") and not subject.anonymised_at,
         "can_see_ledger": has_permission(request.user, "consent.ledger"),
+        # Staff see the timeline but not the evidence files: the download view's key decides.
+        "can_download_evidence": has_permission(request.user, EVIDENCE_DOWNLOAD),
     }

@@ -184,8 +184,8 @@ def ledger_events(
     from consent.models import ConsentEvidence
     from core.timeutil import end_of_legal_day, start_of_legal_day
 
-    events = ConsentEvent.objects.select_related(
-        "purpose", "actor", "policy_version", "subject"
+    events = with_downloadable_evidence(
+        ConsentEvent.objects.select_related("purpose", "actor", "policy_version", "subject")
     ).annotate(has_evidence=Exists(ConsentEvidence.objects.filter(event=OuterRef("pk"))))
     if purpose:
         events = events.filter(purpose=purpose)
@@ -200,8 +200,22 @@ def ledger_events(
     return events.order_by(*LEDGER_ORDER)
 
 
+def with_downloadable_evidence(events: QuerySet[ConsentEvent]) -> QuerySet[ConsentEvent]:
+    """Annotate `downloadable_evidence_id`: the evidence whose file can still be downloaded.
+
+    A subquery rather than `select_related("evidence")`: the join would load and decrypt every
+    file of the page just to learn whether there is one. Purged evidence has no file left.
+    """
+    from consent.models import ConsentEvidence
+
+    downloadable = ConsentEvidence.objects.filter(
+        event=OuterRef("pk"), file__isnull=False, purged_at__isnull=True
+    ).values("pk")[:1]
+    return events.annotate(downloadable_evidence_id=Subquery(downloadable))
+
+
 def timeline_for(subject: DataSubject) -> QuerySet[ConsentEvent]:
-    return (
+    return with_downloadable_evidence(
         ConsentEvent.objects.filter(subject=subject)
         .select_related("purpose", "actor", "policy_version", "objection_review")
         .order_by(*LEDGER_ORDER)

@@ -36,6 +36,7 @@ from consent.models import (
     ReviewStatus,
     SuppressionEntry,
 )
+from consent.sections import EVIDENCE_DOWNLOAD
 from core.audit import record_event, record_events_bulk
 from core.permissions import has_permission, requires
 from core.timeutil import legal_today
@@ -257,7 +258,7 @@ def subject_consent(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@requires("consent.ledger")
+@requires(EVIDENCE_DOWNLOAD)
 @require_GET
 def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = get_object_or_404(ConsentEvidence.objects.select_related("event"), pk=pk)
@@ -309,7 +310,12 @@ def ledger(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "consent/ledger.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_download_evidence": has_permission(request.user, EVIDENCE_DOWNLOAD),
+        },
     )
 
 

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from consent import services
 from consent.exports import neutralise
@@ -265,3 +267,94 @@ def test_a_withdrawal_dated_before_a_later_grant_is_refused_with_a_reason(
     assert response.status_code == 200
     assert "was granted again on" in _body(response)
     assert not ConsentEvent.objects.filter(kind=EventKind.WITHDRAWN).exists()
+
+
+# --- evidence links ------------------------------------------------------------------------------
+
+
+def _grant_with_evidence(subject: Any, marketing: Any, *, file: bool = True) -> ConsentEvidence:
+    upload = SimpleUploadedFile("form.pdf", b"%PDF-1.4 signed", "application/pdf")
+    event = services.grant_consent(
+        subject=subject, purpose=marketing, channel="letter", actor="data subject",
+        wording="Newsletter", evidence_text="Signed at the fair",
+        evidence_file=upload if file else None,
+    )  # fmt: skip
+    return ConsentEvidence.objects.get(event=event)
+
+
+def _evidence_href(evidence: ConsentEvidence) -> str:
+    return f'href="/consent/evidence/{evidence.pk}/"'
+
+
+def test_the_dpo_finds_the_evidence_link_on_the_subject_page_and_the_ledger(
+    client_for: Any, dpo: Any, marketing: Any
+) -> None:
+    subject = DataSubjectFactory()
+    evidence = _grant_with_evidence(subject, marketing)
+    client = client_for(dpo)
+    assert _evidence_href(evidence) in _body(client.get(f"/subjects/{subject.pk}/"))
+    assert _evidence_href(evidence) in _body(client.get(f"/consent/subjects/{subject.pk}/"))
+    assert _evidence_href(evidence) in _body(client.get("/consent/ledger/"))
+
+
+def test_the_auditor_finds_the_evidence_link_on_the_ledger(
+    client_for: Any, auditor: Any, marketing: Any
+) -> None:
+    evidence = _grant_with_evidence(DataSubjectFactory(), marketing)
+    assert _evidence_href(evidence) in _body(client_for(auditor).get("/consent/ledger/"))
+
+
+def test_staff_see_the_timeline_without_the_evidence_link_they_may_not_follow(
+    client_for: Any, staff: Any, marketing: Any
+) -> None:
+    subject = DataSubjectFactory()
+    evidence = _grant_with_evidence(subject, marketing)
+    client = client_for(staff)
+    page = _body(client.get(f"/subjects/{subject.pk}/"))
+    assert "Timeline" in page and "Newsletter" in page
+    assert "/consent/evidence/" not in page
+    assert "/consent/evidence/" not in _body(client.get(f"/consent/subjects/{subject.pk}/"))
+    assert client.get(f"/consent/evidence/{evidence.pk}/").status_code == 403
+
+
+def test_evidence_without_a_file_or_purged_has_no_link(
+    client_for: Any, dpo: Any, marketing: Any
+) -> None:
+    subject = DataSubjectFactory()
+    note_only = _grant_with_evidence(subject, marketing, file=False)
+    purged = _grant_with_evidence(subject, marketing)
+    ConsentEvidence.objects.filter(pk=purged.pk).update(file=None, purged_at=NOW)
+    client = client_for(dpo)
+    for url in (f"/subjects/{subject.pk}/", "/consent/ledger/"):
+        page = _body(client.get(url))
+        assert _evidence_href(note_only) not in page and _evidence_href(purged) not in page
+    assert client.get(f"/consent/evidence/{purged.pk}/").status_code == 404
+
+
+def test_downloading_evidence_from_the_link_is_audited(
+    client_for: Any, dpo: Any, marketing: Any
+) -> None:
+    evidence = _grant_with_evidence(DataSubjectFactory(), marketing)
+    response = client_for(dpo).get(f"/consent/evidence/{evidence.pk}/")
+    assert response.status_code == 200 and response.content == b"%PDF-1.4 signed"
+    audit = AuditEvent.objects.get(action="consent.evidence_viewed")
+    assert audit.actor == dpo
+    assert audit.target_type == "consent.consentevidence" and audit.target_id == str(evidence.pk)
+    assert audit.details == {"event": evidence.event_id}
+
+
+def _queries(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_evidence_links_cost_no_query_per_event(client_for: Any, dpo: Any, marketing: Any) -> None:
+    subject = DataSubjectFactory()
+    _grant_with_evidence(subject, marketing)
+    client = client_for(dpo)
+    urls = (f"/consent/subjects/{subject.pk}/", "/consent/ledger/")
+    few = [_queries(client, url) for url in urls]
+    for _ in range(9):
+        _grant_with_evidence(subject, marketing)
+    assert [_queries(client, url) for url in urls] == few
