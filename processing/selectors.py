@@ -3,6 +3,7 @@ Art. 15(1)(c), DOMAIN.md sections C and E). Each runs a constant number of queri
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,8 +73,16 @@ def holders_of_subject_data(
     """
     if purposes is None:
         purposes = purposes_for_subject(subject)
-    ids = [entry.purpose.pk for entry in purposes]
     country = str(subject.country or "")
+    return holders_by_country(purposes, [country])[country]
+
+
+def holders_by_country(
+    purposes: list[PurposeForSubject], countries: Iterable[str]
+) -> dict[str, DataHolders]:
+    """`holders_of_subject_data` for everyone with these purposes, per country they are
+    located in: the same queries whatever the number of countries (notice batches)."""
+    ids = [entry.purpose.pk for entry in purposes]
     covered = Purpose.objects.filter(pk__in=ids).order_by("id")
 
     processors = (
@@ -99,17 +108,21 @@ def holders_of_subject_data(
         )
         .order_by("id")
     )
+    parties: dict[str, list[Any]] = {"processors": list(processors), "recipients": list(recipients)}
+    return {country: _holders_in(parties, country) for country in set(countries)}
 
+
+def _holders_in(parties: dict[str, list[Any]], country: str) -> DataHolders:
     holders: dict[str, list[Holder]] = {"processors": [], "recipients": []}
     transfers: list[Transfer] = []
-    for key, parties in (("processors", processors), ("recipients", recipients)):
-        for party in parties:
-            all_transfers: list[Transfer] = party.all_transfers  # type: ignore[union-attr]
+    for key, found in parties.items():
+        for party in found:
+            all_transfers: list[Transfer] = party.all_transfers
             applying = [t for t in all_transfers if _applies(t, country)]
             if all_transfers and not applying:
                 continue
             holders[key].append(
-                Holder(party=party, purposes=list(party.covering), transfers=applying)  # type: ignore[union-attr]
+                Holder(party=party, purposes=list(party.covering), transfers=applying)
             )
             transfers.extend(applying)
     return DataHolders(

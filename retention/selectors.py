@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from core.fields import encrypted_fields
@@ -174,6 +175,52 @@ def purge_history_for_subject(subject_id: int) -> list[dict[str, Any]]:
             }
         )
     return sorted(entries, key=lambda e: e["when"])
+
+
+@dataclass(frozen=True)
+class GoverningRule:
+    """A rule in force over some record of a person, said the way a notice says it."""
+
+    rule: RetentionRule
+    # Lazy, like `anchor`: what the rule covers ("Prospect data …") in the reader's language.
+    label: str | Promise
+    period: Period
+    # When the period starts ("the day the contract ended"), lazy: a notice renders it in
+    # the person's language.
+    anchor: str | Promise
+
+
+def rules_governing_subjects(
+    subject_ids: Sequence[int], *, as_of: dt.date | None = None
+) -> dict[int, list[GoverningRule]]:
+    """For each person, the rules in force that govern any of their records today (GDPR
+    Art. 14(2)(a): how long the data is kept). Set-based for notice batches: one query for
+    the rules and one per rule, whatever the number of people."""
+    as_of = as_of or legal_today()
+    governing: dict[int, list[GoverningRule]] = {pk: [] for pk in subject_ids}
+    for rule in RetentionRule.objects.in_force().order_by("code"):
+        if rule.record_type not in registry:
+            continue
+        record_type = registry.get(rule.record_type)
+        path = record_type.subject_path
+        if path is None:
+            continue
+        records = record_type.model()._default_manager.filter(**{f"{path}__in": subject_ids})
+        holders = (
+            record_type.applicable(records, as_of=as_of)
+            .order_by()
+            .values_list(path, flat=True)
+            .distinct()
+        )
+        line = GoverningRule(
+            rule=rule,
+            label=record_type.label,
+            period=rule.period,
+            anchor=record_type.anchors.get(rule.anchor, ""),
+        )
+        for pk in holders:
+            governing[pk].append(line)
+    return governing
 
 
 # --- the preview ------------------------------------------------------------------------------

@@ -68,10 +68,75 @@ def test_notices_follow_a_preferred_language_over_the_country_guess(
     art_14, policy_notice = mail.outbox
     assert art_14.to == policy_notice.to == [person.work_email]
     assert "VDAR 14. pants" in art_14.body and "IKÜM" not in art_14.body
+    assert "avots: Iegūti no publiska reģistra" in art_14.body  # the source, in Latvian too
+    assert "Jūsu tiesības" in art_14.body and "1 gads (sākot no:" in art_14.body
     with translation.override("lv"):
         latvian = translation.gettext("Our privacy policy changes on %(date)s")
     assert latvian != "Our privacy policy changes on %(date)s"
     assert policy_notice.subject == latvian % {"date": "2025-08-01"}
+
+
+def test_the_art_14_notice_tells_each_person_what_article_14_requires(
+    seeded: None, settings: Any
+) -> None:
+    settings.PRIVACY_CONTACT_EMAIL = "dpo@operator.example"
+    # In Singapore: their data is also stored in Australia (section E).
+    in_singapore = ProspectFactory(collected_at=NOW, country="SG", preferred_language="en")
+    in_finland = DataSubjectFactory(
+        kind="client_representative", source="colleague", collected_at=NOW, country="FI"
+    )
+    with time_machine.travel(NOW, tick=False):
+        assert services.send_information_notices() == 2
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    prospect = by_recipient[in_singapore.work_email].body
+    # Art. 14(1)(a): who we are and how to reach us.
+    assert "Scoro Software OÜ" in prospect and "dpo@operator.example" in prospect
+    # (c): the purposes that apply to a prospect, each with its legal basis.
+    assert "- Market the platform to prospects (Legitimate interest — Art. 6(1)(f))" in prospect
+    assert "- Direct marketing (Consent — Art. 6(1)(a)) — only if you agree to it" in prospect
+    assert "Conclude and perform the contract" not in prospect  # a client's purpose
+    # (d): the categories; (e)-(f): processors and the ground of each transfer.
+    assert "Identification, Contact, Employment, Communication, Usage" in prospect
+    assert "Cloud storage (Australia) → Australia: Standard contractual clauses" in prospect
+    assert "E-mail delivery service → United States of America: EU–US Data Privacy" in prospect
+    # 14(2)(a): the rule governing their record, with its period; (f): the source.
+    assert "Prospect data (trial, demo and marketing contacts): 1 year from" in prospect
+    assert "source: Taken from a public register" in prospect
+    # 14(2)(c)-(e): the rights, withdrawal, the complaint, and where to ask.
+    assert "portability" in prospect and "withdraw it at any time" in prospect
+    assert "Estonian Data Protection Inspectorate" in prospect
+    assert "http://127.0.0.1:8000/privacy/request/" in prospect
+    assert "/p/unsubscribe/" not in prospect  # a service e-mail
+    html = by_recipient[in_singapore.work_email].alternatives[0][0]
+    assert 'href="http://127.0.0.1:8000/privacy/request/"' in html
+    assert "Cloud storage (Australia)" in html
+
+    representative = by_recipient[in_finland.work_email].body
+    assert "Provide the service to representatives and users" in representative
+    assert "The client (the person&#x27;s company)" not in representative  # text, not HTML
+    assert "The client (the person's company)" in representative
+    assert "Cloud storage (Australia)" not in representative  # not located there
+    assert "Prospect data" not in representative
+    assert "for the duration of the contract" in representative  # no rule applies yet
+
+
+def test_a_notice_batch_of_200_people_costs_a_bounded_number_of_queries(
+    seeded: None, django_assert_max_num_queries: Any
+) -> None:
+    kinds = ["prospect", "prospect_representative", "client_representative", "user", "other"]
+    countries = ["EE", "LV", "SG", "AU", "FI", "DE", "US", "NZ"]
+    for n in range(200):
+        DataSubjectFactory(
+            kind=kinds[n % len(kinds)],
+            country=countries[n % len(countries)],
+            source="third_party",
+            collected_at=NOW,
+            organisation=None,
+        )
+    # 44 today: a few per kind of person and per retention rule, none per person.
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(50):
+        assert services.send_information_notices() == 200
+    assert len(mail.outbox) == 200
 
 
 def test_the_dpo_sees_who_is_overdue_for_the_art_14_notice(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
@@ -19,14 +20,22 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from consent.emails import absolute_url, build_service_email
 from consent.models import NoticeStatus, PolicyNotice, PolicyVersion
 from core.audit import Actor, record_event, record_events_bulk
-from core.timeutil import legal_today
-from processing.models import Purpose
-from subjects.models import SOURCES_NEEDING_NOTICE, DataSubject
+from core.timeutil import legal_date, legal_today
+from processing.models import DataCategory, Purpose
+from processing.selectors import (
+    DataHolders,
+    PurposeForSubject,
+    holders_by_country,
+    purposes_for_subject,
+)
+from retention.selectors import GoverningRule, rules_governing_subjects
+from subjects.models import SOURCES_NEEDING_NOTICE, DataSubject, Source
 
 # One SMTP connection and one transaction per batch. 200 keeps a batch under ~10 s against a
 # typical relay (≈40 ms a message) so a crash resends at most a few seconds' worth of mail.
@@ -50,12 +59,75 @@ def information_notice_due() -> Any:
     return _reachable().filter(source__in=SOURCES_NEEDING_NOTICE, informed_at__isnull=True)
 
 
+@dataclass
+class InformationNotice:
+    """What GDPR Art. 14(1)-(2) requires telling one person whose data came from others.
+
+    Purpose, category, processor and rule names come from the register in English; the
+    notice's own sentences are translated, the register's content is not.
+    """
+
+    person: DataSubject
+    purposes: list[PurposeForSubject]  # Art. 14(1)(c), with the legal basis of each
+    categories: list[DataCategory]  # Art. 14(1)(d)
+    holders: DataHolders  # Art. 14(1)(e)-(f): recipients, processors, transfers
+    retention: list[GoverningRule]  # Art. 14(2)(a)
+    source: str | Promise  # Art. 14(2)(f)
+    collected_on: dt.date
+
+
+def information_notices_for(
+    people: list[DataSubject], *, as_of: dt.date | None = None
+) -> list[InformationNotice]:
+    """Each person's Art. 14 notice content. A batch of any size costs a bounded number of
+    queries: purposes depend on the person's kind only (one lookup per kind), holders on the
+    purposes and the country (one lookup per set of purposes, for all countries at once),
+    retention on one query per rule."""
+    purposes_by_kind: dict[str, list[PurposeForSubject]] = {}
+    countries_by_purposes: dict[tuple[int, ...], set[str]] = {}
+    for person in people:
+        if person.kind not in purposes_by_kind:
+            purposes_by_kind[person.kind] = purposes_for_subject(person)
+        key = _purpose_ids(purposes_by_kind[person.kind])
+        countries_by_purposes.setdefault(key, set()).add(str(person.country or ""))
+    holders: dict[tuple[int, ...], dict[str, DataHolders]] = {}
+    for purposes in purposes_by_kind.values():
+        key = _purpose_ids(purposes)
+        if key not in holders:
+            holders[key] = holders_by_country(purposes, countries_by_purposes[key])
+    retention = rules_governing_subjects([p.pk for p in people], as_of=as_of or legal_today())
+
+    notices = []
+    for person in people:
+        purposes = purposes_by_kind[person.kind]
+        categories = {c.pk: c for entry in purposes for c in entry.purpose.categories.all()}
+        notices.append(
+            InformationNotice(
+                person=person,
+                purposes=purposes,
+                categories=sorted(categories.values(), key=lambda c: c.pk),
+                holders=holders[_purpose_ids(purposes)][str(person.country or "")],
+                retention=retention[person.pk],
+                # Lazy: the e-mail renders it in the person's language.
+                source=Source(person.source).label,
+                collected_on=legal_date(person.collected_at),
+            )
+        )
+    return notices
+
+
+def _purpose_ids(purposes: list[PurposeForSubject]) -> tuple[int, ...]:
+    return tuple(entry.purpose.pk for entry in purposes)
+
+
 def send_information_notices(
     *, now: dt.datetime | None = None, batch_size: int = NOTICE_BATCH_SIZE
 ) -> int:
     """GDPR Art. 14(3)(a): tell people within a month of collection. Returns how many."""
     now = now or timezone.now()
     sent = 0
+    request_url = absolute_url(reverse("requests_public:form"))
+    policy_url = absolute_url(reverse("consent_public:policy"))
     while True:
         with transaction.atomic():
             batch = list(
@@ -66,21 +138,23 @@ def send_information_notices(
             )
             if not batch:
                 return sent
+            notices = information_notices_for(batch, as_of=legal_today(now))
             with mail.get_connection() as connection:
                 messages = [
                     build_service_email(
-                        to=person.work_email or "",
+                        to=notice.person.work_email or "",
                         template_base="information_notice",
                         context={
-                            "person": person,
-                            "source": person.get_source_display(),
-                            "collected_on": person.collected_at.date(),
-                            "policy_url": absolute_url(reverse("consent_public:policy")),
+                            "notice": notice,
+                            "person": notice.person,
+                            "policy_url": policy_url,
+                            "request_url": request_url,
+                            "controller_name": settings.PRIVACY_CONTROLLER_NAME,
                         },
-                        language=person.letter_language(),
+                        language=notice.person.letter_language(),
                         connection=connection,
                     )
-                    for person in batch
+                    for notice in notices
                 ]
                 connection.send_messages(messages)
             ids = [person.pk for person in batch]
