@@ -253,3 +253,28 @@ def test_invoice_anchor_uses_the_configured_financial_year(seeded, settings) -> 
     purge(D(2025, 7, 1))
     assert Invoice.objects.get(pk=invoice.pk).anonymised_at is not None
     assert Invoice.objects.get(pk=later.pk).anonymised_at is None
+
+
+def test_the_rules_governing_each_person_are_found_for_a_whole_batch_at_once(
+    seeded: None, django_assert_max_num_queries: Any
+) -> None:
+    from retention.selectors import rules_governing_subjects
+
+    prospect = f.ProspectFactory()
+    paying = f.OrganisationFactory(status=OrganisationStatus.PAYING)
+    billed = f.DataSubjectFactory(kind="client", organisation=paying)
+    f.InvoiceFactory(billing_contact=billed, organisation=paying)
+    f.ClaimFactory(subject=billed, closed_on=dt.date(2021, 1, 1))
+    # An open claim is kept under no rule yet (and would hold the company's invoices too).
+    open_claim_only = f.DataSubjectFactory(kind="client")
+    f.ClaimFactory(subject=open_claim_only)
+    ids = [prospect.pk, billed.pk, open_claim_only.pk]
+    with django_assert_max_num_queries(1 + RetentionRule.objects.in_force().count()):
+        governing = rules_governing_subjects(ids, as_of=dt.date(2025, 6, 10))
+    codes = {pk: sorted(line.rule.record_type for line in lines) for pk, lines in governing.items()}
+    assert codes == {
+        prospect.pk: ["subjects.prospect"],
+        billed.pk: ["subjects.claim", "subjects.invoice"],
+        open_claim_only.pk: [],
+    }
+    assert str(governing[prospect.pk][0].period) == "1 year"
