@@ -13,7 +13,7 @@ from core.permissions import has_permission
 
 TIMELINE_LIMIT = 50
 # The key `consent.views.evidence_file` declares; the link shows only to roles it lets through.
-EVIDENCE_DOWNLOAD = "consent.ledger"
+EVIDENCE_DOWNLOAD = "consent.evidence"
 
 
 def consent_timeline_section(request: HttpRequest, subject: Any) -> dict[str, Any] | None:

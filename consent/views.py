@@ -315,6 +315,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "can_download_evidence": has_permission(request.user, EVIDENCE_DOWNLOAD),
+            # The Auditor reads the ledger but no personal data: people appear by id only.
+            "can_see_people": has_permission(request.user, "subjects.detail"),
         },
     )
 

@@ -76,6 +76,8 @@ MATRIX: dict[str, Rule] = {
     # --- consent ---------------------------------------------------------------------------
     "consent.log": _rule("Log a withdrawal, objection or grant", DPO, STAFF),
     "consent.ledger": _rule("Read and export the consent ledger", DPO, AUDITOR),
+    # Evidence is a person's own letter or e-mail: personal data, so not for the Auditor.
+    "consent.evidence": _rule("Download the evidence behind a ledger event", DPO),
     "consent.audience": _rule("Export a purpose's current audience", DPO),
     "consent.notices": _rule("Information notices and policy versions", DPO),
     "consent.policy.manage": _rule("Publish a policy version", DPO),

@@ -297,11 +297,18 @@ def test_the_dpo_finds_the_evidence_link_on_the_subject_page_and_the_ledger(
     assert _evidence_href(evidence) in _body(client.get("/consent/ledger/"))
 
 
-def test_the_auditor_finds_the_evidence_link_on_the_ledger(
+def test_the_auditor_reads_the_ledger_but_never_the_evidence_behind_it(
     client_for: Any, auditor: Any, marketing: Any
 ) -> None:
-    evidence = _grant_with_evidence(DataSubjectFactory(), marketing)
-    assert _evidence_href(evidence) in _body(client_for(auditor).get("/consent/ledger/"))
+    # Evidence is the person's own letter or e-mail: personal data, which auditors never see.
+    person = DataSubjectFactory(first_name="Zanzibar", last_name="Quokka")
+    evidence = _grant_with_evidence(person, marketing)
+    client = client_for(auditor)
+    page = _body(client.get("/consent/ledger/"))
+    assert f"Person #{person.pk}" in page
+    assert "Zanzibar" not in page and "Quokka" not in page
+    assert "/consent/evidence/" not in page
+    assert client.get(f"/consent/evidence/{evidence.pk}/").status_code == 403
 
 
 def test_staff_see_the_timeline_without_the_evidence_link_they_may_not_follow(
