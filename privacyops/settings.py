@@ -240,7 +240,7 @@ if TESTING and not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Task messages carry ids only, never personal data.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
     # kombu's filesystem transport needs its folders to exist before web or worker start.
