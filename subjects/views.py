@@ -36,25 +36,34 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@requires("subjects.list")
-def subject_list(request: HttpRequest) -> HttpResponse:
-    form = SubjectFilterForm(request.GET or None)
-    filters = form.filters() if request.GET else {}
-    page = Paginator(selectors.subjects_for_list(**filters), selectors.LIST_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    # A list of names and e-mails is a look at personal data too (DOMAIN.md F); the filter
-    # values may themselves be personal data, so only their names are recorded.
+def _listed_page(
+    request: HttpRequest, rows: Any, filters: dict[str, Any], *, action: str, model: Any
+) -> Any:
+    """One page of a list, its look recorded: a list of names is a look at personal data
+    too (DOMAIN.md F). Filter values may themselves name someone, so only their names are
+    kept."""
+    page = Paginator(rows, selectors.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     record_event(
-        action="subjects.listed",
+        action=action,
         actor=request.user,
-        target_type=DataSubject._meta.label_lower,
+        target_type=model._meta.label_lower,
         details={
             "filters": sorted(k for k, v in filters.items() if v),
             "page": page.number,
             "shown": len(page.object_list),
         },
     )
+    return page
+
+
+@requires("subjects.list")
+def subject_list(request: HttpRequest) -> HttpResponse:
+    form = SubjectFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else {}
+    page = _listed_page(
+        request, selectors.subjects_for_list(**filters), filters, action="subjects.listed",
+        model=DataSubject,
+    )  # fmt: skip
     return _private(
         render(
             request,
@@ -218,20 +227,10 @@ def subject_legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
 def organisation_list(request: HttpRequest) -> HttpResponse:
     form = OrganisationFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
-    page = Paginator(
-        selectors.organisations_for_list(**filters), selectors.LIST_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    # Like the people list: the filter values may name someone, so only their names are kept.
-    record_event(
-        action="organisations.listed",
-        actor=request.user,
-        target_type=Organisation._meta.label_lower,
-        details={
-            "filters": sorted(k for k, v in filters.items() if v),
-            "page": page.number,
-            "shown": len(page.object_list),
-        },
-    )
+    page = _listed_page(
+        request, selectors.organisations_for_list(**filters), filters,
+        action="organisations.listed", model=Organisation,
+    )  # fmt: skip
     return _private(
         render(
             request,

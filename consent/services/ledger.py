@@ -139,6 +139,12 @@ def _record(
     return event
 
 
+def _require_consent_purpose(purpose: Purpose, message: str) -> None:
+    """Grant and withdrawal exist only for consent-based purposes (Art. 6(1)(a), 7(3))."""
+    if not purpose.is_consent_based:
+        raise ValidationError({"purpose": message % {"purpose": purpose.name}})
+
+
 @transaction.atomic
 def grant_consent(
     *,
@@ -154,13 +160,7 @@ def grant_consent(
 ) -> ConsentEvent:
     """Record consent given now. A grant may not be back-dated (DOMAIN.md D)."""
     occurred_at, now = _event_times(subject, occurred_at=occurred_at, now=now)
-    if not purpose.is_consent_based:
-        raise ValidationError(
-            {
-                "purpose": _("%(purpose)s does not rest on consent; nothing to grant.")
-                % {"purpose": purpose.name}
-            }
-        )
+    _require_consent_purpose(purpose, _("%(purpose)s does not rest on consent; nothing to grant."))
     if occurred_at < now - GRANT_CLOCK_SKEW:
         raise ValidationError(
             {
@@ -197,13 +197,9 @@ def withdraw_consent(
 ) -> ConsentEvent:
     """Record a withdrawal; it may carry an earlier time (the e-mail came yesterday)."""
     occurred_at, now = _event_times(subject, occurred_at=occurred_at, now=now)
-    if not purpose.is_consent_based:
-        raise ValidationError(
-            {
-                "purpose": _("%(purpose)s does not rest on consent: record an objection instead.")
-                % {"purpose": purpose.name}
-            }
-        )
+    _require_consent_purpose(
+        purpose, _("%(purpose)s does not rest on consent: record an objection instead.")
+    )
     return _record(
         subject=subject, purpose=purpose, kind=EventKind.WITHDRAWN, channel=channel, actor=actor,
         occurred_at=occurred_at, now=now, evidence_text=evidence_text,
