@@ -31,7 +31,11 @@ class AuditEvent(AppendOnlyModel):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id", "-occurred_at"])]
+        indexes = [
+            models.Index(
+                fields=["target_type", "target_id", "-occurred_at"], name="core_audit_target_idx"
+            )
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 

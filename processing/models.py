@@ -8,7 +8,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from subjects.models import SubjectKind
+
+class SubjectKind(models.TextChoices):
+    """The categories of data subjects (DOMAIN.md A; GDPR Art. 30(1)(c))."""
+
+    CLIENT = "client", _("Client")
+    CLIENT_REPRESENTATIVE = "client_representative", _("Client representative")
+    USER = "user", _("User")
+    PROSPECT = "prospect", _("Prospect")
+    PROSPECT_REPRESENTATIVE = "prospect_representative", _("Prospect representative")
+    OTHER = "other", _("Other")
 
 
 class LegalBasis(models.TextChoices):

@@ -28,15 +28,9 @@ from core.fields import (
     PersonalDataQuerySet,
 )
 
-
-class SubjectKind(models.TextChoices):
-    CLIENT = "client", _("Client")
-    CLIENT_REPRESENTATIVE = "client_representative", _("Client representative")
-    USER = "user", _("User")
-    PROSPECT = "prospect", _("Prospect")
-    PROSPECT_REPRESENTATIVE = "prospect_representative", _("Prospect representative")
-    OTHER = "other", _("Other")
-
+# The categories of data subjects are the register's vocabulary (GDPR Art. 30(1)(c)): the
+# register says which purposes cover which kind; this app stores the people of each kind.
+from processing.models import SubjectKind
 
 # Section B: prospects get less (no date of birth, photo or address).
 PROSPECT_KINDS = frozenset({SubjectKind.PROSPECT, SubjectKind.PROSPECT_REPRESENTATIVE})
@@ -479,6 +473,7 @@ __all__ = [
     "Invoice",
     "KindChange",
     "Organisation",
+    "SubjectKind",
     "Trial",
     "TrialContent",
     "UsageRecord",
