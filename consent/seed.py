@@ -10,6 +10,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from retention.seeding import seed_rules
+
 POLICY_TEXT = Path(__file__).resolve().parent / "policy" / "privacy-policy.lv.txt"
 FIRST_VERSION = "2018-05-25"
 # The day the GDPR applied and the original (Latvian) policy took effect.
@@ -57,14 +59,4 @@ REVIEW_RULE: dict[str, Any] = {
 
 
 def seed_evidence_rule(apps: Any) -> None:
-    try:
-        RetentionRule = apps.get_model("retention", "RetentionRule")
-    except LookupError:
-        return
-    for rule in (EVIDENCE_RULE, REVIEW_RULE):
-        if RetentionRule.objects.filter(code=rule["code"]).exists():
-            continue
-        values = dict(rule)
-        if RetentionRule.objects.filter(record_type=values["record_type"], active=True).exists():
-            values["active"] = False  # an Admin already governs it with a rule of their own
-        RetentionRule.objects.create(**values)
+    seed_rules(apps, [EVIDENCE_RULE, REVIEW_RULE])

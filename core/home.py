@@ -1,5 +1,10 @@
-"""Panels on the home page. Each app may add a panel provider here; a provider returns
-`None` when the user's roles do not cover it."""
+"""Panels on the home page and alarms on every page, contributed by the apps.
+
+Each app registers its providers from its `AppConfig.ready()`, so `core` imports no domain
+app. A panel provider returns `None` when the user's roles do not cover it; an alarm provider
+returns the messages this user should see in the red bar (e.g. "no purge has succeeded for 36
+hours").
+"""
 
 from __future__ import annotations
 
@@ -9,23 +14,27 @@ from typing import Any
 from django.http import HttpRequest
 
 PanelProvider = Callable[[HttpRequest], dict[str, Any] | None]
-PANEL_PROVIDERS: list[str] = [  # dotted paths, e.g. "retention.home.purge_panel"
-    "consent.home.consent_panel",
-    "subject_requests.home.requests_panel",
-    "retention.alarms.purge_panel",
-]
+AlarmProvider = Callable[[HttpRequest], list[str]]
 
-# Alarms shown in a red bar on every page: dotted paths of `(request) -> list[str]`, each
-# returning the messages this user should see (e.g. "no purge has succeeded for 36 hours").
-ALARM_PROVIDERS: list[str] = ["retention.alarms.purge_alarm"]
+# (position, provider): lower positions come first.
+_panels: list[tuple[int, PanelProvider]] = []
+_alarms: list[AlarmProvider] = []
+
+
+def register_panel(provider: PanelProvider, *, position: int) -> None:
+    if all(existing is not provider for _, existing in _panels):
+        _panels.append((position, provider))
+        _panels.sort(key=lambda entry: entry[0])
+
+
+def register_alarm(provider: AlarmProvider) -> None:
+    if provider not in _alarms:
+        _alarms.append(provider)
 
 
 def home_panels(request: HttpRequest) -> list[dict[str, Any]]:
-    from django.utils.module_loading import import_string
-
     panels = []
-    for path in PANEL_PROVIDERS:
-        provider: PanelProvider = import_string(path)
+    for _, provider in _panels:
         panel = provider(request)
         if panel is not None:
             panels.append(panel)
@@ -33,9 +42,4 @@ def home_panels(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def portal_alarms(request: HttpRequest) -> list[str]:
-    from django.utils.module_loading import import_string
-
-    alarms: list[str] = []
-    for path in ALARM_PROVIDERS:
-        alarms.extend(import_string(path)(request))
-    return alarms
+    return [message for provider in _alarms for message in provider(request)]

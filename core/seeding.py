@@ -1,6 +1,8 @@
 """Idempotent seeding of what a fresh database must hold.
 
-Each app may have a `seed.py` with `seed_policy(apps)`; `seed_all` runs them in app order.
+Each app may have a `seed.py` with `seed_policy(apps)`; `seed_all` runs them in the order of
+`INSTALLED_APPS`, which follows the apps' layering (the register before the people, the people
+before the ledger).
 Data migrations call the same functions with the historical app registry, and
 `manage.py seed_policy` (and `post_migrate`, which also follows the flush of transactional
 tests) calls them with the live one, so the three never disagree.
@@ -9,24 +11,19 @@ tests) calls them with the live one, so the three never disagree.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 from django.apps import apps as global_apps
 
-SEED_APPS = ["core", "processing", "subjects", "consent", "retention", "subject_requests"]
-
 
 def seed_all(apps: Any = global_apps, verbosity: int = 0) -> list[str]:
     done = []
-    for label in SEED_APPS:
-        try:
-            module = importlib.import_module(f"{label}.seed")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{label}.seed":
-                raise
+    for config in global_apps.get_app_configs():
+        if importlib.util.find_spec(f"{config.name}.seed") is None:
             continue
-        module.seed_policy(apps)
-        done.append(label)
+        importlib.import_module(f"{config.name}.seed").seed_policy(apps)
+        done.append(config.label)
     return done
 
 

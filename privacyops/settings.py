@@ -140,11 +140,12 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "django_countries",
+    # The apps in their layering: each imports only those above it in this list.
     "core",
-    "subjects",
-    "processing",
-    "consent",
     "retention",
+    "processing",
+    "subjects",
+    "consent",
     "subject_requests",
 ]
 

@@ -9,10 +9,13 @@ class RetentionConfig(AppConfig):
     verbose_name = "Retention"
 
     def ready(self) -> None:
-        # The subjects app's record types, then every other app's `<app>/retention.py`,
-        # where a model with personal data declares its record type or its exemption.
-        from retention import lookups, record_types  # noqa: F401
+        from core.home import register_alarm, register_panel
+        from retention import lookups
+        from retention.alarms import purge_alarm, purge_panel
 
         lookups.register()
-
+        register_panel(purge_panel, position=30)
+        register_alarm(purge_alarm)
+        # Every app's `<app>/retention.py`, where a model with personal data declares its
+        # record type or its exemption: the registry is the only door, for every app.
         autodiscover_modules("retention")

@@ -12,17 +12,19 @@ its `AppConfig.ready()`::
         label = _("Data-subject requests")
         model_label = "subject_requests.SubjectRequest"
         anchors = {"request_closed": _("the day the request was closed")}
-        subject_path = "subject_id"
+        subject_path = None
         def applicable(self, qs, *, as_of): return qs.filter(closed_at__isnull=False)
         def expired(self, qs, *, rule, as_of): ...
         def pending(self, qs, *, action): return qs.filter(anonymised_at__isnull=True)
         def anchor_of(self, record): ...
         def apply(self, ids, *, action, now): ...
 
-A model that is deliberately kept (the audit log, the consent ledger, the suppression list)
-states why instead: `exempt("consent.ConsentEvent", "Proof of consent, Art. 7(1)")`.
-The coverage check (`retention.selectors.coverage_findings`, and a test) fails for a model
-with encrypted personal fields that has neither.
+The engine imports no domain app: who is on legal hold or restricted comes from the app that
+stores the people, through `registry.set_holds(...)`. A model that is deliberately kept (the
+audit log, the consent ledger, the suppression list) states why instead:
+`exempt("consent.ConsentEvent", "Proof of consent, Art. 7(1)")`. The coverage check
+(`retention.selectors.coverage_findings`, and a test) fails for a model with encrypted
+personal fields that has neither.
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.apps import apps
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from retention.periods import Period
@@ -54,6 +57,19 @@ class Applied:
 
     def add(self, label: str, rows: int) -> None:
         self.counts[label] = self.counts.get(label, 0) + rows
+
+
+class Holds(Protocol):
+    """Who no purge may touch. Supplied by the app that stores the people (`subjects`
+    registers it from its `retention.py`), so the engine knows no domain model."""
+
+    def held_subjects(self, *, as_of: dt.date) -> QuerySet[Any]:
+        """The people whose data no purge touches."""
+        ...
+
+    def held_organisations(self, *, as_of: dt.date) -> QuerySet[Any]:
+        """The organisations whose people and records no purge touches."""
+        ...
 
 
 class RecordType:
@@ -78,11 +94,24 @@ class RecordType:
     organisation_paths: tuple[str, ...] = ()
     # What is cleared, said in words for the rule page and the README.
     clears: str | Promise = ""
+    # The purge runs record types in ascending order (ties by rule code): a type whose
+    # records keep others alive (claims keep their parties) runs before those others.
+    purge_order: int = 100
 
     # --- declared by each record type ---------------------------------------------------
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
         """Rows the rule applies to at all, whatever their dates."""
         return qs
+
+    def governed(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        """Rows this rule answers for, including those still waiting for their anchor (a
+        running trial, a running contract): a row no rule governs is a finding."""
+        return self.applicable(qs, as_of=as_of)
+
+    def anchor_missing(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        """Governed rows whose anchor should exist but does not (a former client without
+        the day its contract ended): nothing would ever purge them, so they are findings."""
+        return qs.none()
 
     def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
         """Rows with `anchor + period < as_of`, set-based (see `retention.periods`)."""
@@ -92,9 +121,26 @@ class RecordType:
         """Rows with work left: anonymised rows must not match again (safe to rerun)."""
         raise NotImplementedError
 
+    def holds_personal_data(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        """Rows that still carry personal data (for the coverage findings)."""
+        return self.pending(qs, action=ANONYMISE)
+
     def anchor_of(self, record: Any) -> dt.date | None:
         """The anchor of one record (None: no anchor yet, e.g. a running trial)."""
         raise NotImplementedError
+
+    def anchors_of(self, records: Sequence[Any]) -> dict[Any, dt.date | None]:
+        """Anchors of several records; types whose anchor needs queries override this to
+        answer in a fixed number of them (a person's page lists many records)."""
+        return {record.pk: self.anchor_of(record) for record in records}
+
+    def describe(self, record: Any) -> str:
+        """The record in words, for a person's page."""
+        return f"{capfirst(record._meta.verbose_name)} {record}"
+
+    def line_notes(self, records: Sequence[Any]) -> dict[Any, str]:
+        """A remark per record where one helps the reader (an open claim, a converted trial)."""
+        return {}
 
     def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
         """Anonymise or delete the given primary records set-based: a fixed number of
@@ -119,28 +165,21 @@ class RecordType:
     def covered_labels(self) -> tuple[str, ...]:
         return tuple(label.lower() for label in (self.model_label, *self.dependent_labels))
 
-    def not_held(self, qs: QuerySet[Any]) -> QuerySet[Any]:
-        """Legal hold (subject or organisation) and restriction stop every purge of them."""
-        held_orgs, held_subjects = held_querysets()
-        if self.subject_path == "pk":
-            # The person's own row: test its columns rather than a subquery over all people.
-            qs = qs.filter(legal_hold_reason="", restricted_at__isnull=True)
-        elif self.subject_path:
-            qs = qs.exclude(**{f"{self.subject_path}__in": held_subjects})
-        for path in self.organisation_paths:
-            qs = qs.exclude(**{f"{path}__in": held_orgs})
-        return qs
-
-    def held(self, qs: QuerySet[Any]) -> QuerySet[Any]:
-        held_orgs, held_subjects = held_querysets()
+    def _held_condition(self, *, as_of: dt.date) -> Q:
+        holds = registry.holds
         condition = Q(pk__in=[])
-        if self.subject_path == "pk":
-            condition |= ~Q(legal_hold_reason="") | Q(restricted_at__isnull=False)
-        elif self.subject_path:
-            condition |= Q(**{f"{self.subject_path}__in": held_subjects})
+        if self.subject_path:
+            condition |= Q(**{f"{self.subject_path}__in": holds.held_subjects(as_of=as_of)})
         for path in self.organisation_paths:
-            condition |= Q(**{f"{path}__in": held_orgs})
-        return qs.filter(condition)
+            condition |= Q(**{f"{path}__in": holds.held_organisations(as_of=as_of)})
+        return condition
+
+    def not_held(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        """Legal hold (subject or organisation) and restriction stop every purge of them."""
+        return qs.exclude(self._held_condition(as_of=as_of))
+
+    def held(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs.filter(self._held_condition(as_of=as_of))
 
     def due(
         self, *, period: Period, action: str, as_of: dt.date, include_held: bool = False
@@ -150,20 +189,10 @@ class RecordType:
         qs = self.applicable(qs, as_of=as_of)
         qs = self.expired(qs, period=period, as_of=as_of)
         qs = self.pending(qs, action=action)
-        return qs if include_held else self.not_held(qs)
+        return qs if include_held else self.not_held(qs, as_of=as_of)
 
     def __repr__(self) -> str:
         return f"<RecordType {self.code}>"
-
-
-def held_querysets() -> tuple[QuerySet[Any], QuerySet[Any]]:
-    Organisation = apps.get_model("subjects", "Organisation")
-    DataSubject = apps.get_model("subjects", "DataSubject")
-    held_orgs = Organisation._default_manager.exclude(legal_hold_reason="").values("pk")
-    held_subjects = DataSubject._default_manager.filter(
-        ~Q(legal_hold_reason="") | Q(restricted_at__isnull=False) | Q(organisation__in=held_orgs)
-    ).values("pk")
-    return held_orgs, held_subjects
 
 
 R = TypeVar("R", bound=type[RecordType])
@@ -173,6 +202,17 @@ class Registry:
     def __init__(self) -> None:
         self._types: dict[str, RecordType] = {}
         self._exemptions: dict[str, str | Promise] = {}
+        self._holds: Holds | None = None
+
+    def set_holds(self, holds: Holds) -> None:
+        """Declared once, by the app that stores the people."""
+        self._holds = holds
+
+    @property
+    def holds(self) -> Holds:
+        if self._holds is None:
+            raise LookupError("No app has declared who is held (Registry.set_holds).")
+        return self._holds
 
     def register(self, record_type: R) -> R:
         """Class decorator: declares a record type (idempotent per code)."""

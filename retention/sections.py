@@ -13,9 +13,11 @@ def deadlines_section(request: HttpRequest, subject: Any) -> dict[str, Any] | No
     """Each record of the person, its rule, its anchor and the day it goes (DPO only)."""
     if not has_permission(request.user, "subjects.detail.all"):
         return None
+    groups = subject_deadlines(subject)
     return {
         "title": _("Retention"),
         "template": "retention/_subject_deadlines.html",
-        "lines": subject_deadlines(subject),
+        "groups": groups,
+        "lines": [line for group in groups for line in group.lines],
         "history": purge_history_for_subject(subject.pk),
     }

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.fields import encrypted_fields
 from core.models import AuditEvent
 from core.timeutil import legal_today
 from retention.models import PurgeBatch, PurgeRun, RetentionRule, RuleChange
 from retention.periods import Period, expires_on, next_purge_date
+from retention.preview import uncovered_groups
 from retention.registry import RecordType, registry
 
 SAMPLE_SIZE = 10
@@ -44,37 +49,66 @@ def _rules_by_model(rules: Iterable[RetentionRule]) -> dict[str, list[tuple[Rete
     return found
 
 
+def _longest(deadlines: Iterable[Deadline]) -> Deadline | None:
+    # Longest period wins; no end yet (running trial) is the longest of all.
+    return max(
+        deadlines,
+        key=lambda d: (d.expires_on is None, d.expires_on or dt.date.min),
+        default=None,
+    )
+
+
+def deadlines_of(
+    records: Sequence[models.Model],
+    *,
+    rules: Iterable[RetentionRule] | None = None,
+    as_of: dt.date | None = None,
+) -> dict[Any, Deadline | None]:
+    """The day each record goes: `anchor + period` under the rule in force that applies to
+    it, the longest when several do (None: no rule applies, e.g. a paying client's person).
+    The records are of one model; a fixed number of queries per rule, whatever their number."""
+    if not records:
+        return {}
+    rules = list(RetentionRule.objects.in_force() if rules is None else rules)
+    as_of = as_of or legal_today()
+    model = type(records[0])
+    candidates: dict[Any, list[Deadline]] = {record.pk: [] for record in records}
+    for rule, record_type in _rules_by_model(rules).get(model._meta.label_lower, []):
+        these = model._default_manager.filter(pk__in=list(candidates))
+        applicable = set(record_type.applicable(these, as_of=as_of).values_list("pk", flat=True))
+        if not applicable:
+            continue
+        held = set(
+            record_type.held(these.filter(pk__in=applicable), as_of=as_of).values_list(
+                "pk", flat=True
+            )
+        )
+        governed = [record for record in records if record.pk in applicable]
+        anchors = record_type.anchors_of(governed)
+        for record in governed:
+            anchor = anchors[record.pk]
+            period = record_type.period_for(record, rule.period)
+            candidates[record.pk].append(
+                Deadline(
+                    rule=rule,
+                    record_type=record_type,
+                    anchor=anchor,
+                    period=period,
+                    expires_on=expires_on(anchor, period) if anchor else None,
+                    held=record.pk in held,
+                )
+            )
+    return {pk: _longest(found) for pk, found in candidates.items()}
+
+
 def retention_deadline(
     record: models.Model,
     *,
     rules: Iterable[RetentionRule] | None = None,
     as_of: dt.date | None = None,
 ) -> Deadline | None:
-    """The day `record` goes: `anchor + period` under the rule in force that applies to it,
-    the longest when several do (None: no rule applies, e.g. a paying client's person)."""
-    rules = list(RetentionRule.objects.in_force() if rules is None else rules)
-    as_of = as_of or legal_today()
-    candidates = []
-    for rule, record_type in _rules_by_model(rules).get(record._meta.label_lower, []):
-        one = type(record)._default_manager.filter(pk=record.pk)
-        if not record_type.applicable(one, as_of=as_of).exists():
-            continue
-        anchor = record_type.anchor_of(record)
-        period = record_type.period_for(record, rule.period)
-        candidates.append(
-            Deadline(
-                rule=rule,
-                record_type=record_type,
-                anchor=anchor,
-                period=period,
-                expires_on=expires_on(anchor, period) if anchor else None,
-                held=record_type.held(one).exists(),
-            )
-        )
-    if not candidates:
-        return None
-    # Longest period wins; no end yet (running trial) is the longest of all.
-    return max(candidates, key=lambda d: (d.expires_on is None, d.expires_on or dt.date.min))
+    """`deadlines_of` for one record."""
+    return deadlines_of([record], rules=rules, as_of=as_of)[record.pk]
 
 
 # --- the subject page ------------------------------------------------------------------------
@@ -90,41 +124,59 @@ class DeadlineLine:
     note: str = ""
 
 
+@dataclass
+class DeadlineGroup:
+    """One kind of record of a person: its first lines and how many there are in all."""
+
+    label: str
+    lines: list[DeadlineLine]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.lines)
+
+
 SUBJECT_RECORDS_LIMIT = 25
 
 
-def subject_deadlines(subject: Any, *, as_of: dt.date | None = None) -> list[DeadlineLine]:
-    """Each record of a person, its rule, anchor and the day it goes (DPO's subject page)."""
-    from subjects.models import Claim, Invoice, TrialContent
+def _record_types_of_subjects() -> list[RecordType]:
+    """One record type per primary model, the person's own row first."""
+    seen: dict[str, RecordType] = {}
+    order = sorted(registry.all(), key=lambda rt: (rt.subject_path != "pk", rt.purge_order))
+    for record_type in order:
+        seen.setdefault(record_type.model_label.lower(), record_type)
+    return list(seen.values())
 
+
+def subject_deadlines(
+    subject: Any, *, as_of: dt.date | None = None, limit: int = SUBJECT_RECORDS_LIMIT
+) -> list[DeadlineGroup]:
+    """Each record of a person, its rule, anchor and the day it goes (DPO's subject page):
+    a fixed number of queries per kind of record, however many records the person has."""
     as_of = as_of or legal_today()
     rules = list(RetentionRule.objects.in_force())
-    lines = [_line(_("Person record and their demos, messages, usage"), subject, rules, as_of)]
-    lines[0].note = _("%(demos)d demos, %(messages)d messages, %(usage)d usage records") % {
-        "demos": subject.demos.count(),
-        "messages": subject.communications.count(),
-        "usage": subject.usage_records.count(),
-    }
-    for invoice in Invoice.objects.filter(billing_contact=subject)[:SUBJECT_RECORDS_LIMIT]:
-        lines.append(_line(_("Invoice %(n)s") % {"n": invoice.number}, invoice, rules, as_of))
-    for claim in Claim.objects.filter(subject=subject)[:SUBJECT_RECORDS_LIMIT]:
-        text = _("Claim due %(d)s") % {"d": claim.fell_due_on.isoformat()}
-        line = _line(text, claim, rules, as_of)
-        if claim.closed_on is None:
-            line.note = _("Open claim: kept, with the person's identity")
-        lines.append(line)
-    contents = TrialContent.objects.filter(author=subject).select_related("trial")
-    for content in contents[:SUBJECT_RECORDS_LIMIT]:
-        text = _("Trial content “%(t)s”") % {"t": content.title or content.pk}
-        line = _line(text, content, rules, as_of)
-        if content.trial.converted_on:
-            line.note = _("Converted trial: client content, outside this rule")
-        lines.append(line)
-    return lines
+    groups = []
+    for record_type in _record_types_of_subjects():
+        records_qs = record_type.records_of_subject(subject.pk).order_by("pk")
+        records = list(records_qs[:limit])
+        if not records:
+            continue
+        total = len(records) if len(records) < limit else records_qs.count()
+        deadlines = deadlines_of(records, rules=rules, as_of=as_of)
+        notes = record_type.line_notes(records)
+        lines = [
+            _line(record_type.describe(r), r, deadlines[r.pk], notes.get(r.pk, ""), as_of)
+            for r in records
+        ]
+        label = capfirst(record_type.model()._meta.verbose_name_plural)
+        groups.append(DeadlineGroup(label=str(label), lines=lines, total=total))
+    return groups
 
 
-def _line(description: str, record: Any, rules: list[RetentionRule], as_of: dt.date) -> Any:
-    deadline = retention_deadline(record, rules=rules, as_of=as_of)
+def _line(
+    description: str, record: Any, deadline: Deadline | None, note: str, as_of: dt.date
+) -> DeadlineLine:
     done = getattr(record, "anonymised_at", None) is not None
     if done:
         state = "done"
@@ -142,6 +194,7 @@ def _line(description: str, record: Any, rules: list[RetentionRule], as_of: dt.d
         record_id=record.pk,
         deadline=deadline,
         state=state,
+        note=note,
     )
 
 
@@ -223,67 +276,6 @@ def rules_governing_subjects(
     return governing
 
 
-# --- the preview ------------------------------------------------------------------------------
-
-
-@dataclass
-class RulePreview:
-    rule: RetentionRule
-    record_type: RecordType
-    count: int
-    held_count: int
-    sample: list[dict[str, Any]] = field(default_factory=list)
-
-
-def preview_rule(rule: RetentionRule, *, as_of: dt.date, sample: int = SAMPLE_SIZE) -> RulePreview:
-    record_type = registry.get(rule.record_type)
-    due = record_type.due(period=rule.period, action=rule.action, as_of=as_of)
-    everything = record_type.due(
-        period=rule.period, action=rule.action, as_of=as_of, include_held=True
-    )
-    rows = []
-    for record in due.order_by("pk")[:sample]:
-        anchor = record_type.anchor_of(record)
-        period = record_type.period_for(record, rule.period)
-        rows.append(
-            {
-                "record": record,
-                "anchor": anchor,
-                "expires_on": expires_on(anchor, period) if anchor else None,
-            }
-        )
-    count = due.count()
-    return RulePreview(
-        rule=rule,
-        record_type=record_type,
-        count=count,
-        held_count=record_type.held(everything).count(),
-        sample=rows,
-    )
-
-
-def purge_preview(*, as_of: dt.date) -> list[RulePreview]:
-    from retention.services.purge import rules_in_purge_order
-
-    return [preview_rule(rule, as_of=as_of) for rule in rules_in_purge_order()]
-
-
-def held_people(*, limit: int = 50) -> dict[str, Any]:
-    """Holds and restrictions: everything of theirs is skipped, whatever the rule says."""
-    from subjects.models import DataSubject, Organisation
-
-    subjects = DataSubject.objects.exclude(legal_hold_reason="") | DataSubject.objects.filter(
-        restricted_at__isnull=False
-    )
-    organisations = Organisation.objects.exclude(legal_hold_reason="")
-    return {
-        "subjects": list(subjects.select_related("organisation").order_by("pk")[:limit]),
-        "subject_count": subjects.count(),
-        "organisations": list(organisations.order_by("name")[:limit]),
-        "organisation_count": organisations.count(),
-    }
-
-
 @dataclass(frozen=True)
 class Finding:
     kind: str  # "uncovered", "no active rule", "unconfirmed", "pending change"
@@ -325,10 +317,21 @@ def coverage_findings(
     return found
 
 
-def findings() -> list[Finding]:
-    from django.urls import reverse
-
+def findings(*, as_of: dt.date | None = None) -> list[Finding]:
     found = coverage_findings()
+    for group in uncovered_groups(as_of=as_of or tonights_as_of()):
+        found.append(
+            Finding(
+                "records",
+                ngettext(
+                    "%(n)d record of %(model)s that no rule in force governs: %(why)s",
+                    "%(n)d records of %(model)s that no rule in force governs: %(why)s",
+                    group.count,
+                )
+                % {"n": group.count, "model": group.model_name.lower(), "why": group.explanation},
+                reverse("retention:uncovered") + "?" + urlencode({"group": group.key}),
+            )
+        )
     for rule in RetentionRule.objects.unconfirmed():
         found.append(
             Finding(

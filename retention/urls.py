@@ -8,6 +8,7 @@ app_name = "retention"
 
 urlpatterns = [
     path("", views.preview, name="preview"),
+    path("findings/", views.uncovered, name="uncovered"),
     path("runs/", views.history, name="history"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("rules/", views.rule_list, name="rule_list"),

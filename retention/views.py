@@ -14,13 +14,12 @@ from core.permissions import has_permission, requires
 from retention.forms import AsOfForm, RetentionRuleForm
 from retention.models import PurgeRun, RetentionRule, RuleChange
 from retention.periods import Period
+from retention.preview import held_people, purge_preview, uncovered_groups
 from retention.registry import registry
 from retention.selectors import (
     findings,
-    held_people,
     last_successful_run,
     purge_is_late,
-    purge_preview,
     tonights_as_of,
 )
 from retention.services import rules as rule_services
@@ -42,11 +41,34 @@ def preview(request: HttpRequest) -> HttpResponse:
             "is_tonight": as_of == tonights_as_of(),
             "previews": previews,
             "total": sum(p.count for p in previews),
-            "held": held_people(),
-            "findings": findings(),
+            "held": held_people(as_of=as_of),
+            "findings": findings(as_of=as_of),
+            "can_open_people": has_permission(request.user, "subjects.detail"),
             "recent_runs": PurgeRun.objects.select_related("actor")[:5],
             "last_success": last_successful_run(),
             "late": purge_is_late(),
+        },
+    )
+
+
+@requires("retention.preview")
+def uncovered(request: HttpRequest) -> HttpResponse:
+    """Every record no rule in force governs, one group at a time, paginated."""
+    groups = uncovered_groups(as_of=tonights_as_of())
+    chosen = next((g for g in groups if g.key == request.GET.get("group")), None)
+    if chosen is None and groups:
+        chosen = groups[0]
+    page = None
+    if chosen is not None:
+        page = Paginator(chosen.records.order_by("pk"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "retention/uncovered.html",
+        {
+            "groups": groups,
+            "chosen": chosen,
+            "page": page,
+            "can_open_people": has_permission(request.user, "subjects.detail"),
         },
     )
 

@@ -6,3 +6,12 @@ from django.apps import AppConfig
 class SubjectRequestsConfig(AppConfig):
     name = "subject_requests"
     verbose_name = "Data-subject requests"
+
+    def ready(self) -> None:
+        from core.home import register_panel
+        from subject_requests.home import requests_panel
+        from subject_requests.sections import requests_section
+        from subjects.sections import register_section
+
+        register_section(requests_section, position=30)
+        register_panel(requests_panel, position=20)

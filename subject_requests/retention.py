@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.timeutil import legal_date, start_of_legal_day
 from retention.periods import Period, purge_cutoff
-from retention.registry import ANONYMISE, Applied, RecordType, held_querysets, register
+from retention.registry import ANONYMISE, Applied, RecordType, register, registry
 from subject_requests.models import SubjectRequest, TimelineEntry
 
 
@@ -32,7 +32,7 @@ class ClosedRequests(RecordType):
     anchors = {"request_closed": _("the day the request was closed")}
     actions = (ANONYMISE,)
     # Requests reach subjects through a many-to-many link, which the engine's per-row
-    # `subject_path` cannot express; holds are applied in `applicable` instead.
+    # `subject_path` cannot express; holds are applied by `not_held` and `held` below.
     subject_path = None
     clears = _(
         "The requester's name, e-mail and blind index, the request's words, the agent's name "
@@ -42,8 +42,13 @@ class ClosedRequests(RecordType):
     )
 
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
-        _orgs, held_subjects = held_querysets()
-        return qs.filter(closed_at__isnull=False).exclude(subjects__in=held_subjects)
+        return qs.filter(closed_at__isnull=False)
+
+    def not_held(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs.exclude(subjects__in=registry.holds.held_subjects(as_of=as_of))
+
+    def held(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs.filter(subjects__in=registry.holds.held_subjects(as_of=as_of)).distinct()
 
     def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
         # anchor + period < as_of  ⇔  anchor < cutoff, with the anchor the legal closing day.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from retention.seeding import seed_rules
+
 REQUESTS_RULE: dict[str, Any] = {
     "code": "requests-3y",
     "name": "Data-subject requests: 3 years after closing",
@@ -27,13 +29,4 @@ REQUESTS_RULE: dict[str, Any] = {
 
 
 def seed_policy(apps: Any) -> None:
-    try:
-        RetentionRule = apps.get_model("retention", "RetentionRule")
-    except LookupError:  # the retention app is not installed
-        return
-    if RetentionRule.objects.filter(code=REQUESTS_RULE["code"]).exists():
-        return
-    values = dict(REQUESTS_RULE)
-    if RetentionRule.objects.filter(record_type=values["record_type"], active=True).exists():
-        values["active"] = False  # an Admin already governs requests with a rule of their own
-    RetentionRule.objects.create(**values)
+    seed_rules(apps, [REQUESTS_RULE])

@@ -27,10 +27,14 @@ from core.fields import (
     EncryptedTextField,
     PersonalDataQuerySet,
 )
+from core.timeutil import start_of_legal_day
 
 # The categories of data subjects are the register's vocabulary (GDPR Art. 30(1)(c)): the
 # register says which purposes cover which kind; this app stores the people of each kind.
 from processing.models import SubjectKind
+from subjects.hooks import audience_filter
+
+ONE_DAY = dt.timedelta(days=1)
 
 # Section B: prospects get less (no date of birth, photo or address).
 PROSPECT_KINDS = frozenset({SubjectKind.PROSPECT, SubjectKind.PROSPECT_REPRESENTATIVE})
@@ -91,12 +95,24 @@ class LegalHold(models.Model):
         return bool(self.legal_hold_reason)
 
 
+def hold_in_force(*, as_of: dt.date | None, prefix: str = "") -> Q:
+    """A legal hold counts from the day it was set until it is lifted (lifting clears it).
+    `as_of=None`: any hold now in place."""
+    condition = ~Q(**{f"{prefix}legal_hold_reason": ""})
+    if as_of is not None:
+        set_by_then = Q(**{f"{prefix}legal_hold_set_at__lt": start_of_legal_day(as_of + ONE_DAY)})
+        condition &= set_by_then | Q(**{f"{prefix}legal_hold_set_at__isnull": True})
+    return condition
+
+
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def prospects(self) -> OrganisationQuerySet:
         return self.filter(status__in=PROSPECT_STATUSES)
 
-    def on_hold(self) -> OrganisationQuerySet:
-        return self.exclude(legal_hold_reason="")
+    def held(self, *, as_of: dt.date | None = None) -> OrganisationQuerySet:
+        """Organisations on legal hold on `as_of`: nothing of theirs or their people's is
+        purged or erased."""
+        return self.filter(hold_in_force(as_of=as_of))
 
 
 class Organisation(LegalHold):
@@ -129,6 +145,14 @@ class Organisation(LegalHold):
         return self.status in PROSPECT_STATUSES
 
 
+def held_condition(*, as_of: dt.date | None) -> Q:
+    """The one definition of a legal hold over a person: their own hold, or their
+    organisation's (`DataSubject.objects.held`; the purge tests a person's own row with it)."""
+    return hold_in_force(as_of=as_of) | Q(
+        organisation__in=Organisation.objects.held(as_of=as_of).values("pk")
+    )
+
+
 class DataSubjectQuerySet(PersonalDataQuerySet):
     def prospects(self) -> DataSubjectQuerySet:
         return self.filter(kind__in=PROSPECT_KINDS)
@@ -154,20 +178,21 @@ class DataSubjectQuerySet(PersonalDataQuerySet):
         return self.filter(condition | name)
 
     def restricted(self) -> DataSubjectQuerySet:
+        """The one definition of a restriction of processing (GDPR Art. 18)."""
         return self.filter(restricted_at__isnull=False)
 
     def marketable(
         self, *, purpose: models.Model, at: dt.datetime | None = None
     ) -> DataSubjectQuerySet:
-        """Who may get `purpose`'s marketing at `at` (defined in consent.selectors)."""
-        from consent.selectors import marketable_filter
+        """Who may get `purpose`'s marketing at `at`: the consent ledger answers, through the
+        predicate the consent app registers (`subjects.hooks`)."""
+        marketable: DataSubjectQuerySet = audience_filter()(self, purpose=purpose, at=at)
+        return marketable
 
-        return marketable_filter(self, purpose=purpose, at=at)  # type: ignore[arg-type,return-value]
-
-    def on_hold(self) -> DataSubjectQuerySet:
-        return self.exclude(legal_hold_reason="") | self.filter(
-            organisation__in=Organisation.objects.on_hold()
-        )
+    def held(self, *, as_of: dt.date | None = None) -> DataSubjectQuerySet:
+        """People on legal hold on `as_of`, their own or their organisation's. The purge,
+        its preview, erasure on request and the pages all ask this."""
+        return self.filter(held_condition(as_of=as_of))
 
     def informed_overdue(self, *, as_of: dt.date) -> DataSubjectQuerySet:
         """Art. 14(3)(a): the notice is due within a month of collection."""

@@ -1,29 +1,37 @@
-"""Extra sections of a subject's page, contributed by other apps.
+"""Sections of a subject's page that other apps contribute.
 
-Each entry is the dotted path of a function `(request, subject) -> dict | None`; the dict has
-`title`, `template` and any context the template needs (the subject page includes
-`template` with the dict as `section`). Return `None` when the user's role may not see it.
-The order here is the order on the page.
+A provider is `(request, subject) -> dict | None`; the dict has `title`, `template` and any
+context the template needs (the subject page includes `template` with the dict as
+`section`). It returns `None` when the user's role may not see it. Apps above this one
+(consent, requests) register theirs from their `AppConfig.ready()`; this app never imports
+them. The retention engine sits below, so its section is named here directly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.module_loading import import_string
 
-SECTION_PROVIDERS: list[str] = [
-    "retention.sections.deadlines_section",
-    "consent.sections.consent_timeline_section",
-    "subject_requests.sections.requests_section",
-]
+from retention.sections import deadlines_section
+
+SectionProvider = Callable[[HttpRequest, Any], dict[str, Any] | None]
+
+# (position, provider): lower positions come first on the page.
+_providers: list[tuple[int, SectionProvider]] = [(10, deadlines_section)]
+
+
+def register_section(provider: SectionProvider, *, position: int) -> None:
+    if all(existing is not provider for _, existing in _providers):
+        _providers.append((position, provider))
+        _providers.sort(key=lambda entry: entry[0])
 
 
 def subject_sections(request: HttpRequest, subject: Any) -> list[dict[str, Any]]:
     sections = []
-    for path in SECTION_PROVIDERS:
-        section = import_string(path)(request, subject)
+    for _, provider in _providers:
+        section = provider(request, subject)
         if section is not None:
             sections.append(section)
     return sections

@@ -212,7 +212,7 @@ def organisations_for_list(
     if country:
         organisations = organisations.filter(country=country)
     if on_legal_hold:
-        organisations = organisations.on_hold()
+        organisations = organisations.held()
     return organisations.order_by("name", "id")
 
 

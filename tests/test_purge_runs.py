@@ -94,7 +94,7 @@ def test_a_stale_running_marker_is_taken_over(seeded, settings) -> None:
 def test_a_failing_run_is_marked_failed_and_does_not_block_the_next(
     seeded, frozen, monkeypatch
 ) -> None:
-    from retention.record_types import ProspectData
+    from subjects.retention import ProspectData
 
     f.ProspectFactory(collected_at=LONG_AGO)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.models import AuditEvent
 from retention.models import PurgeBatch, PurgeRun, RetentionRule
 from retention.selectors import purge_history_for_subject
-from retention.services import SubjectsOnLegalHold, anonymise_subjects, erase_subjects
+from subjects.services import SubjectsOnLegalHold, anonymise_subjects, erase_subjects
 from retention.services.purge import run_purge
 from subjects.models import (
     Claim,

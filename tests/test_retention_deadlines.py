@@ -196,17 +196,20 @@ def test_invoice_of_31_december_evening_goes_seven_years_after_that_financial_ye
     assert january.billing_name == "Billing Person"
 
 
-def test_claim_data_goes_ten_years_after_the_claim_fell_due_once_closed(seeded) -> None:
+def test_claim_data_goes_ten_years_after_the_claim_fell_due_closed_or_not(seeded) -> None:
+    # Estonian Civil Code § 146(4): at most 10 years from the day the claim fell due.
     closed = f.ClaimFactory(fell_due_on=D(2015, 3, 1), closed_on=D(2016, 1, 1))
     still_open = f.ClaimFactory(fell_due_on=D(2015, 3, 1), closed_on=None)
     purge(D(2025, 3, 1))
     closed.refresh_from_db()
+    still_open.refresh_from_db()
     assert closed.description == "Unpaid invoice"
+    assert still_open.description == "Unpaid invoice"
     purge(D(2025, 3, 2))
     closed.refresh_from_db()
     still_open.refresh_from_db()
     assert closed.description is None and closed.anonymised_at is not None
-    assert still_open.description == "Unpaid invoice"
+    assert still_open.description is None and still_open.anonymised_at is not None
 
 
 def test_former_clients_rule_runs_only_once_the_dpo_has_confirmed_it(seeded) -> None:
@@ -265,7 +268,7 @@ def test_the_rules_governing_each_person_are_found_for_a_whole_batch_at_once(
     billed = f.DataSubjectFactory(kind="client", organisation=paying)
     f.InvoiceFactory(billing_contact=billed, organisation=paying)
     f.ClaimFactory(subject=billed, closed_on=dt.date(2021, 1, 1))
-    # An open claim is kept under no rule yet (and would hold the company's invoices too).
+    # An open claim is governed by the claims' rule too: 10 years, closed or not.
     open_claim_only = f.DataSubjectFactory(kind="client")
     f.ClaimFactory(subject=open_claim_only)
     ids = [prospect.pk, billed.pk, open_claim_only.pk]
@@ -275,6 +278,6 @@ def test_the_rules_governing_each_person_are_found_for_a_whole_batch_at_once(
     assert codes == {
         prospect.pk: ["subjects.prospect"],
         billed.pk: ["subjects.claim", "subjects.invoice"],
-        open_claim_only.pk: [],
+        open_claim_only.pk: ["subjects.claim"],
     }
     assert str(governing[prospect.pk][0].period) == "1 year"

@@ -38,7 +38,9 @@ def test_the_preview_shows_the_dpo_what_tonight_will_purge(seeded, dpo, client_f
     page = response.content.decode()
     assert "Prospect data: 1 year" in page
     assert f"#{prospect.pk}" in page and "2020-01-05" in page and "2021-01-05" in page
-    assert f"#{held.pk}" not in page.split("Skipped: legal holds")[0]
+    due_part, held_part = page.split("Past their period, kept by a hold")
+    assert f"#{held.pk}" not in due_part
+    assert f"#{held.pk}" in held_part.split("</table>")[0] and "kept by hold" in held_part
     assert "Police request 77" in page and "2026-02-01" in page
     assert "1 skipped: legal hold or restriction" in page
     # The unconfirmed former-clients rule is a finding.

@@ -353,7 +353,7 @@ def test_a_legal_hold_is_set_and_lifted_with_an_audit_event_each(dpo: Any) -> No
     held = DataSubject.objects.get(pk=subject.pk)
     assert held.on_legal_hold
     assert held.legal_hold_set_by == dpo
-    assert DataSubject.objects.on_hold().filter(pk=subject.pk).exists()
+    assert DataSubject.objects.held().filter(pk=subject.pk).exists()
     lift_subject_legal_hold(subject=held, actor=dpo)
     assert not DataSubject.objects.get(pk=subject.pk).on_legal_hold
     actions = list(

@@ -34,6 +34,7 @@ from core.crypto import blind_index
 from core.timeutil import legal_date, legal_today
 from processing.models import Purpose
 from subjects.models import DataSubject
+from subjects.services import SubjectsOnLegalHold, anonymise_subjects
 
 # A grant dated a little before "now" is clock skew between a form and the server, not a
 # back-dated grant; anything earlier would manufacture a past lawful basis (DOMAIN.md D).
@@ -324,9 +325,7 @@ def object_to_processing(
 
 
 def erase_objecting_prospect(*, subject_id: int) -> int:
-    """Art. 17(1)(c): erase an objecting prospect through the retention engine. Idempotent."""
-    from retention.services import SubjectsOnLegalHold, anonymise_subjects
-
+    """Art. 17(1)(c): erase an objecting prospect with the people's erasure. Idempotent."""
     subject = DataSubject.objects.filter(pk=subject_id).first()
     if subject is None or subject.anonymised_at is not None or not subject.is_prospect:
         return 0

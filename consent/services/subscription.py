@@ -24,6 +24,7 @@ from consent.selectors import consent_state, is_suppressed
 from consent.services.ledger import grant_consent
 from processing.models import Purpose
 from subjects.models import DataSubject, Source, SubjectKind
+from subjects.services import create_subject
 
 ACTOR = "data subject"
 
@@ -90,8 +91,6 @@ def _split_name(name: str) -> tuple[str, str]:
 @transaction.atomic
 def confirm_subscription(*, token: str, now: dt.datetime | None = None) -> SubscriptionOutcome:
     """The click: find or create the person and record each grant with the wording shown."""
-    from subjects.services import create_subject
-
     now = now or timezone.now()
     data = read_subscription(token)
     email = data["e"]

@@ -1,20 +1,8 @@
-"""Writes of the retention app: rule changes, the purge, anonymisation on request."""
+"""Writes of the retention app: rule changes and the purge. Erasure on request belongs to
+the app that stores the people (`subjects.services.erase_subjects`)."""
 
 from __future__ import annotations
 
-from retention.services.anonymise import (
-    ErasureOutcome,
-    SubjectsOnLegalHold,
-    anonymise_subjects,
-    erase_subjects,
-)
 from retention.services.purge import PurgeRefused, run_purge
 
-__all__ = [
-    "ErasureOutcome",
-    "PurgeRefused",
-    "SubjectsOnLegalHold",
-    "anonymise_subjects",
-    "erase_subjects",
-    "run_purge",
-]
+__all__ = ["PurgeRefused", "run_purge"]

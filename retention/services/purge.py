@@ -46,15 +46,9 @@ class PurgeRefused(ValueError):
 
 
 def rules_in_purge_order() -> list[RetentionRule]:
-    from retention.record_types import PURGE_ORDER
-
+    """Rules in force, in their record types' purge order (see `RecordType.purge_order`)."""
     rules = [r for r in RetentionRule.objects.in_force() if r.record_type in registry]
-
-    def position(rule: RetentionRule) -> tuple[int, str]:
-        code = rule.record_type
-        return (PURGE_ORDER.index(code) if code in PURGE_ORDER else len(PURGE_ORDER), rule.code)
-
-    return sorted(rules, key=position)
+    return sorted(rules, key=lambda r: (registry.get(r.record_type).purge_order, r.code))
 
 
 def run_purge(

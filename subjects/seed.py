@@ -1,12 +1,14 @@
-"""The policy's retention rules (DOMAIN.md G), seeded by code.
+"""The policy's retention rules for this app's records (DOMAIN.md G), seeded by code.
 
-Idempotent: a rule whose code exists is left alone, so an Admin's confirmed changes survive
-reseeding. Only `apps.get_model` is used, so data migrations can call it too.
+Idempotent (see `retention.seeding`). Only `apps.get_model` is used, so data migrations can
+call it too.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from retention.seeding import seed_rules
 
 RULES: list[dict[str, Any]] = [
     {
@@ -84,16 +86,25 @@ RULES: list[dict[str, Any]] = [
         ),
         "confirmed": False,
     },
+    {
+        "code": "former-users",
+        "name": "Former users and other people",
+        "record_type": "subjects.former_user",
+        "anchor": "last_activity",
+        "period_years": 3,
+        "action": "anonymise",
+        "legal_reference": (
+            "The policy names no period. Proposed: the general 3-year limitation period "
+            "(Estonian Civil Code (General Part) § 146(1)); the DPO sets and confirms it"
+        ),
+        "description": (
+            "People of kind 'other' with no client behind them, above all former users: their "
+            "data goes after their last activity. A finding until the DPO confirms it."
+        ),
+        "confirmed": False,
+    },
 ]
 
 
 def seed_policy(apps: Any) -> None:
-    RetentionRule = apps.get_model("retention", "RetentionRule")
-    for spec in RULES:
-        if RetentionRule.objects.filter(code=spec["code"]).exists():
-            continue
-        values = dict(spec)
-        if RetentionRule.objects.filter(record_type=values["record_type"], active=True).exists():
-            # An Admin already governs this record type with a rule of their own.
-            values["active"] = False
-        RetentionRule.objects.create(**values)
+    seed_rules(apps, RULES)

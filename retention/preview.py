@@ -1,0 +1,173 @@
+"""What the DPO sees before a purge: per rule what would go and what a hold keeps, who is
+held, and every record that no rule in force governs (DOMAIN.md G: "data without one is a
+finding the DPO must see")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from retention.models import RetentionRule
+from retention.periods import expires_on
+from retention.registry import RecordType, registry
+from retention.services.purge import rules_in_purge_order
+
+SAMPLE_SIZE = 10
+
+
+@dataclass
+class RulePreview:
+    rule: RetentionRule
+    record_type: RecordType
+    count: int
+    held_count: int
+    sample: list[dict[str, Any]] = field(default_factory=list)
+    # Records past their period that a legal hold or a restriction keeps.
+    held_sample: list[Any] = field(default_factory=list)
+
+
+def _sample_rows(record_type: RecordType, rule: RetentionRule, records: list[Any]) -> list[Any]:
+    anchors = record_type.anchors_of(records)
+    rows = []
+    for record in records:
+        anchor = anchors[record.pk]
+        period = record_type.period_for(record, rule.period)
+        rows.append(
+            {
+                "record": record,
+                "anchor": anchor,
+                "expires_on": expires_on(anchor, period) if anchor else None,
+            }
+        )
+    return rows
+
+
+def preview_rule(rule: RetentionRule, *, as_of: dt.date, sample: int = SAMPLE_SIZE) -> RulePreview:
+    record_type = registry.get(rule.record_type)
+    due = record_type.due(period=rule.period, action=rule.action, as_of=as_of)
+    everything = record_type.due(
+        period=rule.period, action=rule.action, as_of=as_of, include_held=True
+    )
+    held = record_type.held(everything, as_of=as_of)
+    return RulePreview(
+        rule=rule,
+        record_type=record_type,
+        count=due.count(),
+        held_count=held.count(),
+        sample=_sample_rows(record_type, rule, list(due.order_by("pk")[:sample])),
+        held_sample=_sample_rows(record_type, rule, list(held.order_by("pk")[:sample])),
+    )
+
+
+def purge_preview(*, as_of: dt.date) -> list[RulePreview]:
+    return [preview_rule(rule, as_of=as_of) for rule in rules_in_purge_order()]
+
+
+def held_people(*, as_of: dt.date, limit: int = 50) -> dict[str, Any]:
+    """Holds and restrictions: everything of theirs is skipped, whatever the rule says."""
+    people = registry.holds.held_subjects(as_of=as_of)
+    organisations = registry.holds.held_organisations(as_of=as_of)
+    return {
+        "subjects": list(people.order_by("pk")[:limit]),
+        "subject_count": people.count(),
+        "organisations": list(organisations.order_by("pk")[:limit]),
+        "organisation_count": organisations.count(),
+    }
+
+
+# --- records no rule in force governs ---------------------------------------------------------
+
+NO_RULE = "no_rule"
+UNCONFIRMED = "unconfirmed"
+ANCHOR_MISSING = "anchor_missing"
+
+
+@dataclass
+class UncoveredGroup:
+    """Records of one model that nothing will ever purge, for one reason."""
+
+    key: str
+    model: type[models.Model]
+    reason: str
+    rule: RetentionRule | None
+    records: QuerySet[Any]
+    count: int = 0
+
+    @property
+    def model_name(self) -> str:
+        return str(capfirst(self.model._meta.verbose_name_plural))
+
+    @property
+    def explanation(self) -> str:
+        if self.reason == UNCONFIRMED and self.rule is not None:
+            return _("Only “%(rule)s” covers them, and the DPO has not confirmed it.") % {
+                "rule": self.rule.name
+            }
+        if self.reason == ANCHOR_MISSING and self.rule is not None:
+            return _("“%(rule)s” covers them, but the day its period starts is not recorded.") % {
+                "rule": self.rule.name
+            }
+        return _("No active rule covers them.")
+
+
+def _pks(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return queryset.order_by().values("pk")
+
+
+def uncovered_groups(*, as_of: dt.date) -> list[UncoveredGroup]:
+    """Per model with personal data, the records no rule in force governs, by reason: no
+    rule covers them, only an unconfirmed rule does, or their anchor is missing. Counted
+    set-based: one query per group."""
+    rules = {rule.record_type: rule for rule in RetentionRule.objects.active()}
+    by_model: dict[str, list[RecordType]] = {}
+    for record_type in registry.all():
+        by_model.setdefault(record_type.model_label.lower(), []).append(record_type)
+    groups = []
+    for label, types in sorted(by_model.items()):
+        model = types[0].model()
+        base = model._default_manager.all()
+        carrying = types[0].holds_personal_data(base)
+        in_force = [rt for rt in types if rt.code in rules and rules[rt.code].confirmed]
+        waiting = [rt for rt in types if rt.code in rules and not rules[rt.code].confirmed]
+        governed = Q(pk__in=[])
+        for record_type in in_force:
+            governed |= Q(pk__in=_pks(record_type.governed(base, as_of=as_of)))
+        ungoverned = carrying.exclude(governed)
+        for record_type in in_force:
+            missing = record_type.anchor_missing(record_type.governed(base, as_of=as_of))
+            groups.append(
+                UncoveredGroup(
+                    f"{label}:{ANCHOR_MISSING}:{record_type.code}",
+                    model,
+                    ANCHOR_MISSING,
+                    rules[record_type.code],
+                    carrying.filter(pk__in=_pks(missing)),
+                )
+            )
+        unconfirmed = Q(pk__in=[])
+        for record_type in waiting:
+            covered = Q(pk__in=_pks(record_type.governed(base, as_of=as_of)))
+            groups.append(
+                UncoveredGroup(
+                    f"{label}:{UNCONFIRMED}:{record_type.code}",
+                    model,
+                    UNCONFIRMED,
+                    rules[record_type.code],
+                    ungoverned.filter(covered),
+                )
+            )
+            unconfirmed |= covered
+        groups.append(
+            UncoveredGroup(
+                f"{label}:{NO_RULE}", model, NO_RULE, None, ungoverned.exclude(unconfirmed)
+            )
+        )
+    for group in groups:
+        group.count = group.records.count()
+    return [group for group in groups if group.count]

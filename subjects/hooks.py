@@ -1,0 +1,53 @@
+"""Where apps above this one plug their rules into the people's writes and reads.
+
+The layering is `core` ← `retention` ← `processing` ← `subjects` ← `consent` ←
+`subject_requests`: an app imports only apps to its left. The consent app owns the ledger
+and the suppression list (DOMAIN.md D), yet a person's creation must refuse a suppressed
+address and "who may be marketed" is asked of people. So consent registers its functions here
+from its `AppConfig.ready()`, and this app calls whatever is registered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from core.audit import Actor
+
+
+class AfterCreate(Protocol):
+    def __call__(self, *, subject: Any, actor: Actor) -> object: ...
+
+
+class AudienceFilter(Protocol):
+    def __call__(self, queryset: Any, *, purpose: Any, at: dt.datetime | None = None) -> Any: ...
+
+
+# Each returns the refusal messages for a work e-mail about to be stored (none: clear).
+email_checks: list[Callable[[str | None], list[str]]] = []
+# Called inside `create_subject`'s transaction, once the person is stored.
+after_create: list[AfterCreate] = []
+
+_audience: list[AudienceFilter] = []
+
+
+def register_email_check(check: Callable[[str | None], list[str]]) -> None:
+    if check not in email_checks:
+        email_checks.append(check)
+
+
+def register_after_create(hook: AfterCreate) -> None:
+    if hook not in after_create:
+        after_create.append(hook)
+
+
+def register_audience_filter(audience: AudienceFilter) -> None:
+    """The one predicate of who may receive a purpose's marketing (the consent ledger's)."""
+    _audience[:] = [audience]
+
+
+def audience_filter() -> AudienceFilter:
+    if not _audience:
+        raise LookupError("No app has declared who may be marketed (the consent app does).")
+    return _audience[0]

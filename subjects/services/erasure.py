@@ -1,0 +1,117 @@
+"""Erasure on request (GDPR Art. 17) and on objection (Art. 21(2)): the one entry point.
+
+It runs the same statements as the nightly purge (`subjects.anonymisation`), for the given
+people only, whatever their deadlines.
+
+It yields to a legal hold — the operator must keep the data to establish or defend a claim
+(Art. 17(3)(e)) — but **not** to a restriction (Art. 18): a restriction protects the person's
+own interest in the data being kept, and their later request to erase it is the newer word
+of the same person. The nightly purge, which acts on no one's request, skips both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import Actor, record_event, record_events_bulk
+from core.timeutil import legal_today
+from retention.registry import ANONYMISE, Applied
+from retention.services.deletion import STATEMENT_CHUNK, label_of
+from subjects.anonymisation import erase_people
+from subjects.models import DataSubject
+
+
+class SubjectsOnLegalHold(Exception):
+    """Raised, with nothing changed, when any of the subjects is under legal hold."""
+
+    def __init__(self, subject_ids: Collection[int]) -> None:
+        self.subject_ids = sorted(subject_ids)
+        super().__init__(
+            "Under legal hold (the person or their organisation), nothing was anonymised: "
+            + ", ".join(f"#{pk}" for pk in self.subject_ids)
+        )
+
+
+@dataclass
+class ErasureOutcome:
+    anonymised: list[int] = field(default_factory=list)
+    # Linked to a claim that the law lets the operator keep (Art. 17(3)(e)): nothing of
+    # theirs is touched until the claim's own rule ends.
+    kept_for_claims: list[int] = field(default_factory=list)
+    already_anonymised: list[int] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def erase_subjects(
+    *, subject_ids: Iterable[int], actor: Actor, reason: str, now: dt.datetime | None = None
+) -> ErasureOutcome:
+    """Anonymise the given people and their records now, whatever their deadlines.
+
+    Refuses (raises `SubjectsOnLegalHold`, changing nothing) if any is under legal hold.
+    Invoices keep their own billing copy and claims their data: the law requires them
+    (accounting; legal claims), so erasure yields there and the outcome says so.
+    `reason` goes into the audit log: a code or article, never personal data.
+    """
+    now = now or timezone.now()
+    ids = sorted({int(pk) for pk in subject_ids})
+    with transaction.atomic():
+        people = DataSubject.objects.select_for_update().filter(pk__in=ids)
+        held = set(
+            DataSubject.objects.filter(pk__in=ids)
+            .held(as_of=legal_today(now))
+            .values_list("pk", flat=True)
+        )
+        if held:
+            raise SubjectsOnLegalHold(held)
+        outcome = ErasureOutcome()
+        outcome.already_anonymised = sorted(
+            people.filter(anonymised_at__isnull=False).values_list("pk", flat=True)
+        )
+        live = sorted(set(people.values_list("pk", flat=True)) - set(outcome.already_anonymised))
+        applied = Applied()
+        for start in range(0, len(live), STATEMENT_CHUNK):
+            chunk = live[start : start + STATEMENT_CHUNK]
+            kept = erase_people(chunk, action=ANONYMISE, now=now, applied=applied)
+            outcome.kept_for_claims.extend(kept)
+            outcome.anonymised.extend(pk for pk in chunk if pk not in kept)
+        outcome.counts = applied.counts
+        _audit(outcome, actor=actor, reason=reason)
+    return outcome
+
+
+def _audit(outcome: ErasureOutcome, *, actor: Actor, reason: str) -> None:
+    for action, ids in (
+        ("retention.subject.anonymised", outcome.anonymised),
+        ("retention.subject.kept_for_claims", outcome.kept_for_claims),
+    ):
+        if ids:
+            record_events_bulk(
+                action=action,
+                actor=actor,
+                target_type=label_of(DataSubject),
+                target_ids=ids,
+                details={"reason": reason},
+            )
+    record_event(
+        action="retention.erasure",
+        actor=actor,
+        target_type=label_of(DataSubject),
+        details={
+            "reason": reason,
+            "anonymised": len(outcome.anonymised),
+            "kept_for_claims": len(outcome.kept_for_claims),
+            "already_anonymised": len(outcome.already_anonymised),
+            "rows": outcome.counts,
+        },
+    )
+
+
+def anonymise_subjects(*, subject_ids: Iterable[int], actor: Actor, reason: str) -> int:
+    """Anonymise the given subjects and their records at once (Art. 17 erasure, Art. 21(2)
+    objection). Returns how many people were anonymised; raises `SubjectsOnLegalHold`."""
+    return len(erase_subjects(subject_ids=subject_ids, actor=actor, reason=reason).anonymised)
