@@ -6,18 +6,26 @@ from celery import shared_task
 
 from consent import services
 
+# Limits (seconds): the soft limit raises inside the task so it stops between batches (each
+# batch commits on its own, so a rerun finishes the rest); the hard limit kills a stuck worker.
+# Notices go in batches of 200 (~1 s each): an hour covers a million people.
+NOTICE_LIMITS = {"soft_time_limit": 3600, "time_limit": 3660}
 
-@shared_task(name="consent.tasks.send_information_notices")
+
+@shared_task(name="consent.tasks.send_information_notices", **NOTICE_LIMITS)
 def send_information_notices() -> int:
     # Beat: daily 06:30 Tallinn (privacyops/beat.py). GDPR Art. 14(3)(a): within a month.
     return services.send_information_notices()
 
 
-@shared_task(name="consent.tasks.send_policy_notices_task")
+@shared_task(name="consent.tasks.send_policy_notices_task", **NOTICE_LIMITS)
 def send_policy_notices_task(policy_version_id: int) -> int:
     return services.send_policy_notices(policy_version_id=policy_version_id)
 
 
-@shared_task(name="consent.tasks.erase_objecting_prospect_task")
+# One person's erasure: a few statements.
+@shared_task(
+    name="consent.tasks.erase_objecting_prospect_task", soft_time_limit=120, time_limit=150
+)
 def erase_objecting_prospect_task(subject_id: int) -> int:
     return services.erase_objecting_prospect(subject_id=subject_id)

@@ -162,7 +162,7 @@ def subject_deadlines(
         records = list(records_qs[:limit])
         if not records:
             continue
-        total = len(records) if len(records) < limit else records_qs.count()
+        total = records_qs.count()
         deadlines = deadlines_of(records, rules=rules, as_of=as_of)
         notes = record_type.line_notes(records)
         lines = [

@@ -13,7 +13,6 @@ from django.utils import timezone
 from core.models import AuditEvent
 from retention.models import PurgeBatch, PurgeRun, RetentionRule
 from retention.selectors import purge_history_for_subject
-from subjects.services import SubjectsOnLegalHold, anonymise_subjects, erase_subjects
 from retention.services.purge import run_purge
 from subjects.models import (
     Claim,
@@ -26,6 +25,7 @@ from subjects.models import (
     TrialContent,
     UsageRecord,
 )
+from subjects.services import SubjectsOnLegalHold, anonymise_subjects, erase_subjects
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

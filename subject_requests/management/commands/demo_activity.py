@@ -2,7 +2,6 @@ from __future__ import annotations
 
 # The demo history goes through every app's services (consent, requests, people), so the
 # command lives in the app at the top of the layering.
-
 import datetime as dt
 import random
 from typing import Any
