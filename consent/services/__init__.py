@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from consent.services.ledger import (
     LogOutcome,
-    decide_objection,
-    erase_objecting_prospect,
     grant_consent,
     log_withdrawal_or_objection,
     object_to_processing,
     policy_in_force,
     record_unsubscribe,
-    set_suppressed_import_policy,
-    suppress_email,
     withdraw_consent,
 )
 from consent.services.notices import (
@@ -21,6 +17,12 @@ from consent.services.notices import (
     publish_policy_version,
     send_information_notices,
     send_policy_notices,
+)
+from consent.services.objections import (
+    decide_objection,
+    erase_objecting_prospect,
+    set_suppressed_import_policy,
+    suppress_email,
 )
 from consent.services.subscription import (
     confirm_subscription,
