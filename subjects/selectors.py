@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditEvent
@@ -61,8 +61,11 @@ def subjects_for_list(
 
 
 def subject_for_page(pk: int) -> DataSubject | None:
+    """The person with `is_held`: on legal hold, their own or their organisation's."""
+    held = DataSubject.objects.held().filter(pk=OuterRef("pk"))
     return (
         DataSubject.objects.select_related("organisation", "legal_hold_set_by")
+        .annotate(is_held=Exists(held))
         .filter(pk=pk)
         .first()
     )

@@ -198,3 +198,17 @@ def test_the_organisation_list_filters_by_the_one_hold_definition(
     assert list(Organisation.objects.held()) == [held]
     page = client_for(dpo).get("/subjects/organisations/", {"on_legal_hold": "on"}).content.decode()
     assert "Held" in page and "Free" not in page
+
+
+def test_the_persons_page_says_when_their_organisation_holds_them(
+    dpo: Any, client_for: Any
+) -> None:
+    company = f.OrganisationFactory(name="Kohtuasi OÜ")
+    person = f.DataSubjectFactory(organisation=company)
+    with time_machine.travel(NOW, tick=False):
+        set_organisation_legal_hold(
+            organisation=company, actor=dpo, reason="Lawsuit", review_on=D(2026, 6, 1)
+        )
+    page = client_for(dpo).get(person.get_absolute_url()).content.decode()
+    assert "legal hold of the organisation" in page
+    assert "Kohtuasi OÜ is on legal hold: nothing about this person is purged or erased." in page
