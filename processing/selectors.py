@@ -3,12 +3,16 @@ Art. 15(1)(c), DOMAIN.md sections C and E). Each runs a constant number of queri
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
+from processing import rules
+from processing.adequacy import dpf_recheck_due, is_dpf_check_stale
 from processing.models import (
     DataCategory,
     Processor,
@@ -16,6 +20,7 @@ from processing.models import (
     Purpose,
     Recipient,
     Transfer,
+    TransferGround,
 )
 
 
@@ -154,3 +159,57 @@ def processing_register() -> Register:
         recipients=list(Recipient.objects.prefetch_related("purposes").order_by("id")),
         transfers=list(Transfer.objects.select_related("processor", "recipient").order_by("id")),
     )
+
+
+@dataclass(frozen=True)
+class RegisterFinding:
+    """A row of the register the DPO and Admin must put right, and what is wrong with it."""
+
+    row: Purpose | Transfer
+    problem: str
+
+    @property
+    def admin_url_name(self) -> str:
+        return f"admin:processing_{self.row._meta.model_name}_change"
+
+
+def register_findings(*, today: dt.date) -> list[RegisterFinding]:
+    """Rows that break the register's rules (saved before a rule existed, or changed outside
+    the admin) and DPF certifications whose yearly check is overdue (two queries)."""
+    findings: list[RegisterFinding] = []
+    for purpose in Purpose.objects.order_by("id"):
+        findings += _findings(purpose, rules.purpose_problems(purpose))
+    transfers = Transfer.objects.select_related("processor", "recipient").order_by("id")
+    for transfer in transfers:
+        findings += _findings(transfer, rules.transfer_problems(transfer, today=today))
+        checked_on = transfer.certification_checked_on
+        if (
+            transfer.ground == TransferGround.DPF
+            and checked_on is not None
+            and is_dpf_check_stale(checked_on, today=today)
+        ):
+            findings.append(
+                RegisterFinding(
+                    row=transfer,
+                    problem=_(
+                        "The recipient's certification under the EU–US Data Privacy "
+                        "Framework was last checked on %(checked)s; a check counts for 12 "
+                        "months, so it was due again by %(due)s. Look the recipient up on the "
+                        "Data Privacy Framework List and record the new check date, or change "
+                        "the ground."
+                    )
+                    % {
+                        "checked": f"{checked_on:%Y-%m-%d}",
+                        "due": f"{dpf_recheck_due(checked_on):%Y-%m-%d}",
+                    },
+                )
+            )
+    return findings
+
+
+def _findings(row: Purpose | Transfer, problems: rules.Problems) -> list[RegisterFinding]:
+    return [
+        RegisterFinding(row=row, problem=message)
+        for messages in problems.values()
+        for message in messages
+    ]
