@@ -63,6 +63,37 @@ def purposes_for_subject(subject: Any) -> list[PurposeForSubject]:
     ]
 
 
+# Everyone's data is kept in the EEA (the operator's own hosting); the register's transfers
+# limited to people located in certain countries add where theirs is stored as well.
+HOME_STORAGE = "EU"
+
+
+@dataclass(frozen=True)
+class RegionalStorage:
+    """Storage destinations by the countries whose people they hold (section E)."""
+
+    destinations_by_country: dict[str, frozenset[str]]
+
+    def locations_for(self, country: str) -> list[str]:
+        return [HOME_STORAGE, *sorted(self.destinations_by_country.get(country, ()))]
+
+
+def regional_storage() -> RegionalStorage:
+    """The register's transfers that carry `subject_countries` (the Australian storage), read
+    with one query, so a page of people needs one query whatever its length."""
+    destinations: dict[str, set[str]] = {}
+    rows = Transfer.objects.values_list("destination_country", "subject_countries")
+    for destination, located in rows:
+        for country in located or ():
+            destinations.setdefault(str(country), set()).add(str(destination))
+    return RegionalStorage({c: frozenset(d) for c, d in destinations.items()})
+
+
+def storage_locations_for(country: str) -> list[str]:
+    """Where the data of a person located in `country` is stored (one query)."""
+    return regional_storage().locations_for(country)
+
+
 def _applies(transfer: Transfer, country: str) -> bool:
     return transfer.applies_to_country(country)
 
