@@ -132,6 +132,12 @@ class Purpose(models.Model):
         return self.legal_basis == LegalBasis.LEGITIMATE_INTEREST
 
     @property
+    def person_can_withdraw_or_object(self) -> bool:
+        # GDPR Art. 7(3): consent can be withdrawn; Art. 21: legitimate interest can be objected
+        # to (the operator has no public task, the other basis Art. 21(1) names).
+        return self.is_consent_based or self.is_legitimate_interest
+
+    @property
     def legitimate_interest_assessment(self) -> list[tuple[str, str]]:
         """The four parts with their labels, in the order the assessment is made."""
         return [

@@ -53,13 +53,25 @@ class DataHolders:
 
 
 def purposes_for_subject(subject: Any) -> list[PurposeForSubject]:
-    """Active purposes whose subject kinds include the person's kind (one query)."""
+    """The purposes covering the person: the active ones whose subject kinds include the
+    person's kind. The one rule for every page and letter; the register's `subject_kinds`
+    states whom a purpose covers, consent-based ones included (one query)."""
     # Six purposes: filtering the JSON list in Python works the same on SQLite and PostgreSQL.
     purposes = Purpose.objects.active().prefetch_related("categories").order_by("id")
     return [
         PurposeForSubject(purpose=p, only_with_consent=p.is_consent_based)
         for p in purposes
         if p.applies_to_kind(subject.kind)
+    ]
+
+
+def purposes_to_withdraw_or_object(subject: Any) -> list[Purpose]:
+    """Of the purposes covering the person, those they can withdraw consent from or object to:
+    what the consent pages offer."""
+    return [
+        entry.purpose
+        for entry in purposes_for_subject(subject)
+        if entry.purpose.person_can_withdraw_or_object
     ]
 
 
