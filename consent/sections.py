@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from consent import selectors
 from consent.models import ObjectionReview, SuppressionEntry
 from core.permissions import has_permission
+from processing.selectors import purposes_to_withdraw_or_object
 
 TIMELINE_LIMIT = 50
 # The key `consent.views.evidence_file` declares; the link shows only to roles it lets through.
@@ -27,7 +28,7 @@ def consent_timeline_section(request: HttpRequest, subject: Any) -> dict[str, An
         "title": _("Consent and objections"),
         "template": "consent/section_timeline.html",
         "subject": subject,
-        "states": selectors.consent_states(subject, selectors.purposes_for_subject(subject)),
+        "states": selectors.consent_states(subject, purposes_to_withdraw_or_object(subject)),
         "events": events[:TIMELINE_LIMIT],
         "more": len(events) > TIMELINE_LIMIT,
         "suppressed": suppressed or None,

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -220,16 +220,6 @@ def timeline_for(subject: DataSubject) -> QuerySet[ConsentEvent]:
         .select_related("purpose", "actor", "policy_version", "objection_review")
         .order_by(*LEDGER_ORDER)
     )
-
-
-def purposes_for_subject(subject: DataSubject) -> list[Purpose]:
-    """Consent purposes (anyone may give consent) and the LI purposes covering their kind."""
-    from processing.models import LegalBasis, Purpose
-
-    purposes = Purpose.objects.active().filter(
-        Q(legal_basis=LegalBasis.CONSENT) | Q(legal_basis=LegalBasis.LEGITIMATE_INTEREST)
-    )
-    return [p for p in purposes if p.is_consent_based or p.applies_to_kind(subject.kind)]
 
 
 def suppressed_subjects() -> QuerySet[Any]:

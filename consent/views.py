@@ -40,6 +40,7 @@ from consent.sections import EVIDENCE_DOWNLOAD
 from core.audit import record_event, record_events_bulk
 from core.permissions import has_permission, requires
 from core.timeutil import legal_today
+from processing.selectors import purposes_to_withdraw_or_object
 from subjects.models import DataSubject
 
 PAGE_SIZE = 25
@@ -66,7 +67,7 @@ def _viewed(request: HttpRequest, subject: DataSubject, page: str) -> None:
 
 
 def _states(subject: DataSubject) -> list[selectors.ConsentState]:
-    return selectors.consent_states(subject, selectors.purposes_for_subject(subject))
+    return selectors.consent_states(subject, purposes_to_withdraw_or_object(subject))
 
 
 # --- log a withdrawal or objection ---------------------------------------------------------
@@ -113,7 +114,7 @@ def log_for_subject(request: HttpRequest, pk: int) -> HttpResponse:
     if subject.anonymised_at is not None:
         messages.error(request, _("This person has been anonymised; nothing can be recorded."))
         return redirect("consent:find")
-    purposes = selectors.purposes_for_subject(subject)
+    purposes = purposes_to_withdraw_or_object(subject)
     form = LogForm(request.POST or None, purposes=purposes)
     step = request.POST.get("step", "")
     if request.method == "POST" and step != "edit" and form.is_valid():

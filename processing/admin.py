@@ -1,4 +1,8 @@
-"""The register is changed by Admin in the Django admin; every change is audited."""
+"""The register is changed by Admin in the Django admin; every change is audited.
+
+The forms validate through the models' `full_clean()`, so the register's rules
+(processing.rules) show next to the field they concern and nothing invalid is saved.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import record_event
 from processing.models import (
@@ -74,6 +79,7 @@ class TransferInline(admin.TabularInline):  # type: ignore[type-arg]
         "destination_country",
         "ground",
         "certification_checked_on",
+        "document_reference",
         "subject_countries",
         "description",
     )
@@ -89,6 +95,30 @@ class PurposeAdmin(AuditedRegisterAdmin):
     list_display = ("name", "code", "legal_basis", "is_direct_marketing", "active")
     list_filter = ("legal_basis", "active")
     filter_horizontal = ("categories",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "code",
+                    "name",
+                    "description",
+                    "legal_basis",
+                    "subject_kinds",
+                    "categories",
+                    "is_direct_marketing",
+                    "active",
+                )
+            },
+        ),
+        (
+            _("Legitimate interest assessment (Art. 6(1)(f))"),
+            {
+                "description": _("All four parts are required for legitimate interest."),
+                "fields": ("lia_purpose", "lia_necessity", "lia_balancing", "lia_safeguards"),
+            },
+        ),
+    )
 
 
 @admin.register(ProcessorCategory)
@@ -113,5 +143,5 @@ class RecipientAdmin(AuditedRegisterAdmin):
 
 @admin.register(Transfer)
 class TransferAdmin(AuditedRegisterAdmin):
-    list_display = ("__str__", "ground", "certification_checked_on")
+    list_display = ("__str__", "ground", "certification_checked_on", "document_reference")
     list_filter = ("ground",)

@@ -3,10 +3,20 @@ processors, recipients and transfers (DOMAIN.md sections C and E)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+from core.timeutil import legal_today
+from processing.adequacy import (
+    DPF_DECISION,
+    AdequacyDecision,
+    adequacy_decision_for,
+    dpf_recheck_due,
+)
 
 
 class SubjectKind(models.TextChoices):
@@ -67,10 +77,30 @@ class Purpose(models.Model):
     categories = models.ManyToManyField(
         DataCategory, verbose_name=_("data categories"), related_name="purposes", blank=True
     )
-    balancing_test = models.TextField(
+    # The legitimate-interest assessment (GDPR Art. 6(1)(f), Recital 47), in its four parts;
+    # required for legitimate interest (processing.rules).
+    lia_purpose = models.TextField(
+        _("purpose test"),
+        blank=True,
+        help_text=_("Legitimate interest: which interest is pursued, and whose."),
+    )
+    lia_necessity = models.TextField(
+        _("necessity test"),
+        blank=True,
+        help_text=_("Legitimate interest: why this processing, and no less, is needed."),
+    )
+    lia_balancing = models.TextField(
         _("balancing test"),
         blank=True,
-        help_text=_("Required for legitimate interest: the interest, necessity and balance."),
+        help_text=_(
+            "Legitimate interest: why the person's interests, rights and freedoms do not "
+            "override it."
+        ),
+    )
+    lia_safeguards = models.TextField(
+        _("safeguards"),
+        blank=True,
+        help_text=_("Legitimate interest: what limits the effect on the person."),
     )
     is_direct_marketing = models.BooleanField(_("direct marketing"), default=False)
     active = models.BooleanField(_("active"), default=True)
@@ -84,6 +114,12 @@ class Purpose(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # processing.rules reads this module's choices, so it is imported once models exist.
+        from processing.rules import purpose_problems, refuse
+
+        refuse(purpose_problems(self))
+
     def applies_to_kind(self, kind: str) -> bool:
         return kind in self.subject_kinds
 
@@ -94,6 +130,30 @@ class Purpose(models.Model):
     @property
     def is_legitimate_interest(self) -> bool:
         return self.legal_basis == LegalBasis.LEGITIMATE_INTEREST
+
+    @property
+    def person_can_withdraw_or_object(self) -> bool:
+        # GDPR Art. 7(3): consent can be withdrawn; Art. 21: legitimate interest can be objected
+        # to (the operator has no public task, the other basis Art. 21(1) names).
+        return self.is_consent_based or self.is_legitimate_interest
+
+    @property
+    def legitimate_interest_assessment(self) -> list[tuple[str, str]]:
+        """The four parts with their labels, in the order the assessment is made."""
+        return [
+            (str(_("Purpose test")), self.lia_purpose),
+            (str(_("Necessity test")), self.lia_necessity),
+            (str(_("Balancing test")), self.lia_balancing),
+            (str(_("Safeguards")), self.lia_safeguards),
+        ]
+
+    @property
+    def balancing_test(self) -> str:
+        """The whole assessment as one text, for pages that show it at once (the DPO deciding
+        an objection)."""
+        return "\n\n".join(
+            f"{label}: {text}" for label, text in self.legitimate_interest_assessment if text
+        )
 
 
 class ProcessorCategory(models.Model):
@@ -173,8 +233,16 @@ class Transfer(models.Model):
     certification_checked_on = models.DateField(
         _("certification checked on"), null=True, blank=True
     )
+    # Standard contractual clauses and binding corporate rules are documents (GDPR Art. 46(2)).
+    document_reference = models.CharField(
+        _("document reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("SCC or BCR: the reference of the signed clauses or the approved rules."),
+    )
     # Empty: applies to everyone whose data the processor or recipient holds. Otherwise only
-    # to people located in these countries (the Australian storage).
+    # to people located in these countries (the Australian storage), and then it is where
+    # their data is stored (DataSubject.storage_locations).
     subject_countries = models.JSONField(_("for people located in"), default=list, blank=True)
     description = models.TextField(_("description"), blank=True)
 
@@ -197,5 +265,27 @@ class Transfer(models.Model):
         party = self.processor or self.recipient
         return f"{party} → {self.destination_country} ({self.get_ground_display()})"
 
+    def clean(self) -> None:
+        # processing.rules reads this module's choices, so it is imported once models exist.
+        from processing.rules import refuse, transfer_problems
+
+        refuse(transfer_problems(self, today=legal_today()))
+
     def applies_to_country(self, country: str) -> bool:
         return not self.subject_countries or country in self.subject_countries
+
+    @property
+    def adequacy_decision(self) -> AdequacyDecision | None:
+        """The Commission decision this transfer rests on, if its ground is adequacy."""
+        country = str(self.destination_country or "")
+        if self.ground == TransferGround.DPF:
+            return DPF_DECISION if country == DPF_DECISION.country else None
+        if self.ground == TransferGround.ADEQUACY:
+            return adequacy_decision_for(country)
+        return None
+
+    @property
+    def certification_recheck_due(self) -> dt.date | None:
+        if self.ground != TransferGround.DPF or self.certification_checked_on is None:
+            return None
+        return dpf_recheck_due(self.certification_checked_on)

@@ -6,8 +6,10 @@ Admin's later edits survive reseeding.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
+
+from core.timeutil import legal_today
+from processing import rules
 
 CATEGORIES = [
     (
@@ -36,25 +38,98 @@ ALL_KINDS = [
     "other",
 ]
 
-LI_SERVICE = (
-    "Interest: the operator and the client need the platform to work for the people the "
-    "client puts on it. Necessity: their name, work contact and usage are the least needed "
-    "to run accounts and support them. Balance: work data only, expected by the person, "
-    "no profiling beyond the service; they may object (Art. 21(1))."
-)
-LI_PROSPECTS = (
-    "Interest: marketing the platform to companies. Necessity: work contact of the company's "
-    "people only (no date of birth, photo or address). Balance: B2B data in a professional "
-    "context, so the interest is held to prevail; an objection is absolute (Art. 21(2)) and "
-    "ends all marketing, with erasure of the prospect data."
-)
-LI_CLAIMS = (
-    "Interest: establishing, exercising and defending legal claims. Necessity: only data "
-    "linked to a claim, kept at most 10 years from the day it fell due. Balance: a "
-    "recognised interest (Art. 17(3)(e), Art. 21(1)) limited to the claim."
+# The legitimate-interest assessment of each seeded purpose on Art. 6(1)(f), from the
+# policy's own reasons (quoted in Latvian where it gives them).
+LEGITIMATE_INTEREST_ASSESSMENTS: dict[str, dict[str, str]] = {
+    "service": {
+        "lia_purpose": (
+            "The operator's interest in providing the platform it has sold, and the client's "
+            "interest in having its representatives and users work on it as the client asked "
+            '("nodrošināt lietojumu", "lietot ... saskaņā ar Klienta lūgumu"). These people '
+            "are not party to the contract, so Art. 6(1)(b) does not cover them."
+        ),
+        "lia_necessity": (
+            "Accounts, sign-in, support and service messages cannot work without the person's "
+            "name, work contact, company and position and a record of their use of the "
+            "platform. Nothing outside the five categories of the register is processed; date "
+            "of birth and photo are optional and only what the person or the client gives."
+        ),
+        "lia_balancing": (
+            "Work data in a work context, there because the person's employer put them on the "
+            "platform, so they reasonably expect it (Recital 47). The effect on them is small: "
+            "no special categories, no profiling beyond the service, no decision with legal "
+            "effect. The client, who holds the relationship with them, sees their data as the "
+            "policy says. The interest is held to prevail."
+        ),
+        "lia_safeguards": (
+            "Shared only with their client and the processors in this register; encrypted "
+            "storage, access by role and every look logged; kept only under the retention "
+            "rules of this register; the person may object at any time (Art. 21(1)), with "
+            "processing restricted while the DPO decides (Art. 18(1)(d)), and can check and "
+            "update their data themselves."
+        ),
+    },
+    "prospect-marketing": {
+        "lia_purpose": (
+            "Marketing the platform to companies that tried it, asked for a demo or were found "
+            'by marketing, so that a contract can be concluded with them ("mārketinga '
+            'nolūkos, lai mūsu uzņēmums ar jums varētu noslēgt Līgumu"). Direct marketing may '
+            "be a legitimate interest (Recital 47)."
+        ),
+        "lia_necessity": (
+            "Only name, work e-mail and phone, company, position, communication and use of the "
+            "trial or demo: no date of birth, photo or address. Kept 1 year after the trial's "
+            "end, the demo or the collection for marketing, and no longer."
+        ),
+        "lia_balancing": (
+            "B2B data about the person's professional role, reached through work channels; "
+            "someone who tried the platform or asked for a demo expects to hear from the "
+            "operator. The intrusion is a few work e-mails or calls that one click stops. The "
+            "policy holds that the person's privacy rights do not prevail over the interest "
+            '("jūsu privātuma tiesības nav prioritāras").'
+        ),
+        "lia_safeguards": (
+            "Every marketing e-mail carries an unsubscribe link; an objection is absolute "
+            "(Art. 21(2)): marketing stops, the prospect data is erased (Art. 17(1)(c)) and "
+            "only a keyed hash of the e-mail stays, so a later import does not bring the "
+            "person back; people not asked directly are told the source within a month "
+            "(Art. 14)."
+        ),
+    },
+    "legal-claims": {
+        "lia_purpose": (
+            "Establishing, exercising and defending the operator's legal claims (\"izvirzīt, "
+            'īstenot un aizstāvēt tiesisku prasījumu"), an interest the GDPR itself '
+            "recognises (Art. 17(3)(e), Art. 21(1))."
+        ),
+        "lia_necessity": (
+            "Only the data linked to a claim (the contract, the invoice, the correspondence "
+            "about it), and for at most 10 years from the day the claim fell due, the longest "
+            "limitation period under Estonian law; without it the operator could not prove "
+            "its case."
+        ),
+        "lia_balancing": (
+            "The person knows the relationship the claim arises from; keeping its evidence "
+            "starts no new use of their data, and courts rely on the parties keeping it. The "
+            "data serves nothing else, so the interest is held to prevail for as long as a "
+            "claim can be brought."
+        ),
+        "lia_safeguards": (
+            "Used for the claim only, never for marketing or everyday service; deleted by the "
+            "nightly purge when its period ends, unless a legal hold set and reviewed by the "
+            "DPO keeps it; an objection (Art. 21(1)) goes to the DPO's balancing decision; an "
+            "erasure request is answered with the reason the data stays (Art. 17(3)(e))."
+        ),
+    },
+}
+
+# The Australian storage rests on the Commission's standard contractual clauses.
+AU_SCC_REFERENCE = (
+    "Standard contractual clauses, Commission Implementing Decision (EU) 2021/914, "
+    "module two (controller to processor), annexed to the processing agreement"
 )
 
-# code, name, description, basis, kinds, categories, balancing test, direct marketing
+# code, name, description, basis, kinds, categories, direct marketing
 PURPOSES = [
     (
         "contract",
@@ -64,7 +139,6 @@ PURPOSES = [
         "contract",
         ["client"],
         ["identification", "contact", "employment", "communication", "usage"],
-        "",
         False,
     ),
     (
@@ -74,7 +148,6 @@ PURPOSES = [
         "legitimate_interest",
         ["client_representative", "user"],
         ["identification", "contact", "employment", "communication", "usage"],
-        LI_SERVICE,
         False,
     ),
     (
@@ -84,7 +157,6 @@ PURPOSES = [
         "legitimate_interest",
         ["prospect", "prospect_representative"],
         ["identification", "contact", "employment", "communication", "usage"],
-        LI_PROSPECTS,
         True,
     ),
     (
@@ -94,7 +166,6 @@ PURPOSES = [
         "legitimate_interest",
         ALL_KINDS,
         ["identification", "contact", "employment", "communication", "usage"],
-        LI_CLAIMS,
         False,
     ),
     (
@@ -104,7 +175,6 @@ PURPOSES = [
         "consent",
         ALL_KINDS,
         ["identification", "contact", "employment"],
-        "",
         True,
     ),
     (
@@ -114,7 +184,6 @@ PURPOSES = [
         "legal_obligation",
         ["client"],
         ["identification", "contact", "employment"],
-        "",
         False,
     ),
 ]
@@ -204,70 +273,73 @@ def seed_policy(apps: Any) -> None:
     Processor = apps.get_model("processing", "Processor")
     Recipient = apps.get_model("processing", "Recipient")
     Transfer = apps.get_model("processing", "Transfer")
+    today = legal_today()
 
     categories = {}
     for code, name, description, fields in CATEGORIES:
-        categories[code], _ = DataCategory.objects.get_or_create(
-            code=code, defaults={"name": name, "description": description, "fields": fields}
+        categories[code] = _existing(DataCategory, code=code) or _create(
+            DataCategory(code=code, name=name, description=description, fields=fields)
         )
     purposes = {}
-    for code, name, description, basis, kinds, cats, balancing, marketing in PURPOSES:
-        purpose, created = Purpose.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "description": description,
-                "legal_basis": basis,
-                "subject_kinds": kinds,
-                "balancing_test": balancing,
-                "is_direct_marketing": marketing,
-            },
-        )
-        if created:
+    for code, name, description, basis, kinds, cats, marketing in PURPOSES:
+        purpose = _existing(Purpose, code=code)
+        if purpose is None:
+            purpose = Purpose(
+                code=code,
+                name=name,
+                description=description,
+                legal_basis=basis,
+                subject_kinds=kinds,
+                is_direct_marketing=marketing,
+                **LEGITIMATE_INTEREST_ASSESSMENTS.get(code, {}),
+            )
+            _create(purpose, rules.purpose_problems(purpose))
             purpose.categories.set([categories[c] for c in cats])
         purposes[code] = purpose
     processor_categories = {}
     for code, name in PROCESSOR_CATEGORIES:
-        processor_categories[code], _ = ProcessorCategory.objects.get_or_create(
-            code=code, defaults={"name": name}
+        processor_categories[code] = _existing(ProcessorCategory, code=code) or _create(
+            ProcessorCategory(code=code, name=name)
         )
     processors = {}
     for name, category, country, purpose_codes in PROCESSORS:
-        processor, created = Processor.objects.get_or_create(
-            name=name,
-            defaults={"category": processor_categories[category], "country": country},
-        )
-        if created:
+        processor = _existing(Processor, name=name)
+        if processor is None:
+            processor = _create(
+                Processor(name=name, category=processor_categories[category], country=country)
+            )
             processor.purposes.set([purposes[c] for c in purpose_codes])
         processors[name] = processor
     for name, kind, basis, purpose_codes, description in RECIPIENTS:
-        recipient, created = Recipient.objects.get_or_create(
-            name=name, defaults={"kind": kind, "legal_basis": basis, "description": description}
-        )
-        if created:
+        if _existing(Recipient, name=name) is None:
+            recipient = _create(
+                Recipient(name=name, kind=kind, legal_basis=basis, description=description)
+            )
             recipient.purposes.set([purposes[c] for c in purpose_codes])
 
     us = processors["E-mail delivery service"]
     if not Transfer.objects.filter(processor=us, destination_country="US").exists():
-        Transfer.objects.create(
+        transfer = Transfer(
             processor=us,
             destination_country="US",
             ground="dpf",
             # Seeded as the day the register was created; the DPO re-checks the recipient's
-            # certification on the Data Privacy Framework list and updates this date.
-            certification_checked_on=dt.date.today(),
+            # certification on the Data Privacy Framework List and updates this date.
+            certification_checked_on=today,
             description=(
                 "Adequacy decision for the USA, valid only while the recipient is certified "
                 "under the EU–US Data Privacy Framework (the policy's 2018 text names "
                 "Privacy Shield, since invalidated)."
             ),
         )
+        _create(transfer, rules.transfer_problems(transfer, today=today))
     au = processors["Cloud storage (Australia)"]
     if not Transfer.objects.filter(processor=au, destination_country="AU").exists():
-        Transfer.objects.create(
+        transfer = Transfer(
             processor=au,
             destination_country="AU",
             ground="scc",
+            document_reference=AU_SCC_REFERENCE,
             subject_countries=["AU", "KH", "MY", "NZ", "SG"],
             description=(
                 "People located in Australia, Cambodia, Malaysia, New Zealand or Singapore "
@@ -275,3 +347,20 @@ def seed_policy(apps: Any) -> None:
                 "decision: standard contractual clauses."
             ),
         )
+        _create(transfer, rules.transfer_problems(transfer, today=today))
+
+
+def _existing(model: Any, **lookup: Any) -> Any:
+    return model.objects.filter(**lookup).first()
+
+
+def _create(row: Any, problems: rules.Problems | None = None) -> Any:
+    """Save a seeded row only if it is valid, so a bad seed fails loudly.
+
+    A migration's historical models have no custom `clean()`, so `full_clean()` checks the
+    fields and constraints and the register's own rules are applied here by name.
+    """
+    row.full_clean()
+    rules.refuse(problems or {})
+    row.save()
+    return row

@@ -3,12 +3,16 @@ Art. 15(1)(c), DOMAIN.md sections C and E). Each runs a constant number of queri
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
+from processing import rules
+from processing.adequacy import dpf_recheck_due, is_dpf_check_stale
 from processing.models import (
     DataCategory,
     Processor,
@@ -16,6 +20,7 @@ from processing.models import (
     Purpose,
     Recipient,
     Transfer,
+    TransferGround,
 )
 
 
@@ -48,7 +53,9 @@ class DataHolders:
 
 
 def purposes_for_subject(subject: Any) -> list[PurposeForSubject]:
-    """Active purposes whose subject kinds include the person's kind (one query)."""
+    """The purposes covering the person: the active ones whose subject kinds include the
+    person's kind. The one rule for every page and letter; the register's `subject_kinds`
+    states whom a purpose covers, consent-based ones included (one query)."""
     # Six purposes: filtering the JSON list in Python works the same on SQLite and PostgreSQL.
     purposes = Purpose.objects.active().prefetch_related("categories").order_by("id")
     return [
@@ -56,6 +63,47 @@ def purposes_for_subject(subject: Any) -> list[PurposeForSubject]:
         for p in purposes
         if p.applies_to_kind(subject.kind)
     ]
+
+
+def purposes_to_withdraw_or_object(subject: Any) -> list[Purpose]:
+    """Of the purposes covering the person, those they can withdraw consent from or object to:
+    what the consent pages offer."""
+    return [
+        entry.purpose
+        for entry in purposes_for_subject(subject)
+        if entry.purpose.person_can_withdraw_or_object
+    ]
+
+
+# Everyone's data is kept in the EEA (the operator's own hosting); the register's transfers
+# limited to people located in certain countries add where theirs is stored as well.
+HOME_STORAGE = "EU"
+
+
+@dataclass(frozen=True)
+class RegionalStorage:
+    """Storage destinations by the countries whose people they hold (section E)."""
+
+    destinations_by_country: dict[str, frozenset[str]]
+
+    def locations_for(self, country: str) -> list[str]:
+        return [HOME_STORAGE, *sorted(self.destinations_by_country.get(country, ()))]
+
+
+def regional_storage() -> RegionalStorage:
+    """The register's transfers that carry `subject_countries` (the Australian storage), read
+    with one query, so a page of people needs one query whatever its length."""
+    destinations: dict[str, set[str]] = {}
+    rows = Transfer.objects.values_list("destination_country", "subject_countries")
+    for destination, located in rows:
+        for country in located or ():
+            destinations.setdefault(str(country), set()).add(str(destination))
+    return RegionalStorage({c: frozenset(d) for c, d in destinations.items()})
+
+
+def storage_locations_for(country: str) -> list[str]:
+    """Where the data of a person located in `country` is stored (one query)."""
+    return regional_storage().locations_for(country)
 
 
 def _applies(transfer: Transfer, country: str) -> bool:
@@ -154,3 +202,57 @@ def processing_register() -> Register:
         recipients=list(Recipient.objects.prefetch_related("purposes").order_by("id")),
         transfers=list(Transfer.objects.select_related("processor", "recipient").order_by("id")),
     )
+
+
+@dataclass(frozen=True)
+class RegisterFinding:
+    """A row of the register the DPO and Admin must put right, and what is wrong with it."""
+
+    row: Purpose | Transfer
+    problem: str
+
+    @property
+    def admin_url_name(self) -> str:
+        return f"admin:processing_{self.row._meta.model_name}_change"
+
+
+def register_findings(*, today: dt.date) -> list[RegisterFinding]:
+    """Rows that break the register's rules (saved before a rule existed, or changed outside
+    the admin) and DPF certifications whose yearly check is overdue (two queries)."""
+    findings: list[RegisterFinding] = []
+    for purpose in Purpose.objects.order_by("id"):
+        findings += _findings(purpose, rules.purpose_problems(purpose))
+    transfers = Transfer.objects.select_related("processor", "recipient").order_by("id")
+    for transfer in transfers:
+        findings += _findings(transfer, rules.transfer_problems(transfer, today=today))
+        checked_on = transfer.certification_checked_on
+        if (
+            transfer.ground == TransferGround.DPF
+            and checked_on is not None
+            and is_dpf_check_stale(checked_on, today=today)
+        ):
+            findings.append(
+                RegisterFinding(
+                    row=transfer,
+                    problem=_(
+                        "The recipient's certification under the EU–US Data Privacy "
+                        "Framework was last checked on %(checked)s; a check counts for 12 "
+                        "months, so it was due again by %(due)s. Look the recipient up on the "
+                        "Data Privacy Framework List and record the new check date, or change "
+                        "the ground."
+                    )
+                    % {
+                        "checked": f"{checked_on:%Y-%m-%d}",
+                        "due": f"{dpf_recheck_due(checked_on):%Y-%m-%d}",
+                    },
+                )
+            )
+    return findings
+
+
+def _findings(row: Purpose | Transfer, problems: rules.Problems) -> list[RegisterFinding]:
+    return [
+        RegisterFinding(row=row, problem=message)
+        for messages in problems.values()
+        for message in messages
+    ]

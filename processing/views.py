@@ -4,7 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.permissions import has_permission, requires
-from processing.selectors import processing_register
+from core.timeutil import legal_today
+from processing.selectors import processing_register, register_findings
 
 
 @requires("processing.register")
@@ -15,6 +16,7 @@ def register(request: HttpRequest) -> HttpResponse:
         "processing/register.html",
         {
             "register": processing_register(),
+            "findings": register_findings(today=legal_today()),
             "can_manage": has_permission(request.user, "processing.manage"),
         },
     )

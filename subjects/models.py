@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -32,6 +33,7 @@ from core.timeutil import start_of_legal_day
 # The categories of data subjects are the register's vocabulary (GDPR Art. 30(1)(c)): the
 # register says which purposes cover which kind; this app stores the people of each kind.
 from processing.models import SubjectKind
+from processing.selectors import storage_locations_for
 from subjects.hooks import audience_filter
 
 ONE_DAY = dt.timedelta(days=1)
@@ -67,9 +69,6 @@ SOURCES_NEEDING_NOTICE = frozenset({Source.COLLEAGUE, Source.THIRD_PARTY, Source
 # The language a person is written to when they have not said which they prefer: the
 # operator's Baltic markets, English otherwise.
 COUNTRY_LANGUAGES = {"EE": "et", "LV": "lv"}
-
-# Section E: people located here also have their data stored in Australia.
-AUSTRALIAN_STORAGE_COUNTRIES = frozenset({"AU", "KH", "MY", "NZ", "SG"})
 
 
 class LegalHold(models.Model):
@@ -279,12 +278,12 @@ class DataSubject(LegalHold):
             return self.preferred_language
         return COUNTRY_LANGUAGES.get(str(self.country or ""), "en")
 
-    @property
+    @cached_property
     def storage_locations(self) -> list[str]:
-        """Where the person's data is stored (section E)."""
-        if str(self.country) in AUSTRALIAN_STORAGE_COUNTRIES:
-            return ["EU", "AU"]
-        return ["EU"]
+        """Where the person's data is stored (section E), as the register's transfers say: one
+        query, once per instance; a list reads `processing.selectors.regional_storage()` once
+        for the whole page instead."""
+        return storage_locations_for(str(self.country or ""))
 
 
 class KindChange(models.Model):
@@ -489,7 +488,6 @@ def model_has_personal_data(model: type[models.Model]) -> bool:
 
 
 __all__ = [
-    "AUSTRALIAN_STORAGE_COUNTRIES",
     "COUNTRY_LANGUAGES",
     "Claim",
     "Communication",

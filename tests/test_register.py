@@ -47,11 +47,11 @@ def test_a_fresh_database_holds_every_purpose_of_section_c_with_its_basis(seeded
         assert purpose.legal_basis == basis, code
         assert sorted(purpose.subject_kinds) == sorted(kinds), code
         if purpose.is_legitimate_interest:
-            assert "Balance" in purpose.balancing_test, code
+            assert all(text for _, text in purpose.legitimate_interest_assessment), code
 
 
 def test_the_migration_alone_seeds_the_register_without_seed_policy() -> None:
-    # The test database is built by migrations: 0002_seed_register must have run.
+    # The test database is built by migrations: 0004_seed_register must have run.
     assert Purpose.objects.count() == 6
     assert DataCategory.objects.count() == 5
     assert ProcessorCategory.objects.count() == 9
@@ -185,7 +185,7 @@ def test_the_register_page_lists_purposes_bases_processors_and_transfers(
     for purpose in Purpose.objects.all():
         assert purpose.name in html
     assert "Legitimate interest — Art. 6(1)(f)" in html
-    assert "Balance: B2B data" in html
+    assert "B2B data about the person&#x27;s professional role" in html
     assert "EU–US Data Privacy Framework certification" in html
     assert "Standard contractual clauses" in html
     assert "Cloud storage (Australia)" in html

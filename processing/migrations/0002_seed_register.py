@@ -1,17 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations
 
 
-def seed(apps: Any, schema_editor: Any) -> None:
-    from processing.seed import seed_policy
-
-    seed_policy(apps)
-
-
 class Migration(migrations.Migration):
+    """The register used to be seeded here. The seed now writes fields that 0003 adds, so
+    0004 seeds it; a database that ran this step before keeps its rows, which 0003 converts."""
+
     dependencies = [("processing", "0001_initial")]
 
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations: list[migrations.operations.base.Operation] = []
