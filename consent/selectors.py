@@ -25,6 +25,7 @@ from consent.models import (
     SuppressionEntry,
 )
 from core.timeutil import legal_date
+from subjects.models import restricted_condition
 
 if TYPE_CHECKING:
     from processing.models import Purpose
@@ -136,18 +137,22 @@ def marketable_filter(
 ) -> QuerySet[Any]:
     """People who may receive `purpose`'s messages at `at`.
 
-    Consent purposes: the latest grant/withdrawal/objection before `at` is a grant (and not
-    voided by a policy version asking for fresh consent). Legitimate-interest purposes: no
-    objection (Art. 21(2) is absolute) and the person is of a kind the purpose covers.
-    Everyone: not restricted (Art. 18), not anonymised, not suppressed, has an e-mail.
+    Everyone: of a kind the purpose covers (the register's one rule), not restricted
+    (Art. 18), not anonymised, not suppressed, with an e-mail. Consent purposes: the latest
+    grant/withdrawal/objection before `at` is a grant (and not voided by a policy version
+    asking for fresh consent). Legitimate-interest purposes: no objection (Art. 21(2) is
+    absolute).
     """
     at = at or timezone.now()
     people = (
-        queryset.filter(anonymised_at__isnull=True, restricted_at__isnull=True)
+        queryset.filter(anonymised_at__isnull=True)
+        .exclude(restricted_condition())
         .exclude(work_email_index__isnull=True)
         .exclude(work_email_index="")
         .exclude(suppressed_filter(at))
     )
+    if purpose.subject_kinds:
+        people = people.filter(kind__in=purpose.subject_kinds)
     if purpose.is_consent_based:
         latest = ConsentEvent.objects.filter(
             subject=OuterRef("pk"), purpose=purpose, occurred_at__lte=at
@@ -160,8 +165,6 @@ def marketable_filter(
         if cutoff is not None:
             people = people.filter(_consent_at__gte=cutoff)
         return people
-    if purpose.subject_kinds:
-        people = people.filter(kind__in=purpose.subject_kinds)
     objected = _objections(purpose, at=at).filter(subject=OuterRef("pk"))
     return people.exclude(Exists(objected))
 

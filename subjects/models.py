@@ -152,6 +152,12 @@ def held_condition(*, as_of: dt.date | None) -> Q:
     )
 
 
+def restricted_condition() -> Q:
+    """The one definition of a restriction of processing (GDPR Art. 18): while it stands the
+    data is only stored — no marketing, no purge (`DataSubject.objects.restricted`)."""
+    return Q(restricted_at__isnull=False)
+
+
 class DataSubjectQuerySet(PersonalDataQuerySet):
     def prospects(self) -> DataSubjectQuerySet:
         return self.filter(kind__in=PROSPECT_KINDS)
@@ -177,8 +183,8 @@ class DataSubjectQuerySet(PersonalDataQuerySet):
         return self.filter(condition | name)
 
     def restricted(self) -> DataSubjectQuerySet:
-        """The one definition of a restriction of processing (GDPR Art. 18)."""
-        return self.filter(restricted_at__isnull=False)
+        """People whose processing is restricted (GDPR Art. 18)."""
+        return self.filter(restricted_condition())
 
     def marketable(
         self, *, purpose: models.Model, at: dt.datetime | None = None

@@ -10,6 +10,8 @@ import pytest
 
 from processing.models import LegalBasis, Purpose, SubjectKind
 from processing.selectors import purposes_for_subject, purposes_to_withdraw_or_object
+from subjects.models import DataSubject
+from tests import factories as f
 from tests.factories import DataSubjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +84,18 @@ def test_a_consent_purpose_covers_only_the_kinds_the_register_names(
     for page in (subject_page_purposes, consent_page_purposes, subject_page_consent_section):
         assert "client-webinars" not in page(client, prospect), page.__name__
         assert "client-webinars" in page(client, customer), page.__name__
+
+
+def test_the_marketable_audience_follows_the_kinds_a_consent_purpose_covers(
+    marketing: Any,
+) -> None:
+    from consent.services import grant_consent
+
+    person = f.DataSubjectFactory(kind="user")
+    grant_consent(
+        subject=person, purpose=marketing, channel="web_form", actor="test", wording="Yes"
+    )
+    assert DataSubject.objects.marketable(purpose=marketing).filter(pk=person.pk).exists()
+    marketing.subject_kinds = [k for k in marketing.subject_kinds if k != "user"]
+    marketing.save()
+    assert not DataSubject.objects.marketable(purpose=marketing).filter(pk=person.pk).exists()

@@ -31,6 +31,7 @@ from subjects.models import (
     Trial,
     UsageRecord,
     held_condition,
+    restricted_condition,
 )
 
 CLIENT_STATUSES = (OrganisationStatus.PAYING, OrganisationStatus.FORMER)
@@ -74,7 +75,7 @@ class _PersonBundle(RecordType):
     def _held(self, *, as_of: dt.date) -> Q:
         # The person's own row: its columns are tested directly rather than through a
         # subquery over every person (measured: a subquery costs the purge ~30 %).
-        return held_condition(as_of=as_of) | Q(restricted_at__isnull=False)
+        return held_condition(as_of=as_of) | restricted_condition()
 
     def not_held(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
         return qs.exclude(self._held(as_of=as_of))
