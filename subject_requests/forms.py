@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DatePicker
+from subject_requests.choices import STAFF_CHANNELS
 from subject_requests.models import (
-    STAFF_CHANNELS,
     Channel,
     PauseReason,
     RequestType,

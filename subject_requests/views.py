@@ -24,6 +24,7 @@ from core.audit import record_event, record_events_bulk
 from core.permissions import has_permission, requires
 from core.timeutil import legal_date, legal_zone
 from subject_requests import services
+from subject_requests.choices import STAFF_CHANNELS
 from subject_requests.deadlines import EXTENDED_MONTHS, legal_deadline
 from subject_requests.forms import (
     AssignForm,
@@ -41,7 +42,6 @@ from subject_requests.forms import (
     VerifyForm,
 )
 from subject_requests.models import (
-    STAFF_CHANNELS,
     Channel,
     RequestType,
     Status,
