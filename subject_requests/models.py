@@ -38,6 +38,7 @@ from subject_requests.choices import (
     Status,
     VerificationMethod,
 )
+from subject_requests.deadlines import RequestDeadline, paused_days, request_deadline
 
 
 class SubjectRequestQuerySet(PersonalDataQuerySet):
@@ -128,7 +129,12 @@ class SubjectRequest(models.Model):
     )
 
     received_at = models.DateTimeField(_("received at"))
+    # Both written only through `deadlines.request_deadline`. `due_at` ends the legal due day
+    # (GDPR Art. 12(3) counted under Regulation 1182/71, rolled to a working day): overdue is
+    # past it. `target_at` ends the unrolled day (period end + paused days): the queue sorts
+    # and colours by it, so that the team aims early.
     due_at = models.DateTimeField(_("due at"))
+    target_at = models.DateTimeField(_("target"))
     extended_at = models.DateTimeField(_("extended at"), null=True, blank=True)
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
     # Denormalised from `Pause` so the queue and the register need no join: the days of
@@ -162,20 +168,26 @@ class SubjectRequest(models.Model):
     objects = SubjectRequestQuerySet.as_manager()
 
     class Meta:
-        ordering = ["due_at", "id"]
+        ordering = ["target_at", "id"]
         verbose_name = _("data-subject request")
         verbose_name_plural = _("data-subject requests")
         indexes = [
-            # The queue: open requests by due date, whole or one assignee's.
+            # The queue: open requests by target day, whole, one assignee's or one status's.
+            models.Index(
+                fields=["target_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="dsr_open_target",
+            ),
+            models.Index(
+                fields=["assignee", "target_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="dsr_open_assignee_target",
+            ),
+            models.Index(fields=["status", "target_at", "id"], name="dsr_status_target"),
+            # Overdue and due-soon counts: a range on the legal due instant.
             models.Index(
                 fields=["due_at", "id"], condition=Q(status__in=OPEN_STATUSES), name="dsr_open_due"
             ),
-            models.Index(
-                fields=["assignee", "due_at", "id"],
-                condition=Q(status__in=OPEN_STATUSES),
-                name="dsr_open_assignee_due",
-            ),
-            models.Index(fields=["status", "due_at", "id"], name="dsr_status_due"),
             models.Index(fields=["received_at", "id"], name="dsr_received"),
             models.Index(fields=["closed_at"], name="dsr_closed"),
         ]
@@ -205,28 +217,43 @@ class SubjectRequest(models.Model):
     def can_become(self, status: str) -> bool:
         return status in TRANSITIONS[self.status]
 
-    def due_on(self, now: dt.datetime | None = None) -> dt.date:
-        """The due day; while paused, moved by the days paused so far."""
-        day = legal_date(self.due_at)
-        if self.paused_since is not None:
-            from subject_requests.deadlines import paused_days
+    def deadline(self, now: dt.datetime | None = None) -> RequestDeadline:
+        """The target and due days as of `now`: as stored, or while the clock is stopped,
+        moved by the days paused so far (the due day rolled again from there)."""
+        if self.paused_since is None:
+            return RequestDeadline(
+                target_on=legal_date(self.target_at), due_on=legal_date(self.due_at)
+            )
+        so_far = paused_days(self.paused_since, now or timezone.now())
+        return request_deadline(
+            self.received_at, extended=self.is_extended, pauses=[self.paused_days, so_far]
+        )
 
-            day += dt.timedelta(days=paused_days(self.paused_since, now or timezone.now()))
-        return day
+    def due_on(self, now: dt.datetime | None = None) -> dt.date:
+        """The legal due day."""
+        return self.deadline(now).due_on
+
+    def target_on(self, now: dt.datetime | None = None) -> dt.date:
+        return self.deadline(now).target_on
 
     def is_overdue(self, now: dt.datetime) -> bool:
         return self.is_open and self.paused_since is None and now > self.due_at
 
-    def days_left(self, now: dt.datetime) -> int:
-        return (self.due_on(now) - legal_today(now)).days
+    def days_to_target(self, now: dt.datetime) -> int:
+        """Negative once the target day has passed (the legal due day may still be ahead)."""
+        return (self.target_on(now) - legal_today(now)).days
+
+    def days_overdue(self, now: dt.datetime) -> int:
+        return max(0, (legal_today(now) - self.due_on(now)).days)
 
     def deadline_class(self, now: dt.datetime) -> str:
-        """The colour of the days left: ≥ 10 green, < 10 amber, < 5 red, overdue bold red."""
+        """The colour of the days to the target: ≥ 10 green, < 10 amber, < 5 red; past the
+        legal due day bold red."""
         if self.is_overdue(now):
             return "days-overdue"
         if self.is_paused:
             return "days-paused"
-        days = self.days_left(now)
+        days = self.days_to_target(now)
         if days >= 10:
             return "days-ok"
         if days >= 5:

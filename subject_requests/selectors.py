@@ -33,7 +33,9 @@ QUEUE_FIELDS = (
     "requester_name",
     "received_at",
     "due_at",
+    "target_at",
     "extended_at",
+    "paused_days",
     "paused_since",
     "duplicate_of_id",
     "via_agent",
@@ -59,7 +61,7 @@ class QueueFilters:
 def requests_for_queue(
     *, reviewer: Any, now: dt.datetime, filters: QueueFilters | None = None
 ) -> SubjectRequestQuerySet:
-    """Requests by due date (open ones unless asked otherwise), filtered; two queries per
+    """Requests by target day (open ones unless asked otherwise), filtered; two queries per
     page whatever the size of the table (count and slice), both on the partial indexes."""
     filters = filters or QueueFilters()
     requests = SubjectRequest.objects.select_related("assignee").only(*QUEUE_FIELDS)
@@ -87,7 +89,7 @@ def requests_for_queue(
         requests = requests.filter(status__in=OPEN_STATUSES).due_within(days=DUE_SOON_DAYS, now=now)
     if filters.q:
         requests = requests.search(filters.q)
-    return requests.order_by("due_at", "id")
+    return requests.order_by("target_at", "id")
 
 
 def request_for_page(pk: int) -> SubjectRequest:
@@ -170,6 +172,9 @@ def requests_of_subject(subject: Any) -> list[SubjectRequest]:
             "status",
             "received_at",
             "due_at",
+            "target_at",
+            "extended_at",
+            "paused_days",
             "paused_since",
             "closed_at",
         ).order_by("-received_at", "-id")

@@ -25,7 +25,7 @@ from core.permissions import has_permission, requires
 from core.timeutil import legal_date, legal_zone
 from subject_requests import services
 from subject_requests.choices import STAFF_CHANNELS
-from subject_requests.deadlines import EXTENDED_MONTHS, legal_deadline
+from subject_requests.deadlines import EXTENDED_MONTHS, legal_deadline, period_end
 from subject_requests.forms import (
     AssignForm,
     BulkAssignForm,
@@ -81,11 +81,11 @@ def queue(request: HttpRequest) -> HttpResponse:
             "type": types.get(r.type, r.type),
             "status": statuses.get(r.status, r.status),
             "channel": channels.get(r.channel, r.channel),
-            "due_on": r.due_on(now),
-            "days_left": r.days_left(now),
+            "deadline": r.deadline(now),
+            "days_to_target": r.days_to_target(now),
             "deadline_class": r.deadline_class(now),
             "overdue": r.is_overdue(now),
-            "overdue_days": max(1, -r.days_left(now)),
+            "days_overdue": r.days_overdue(now),
         }
         for r in page.object_list
     ]
@@ -230,13 +230,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "req": subject_request,
         "now": now,
         "received_local": received.astimezone(legal_zone()),
+        "first_period_end": period_end(received),
         "first_due_on": legal_deadline(received),
+        "extended_period_end": period_end(received, EXTENDED_MONTHS),
         "extended_due_on": legal_deadline(received, EXTENDED_MONTHS),
-        "due_on": subject_request.due_on(now),
-        "days_left": subject_request.days_left(now),
+        "deadline": subject_request.deadline(now),
+        "days_to_target": subject_request.days_to_target(now),
         "deadline_class": subject_request.deadline_class(now),
         "overdue": subject_request.is_overdue(now),
-        "overdue_days": max(1, -subject_request.days_left(now)),
+        "days_overdue": subject_request.days_overdue(now),
         "subjects": _subject_links(subject_request),
         "pauses": pauses_of(subject_request),
         "can_decide": can_decide,

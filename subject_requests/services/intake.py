@@ -28,6 +28,7 @@ from subject_requests.services.common import (
     add_entry,
     audit,
     lock,
+    refresh_deadline,
     require,
     send_letter,
     staff_label,
@@ -86,7 +87,7 @@ def _create(
         agent_proof_name=agent_proof.name if via_agent and agent_proof else None,
         agent_proof_content_type=agent_proof.content_type if via_agent and agent_proof else "",
         received_at=received_at,
-        due_at=deadlines.due_at(received_at),
+        **deadlines.request_deadline(received_at).as_fields(),
         created_by=created_by if not isinstance(created_by, str | None) else None,  # type: ignore[misc]
         created_at=now,
     )
@@ -284,10 +285,7 @@ def change_received_at(
     _check_receipt(received_at, now)
     old_received, old_due = request.received_at, request.due_at
     request.received_at = received_at
-    request.due_at = deadlines.due_at(
-        received_at, extended=request.is_extended, pauses=[request.paused_days]
-    )
-    request.save(update_fields=["received_at", "due_at", "updated_at"])
+    request.save(update_fields=["received_at", *refresh_deadline(request), "updated_at"])
     add_entry(
         request,
         kind=EntryKind.DEADLINE,
@@ -306,6 +304,7 @@ def change_received_at(
         new_received_at=received_at.isoformat(),
         old_due_at=old_due.isoformat(),
         new_due_at=request.due_at.isoformat(),
+        new_target_at=request.target_at.isoformat(),
     )
     return request
 

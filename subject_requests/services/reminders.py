@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import record_event
-from core.timeutil import legal_date, legal_today
+from core.timeutil import legal_today
 from subject_requests.models import ReminderSent, Status, SubjectRequest
 from subject_requests.services.common import lock
 from subject_requests.services.identity import VERIFICATION_LINK_DAYS
@@ -80,8 +80,8 @@ def send_reminders(*, now: dt.datetime) -> int:
     )
     sent = 0
     for user in get_user_model().objects.filter(pk__in=assignee_ids).order_by("pk"):
-        theirs_overdue = list(overdue.filter(assignee=user).order_by("due_at", "id"))
-        theirs_soon = list(due_soon.filter(assignee=user).order_by("due_at", "id"))
+        theirs_overdue = list(overdue.filter(assignee=user).order_by("target_at", "id"))
+        theirs_soon = list(due_soon.filter(assignee=user).order_by("target_at", "id"))
         try:
             with transaction.atomic():
                 # The unique row is the claim: a second run the same day finds it and stops.
@@ -116,8 +116,8 @@ def _reminder(
                 "reference": r.reference,
                 "right": r.get_type_display(),
                 "status": r.get_status_display(),
-                "due_on": legal_date(r.due_at),
-                "days_left": r.days_left(now),
+                "due_on": r.due_on(now),
+                "target_on": r.target_on(now),
                 "url": f"{settings.SITE_URL}{r.get_absolute_url()}",
             }
             for r in requests

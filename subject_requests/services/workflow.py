@@ -32,6 +32,7 @@ from subject_requests.services.common import (
     add_entry,
     audit,
     lock,
+    refresh_deadline,
     require,
     send_letter,
     staff_label,
@@ -180,10 +181,8 @@ def extend_deadline(
     old_due = request.due_at
     request.extended_at = now
     request.extension_reason = reason.strip()
-    request.due_at = deadlines.due_at(
-        request.received_at, extended=True, pauses=[request.paused_days]
-    )
-    request.save(update_fields=["extended_at", "extension_reason", "due_at", "updated_at"])
+    deadline_fields = refresh_deadline(request)
+    request.save(update_fields=["extended_at", "extension_reason", *deadline_fields, "updated_at"])
     add_entry(
         request,
         kind=EntryKind.DEADLINE,
@@ -206,6 +205,7 @@ def extend_deadline(
         request=request,
         old_due_at=old_due.isoformat(),
         new_due_at=request.due_at.isoformat(),
+        new_target_at=request.target_at.isoformat(),
     )
     return request
 
@@ -282,10 +282,8 @@ def end_open_pause(
     pause.save(update_fields=["ended_at", "days", "ended_by"])
     request.paused_days += days
     request.paused_since = None
-    request.due_at = deadlines.due_at(
-        request.received_at, extended=request.is_extended, pauses=[request.paused_days]
-    )
-    request.save(update_fields=["paused_days", "paused_since", "due_at", "updated_at"])
+    deadline_fields = refresh_deadline(request)
+    request.save(update_fields=["paused_days", "paused_since", *deadline_fields, "updated_at"])
     add_entry(
         request,
         kind=EntryKind.DEADLINE,
