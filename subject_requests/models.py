@@ -40,6 +40,25 @@ from subject_requests.choices import (
 )
 from subject_requests.deadlines import RequestDeadline, paused_days, request_deadline
 
+# "Due soon", the one definition for the home page, the queue's filter and the reminders: the
+# target day is at most a week away, so the reminder always spans a weekend's worth of notice.
+DUE_SOON_DAYS = 7
+
+
+def overdue_q(*, now: dt.datetime) -> Q:
+    """Open and past the end of the legal due day. A paused request's clock is stopped, so it
+    cannot run out meanwhile."""
+    return Q(status__in=OPEN_STATUSES, paused_since__isnull=True, due_at__lt=now)
+
+
+def due_soon_q(*, now: dt.datetime) -> Q:
+    """Open, running and not yet overdue, with the target day at most `DUE_SOON_DAYS` legal
+    days away (a target already passed included: the legal due day is still ahead)."""
+    limit = end_of_legal_day(legal_today(now) + dt.timedelta(days=DUE_SOON_DAYS))
+    return Q(
+        status__in=OPEN_STATUSES, paused_since__isnull=True, due_at__gte=now, target_at__lte=limit
+    )
+
 
 class SubjectRequestQuerySet(PersonalDataQuerySet):
     def open(self) -> SubjectRequestQuerySet:
@@ -52,13 +71,10 @@ class SubjectRequestQuerySet(PersonalDataQuerySet):
         return self.filter(paused_since__isnull=False)
 
     def overdue(self, *, now: dt.datetime) -> SubjectRequestQuerySet:
-        # A paused request's clock is stopped, so it cannot run out meanwhile.
-        return self.filter(due_at__lt=now, paused_since__isnull=True)
+        return self.filter(overdue_q(now=now))
 
-    def due_within(self, *, days: int, now: dt.datetime) -> SubjectRequestQuerySet:
-        """Not yet overdue, due by the end of the legal day `days` from today."""
-        limit = end_of_legal_day(legal_today(now) + dt.timedelta(days=days))
-        return self.filter(due_at__gte=now, due_at__lte=limit, paused_since__isnull=True)
+    def due_soon(self, *, now: dt.datetime) -> SubjectRequestQuerySet:
+        return self.filter(due_soon_q(now=now))
 
     def awaiting_identity(self) -> SubjectRequestQuerySet:
         return self.filter(status=Status.AWAITING_IDENTITY)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 
-from core.timeutil import end_of_legal_day, legal_today
+from core.timeutil import end_of_legal_day
 from subject_requests.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -19,10 +19,10 @@ from subject_requests.models import (
     SubjectRequest,
     SubjectRequestQuerySet,
     TimelineEntry,
+    due_soon_q,
+    overdue_q,
 )
 
-# The queue shows within this many days as "due soon" (the issue's filter).
-DUE_SOON_DAYS = 7
 # Columns the queue needs; the rest (the words, the proof, notes) stays in the database.
 QUEUE_FIELDS = (
     "id",
@@ -84,9 +84,9 @@ def requests_for_queue(
     elif filters.assignee.isdigit():
         requests = requests.filter(assignee_id=int(filters.assignee))
     if filters.overdue:
-        requests = requests.filter(status__in=OPEN_STATUSES).overdue(now=now)
+        requests = requests.overdue(now=now)
     if filters.due_soon:
-        requests = requests.filter(status__in=OPEN_STATUSES).due_within(days=DUE_SOON_DAYS, now=now)
+        requests = requests.due_soon(now=now)
     if filters.q:
         requests = requests.search(filters.q)
     return requests.order_by("target_at", "id")
@@ -117,16 +117,15 @@ def pauses_of(request: SubjectRequest) -> list[Pause]:
 
 
 def queue_counts(*, now: dt.datetime, assignee: Any = None) -> dict[str, int]:
-    """The DPO's home panel, in one query."""
-    soon = end_of_legal_day(legal_today(now) + dt.timedelta(days=5))
-    running = Q(paused_since__isnull=True)
+    """The DPO's home panel, in one query; "overdue" and "due soon" are the queue's own
+    filters, so each count equals the list its link opens."""
     requests = SubjectRequest.objects.open()
     if assignee is not None:
         requests = requests.filter(assignee=assignee)
     return requests.aggregate(
         open=Count("id"),
-        overdue=Count("id", filter=running & Q(due_at__lt=now)),
-        due_soon=Count("id", filter=running & Q(due_at__gte=now, due_at__lte=soon)),
+        overdue=Count("id", filter=overdue_q(now=now)),
+        due_soon=Count("id", filter=due_soon_q(now=now)),
         awaiting_identity=Count("id", filter=Q(status=Status.AWAITING_IDENTITY)),
         paused=Count("id", filter=Q(paused_since__isnull=False)),
         unassigned=Count("id", filter=Q(assignee__isnull=True)),

@@ -506,7 +506,7 @@ def test_the_dpo_home_shows_the_request_counts(client_for: Any, dpo: Any, staff:
         SubjectRequestFactory(status=Status.AWAITING_IDENTITY)
         page = client_for(dpo).get("/").content.decode()
         assert "1 overdue" in page
-        assert "1 due within 5 days" in page
+        assert "1 due within 7 days" in page
         assert "1 awaiting identity" in page
         assert "Data-subject requests" not in client_for(staff).get("/").content.decode()
 

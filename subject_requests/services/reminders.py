@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.audit import record_event
 from core.timeutil import legal_today
-from subject_requests.models import ReminderSent, Status, SubjectRequest
+from subject_requests.models import DUE_SOON_DAYS, ReminderSent, Status, SubjectRequest
 from subject_requests.services.common import lock
 from subject_requests.services.identity import VERIFICATION_LINK_DAYS
 from subject_requests.services.workflow import move
@@ -24,8 +24,6 @@ from subject_requests.services.workflow import move
 logger = logging.getLogger(__name__)
 
 JOB = "daily-reminders"
-# GDPR Art. 12(3) leaves little slack: assignees hear of a request 5 days before it is due.
-REMIND_WITHIN_DAYS = 5
 # Each closure sends a letter in its own transaction; 200 keeps a batch well under a second.
 CLOSE_BATCH = 200
 
@@ -73,7 +71,7 @@ def send_reminders(*, now: dt.datetime) -> int:
         assignee__isnull=False, assignee__is_active=True
     )
     overdue = open_requests.overdue(now=now)
-    due_soon = open_requests.due_within(days=REMIND_WITHIN_DAYS, now=now)
+    due_soon = open_requests.due_soon(now=now)
     assignee_ids = sorted(
         set(overdue.values_list("assignee_id", flat=True))
         | set(due_soon.values_list("assignee_id", flat=True))
@@ -127,7 +125,7 @@ def _reminder(
         "user": user,
         "overdue": rows(overdue),
         "due_soon": rows(due_soon),
-        "within_days": REMIND_WITHIN_DAYS,
+        "within_days": DUE_SOON_DAYS,
         "queue_url": f"{settings.SITE_URL}{reverse('subject_requests:queue')}",
     }
     subject = " ".join(render_to_string("emails/requests/reminder_subject.txt", context).split())
