@@ -10,7 +10,9 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 
+from core.permissions import has_permission
 from core.timeutil import end_of_legal_day
+from subject_requests.guards import ACTIONS
 from subject_requests.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -107,6 +109,34 @@ def request_for_page(pk: int) -> SubjectRequest:
         )
         .get(pk=pk)
     )
+
+
+@dataclass(frozen=True)
+class RequestActions:
+    """What a user may do to a request now (`guards.ACTIONS` slugs), and why each other
+    action their role allows is refused."""
+
+    allowed: frozenset[str]
+    refused: dict[str, str]
+
+    def __contains__(self, action: object) -> bool:
+        return action in self.allowed
+
+
+def request_actions(request: SubjectRequest, *, user: Any, now: dt.datetime) -> RequestActions:
+    """The request page's buttons: the same guards the services raise, for the actions the
+    user's role allows."""
+    allowed: set[str] = set()
+    refused: dict[str, str] = {}
+    for slug, action in ACTIONS.items():
+        if not has_permission(user, action.permission):
+            continue
+        refusal = action.guard(request, now)
+        if refusal is None:
+            allowed.add(slug)
+        else:
+            refused[slug] = refusal
+    return RequestActions(allowed=frozenset(allowed), refused=refused)
 
 
 def pauses_of(request: SubjectRequest) -> list[Pause]:

@@ -25,6 +25,12 @@ class IllegalTransition(RequestError):
     pass
 
 
+def refuse_unless_allowed(refusal: str | None) -> None:
+    """Raise a guard's refusal (`subject_requests.guards`): the page offers only what passes."""
+    if refusal is not None:
+        raise RequestError(refusal)
+
+
 def require(actor: Actor, key: str) -> None:
     """Services refuse too: a view that forgot its check still cannot decide a request.
     System actors (a job's name, "data subject") act only where their service allows."""

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import Actor
 from core.timeutil import legal_date, legal_zone
-from subject_requests import deadlines
+from subject_requests import deadlines, guards
 from subject_requests.choices import STAFF_CHANNELS
 from subject_requests.models import (
     Channel,
@@ -29,6 +29,7 @@ from subject_requests.services.common import (
     audit,
     lock,
     refresh_deadline,
+    refuse_unless_allowed,
     require,
     send_letter,
     staff_label,
@@ -276,10 +277,7 @@ def change_received_at(
     require(actor, "requests.enter")
     now = now or timezone.now()
     request = lock(request)
-    if request.channel not in STAFF_CHANNELS:
-        raise RequestError("Only hand-entered requests have an editable receipt time.")
-    if not request.is_open:
-        raise RequestError("The request is closed; its dates are part of the register.")
+    refuse_unless_allowed(guards.can_change_received(request, now))
     if not reason.strip():
         raise RequestError("Say why the receipt time changes.")
     _check_receipt(received_at, now)
