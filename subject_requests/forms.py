@@ -10,14 +10,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DatePicker
-from subject_requests.choices import STAFF_CHANNELS
-from subject_requests.models import (
-    DUE_SOON_DAYS,
-    Channel,
-    PauseReason,
-    RequestType,
-    Status,
-)
+from subject_requests.choices import STAFF_CHANNELS, Channel, PauseReason, RequestType, Status
+from subject_requests.models import DUE_SOON_DAYS
 from subject_requests.selectors import QueueFilters
 from subject_requests.services.workflow import MAX_DOCUMENT_BYTES, assignable_users
 

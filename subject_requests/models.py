@@ -40,6 +40,28 @@ from subject_requests.choices import (
 )
 from subject_requests.deadlines import RequestDeadline, paused_days, request_deadline
 
+# The choices live in `choices.py`; other apps, commands and tests may still import them from
+# here.
+__all__ = [
+    "CLOSED_STATUSES",
+    "DUE_SOON_DAYS",
+    "OPEN_STATUSES",
+    "TRANSITIONS",
+    "Channel",
+    "EntryKind",
+    "Pause",
+    "PauseReason",
+    "ReminderSent",
+    "RequestType",
+    "Status",
+    "SubjectRequest",
+    "SubjectRequestQuerySet",
+    "TimelineEntry",
+    "VerificationMethod",
+    "due_soon_q",
+    "overdue_q",
+]
+
 # "Due soon", the one definition for the home page, the queue's filter and the reminders: the
 # target day is at most a week away, so the reminder always spans a weekend's worth of notice.
 DUE_SOON_DAYS = 7

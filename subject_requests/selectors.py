@@ -12,12 +12,10 @@ from django.db.models import Count, Prefetch, Q
 
 from core.permissions import has_permission
 from core.timeutil import end_of_legal_day
+from subject_requests.choices import CLOSED_STATUSES, OPEN_STATUSES, Status
 from subject_requests.guards import ACTIONS
 from subject_requests.models import (
-    CLOSED_STATUSES,
-    OPEN_STATUSES,
     Pause,
-    Status,
     SubjectRequest,
     SubjectRequestQuerySet,
     TimelineEntry,

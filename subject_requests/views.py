@@ -22,6 +22,7 @@ from core.audit import record_event, record_events_bulk
 from core.permissions import has_permission, requires
 from core.timeutil import legal_date, legal_zone
 from subject_requests import exports, services
+from subject_requests.choices import Channel, RequestType, Status
 from subject_requests.deadlines import EXTENDED_MONTHS, legal_deadline, period_end
 from subject_requests.decisions import DECISIONS, buttons_for
 from subject_requests.forms import (
@@ -35,12 +36,7 @@ from subject_requests.forms import (
     RegisterForm,
     StaffEntryForm,
 )
-from subject_requests.models import (
-    Channel,
-    RequestType,
-    Status,
-    SubjectRequest,
-)
+from subject_requests.models import SubjectRequest
 from subject_requests.selectors import (
     pauses_of,
     register_rows,

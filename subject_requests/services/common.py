@@ -14,7 +14,8 @@ from django.utils import translation
 from core.audit import Actor, record_event
 from core.permissions import has_permission
 from subject_requests import deadlines
-from subject_requests.models import EntryKind, SubjectRequest, TimelineEntry
+from subject_requests.choices import EntryKind
+from subject_requests.models import SubjectRequest, TimelineEntry
 
 
 class RequestError(ValueError):

@@ -18,13 +18,8 @@ from django.utils.translation import gettext as _
 
 from core.audit import Actor
 from subject_requests import guards
-from subject_requests.models import (
-    EntryKind,
-    PauseReason,
-    Status,
-    SubjectRequest,
-    VerificationMethod,
-)
+from subject_requests.choices import EntryKind, PauseReason, Status, VerificationMethod
+from subject_requests.models import SubjectRequest
 from subject_requests.services.common import (
     RequestError,
     add_entry,

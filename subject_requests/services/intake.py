@@ -15,14 +15,8 @@ from django.utils.translation import gettext as _
 from core.audit import Actor
 from core.timeutil import legal_date, legal_zone
 from subject_requests import deadlines, guards
-from subject_requests.choices import STAFF_CHANNELS
-from subject_requests.models import (
-    Channel,
-    EntryKind,
-    RequestType,
-    Status,
-    SubjectRequest,
-)
+from subject_requests.choices import STAFF_CHANNELS, Channel, EntryKind, RequestType, Status
+from subject_requests.models import SubjectRequest
 from subject_requests.services.common import (
     RequestError,
     add_entry,

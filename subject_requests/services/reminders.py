@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from core.audit import record_event
 from core.timeutil import legal_today
-from subject_requests.models import DUE_SOON_DAYS, ReminderSent, Status, SubjectRequest
+from subject_requests.choices import Status
+from subject_requests.models import DUE_SOON_DAYS, ReminderSent, SubjectRequest
 from subject_requests.services.common import lock
 from subject_requests.services.identity import VERIFICATION_LINK_DAYS
 from subject_requests.services.workflow import move

@@ -13,16 +13,8 @@ from core.audit import Actor, record_events_bulk
 from core.permissions import Role, user_roles
 from core.timeutil import legal_date
 from subject_requests import deadlines, guards
-from subject_requests.models import (
-    CLOSED_STATUSES,
-    OPEN_STATUSES,
-    EntryKind,
-    Pause,
-    PauseReason,
-    Status,
-    SubjectRequest,
-    TimelineEntry,
-)
+from subject_requests.choices import CLOSED_STATUSES, OPEN_STATUSES, EntryKind, PauseReason, Status
+from subject_requests.models import Pause, SubjectRequest, TimelineEntry
 from subject_requests.services.common import (
     IllegalTransition,
     RequestError,
