@@ -39,9 +39,11 @@ class Decision:
     form: type[forms.Form] | None
     run: Callable[[SubjectRequest, dict[str, Any], Any], Any]
     done: Label
-    # On the request page: the button's words (None: offered another way, e.g. a select).
+    # On the request page: the button's words (None: offered another way, e.g. a select) and
+    # its look ("primary", "danger" or plain).
     label: Label | None = None
-    primary: bool = False
+    style: str = ""
+    # Irreversible: the confirmation page warns.
     danger: bool = False
     # The legal due day the decision would give, shown before confirming.
     resulting_due_on: Callable[[SubjectRequest], dt.date] | None = None
@@ -72,7 +74,7 @@ DECISIONS: dict[str, Decision] = {
         ),
         done=_("The request is verified."),
         label=_("Record identity check"),
-        primary=True,
+        style="primary",
     ),
     "resend-link": Decision(
         title=_("Send a new verification link"),
@@ -91,7 +93,7 @@ DECISIONS: dict[str, Decision] = {
         run=lambda r, d, u: services.start_work(request=r, actor=u),
         done=_("The request is in progress."),
         label=_("Start work"),
-        primary=True,
+        style="primary",
     ),
     "complete": Decision(
         title=_("Complete the request"),
@@ -104,7 +106,7 @@ DECISIONS: dict[str, Decision] = {
         run=lambda r, d, u: services.complete_request(request=r, outcome=d["reason"], actor=u),
         done=_("The request is completed."),
         label=_("Complete"),
-        primary=True,
+        style="primary",
     ),
     "resume": Decision(
         title=_("Restart the clock"),
@@ -154,6 +156,7 @@ DECISIONS: dict[str, Decision] = {
         run=lambda r, d, u: services.reject_request(request=r, reason=d["reason"], actor=u),
         done=_("The request is rejected."),
         label=_("Reject"),
+        style="danger",
         danger=True,
     ),
     "close": Decision(
@@ -168,6 +171,7 @@ DECISIONS: dict[str, Decision] = {
         run=lambda r, d, u: services.close_unverified(request=r, reason=d["reason"], actor=u),
         done=_("The request is closed."),
         label=_("Close unverified"),
+        style="danger",
         danger=True,
     ),
     "withdraw": Decision(
@@ -212,7 +216,7 @@ def buttons_for(actions: RequestActions) -> list[Button]:
             action=slug,
             label=decision.label,
             posts=decision.form is None,
-            css="primary" if decision.primary else "danger" if decision.danger else "",
+            css=decision.style,
         )
         for slug, decision in DECISIONS.items()
         if decision.label is not None and slug in actions
