@@ -41,7 +41,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from subject_requests.deadlines import due_at  # noqa: E402
+from subject_requests.deadlines import request_deadline  # noqa: E402
 from subject_requests.models import (  # noqa: E402
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -116,7 +116,7 @@ def fill(*, subjects: int, requests: int, open_requests: int) -> None:
                     requester_email=f"p{n % subjects}@bench.example",
                     description="Please tell me what you hold about me.",
                     received_at=received,
-                    due_at=due_at(received),
+                    **request_deadline(received).as_fields(),
                     assignee=assignees[n % len(assignees)],
                     closed_at=None if is_open else received + dt.timedelta(days=20),
                     created_at=received,
@@ -193,7 +193,7 @@ def main() -> None:
     # and would measure the test harness, not the page.
     client = Client()
     client.force_login(get_user_model().objects.get(username="bench-dpo"))
-    sample = SubjectRequest.objects.open().order_by("due_at", "id")[100]
+    sample = SubjectRequest.objects.open().order_by("target_at", "id")[100]
     print(
         f"\n{SubjectRequest.objects.count()} requests ({SubjectRequest.objects.open().count()} "
         f"open), {DataSubject.objects.count()} subjects; {args.loads} loads each\n"

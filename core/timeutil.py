@@ -4,10 +4,16 @@ zone; periods are calendar arithmetic (`relativedelta`), never `timedelta(days=3
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
+import holidays
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.utils import timezone
+
+ONE_DAY = dt.timedelta(days=1)
+SATURDAY = 5  # `date.weekday()`: Monday is 0
 
 
 def legal_zone() -> ZoneInfo:
@@ -32,3 +38,50 @@ def start_of_legal_day(day: dt.date) -> dt.datetime:
 def end_of_legal_day(day: dt.date) -> dt.datetime:
     """The last instant of `day` in the operator's zone (a deadline's end)."""
     return start_of_legal_day(day + dt.timedelta(days=1)) - dt.timedelta(microseconds=1)
+
+
+def months_after(day: dt.date, months: int = 1) -> dt.date:
+    """`months` months from `day`: the same day number in the last month, or that month's
+    last day when it has none (31 January → 28/29 February). The one reading of "a month from
+    day D" (Regulation 1182/71 Art. 3(2)(c)), for GDPR Art. 12(3) and Art. 14(3)(a) alike."""
+    return day + relativedelta(months=months)
+
+
+def months_after_cutoff(as_of: dt.date, months: int = 1) -> dt.date:
+    """The first day `d` with `months_after(d, months) >= as_of`, so that
+    `months_after(d, months) < as_of  ⇔  d < months_after_cutoff(as_of, months)` exactly.
+
+    The set-based form of "the month has run out": a condition on the start column. Clamping
+    maps several days onto one month-end (29–31 January → 28 February) but never reverses
+    their order, so the days whose month has run out are exactly those before this one;
+    `as_of - months` is within a few days of it, and we walk to the exact boundary.
+    """
+    candidate = as_of - relativedelta(months=months)
+    while months_after(candidate - ONE_DAY, months) >= as_of:
+        candidate -= ONE_DAY
+    while months_after(candidate, months) < as_of:
+        candidate += ONE_DAY
+    return candidate
+
+
+@functools.lru_cache(maxsize=64)
+def _public_holidays(country: str, year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays(country, years=year))
+
+
+def public_holidays(year: int) -> frozenset[dt.date]:
+    """The public holidays of `LEGAL_HOLIDAY_COUNTRY` in `year`, from the `holidays` package
+    (never a hand-kept list), cached per country and year."""
+    return _public_holidays(settings.LEGAL_HOLIDAY_COUNTRY, year)
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < SATURDAY and day not in public_holidays(day.year)
+
+
+def next_working_day_on_or_after(day: dt.date) -> dt.date:
+    """Regulation 1182/71 Art. 3(4): a period whose last day is a Saturday, Sunday or public
+    holiday ends with the following working day."""
+    while not is_working_day(day):
+        day += ONE_DAY
+    return day

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+import holidays
 from django.core.exceptions import ImproperlyConfigured
 
 from privacyops.devkeys import DEV_PREFIX, ensure_dev_env
@@ -293,6 +294,14 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Tallinn")
 # Legal dates (deadlines, retention) are days in the operator's zone, whatever the display
 # zone is: the operator is registered in Estonia.
 LEGAL_TIME_ZONE = "Europe/Tallinn"
+# Regulation 1182/71 Art. 3(4): a period ending on a public holiday ends on the next working
+# day; the holidays are those of the controller's establishment (Estonia), from `holidays`.
+LEGAL_HOLIDAY_COUNTRY = os.environ.get("LEGAL_HOLIDAY_COUNTRY", "EE").strip().upper()
+if LEGAL_HOLIDAY_COUNTRY not in holidays.list_supported_countries():
+    raise ImproperlyConfigured(
+        "LEGAL_HOLIDAY_COUNTRY must be an ISO 3166 country code the holidays package knows "
+        f"(EE for Estonia), not {LEGAL_HOLIDAY_COUNTRY!r}."
+    )
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -10,7 +10,7 @@ from subject_requests.models import SubjectRequest
 class SubjectRequestAdmin(ReadOnlyPersonalDataAdmin):
     """Reference data only: the requester's data is seen (and logged) on the request page."""
 
-    list_display = ("reference", "type", "channel", "status", "received_at", "due_at")
+    list_display = ("reference", "type", "channel", "status", "received_at", "target_at", "due_at")
     list_filter = ("status", "type", "channel")
     search_fields = ("reference",)
     fields = (
@@ -19,6 +19,7 @@ class SubjectRequestAdmin(ReadOnlyPersonalDataAdmin):
         "channel",
         "status",
         "received_at",
+        "target_at",
         "due_at",
         "extended_at",
         "paused_days",

@@ -6,16 +6,12 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DatePicker
-from subject_requests.models import (
-    STAFF_CHANNELS,
-    Channel,
-    PauseReason,
-    RequestType,
-    Status,
-)
+from subject_requests.choices import STAFF_CHANNELS, Channel, PauseReason, RequestType, Status
+from subject_requests.models import DUE_SOON_DAYS
 from subject_requests.selectors import QueueFilters
 from subject_requests.services.workflow import MAX_DOCUMENT_BYTES, assignable_users
 
@@ -150,7 +146,9 @@ class QueueFilterForm(forms.Form):
     )
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
-    due_soon = forms.BooleanField(label=_("Due within 7 days"), required=False)
+    due_soon = forms.BooleanField(
+        label=format_lazy(_("Due within {days} days"), days=DUE_SOON_DAYS), required=False
+    )
 
     def __init__(self, *args: Any, assignees: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

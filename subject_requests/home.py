@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.permissions import has_permission
+from subject_requests.models import DUE_SOON_DAYS
 from subject_requests.selectors import queue_counts
 
 
@@ -21,7 +22,8 @@ def requests_panel(request: HttpRequest) -> dict[str, Any] | None:
     lines = [
         {"text": _("%(n)s overdue") % {"n": counts["overdue"]}, "url": f"{queue}?overdue=on"},
         {
-            "text": _("%(n)s due within 5 days") % {"n": counts["due_soon"]},
+            "text": _("%(n)s due within %(days)s days")
+            % {"n": counts["due_soon"], "days": DUE_SOON_DAYS},
             "url": f"{queue}?due_soon=on",
         },
         {

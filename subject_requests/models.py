@@ -16,7 +16,6 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import blind_index
@@ -28,114 +27,59 @@ from core.fields import (
     PersonalDataQuerySet,
 )
 from core.timeutil import end_of_legal_day, legal_date, legal_today
-
-StrOrPromise = str | Promise
-
-
-class RequestType(models.TextChoices):
-    ACCESS = "access", _("Access to my data")
-    COPY = "copy", _("A copy of my data")
-    RECTIFICATION = "rectification", _("Correction of my data")
-    ERASURE = "erasure", _("Erasure of my data")
-    RESTRICTION = "restriction", _("Restriction of processing")
-    PORTABILITY = "portability", _("Data portability")
-    OBJECTION_MARKETING = "objection_marketing", _("Objection to direct marketing")
-    OBJECTION_PROCESSING = "objection_processing", _("Objection to other processing")
-    INFORMATION = "information", _("Processors, recipients and transfers")
-
-
-# Plain words for the public form: what each right gives, and its source in the GDPR.
-TYPE_EXPLANATIONS: dict[str, StrOrPromise] = {
-    RequestType.ACCESS: _(
-        "Ask whether we process data about you and, if so, what data, why, where it came "
-        "from, who receives it and how long we keep it (GDPR Art. 15)."
-    ),
-    RequestType.COPY: _("Receive a copy of the personal data we hold about you (Art. 15(3))."),
-    RequestType.RECTIFICATION: _(
-        "Have inaccurate data about you corrected or incomplete data completed (Art. 16)."
-    ),
-    RequestType.ERASURE: _(
-        "Have your data deleted. Where the law requires us to keep some of it (for example "
-        "invoices), we will tell you what we keep and why (Art. 17)."
-    ),
-    RequestType.RESTRICTION: _(
-        "Ask us to keep your data but stop using it for a while, for example while its "
-        "accuracy is checked (Art. 18)."
-    ),
-    RequestType.PORTABILITY: _(
-        "Receive the data you gave us, processed on your consent or a contract, in a "
-        "machine-readable format, or have it sent to another company (Art. 20)."
-    ),
-    RequestType.OBJECTION_MARKETING: _(
-        "Stop all direct marketing to you. This always takes effect (Art. 21(2))."
-    ),
-    RequestType.OBJECTION_PROCESSING: _(
-        "Object to processing based on our or our client's legitimate interest, on grounds "
-        "relating to your situation (Art. 21(1))."
-    ),
-    RequestType.INFORMATION: _(
-        "Learn which processors and recipients hold your data, where they are, and on which "
-        "ground data is transferred outside the European Economic Area."
-    ),
-}
-
-
-class Channel(models.TextChoices):
-    WEB = "web", _("Web form")
-    EMAIL = "email", _("E-mail")
-    LETTER = "letter", _("Letter")
-    PHONE = "phone", _("Phone")
-    API = "api", _("API")
-
-
-# Channels a member of staff enters by hand (the web form and the API enter themselves).
-STAFF_CHANNELS = (Channel.EMAIL, Channel.LETTER, Channel.PHONE)
-
-
-class Status(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    AWAITING_IDENTITY = "awaiting_identity", _("Awaiting identity")
-    VERIFIED = "verified", _("Verified")
-    IN_PROGRESS = "in_progress", _("In progress")
-    COMPLETED = "completed", _("Completed")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn by the requester")
-    CLOSED_UNVERIFIED = "closed_unverified", _("Closed unverified")
-
-
-OPEN_STATUSES = (
-    Status.RECEIVED,
-    Status.AWAITING_IDENTITY,
-    Status.VERIFIED,
-    Status.IN_PROGRESS,
+from subject_requests.choices import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    Channel,
+    EntryKind,
+    PauseReason,
+    RequestType,
+    Status,
+    VerificationMethod,
 )
-CLOSED_STATUSES = (
-    Status.COMPLETED,
-    Status.REJECTED,
-    Status.WITHDRAWN,
-    Status.CLOSED_UNVERIFIED,
-)
+from subject_requests.deadlines import RequestDeadline, paused_days, request_deadline
 
-# The one status machine. Anything not listed is refused by `services.transition`.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.RECEIVED: frozenset(
-        {Status.AWAITING_IDENTITY, Status.VERIFIED, Status.REJECTED, Status.WITHDRAWN}
-    ),
-    Status.AWAITING_IDENTITY: frozenset(
-        {Status.VERIFIED, Status.REJECTED, Status.WITHDRAWN, Status.CLOSED_UNVERIFIED}
-    ),
-    Status.VERIFIED: frozenset({Status.IN_PROGRESS, Status.REJECTED, Status.WITHDRAWN}),
-    Status.IN_PROGRESS: frozenset({Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN}),
-    Status.COMPLETED: frozenset(),
-    Status.REJECTED: frozenset(),
-    Status.WITHDRAWN: frozenset(),
-    Status.CLOSED_UNVERIFIED: frozenset(),
-}
+# The choices live in `choices.py`; other apps, commands and tests may still import them from
+# here.
+__all__ = [
+    "CLOSED_STATUSES",
+    "DUE_SOON_DAYS",
+    "OPEN_STATUSES",
+    "TRANSITIONS",
+    "Channel",
+    "EntryKind",
+    "Pause",
+    "PauseReason",
+    "ReminderSent",
+    "RequestType",
+    "Status",
+    "SubjectRequest",
+    "SubjectRequestQuerySet",
+    "TimelineEntry",
+    "VerificationMethod",
+    "due_soon_q",
+    "overdue_q",
+]
+
+# "Due soon", the one definition for the home page, the queue's filter and the reminders: the
+# target day is at most a week away, so the reminder always spans a weekend's worth of notice.
+DUE_SOON_DAYS = 7
 
 
-class VerificationMethod(models.TextChoices):
-    EMAIL_LINK = "email_link", _("Signed e-mail link matching a stored e-mail")
-    MANUAL = "manual", _("Proportionate check by the DPO")
+def overdue_q(*, now: dt.datetime) -> Q:
+    """Open and past the end of the legal due day. A paused request's clock is stopped, so it
+    cannot run out meanwhile."""
+    return Q(status__in=OPEN_STATUSES, paused_since__isnull=True, due_at__lt=now)
+
+
+def due_soon_q(*, now: dt.datetime) -> Q:
+    """Open, running and not yet overdue, with the target day at most `DUE_SOON_DAYS` legal
+    days away (a target already passed included: the legal due day is still ahead)."""
+    limit = end_of_legal_day(legal_today(now) + dt.timedelta(days=DUE_SOON_DAYS))
+    return Q(
+        status__in=OPEN_STATUSES, paused_since__isnull=True, due_at__gte=now, target_at__lte=limit
+    )
 
 
 class SubjectRequestQuerySet(PersonalDataQuerySet):
@@ -149,13 +93,10 @@ class SubjectRequestQuerySet(PersonalDataQuerySet):
         return self.filter(paused_since__isnull=False)
 
     def overdue(self, *, now: dt.datetime) -> SubjectRequestQuerySet:
-        # A paused request's clock is stopped, so it cannot run out meanwhile.
-        return self.filter(due_at__lt=now, paused_since__isnull=True)
+        return self.filter(overdue_q(now=now))
 
-    def due_within(self, *, days: int, now: dt.datetime) -> SubjectRequestQuerySet:
-        """Not yet overdue, due by the end of the legal day `days` from today."""
-        limit = end_of_legal_day(legal_today(now) + dt.timedelta(days=days))
-        return self.filter(due_at__gte=now, due_at__lte=limit, paused_since__isnull=True)
+    def due_soon(self, *, now: dt.datetime) -> SubjectRequestQuerySet:
+        return self.filter(due_soon_q(now=now))
 
     def awaiting_identity(self) -> SubjectRequestQuerySet:
         return self.filter(status=Status.AWAITING_IDENTITY)
@@ -226,7 +167,12 @@ class SubjectRequest(models.Model):
     )
 
     received_at = models.DateTimeField(_("received at"))
+    # Both written only through `deadlines.request_deadline`. `due_at` ends the legal due day
+    # (GDPR Art. 12(3) counted under Regulation 1182/71, rolled to a working day): overdue is
+    # past it. `target_at` ends the unrolled day (period end + paused days): the queue sorts
+    # and colours by it, so that the team aims early.
     due_at = models.DateTimeField(_("due at"))
+    target_at = models.DateTimeField(_("target"))
     extended_at = models.DateTimeField(_("extended at"), null=True, blank=True)
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
     # Denormalised from `Pause` so the queue and the register need no join: the days of
@@ -260,20 +206,26 @@ class SubjectRequest(models.Model):
     objects = SubjectRequestQuerySet.as_manager()
 
     class Meta:
-        ordering = ["due_at", "id"]
+        ordering = ["target_at", "id"]
         verbose_name = _("data-subject request")
         verbose_name_plural = _("data-subject requests")
         indexes = [
-            # The queue: open requests by due date, whole or one assignee's.
+            # The queue: open requests by target day, whole, one assignee's or one status's.
+            models.Index(
+                fields=["target_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="dsr_open_target",
+            ),
+            models.Index(
+                fields=["assignee", "target_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="dsr_open_assignee_target",
+            ),
+            models.Index(fields=["status", "target_at", "id"], name="dsr_status_target"),
+            # Overdue and due-soon counts: a range on the legal due instant.
             models.Index(
                 fields=["due_at", "id"], condition=Q(status__in=OPEN_STATUSES), name="dsr_open_due"
             ),
-            models.Index(
-                fields=["assignee", "due_at", "id"],
-                condition=Q(status__in=OPEN_STATUSES),
-                name="dsr_open_assignee_due",
-            ),
-            models.Index(fields=["status", "due_at", "id"], name="dsr_status_due"),
             models.Index(fields=["received_at", "id"], name="dsr_received"),
             models.Index(fields=["closed_at"], name="dsr_closed"),
         ]
@@ -303,39 +255,48 @@ class SubjectRequest(models.Model):
     def can_become(self, status: str) -> bool:
         return status in TRANSITIONS[self.status]
 
-    def due_on(self, now: dt.datetime | None = None) -> dt.date:
-        """The due day; while paused, moved by the days paused so far."""
-        day = legal_date(self.due_at)
-        if self.paused_since is not None:
-            from subject_requests.deadlines import paused_days
+    def deadline(self, now: dt.datetime | None = None) -> RequestDeadline:
+        """The target and due days as of `now`: as stored, or while the clock is stopped,
+        moved by the days paused so far (the due day rolled again from there)."""
+        if self.paused_since is None:
+            return RequestDeadline(
+                target_on=legal_date(self.target_at), due_on=legal_date(self.due_at)
+            )
+        so_far = paused_days(self.paused_since, now or timezone.now())
+        return request_deadline(
+            self.received_at, extended=self.is_extended, pauses=[self.paused_days, so_far]
+        )
 
-            day += dt.timedelta(days=paused_days(self.paused_since, now or timezone.now()))
-        return day
+    def due_on(self, now: dt.datetime | None = None) -> dt.date:
+        """The legal due day."""
+        return self.deadline(now).due_on
+
+    def target_on(self, now: dt.datetime | None = None) -> dt.date:
+        return self.deadline(now).target_on
 
     def is_overdue(self, now: dt.datetime) -> bool:
         return self.is_open and self.paused_since is None and now > self.due_at
 
-    def days_left(self, now: dt.datetime) -> int:
-        return (self.due_on(now) - legal_today(now)).days
+    def days_to_target(self, now: dt.datetime) -> int:
+        """Negative once the target day has passed (the legal due day may still be ahead)."""
+        return (self.target_on(now) - legal_today(now)).days
+
+    def days_overdue(self, now: dt.datetime) -> int:
+        return max(0, (legal_today(now) - self.due_on(now)).days)
 
     def deadline_class(self, now: dt.datetime) -> str:
-        """The colour of the days left: ≥ 10 green, < 10 amber, < 5 red, overdue bold red."""
+        """The colour of the days to the target: ≥ 10 green, < 10 amber, < 5 red; past the
+        legal due day bold red."""
         if self.is_overdue(now):
             return "days-overdue"
         if self.is_paused:
             return "days-paused"
-        days = self.days_left(now)
+        days = self.days_to_target(now)
         if days >= 10:
             return "days-ok"
         if days >= 5:
             return "days-warn"
         return "days-bad"
-
-
-class PauseReason(models.TextChoices):
-    # GDPR Art. 12(6): the controller may ask for information needed to confirm identity.
-    IDENTITY = "identity", _("Identity information outstanding")
-    CLARIFICATION = "clarification", _("Clarification outstanding")
 
 
 class Pause(models.Model):
@@ -364,18 +325,6 @@ class Pause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} from {self.started_at:%Y-%m-%d}"
-
-
-class EntryKind(models.TextChoices):
-    STATUS = "status", _("Status change")
-    NOTE = "note", _("Internal note")
-    MESSAGE = "message", _("Message to the requester")
-    LETTER = "letter", _("Letter to the requester")
-    DOCUMENT = "document", _("Document")
-    DEADLINE = "deadline", _("Deadline")
-    ASSIGNMENT = "assignment", _("Assignment")
-    IDENTITY = "identity", _("Identity")
-    DUPLICATE = "duplicate", _("Duplicate")
 
 
 class TimelineEntry(models.Model):

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_http_methods
 from core.permissions import requires
 from core.timeutil import legal_date
 from subject_requests import services
+from subject_requests.choices import TYPE_EXPLANATIONS, RequestType, Status
 from subject_requests.forms import PublicRequestForm
-from subject_requests.models import TYPE_EXPLANATIONS, RequestType, Status, SubjectRequest
+from subject_requests.models import SubjectRequest
 from subject_requests.ratelimit import allow_public_request
 
 # What the requester reads about each status, in plain words.

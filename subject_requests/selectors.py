@@ -10,19 +10,19 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 
-from core.timeutil import end_of_legal_day, legal_today
+from core.permissions import has_permission
+from core.timeutil import end_of_legal_day
+from subject_requests.choices import CLOSED_STATUSES, OPEN_STATUSES, Status
+from subject_requests.guards import ACTIONS
 from subject_requests.models import (
-    CLOSED_STATUSES,
-    OPEN_STATUSES,
     Pause,
-    Status,
     SubjectRequest,
     SubjectRequestQuerySet,
     TimelineEntry,
+    due_soon_q,
+    overdue_q,
 )
 
-# The queue shows within this many days as "due soon" (the issue's filter).
-DUE_SOON_DAYS = 7
 # Columns the queue needs; the rest (the words, the proof, notes) stays in the database.
 QUEUE_FIELDS = (
     "id",
@@ -33,7 +33,9 @@ QUEUE_FIELDS = (
     "requester_name",
     "received_at",
     "due_at",
+    "target_at",
     "extended_at",
+    "paused_days",
     "paused_since",
     "duplicate_of_id",
     "via_agent",
@@ -59,7 +61,7 @@ class QueueFilters:
 def requests_for_queue(
     *, reviewer: Any, now: dt.datetime, filters: QueueFilters | None = None
 ) -> SubjectRequestQuerySet:
-    """Requests by due date (open ones unless asked otherwise), filtered; two queries per
+    """Requests by target day (open ones unless asked otherwise), filtered; two queries per
     page whatever the size of the table (count and slice), both on the partial indexes."""
     filters = filters or QueueFilters()
     requests = SubjectRequest.objects.select_related("assignee").only(*QUEUE_FIELDS)
@@ -82,12 +84,12 @@ def requests_for_queue(
     elif filters.assignee.isdigit():
         requests = requests.filter(assignee_id=int(filters.assignee))
     if filters.overdue:
-        requests = requests.filter(status__in=OPEN_STATUSES).overdue(now=now)
+        requests = requests.overdue(now=now)
     if filters.due_soon:
-        requests = requests.filter(status__in=OPEN_STATUSES).due_within(days=DUE_SOON_DAYS, now=now)
+        requests = requests.due_soon(now=now)
     if filters.q:
         requests = requests.search(filters.q)
-    return requests.order_by("due_at", "id")
+    return requests.order_by("target_at", "id")
 
 
 def request_for_page(pk: int) -> SubjectRequest:
@@ -107,6 +109,34 @@ def request_for_page(pk: int) -> SubjectRequest:
     )
 
 
+@dataclass(frozen=True)
+class RequestActions:
+    """What a user may do to a request now (`guards.ACTIONS` slugs), and why each other
+    action their role allows is refused."""
+
+    allowed: frozenset[str]
+    refused: dict[str, str]
+
+    def __contains__(self, action: object) -> bool:
+        return action in self.allowed
+
+
+def request_actions(request: SubjectRequest, *, user: Any, now: dt.datetime) -> RequestActions:
+    """The request page's buttons: the same guards the services raise, for the actions the
+    user's role allows."""
+    allowed: set[str] = set()
+    refused: dict[str, str] = {}
+    for slug, action in ACTIONS.items():
+        if not has_permission(user, action.permission):
+            continue
+        refusal = action.guard(request, now)
+        if refusal is None:
+            allowed.add(slug)
+        else:
+            refused[slug] = refusal
+    return RequestActions(allowed=frozenset(allowed), refused=refused)
+
+
 def pauses_of(request: SubjectRequest) -> list[Pause]:
     """Most requests were never paused: ask the database only when one was."""
     if not request.paused_days and request.paused_since is None:
@@ -115,16 +145,15 @@ def pauses_of(request: SubjectRequest) -> list[Pause]:
 
 
 def queue_counts(*, now: dt.datetime, assignee: Any = None) -> dict[str, int]:
-    """The DPO's home panel, in one query."""
-    soon = end_of_legal_day(legal_today(now) + dt.timedelta(days=5))
-    running = Q(paused_since__isnull=True)
+    """The DPO's home panel, in one query; "overdue" and "due soon" are the queue's own
+    filters, so each count equals the list its link opens."""
     requests = SubjectRequest.objects.open()
     if assignee is not None:
         requests = requests.filter(assignee=assignee)
     return requests.aggregate(
         open=Count("id"),
-        overdue=Count("id", filter=running & Q(due_at__lt=now)),
-        due_soon=Count("id", filter=running & Q(due_at__gte=now, due_at__lte=soon)),
+        overdue=Count("id", filter=overdue_q(now=now)),
+        due_soon=Count("id", filter=due_soon_q(now=now)),
         awaiting_identity=Count("id", filter=Q(status=Status.AWAITING_IDENTITY)),
         paused=Count("id", filter=Q(paused_since__isnull=False)),
         unassigned=Count("id", filter=Q(assignee__isnull=True)),
@@ -170,6 +199,9 @@ def requests_of_subject(subject: Any) -> list[SubjectRequest]:
             "status",
             "received_at",
             "due_at",
+            "target_at",
+            "extended_at",
+            "paused_days",
             "paused_since",
             "closed_at",
         ).order_by("-received_at", "-id")

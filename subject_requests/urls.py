@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from subject_requests import views
+from subject_requests import timeline_views, views
 
 app_name = "subject_requests"
 
@@ -12,11 +12,11 @@ urlpatterns = [
     path("new/", views.enter, name="enter"),
     path("register/", views.register, name="register"),
     path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/note/", views.add_note, name="note"),
-    path("<int:pk>/message/", views.send_message, name="message"),
-    path("<int:pk>/document/", views.add_document, name="document_add"),
-    path("<int:pk>/documents/<int:entry_id>/", views.document, name="document"),
-    path("<int:pk>/authorisation/", views.agent_proof, name="agent_proof"),
+    path("<int:pk>/note/", timeline_views.add_note, name="note"),
+    path("<int:pk>/message/", timeline_views.send_message, name="message"),
+    path("<int:pk>/document/", timeline_views.add_document, name="document_add"),
+    path("<int:pk>/documents/<int:entry_id>/", timeline_views.document, name="document"),
+    path("<int:pk>/authorisation/", timeline_views.agent_proof, name="agent_proof"),
     path("<int:pk>/received/", views.change_received, name="change_received"),
     path("<int:pk>/<slug:action>/", views.decide, name="decide"),
 ]

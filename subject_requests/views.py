@@ -1,15 +1,13 @@
 """Staff pages: the queue, entering a request, a request's page and its decisions, the
-register. Views validate, call one service and render; the rules live in the services."""
+register. Views validate, call one service and render; the rules live in the services and
+their guards. The decisions table is `decisions.py`, the register's CSV `exports.py`, and the
+notes, messages and documents of a request `timeline_views.py`."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -23,34 +21,26 @@ from django.views.decorators.http import require_GET, require_POST
 from core.audit import record_event, record_events_bulk
 from core.permissions import has_permission, requires
 from core.timeutil import legal_date, legal_zone
-from subject_requests import services
-from subject_requests.deadlines import EXTENDED_MONTHS, legal_deadline
+from subject_requests import exports, services
+from subject_requests.choices import Channel, RequestType, Status
+from subject_requests.deadlines import EXTENDED_MONTHS, legal_deadline, period_end
+from subject_requests.decisions import DECISIONS, buttons_for
 from subject_requests.forms import (
     AssignForm,
     BulkAssignForm,
     DocumentForm,
     MessageForm,
     NoteForm,
-    OptionalReasonForm,
-    PauseForm,
     QueueFilterForm,
-    ReasonForm,
     ReceivedAtForm,
     RegisterForm,
     StaffEntryForm,
-    VerifyForm,
 )
-from subject_requests.models import (
-    STAFF_CHANNELS,
-    Channel,
-    RequestType,
-    Status,
-    SubjectRequest,
-    TimelineEntry,
-)
+from subject_requests.models import SubjectRequest
 from subject_requests.selectors import (
     pauses_of,
     register_rows,
+    request_actions,
     request_for_page,
     requests_for_queue,
 )
@@ -81,11 +71,11 @@ def queue(request: HttpRequest) -> HttpResponse:
             "type": types.get(r.type, r.type),
             "status": statuses.get(r.status, r.status),
             "channel": channels.get(r.channel, r.channel),
-            "due_on": r.due_on(now),
-            "days_left": r.days_left(now),
+            "deadline": r.deadline(now),
+            "days_to_target": r.days_to_target(now),
             "deadline_class": r.deadline_class(now),
             "overdue": r.is_overdue(now),
-            "overdue_days": max(1, -r.days_left(now)),
+            "days_overdue": r.days_overdue(now),
         }
         for r in page.object_list
     ]
@@ -224,32 +214,30 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         target=subject_request,
         details={"reference": subject_request.reference},
     )
-    can_decide = has_permission(request.user, "requests.decide")
+    actions = request_actions(subject_request, user=request.user, now=now)
     received = subject_request.received_at
     context = {
         "req": subject_request,
         "now": now,
         "received_local": received.astimezone(legal_zone()),
+        "first_period_end": period_end(received),
         "first_due_on": legal_deadline(received),
+        "extended_period_end": period_end(received, EXTENDED_MONTHS),
         "extended_due_on": legal_deadline(received, EXTENDED_MONTHS),
-        "due_on": subject_request.due_on(now),
-        "days_left": subject_request.days_left(now),
+        "deadline": subject_request.deadline(now),
+        "days_to_target": subject_request.days_to_target(now),
         "deadline_class": subject_request.deadline_class(now),
         "overdue": subject_request.is_overdue(now),
-        "overdue_days": max(1, -subject_request.days_left(now)),
+        "days_overdue": subject_request.days_overdue(now),
         "subjects": _subject_links(subject_request),
         "pauses": pauses_of(subject_request),
-        "can_decide": can_decide,
-        "can_edit_received": (
-            has_permission(request.user, "requests.enter")
-            and subject_request.channel in STAFF_CHANNELS
-            and subject_request.is_open
-        ),
+        "buttons": buttons_for(actions),
+        "can_edit_received": "change-received" in actions,
         "note_form": NoteForm(),
         "message_form": MessageForm(),
         "document_form": DocumentForm(),
         "assign_form": AssignForm(initial={"assignee": subject_request.assignee_id})
-        if can_decide and subject_request.is_open
+        if "assign" in actions
         else None,
         "fulfilment_actions": FULFILMENT_ACTIONS,
         "Status": Status,
@@ -257,151 +245,19 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "subject_requests/detail.html", context)
 
 
-@dataclass(frozen=True)
-class Decision:
-    title: Any
-    explanation: Any
-    button: Any
-    form: type[forms.Form] | None
-    run: Callable[[SubjectRequest, dict[str, Any], Any], Any]
-    done: Any
-    danger: bool = False
-
-
-DECISIONS: dict[str, Decision] = {
-    "verify": Decision(
-        title=gettext_lazy("Record an identity check"),
-        explanation=gettext_lazy(
-            "Ask only for what you need to confirm who the person is (GDPR Art. 12(6)), and "
-            "record what you asked and what they showed."
-        ),
-        button=gettext_lazy("Mark as verified"),
-        form=VerifyForm,
-        run=lambda r, d, u: services.verify_manually(
-            request=r,
-            asked=d["asked"],
-            shown=d["shown"],
-            subject_email=d["subject_email"] or "",
-            actor=u,
-        ),
-        done=gettext_lazy("The request is verified."),
-    ),
-    "pause": Decision(
-        title=gettext_lazy("Ask the requester and pause the clock"),
-        explanation=gettext_lazy(
-            "The deadline stops while identity information or a clarification is outstanding "
-            "and moves by exactly the days paused. Your question is e-mailed to the requester."
-        ),
-        button=gettext_lazy("Send and pause"),
-        form=PauseForm,
-        run=lambda r, d, u: services.pause_request(
-            request=r, reason=d["reason"], note=d["note"], actor=u
-        ),
-        done=gettext_lazy("The clock is paused."),
-    ),
-    "extend": Decision(
-        title=gettext_lazy("Extend the deadline"),
-        explanation=gettext_lazy(
-            "Once only, before the first deadline passes: the new deadline is three months "
-            "from receipt (GDPR Art. 12(3)). The requester receives your reason."
-        ),
-        button=gettext_lazy("Extend and tell the requester"),
-        form=ReasonForm,
-        run=lambda r, d, u: services.extend_deadline(request=r, reason=d["reason"], actor=u),
-        done=gettext_lazy("The deadline is extended and the requester told why."),
-    ),
-    "complete": Decision(
-        title=gettext_lazy("Complete the request"),
-        explanation=gettext_lazy(
-            "The requester receives a closing letter with the outcome below and their right "
-            "to complain to a supervisory authority or a court."
-        ),
-        button=gettext_lazy("Complete and send the letter"),
-        form=ReasonForm,
-        run=lambda r, d, u: services.complete_request(request=r, outcome=d["reason"], actor=u),
-        done=gettext_lazy("The request is completed."),
-    ),
-    "reject": Decision(
-        title=gettext_lazy("Reject the request"),
-        explanation=gettext_lazy(
-            "The requester receives a letter with your reason and their right to complain to "
-            "a supervisory authority or a court (GDPR Art. 12(4)). This cannot be undone."
-        ),
-        button=gettext_lazy("Reject and send the letter"),
-        form=ReasonForm,
-        run=lambda r, d, u: services.reject_request(request=r, reason=d["reason"], actor=u),
-        done=gettext_lazy("The request is rejected."),
-        danger=True,
-    ),
-    "withdraw": Decision(
-        title=gettext_lazy("Record a withdrawal"),
-        explanation=gettext_lazy(
-            "Record that the requester withdrew the request (by e-mail, letter or phone). "
-            "They receive a confirmation. This cannot be undone."
-        ),
-        button=gettext_lazy("Record the withdrawal"),
-        form=OptionalReasonForm,
-        run=lambda r, d, u: services.withdraw_request(request=r, reason=d["reason"], actor=u),
-        done=gettext_lazy("The withdrawal is recorded."),
-        danger=True,
-    ),
-    "close": Decision(
-        title=gettext_lazy("Close as unverified"),
-        explanation=gettext_lazy(
-            "Close the request because the requester's identity could not be confirmed. They "
-            "receive a letter with your reason and their right to complain. This cannot be "
-            "undone."
-        ),
-        button=gettext_lazy("Close and send the letter"),
-        form=ReasonForm,
-        run=lambda r, d, u: services.close_unverified(request=r, reason=d["reason"], actor=u),
-        done=gettext_lazy("The request is closed."),
-        danger=True,
-    ),
-    "start": Decision(
-        title=gettext_lazy("Start work"),
-        explanation="",
-        button=gettext_lazy("Start work"),
-        form=None,
-        run=lambda r, d, u: services.start_work(request=r, actor=u),
-        done=gettext_lazy("The request is in progress."),
-    ),
-    "resume": Decision(
-        title=gettext_lazy("Restart the clock"),
-        explanation="",
-        button=gettext_lazy("Information received: restart the clock"),
-        form=None,
-        run=lambda r, d, u: services.resume_request(request=r, actor=u),
-        done=gettext_lazy("The clock runs again."),
-    ),
-    "resend-link": Decision(
-        title=gettext_lazy("Send a new verification link"),
-        explanation="",
-        button=gettext_lazy("Send a new verification link"),
-        form=None,
-        run=lambda r, d, u: services.resend_verification_link(request=r, actor=u),
-        done=gettext_lazy("A new verification link is on its way."),
-    ),
-    "assign": Decision(
-        title=gettext_lazy("Assign"),
-        explanation="",
-        button=gettext_lazy("Assign"),
-        form=AssignForm,
-        run=lambda r, d, u: services.assign_requests(
-            request_ids=[r.pk], assignee=d["assignee"], actor=u
-        ),
-        done=gettext_lazy("The assignment is saved."),
-    ),
-}
-
-
 @requires("requests.decide")
 def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """GET shows the confirmation page; POST decides. Refusals come from the service."""
+    """GET shows the confirmation page of an action the request allows (else says why not);
+    POST decides. Refusals come from the service."""
     decision = DECISIONS.get(action)
     if decision is None:
         raise Http404("No such action.")
     subject_request = get_object_or_404(SubjectRequest.objects.defer("agent_proof"), pk=pk)
+    if request.method != "POST":
+        actions = request_actions(subject_request, user=request.user, now=timezone.now())
+        if action in actions.refused:
+            messages.error(request, actions.refused[action])
+            return redirect(subject_request)
     form = decision.form(request.POST or None) if decision.form else None
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
@@ -419,122 +275,16 @@ def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return render(
         request,
         "subject_requests/decide.html",
-        {"req": subject_request, "decision": decision, "form": form, "action": action},
+        {
+            "req": subject_request,
+            "decision": decision,
+            "form": form,
+            "action": action,
+            "resulting_due_on": (
+                decision.resulting_due_on(subject_request) if decision.resulting_due_on else None
+            ),
+        },
         status=400 if request.method == "POST" else 200,
-    )
-
-
-def _post_entry(
-    request: HttpRequest,
-    pk: int,
-    form: forms.Form,
-    run: Callable[[SubjectRequest], Any],
-    done: str,
-) -> HttpResponse:
-    subject_request = get_object_or_404(SubjectRequest.objects.defer("agent_proof"), pk=pk)
-    if form.is_valid():
-        try:
-            run(subject_request)
-        except services.RequestError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, done)
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-    return redirect(subject_request)
-
-
-@requires("requests.queue")
-@require_POST
-def add_note(request: HttpRequest, pk: int) -> HttpResponse:
-    form = NoteForm(request.POST)
-    return _post_entry(
-        request,
-        pk,
-        form,
-        lambda r: services.add_note(request=r, text=form.cleaned_data["text"], actor=request.user),
-        _("Note added."),
-    )
-
-
-@requires("requests.queue")
-@require_POST
-def send_message(request: HttpRequest, pk: int) -> HttpResponse:
-    form = MessageForm(request.POST)
-    return _post_entry(
-        request,
-        pk,
-        form,
-        lambda r: services.send_message(
-            request=r, text=form.cleaned_data["text"], actor=request.user
-        ),
-        _("Message sent to the requester."),
-    )
-
-
-@requires("requests.queue")
-@require_POST
-def add_document(request: HttpRequest, pk: int) -> HttpResponse:
-    form = DocumentForm(request.POST, request.FILES)
-
-    def run(r: SubjectRequest) -> Any:
-        upload = form.cleaned_data["file"]
-        return services.attach_document(
-            request=r,
-            content=upload.read(),
-            name=upload.name or "document",
-            content_type=upload.content_type or "application/octet-stream",
-            note=form.cleaned_data["note"],
-            actor=request.user,
-        )
-
-    return _post_entry(request, pk, form, run, _("Document added."))
-
-
-def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type or "application/octet-stream")
-    safe = "".join(c for c in name if c.isalnum() or c in "._- ") or "document"
-    response["Content-Disposition"] = f'attachment; filename="{safe}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@requires("requests.queue")
-@require_GET
-def document(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
-    entry = get_object_or_404(
-        TimelineEntry.objects.select_related("request"),
-        pk=entry_id,
-        request_id=pk,
-        document__isnull=False,
-    )
-    record_event(
-        action="request.document_viewed",
-        actor=request.user,
-        target=entry.request,
-        details={"reference": entry.request.reference, "entry": entry.pk},
-    )
-    return _download(
-        entry.document or b"", entry.document_name or "document", entry.document_content_type
-    )
-
-
-@requires("requests.queue")
-@require_GET
-def agent_proof(request: HttpRequest, pk: int) -> HttpResponse:
-    subject_request = get_object_or_404(SubjectRequest, pk=pk, agent_proof__isnull=False)
-    record_event(
-        action="request.agent_proof_viewed",
-        actor=request.user,
-        target=subject_request,
-        details={"reference": subject_request.reference},
-    )
-    return _download(
-        subject_request.agent_proof or b"",
-        subject_request.agent_proof_name or "authorisation",
-        subject_request.agent_proof_content_type,
     )
 
 
@@ -566,55 +316,6 @@ def change_received(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-REGISTER_HEADER = [
-    "reference",
-    "type",
-    "channel",
-    "received",
-    "due",
-    "extended",
-    "paused days",
-    "status",
-    "closed",
-    "assignee",
-    "outcome",
-]
-
-
-def register_line(r: SubjectRequest) -> list[str]:
-    zone = legal_zone()
-    return [
-        neutralise(cell)
-        for cell in (
-            r.reference,
-            r.type,
-            r.channel,
-            r.received_at.astimezone(zone).isoformat(timespec="minutes"),
-            legal_date(r.due_at).isoformat(),
-            legal_date(r.extended_at).isoformat() if r.extended_at else "",
-            r.paused_days,
-            r.status,
-            r.closed_at.astimezone(zone).isoformat(timespec="minutes") if r.closed_at else "",
-            r.assignee.get_username() if r.assignee else "",
-            Status(r.status).label if r.status in Status.values and not r.is_open else "",
-        )
-    ]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @requires("requests.register")
 @require_GET
 def register(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
@@ -632,14 +333,7 @@ def register(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             "received_to": end.isoformat() if end else None,
         },
     )
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(REGISTER_HEADER)
-        for r in register_rows(received_from=start, received_to=end):
-            yield writer.writerow(register_line(r))
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="requests-register-{stamp}.csv"'
-    return response
+    return exports.register_csv(
+        register_rows(received_from=start, received_to=end),
+        filename=f"requests-register-{timezone.localdate().isoformat()}.csv",
+    )

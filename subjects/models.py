@@ -200,12 +200,12 @@ class DataSubjectQuerySet(PersonalDataQuerySet):
         return self.filter(held_condition(as_of=as_of))
 
     def informed_overdue(self, *, as_of: dt.date) -> DataSubjectQuerySet:
-        """Art. 14(3)(a): the notice is due within a month of collection."""
-        from dateutil.relativedelta import relativedelta
+        """GDPR Art. 14(3)(a): told "at the latest within one month" of collection, so overdue
+        as of D when `months_after(legal_date(collected_at), 1) < D` (collected 28 February:
+        due 28 March, overdue from the 29th). The cutoff states that exactly on the column."""
+        from core.timeutil import months_after_cutoff, start_of_legal_day
 
-        from core.timeutil import start_of_legal_day
-
-        cutoff = start_of_legal_day(as_of - relativedelta(months=1))
+        cutoff = start_of_legal_day(months_after_cutoff(as_of, 1))
         return self.active().filter(
             source__in=SOURCES_NEEDING_NOTICE, informed_at__isnull=True, collected_at__lt=cutoff
         )

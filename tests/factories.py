@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -193,10 +194,10 @@ class PurgeRunFactory(factory.django.DjangoModelFactory):
 # --- subject_requests ------------------------------------------------------------------------
 
 
-def _request_due_at(received_at: dt.datetime) -> dt.datetime:
-    from subject_requests.deadlines import due_at
+def _request_deadline(received_at: dt.datetime) -> Any:
+    from subject_requests.deadlines import request_deadline
 
-    return due_at(received_at)
+    return request_deadline(received_at)
 
 
 class SubjectRequestFactory(factory.django.DjangoModelFactory):
@@ -213,7 +214,8 @@ class SubjectRequestFactory(factory.django.DjangoModelFactory):
     requester_email = factory.Sequence(lambda n: f"requester{n}@example.org")
     description = "Please tell me what you hold about me."
     received_at = factory.LazyFunction(timezone.now)
-    due_at = factory.LazyAttribute(lambda r: _request_due_at(r.received_at))
+    due_at = factory.LazyAttribute(lambda r: _request_deadline(r.received_at).due_at)
+    target_at = factory.LazyAttribute(lambda r: _request_deadline(r.received_at).target_at)
 
     @factory.post_generation
     def with_reference(obj, create: bool, extracted: object, **kwargs: object) -> None:

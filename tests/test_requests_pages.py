@@ -160,7 +160,8 @@ def test_the_requester_sees_the_due_date_and_can_withdraw_after_confirming(
     link = status_link(next(m for m in mail.outbox if m.subject.startswith("We received")))
     with time_machine.travel(dt.datetime(2026, 2, 1, 9, 0, tzinfo=TALLINN), tick=False):
         page = client.get(link).content.decode()
-        assert "28 February 2026" in page
+        # The month ends on Saturday 28 February: the requester reads the legal day.
+        assert "2 March 2026" in page
         confirm = client.get(link + "withdraw/")
         assert "Yes, withdraw my request" in confirm.content.decode()
         assert SubjectRequest.objects.get().is_open
@@ -341,7 +342,8 @@ def test_the_queues_first_and_last_page_take_a_constant_number_of_queries(
                 requester_name=f"Person {n}",
                 requester_email=f"p{n}@example.org",
                 received_at=now - dt.timedelta(hours=n),
-                due_at=now + dt.timedelta(days=n % 40),
+                due_at=now + dt.timedelta(days=n % 40 + 2),
+                target_at=now + dt.timedelta(days=n % 40),
                 assignee=dpo if n % 2 else None,
             )
             for n in range(count)
@@ -504,7 +506,7 @@ def test_the_dpo_home_shows_the_request_counts(client_for: Any, dpo: Any, staff:
         SubjectRequestFactory(status=Status.AWAITING_IDENTITY)
         page = client_for(dpo).get("/").content.decode()
         assert "1 overdue" in page
-        assert "1 due within 5 days" in page
+        assert "1 due within 7 days" in page
         assert "1 awaiting identity" in page
         assert "Data-subject requests" not in client_for(staff).get("/").content.decode()
 

@@ -67,7 +67,9 @@ def test_a_public_request_gets_a_reference_a_due_date_and_two_emails(
     ):
         request = submit()
     assert re.fullmatch(r"DSR-2026-\d{6}", request.reference or "")
-    assert legal_date(request.due_at) == dt.date(2026, 2, 28)
+    # The month ends on Saturday 28 February: the target; due Monday 2 March (1182/71 Art. 3(4)).
+    assert legal_date(request.target_at) == dt.date(2026, 2, 28)
+    assert legal_date(request.due_at) == dt.date(2026, 3, 2)
     assert request.status == Status.AWAITING_IDENTITY
     subjects = sorted(m.subject for m in mail.outbox)
     assert subjects == [
@@ -75,7 +77,7 @@ def test_a_public_request_gets_a_reference_a_due_date_and_two_emails(
         f"We received your request {request.reference}",
     ]
     ack = next(m for m in mail.outbox if m.subject.startswith("We received"))
-    assert "28 February 2026" in ack.body
+    assert "2 March 2026" in ack.body
     assert ack.to == ["mari@company.example"]
     assert AuditEvent.objects.filter(action="request.received", target_id=str(request.pk)).exists()
 
@@ -142,7 +144,8 @@ def test_correcting_the_receipt_time_moves_the_deadline_and_is_audited(staff: ob
             reason="Found in spam",
             actor=staff,
         )
-    assert legal_date(request.due_at) == dt.date(2026, 2, 28)
+    assert legal_date(request.target_at) == dt.date(2026, 2, 28)
+    assert legal_date(request.due_at) == dt.date(2026, 3, 2)
     event = AuditEvent.objects.get(action="request.received_at_changed")
     assert event.details["new_received_at"].startswith("2026-01-31")
 
@@ -323,10 +326,11 @@ def test_an_extension_is_allowed_on_the_last_day_but_refused_after_the_deadline(
     with time_machine.travel(tallinn(2026, 1, 31, 10, 0), tick=False):
         first = submit(email="a@company.example")
         second = submit(email="b@company.example")
-    with time_machine.travel(tallinn(2026, 2, 28, 23, 59), tick=False):
+    # The month ends on Saturday 28 February: the last day is Monday 2 March.
+    with time_machine.travel(tallinn(2026, 3, 2, 23, 59), tick=False):
         services.extend_deadline(request=first, reason="Complex", actor=dpo)
     with (
-        time_machine.travel(tallinn(2026, 3, 1, 0, 0), tick=False),
+        time_machine.travel(tallinn(2026, 3, 3, 0, 0), tick=False),
         pytest.raises(services.RequestError, match="passed"),
     ):
         services.extend_deadline(request=second, reason="Complex", actor=dpo)
@@ -363,7 +367,9 @@ def test_an_extension_keeps_the_paused_days(dpo: object) -> None:
     with time_machine.travel(tallinn(2026, 2, 5, 9, 0), tick=False):
         services.resume_request(request=request, actor=dpo)
         request = services.extend_deadline(request=request, reason="Complex", actor=dpo)
-    assert legal_date(request.due_at) == dt.date(2026, 5, 3)
+    # 30 April + 3 paused days is Sunday 3 May: the target; due Monday 4 May.
+    assert legal_date(request.target_at) == dt.date(2026, 5, 3)
+    assert legal_date(request.due_at) == dt.date(2026, 5, 4)
 
 
 def test_a_paused_request_is_not_overdue_and_shows_the_moving_due_date(dpo: object) -> None:

@@ -336,8 +336,8 @@ def _form_texts(form_class: type[forms.Form]) -> list[Any]:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_public_forms_and_the_rights_are_translated(language: str) -> None:
     from consent.forms import SubscribeForm
+    from subject_requests.choices import TYPE_EXPLANATIONS, RequestType, Status
     from subject_requests.forms import PublicRequestForm
-    from subject_requests.models import TYPE_EXPLANATIONS, RequestType, Status
     from subject_requests.public_views import STATUS_EXPLANATIONS
 
     texts = [

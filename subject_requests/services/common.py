@@ -13,7 +13,9 @@ from django.utils import translation
 
 from core.audit import Actor, record_event
 from core.permissions import has_permission
-from subject_requests.models import EntryKind, SubjectRequest, TimelineEntry
+from subject_requests import deadlines
+from subject_requests.choices import EntryKind
+from subject_requests.models import SubjectRequest, TimelineEntry
 
 
 class RequestError(ValueError):
@@ -22,6 +24,12 @@ class RequestError(ValueError):
 
 class IllegalTransition(RequestError):
     pass
+
+
+def refuse_unless_allowed(refusal: str | None) -> None:
+    """Raise a guard's refusal (`subject_requests.guards`): the page offers only what passes."""
+    if refusal is not None:
+        raise RequestError(refusal)
 
 
 def require(actor: Actor, key: str) -> None:
@@ -34,6 +42,17 @@ def require(actor: Actor, key: str) -> None:
 def lock(request: SubjectRequest) -> SubjectRequest:
     """The row, locked for the rest of the transaction, so two clicks cannot both act."""
     return SubjectRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def refresh_deadline(request: SubjectRequest) -> list[str]:
+    """Recompute the due and target instants from the request's own receipt, extension and
+    closed pauses (never chained from an earlier due date); returns the fields to save."""
+    fields = deadlines.request_deadline(
+        request.received_at, extended=request.is_extended, pauses=[request.paused_days]
+    ).as_fields()
+    for name, value in fields.items():
+        setattr(request, name, value)
+    return list(fields)
 
 
 def actor_fields(actor: Actor) -> dict[str, Any]:

@@ -17,18 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import Actor
-from subject_requests.models import (
-    EntryKind,
-    PauseReason,
-    Status,
-    SubjectRequest,
-    VerificationMethod,
-)
+from subject_requests import guards
+from subject_requests.choices import EntryKind, PauseReason, Status, VerificationMethod
+from subject_requests.models import SubjectRequest
 from subject_requests.services.common import (
     RequestError,
     add_entry,
     audit,
     lock,
+    refuse_unless_allowed,
     require,
     send_letter,
 )
@@ -72,10 +69,7 @@ def ask_to_confirm_email(
     from subject_requests.services.workflow import move
 
     request = lock(request)
-    if not request.requester_email:
-        raise RequestError("The request has no e-mail address to send a link to.")
-    if request.status not in (Status.RECEIVED, Status.AWAITING_IDENTITY):
-        raise RequestError("Only a request not yet verified can be sent a verification link.")
+    refuse_unless_allowed(guards.can_resend_link(request, now))
     if request.status == Status.RECEIVED:
         move(request, to=Status.AWAITING_IDENTITY, actor=actor, now=now)
     request.verification_nonce = new_nonce()
@@ -193,10 +187,7 @@ def verify_manually(
     request = lock(request)
     if not asked.strip() or not shown.strip():
         raise RequestError("Record what was asked and what the requester showed.")
-    if not request.can_become(Status.VERIFIED):
-        raise RequestError(
-            f"A request that is {request.get_status_display().lower()} cannot be verified."
-        )
+    refuse_unless_allowed(guards.can_verify(request, now))
     matched = 0
     if subject_email.strip():
         from subjects.models import DataSubject

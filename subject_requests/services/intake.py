@@ -14,20 +14,16 @@ from django.utils.translation import gettext as _
 
 from core.audit import Actor
 from core.timeutil import legal_date, legal_zone
-from subject_requests import deadlines
-from subject_requests.models import (
-    STAFF_CHANNELS,
-    Channel,
-    EntryKind,
-    RequestType,
-    Status,
-    SubjectRequest,
-)
+from subject_requests import deadlines, guards
+from subject_requests.choices import STAFF_CHANNELS, Channel, EntryKind, RequestType, Status
+from subject_requests.models import SubjectRequest
 from subject_requests.services.common import (
     RequestError,
     add_entry,
     audit,
     lock,
+    refresh_deadline,
+    refuse_unless_allowed,
     require,
     send_letter,
     staff_label,
@@ -86,7 +82,7 @@ def _create(
         agent_proof_name=agent_proof.name if via_agent and agent_proof else None,
         agent_proof_content_type=agent_proof.content_type if via_agent and agent_proof else "",
         received_at=received_at,
-        due_at=deadlines.due_at(received_at),
+        **deadlines.request_deadline(received_at).as_fields(),
         created_by=created_by if not isinstance(created_by, str | None) else None,  # type: ignore[misc]
         created_at=now,
     )
@@ -275,19 +271,13 @@ def change_received_at(
     require(actor, "requests.enter")
     now = now or timezone.now()
     request = lock(request)
-    if request.channel not in STAFF_CHANNELS:
-        raise RequestError("Only hand-entered requests have an editable receipt time.")
-    if not request.is_open:
-        raise RequestError("The request is closed; its dates are part of the register.")
+    refuse_unless_allowed(guards.can_change_received(request, now))
     if not reason.strip():
         raise RequestError("Say why the receipt time changes.")
     _check_receipt(received_at, now)
     old_received, old_due = request.received_at, request.due_at
     request.received_at = received_at
-    request.due_at = deadlines.due_at(
-        received_at, extended=request.is_extended, pauses=[request.paused_days]
-    )
-    request.save(update_fields=["received_at", "due_at", "updated_at"])
+    request.save(update_fields=["received_at", *refresh_deadline(request), "updated_at"])
     add_entry(
         request,
         kind=EntryKind.DEADLINE,
@@ -306,6 +296,7 @@ def change_received_at(
         new_received_at=received_at.isoformat(),
         old_due_at=old_due.isoformat(),
         new_due_at=request.due_at.isoformat(),
+        new_target_at=request.target_at.isoformat(),
     )
     return request
 

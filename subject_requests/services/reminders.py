@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import record_event
-from core.timeutil import legal_date, legal_today
-from subject_requests.models import ReminderSent, Status, SubjectRequest
+from core.timeutil import legal_today
+from subject_requests.choices import Status
+from subject_requests.models import DUE_SOON_DAYS, ReminderSent, SubjectRequest
 from subject_requests.services.common import lock
 from subject_requests.services.identity import VERIFICATION_LINK_DAYS
 from subject_requests.services.workflow import move
@@ -24,8 +25,6 @@ from subject_requests.services.workflow import move
 logger = logging.getLogger(__name__)
 
 JOB = "daily-reminders"
-# GDPR Art. 12(3) leaves little slack: assignees hear of a request 5 days before it is due.
-REMIND_WITHIN_DAYS = 5
 # Each closure sends a letter in its own transaction; 200 keeps a batch well under a second.
 CLOSE_BATCH = 200
 
@@ -73,15 +72,15 @@ def send_reminders(*, now: dt.datetime) -> int:
         assignee__isnull=False, assignee__is_active=True
     )
     overdue = open_requests.overdue(now=now)
-    due_soon = open_requests.due_within(days=REMIND_WITHIN_DAYS, now=now)
+    due_soon = open_requests.due_soon(now=now)
     assignee_ids = sorted(
         set(overdue.values_list("assignee_id", flat=True))
         | set(due_soon.values_list("assignee_id", flat=True))
     )
     sent = 0
     for user in get_user_model().objects.filter(pk__in=assignee_ids).order_by("pk"):
-        theirs_overdue = list(overdue.filter(assignee=user).order_by("due_at", "id"))
-        theirs_soon = list(due_soon.filter(assignee=user).order_by("due_at", "id"))
+        theirs_overdue = list(overdue.filter(assignee=user).order_by("target_at", "id"))
+        theirs_soon = list(due_soon.filter(assignee=user).order_by("target_at", "id"))
         try:
             with transaction.atomic():
                 # The unique row is the claim: a second run the same day finds it and stops.
@@ -116,8 +115,8 @@ def _reminder(
                 "reference": r.reference,
                 "right": r.get_type_display(),
                 "status": r.get_status_display(),
-                "due_on": legal_date(r.due_at),
-                "days_left": r.days_left(now),
+                "due_on": r.due_on(now),
+                "target_on": r.target_on(now),
                 "url": f"{settings.SITE_URL}{r.get_absolute_url()}",
             }
             for r in requests
@@ -127,7 +126,7 @@ def _reminder(
         "user": user,
         "overdue": rows(overdue),
         "due_soon": rows(due_soon),
-        "within_days": REMIND_WITHIN_DAYS,
+        "within_days": DUE_SOON_DAYS,
         "queue_url": f"{settings.SITE_URL}{reverse('subject_requests:queue')}",
     }
     subject = " ".join(render_to_string("emails/requests/reminder_subject.txt", context).split())

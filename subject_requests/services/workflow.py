@@ -8,23 +8,13 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from core.audit import Actor, record_events_bulk
 from core.permissions import Role, user_roles
 from core.timeutil import legal_date
-from subject_requests import deadlines
-from subject_requests.models import (
-    CLOSED_STATUSES,
-    OPEN_STATUSES,
-    TRANSITIONS,
-    EntryKind,
-    Pause,
-    PauseReason,
-    Status,
-    SubjectRequest,
-    TimelineEntry,
-)
+from subject_requests import deadlines, guards
+from subject_requests.choices import CLOSED_STATUSES, OPEN_STATUSES, EntryKind, PauseReason, Status
+from subject_requests.models import Pause, SubjectRequest, TimelineEntry
 from subject_requests.services.common import (
     IllegalTransition,
     RequestError,
@@ -32,6 +22,8 @@ from subject_requests.services.common import (
     add_entry,
     audit,
     lock,
+    refresh_deadline,
+    refuse_unless_allowed,
     require,
     send_letter,
     staff_label,
@@ -52,14 +44,9 @@ def move(
     request: SubjectRequest, *, to: str, actor: Actor, now: dt.datetime, reason: str = ""
 ) -> SubjectRequest:
     """The one place a status changes; `request` must be locked by the caller."""
-    if to not in TRANSITIONS[request.status]:
-        raise IllegalTransition(
-            _("A request that is %(status)s cannot become %(new_status)s.")
-            % {
-                "status": request.get_status_display().lower(),
-                "new_status": Status(to).label.lower(),
-            }
-        )
+    refusal = guards.transition_refusal(request, to)
+    if refusal is not None:
+        raise IllegalTransition(refusal)
     previous = request.status
     request.status = to
     fields = ["status", "updated_at"]
@@ -167,23 +154,14 @@ def extend_deadline(
     require(actor, "requests.decide")
     now = now or timezone.now()
     request = lock(request)
-    if not request.is_open:
-        raise RequestError("A closed request cannot be extended.")
-    if request.is_extended:
-        raise RequestError("The deadline has already been extended; the law allows it once.")
+    refuse_unless_allowed(guards.can_extend(request, now))
     if not reason.strip():
         raise RequestError("An extension needs a reason: the requester receives it.")
-    if request.is_overdue(now):
-        raise RequestError(
-            "The first deadline has passed: an extension must be told within the first month."
-        )
     old_due = request.due_at
     request.extended_at = now
     request.extension_reason = reason.strip()
-    request.due_at = deadlines.due_at(
-        request.received_at, extended=True, pauses=[request.paused_days]
-    )
-    request.save(update_fields=["extended_at", "extension_reason", "due_at", "updated_at"])
+    deadline_fields = refresh_deadline(request)
+    request.save(update_fields=["extended_at", "extension_reason", *deadline_fields, "updated_at"])
     add_entry(
         request,
         kind=EntryKind.DEADLINE,
@@ -206,6 +184,7 @@ def extend_deadline(
         request=request,
         old_due_at=old_due.isoformat(),
         new_due_at=request.due_at.isoformat(),
+        new_target_at=request.target_at.isoformat(),
     )
     return request
 
@@ -228,12 +207,7 @@ def pause_request(
         raise RequestError(
             "A pause is allowed only while identity information or a clarification is outstanding."
         )
-    if not request.is_open:
-        raise RequestError("A closed request cannot be paused.")
-    if request.is_paused:
-        raise RequestError("The request is already paused.")
-    if request.is_overdue(now):
-        raise RequestError("The deadline has passed: a clock that has run out cannot stop.")
+    refuse_unless_allowed(guards.can_pause(request, now))
     if reason == PauseReason.IDENTITY and request.is_verified:
         raise RequestError("The requester's identity is already verified.")
     if not note.strip():
@@ -282,10 +256,8 @@ def end_open_pause(
     pause.save(update_fields=["ended_at", "days", "ended_by"])
     request.paused_days += days
     request.paused_since = None
-    request.due_at = deadlines.due_at(
-        request.received_at, extended=request.is_extended, pauses=[request.paused_days]
-    )
-    request.save(update_fields=["paused_days", "paused_since", "due_at", "updated_at"])
+    deadline_fields = refresh_deadline(request)
+    request.save(update_fields=["paused_days", "paused_since", *deadline_fields, "updated_at"])
     add_entry(
         request,
         kind=EntryKind.DEADLINE,
@@ -304,10 +276,10 @@ def resume_request(
 ) -> SubjectRequest:
     """The information asked for arrived: the clock runs again."""
     require(actor, "requests.decide")
+    now = now or timezone.now()
     request = lock(request)
-    if not request.is_paused:
-        raise RequestError("The request is not paused.")
-    end_open_pause(request, actor=actor, now=now or timezone.now())
+    refuse_unless_allowed(guards.can_resume(request, now))
+    end_open_pause(request, actor=actor, now=now)
     return request
 
 
@@ -328,7 +300,8 @@ def assign_requests(
     actor: Actor,
     now: dt.datetime | None = None,
 ) -> int:
-    """Assign open requests to one person (or nobody), set-based."""
+    """Assign open requests to one person (or nobody), set-based; closed ones among them are
+    skipped (`guards.can_assign`), and a choice of closed ones only is refused."""
     require(actor, "requests.decide")
     now = now or timezone.now()
     if assignee is not None and not (user_roles(assignee) & {Role.DPO, Role.STAFF}):
@@ -339,7 +312,7 @@ def assign_requests(
         .values_list("pk", flat=True)
     )
     if not ids:
-        return 0
+        raise RequestError("Only open requests can be assigned.")
     SubjectRequest.objects.filter(pk__in=ids).update(assignee=assignee, updated_at=now)
     name = assignee.get_username() if assignee is not None else "nobody"  # type: ignore[attr-defined]
     TimelineEntry.objects.bulk_create(

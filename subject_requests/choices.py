@@ -1,0 +1,134 @@
+"""The vocabulary of data-subject requests: the rights, channels, statuses and the one status
+machine, the reasons a clock may stop, and the kinds of timeline entry."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+StrOrPromise = str | Promise
+
+
+class RequestType(models.TextChoices):
+    ACCESS = "access", _("Access to my data")
+    COPY = "copy", _("A copy of my data")
+    RECTIFICATION = "rectification", _("Correction of my data")
+    ERASURE = "erasure", _("Erasure of my data")
+    RESTRICTION = "restriction", _("Restriction of processing")
+    PORTABILITY = "portability", _("Data portability")
+    OBJECTION_MARKETING = "objection_marketing", _("Objection to direct marketing")
+    OBJECTION_PROCESSING = "objection_processing", _("Objection to other processing")
+    INFORMATION = "information", _("Processors, recipients and transfers")
+
+
+# Plain words for the public form: what each right gives, and its source in the GDPR.
+TYPE_EXPLANATIONS: dict[str, StrOrPromise] = {
+    RequestType.ACCESS: _(
+        "Ask whether we process data about you and, if so, what data, why, where it came "
+        "from, who receives it and how long we keep it (GDPR Art. 15)."
+    ),
+    RequestType.COPY: _("Receive a copy of the personal data we hold about you (Art. 15(3))."),
+    RequestType.RECTIFICATION: _(
+        "Have inaccurate data about you corrected or incomplete data completed (Art. 16)."
+    ),
+    RequestType.ERASURE: _(
+        "Have your data deleted. Where the law requires us to keep some of it (for example "
+        "invoices), we will tell you what we keep and why (Art. 17)."
+    ),
+    RequestType.RESTRICTION: _(
+        "Ask us to keep your data but stop using it for a while, for example while its "
+        "accuracy is checked (Art. 18)."
+    ),
+    RequestType.PORTABILITY: _(
+        "Receive the data you gave us, processed on your consent or a contract, in a "
+        "machine-readable format, or have it sent to another company (Art. 20)."
+    ),
+    RequestType.OBJECTION_MARKETING: _(
+        "Stop all direct marketing to you. This always takes effect (Art. 21(2))."
+    ),
+    RequestType.OBJECTION_PROCESSING: _(
+        "Object to processing based on our or our client's legitimate interest, on grounds "
+        "relating to your situation (Art. 21(1))."
+    ),
+    RequestType.INFORMATION: _(
+        "Learn which processors and recipients hold your data, where they are, and on which "
+        "ground data is transferred outside the European Economic Area."
+    ),
+}
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    EMAIL = "email", _("E-mail")
+    LETTER = "letter", _("Letter")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+
+
+# Channels a member of staff enters by hand (the web form and the API enter themselves).
+STAFF_CHANNELS = (Channel.EMAIL, Channel.LETTER, Channel.PHONE)
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    AWAITING_IDENTITY = "awaiting_identity", _("Awaiting identity")
+    VERIFIED = "verified", _("Verified")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the requester")
+    CLOSED_UNVERIFIED = "closed_unverified", _("Closed unverified")
+
+
+OPEN_STATUSES = (
+    Status.RECEIVED,
+    Status.AWAITING_IDENTITY,
+    Status.VERIFIED,
+    Status.IN_PROGRESS,
+)
+CLOSED_STATUSES = (
+    Status.COMPLETED,
+    Status.REJECTED,
+    Status.WITHDRAWN,
+    Status.CLOSED_UNVERIFIED,
+)
+
+# The one status machine. Anything not listed is refused by `services.transition`.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.RECEIVED: frozenset(
+        {Status.AWAITING_IDENTITY, Status.VERIFIED, Status.REJECTED, Status.WITHDRAWN}
+    ),
+    Status.AWAITING_IDENTITY: frozenset(
+        {Status.VERIFIED, Status.REJECTED, Status.WITHDRAWN, Status.CLOSED_UNVERIFIED}
+    ),
+    Status.VERIFIED: frozenset({Status.IN_PROGRESS, Status.REJECTED, Status.WITHDRAWN}),
+    Status.IN_PROGRESS: frozenset({Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN}),
+    Status.COMPLETED: frozenset(),
+    Status.REJECTED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+    Status.CLOSED_UNVERIFIED: frozenset(),
+}
+
+
+class VerificationMethod(models.TextChoices):
+    EMAIL_LINK = "email_link", _("Signed e-mail link matching a stored e-mail")
+    MANUAL = "manual", _("Proportionate check by the DPO")
+
+
+class PauseReason(models.TextChoices):
+    # GDPR Art. 12(6): the controller may ask for information needed to confirm identity.
+    IDENTITY = "identity", _("Identity information outstanding")
+    CLARIFICATION = "clarification", _("Clarification outstanding")
+
+
+class EntryKind(models.TextChoices):
+    STATUS = "status", _("Status change")
+    NOTE = "note", _("Internal note")
+    MESSAGE = "message", _("Message to the requester")
+    LETTER = "letter", _("Letter to the requester")
+    DOCUMENT = "document", _("Document")
+    DEADLINE = "deadline", _("Deadline")
+    ASSIGNMENT = "assignment", _("Assignment")
+    IDENTITY = "identity", _("Identity")
+    DUPLICATE = "duplicate", _("Duplicate")

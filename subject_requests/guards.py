@@ -1,0 +1,131 @@
+"""What a request's state allows, stated once.
+
+Each guard answers "may this action happen to this request now?" with `None` (yes) or the
+refusal shown to the user. The services raise that refusal; the request page offers exactly
+the actions whose guard says yes (`selectors.request_actions`), so a button is never shown
+for a step the service would refuse, nor hidden for one it would take. What the user types
+(a reason, a note) is checked by the service, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from subject_requests.choices import STAFF_CHANNELS, TRANSITIONS, Status
+from subject_requests.models import SubjectRequest
+
+Guard = Callable[[SubjectRequest, dt.datetime], str | None]
+
+
+def transition_refusal(request: SubjectRequest, to: str) -> str | None:
+    """The one status machine (`choices.TRANSITIONS`)."""
+    if to in TRANSITIONS[request.status]:
+        return None
+    return _("A request that is %(status)s cannot become %(new_status)s.") % {
+        "status": request.get_status_display().lower(),
+        "new_status": Status(to).label.lower(),
+    }
+
+
+def can_verify(request: SubjectRequest, now: dt.datetime) -> str | None:
+    if not request.can_become(Status.VERIFIED):
+        return f"A request that is {request.get_status_display().lower()} cannot be verified."
+    return None
+
+
+def can_resend_link(request: SubjectRequest, now: dt.datetime) -> str | None:
+    if not request.requester_email:
+        return "The request has no e-mail address to send a link to."
+    if request.status not in (Status.RECEIVED, Status.AWAITING_IDENTITY):
+        return "Only a request not yet verified can be sent a verification link."
+    return None
+
+
+def can_start(request: SubjectRequest, now: dt.datetime) -> str | None:
+    return transition_refusal(request, Status.IN_PROGRESS)
+
+
+def can_complete(request: SubjectRequest, now: dt.datetime) -> str | None:
+    return transition_refusal(request, Status.COMPLETED)
+
+
+def can_reject(request: SubjectRequest, now: dt.datetime) -> str | None:
+    return transition_refusal(request, Status.REJECTED)
+
+
+def can_withdraw(request: SubjectRequest, now: dt.datetime) -> str | None:
+    return transition_refusal(request, Status.WITHDRAWN)
+
+
+def can_close_unverified(request: SubjectRequest, now: dt.datetime) -> str | None:
+    return transition_refusal(request, Status.CLOSED_UNVERIFIED)
+
+
+def can_pause(request: SubjectRequest, now: dt.datetime) -> str | None:
+    if not request.is_open:
+        return "A closed request cannot be paused."
+    if request.is_paused:
+        return "The request is already paused."
+    if request.is_overdue(now):
+        return "The deadline has passed: a clock that has run out cannot stop."
+    return None
+
+
+def can_resume(request: SubjectRequest, now: dt.datetime) -> str | None:
+    if not request.is_paused:
+        return "The request is not paused."
+    return None
+
+
+def can_extend(request: SubjectRequest, now: dt.datetime) -> str | None:
+    # GDPR Art. 12(3): once, and told within the first period.
+    if not request.is_open:
+        return "A closed request cannot be extended."
+    if request.is_extended:
+        return "The deadline has already been extended; the law allows it once."
+    if request.is_overdue(now):
+        return "The first deadline has passed: an extension must be told within the first month."
+    return None
+
+
+def can_assign(request: SubjectRequest, now: dt.datetime) -> str | None:
+    if not request.is_open:
+        return "Only open requests can be assigned."
+    return None
+
+
+def can_change_received(request: SubjectRequest, now: dt.datetime) -> str | None:
+    if request.channel not in STAFF_CHANNELS:
+        return "Only hand-entered requests have an editable receipt time."
+    if not request.is_open:
+        return "The request is closed; its dates are part of the register."
+    return None
+
+
+@dataclass(frozen=True)
+class Action:
+    """An action on one request: the permission it needs and the guard of its state."""
+
+    permission: str
+    guard: Guard
+
+
+# Every action the request page can offer, by the slug its URL uses.
+ACTIONS: dict[str, Action] = {
+    "verify": Action("requests.decide", can_verify),
+    "resend-link": Action("requests.decide", can_resend_link),
+    "start": Action("requests.decide", can_start),
+    "complete": Action("requests.decide", can_complete),
+    "pause": Action("requests.decide", can_pause),
+    "resume": Action("requests.decide", can_resume),
+    "extend": Action("requests.decide", can_extend),
+    "reject": Action("requests.decide", can_reject),
+    "close": Action("requests.decide", can_close_unverified),
+    "withdraw": Action("requests.decide", can_withdraw),
+    "assign": Action("requests.decide", can_assign),
+    "change-received": Action("requests.enter", can_change_received),
+}
