@@ -1,48 +1,13 @@
-"""CSV exports: the audience of a purpose (for the marketing tool) and the ledger (auditors).
-
-Every cell is neutralised against formula injection: a spreadsheet runs a cell beginning with
-`=`, `+`, `-` or `@` (and tab or carriage return) as a formula, so such cells get a leading `'`.
-"""
+"""CSV exports: the audience of a purpose (for the marketing tool) and the ledger (auditors),
+through `core.exports` (streamed, cells neutralised against formula injection)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from django.http import StreamingHttpResponse
-
 from consent.emails import unsubscribe_url
-
-DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(DANGEROUS_FIRST):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> Any:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # Excel reads UTF-8 (ä, š, õ) only with a byte-order mark.
-        yield writer.writerow([neutralise(cell) for cell in header])
-        for row in rows:
-            yield writer.writerow([neutralise(cell) for cell in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
 
 LEDGER_HEADER = [
     "event_id", "occurred_at", "recorded_at", "subject_id", "purpose", "kind", "channel",

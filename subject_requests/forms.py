@@ -13,7 +13,7 @@ from core.forms import DatePicker
 from subject_requests.choices import STAFF_CHANNELS, Channel, PauseReason, RequestType, Status
 from subject_requests.models import DUE_SOON_DAYS
 from subject_requests.selectors import QueueFilters
-from subject_requests.services.workflow import MAX_DOCUMENT_BYTES, assignable_users
+from subject_requests.services.timeline import MAX_DOCUMENT_BYTES, assignable_users
 
 MAX_DESCRIPTION = 5000
 

@@ -44,7 +44,7 @@ from subject_requests.selectors import (
     request_for_page,
     requests_for_queue,
 )
-from subject_requests.services.workflow import assignable_users
+from subject_requests.services.timeline import assignable_users
 
 QUEUE_PAGE_SIZE = 50
 

@@ -56,6 +56,16 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
+@pytest.fixture(autouse=True)
+def _staff_language_after_each_test() -> Iterator[None]:
+    """A request to a public page activates the visitor's language in this thread, as a new
+    request would in production; the next test starts from the staff language again."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def seeded(db: None) -> None:
     from core.seeding import seed_all

@@ -14,7 +14,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from consent import services
-from consent.exports import neutralise
 from consent.models import (
     ConsentEvent,
     ConsentEvidence,
@@ -23,6 +22,7 @@ from consent.models import (
     SuppressionEntry,
 )
 from core.crypto import blind_index
+from core.exports import neutralise
 from core.models import AuditEvent
 from tests.factories import DataSubjectFactory, ProspectFactory, purpose
 

@@ -16,6 +16,7 @@ from consent.forms import (
 )
 from consent.sections import EVIDENCE_DOWNLOAD
 from core.audit import record_event, record_events_bulk
+from core.exports import csv_response
 from core.permissions import has_permission, requires
 from core.timeutil import legal_today
 from subjects.models import DataSubject
@@ -76,7 +77,7 @@ def ledger_csv(request: HttpRequest) -> Any:
         details={"rows": events.count(), "filters": request.GET.urlencode()},
     )
     name = f"consent-ledger-{legal_today().isoformat()}.csv"
-    return exports.csv_response(name, exports.LEDGER_HEADER, exports.ledger_rows(events))
+    return csv_response(name, exports.LEDGER_HEADER, exports.ledger_rows(events))
 
 
 @requires("consent.audience")
@@ -106,6 +107,4 @@ def audience(request: HttpRequest) -> Any:
         details={"export": "consent.audience", "purpose": purpose.code},
     )
     name = f"audience-{purpose.code}-{legal_today().isoformat()}.csv"
-    return exports.csv_response(
-        name, exports.AUDIENCE_HEADER, exports.audience_rows(people, purpose)
-    )
+    return csv_response(name, exports.AUDIENCE_HEADER, exports.audience_rows(people, purpose))

@@ -19,17 +19,20 @@ from subject_requests.services.intake import (
     enter_request,
     submit_request,
 )
-from subject_requests.services.workflow import (
+from subject_requests.services.timeline import (
     add_note,
     assign_requests,
+    assignable_users,
     attach_document,
+    send_message,
+)
+from subject_requests.services.workflow import (
     close_unverified,
     complete_request,
     extend_deadline,
     pause_request,
     reject_request,
     resume_request,
-    send_message,
     start_work,
     withdraw_request,
 )
@@ -42,6 +45,7 @@ __all__ = [
     "RequestError",
     "add_note",
     "assign_requests",
+    "assignable_users",
     "attach_document",
     "change_received_at",
     "close_unverified",

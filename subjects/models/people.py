@@ -1,8 +1,8 @@
-"""Who the data subjects are and what is stored about them (DOMAIN.md sections A and B).
+"""Who the data subjects are (DOMAIN.md section A): organisations, people and their kind
+history, with the one definition of a legal hold and of a restriction.
 
-Everything personal is stored in the frame's encrypted fields; names, organisation and
-position stay plain so the DPO can search them. There is deliberately no field for special
-categories of data (GDPR Art. 9) or criminal convictions (Art. 10).
+Everything personal is stored in the frame's encrypted fields. There is deliberately no field
+for special categories of data (GDPR Art. 9) or criminal convictions (Art. 10).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from core.fields import (
     EncryptedBinaryField,
     EncryptedDateField,
     EncryptedEmailField,
-    EncryptedJSONField,
     EncryptedTextField,
     PersonalDataQuerySet,
 )
@@ -37,7 +36,6 @@ from processing.selectors import storage_locations_for
 from subjects.hooks import audience_filter
 
 ONE_DAY = dt.timedelta(days=1)
-
 # Section B: prospects get less (no date of birth, photo or address).
 PROSPECT_KINDS = frozenset({SubjectKind.PROSPECT, SubjectKind.PROSPECT_REPRESENTATIVE})
 
@@ -312,199 +310,3 @@ class KindChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id}: {self.previous_kind or '—'} → {self.kind} on {self.changed_on}"
-
-
-class Trial(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="trials")
-    started_on = models.DateField(_("started on"))
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
-    converted_on = models.DateField(_("converted to paid on"), null=True, blank=True)
-    # "unless agreed otherwise": a per-trial period for its content instead of 75 days.
-    retention_override_days = models.PositiveIntegerField(
-        _("content kept for (days), if agreed otherwise"), null=True, blank=True
-    )
-    retention_override_note = models.CharField(_("override agreement"), max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-started_on"]
-        verbose_name = _("trial")
-        indexes = [models.Index(fields=["ended_on"])]
-
-    def __str__(self) -> str:
-        return f"{self.organisation} trial from {self.started_on}"
-
-    def is_running(self, *, on: dt.date) -> bool:
-        return self.ended_on is None or self.ended_on >= on
-
-
-class TrialContent(models.Model):
-    """Content created inside a trial account; the client is controller of it (section A)."""
-
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="contents")
-    author = models.ForeignKey(
-        DataSubject, null=True, blank=True, on_delete=models.SET_NULL, related_name="trial_contents"
-    )
-    title = models.CharField(_("title"), max_length=200, blank=True)
-    content = EncryptedTextField(_("content"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("trial content")
-        verbose_name_plural = _("trial content")
-
-    def __str__(self) -> str:
-        return self.title or f"content #{self.pk}"
-
-
-class Demo(models.Model):
-    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="demos")
-    held_on = models.DateField(_("held on"))
-    notes = EncryptedTextField(_("notes"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-held_on"]
-        verbose_name = _("demo")
-
-    def __str__(self) -> str:
-        return f"demo on {self.held_on}"
-
-
-class Invoice(models.Model):
-    organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
-    )
-    billing_contact = models.ForeignKey(
-        DataSubject, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
-    )
-    number = models.CharField(_("number"), max_length=50, unique=True)
-    issued_on = models.DateField(_("issued on"), db_index=True)
-    billing_name = EncryptedTextField(_("billing name"), max_length=200, null=True, blank=True)
-    billing_email = EncryptedEmailField(_("billing e-mail"), null=True, blank=True)
-    billing_address = EncryptedTextField(
-        _("billing address"), max_length=500, null=True, blank=True
-    )
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
-    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-issued_on", "number"]
-        verbose_name = _("invoice")
-
-    def __str__(self) -> str:
-        return self.number
-
-
-class Claim(models.Model):
-    subject = models.ForeignKey(
-        DataSubject, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
-    )
-    organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
-    )
-    fell_due_on = models.DateField(_("fell due on"), db_index=True)
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
-    amount = models.DecimalField(
-        _("amount"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
-    description = EncryptedTextField(_("description"), null=True, blank=True)
-    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-fell_due_on"]
-        verbose_name = _("claim")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(subject__isnull=False)
-                | Q(organisation__isnull=False)
-                | Q(anonymised_at__isnull=False),
-                name="claim_has_a_party",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"claim due {self.fell_due_on}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed_on is None
-
-
-class CommunicationDirection(models.TextChoices):
-    INBOUND = "inbound", _("From the person")
-    OUTBOUND = "outbound", _("To the person")
-
-
-class CommunicationChannel(models.TextChoices):
-    EMAIL = "email", _("E-mail")
-    MESSAGE = "message", _("Message")
-    PHONE = "phone", _("Phone")
-    LETTER = "letter", _("Letter")
-
-
-class Communication(models.Model):
-    subject = models.ForeignKey(
-        DataSubject, null=True, blank=True, on_delete=models.CASCADE, related_name="communications"
-    )
-    direction = models.CharField(
-        _("direction"), max_length=10, choices=CommunicationDirection.choices
-    )
-    channel = models.CharField(
-        _("channel"),
-        max_length=10,
-        choices=CommunicationChannel.choices,
-        default=CommunicationChannel.EMAIL,
-    )
-    sent_at = models.DateTimeField(_("sent at"), db_index=True)
-    subject_line = EncryptedTextField(_("subject line"), null=True, blank=True)
-    body = EncryptedTextField(_("body"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-sent_at"]
-        verbose_name = _("communication")
-        # A person's latest messages: without it PostgreSQL walks the sent_at index backwards
-        # hunting for this person's rows (~200 ms at 140 000 rows).
-        indexes = [models.Index(fields=["subject", "-sent_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_direction_display()} {self.sent_at:%Y-%m-%d}"
-
-
-class UsageRecord(models.Model):
-    subject = models.ForeignKey(
-        DataSubject, null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
-    )
-    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
-    action = models.CharField(_("action"), max_length=100)
-    details = EncryptedJSONField(_("details"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-occurred_at"]
-        verbose_name = _("usage record")
-        indexes = [models.Index(fields=["subject", "-occurred_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.action} at {self.occurred_at:%Y-%m-%d %H:%M}"
-
-
-def model_has_personal_data(model: type[models.Model]) -> bool:
-    from core.fields import encrypted_fields
-
-    return bool(encrypted_fields(model))
-
-
-__all__ = [
-    "COUNTRY_LANGUAGES",
-    "Claim",
-    "Communication",
-    "DataSubject",
-    "Demo",
-    "Invoice",
-    "KindChange",
-    "Organisation",
-    "SubjectKind",
-    "Trial",
-    "TrialContent",
-    "UsageRecord",
-    "model_has_personal_data",
-]

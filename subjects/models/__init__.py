@@ -1,0 +1,61 @@
+"""Who the data subjects are and what is stored about them (DOMAIN.md sections A and B)."""
+
+from __future__ import annotations
+
+from subjects.models.people import (
+    COUNTRY_LANGUAGES,
+    PROSPECT_KINDS,
+    PROSPECT_STATUSES,
+    SOURCES_NEEDING_NOTICE,
+    DataSubject,
+    DataSubjectQuerySet,
+    KindChange,
+    LegalHold,
+    Organisation,
+    OrganisationQuerySet,
+    OrganisationStatus,
+    Source,
+    SubjectKind,
+    held_condition,
+    hold_in_force,
+    restricted_condition,
+)
+from subjects.models.records import (
+    Claim,
+    Communication,
+    CommunicationChannel,
+    CommunicationDirection,
+    Demo,
+    Invoice,
+    Trial,
+    TrialContent,
+    UsageRecord,
+)
+
+__all__ = [
+    "COUNTRY_LANGUAGES",
+    "PROSPECT_KINDS",
+    "PROSPECT_STATUSES",
+    "SOURCES_NEEDING_NOTICE",
+    "Claim",
+    "Communication",
+    "CommunicationChannel",
+    "CommunicationDirection",
+    "DataSubject",
+    "DataSubjectQuerySet",
+    "Demo",
+    "Invoice",
+    "KindChange",
+    "LegalHold",
+    "Organisation",
+    "OrganisationQuerySet",
+    "OrganisationStatus",
+    "Source",
+    "SubjectKind",
+    "Trial",
+    "TrialContent",
+    "UsageRecord",
+    "held_condition",
+    "hold_in_force",
+    "restricted_condition",
+]
