@@ -3,6 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_retention_bench \\
         python bench/purge.py --subjects 100000            # (a) expired prospects
     ... python bench/purge.py --subjects 1000000 --steady   # (b) nightly steady state
+    ... python bench/purge.py --smoke                       # (a) and (b), tiny, checked (CI)
 
 (a) N expired prospects, each with a demo, a message and a usage record (4 rows each), are
 generated set-based (`INSERT … SELECT generate_series`; ciphertext is a fixed dummy token
@@ -11,6 +12,10 @@ generated again and a hand-written raw SQL baseline touches the same tables and 
 one transaction. Prints rows/s for both, the ratio and the peak RSS of this process.
 
 (b) N live subjects of which 0.1 % are due: the run time of one nightly purge.
+
+Every run checks its result: the purge and the baseline must each clear exactly the rows of
+the people who were due, and nothing else. Besides the human lines, each part prints one
+machine-readable line, `BENCH purge mode=… key=value …`, which CI looks for.
 
 The database's domain tables are TRUNCATEd: never point it at data you want to keep.
 """
@@ -24,6 +29,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 # Run as a script, Python puts bench/ first on the path: the project root takes its place.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
@@ -49,11 +55,65 @@ DOMAIN_TABLES = (
     "subjects_demo, subjects_trialcontent, subjects_trial, subjects_claim, subjects_invoice, "
     "subjects_kindchange, subjects_datasubject, subjects_organisation"
 )
+# --smoke: (b) needs 1 000 people for one to be due at 0.1 %; 2 000 and 500 keep both parts
+# to about a second each while every statement still runs on real rows.
+SMOKE_EXPIRED = 500
+SMOKE_STEADY = 2000
+# Rows still holding personal data, per table: what the purge must clear for due people.
+PERSONAL_ROWS = {
+    "subjects": "SELECT count(*) FROM subjects_datasubject "
+    "WHERE anonymised_at IS NULL OR first_name <> '' OR work_email IS NOT NULL",
+    "demos": "SELECT count(*) FROM subjects_demo WHERE notes IS NOT NULL",
+    "messages": "SELECT count(*) FROM subjects_communication "
+    "WHERE subject_line IS NOT NULL OR body IS NOT NULL",
+    "usage": "SELECT count(*) FROM subjects_usagerecord "
+    "WHERE subject_id IS NOT NULL OR details IS NOT NULL",
+}
 
 
-def sql(statement: str, params: list[object] | None = None) -> None:
+# The query parameters psycopg2 takes: positional (%s) or named (%(name)s).
+Params = list[Any] | dict[str, Any] | None
+
+
+class BenchFailed(SystemExit):
+    """A benchmark whose data or result is not what it claims to measure."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"bench/purge.py: {message}")
+
+
+def sql(statement: str, params: Params = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
+
+
+def insert_select(table: str, values: dict[str, str], rest: str, params: Params = None) -> None:
+    """`INSERT INTO table (columns) SELECT values rest`, refused before it runs when the
+    columns leave out a NOT NULL column the database cannot fill itself. A column added by a
+    later migration (as `preferred_language` was) then stops the benchmark with its name."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, is_nullable = 'NO' AND column_default IS NULL "
+            "AND is_identity = 'NO' AND is_generated = 'NEVER' "
+            "FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s",
+            [table],
+        )
+        required = {name: must for name, must in cursor.fetchall()}
+    unknown = sorted(set(values) - set(required))
+    missing = sorted(name for name, must in required.items() if must and name not in values)
+    if not required:
+        raise BenchFailed(f"there is no table {table}: update generate()")
+    if unknown or missing:
+        raise BenchFailed(
+            f"the rows generated for {table} no longer fit its schema "
+            f"(no such column: {', '.join(unknown) or '-'}; "
+            f"NOT NULL without a value: {', '.join(missing) or '-'}): update generate()"
+        )
+    sql(
+        f"INSERT INTO {table} ({', '.join(values)}) SELECT {', '.join(values.values())} {rest}",
+        params,
+    )
 
 
 def peak_rss_mb() -> float:
@@ -64,62 +124,105 @@ def generate(n: int, *, due: int, live_kind_split: bool) -> None:
     """n people; the first `due` are prospects collected long ago, the rest live."""
     sql(f"TRUNCATE {DOMAIN_TABLES} RESTART IDENTITY CASCADE")
     orgs = max(1, n // 10)
-    sql(
-        """
-        INSERT INTO subjects_organisation
-            (legal_hold_reason, name, registry_code, country, status, created_at)
-        SELECT '', 'Company ' || g, g::text, 'EE',
-               CASE WHEN %s AND g %% 2 = 0 THEN 'paying' ELSE 'prospect' END, now()
-        FROM generate_series(1, %s) AS g
-        """,
-        [live_kind_split, orgs],
+    insert_select(
+        "subjects_organisation",
+        {
+            "legal_hold_reason": "''",
+            "name": "'Company ' || g",
+            "registry_code": "g::text",
+            "country": "'EE'",
+            "status": "CASE WHEN %(split)s AND g %% 2 = 0 THEN 'paying' ELSE 'prospect' END",
+            "created_at": "now()",
+        },
+        "FROM generate_series(1, %(orgs)s) AS g",
+        {"split": live_kind_split, "orgs": orgs},
     )
     # Live people: half paying clients' users collected over six years, half prospects
     # collected within the last year; due people: prospects collected in 2020.
-    sql(
-        """
-        INSERT INTO subjects_datasubject
-            (legal_hold_reason, kind, first_name, last_name, photo_content_type, work_phone,
-             work_email, work_email_index, position, country, source, collected_at,
-             restriction_reason, erasure_flag_reason, created_at, updated_at, organisation_id)
-        SELECT '',
-               CASE WHEN g > %(due)s AND %(split)s AND (g %% %(orgs)s + 1) %% 2 = 0
-                    THEN 'user' ELSE 'prospect' END,
-               'First' || g, 'Last' || g, '', %(dummy)s, %(dummy)s, md5(g::text), 'Engineer',
-               'EE', 'public_register',
-               CASE WHEN g <= %(due)s
-                    THEN timestamptz '2020-01-05 12:00+02' + (g %% 1000) * interval '1 minute'
-                    WHEN %(split)s AND (g %% %(orgs)s + 1) %% 2 = 0
-                    THEN timestamptz '2019-06-01 12:00+02' + (g %% 2000) * interval '1 day'
-                    ELSE timestamptz '2024-07-01 12:00+02' + (g %% 300) * interval '1 day'
-               END,
-               '', '', now(), now(),
-               CASE WHEN g <= %(due)s THEN 1 ELSE g %% %(orgs)s + 1 END
-        FROM generate_series(1, %(n)s) AS g
-        """,
+    paying = "g > %(due)s AND %(split)s AND (g %% %(orgs)s + 1) %% 2 = 0"
+    insert_select(
+        "subjects_datasubject",
+        {
+            "legal_hold_reason": "''",
+            "kind": f"CASE WHEN {paying} THEN 'user' ELSE 'prospect' END",
+            "first_name": "'First' || g",
+            "last_name": "'Last' || g",
+            "photo_content_type": "''",
+            "work_phone": "%(dummy)s",
+            "work_email": "%(dummy)s",
+            "work_email_index": "md5(g::text)",
+            "position": "'Engineer'",
+            "country": "'EE'",
+            "preferred_language": "''",
+            "source": "'public_register'",
+            "collected_at": f"""CASE
+                WHEN g <= %(due)s
+                THEN timestamptz '2020-01-05 12:00+02' + (g %% 1000) * interval '1 minute'
+                WHEN {paying}
+                THEN timestamptz '2019-06-01 12:00+02' + (g %% 2000) * interval '1 day'
+                ELSE timestamptz '2024-07-01 12:00+02' + (g %% 300) * interval '1 day'
+            END""",
+            "restriction_reason": "''",
+            "erasure_flag_reason": "''",
+            "created_at": "now()",
+            "updated_at": "now()",
+            "organisation_id": "CASE WHEN g <= %(due)s THEN 1 ELSE g %% %(orgs)s + 1 END",
+        },
+        "FROM generate_series(1, %(n)s) AS g",
         {"due": due, "split": live_kind_split, "orgs": orgs, "dummy": DUMMY, "n": n},
     )
-    sql(
-        "INSERT INTO subjects_demo (held_on, notes, subject_id) "
-        "SELECT date '2020-02-01', %s, id FROM subjects_datasubject WHERE kind = 'prospect'",
-        [DUMMY],
+    insert_select(
+        "subjects_demo",
+        {"held_on": "date '2020-02-01'", "notes": "%(dummy)s", "subject_id": "id"},
+        "FROM subjects_datasubject WHERE kind = 'prospect'",
+        {"dummy": DUMMY},
     )
-    sql(
-        "INSERT INTO subjects_communication "
-        "(direction, channel, sent_at, subject_line, body, subject_id) "
-        "SELECT 'inbound', 'email', collected_at, %s, %s, id FROM subjects_datasubject",
-        [DUMMY, DUMMY],
+    insert_select(
+        "subjects_communication",
+        {
+            "direction": "'inbound'",
+            "channel": "'email'",
+            "sent_at": "collected_at",
+            "subject_line": "%(dummy)s",
+            "body": "%(dummy)s",
+            "subject_id": "id",
+        },
+        "FROM subjects_datasubject",
+        {"dummy": DUMMY},
     )
-    sql(
-        "INSERT INTO subjects_usagerecord (occurred_at, action, details, subject_id) "
-        "SELECT collected_at, 'login', %s, id FROM subjects_datasubject",
-        [DUMMY],
+    insert_select(
+        "subjects_usagerecord",
+        {
+            "occurred_at": "collected_at",
+            "action": "'login'",
+            "details": "%(dummy)s",
+            "subject_id": "id",
+        },
+        "FROM subjects_datasubject",
+        {"dummy": DUMMY},
     )
     sql("ANALYZE")
     sql("CHECKPOINT")
 
 
-def baseline(n: int) -> float:
+def personal_rows() -> dict[str, int]:
+    counts = {}
+    with connection.cursor() as cursor:
+        for table, statement in PERSONAL_ROWS.items():
+            cursor.execute(statement)
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def expect_cleared(what: str, before: dict[str, int], due: int) -> None:
+    """Exactly the due people's rows lost their personal data: none left, none extra."""
+    after = personal_rows()
+    expected = {table: count - due for table, count in before.items()}
+    if after != expected:
+        raise BenchFailed(f"{what} left {after} rows with personal data, expected {expected}")
+
+
+def baseline() -> float:
     """What a hand-written purge would do: one UPDATE per table, one transaction."""
     cutoff = start_of_legal_day(purge_cutoff(AS_OF, Period(years=1)))
     due = (
@@ -151,17 +254,79 @@ def baseline(n: int) -> float:
     return time.perf_counter() - started
 
 
-def purge() -> tuple[float, int]:
+def purge(*, expected_records: int) -> float:
     started = time.perf_counter()
     run = run_purge(as_of=AS_OF, dry_run=False, actor="bench")
     elapsed = time.perf_counter() - started
-    assert run.status == "succeeded", run.note
-    return elapsed, run.total
+    if run.status != "succeeded":
+        raise BenchFailed(f"the purge ended {run.status}: {run.note}")
+    if run.total != expected_records:
+        raise BenchFailed(f"the purge took {run.total:,} records, expected {expected_records:,}")
+    return elapsed
+
+
+def summary(mode: str, **figures: object) -> None:
+    print(" ".join(["BENCH purge", f"mode={mode}", *(f"{k}={v}" for k, v in figures.items())]))
+
+
+def expired_prospects(n: int) -> None:
+    """(a): the purge against the raw SQL baseline on the same n expired prospects."""
+    t0 = time.perf_counter()
+    generate(n, due=n, live_kind_split=False)
+    print(f"generated {n:,} expired prospects in {time.perf_counter() - t0:.1f} s")
+    before = personal_rows()
+    purge_s = purge(expected_records=n)
+    expect_cleared("the purge", before, n)
+    rss = peak_rss_mb()
+    generate(n, due=n, live_kind_split=False)
+    base_s = baseline()
+    expect_cleared("the baseline", before, n)
+    rows = n * ROWS_PER_PROSPECT
+    print(f"(a) purge:    {rows:,} rows in {purge_s:.2f} s = {rows / purge_s:,.0f} rows/s")
+    print(f"    baseline: {rows:,} rows in {base_s:.2f} s = {rows / base_s:,.0f} rows/s")
+    print(f"    ratio purge/baseline: {purge_s / base_s:.2f}")
+    print(f"    peak RSS: {rss:.0f} MB")
+    summary(
+        "expired",
+        n=n,
+        rows=rows,
+        rows_per_s=round(rows / purge_s),
+        baseline_rows_per_s=round(rows / base_s),
+        ratio=f"{purge_s / base_s:.2f}",
+        peak_rss_mb=round(rss),
+    )
+
+
+def steady_state(n: int) -> None:
+    """(b): one nightly purge when 0.1 % of n live people are due, then a rerun."""
+    due = max(1, n // 1000)
+    t0 = time.perf_counter()
+    generate(n, due=due, live_kind_split=True)
+    print(f"generated {n:,} live subjects ({due:,} due) in {time.perf_counter() - t0:.1f} s")
+    before = personal_rows()
+    elapsed = purge(expected_records=due)
+    expect_cleared("the nightly purge", before, due)
+    print(f"(b) nightly purge: {due:,} records in {elapsed:.2f} s")
+    rerun = purge(expected_records=0)
+    print(f"    rerun with nothing due: 0 records in {rerun:.2f} s")
+    print(f"peak RSS {peak_rss_mb():.0f} MB")
+    summary(
+        "steady",
+        n=n,
+        records=due,
+        seconds=f"{elapsed:.3f}",
+        rerun_seconds=f"{rerun:.3f}",
+        peak_rss_mb=round(peak_rss_mb()),
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subjects", type=int, required=True)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    size = parser.add_mutually_exclusive_group(required=True)
+    size.add_argument("--subjects", type=int)
+    size.add_argument(
+        "--smoke", action="store_true", help="(a) and (b) at a tiny size, for CI: seconds"
+    )
     parser.add_argument("--steady", action="store_true", help="(b): 0.1 %% due of N live")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -173,31 +338,13 @@ def main() -> None:
 
     seed_all()
     RetentionRule.objects.filter(code="prospects-1y").update(active=True, confirmed=True)
-    n = args.subjects
-    if args.steady:
-        due = max(1, n // 1000)
-        t0 = time.perf_counter()
-        generate(n, due=due, live_kind_split=True)
-        print(f"generated {n:,} live subjects ({due:,} due) in {time.perf_counter() - t0:.1f} s")
-        elapsed, records = purge()
-        print(f"(b) nightly purge: {records:,} records in {elapsed:.2f} s")
-        elapsed, records = purge()
-        print(f"    rerun with nothing due: {records:,} records in {elapsed:.2f} s")
-        print(f"peak RSS {peak_rss_mb():.0f} MB")
-        return
-    t0 = time.perf_counter()
-    generate(n, due=n, live_kind_split=False)
-    print(f"generated {n:,} expired prospects in {time.perf_counter() - t0:.1f} s")
-    purge_s, records = purge()
-    assert records == n, records
-    rss = peak_rss_mb()
-    generate(n, due=n, live_kind_split=False)
-    base_s = baseline(n)
-    rows = n * ROWS_PER_PROSPECT
-    print(f"(a) purge:    {rows:,} rows in {purge_s:.2f} s = {rows / purge_s:,.0f} rows/s")
-    print(f"    baseline: {rows:,} rows in {base_s:.2f} s = {rows / base_s:,.0f} rows/s")
-    print(f"    ratio purge/baseline: {purge_s / base_s:.2f}")
-    print(f"    peak RSS: {rss:.0f} MB")
+    if args.smoke:
+        expired_prospects(SMOKE_EXPIRED)
+        steady_state(SMOKE_STEADY)
+    elif args.steady:
+        steady_state(args.subjects)
+    else:
+        expired_prospects(args.subjects)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
 Fills a PostgreSQL database with 100 000 subjects and 100 000 requests (5 000 open), then
 loads the queue's first and last page and one request's page through Django's test client,
-50 times each, and prints median, p95 and the query count of each.
+50 times each, and prints median, p95 and the query count of each, then one machine-readable
+line, `BENCH request_queue key=value …`, which CI looks for. Every page is checked to show
+the requests it must (the earliest due first, the latest due last).
 
     createdb -h 127.0.0.1 -U postgres po_requests_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_requests_bench
     .venv/bin/python manage.py migrate
     .venv/bin/python bench/request_queue.py            # fills once, then measures
     .venv/bin/python bench/request_queue.py --reset    # refill from scratch
+    .venv/bin/python bench/request_queue.py --smoke    # tiny, seconds (CI runs it)
 
 Rows are made set-based (`bulk_create` in batches); encrypted values are short, so the
 fill is cheap while every encrypted column still holds real ciphertext.
@@ -49,6 +52,7 @@ from subject_requests.models import (  # noqa: E402
     SubjectRequest,
     TimelineEntry,
 )
+from subject_requests.views import QUEUE_PAGE_SIZE  # noqa: E402
 from subjects.models import DataSubject  # noqa: E402
 
 # ~5 000 rows per INSERT keeps each statement well under a second on the 2-core dev box.
@@ -65,6 +69,15 @@ TYPES = [
     "information",
 ]
 CHANNELS = ["web", "web", "web", "email", "letter", "phone"]
+# --smoke: three queue pages of open requests, so the first and the last page differ.
+SMOKE = {"subjects": 300, "requests": 400, "open": 3 * QUEUE_PAGE_SIZE, "loads": 3}
+
+
+class BenchFailed(SystemExit):
+    """A benchmark whose data or pages are not what it claims to measure."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"bench/request_queue.py: {message}")
 
 
 def fill(*, subjects: int, requests: int, open_requests: int) -> None:
@@ -152,12 +165,20 @@ def fill(*, subjects: int, requests: int, open_requests: int) -> None:
 def reset() -> None:
     with transaction.atomic():
         TimelineEntry.objects.all().delete()
-        SubjectRequest.objects.all()._raw_delete(connection.alias)  # type: ignore[attr-defined]
+        SubjectRequest.objects.all()._raw_delete(connection.alias)
         DataSubject.objects.all().delete()
 
 
-def measure(client: Client, url: str, loads: int) -> tuple[float, float, int]:
-    client.get(url)  # warm caches and the connection
+def measure(
+    client: Client, url: str, loads: int, *, shows: list[str], hides: list[str]
+) -> tuple[float, float, int]:
+    page = client.get(url).content.decode()  # also warms caches and the connection
+    for reference in shows:
+        if reference not in page:
+            raise BenchFailed(f"{url} does not show {reference}")
+    for reference in hides:
+        if reference in page:
+            raise BenchFailed(f"{url} shows {reference}, which belongs on another page")
     timings = []
     queries = 0
     for _ in range(loads):
@@ -165,7 +186,8 @@ def measure(client: Client, url: str, loads: int) -> tuple[float, float, int]:
             started = time.perf_counter()
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
+        if response.status_code != 200:
+            raise BenchFailed(f"{url} answered {response.status_code}")
         queries = max(queries, len(captured))
     timings.sort()
     p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
@@ -173,13 +195,18 @@ def measure(client: Client, url: str, loads: int) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--open", type=int, default=5_000)
     parser.add_argument("--loads", type=int, default=50)
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"a tiny size for CI, seconds: {SMOKE}"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        vars(args).update(SMOKE)
 
     if connection.vendor != "postgresql":
         sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL.")
@@ -188,24 +215,55 @@ def main() -> None:
     if SubjectRequest.objects.count() < args.requests:
         reset()
         fill(subjects=args.subjects, requests=args.requests, open_requests=args.open)
+        filled = (SubjectRequest.objects.count(), SubjectRequest.objects.open().count())
+        if filled != (args.requests, args.open):
+            raise BenchFailed(f"filled {filled} (requests, open), asked {args.requests, args.open}")
 
     # No setup_test_environment(): its instrumented template rendering copies every context
     # and would measure the test harness, not the page.
     client = Client()
     client.force_login(get_user_model().objects.get(username="bench-dpo"))
-    sample = SubjectRequest.objects.open().order_by("target_at", "id")[100]
+    by_due = [
+        str(reference)
+        for reference in SubjectRequest.objects.open()
+        .order_by("target_at", "id")
+        .values_list("reference", flat=True)
+    ]
+    if len(by_due) <= QUEUE_PAGE_SIZE:
+        raise BenchFailed(f"{len(by_due)} open requests fill one page: the last page is the first")
+    sample = SubjectRequest.objects.get(reference=by_due[min(100, len(by_due) - 1)])
+    requests = SubjectRequest.objects.count()
+    subjects = DataSubject.objects.count()
     print(
-        f"\n{SubjectRequest.objects.count()} requests ({SubjectRequest.objects.open().count()} "
-        f"open), {DataSubject.objects.count()} subjects; {args.loads} loads each\n"
+        f"\n{requests} requests ({len(by_due)} open), {subjects} subjects; "
+        f"{args.loads} loads each\n"
     )
     print(f"{'page':<28}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
-    for label, url in (
-        ("queue, first page", "/requests/"),
-        ("queue, last page", "/requests/?page=last"),
-        ("request page", f"/requests/{sample.pk}/"),
+    figures: dict[str, object] = {
+        "requests": requests,
+        "open": len(by_due),
+        "subjects": subjects,
+        "loads": args.loads,
+    }
+    for key, label, url, shows, hides in (
+        (
+            "first_page",
+            "queue, first page",
+            "/requests/",
+            [by_due[0], by_due[QUEUE_PAGE_SIZE - 1]],
+            [by_due[QUEUE_PAGE_SIZE], by_due[-1]],
+        ),
+        ("last_page", "queue, last page", "/requests/?page=last", [by_due[-1]], [by_due[0]]),
+        ("request_page", "request page", f"/requests/{sample.pk}/", [str(sample.reference)], []),
     ):
-        median, p95, queries = measure(client, url, args.loads)
+        median, p95, queries = measure(client, url, args.loads, shows=shows, hides=hides)
         print(f"{label:<28}{median:>10.1f}{p95:>10.1f}{queries:>9}")
+        figures |= {
+            f"{key}_median_ms": f"{median:.1f}",
+            f"{key}_p95_ms": f"{p95:.1f}",
+            f"{key}_queries": queries,
+        }
+    print(" ".join(["BENCH request_queue", *(f"{k}={v}" for k, v in figures.items())]))
 
 
 if __name__ == "__main__":

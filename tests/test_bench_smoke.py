@@ -1,0 +1,135 @@
+"""Benchmarks cannot rot (issue 9, item 14): every `bench/*.py` runs with `--smoke` here.
+
+The scripts are found by listing `bench/`, so a new benchmark without a working `--smoke`
+fails CI the day it lands. Each runs as a real process, as a person would run it, against a
+fresh PostgreSQL database of its own: benchmarks TRUNCATE the domain tables, so none may
+ever see the test database. One database is migrated per session (`<test db>_bench`) and
+each benchmark gets a copy of it (`CREATE DATABASE … TEMPLATE`, a file copy, much faster
+than migrating again), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import psycopg2
+import pytest
+from django.db import connection
+from psycopg2 import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = sorted(ROOT.glob("bench/*.py"))
+# A smoke run is seconds; a minute means the tiny size stopped being tiny.
+SMOKE_TIMEOUT_S = 60
+# Subprocess environment: the test settings (Celery eager, a local cache) so a benchmark
+# neither queues tasks for a developer's worker nor writes into the shared Redis; and no
+# crash hook left over from the purge tests.
+DROPPED_ENV = ("REDIS_URL", "PRIVACYOPS_PURGE_KILL_AT")
+
+
+@contextmanager
+def server() -> Iterator[Any]:
+    """A cursor on the server's maintenance database, outside any transaction: CREATE and
+    DROP DATABASE refuse to run in one."""
+    settings = connection.settings_dict
+    conn = psycopg2.connect(
+        dbname="postgres",
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"],
+        port=settings["PORT"] or None,
+    )
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            yield cursor
+    finally:
+        conn.close()
+
+
+def drop(name: str) -> None:
+    with server() as cursor:
+        cursor.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@contextmanager
+def fresh_database(name: str, *, template: str | None = None) -> Iterator[str]:
+    assert len(name) <= 63, f"{name} is longer than PostgreSQL's 63-character names"
+    drop(name)  # left over by an interrupted run
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    with server() as cursor:
+        cursor.execute(statement)
+    try:
+        yield name
+    finally:
+        drop(name)
+
+
+def environment(database: str) -> dict[str, str]:
+    settings = connection.settings_dict
+    assert database != settings["NAME"], "a benchmark must never run on the test database"
+    password = f":{quote(settings['PASSWORD'], safe='')}" if settings["PASSWORD"] else ""
+    env = {key: value for key, value in os.environ.items() if key not in DROPPED_ENV}
+    env["DATABASE_URL"] = (
+        f"postgres://{quote(settings['USER'], safe='')}{password}@"
+        f"{settings['HOST']}:{settings['PORT'] or 5432}/{database}"
+    )
+    env["PRIVACYOPS_TESTING"] = "1"
+    return env
+
+
+def run(args: list[str], database: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=environment(database),
+        capture_output=True,
+        text=True,
+        timeout=SMOKE_TIMEOUT_S,
+    )
+
+
+@pytest.fixture(scope="session")
+def migrated_bench_database(django_db_setup: None) -> Iterator[str]:
+    with fresh_database(f"{connection.settings_dict['NAME']}_bench") as name:
+        migrated = run(["manage.py", "migrate", "--noinput", "-v0"], name)
+        assert migrated.returncode == 0, migrated.stderr
+        yield name
+
+
+def test_the_benchmarks_are_found() -> None:
+    assert {script.stem for script in BENCHMARKS} >= {"purge", "request_queue"}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("script", BENCHMARKS, ids=[script.stem for script in BENCHMARKS])
+def test_every_benchmark_runs_its_smoke_size_and_prints_its_figures(
+    script: Path, migrated_bench_database: str
+) -> None:
+    started = time.monotonic()
+    with fresh_database(
+        f"{migrated_bench_database}_{script.stem}", template=migrated_bench_database
+    ) as database:
+        done = run([str(script.relative_to(ROOT)), "--smoke"], database)
+    output = f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    assert done.returncode == 0, output
+    summary = re.compile(rf"^BENCH {re.escape(script.stem)}( [a-z0-9_]+=[^\s=]+)+$")
+    lines = [line for line in done.stdout.splitlines() if summary.match(line)]
+    assert lines, f"no line `BENCH {script.stem} key=value …`\n{output}"
+    for line in lines:
+        values = [pair.partition("=")[2] for pair in line.split()[2:]]
+        assert any(re.fullmatch(r"\d+(\.\d+)?", value) for value in values), line
+    print(f"{script.stem} --smoke: {time.monotonic() - started:.1f} s")
