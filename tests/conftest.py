@@ -89,7 +89,7 @@ def _persona(username: str, role: str | None) -> Any:
 
     if role is not None and not Group.objects.filter(name=role).exists():
         seed_all()
-    user = UserFactory(username=username, first_name=username.capitalize())
+    user = UserFactory.create(username=username, first_name=username.capitalize())
     if role is not None:
         user.groups.add(Group.objects.get(name=role))
     return user

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_record_event_names_the_actor_target_and_action(dpo) -> None:  # type: ignore[no-untyped-def]
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     event = record_event(action="subject.viewed", actor=dpo, target=subject, details={"n": 1})
     assert event.actor == dpo
     assert event.target_type == "subjects.datasubject"

@@ -22,7 +22,7 @@ def test_staff_find_a_subject_by_email_log_a_withdrawal_and_see_it_on_the_timeli
 
     seed_all()
     marketing = purpose("direct-marketing")
-    subject = DataSubjectFactory(
+    subject = DataSubjectFactory.create(
         first_name="Kadri", last_name="Kask", work_email="kadri.kask@client.example"
     )
     with time_machine.travel(timezone.now() - dt.timedelta(days=30)):

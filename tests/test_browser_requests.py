@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 def test_a_filed_request_is_verified_by_link_and_assigned_by_the_dpo(
     page: Any, login_in_browser: Any, dpo: Any
 ) -> None:
-    DataSubjectFactory(first_name="Mari", last_name="Maasikas", work_email="mari@company.example")
+    DataSubjectFactory.create(
+        first_name="Mari", last_name="Maasikas", work_email="mari@company.example"
+    )
 
     page.goto("/privacy/request/")
     page.get_by_label(re.compile("Access to my data")).check()

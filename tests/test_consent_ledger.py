@@ -36,7 +36,7 @@ def _grant(subject: Any, marketing: Any, at: dt.datetime = NOW) -> ConsentEvent:
 
 
 def test_the_ledger_refuses_update_and_delete_in_the_orm(marketing: Any) -> None:
-    event = ConsentEventFactory(purpose=marketing)
+    event = ConsentEventFactory.create(purpose=marketing)
     event.kind = EventKind.WITHDRAWN
     with pytest.raises(AppendOnlyError):
         event.save()
@@ -51,7 +51,7 @@ def test_the_ledger_refuses_update_and_delete_in_the_orm(marketing: Any) -> None
 
 @pytest.mark.postgres
 def test_the_ledger_refuses_raw_sql_update_and_delete_on_postgresql(marketing: Any) -> None:
-    event = ConsentEventFactory(purpose=marketing)
+    event = ConsentEventFactory.create(purpose=marketing)
     for sql in (
         "UPDATE consent_consentevent SET kind = 'withdrawn' WHERE id = %s",
         "DELETE FROM consent_consentevent WHERE id = %s",
@@ -67,7 +67,7 @@ def test_the_ledger_refuses_raw_sql_update_and_delete_on_postgresql(marketing: A
 def test_a_subject_with_ledger_rows_cannot_be_deleted(marketing: Any) -> None:
     from django.db.models import ProtectedError
 
-    event = ConsentEventFactory(purpose=marketing)
+    event = ConsentEventFactory.create(purpose=marketing)
     with pytest.raises(ProtectedError):
         DataSubject.objects.filter(pk=event.subject_id).delete()
 
@@ -75,7 +75,7 @@ def test_a_subject_with_ledger_rows_cannot_be_deleted(marketing: Any) -> None:
 def test_a_grant_is_recorded_with_wording_policy_version_and_an_audit_event(
     marketing: Any,
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     event = _grant(subject, marketing)
     assert event.wording == "Newsletter, monthly"
     assert event.policy_version == PolicyVersion.objects.get(version="2018-05-25")
@@ -87,7 +87,7 @@ def test_a_grant_is_recorded_with_wording_policy_version_and_an_audit_event(
 
 
 def test_state_at_a_moment_before_and_after_a_withdrawal(marketing: Any) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)
     withdrawn_at = NOW + dt.timedelta(days=5)
     with time_machine.travel(withdrawn_at, tick=False):
@@ -102,7 +102,7 @@ def test_state_at_a_moment_before_and_after_a_withdrawal(marketing: Any) -> None
 
 
 def test_withdrawal_is_not_retroactive_earlier_grants_stay_in_the_ledger(marketing: Any) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     grant = _grant(subject, marketing, NOW)
     with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
         services.withdraw_consent(
@@ -113,7 +113,7 @@ def test_withdrawal_is_not_retroactive_earlier_grants_stay_in_the_ledger(marketi
 
 
 def test_a_backdated_withdrawal_takes_effect_from_its_time(marketing: Any, staff: Any) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)
     email_came = NOW + dt.timedelta(days=3)
     logged = NOW + dt.timedelta(days=4)
@@ -134,7 +134,7 @@ def test_a_backdated_withdrawal_takes_effect_from_its_time(marketing: Any, staff
 
 
 def test_a_backdated_grant_is_refused_and_nothing_is_stored(marketing: Any, staff: Any) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError) as refused:
         services.grant_consent(
             subject=subject,
@@ -150,7 +150,7 @@ def test_a_backdated_grant_is_refused_and_nothing_is_stored(marketing: Any, staf
 
 
 def test_a_staff_grant_needs_evidence(marketing: Any, staff: Any) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     with pytest.raises(ValidationError) as refused:
         services.grant_consent(
             subject=subject, purpose=marketing, channel="phone", actor=staff, wording="Newsletter"
@@ -160,7 +160,7 @@ def test_a_staff_grant_needs_evidence(marketing: Any, staff: Any) -> None:
 
 
 def test_a_future_time_is_refused(marketing: Any) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)
     with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError):
         services.withdraw_consent(
@@ -173,7 +173,7 @@ def test_a_future_time_is_refused(marketing: Any) -> None:
 
 
 def test_withdrawal_applies_only_to_consent_purposes(seeded: None) -> None:
-    subject = DataSubjectFactory(kind="prospect")
+    subject = DataSubjectFactory.create(kind="prospect")
     with pytest.raises(ValidationError, match="objection"):
         services.withdraw_consent(
             subject=subject,
@@ -186,7 +186,7 @@ def test_withdrawal_applies_only_to_consent_purposes(seeded: None) -> None:
 def test_a_policy_version_adding_a_consent_purpose_voids_earlier_grants(
     marketing: Any, dpo: Any
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)
     version = PolicyVersion.objects.create(
         version="2025-08",

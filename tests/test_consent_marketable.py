@@ -66,7 +66,7 @@ def test_legitimate_interest_marketable_means_not_objected_and_of_a_covered_kind
     prospect_marketing: Any,
 ) -> None:
     prospect, objector = ProspectFactory.create_batch(2)
-    client_user = DataSubjectFactory(kind="user")
+    client_user = DataSubjectFactory.create(kind="user")
     with time_machine.travel(NOW, tick=False):
         services.object_to_processing(
             subject=objector, purpose=prospect_marketing, channel="email", actor="data subject"
@@ -88,8 +88,8 @@ def test_legitimate_interest_marketable_means_not_objected_and_of_a_covered_kind
 def test_marketable_excludes_restricted_anonymised_and_unreachable_people(
     marketing: Any, prospect_marketing: Any, exclusion: dict[str, Any]
 ) -> None:
-    consenting = DataSubjectFactory()
-    prospect = ProspectFactory()
+    consenting = DataSubjectFactory.create()
+    prospect = ProspectFactory.create()
     _grant(consenting, marketing)
     DataSubject.objects.filter(pk__in=[consenting.pk, prospect.pk]).update(**exclusion)
     assert consenting.pk not in _marketable(marketing)
@@ -97,8 +97,8 @@ def test_marketable_excludes_restricted_anonymised_and_unreachable_people(
 
 
 def test_marketable_excludes_suppressed_addresses(marketing: Any, prospect_marketing: Any) -> None:
-    consenting = DataSubjectFactory(work_email="kept@company.example")
-    prospect = ProspectFactory(work_email="Prospect@Company.example")
+    consenting = DataSubjectFactory.create(work_email="kept@company.example")
+    prospect = ProspectFactory.create(work_email="Prospect@Company.example")
     _grant(consenting, marketing)
     assert _marketable(marketing) == {consenting.pk}
     services.suppress_email(email="kept@company.example", channel="email", actor="data subject")
@@ -110,7 +110,7 @@ def test_marketable_excludes_suppressed_addresses(marketing: Any, prospect_marke
 def test_an_objecting_prospect_is_erased_suppressed_and_a_reimport_is_refused(
     prospect_marketing: Any, staff: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    prospect = ProspectFactory(work_email="lead@prospect.example", first_name="Liis")
+    prospect = ProspectFactory.create(work_email="lead@prospect.example", first_name="Liis")
     with django_capture_on_commit_callbacks(execute=True):
         services.object_to_processing(
             subject=prospect,
@@ -154,7 +154,7 @@ def test_an_objection_to_other_legitimate_interest_opens_a_review_and_restricts(
     seeded: None, staff: Any, dpo: Any
 ) -> None:
     claims = purpose("legal-claims")
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     with time_machine.travel(NOW, tick=False):
         services.object_to_processing(
             subject=subject, purpose=claims, channel="letter", actor=staff
@@ -177,7 +177,7 @@ def test_an_objection_to_other_legitimate_interest_opens_a_review_and_restricts(
 
 def test_an_upheld_objection_stops_the_processing(seeded: None, dpo: Any) -> None:
     claims = purpose("legal-claims")
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     services.object_to_processing(subject=subject, purpose=claims, channel="email", actor=dpo)
     services.decide_objection(
         review=ObjectionReview.objects.get(), actor=dpo, upheld=True, reasoning="No claim."
@@ -187,7 +187,7 @@ def test_an_upheld_objection_stops_the_processing(seeded: None, dpo: Any) -> Non
 
 
 def test_logging_twice_records_nothing_the_second_time(marketing: Any, staff: Any) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     _grant(subject, marketing)
     first = services.log_withdrawal_or_objection(
         subject=subject, purposes=[marketing], channel="phone", actor=staff

@@ -33,10 +33,10 @@ def test_the_seeded_policy_is_in_force_from_25_may_2018(seeded: None) -> None:
 
 
 def test_the_art_14_task_informs_people_whose_data_came_from_others_once(seeded: None) -> None:
-    from_register = ProspectFactory(source="public_register", collected_at=NOW, country="LV")
-    from_colleague = DataSubjectFactory(source="colleague", collected_at=NOW)
-    own = DataSubjectFactory(source="subject", collected_at=NOW)
-    no_email = DataSubjectFactory(source="third_party", collected_at=NOW, work_email=None)
+    from_register = ProspectFactory.create(source="public_register", collected_at=NOW, country="LV")
+    from_colleague = DataSubjectFactory.create(source="colleague", collected_at=NOW)
+    own = DataSubjectFactory.create(source="subject", collected_at=NOW)
+    no_email = DataSubjectFactory.create(source="third_party", collected_at=NOW, work_email=None)
     with time_machine.travel(NOW, tick=False):
         assert send_information_notices.delay().get() == 2
         assert send_information_notices.delay().get() == 0  # a rerun sends nothing
@@ -60,7 +60,7 @@ def test_notices_follow_a_preferred_language_over_the_country_guess(
     dpo: Any, seeded: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     # Located in Estonia, but they told us they read Latvian.
-    person = ProspectFactory(collected_at=NOW, country="EE", preferred_language="lv")
+    person = ProspectFactory.create(collected_at=NOW, country="EE", preferred_language="lv")
     with time_machine.travel(NOW, tick=False):
         assert services.send_information_notices() == 1
         with django_capture_on_commit_callbacks(execute=True):
@@ -81,8 +81,8 @@ def test_the_art_14_notice_tells_each_person_what_article_14_requires(
 ) -> None:
     settings.PRIVACY_CONTACT_EMAIL = "dpo@operator.example"
     # In Singapore: their data is also stored in Australia (section E).
-    in_singapore = ProspectFactory(collected_at=NOW, country="SG", preferred_language="en")
-    in_finland = DataSubjectFactory(
+    in_singapore = ProspectFactory.create(collected_at=NOW, country="SG", preferred_language="en")
+    in_finland = DataSubjectFactory.create(
         kind="client_representative", source="colleague", collected_at=NOW, country="FI"
     )
     with time_machine.travel(NOW, tick=False):
@@ -126,7 +126,7 @@ def test_a_notice_batch_of_200_people_costs_a_bounded_number_of_queries(
     kinds = ["prospect", "prospect_representative", "client_representative", "user", "other"]
     countries = ["EE", "LV", "SG", "AU", "FI", "DE", "US", "NZ"]
     for n in range(200):
-        DataSubjectFactory(
+        DataSubjectFactory.create(
             kind=kinds[n % len(kinds)],
             country=countries[n % len(countries)],
             source="third_party",
@@ -143,7 +143,7 @@ def test_the_dpo_sees_who_is_overdue_for_the_art_14_notice(
     client_for: Any, dpo: Any, seeded: None
 ) -> None:
     collected = dt.datetime(2025, 5, 9, 12, tzinfo=dt.UTC)
-    late = DataSubjectFactory(source="third_party", collected_at=collected, work_email=None)
+    late = DataSubjectFactory.create(source="third_party", collected_at=collected, work_email=None)
     with time_machine.travel(dt.datetime(2025, 6, 9, 12, tzinfo=dt.UTC), tick=False):
         assert late not in services.information_notices_overdue()
     with time_machine.travel(dt.datetime(2025, 6, 10, 12, tzinfo=dt.UTC), tick=False):
@@ -167,7 +167,7 @@ def test_a_policy_notice_is_sent_once_per_subject_even_when_the_task_runs_twice(
     dpo: Any, seeded: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     people = DataSubjectFactory.create_batch(5)
-    DataSubjectFactory(anonymised_at=NOW)  # never told: anonymised
+    DataSubjectFactory.create(anonymised_at=NOW)  # never told: anonymised
     with time_machine.travel(NOW, tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             policy = _publish(dpo, dt.date(2025, 8, 1))
@@ -249,7 +249,7 @@ def test_publishing_through_the_page_shows_the_confirmation_then_progress(
 
 def test_a_version_adding_a_consent_purpose_asks_for_fresh_consent(dpo: Any, seeded: None) -> None:
     marketing = purpose("direct-marketing")
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     services.grant_consent(
         subject=subject, purpose=marketing, channel="web_form", actor="data subject",
         wording="Newsletter",

@@ -33,7 +33,7 @@ NOW = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def subscriber(marketing: Any) -> Any:
-    subject = DataSubjectFactory(work_email="mari@company.example", first_name="Mari")
+    subject = DataSubjectFactory.create(work_email="mari@company.example", first_name="Mari")
     with time_machine.travel(NOW - dt.timedelta(days=30), tick=False):
         services.grant_consent(
             subject=subject, purpose=marketing, channel="web_form", actor="data subject",
@@ -116,7 +116,7 @@ def test_an_unknown_email_can_still_be_suppressed(
 def test_staff_record_a_grant_with_an_evidence_file(
     client_for: Any, staff: Any, marketing: Any
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     response = client_for(staff).post(
         f"/consent/grant/{subject.pk}/",
         {
@@ -161,7 +161,7 @@ def test_each_page_answers_only_the_roles_of_the_matrix(
 def test_the_ledger_csv_is_filtered_and_neutralised(
     client_for: Any, auditor: Any, subscriber: Any, marketing: Any
 ) -> None:
-    other = DataSubjectFactory()
+    other = DataSubjectFactory.create()
     services.grant_consent(
         subject=other, purpose=marketing, channel="web_form", actor="data subject",
         wording="=HYPERLINK(\"http://evil.example\")",
@@ -199,7 +199,7 @@ def test_csv_cells_starting_with_formula_characters_are_neutralised(cell: Any, s
 def test_the_audience_csv_lists_marketable_people_with_their_unsubscribe_link(
     client_for: Any, dpo: Any, subscriber: Any, marketing: Any
 ) -> None:
-    DataSubjectFactory(first_name="=cmd|' /C calc'!A0")  # no consent: not in the audience
+    DataSubjectFactory.create(first_name="=cmd|' /C calc'!A0")  # no consent: not in the audience
     response = client_for(dpo).get("/consent/audience/", {"purpose": marketing.pk})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 2
@@ -211,7 +211,7 @@ def test_the_audience_csv_lists_marketable_people_with_their_unsubscribe_link(
 def test_the_dpo_decides_an_art_21_1_objection_on_the_page(
     client_for: Any, dpo: Any, staff: Any, seeded: None
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     services.object_to_processing(
         subject=subject, purpose=purpose("legal-claims"), channel="letter", actor=staff
     )
@@ -247,7 +247,7 @@ def test_the_subject_section_shows_state_and_timeline_to_staff(
 def test_a_prospect_objection_from_the_page_warns_about_erasure(
     client_for: Any, staff: Any, seeded: None
 ) -> None:
-    prospect = ProspectFactory()
+    prospect = ProspectFactory.create()
     response = client_for(staff).post(
         f"/consent/log/{prospect.pk}/",
         {"all_marketing": "on", "channel": "phone", "occurred_at": "2025-06-09T10:00",
@@ -289,7 +289,7 @@ def _evidence_href(evidence: ConsentEvidence) -> str:
 def test_the_dpo_finds_the_evidence_link_on_the_subject_page_and_the_ledger(
     client_for: Any, dpo: Any, marketing: Any
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     evidence = _grant_with_evidence(subject, marketing)
     client = client_for(dpo)
     assert _evidence_href(evidence) in _body(client.get(f"/subjects/{subject.pk}/"))
@@ -301,7 +301,7 @@ def test_the_auditor_reads_the_ledger_but_never_the_evidence_behind_it(
     client_for: Any, auditor: Any, marketing: Any
 ) -> None:
     # Evidence is the person's own letter or e-mail: personal data, which auditors never see.
-    person = DataSubjectFactory(first_name="Zanzibar", last_name="Quokka")
+    person = DataSubjectFactory.create(first_name="Zanzibar", last_name="Quokka")
     evidence = _grant_with_evidence(person, marketing)
     client = client_for(auditor)
     page = _body(client.get("/consent/ledger/"))
@@ -314,7 +314,7 @@ def test_the_auditor_reads_the_ledger_but_never_the_evidence_behind_it(
 def test_staff_see_the_timeline_without_the_evidence_link_they_may_not_follow(
     client_for: Any, staff: Any, marketing: Any
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     evidence = _grant_with_evidence(subject, marketing)
     client = client_for(staff)
     page = _body(client.get(f"/subjects/{subject.pk}/"))
@@ -327,7 +327,7 @@ def test_staff_see_the_timeline_without_the_evidence_link_they_may_not_follow(
 def test_evidence_without_a_file_or_purged_has_no_link(
     client_for: Any, dpo: Any, marketing: Any
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     note_only = _grant_with_evidence(subject, marketing, file=False)
     purged = _grant_with_evidence(subject, marketing)
     ConsentEvidence.objects.filter(pk=purged.pk).update(file=None, purged_at=NOW)
@@ -341,7 +341,7 @@ def test_evidence_without_a_file_or_purged_has_no_link(
 def test_downloading_evidence_from_the_link_is_audited(
     client_for: Any, dpo: Any, marketing: Any
 ) -> None:
-    evidence = _grant_with_evidence(DataSubjectFactory(), marketing)
+    evidence = _grant_with_evidence(DataSubjectFactory.create(), marketing)
     response = client_for(dpo).get(f"/consent/evidence/{evidence.pk}/")
     assert response.status_code == 200 and response.content == b"%PDF-1.4 signed"
     audit = AuditEvent.objects.get(action="consent.evidence_viewed")
@@ -357,7 +357,7 @@ def _queries(client: Any, url: str) -> int:
 
 
 def test_evidence_links_cost_no_query_per_event(client_for: Any, dpo: Any, marketing: Any) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     _grant_with_evidence(subject, marketing)
     client = client_for(dpo)
     urls = (f"/consent/subjects/{subject.pk}/", "/consent/ledger/")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def subscriber(marketing: Any) -> Any:
-    subject = DataSubjectFactory(work_email="reader@company.example")
+    subject = DataSubjectFactory.create(work_email="reader@company.example")
     grant_consent(
         subject=subject, purpose=marketing, channel="web_form", actor="data subject",
         wording="Newsletter",
@@ -61,7 +61,7 @@ def test_marketing_email_is_written_in_the_persons_preferred_language(
 
 
 def test_marketing_email_is_refused_to_someone_not_marketable(marketing: Any) -> None:
-    stranger = DataSubjectFactory()
+    stranger = DataSubjectFactory.create()
     with pytest.raises(NotMarketable):
         send_marketing_email(subject=stranger, purpose=marketing, subject_line="x", body="y")
     assert mail.outbox == []
@@ -100,7 +100,7 @@ def test_unsubscribe_from_prospect_marketing_is_an_objection_and_suppresses(
     client: Client, seeded: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     prospects = purpose("prospect-marketing")
-    prospect = ProspectFactory()
+    prospect = ProspectFactory.create()
     url = f"/p/unsubscribe/{unsubscribe_token(prospect, prospects)}/"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url)

@@ -56,7 +56,7 @@ def test_a_period_ending_on_a_day_off_is_due_on_the_next_working_day(
 def test_a_request_is_overdue_only_after_the_end_of_the_legal_due_day(
     received: dt.datetime, end: dt.date, due: dt.date
 ) -> None:
-    request = SubjectRequestFactory(received_at=received)
+    request = SubjectRequestFactory.create(received_at=received)
     assert (legal_date(request.target_at), legal_date(request.due_at)) == (end, due)
     last_moment = tallinn(due.year, due.month, due.day, 23, 59, 59)
     first_moment = tallinn(due.year, due.month, due.day) + dt.timedelta(days=1)
@@ -88,7 +88,7 @@ def test_an_extension_ending_on_a_weekend_is_due_on_the_monday(dpo: Any) -> None
     assert period_end(tallinn(2026, 1, 4, 9, 0), 3) == D(2026, 4, 4)
     assert legal_deadline(tallinn(2026, 1, 4, 9, 0), 3) == D(2026, 4, 6)
     with time_machine.travel(tallinn(2026, 1, 4, 9, 0), tick=False):
-        request = SubjectRequestFactory()
+        request = SubjectRequestFactory.create()
     with time_machine.travel(tallinn(2026, 1, 20, 9, 0), tick=False):
         request = services.extend_deadline(request=request, reason="Six systems", actor=dpo)
     assert legal_date(request.target_at) == D(2026, 4, 4)
@@ -101,7 +101,9 @@ def test_a_deadline_moved_by_a_pause_onto_a_holiday_rolls_from_there(dpo: Any) -
     # Received Friday 15 May 2026: the month ends Monday 15 June, a working day. Paused 8 days
     # (1 → 9 June): 23 June, Victory Day, then Midsummer Day: due Thursday 25 June.
     with time_machine.travel(tallinn(2026, 5, 15, 9, 0), tick=False):
-        request = SubjectRequestFactory(status="verified", verified_at=tallinn(2026, 5, 15, 9, 0))
+        request = SubjectRequestFactory.create(
+            status="verified", verified_at=tallinn(2026, 5, 15, 9, 0)
+        )
     assert legal_date(request.due_at) == D(2026, 6, 15)
     with time_machine.travel(tallinn(2026, 6, 1, 9, 0), tick=False):
         services.pause_request(request=request, reason="clarification", note="Which?", actor=dpo)
@@ -116,7 +118,9 @@ def test_a_deadline_moved_by_a_pause_onto_a_holiday_rolls_from_there(dpo: Any) -
 
 def test_while_paused_the_shown_due_day_rolls_from_the_moved_target(dpo: Any) -> None:
     with time_machine.travel(tallinn(2026, 5, 15, 9, 0), tick=False):
-        request = SubjectRequestFactory(status="verified", verified_at=tallinn(2026, 5, 15, 9, 0))
+        request = SubjectRequestFactory.create(
+            status="verified", verified_at=tallinn(2026, 5, 15, 9, 0)
+        )
     with time_machine.travel(tallinn(2026, 6, 1, 9, 0), tick=False):
         request = services.pause_request(
             request=request, reason="clarification", note="Which?", actor=dpo
@@ -170,7 +174,7 @@ def test_the_extension_letter_names_the_extended_legal_due_day(
     dpo: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with time_machine.travel(tallinn(2026, 1, 4, 9, 0), tick=False):
-        request = SubjectRequestFactory(requester_email="mari@example.org")
+        request = SubjectRequestFactory.create(requester_email="mari@example.org")
     with (
         time_machine.travel(tallinn(2026, 1, 20, 9, 0), tick=False),
         django_capture_on_commit_callbacks(execute=True),

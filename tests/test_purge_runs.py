@@ -43,7 +43,7 @@ def test_a_purge_as_of_a_future_day_is_refused_unless_dry(seeded, frozen) -> Non
 
 
 def test_a_dry_run_counts_what_the_purge_would_do_and_changes_nothing(seeded, frozen) -> None:
-    prospects = [f.ProspectFactory(collected_at=LONG_AGO) for _ in range(3)]
+    prospects = [f.ProspectFactory.create(collected_at=LONG_AGO) for _ in range(3)]
     dry = run_purge(as_of=D(2025, 6, 1), dry_run=True, actor="test")
     assert dry.counts["prospects-1y"]["records"] == 3 and dry.total == 3
     assert not DataSubject.objects.filter(anonymised_at__isnull=False).exists()
@@ -56,7 +56,7 @@ def test_a_dry_run_counts_what_the_purge_would_do_and_changes_nothing(seeded, fr
 
 def test_batches_are_bounded_and_each_is_logged(seeded, frozen) -> None:
     for _ in range(7):
-        f.ProspectFactory(collected_at=LONG_AGO)
+        f.ProspectFactory.create(collected_at=LONG_AGO)
     run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test", batch_size=3)
     assert list(PurgeBatch.objects.filter(run=run).values_list("rows", flat=True)) == [3, 3, 1]
     assert run.total == 7 and run.status == PurgeRunStatus.SUCCEEDED
@@ -64,7 +64,7 @@ def test_batches_are_bounded_and_each_is_logged(seeded, frozen) -> None:
 
 def test_a_second_run_while_one_is_running_is_skipped(seeded, frozen) -> None:
     running = PurgeRun.objects.create(status=PurgeRunStatus.RUNNING, as_of=D(2025, 6, 1))
-    f.ProspectFactory(collected_at=LONG_AGO)
+    f.ProspectFactory.create(collected_at=LONG_AGO)
     run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test")
     if connection.vendor == "postgresql":
         # Holding the advisory lock proves the marker's owner is dead: taken over at once.
@@ -83,7 +83,7 @@ def test_a_stale_running_marker_is_taken_over(seeded, settings) -> None:
     settings.PURGE_STALE_AFTER_SECONDS = 900
     with time_machine.travel(NOW - dt.timedelta(minutes=20), tick=False):
         dead = PurgeRun.objects.create(status=PurgeRunStatus.RUNNING, as_of=D(2025, 5, 31))
-    f.ProspectFactory(collected_at=LONG_AGO)
+    f.ProspectFactory.create(collected_at=LONG_AGO)
     with time_machine.travel(NOW, tick=False):
         run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test")
     assert run.status == PurgeRunStatus.SUCCEEDED and run.total == 1
@@ -96,7 +96,7 @@ def test_a_failing_run_is_marked_failed_and_does_not_block_the_next(
 ) -> None:
     from subjects.retention import ProspectData
 
-    f.ProspectFactory(collected_at=LONG_AGO)
+    f.ProspectFactory.create(collected_at=LONG_AGO)
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -111,8 +111,8 @@ def test_a_failing_run_is_marked_failed_and_does_not_block_the_next(
 
 
 def test_purge_command_prints_per_rule_counts_and_a_total_as_json(seeded, frozen) -> None:
-    f.ProspectFactory(collected_at=LONG_AGO)
-    f.InvoiceFactory(issued_on=D(2010, 1, 1))
+    f.ProspectFactory.create(collected_at=LONG_AGO)
+    f.InvoiceFactory.create(issued_on=D(2010, 1, 1))
     out = io.StringIO()
     call_command("purge", "--dry-run", "--as-of", "2025-06-01", "--json", stdout=out)
     payload = json.loads(out.getvalue())
@@ -160,7 +160,7 @@ def test_the_alarm_shows_when_no_purge_succeeded_for_36_hours(seeded, dpo, staff
     from retention.alarms import purge_alarm
 
     with time_machine.travel(NOW, tick=False):
-        f.PurgeRunFactory(finished_at=NOW - dt.timedelta(hours=35))
+        f.PurgeRunFactory.create(finished_at=NOW - dt.timedelta(hours=35))
         assert not purge_is_late()
     with time_machine.travel(NOW + dt.timedelta(hours=2), tick=False):
         assert purge_is_late()

@@ -106,7 +106,7 @@ def names(holders: list[Any]) -> set[str]:
 
 
 def test_a_users_data_goes_to_their_client_and_the_service_processors(seeded: None) -> None:
-    user = DataSubjectFactory(kind=SubjectKind.USER, country="EE")
+    user = DataSubjectFactory.create(kind=SubjectKind.USER, country="EE")
     holders = holders_of_subject_data(user)
     assert "The client (the person's company)" in names(holders.recipients)
     assert "Auditors" not in names(holders.recipients)
@@ -119,7 +119,7 @@ def test_a_users_data_goes_to_their_client_and_the_service_processors(seeded: No
 
 
 def test_a_clients_data_goes_to_auditors_and_the_payment_provider(seeded: None) -> None:
-    client = DataSubjectFactory(kind=SubjectKind.CLIENT, country="FI")
+    client = DataSubjectFactory.create(kind=SubjectKind.CLIENT, country="FI")
     holders = holders_of_subject_data(client)
     assert "Auditors" in names(holders.recipients)
     assert "The client (the person's company)" not in names(holders.recipients)
@@ -130,7 +130,7 @@ def test_a_clients_data_goes_to_auditors_and_the_payment_provider(seeded: None) 
 def test_people_in_the_five_countries_also_have_their_data_in_australia(
     seeded: None, country: str
 ) -> None:
-    subject = DataSubjectFactory(country=country)
+    subject = DataSubjectFactory.create(country=country)
     holders = holders_of_subject_data(subject)
     assert "Cloud storage (Australia)" in names(holders.processors)
     grounds = {t.destination_country.code: t.ground for t in holders.transfers}
@@ -140,7 +140,7 @@ def test_people_in_the_five_countries_also_have_their_data_in_australia(
 def test_a_prospect_is_covered_by_marketing_and_direct_marketing_only_with_consent(
     seeded: None,
 ) -> None:
-    prospect = ProspectFactory()
+    prospect = ProspectFactory.create()
     entries = {e.purpose.code: e.only_with_consent for e in purposes_for_subject(prospect)}
     assert entries == {
         "prospect-marketing": False,
@@ -155,7 +155,7 @@ def test_a_prospect_is_covered_by_marketing_and_direct_marketing_only_with_conse
 
 
 def test_working_out_the_holders_takes_a_constant_number_of_queries(seeded: None) -> None:
-    subject = DataSubjectFactory(country="SG")
+    subject = DataSubjectFactory.create(country="SG")
     with CaptureQueriesContext(connection) as first:
         holders_of_subject_data(subject)
     Processor.objects.create(

@@ -46,7 +46,7 @@ def contestable(codes: list[str]) -> list[str]:
 def test_the_consent_page_and_the_subject_page_list_the_same_purposes(
     seeded: None, client_for: Any, dpo: Any, kind: str
 ) -> None:
-    person = DataSubjectFactory(kind=kind)
+    person = DataSubjectFactory.create(kind=kind)
     client = client_for(dpo)
     covering = subject_page_purposes(client, person)
     assert covering == [e.purpose.code for e in purposes_for_subject(person)]
@@ -60,7 +60,7 @@ def test_the_consent_page_and_the_subject_page_list_the_same_purposes(
 def test_nobody_is_offered_an_objection_to_a_contract_or_a_legal_obligation(
     seeded: None,
 ) -> None:
-    client = DataSubjectFactory(kind=SubjectKind.CLIENT)
+    client = DataSubjectFactory.create(kind=SubjectKind.CLIENT)
     covering = {e.purpose.legal_basis for e in purposes_for_subject(client)}
     assert {LegalBasis.CONTRACT, LegalBasis.LEGAL_OBLIGATION} <= covering
     offered = {p.legal_basis for p in purposes_to_withdraw_or_object(client)}
@@ -79,8 +79,8 @@ def test_a_consent_purpose_covers_only_the_kinds_the_register_names(
     webinar.full_clean()
     webinar.save()
     client = client_for(dpo)
-    prospect = DataSubjectFactory(kind=SubjectKind.PROSPECT)
-    customer = DataSubjectFactory(kind=SubjectKind.CLIENT)
+    prospect = DataSubjectFactory.create(kind=SubjectKind.PROSPECT)
+    customer = DataSubjectFactory.create(kind=SubjectKind.CLIENT)
     for page in (subject_page_purposes, consent_page_purposes, subject_page_consent_section):
         assert "client-webinars" not in page(client, prospect), page.__name__
         assert "client-webinars" in page(client, customer), page.__name__
@@ -91,7 +91,7 @@ def test_the_marketable_audience_follows_the_kinds_a_consent_purpose_covers(
 ) -> None:
     from consent.services import grant_consent
 
-    person = f.DataSubjectFactory(kind="user")
+    person = f.DataSubjectFactory.create(kind="user")
     grant_consent(
         subject=person, purpose=marketing, channel="web_form", actor="test", wording="Yes"
     )

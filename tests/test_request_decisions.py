@@ -27,11 +27,13 @@ NOW = dt.datetime(2026, 2, 20, 10, 0, tzinfo=TALLINN)
 
 
 def _received(dpo: Any) -> SubjectRequest:
-    return SubjectRequestFactory(received_at=RECEIVED)
+    return SubjectRequestFactory.create(received_at=RECEIVED)
 
 
 def _received_by_letter(dpo: Any) -> SubjectRequest:
-    return SubjectRequestFactory(received_at=RECEIVED, channel="letter", requester_email=None)
+    return SubjectRequestFactory.create(
+        received_at=RECEIVED, channel="letter", requester_email=None
+    )
 
 
 def _awaiting(dpo: Any) -> SubjectRequest:
@@ -69,7 +71,9 @@ def _extended(dpo: Any) -> SubjectRequest:
 
 def _overdue(dpo: Any) -> SubjectRequest:
     # Received 5 January: due Thursday 5 February, long past on the 20th.
-    request = SubjectRequestFactory(received_at=RECEIVED - dt.timedelta(days=28), channel="email")
+    request = SubjectRequestFactory.create(
+        received_at=RECEIVED - dt.timedelta(days=28), channel="email"
+    )
     return services.start_work(
         request=services.verify_manually(
             request=request, asked="a", shown="b", actor=dpo, now=RECEIVED
@@ -81,7 +85,7 @@ def _overdue(dpo: Any) -> SubjectRequest:
 
 def _closed(status: str) -> Callable[[Any], SubjectRequest]:
     def make(dpo: Any) -> SubjectRequest:
-        return SubjectRequestFactory(received_at=RECEIVED, channel="phone", status=status)
+        return SubjectRequestFactory.create(received_at=RECEIVED, channel="phone", status=status)
 
     return make
 
@@ -183,7 +187,7 @@ def test_an_overdue_request_offers_neither_pause_nor_extension(client_for: Any, 
 def test_staff_are_offered_only_what_their_role_allows(
     client_for: Any, dpo: Any, staff: Any
 ) -> None:
-    request = SubjectRequestFactory(received_at=RECEIVED, channel="email")
+    request = SubjectRequestFactory.create(received_at=RECEIVED, channel="email")
     with time_machine.travel(NOW, tick=False):
         page = client_for(staff).get(f"/requests/{request.pk}/").content.decode()
         offered = offered_on_the_page(client_for(staff), request)
@@ -213,7 +217,7 @@ def test_the_confirmation_page_of_a_refused_action_says_why(client_for: Any, dpo
 def test_the_extend_page_shows_the_resulting_legal_due_day(
     client_for: Any, dpo: Any, received: dt.datetime, paused_days: int, shown: str
 ) -> None:
-    request = SubjectRequestFactory(received_at=received, paused_days=paused_days)
+    request = SubjectRequestFactory.create(received_at=received, paused_days=paused_days)
     with time_machine.travel(dt.datetime(2026, 1, 20, 9, 0, tzinfo=TALLINN), tick=False):
         page = client_for(dpo).get(f"/requests/{request.pk}/extend/").content.decode()
     assert f"The request will be due on {shown}." in page

@@ -122,7 +122,7 @@ def test_the_form_is_rate_limited_per_ip(client: Any, settings: Any) -> None:
 def test_the_verification_link_asks_for_a_click_then_verifies_and_shows_the_status(
     client: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    DataSubjectFactory(work_email="mari@company.example")
+    DataSubjectFactory.create(work_email="mari@company.example")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(FORM, form_data())
     link = verify_link(next(m for m in mail.outbox if m.subject.startswith("Confirm")))
@@ -256,10 +256,10 @@ def test_the_queue_lists_open_requests_by_due_date_with_coloured_days(
 ) -> None:
     now = dt.datetime(2026, 3, 20, 9, 0, tzinfo=TALLINN)
     with time_machine.travel(now, tick=False):
-        late = SubjectRequestFactory(received_at=now - dt.timedelta(days=40))
-        soon = SubjectRequestFactory(received_at=now - dt.timedelta(days=28))
-        fresh = SubjectRequestFactory(received_at=now)
-        SubjectRequestFactory(received_at=now, status=Status.COMPLETED)
+        late = SubjectRequestFactory.create(received_at=now - dt.timedelta(days=40))
+        soon = SubjectRequestFactory.create(received_at=now - dt.timedelta(days=28))
+        fresh = SubjectRequestFactory.create(received_at=now)
+        SubjectRequestFactory.create(received_at=now, status=Status.COMPLETED)
         page = client_for(dpo).get("/requests/").content.decode()
     order = [page.index(r.reference) for r in (late, soon, fresh)]
     assert order == sorted(order)
@@ -276,11 +276,13 @@ def test_the_queue_filters_by_status_type_channel_assignee_and_deadline(
 ) -> None:
     now = dt.datetime(2026, 3, 20, 9, 0, tzinfo=TALLINN)
     with time_machine.travel(now, tick=False):
-        overdue = SubjectRequestFactory(received_at=now - dt.timedelta(days=40), type="erasure")
-        soon = SubjectRequestFactory(
+        overdue = SubjectRequestFactory.create(
+            received_at=now - dt.timedelta(days=40), type="erasure"
+        )
+        soon = SubjectRequestFactory.create(
             received_at=now - dt.timedelta(days=27), channel="email", assignee=staff
         )
-        awaiting = SubjectRequestFactory(status=Status.AWAITING_IDENTITY)
+        awaiting = SubjectRequestFactory.create(status=Status.AWAITING_IDENTITY)
         client = client_for(dpo)
 
         def refs(query: str) -> set[str]:
@@ -299,8 +301,8 @@ def test_the_queue_filters_by_status_type_channel_assignee_and_deadline(
 def test_the_queue_finds_a_request_by_reference_number_or_exact_email(
     client_for: Any, dpo: Any
 ) -> None:
-    wanted = SubjectRequestFactory(requester_email="Find.Me@Example.org")
-    SubjectRequestFactory()
+    wanted = SubjectRequestFactory.create(requester_email="Find.Me@Example.org")
+    SubjectRequestFactory.create()
     client = client_for(dpo)
     for query in (
         wanted.reference,
@@ -367,7 +369,7 @@ def test_the_queues_first_and_last_page_take_a_constant_number_of_queries(
 def test_the_request_page_shows_the_requester_deadline_subject_and_timeline_and_is_logged(
     client_for: Any, dpo: Any, django_assert_max_num_queries: Any
 ) -> None:
-    subject = DataSubjectFactory(work_email="mari@company.example")
+    subject = DataSubjectFactory.create(work_email="mari@company.example")
     request = services.submit_request(
         type="access", name="Mari Maasikas", email="mari@company.example", description="Hi"
     )
@@ -388,7 +390,7 @@ def test_the_request_page_shows_the_requester_deadline_subject_and_timeline_and_
 
 
 def test_staff_see_the_page_without_the_dpo_buttons(client_for: Any, staff: Any) -> None:
-    request = SubjectRequestFactory()
+    request = SubjectRequestFactory.create()
     page = client_for(staff).get(f"/requests/{request.pk}/").content.decode()
     assert "Extend deadline" not in page
     assert "are for the DPO" in page
@@ -400,7 +402,7 @@ def test_a_missing_request_is_a_404(client_for: Any, dpo: Any) -> None:
 
 
 def test_rejecting_asks_for_confirmation_then_requires_a_reason(client_for: Any, dpo: Any) -> None:
-    request = SubjectRequestFactory()
+    request = SubjectRequestFactory.create()
     client = client_for(dpo)
     confirm = client.get(f"/requests/{request.pk}/reject/")
     assert "This cannot be undone." in confirm.content.decode()
@@ -418,7 +420,7 @@ def test_rejecting_asks_for_confirmation_then_requires_a_reason(client_for: Any,
 def test_an_illegal_step_from_the_page_shows_the_services_refusal(
     client_for: Any, dpo: Any
 ) -> None:
-    request = SubjectRequestFactory(status=Status.COMPLETED)
+    request = SubjectRequestFactory.create(status=Status.COMPLETED)
     response = client_for(dpo).post(f"/requests/{request.pk}/start/", follow=True)
     assert "cannot become in progress" in response.content.decode()
 
@@ -426,7 +428,7 @@ def test_an_illegal_step_from_the_page_shows_the_services_refusal(
 def test_notes_stay_internal_and_messages_are_emailed_and_kept(
     client_for: Any, staff: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    request = SubjectRequestFactory()
+    request = SubjectRequestFactory.create()
     client = client_for(staff)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/requests/{request.pk}/note/", {"text": "Checked the CRM"})
@@ -445,7 +447,7 @@ def test_documents_are_stored_encrypted_and_each_download_is_logged(
 
     from subject_requests.models import TimelineEntry
 
-    request = SubjectRequestFactory()
+    request = SubjectRequestFactory.create()
     client = client_for(staff)
     upload = SimpleUploadedFile("id.pdf", b"%PDF-secret-id", content_type="application/pdf")
     client.post(f"/requests/{request.pk}/document/", {"file": upload, "note": "ID copy"})
@@ -463,9 +465,9 @@ def test_the_register_exports_every_request_without_personal_data_and_neutralise
 ) -> None:
     from tests.factories import UserFactory
 
-    evil = UserFactory(username="=HYPERLINK(1)")
-    SubjectRequestFactory(requester_name="Secret Name", assignee=evil)
-    SubjectRequestFactory(status=Status.REJECTED, closed_at=dt.datetime.now(tz=TALLINN))
+    evil = UserFactory.create(username="=HYPERLINK(1)")
+    SubjectRequestFactory.create(requester_name="Secret Name", assignee=evil)
+    SubjectRequestFactory.create(status=Status.REJECTED, closed_at=dt.datetime.now(tz=TALLINN))
     response = client_for(auditor).get("/requests/register/", {"format": "csv"})
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode()
@@ -502,9 +504,9 @@ def test_the_register_refuses_a_start_after_the_end(client_for: Any, dpo: Any) -
 def test_the_dpo_home_shows_the_request_counts(client_for: Any, dpo: Any, staff: Any) -> None:
     now = dt.datetime(2026, 3, 20, 9, 0, tzinfo=TALLINN)
     with time_machine.travel(now, tick=False):
-        SubjectRequestFactory(received_at=now - dt.timedelta(days=40))
-        SubjectRequestFactory(received_at=now - dt.timedelta(days=28))
-        SubjectRequestFactory(status=Status.AWAITING_IDENTITY)
+        SubjectRequestFactory.create(received_at=now - dt.timedelta(days=40))
+        SubjectRequestFactory.create(received_at=now - dt.timedelta(days=28))
+        SubjectRequestFactory.create(status=Status.AWAITING_IDENTITY)
         page = client_for(dpo).get("/").content.decode()
         assert "1 overdue" in page
         assert "1 due within 7 days" in page
@@ -521,8 +523,8 @@ def test_the_subject_page_section_lists_the_persons_requests_for_the_dpo_only(
     from subjects import sections
 
     assert any(provider is requests_section for _, provider in sections._providers)
-    subject = DataSubjectFactory()
-    request = SubjectRequestFactory()
+    subject = DataSubjectFactory.create()
+    request = SubjectRequestFactory.create()
     request.subjects.add(subject)
     http = rf.get("/")
     http.user = dpo

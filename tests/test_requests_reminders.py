@@ -31,10 +31,10 @@ def test_the_beat_entry_names_the_task() -> None:
 def test_each_assignee_gets_one_reminder_a_day_with_due_soon_and_overdue(
     staff: Any, dpo: Any
 ) -> None:
-    overdue = SubjectRequestFactory(assignee=staff, received_at=NOW - dt.timedelta(days=40))
-    soon = SubjectRequestFactory(assignee=staff, received_at=NOW - dt.timedelta(days=27))
-    later = SubjectRequestFactory(assignee=staff, received_at=NOW - dt.timedelta(days=5))
-    SubjectRequestFactory(assignee=dpo, received_at=NOW - dt.timedelta(days=5))
+    overdue = SubjectRequestFactory.create(assignee=staff, received_at=NOW - dt.timedelta(days=40))
+    soon = SubjectRequestFactory.create(assignee=staff, received_at=NOW - dt.timedelta(days=27))
+    later = SubjectRequestFactory.create(assignee=staff, received_at=NOW - dt.timedelta(days=5))
+    SubjectRequestFactory.create(assignee=dpo, received_at=NOW - dt.timedelta(days=5))
     with time_machine.travel(NOW, tick=False):
         daily_reminders.delay()
         daily_reminders.delay()
@@ -50,7 +50,7 @@ def test_each_assignee_gets_one_reminder_a_day_with_due_soon_and_overdue(
 
 
 def test_the_next_day_brings_the_next_reminder(staff: Any) -> None:
-    SubjectRequestFactory(assignee=staff, received_at=NOW - dt.timedelta(days=40))
+    SubjectRequestFactory.create(assignee=staff, received_at=NOW - dt.timedelta(days=40))
     with time_machine.travel(NOW, tick=False):
         run_daily_reminders()
     with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
@@ -59,8 +59,10 @@ def test_the_next_day_brings_the_next_reminder(staff: Any) -> None:
 
 
 def test_paused_and_closed_requests_bring_no_reminder(staff: Any) -> None:
-    SubjectRequestFactory(assignee=staff, received_at=NOW - dt.timedelta(days=40), paused_since=NOW)
-    SubjectRequestFactory(
+    SubjectRequestFactory.create(
+        assignee=staff, received_at=NOW - dt.timedelta(days=40), paused_since=NOW
+    )
+    SubjectRequestFactory.create(
         assignee=staff, received_at=NOW - dt.timedelta(days=40), status=Status.COMPLETED
     )
     with time_machine.travel(NOW, tick=False):
@@ -96,7 +98,7 @@ def test_unverified_requests_close_after_seven_days_with_the_letter(
 
 
 def test_a_confirmed_email_awaiting_the_dpos_check_is_not_closed() -> None:
-    SubjectRequestFactory(
+    SubjectRequestFactory.create(
         status=Status.AWAITING_IDENTITY,
         identity_requested_at=NOW - dt.timedelta(days=10),
         email_confirmed_at=NOW - dt.timedelta(days=9),

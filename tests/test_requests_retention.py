@@ -24,7 +24,7 @@ TALLINN = ZoneInfo("Europe/Tallinn")
 
 
 def closed_request(closed_at: dt.datetime, **kw: Any) -> SubjectRequest:
-    request = SubjectRequestFactory(
+    request = SubjectRequestFactory.create(
         status=Status.REJECTED,
         received_at=closed_at - dt.timedelta(days=20),
         closed_at=closed_at,
@@ -42,7 +42,7 @@ def closed_request(closed_at: dt.datetime, **kw: Any) -> SubjectRequest:
         paused_days=3,
         **kw,
     )
-    request.subjects.add(DataSubjectFactory())
+    request.subjects.add(DataSubjectFactory.create())
     TimelineEntry.objects.create(
         request=request, kind="note", summary="Internal note", body="Mari called again"
     )
@@ -130,7 +130,7 @@ def test_a_request_closed_exactly_three_years_ago_is_kept_one_more_day(seeded: N
 
 def test_open_requests_and_those_of_a_subject_on_legal_hold_are_kept(seeded: None) -> None:
     long_ago = dt.datetime(2020, 1, 1, 12, 0, tzinfo=TALLINN)
-    open_one = SubjectRequestFactory(received_at=long_ago, requester_name="Still open")
+    open_one = SubjectRequestFactory.create(received_at=long_ago, requester_name="Still open")
     held = closed_request(long_ago)
     held.subjects.update(legal_hold_reason="Court case 2-24-123")
     purge(dt.date(2025, 3, 11))

@@ -186,7 +186,7 @@ def test_each_illegal_transition_is_refused_by_the_service(
 ) -> None:
     from tests.factories import SubjectRequestFactory
 
-    request = SubjectRequestFactory(status=start)
+    request = SubjectRequestFactory.create(status=start)
     with pytest.raises(services.RequestError):
         _try(to, request, dpo)
     request.refresh_from_db()
@@ -413,7 +413,7 @@ def test_verifying_ends_an_identity_pause(dpo: object) -> None:
 def test_following_the_link_verifies_a_request_whose_email_matches_a_subject(
     django_capture_on_commit_callbacks: object,
 ) -> None:
-    subject = DataSubjectFactory(work_email="Mari@Company.example")
+    subject = DataSubjectFactory.create(work_email="Mari@Company.example")
     with django_capture_on_commit_callbacks(execute=True):
         request = submit(email="mari@company.example")
     token = link_from(next(m for m in mail.outbox if m.subject.startswith("Confirm")))
@@ -437,7 +437,7 @@ def test_a_link_for_an_email_no_subject_has_confirms_the_email_but_does_not_veri
 
 
 def test_a_verification_link_works_only_once(django_capture_on_commit_callbacks: object) -> None:
-    DataSubjectFactory(work_email="mari@company.example")
+    DataSubjectFactory.create(work_email="mari@company.example")
     with django_capture_on_commit_callbacks(execute=True):
         submit()
     token = link_from(next(m for m in mail.outbox if m.subject.startswith("Confirm")))
@@ -449,7 +449,7 @@ def test_a_verification_link_works_only_once(django_capture_on_commit_callbacks:
 def test_a_verification_link_expires_after_seven_days(
     django_capture_on_commit_callbacks: object,
 ) -> None:
-    DataSubjectFactory(work_email="mari@company.example")
+    DataSubjectFactory.create(work_email="mari@company.example")
     with (
         time_machine.travel(tallinn(2026, 3, 2, 9, 0), tick=False),
         django_capture_on_commit_callbacks(execute=True),
@@ -475,7 +475,7 @@ def test_a_tampered_link_is_refused() -> None:
 def test_a_new_link_makes_the_old_one_stop_working(
     dpo: object, django_capture_on_commit_callbacks: object
 ) -> None:
-    DataSubjectFactory(work_email="mari@company.example")
+    DataSubjectFactory.create(work_email="mari@company.example")
     with django_capture_on_commit_callbacks(execute=True):
         request = submit()
     old = link_from(next(m for m in mail.outbox if m.subject.startswith("Confirm")))
@@ -489,7 +489,7 @@ def test_a_new_link_makes_the_old_one_stop_working(
 
 
 def test_a_manual_check_records_what_was_asked_and_shown(dpo: object) -> None:
-    subject = DataSubjectFactory(work_email="jaan@company.example")
+    subject = DataSubjectFactory.create(work_email="jaan@company.example")
     request = submit(email="jaan.private@example.org")
     request = services.verify_manually(
         request=request,
@@ -530,7 +530,7 @@ def test_no_duplicate_after_thirty_days_or_for_another_type(dpo: object) -> None
 def test_a_duplicate_is_flagged_when_its_email_is_verified_later(
     dpo: object, django_capture_on_commit_callbacks: object
 ) -> None:
-    DataSubjectFactory(work_email="mari@company.example")
+    DataSubjectFactory.create(work_email="mari@company.example")
     with time_machine.travel(tallinn(2026, 3, 1, 9, 0), tick=False):
         first = submit()
     with time_machine.travel(tallinn(2026, 3, 2, 9, 0), tick=False):
@@ -572,7 +572,7 @@ def test_bulk_assignment_touches_only_open_requests_and_audits_each(
     from tests.factories import SubjectRequestFactory
 
     open_ones = SubjectRequestFactory.create_batch(3)
-    closed = SubjectRequestFactory(status=Status.COMPLETED)
+    closed = SubjectRequestFactory.create(status=Status.COMPLETED)
     count = services.assign_requests(
         request_ids=[r.pk for r in [*open_ones, closed]], assignee=staff, actor=dpo
     )
@@ -586,7 +586,7 @@ def test_requests_cannot_be_assigned_to_someone_without_a_role(
 ) -> None:
     from tests.factories import SubjectRequestFactory
 
-    request = SubjectRequestFactory()
+    request = SubjectRequestFactory.create()
     with pytest.raises(services.RequestError):
         services.assign_requests(request_ids=[request.pk], assignee=outsider, actor=dpo)
 

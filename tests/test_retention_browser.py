@@ -28,10 +28,10 @@ def test_the_dpo_previews_tonights_purge_and_confirms_the_former_clients_rule(
     seeded, dpo, page, login_in_browser
 ) -> None:
     for _ in range(3):
-        f.ProspectFactory(collected_at=LONG_AGO)
-    f.ProspectFactory(collected_at=LONG_AGO, legal_hold_reason="Court case 2-24-1")
+        f.ProspectFactory.create(collected_at=LONG_AGO)
+    f.ProspectFactory.create(collected_at=LONG_AGO, legal_hold_reason="Court case 2-24-1")
     # The last successful purge was 40 hours ago: the DPO sees the alarm.
-    f.PurgeRunFactory(finished_at=timezone.now() - dt.timedelta(hours=40))
+    f.PurgeRunFactory.create(finished_at=timezone.now() - dt.timedelta(hours=40))
     login_in_browser(dpo)
     page.get_by_role("link", name="Retention").first.click()
     page.get_by_role("heading", name="Retention", exact=True).wait_for()

@@ -27,8 +27,8 @@ def frozen():
 
 
 def test_the_preview_shows_the_dpo_what_tonight_will_purge(seeded, dpo, client_for) -> None:
-    prospect = f.ProspectFactory(collected_at=LONG_AGO, first_name="Olev")
-    held = f.ProspectFactory(
+    prospect = f.ProspectFactory.create(collected_at=LONG_AGO, first_name="Olev")
+    held = f.ProspectFactory.create(
         collected_at=LONG_AGO,
         legal_hold_reason="Police request 77",
         legal_hold_review_on=dt.date(2026, 2, 1),
@@ -69,7 +69,7 @@ def test_an_invalid_as_of_shows_a_clear_error_not_a_500(seeded, dpo, client_for)
 
 
 def test_history_lists_runs_with_counts_duration_and_status(seeded, dpo, client_for) -> None:
-    f.ProspectFactory(collected_at=LONG_AGO)
+    f.ProspectFactory.create(collected_at=LONG_AGO)
     run = run_purge(as_of=dt.date(2025, 6, 1), dry_run=False, actor=dpo)
     client = client_for(dpo)
     page = client.get("/retention/runs/").content.decode()
@@ -170,8 +170,8 @@ def test_a_change_that_purges_nothing_more_takes_effect_at_once_with_audit(
 def test_a_change_that_enlarges_tonights_purge_waits_for_the_dpo(
     seeded, admin_user, dpo, client, client_for
 ) -> None:
-    f.ClaimFactory(fell_due_on=dt.date(2018, 1, 1), closed_on=dt.date(2018, 6, 1))
-    f.ClaimFactory(fell_due_on=dt.date(2017, 1, 1), closed_on=dt.date(2018, 6, 1))
+    f.ClaimFactory.create(fell_due_on=dt.date(2018, 1, 1), closed_on=dt.date(2018, 6, 1))
+    f.ClaimFactory.create(fell_due_on=dt.date(2017, 1, 1), closed_on=dt.date(2018, 6, 1))
     claims = RetentionRule.objects.get(code="claims-10y")
     response = client_for(admin_user).post(
         f"/retention/rules/{claims.pk}/edit/",
@@ -220,7 +220,7 @@ def test_a_new_rule_that_would_purge_tonight_starts_unconfirmed(
     seeded, admin_user, client_for
 ) -> None:
     RetentionRule.objects.filter(code="claims-10y").update(active=False)
-    f.ClaimFactory(fell_due_on=dt.date(2012, 1, 1), closed_on=dt.date(2013, 1, 1))
+    f.ClaimFactory.create(fell_due_on=dt.date(2012, 1, 1), closed_on=dt.date(2013, 1, 1))
     response = client_for(admin_user).post("/retention/rules/new/", rule_form(), follow=True)
     assert response.status_code == 200
     rule = RetentionRule.objects.get(code="claims-5y")
@@ -233,8 +233,10 @@ def test_the_subject_page_shows_each_record_its_rule_anchor_and_day_it_goes(
 ) -> None:
     from retention.sections import deadlines_section
 
-    prospect = f.ProspectFactory(collected_at=dt.datetime(2025, 2, 1, 12, tzinfo=TALLINN))
-    f.InvoiceFactory(billing_contact=prospect, issued_on=dt.date(2024, 5, 1), number="INV-77")
+    prospect = f.ProspectFactory.create(collected_at=dt.datetime(2025, 2, 1, 12, tzinfo=TALLINN))
+    f.InvoiceFactory.create(
+        billing_contact=prospect, issued_on=dt.date(2024, 5, 1), number="INV-77"
+    )
 
     class Request:
         user = dpo

@@ -45,7 +45,7 @@ def test_the_django_admin_is_for_admin_only(client_for: Any, admin_user: Any, dp
 def test_personal_data_is_read_only_in_the_admin(client_for: Any, admin_user: Any) -> None:
     admin_user.is_staff = True
     admin_user.save()
-    subject = DataSubjectFactory(first_name="Mari")
+    subject = DataSubjectFactory.create(first_name="Mari")
     client = client_for(admin_user)
     page = client.get(f"/admin/subjects/datasubject/{subject.pk}/change/")
     assert page.status_code == 200

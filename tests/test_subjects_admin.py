@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_the_admin_shows_a_subjects_structure_but_no_encrypted_values_and_refuses_changes(
     seeded: None, client_for: Any, admin_user: Any
 ) -> None:
-    subject = DataSubjectFactory(
+    subject = DataSubjectFactory.create(
         work_email="hidden.person@firm.example", date_of_birth=dt.date(1970, 6, 5)
     )
     client = client_for(admin_user)

@@ -32,7 +32,7 @@ USAGE_ACTION = "exported-board-pack-7731"
 
 @pytest.fixture
 def client_person(seeded: None) -> DataSubject:
-    subject = DataSubjectFactory(
+    subject = DataSubjectFactory.create(
         kind=SubjectKind.CLIENT,
         first_name="Kadri",
         last_name="Saar",
@@ -46,10 +46,10 @@ def client_person(seeded: None) -> DataSubject:
         country="SG",
     )
     KindChange.objects.create(subject=subject, kind=subject.kind, changed_on=dt.date(2024, 1, 1))
-    UsageRecordFactory(subject=subject, action=USAGE_ACTION)
-    CommunicationFactory(subject=subject, subject_line="Invoice question 42")
-    InvoiceFactory(billing_contact=subject, organisation=subject.organisation)
-    ClaimFactory(subject=subject, description="Disputed invoice 2023")
+    UsageRecordFactory.create(subject=subject, action=USAGE_ACTION)
+    CommunicationFactory.create(subject=subject, subject_line="Invoice question 42")
+    InvoiceFactory.create(billing_contact=subject, organisation=subject.organisation)
+    ClaimFactory.create(subject=subject, description="Disputed invoice 2023")
     return subject
 
 
@@ -152,8 +152,10 @@ def test_a_missing_subject_is_a_404_not_a_500(client_for: Any, dpo: Any) -> None
 def test_the_list_finds_a_person_by_exact_email_through_the_blind_index(
     client_for: Any, staff: Any, seeded: None
 ) -> None:
-    DataSubjectFactory(first_name="Anu", last_name="Kask", work_email="anu.kask@firm.example")
-    DataSubjectFactory(first_name="Other", last_name="Person")
+    DataSubjectFactory.create(
+        first_name="Anu", last_name="Kask", work_email="anu.kask@firm.example"
+    )
+    DataSubjectFactory.create(first_name="Other", last_name="Person")
     html = client_for(staff).get("/subjects/", {"q": " ANU.KASK@firm.example "}).content.decode()
     assert "Kask" in html
     assert "Person" not in html
@@ -165,10 +167,10 @@ def test_the_list_finds_a_person_by_exact_email_through_the_blind_index(
 def test_the_list_searches_names_and_organisations_and_filters(
     client_for: Any, dpo: Any, seeded: None
 ) -> None:
-    acme = OrganisationFactory(name="Acme Analytics OÜ", status=OrganisationStatus.TRIAL)
-    DataSubjectFactory(first_name="Liis", last_name="Mets", organisation=acme, country="FI")
-    DataSubjectFactory(first_name="Jaan", last_name="Mets", country="EE")
-    ProspectFactory(first_name="Tiit", last_name="Lepp", country="AU")
+    acme = OrganisationFactory.create(name="Acme Analytics OÜ", status=OrganisationStatus.TRIAL)
+    DataSubjectFactory.create(first_name="Liis", last_name="Mets", organisation=acme, country="FI")
+    DataSubjectFactory.create(first_name="Jaan", last_name="Mets", country="EE")
+    ProspectFactory.create(first_name="Tiit", last_name="Lepp", country="AU")
     client = client_for(dpo)
 
     def names(**params: str) -> str:
@@ -214,7 +216,7 @@ def test_the_list_takes_the_same_number_of_queries_for_10_and_500_subjects(
 
 
 def test_the_list_is_paginated_by_50(client_for: Any, dpo: Any, seeded: None) -> None:
-    DataSubjectFactory.create_batch(51, organisation=OrganisationFactory())
+    DataSubjectFactory.create_batch(51, organisation=OrganisationFactory.create())
     html = client_for(dpo).get("/subjects/").content.decode()
     assert html.count('href="/subjects/') - html.count('href="/subjects/new') >= 50
     assert "Page 1 of 2" in html
@@ -228,10 +230,10 @@ def test_the_empty_list_says_so(client_for: Any, dpo: Any, seeded: None) -> None
 
 
 def test_each_record_list_is_paginated_on_its_own(client_for: Any, dpo: Any, seeded: None) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     for n in range(12):
-        UsageRecordFactory(subject=subject, action=f"usage-action-{n:02d}")
-    DemoFactory(subject=subject)
+        UsageRecordFactory.create(subject=subject, action=f"usage-action-{n:02d}")
+    DemoFactory.create(subject=subject)
     html = client_for(dpo).get(subject.get_absolute_url()).content.decode()
     assert "Page 1 of 2 (12 in all)" in html
     assert "usage_page=2" in html
@@ -257,7 +259,7 @@ def _form(**fields: Any) -> dict[str, Any]:
 
 @time_machine.travel(dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC), tick=False)
 def test_the_dpo_creates_a_person_through_the_form(client_for: Any, dpo: Any) -> None:
-    organisation = OrganisationFactory(name="Firm AS", registry_code="10203040")
+    organisation = OrganisationFactory.create(name="Firm AS", registry_code="10203040")
     response = client_for(dpo).post(
         "/subjects/new/",
         _form(
@@ -347,8 +349,8 @@ def test_lifting_a_legal_hold_needs_confirmation(
 def test_an_organisation_page_lists_its_people_and_changes_status_with_confirmation(
     client_for: Any, dpo: Any, seeded: None
 ) -> None:
-    organisation = OrganisationFactory(name="Trial Co", status=OrganisationStatus.TRIAL)
-    ProspectFactory(organisation=organisation, first_name="Piret")
+    organisation = OrganisationFactory.create(name="Trial Co", status=OrganisationStatus.TRIAL)
+    ProspectFactory.create(organisation=organisation, first_name="Piret")
     client = client_for(dpo)
     assert "Piret" in client.get(f"/subjects/organisations/{organisation.pk}/").content.decode()
     url = f"/subjects/organisations/{organisation.pk}/status/"
@@ -371,11 +373,11 @@ def _organisations(client: Any, **params: str) -> str:
 def test_the_organisation_list_searches_name_and_registry_code_and_filters(
     client_for: Any, dpo: Any, seeded: None
 ) -> None:
-    OrganisationFactory(name="Acme AS", registry_code="11112222", country="EE")
-    OrganisationFactory(
+    OrganisationFactory.create(name="Acme AS", registry_code="11112222", country="EE")
+    OrganisationFactory.create(
         name="Baltic Trial SIA", registry_code="40003", country="LV", status="trial"
     )
-    OrganisationFactory(
+    OrganisationFactory.create(
         name="Held Firm OÜ",
         registry_code="99990000",
         country="EE",
@@ -400,9 +402,9 @@ def test_the_organisation_list_searches_name_and_registry_code_and_filters(
 def test_the_organisation_list_counts_the_active_people_of_each_organisation(
     client_for: Any, dpo: Any, seeded: None
 ) -> None:
-    organisation = OrganisationFactory(name="Counted OÜ")
+    organisation = OrganisationFactory.create(name="Counted OÜ")
     DataSubjectFactory.create_batch(3, organisation=organisation)
-    DataSubjectFactory(
+    DataSubjectFactory.create(
         organisation=organisation, anonymised_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     )
     body = _organisations(client_for(dpo))
@@ -413,7 +415,7 @@ def test_the_organisation_list_says_so_when_nothing_matches(
     client_for: Any, dpo: Any, seeded: None
 ) -> None:
     assert "No organisations yet." in _organisations(client_for(dpo))
-    OrganisationFactory(name="Acme AS")
+    OrganisationFactory.create(name="Acme AS")
     assert "No organisation matches" in _organisations(client_for(dpo), q="nothing-like-it")
 
 
@@ -450,7 +452,7 @@ def test_the_organisation_list_is_paginated_by_50(client_for: Any, dpo: Any, see
 def test_the_dpo_gets_the_add_button_and_staff_only_the_list(
     client_for: Any, dpo: Any, staff: Any, seeded: None
 ) -> None:
-    OrganisationFactory(name="Acme AS")
+    OrganisationFactory.create(name="Acme AS")
     assert "Add an organisation" in _organisations(client_for(dpo))
     as_staff = _organisations(client_for(staff))
     assert "Acme AS" in as_staff and "Add an organisation" not in as_staff

@@ -128,7 +128,7 @@ def test_prospects_are_refused_a_date_of_birth_photo_or_address(
 
 
 def test_a_prospect_may_hold_name_work_contact_company_and_position() -> None:
-    organisation = OrganisationFactory(status=OrganisationStatus.PROSPECT)
+    organisation = OrganisationFactory.create(status=OrganisationStatus.PROSPECT)
     subject = new_user(
         kind=SubjectKind.PROSPECT,
         work_phone="+372 5555 1234",
@@ -158,7 +158,7 @@ def test_changing_a_client_with_an_address_into_a_prospect_requires_clearing_it(
 
 
 def test_an_existing_prospect_cannot_be_given_a_date_of_birth() -> None:
-    prospect = ProspectFactory()
+    prospect = ProspectFactory.create()
     with pytest.raises(ValidationError) as excinfo:
         update_subject(subject=prospect, actor="test", date_of_birth=dt.date(1980, 1, 1))
     assert "date_of_birth" in errors_of(excinfo)
@@ -333,7 +333,7 @@ def test_a_photo_that_is_not_an_image_or_too_large_is_refused() -> None:
 
 
 def test_an_anonymised_person_cannot_be_updated() -> None:
-    subject = DataSubjectFactory(anonymised_at=TODAY)
+    subject = DataSubjectFactory.create(anonymised_at=TODAY)
     with pytest.raises(ValidationError):
         update_subject(subject=subject, actor="test", first_name="New")
 
@@ -343,7 +343,7 @@ def test_an_anonymised_person_cannot_be_updated() -> None:
 
 @time_machine.travel(TODAY, tick=False)
 def test_a_legal_hold_is_set_and_lifted_with_an_audit_event_each(dpo: Any) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     with pytest.raises(ValidationError) as excinfo:
         set_subject_legal_hold(subject=subject, actor=dpo, reason=" ", review_on=None)
     assert set(errors_of(excinfo)) == {"legal_hold_reason", "legal_hold_review_on"}
@@ -368,10 +368,10 @@ def test_a_legal_hold_is_set_and_lifted_with_an_audit_event_each(dpo: Any) -> No
 def test_a_trial_company_becoming_paying_converts_its_trial_and_its_prospect_people(
     dpo: Any,
 ) -> None:
-    trial = TrialFactory(started_on=dt.date(2026, 1, 1), ended_on=dt.date(2026, 1, 31))
+    trial = TrialFactory.create(started_on=dt.date(2026, 1, 1), ended_on=dt.date(2026, 1, 31))
     organisation = trial.organisation
-    prospect = ProspectFactory(organisation=organisation)
-    representative = ProspectFactory(
+    prospect = ProspectFactory.create(organisation=organisation)
+    representative = ProspectFactory.create(
         organisation=organisation, kind=SubjectKind.PROSPECT_REPRESENTATIVE
     )
     change_organisation_status(

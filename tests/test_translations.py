@@ -200,7 +200,9 @@ def test_the_request_acknowledgement_is_written_in_latvian() -> None:
     from subject_requests.letters import letter_context
     from tests.factories import SubjectRequestFactory
 
-    request = SubjectRequestFactory(language="lv", requester_name="Anna Bērziņa", type="erasure")
+    request = SubjectRequestFactory.create(
+        language="lv", requester_name="Anna Bērziņa", type="erasure"
+    )
     with translation.override("lv"):
         context = letter_context(request)
         subject = render_to_string("emails/requests/acknowledgement_subject.txt", context)
@@ -368,7 +370,7 @@ def _request_at_tallinn_times() -> Any:
     from tests.factories import SubjectRequestFactory
 
     tallinn = ZoneInfo("Europe/Tallinn")
-    return SubjectRequestFactory(
+    return SubjectRequestFactory.create(
         status="verified",
         language="lv",
         received_at=dt.datetime(2026, 11, 24, 10, 0, tzinfo=tallinn),
