@@ -266,3 +266,9 @@ class SubjectRequestFactory(ModelFactory[SubjectRequest]):
 
             obj.reference = reference_for(obj)
             obj.save(update_fields=["reference"])
+
+
+def reference_of(request: SubjectRequest) -> str:
+    """The reference a created request always has (the model allows none before intake)."""
+    assert request.reference, request.pk
+    return request.reference

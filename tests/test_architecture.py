@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from pytest_django import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +59,7 @@ def test_the_layer_test_sees_an_import_hidden_in_a_function(tmp_path: Path) -> N
     assert _imported_apps(module) == {"consent"}
 
 
-def test_installed_apps_follow_the_layering(settings: object) -> None:
+def test_installed_apps_follow_the_layering(settings: Settings) -> None:
     from django.conf import settings as django_settings
 
     ours = [app for app in django_settings.INSTALLED_APPS if app in LAYERS]

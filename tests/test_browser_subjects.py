@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Page
 
 from core.models import AuditEvent
 from tests.factories import DataSubjectFactory, OrganisationFactory
+from tests.fixture_types import LoginInBrowser
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_the_dpo_searches_a_person_by_exact_email_and_opens_their_page(
-    page: Any, login_in_browser: Any, dpo: Any
+    page: Page, login_in_browser: LoginInBrowser, dpo: User
 ) -> None:
     organisation = OrganisationFactory.create(name="Harbour Foods Pte Ltd", country="SG")
     person = DataSubjectFactory.create(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.utils import DatabaseError
@@ -16,6 +17,7 @@ from consent.models import ConsentEvent, ConsentEvidence, EventKind, PolicyVersi
 from consent.selectors import consent_state
 from core.appendonly import AppendOnlyError
 from core.models import AuditEvent
+from processing.models import Purpose
 from subjects.models import DataSubject
 from tests.factories import ConsentEventFactory, DataSubjectFactory, purpose
 
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 6, 10, 12, 0, tzinfo=dt.UTC)
 
 
-def _grant(subject: Any, marketing: Any, at: dt.datetime = NOW) -> ConsentEvent:
+def _grant(subject: Any, marketing: Purpose, at: dt.datetime = NOW) -> ConsentEvent:
     with time_machine.travel(at, tick=False):
         return services.grant_consent(
             subject=subject,
@@ -35,7 +37,7 @@ def _grant(subject: Any, marketing: Any, at: dt.datetime = NOW) -> ConsentEvent:
         )
 
 
-def test_the_ledger_refuses_update_and_delete_in_the_orm(marketing: Any) -> None:
+def test_the_ledger_refuses_update_and_delete_in_the_orm(marketing: Purpose) -> None:
     event = ConsentEventFactory.create(purpose=marketing)
     event.kind = EventKind.WITHDRAWN
     with pytest.raises(AppendOnlyError):
@@ -50,7 +52,7 @@ def test_the_ledger_refuses_update_and_delete_in_the_orm(marketing: Any) -> None
 
 
 @pytest.mark.postgres
-def test_the_ledger_refuses_raw_sql_update_and_delete_on_postgresql(marketing: Any) -> None:
+def test_the_ledger_refuses_raw_sql_update_and_delete_on_postgresql(marketing: Purpose) -> None:
     event = ConsentEventFactory.create(purpose=marketing)
     for sql in (
         "UPDATE consent_consentevent SET kind = 'withdrawn' WHERE id = %s",
@@ -64,7 +66,7 @@ def test_the_ledger_refuses_raw_sql_update_and_delete_on_postgresql(marketing: A
     assert ConsentEvent.objects.get(pk=event.pk).kind == EventKind.GRANTED
 
 
-def test_a_subject_with_ledger_rows_cannot_be_deleted(marketing: Any) -> None:
+def test_a_subject_with_ledger_rows_cannot_be_deleted(marketing: Purpose) -> None:
     from django.db.models import ProtectedError
 
     event = ConsentEventFactory.create(purpose=marketing)
@@ -73,7 +75,7 @@ def test_a_subject_with_ledger_rows_cannot_be_deleted(marketing: Any) -> None:
 
 
 def test_a_grant_is_recorded_with_wording_policy_version_and_an_audit_event(
-    marketing: Any,
+    marketing: Purpose,
 ) -> None:
     subject = DataSubjectFactory.create()
     event = _grant(subject, marketing)
@@ -86,7 +88,7 @@ def test_a_grant_is_recorded_with_wording_policy_version_and_an_audit_event(
     assert "Newsletter" not in str(audit.details)
 
 
-def test_state_at_a_moment_before_and_after_a_withdrawal(marketing: Any) -> None:
+def test_state_at_a_moment_before_and_after_a_withdrawal(marketing: Purpose) -> None:
     subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)
     withdrawn_at = NOW + dt.timedelta(days=5)
@@ -101,7 +103,9 @@ def test_state_at_a_moment_before_and_after_a_withdrawal(marketing: Any) -> None
     assert consent_state(subject, marketing, at=NOW - dt.timedelta(seconds=1)).status == "never"
 
 
-def test_withdrawal_is_not_retroactive_earlier_grants_stay_in_the_ledger(marketing: Any) -> None:
+def test_withdrawal_is_not_retroactive_earlier_grants_stay_in_the_ledger(
+    marketing: Purpose,
+) -> None:
     subject = DataSubjectFactory.create()
     grant = _grant(subject, marketing, NOW)
     with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
@@ -112,7 +116,7 @@ def test_withdrawal_is_not_retroactive_earlier_grants_stay_in_the_ledger(marketi
     assert consent_state(subject, marketing, at=NOW + dt.timedelta(hours=23)).permitted
 
 
-def test_a_backdated_withdrawal_takes_effect_from_its_time(marketing: Any, staff: Any) -> None:
+def test_a_backdated_withdrawal_takes_effect_from_its_time(marketing: Purpose, staff: User) -> None:
     subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)
     email_came = NOW + dt.timedelta(days=3)
@@ -133,7 +137,9 @@ def test_a_backdated_withdrawal_takes_effect_from_its_time(marketing: Any, staff
     assert AuditEvent.objects.get(action="consent.withdrawn").details["backdated"] is True
 
 
-def test_a_backdated_grant_is_refused_and_nothing_is_stored(marketing: Any, staff: Any) -> None:
+def test_a_backdated_grant_is_refused_and_nothing_is_stored(
+    marketing: Purpose, staff: User
+) -> None:
     subject = DataSubjectFactory.create()
     with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError) as refused:
         services.grant_consent(
@@ -149,7 +155,7 @@ def test_a_backdated_grant_is_refused_and_nothing_is_stored(marketing: Any, staf
     assert not ConsentEvent.objects.exists()
 
 
-def test_a_staff_grant_needs_evidence(marketing: Any, staff: Any) -> None:
+def test_a_staff_grant_needs_evidence(marketing: Purpose, staff: User) -> None:
     subject = DataSubjectFactory.create()
     with pytest.raises(ValidationError) as refused:
         services.grant_consent(
@@ -159,7 +165,7 @@ def test_a_staff_grant_needs_evidence(marketing: Any, staff: Any) -> None:
     assert not ConsentEvent.objects.exists()
 
 
-def test_a_future_time_is_refused(marketing: Any) -> None:
+def test_a_future_time_is_refused(marketing: Purpose) -> None:
     subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)
     with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError):
@@ -184,7 +190,7 @@ def test_withdrawal_applies_only_to_consent_purposes(seeded: None) -> None:
 
 
 def test_a_policy_version_adding_a_consent_purpose_voids_earlier_grants(
-    marketing: Any, dpo: Any
+    marketing: Purpose, dpo: User
 ) -> None:
     subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)

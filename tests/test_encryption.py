@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from pytest_django import Settings
 
 from core import crypto
 from subjects.models import DataSubject, Invoice
@@ -80,7 +81,7 @@ def test_blind_index_follows_a_set_based_update() -> None:
     assert subject.work_email_index is None
 
 
-def test_key_rotation_old_key_decrypts_and_reencrypt_lets_it_go(settings) -> None:  # type: ignore[no-untyped-def]
+def test_key_rotation_old_key_decrypts_and_reencrypt_lets_it_go(settings: Settings) -> None:
     from cryptography.fernet import Fernet
 
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]

@@ -6,13 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from pytest_django import Settings
 
 from core.models import AuditEvent
 from retention.models import PurgeBatch, PurgeRun, PurgeRunStatus
@@ -20,6 +24,7 @@ from retention.selectors import purge_is_late
 from retention.services.purge import PurgeRefused, run_purge
 from subjects.models import DataSubject
 from tests import factories as f
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -30,19 +35,23 @@ LONG_AGO = dt.datetime(2020, 1, 5, 12, tzinfo=TALLINN)
 
 
 @pytest.fixture
-def frozen():
+def frozen() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
 
 
-def test_a_purge_as_of_a_future_day_is_refused_unless_dry(seeded, frozen) -> None:
+def test_a_purge_as_of_a_future_day_is_refused_unless_dry(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
     with pytest.raises(PurgeRefused):
         run_purge(as_of=D(2025, 6, 2), dry_run=False, actor="test")
     run = run_purge(as_of=D(2030, 1, 1), dry_run=True, actor="test")
     assert run.dry_run and run.status == PurgeRunStatus.SUCCEEDED
 
 
-def test_a_dry_run_counts_what_the_purge_would_do_and_changes_nothing(seeded, frozen) -> None:
+def test_a_dry_run_counts_what_the_purge_would_do_and_changes_nothing(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
     prospects = [f.ProspectFactory.create(collected_at=LONG_AGO) for _ in range(3)]
     dry = run_purge(as_of=D(2025, 6, 1), dry_run=True, actor="test")
     assert dry.counts["prospects-1y"]["records"] == 3 and dry.total == 3
@@ -54,7 +63,9 @@ def test_a_dry_run_counts_what_the_purge_would_do_and_changes_nothing(seeded, fr
     )
 
 
-def test_batches_are_bounded_and_each_is_logged(seeded, frozen) -> None:
+def test_batches_are_bounded_and_each_is_logged(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
     for _ in range(7):
         f.ProspectFactory.create(collected_at=LONG_AGO)
     run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test", batch_size=3)
@@ -62,7 +73,9 @@ def test_batches_are_bounded_and_each_is_logged(seeded, frozen) -> None:
     assert run.total == 7 and run.status == PurgeRunStatus.SUCCEEDED
 
 
-def test_a_second_run_while_one_is_running_is_skipped(seeded, frozen) -> None:
+def test_a_second_run_while_one_is_running_is_skipped(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
     running = PurgeRun.objects.create(status=PurgeRunStatus.RUNNING, as_of=D(2025, 6, 1))
     f.ProspectFactory.create(collected_at=LONG_AGO)
     run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test")
@@ -79,7 +92,7 @@ def test_a_second_run_while_one_is_running_is_skipped(seeded, frozen) -> None:
     assert AuditEvent.objects.filter(action="retention.purge.skipped").count() == 1
 
 
-def test_a_stale_running_marker_is_taken_over(seeded, settings) -> None:
+def test_a_stale_running_marker_is_taken_over(seeded: None, settings: Settings) -> None:
     settings.PURGE_STALE_AFTER_SECONDS = 900
     with time_machine.travel(NOW - dt.timedelta(minutes=20), tick=False):
         dead = PurgeRun.objects.create(status=PurgeRunStatus.RUNNING, as_of=D(2025, 5, 31))
@@ -92,13 +105,13 @@ def test_a_stale_running_marker_is_taken_over(seeded, settings) -> None:
 
 
 def test_a_failing_run_is_marked_failed_and_does_not_block_the_next(
-    seeded, frozen, monkeypatch
+    seeded: None, frozen: time_machine.Traveller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from subjects.retention import ProspectData
 
     f.ProspectFactory.create(collected_at=LONG_AGO)
 
-    def explode(*args, **kwargs):
+    def explode(*args: object, **kwargs: object) -> NoReturn:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(ProspectData, "apply", explode)
@@ -110,7 +123,9 @@ def test_a_failing_run_is_marked_failed_and_does_not_block_the_next(
     assert run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test").total == 1
 
 
-def test_purge_command_prints_per_rule_counts_and_a_total_as_json(seeded, frozen) -> None:
+def test_purge_command_prints_per_rule_counts_and_a_total_as_json(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
     f.ProspectFactory.create(collected_at=LONG_AGO)
     f.InvoiceFactory.create(issued_on=D(2010, 1, 1))
     out = io.StringIO()
@@ -129,14 +144,16 @@ def test_purge_command_prints_per_rule_counts_and_a_total_as_json(seeded, frozen
     )
 
 
-def test_purge_command_explains_a_bad_date_and_a_future_day(seeded, frozen) -> None:
+def test_purge_command_explains_a_bad_date_and_a_future_day(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("purge", "--as-of", "1.6.2025")
     with pytest.raises(CommandError, match="only a dry run"):
         call_command("purge", "--as-of", "2025-06-02")
 
 
-def test_nightly_task_purges_as_of_today_in_tallinn(seeded) -> None:
+def test_nightly_task_purges_as_of_today_in_tallinn(seeded: None) -> None:
     from retention.tasks import nightly_purge
 
     # 23:30 UTC on 31 May is 02:30 on 1 June in Tallinn.
@@ -146,7 +163,7 @@ def test_nightly_task_purges_as_of_today_in_tallinn(seeded) -> None:
     assert run.as_of == D(2025, 6, 1) and run.actor_label == "nightly-purge"
 
 
-def test_the_nightly_beat_entry_is_present_after_migrate(seeded) -> None:
+def test_the_nightly_beat_entry_is_present_after_migrate(seeded: None) -> None:
     from django_celery_beat.models import PeriodicTask
 
     task = PeriodicTask.objects.get(name="nightly-purge")
@@ -156,7 +173,9 @@ def test_the_nightly_beat_entry_is_present_after_migrate(seeded) -> None:
     assert task.enabled
 
 
-def test_the_alarm_shows_when_no_purge_succeeded_for_36_hours(seeded, dpo, staff) -> None:
+def test_the_alarm_shows_when_no_purge_succeeded_for_36_hours(
+    seeded: None, dpo: User, staff: User
+) -> None:
     from retention.alarms import purge_alarm
 
     with time_machine.travel(NOW, tick=False):
@@ -173,7 +192,9 @@ def test_the_alarm_shows_when_no_purge_succeeded_for_36_hours(seeded, dpo, staff
         assert purge_alarm(Request()) == []  # type: ignore[arg-type]
 
 
-def test_the_dpo_sees_the_alarm_on_every_page(seeded, dpo, client_for) -> None:
+def test_the_dpo_sees_the_alarm_on_every_page(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
     from retention.selectors import retention_installed_at
 
     two_days_later = retention_installed_at() + dt.timedelta(days=2)  # type: ignore[operator]
@@ -182,7 +203,7 @@ def test_the_dpo_sees_the_alarm_on_every_page(seeded, dpo, client_for) -> None:
     assert "No purge has succeeded for 36 hours" in response.content.decode()
 
 
-def test_a_fresh_install_is_not_in_alarm_until_36_hours_have_passed(seeded) -> None:
+def test_a_fresh_install_is_not_in_alarm_until_36_hours_have_passed(seeded: None) -> None:
     from retention.selectors import retention_installed_at
 
     installed = retention_installed_at()

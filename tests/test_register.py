@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -21,6 +22,7 @@ from processing.models import (
 from processing.selectors import holders_of_subject_data, purposes_for_subject
 from subjects.models import SubjectKind
 from tests.factories import DataSubjectFactory, ProspectFactory
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -158,9 +160,11 @@ def test_working_out_the_holders_takes_a_constant_number_of_queries(seeded: None
     subject = DataSubjectFactory.create(country="SG")
     with CaptureQueriesContext(connection) as first:
         holders_of_subject_data(subject)
+    category = ProcessorCategory.objects.first()
+    assert category is not None
     Processor.objects.create(
         name="Extra processor",
-        category=ProcessorCategory.objects.first(),
+        category=category,
         country="EE",
     ).purposes.set(Purpose.objects.all())
     Recipient.objects.create(name="Extra", kind="other", legal_basis="consent").purposes.set(
@@ -176,7 +180,7 @@ def test_working_out_the_holders_takes_a_constant_number_of_queries(seeded: None
 
 @pytest.mark.parametrize("persona", ["dpo", "auditor", "admin_user"])
 def test_the_register_page_lists_purposes_bases_processors_and_transfers(
-    seeded: None, client_for: Any, persona: str, request: pytest.FixtureRequest
+    seeded: None, client_for: ClientFor, persona: str, request: pytest.FixtureRequest
 ) -> None:
     user = request.getfixturevalue(persona)
     response = client_for(user).get("/processing/")
@@ -191,12 +195,12 @@ def test_the_register_page_lists_purposes_bases_processors_and_transfers(
     assert "Cloud storage (Australia)" in html
 
 
-def test_staff_cannot_open_the_register(seeded: None, client_for: Any, staff: Any) -> None:
+def test_staff_cannot_open_the_register(seeded: None, client_for: ClientFor, staff: User) -> None:
     assert client_for(staff).get("/processing/").status_code == 403
 
 
 def test_an_admin_change_to_the_register_is_audited(
-    seeded: None, client_for: Any, admin_user: Any
+    seeded: None, client_for: ClientFor, admin_user: User
 ) -> None:
     processor = Processor.objects.get(name="Payment provider")
     client = client_for(admin_user)

@@ -7,29 +7,32 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 
 from processing.models import LegalBasis, Purpose, SubjectKind
 from processing.selectors import purposes_for_subject, purposes_to_withdraw_or_object
 from subjects.models import DataSubject
 from tests import factories as f
 from tests.factories import DataSubjectFactory
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
 
-def subject_page_purposes(client: Any, person: Any) -> list[str]:
+def subject_page_purposes(client: Client, person: Any) -> list[str]:
     response = client.get(person.get_absolute_url())
     assert response.status_code == 200
     return [entry.purpose.code for entry in response.context["purposes"]]
 
 
-def subject_page_consent_section(client: Any, person: Any) -> list[str]:
+def subject_page_consent_section(client: Client, person: Any) -> list[str]:
     response = client.get(person.get_absolute_url())
     (section,) = [s for s in response.context["sections"] if "states" in s]
     return [state.purpose.code for state in section["states"]]
 
 
-def consent_page_purposes(client: Any, person: Any) -> list[str]:
+def consent_page_purposes(client: Client, person: Any) -> list[str]:
     response = client.get(f"/consent/log/{person.pk}/")
     assert response.status_code == 200
     offered = [p.code for p in response.context["form"].available]
@@ -44,7 +47,7 @@ def contestable(codes: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("kind", SubjectKind.values)
 def test_the_consent_page_and_the_subject_page_list_the_same_purposes(
-    seeded: None, client_for: Any, dpo: Any, kind: str
+    seeded: None, client_for: ClientFor, dpo: User, kind: str
 ) -> None:
     person = DataSubjectFactory.create(kind=kind)
     client = client_for(dpo)
@@ -68,7 +71,7 @@ def test_nobody_is_offered_an_objection_to_a_contract_or_a_legal_obligation(
 
 
 def test_a_consent_purpose_covers_only_the_kinds_the_register_names(
-    seeded: None, client_for: Any, dpo: Any
+    seeded: None, client_for: ClientFor, dpo: User
 ) -> None:
     webinar = Purpose(
         code="client-webinars",
@@ -87,7 +90,7 @@ def test_a_consent_purpose_covers_only_the_kinds_the_register_names(
 
 
 def test_the_marketable_audience_follows_the_kinds_a_consent_purpose_covers(
-    marketing: Any,
+    marketing: Purpose,
 ) -> None:
     from consent.services import grant_consent
 

@@ -4,9 +4,8 @@ storage's transfer says so, not because a constant does."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,6 +14,7 @@ from processing.models import Transfer
 from processing.selectors import regional_storage, storage_locations_for
 from subjects.models import DataSubject
 from tests.factories import DataSubjectFactory
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,9 @@ def test_without_the_australian_storage_everyone_is_stored_in_the_eu(seeded: Non
     assert DataSubjectFactory.create(country="SG").storage_locations == ["EU"]
 
 
-def test_the_subject_page_follows_the_register(seeded: None, client_for: Any, dpo: Any) -> None:
+def test_the_subject_page_follows_the_register(
+    seeded: None, client_for: ClientFor, dpo: User
+) -> None:
     person = DataSubjectFactory.create(country="NZ")
     client = client_for(dpo)
     assert AU_BADGE in client.get(person.get_absolute_url()).content.decode()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import connection
 
 from retention.models import RetentionRule
@@ -17,6 +18,7 @@ from retention.selectors import coverage_findings
 from retention.services.purge import run_purge
 from subject_requests.models import Status, SubjectRequest, TimelineEntry
 from tests.factories import DataSubjectFactory, SubjectRequestFactory
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +143,7 @@ def test_open_requests_and_those_of_a_subject_on_legal_hold_are_kept(seeded: Non
 
 
 def test_the_page_of_an_anonymised_request_still_works(
-    seeded: None, client_for: Any, dpo: Any
+    seeded: None, client_for: ClientFor, dpo: User
 ) -> None:
     request = closed_request(dt.datetime(2021, 1, 5, 12, 0, tzinfo=TALLINN))
     purge(dt.date(2025, 3, 11))

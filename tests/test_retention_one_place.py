@@ -5,11 +5,11 @@ fixed number of queries."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -25,6 +25,7 @@ from subjects.services import (
     set_subject_legal_hold,
 )
 from tests import factories as f
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -52,9 +53,10 @@ def test_an_open_claim_goes_ten_years_and_one_day_after_it_fell_due(seeded: None
 
 
 def test_live_litigation_past_ten_years_is_kept_only_by_a_legal_hold(
-    seeded: None, dpo: Any, client_for: Any
+    seeded: None, dpo: User, client_for: ClientFor
 ) -> None:
     held = f.ClaimFactory.create(fell_due_on=D(2014, 1, 1), closed_on=None)
+    assert held.subject is not None
     with time_machine.travel(NOW, tick=False):
         set_subject_legal_hold(
             subject=held.subject, actor=dpo, reason="Court case 2-24-77", review_on=D(2026, 6, 1)
@@ -68,7 +70,7 @@ def test_live_litigation_past_ten_years_is_kept_only_by_a_legal_hold(
 
 
 def test_a_hold_on_an_organisation_stops_the_purge_the_erasure_and_shows_on_the_preview(
-    seeded: None, dpo: Any, client_for: Any
+    seeded: None, dpo: User, client_for: ClientFor
 ) -> None:
     company = f.OrganisationFactory.create(
         status=OrganisationStatus.PROSPECT, name="Held Company OÜ"
@@ -101,7 +103,7 @@ def test_a_hold_counts_from_the_day_it_was_set() -> None:
     assert DataSubject.objects.held().filter(pk=person.pk).exists()
 
 
-def test_erasure_on_request_yields_to_a_hold_but_not_to_a_restriction(dpo: Any) -> None:
+def test_erasure_on_request_yields_to_a_hold_but_not_to_a_restriction(dpo: User) -> None:
     restricted = f.DataSubjectFactory.create(
         restricted_at=NOW, restriction_reason="accuracy contested"
     )
@@ -110,7 +112,7 @@ def test_erasure_on_request_yields_to_a_hold_but_not_to_a_restriction(dpo: Any) 
 
 
 def test_a_former_user_with_no_organisation_is_a_finding_until_the_dpo_confirms_a_rule(
-    seeded: None, dpo: Any, client_for: Any
+    seeded: None, dpo: User, client_for: ClientFor
 ) -> None:
     former_user = f.DataSubjectFactory.create(
         kind=SubjectKind.OTHER, organisation=None, collected_at=LONG_AGO, first_name="Endine"
@@ -151,7 +153,7 @@ def test_a_former_client_without_a_contract_end_is_a_finding(seeded: None) -> No
 
 
 def test_an_admin_sees_findings_by_id_without_names_or_links(
-    seeded: None, admin_user: Any, client_for: Any
+    seeded: None, admin_user: User, client_for: ClientFor
 ) -> None:
     person = f.DataSubjectFactory.create(
         kind=SubjectKind.OTHER, organisation=None, last_name="Peidus"
@@ -195,7 +197,7 @@ def test_a_persons_retention_lines_cost_the_same_queries_at_10_and_500_records(
 
 
 def test_the_organisation_list_filters_by_the_one_hold_definition(
-    dpo: Any, client_for: Any
+    dpo: User, client_for: ClientFor
 ) -> None:
     held = f.OrganisationFactory.create(name="Held")
     f.OrganisationFactory.create(name="Free")
@@ -209,7 +211,7 @@ def test_the_organisation_list_filters_by_the_one_hold_definition(
 
 
 def test_the_persons_page_says_when_their_organisation_holds_them(
-    dpo: Any, client_for: Any
+    dpo: User, client_for: ClientFor
 ) -> None:
     company = f.OrganisationFactory.create(name="Kohtuasi OÜ")
     person = f.DataSubjectFactory.create(organisation=company)

@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEvent
@@ -22,6 +24,7 @@ from tests.factories import (
     ProspectFactory,
     UsageRecordFactory,
 )
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +60,7 @@ def client_person(seeded: None) -> DataSubject:
 
 
 def test_the_dpo_sees_every_category_records_storage_purposes_and_holders(
-    client_for: Any, dpo: Any, client_person: DataSubject
+    client_for: ClientFor, dpo: User, client_person: DataSubject
 ) -> None:
     response = client_for(dpo).get(client_person.get_absolute_url())
     assert response.status_code == 200
@@ -81,7 +84,7 @@ def test_the_dpo_sees_every_category_records_storage_purposes_and_holders(
 
 
 def test_staff_see_name_contact_only_and_never_the_date_of_birth_or_usage(
-    client_for: Any, staff: Any, client_person: DataSubject
+    client_for: ClientFor, staff: User, client_person: DataSubject
 ) -> None:
     response = client_for(staff).get(client_person.get_absolute_url())
     assert response.status_code == 200
@@ -108,7 +111,7 @@ def test_staff_see_name_contact_only_and_never_the_date_of_birth_or_usage(
 
 @pytest.mark.parametrize("persona", ["auditor", "admin_user", "outsider"])
 def test_roles_without_subject_access_get_no_personal_data(
-    client_for: Any, client_person: DataSubject, persona: str, request: pytest.FixtureRequest
+    client_for: ClientFor, client_person: DataSubject, persona: str, request: pytest.FixtureRequest
 ) -> None:
     user = request.getfixturevalue(persona)
     for url in (client_person.get_absolute_url(), "/subjects/?q=Kadri"):
@@ -117,7 +120,7 @@ def test_roles_without_subject_access_get_no_personal_data(
         assert "Kadri" not in response.content.decode()
 
 
-def test_an_anonymous_visitor_is_sent_to_log_in(client: Any, client_person: DataSubject) -> None:
+def test_an_anonymous_visitor_is_sent_to_log_in(client: Client, client_person: DataSubject) -> None:
     response = client.get(client_person.get_absolute_url())
     assert response.status_code == 302
     assert "/login/" in response["Location"]
@@ -127,7 +130,7 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client: Any, client_person: Data
 
 
 def test_opening_a_subjects_page_writes_a_viewed_event_the_dpo_sees(
-    client_for: Any, staff: Any, dpo: Any, client_person: DataSubject
+    client_for: ClientFor, staff: User, dpo: User, client_person: DataSubject
 ) -> None:
     client_for(staff).get(client_person.get_absolute_url())
     event = AuditEvent.objects.get(action="subject.viewed", actor=staff)
@@ -142,7 +145,7 @@ def test_opening_a_subjects_page_writes_a_viewed_event_the_dpo_sees(
     assert AuditEvent.objects.filter(action="subject.viewed").count() == 2
 
 
-def test_a_missing_subject_is_a_404_not_a_500(client_for: Any, dpo: Any) -> None:
+def test_a_missing_subject_is_a_404_not_a_500(client_for: ClientFor, dpo: User) -> None:
     assert client_for(dpo).get("/subjects/999999/").status_code == 404
 
 
@@ -150,7 +153,7 @@ def test_a_missing_subject_is_a_404_not_a_500(client_for: Any, dpo: Any) -> None
 
 
 def test_the_list_finds_a_person_by_exact_email_through_the_blind_index(
-    client_for: Any, staff: Any, seeded: None
+    client_for: ClientFor, staff: User, seeded: None
 ) -> None:
     DataSubjectFactory.create(
         first_name="Anu", last_name="Kask", work_email="anu.kask@firm.example"
@@ -165,7 +168,7 @@ def test_the_list_finds_a_person_by_exact_email_through_the_blind_index(
 
 
 def test_the_list_searches_names_and_organisations_and_filters(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     acme = OrganisationFactory.create(name="Acme Analytics OÜ", status=OrganisationStatus.TRIAL)
     DataSubjectFactory.create(first_name="Liis", last_name="Mets", organisation=acme, country="FI")
@@ -188,14 +191,14 @@ def test_the_list_searches_names_and_organisations_and_filters(
 
 
 def test_a_bad_filter_value_re_displays_the_list_with_a_message(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     response = client_for(dpo).get("/subjects/", {"kind": "wizard", "page": "nonsense"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
 
 
-def _list_queries(client: Any) -> int:
+def _list_queries(client: Client) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/subjects/")
     assert response.status_code == 200
@@ -203,7 +206,7 @@ def _list_queries(client: Any) -> int:
 
 
 def test_the_list_takes_the_same_number_of_queries_for_10_and_500_subjects(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     client = client_for(dpo)
     # Each person in an organisation of their own, so a lazy organisation lookup would show.
@@ -215,21 +218,23 @@ def test_the_list_takes_the_same_number_of_queries_for_10_and_500_subjects(
     assert small == large
 
 
-def test_the_list_is_paginated_by_50(client_for: Any, dpo: Any, seeded: None) -> None:
+def test_the_list_is_paginated_by_50(client_for: ClientFor, dpo: User, seeded: None) -> None:
     DataSubjectFactory.create_batch(51, organisation=OrganisationFactory.create())
     html = client_for(dpo).get("/subjects/").content.decode()
     assert html.count('href="/subjects/') - html.count('href="/subjects/new') >= 50
     assert "Page 1 of 2" in html
 
 
-def test_the_empty_list_says_so(client_for: Any, dpo: Any, seeded: None) -> None:
+def test_the_empty_list_says_so(client_for: ClientFor, dpo: User, seeded: None) -> None:
     assert "No data subjects yet." in client_for(dpo).get("/subjects/").content.decode()
 
 
 # --- records pagination -------------------------------------------------------------------------
 
 
-def test_each_record_list_is_paginated_on_its_own(client_for: Any, dpo: Any, seeded: None) -> None:
+def test_each_record_list_is_paginated_on_its_own(
+    client_for: ClientFor, dpo: User, seeded: None
+) -> None:
     subject = DataSubjectFactory.create()
     for n in range(12):
         UsageRecordFactory.create(subject=subject, action=f"usage-action-{n:02d}")
@@ -258,7 +263,7 @@ def _form(**fields: Any) -> dict[str, Any]:
 
 
 @time_machine.travel(dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC), tick=False)
-def test_the_dpo_creates_a_person_through_the_form(client_for: Any, dpo: Any) -> None:
+def test_the_dpo_creates_a_person_through_the_form(client_for: ClientFor, dpo: User) -> None:
     organisation = OrganisationFactory.create(name="Firm AS", registry_code="10203040")
     response = client_for(dpo).post(
         "/subjects/new/",
@@ -278,7 +283,7 @@ def test_the_dpo_creates_a_person_through_the_form(client_for: Any, dpo: Any) ->
 
 @time_machine.travel(dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC), tick=False)
 def test_the_form_re_displays_the_under_18_refusal_next_to_the_date_of_birth(
-    client_for: Any, dpo: Any
+    client_for: ClientFor, dpo: User
 ) -> None:
     response = client_for(dpo).post("/subjects/new/", _form(date_of_birth="2008-03-11"))
     assert response.status_code == 200
@@ -289,7 +294,7 @@ def test_the_form_re_displays_the_under_18_refusal_next_to_the_date_of_birth(
 
 
 def test_the_form_re_displays_minimisation_and_photo_errors(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     response = client_for(dpo).post(
         "/subjects/new/",
@@ -306,13 +311,15 @@ def test_the_form_re_displays_minimisation_and_photo_errors(
     assert not DataSubject.objects.exists()
 
 
-def test_an_unknown_organisation_is_a_form_error(client_for: Any, dpo: Any, seeded: None) -> None:
+def test_an_unknown_organisation_is_a_form_error(
+    client_for: ClientFor, dpo: User, seeded: None
+) -> None:
     response = client_for(dpo).post("/subjects/new/", _form(organisation="Nobody Ltd"))
     assert "No organisation has this name" in response.content.decode()
 
 
 def test_saving_an_untouched_edit_form_changes_nothing(
-    client_for: Any, dpo: Any, client_person: DataSubject
+    client_for: ClientFor, dpo: User, client_person: DataSubject
 ) -> None:
     client = client_for(dpo)
     form = client.get(f"/subjects/{client_person.pk}/edit/")
@@ -323,7 +330,9 @@ def test_saving_an_untouched_edit_form_changes_nothing(
     assert not AuditEvent.objects.filter(action="subject.updated").exists()
 
 
-def test_staff_cannot_open_the_forms(client_for: Any, staff: Any, client_person: Any) -> None:
+def test_staff_cannot_open_the_forms(
+    client_for: ClientFor, staff: User, client_person: DataSubject
+) -> None:
     client = client_for(staff)
     assert client.get("/subjects/new/").status_code == 403
     assert client.get(f"/subjects/{client_person.pk}/edit/").status_code == 403
@@ -331,7 +340,7 @@ def test_staff_cannot_open_the_forms(client_for: Any, staff: Any, client_person:
 
 
 def test_lifting_a_legal_hold_needs_confirmation(
-    client_for: Any, dpo: Any, client_person: DataSubject
+    client_for: ClientFor, dpo: User, client_person: DataSubject
 ) -> None:
     client = client_for(dpo)
     url = f"/subjects/{client_person.pk}/legal-hold/"
@@ -347,7 +356,7 @@ def test_lifting_a_legal_hold_needs_confirmation(
 
 
 def test_an_organisation_page_lists_its_people_and_changes_status_with_confirmation(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     organisation = OrganisationFactory.create(name="Trial Co", status=OrganisationStatus.TRIAL)
     ProspectFactory.create(organisation=organisation, first_name="Piret")
@@ -364,14 +373,14 @@ def test_an_organisation_page_lists_its_people_and_changes_status_with_confirmat
 # --- organisation list -------------------------------------------------------------------------
 
 
-def _organisations(client: Any, **params: str) -> str:
+def _organisations(client: Client, **params: str) -> str:
     response = client.get("/subjects/organisations/", params)
     assert response.status_code == 200
     return response.content.decode()
 
 
 def test_the_organisation_list_searches_name_and_registry_code_and_filters(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     OrganisationFactory.create(name="Acme AS", registry_code="11112222", country="EE")
     OrganisationFactory.create(
@@ -400,7 +409,7 @@ def test_the_organisation_list_searches_name_and_registry_code_and_filters(
 
 
 def test_the_organisation_list_counts_the_active_people_of_each_organisation(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     organisation = OrganisationFactory.create(name="Counted OÜ")
     DataSubjectFactory.create_batch(3, organisation=organisation)
@@ -412,21 +421,21 @@ def test_the_organisation_list_counts_the_active_people_of_each_organisation(
 
 
 def test_the_organisation_list_says_so_when_nothing_matches(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     assert "No organisations yet." in _organisations(client_for(dpo))
     OrganisationFactory.create(name="Acme AS")
     assert "No organisation matches" in _organisations(client_for(dpo), q="nothing-like-it")
 
 
-def _organisation_list_queries(client: Any) -> int:
+def _organisation_list_queries(client: Client) -> int:
     with CaptureQueriesContext(connection) as queries:
         _organisations(client)
     return len(queries)
 
 
 def test_the_organisation_list_takes_the_same_number_of_queries_for_5_and_60_organisations(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     client = client_for(dpo)
     # Two people each, so a people count per row would show as extra queries.
@@ -439,7 +448,9 @@ def test_the_organisation_list_takes_the_same_number_of_queries_for_5_and_60_org
     assert small == large
 
 
-def test_the_organisation_list_is_paginated_by_50(client_for: Any, dpo: Any, seeded: None) -> None:
+def test_the_organisation_list_is_paginated_by_50(
+    client_for: ClientFor, dpo: User, seeded: None
+) -> None:
     OrganisationFactory.create_batch(51)
     client = client_for(dpo)
     first = _organisations(client)
@@ -450,7 +461,7 @@ def test_the_organisation_list_is_paginated_by_50(client_for: Any, dpo: Any, see
 
 
 def test_the_dpo_gets_the_add_button_and_staff_only_the_list(
-    client_for: Any, dpo: Any, staff: Any, seeded: None
+    client_for: ClientFor, dpo: User, staff: User, seeded: None
 ) -> None:
     OrganisationFactory.create(name="Acme AS")
     assert "Add an organisation" in _organisations(client_for(dpo))
@@ -459,7 +470,7 @@ def test_the_dpo_gets_the_add_button_and_staff_only_the_list(
 
 
 def test_the_organisation_list_is_audited_without_the_search_text(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     _organisations(client_for(dpo), q="Acme", status="paying")
     event = AuditEvent.objects.get(action="organisations.listed")
@@ -469,7 +480,7 @@ def test_the_organisation_list_is_audited_without_the_search_text(
 
 
 def test_the_people_list_links_to_the_organisation_list(
-    client_for: Any, staff: Any, seeded: None
+    client_for: ClientFor, staff: User, seeded: None
 ) -> None:
     body = client_for(staff).get("/subjects/").content.decode()
     assert 'href="/subjects/organisations/"' in body

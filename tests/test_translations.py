@@ -433,7 +433,7 @@ def test_the_intake_refusals_speak_the_requesters_language(language: str, expect
     from subject_requests import services
 
     base = {"type": "access", "name": "Anna", "email": "anna@example.org", "description": ""}
-    refused = [
+    refused: list[dict[str, Any]] = [
         {**base, "email": " "},
         {**base, "type": "nonsense"},
         {**base, "name": " "},
