@@ -297,7 +297,8 @@ def test_every_string_in_a_public_template_is_in_the_catalogue(language: str) ->
 def test_the_compiled_catalogue_matches_the_po_file(language: str) -> None:
     mo = BASE / "locale" / language / "LC_MESSAGES" / "django.mo"
     with mo.open("rb") as handle:
-        compiled: dict[Any, str] = gnu_gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+        # The parsed catalogue is a private attribute that typeshed does not declare.
+        compiled: dict[Any, str] = vars(gnu_gettext.GNUTranslations(handle))["_catalog"]
     stale = []
     for entry in catalogue(language)[1:]:
         if not entry.msgstr or not all(entry.msgstr.values()) or "fuzzy" in entry.flags:
