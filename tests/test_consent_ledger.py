@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 import time_machine
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 6, 10, 12, 0, tzinfo=dt.UTC)
 
 
-def _grant(subject: Any, marketing: Purpose, at: dt.datetime = NOW) -> ConsentEvent:
+def _grant(subject: DataSubject, marketing: Purpose, at: dt.datetime = NOW) -> ConsentEvent:
     with time_machine.travel(at, tick=False):
         return services.grant_consent(
             subject=subject,

@@ -35,18 +35,18 @@ NOW = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def prospect_marketing(seeded: None) -> Any:
+def prospect_marketing(seeded: None) -> Purpose:
     return purpose("prospect-marketing")
 
 
-def _grant(subject: Any, marketing: Purpose) -> None:
+def _grant(subject: DataSubject, marketing: Purpose) -> None:
     services.grant_consent(
         subject=subject, purpose=marketing, channel="web_form", actor="data subject",
         wording="Newsletter",
     )  # fmt: skip
 
 
-def _marketable(purpose_: Any, at: dt.datetime | None = None) -> set[int]:
+def _marketable(purpose_: Purpose, at: dt.datetime | None = None) -> set[int]:
     return set(DataSubject.objects.marketable(purpose=purpose_, at=at).values_list("pk", flat=True))
 
 

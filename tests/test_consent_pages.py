@@ -41,7 +41,7 @@ NOW = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def subscriber(marketing: Purpose) -> Any:
+def subscriber(marketing: Purpose) -> DataSubject:
     subject = DataSubjectFactory.create(work_email="mari@company.example", first_name="Mari")
     with time_machine.travel(NOW - dt.timedelta(days=30), tick=False):
         services.grant_consent(
@@ -286,7 +286,9 @@ def test_a_withdrawal_dated_before_a_later_grant_is_refused_with_a_reason(
 # --- evidence links ------------------------------------------------------------------------------
 
 
-def _grant_with_evidence(subject: Any, marketing: Purpose, *, file: bool = True) -> ConsentEvidence:
+def _grant_with_evidence(
+    subject: DataSubject, marketing: Purpose, *, file: bool = True
+) -> ConsentEvidence:
     upload = SimpleUploadedFile("form.pdf", b"%PDF-1.4 signed", "application/pdf")
     event = services.grant_consent(
         subject=subject, purpose=marketing, channel="letter", actor="data subject",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from django.core import mail
@@ -24,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def subscriber(marketing: Purpose) -> Any:
+def subscriber(marketing: Purpose) -> DataSubject:
     subject = DataSubjectFactory.create(work_email="reader@company.example")
     grant_consent(
         subject=subject, purpose=marketing, channel="web_form", actor="data subject",

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.urls import URLPattern, get_resolver, include, path
 
@@ -80,7 +79,7 @@ def test_every_url_answers_each_role_as_the_matrix_says(
             assert response.status_code == 403, f"{role} reached {url} ({response.status_code})"
 
 
-def undeclared_view(request: Any) -> HttpResponse:
+def undeclared_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse("secret")
 
 

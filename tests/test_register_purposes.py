@@ -4,8 +4,6 @@ consent pages show the part of it a person can withdraw from or object to."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -20,19 +18,19 @@ from tests.fixture_types import ClientFor
 pytestmark = pytest.mark.django_db
 
 
-def subject_page_purposes(client: Client, person: Any) -> list[str]:
+def subject_page_purposes(client: Client, person: DataSubject) -> list[str]:
     response = client.get(person.get_absolute_url())
     assert response.status_code == 200
     return [entry.purpose.code for entry in response.context["purposes"]]
 
 
-def subject_page_consent_section(client: Client, person: Any) -> list[str]:
+def subject_page_consent_section(client: Client, person: DataSubject) -> list[str]:
     response = client.get(person.get_absolute_url())
     (section,) = [s for s in response.context["sections"] if "states" in s]
     return [state.purpose.code for state in section["states"]]
 
 
-def consent_page_purposes(client: Client, person: Any) -> list[str]:
+def consent_page_purposes(client: Client, person: DataSubject) -> list[str]:
     response = client.get(f"/consent/log/{person.pk}/")
     assert response.status_code == 200
     offered = [p.code for p in response.context["form"].available]

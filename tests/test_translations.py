@@ -24,6 +24,8 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation.template import templatize
 
+from subject_requests.models import SubjectRequest
+
 pytestmark = pytest.mark.django_db
 
 BASE = Path(settings.BASE_DIR)
@@ -364,7 +366,7 @@ def test_the_public_forms_and_the_rights_are_translated(language: str) -> None:
 MONTH_NAMES = {"et": ("novemb", "detsemb"), "lv": ("novembr", "decembr")}
 
 
-def _request_at_tallinn_times() -> Any:
+def _request_at_tallinn_times() -> SubjectRequest:
     import datetime as dt
     from zoneinfo import ZoneInfo
 
