@@ -24,6 +24,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Run as a script, Python puts bench/ first on the path: the project root takes its place.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
@@ -41,6 +42,10 @@ from retention.models import RetentionRule  # noqa: E402
 from retention.periods import Period, purge_cutoff  # noqa: E402
 from retention.services.purge import run_purge  # noqa: E402
 
+if TYPE_CHECKING:
+    # What a cursor adapts to SQL: a sequence for `%s`, a mapping for `%(name)s`.
+    from django.db.backends.utils import _ExecuteParameters as SQLParams
+
 AS_OF = dt.date(2025, 6, 1)
 DUMMY = "gAAAAABdummy-ciphertext-the-purge-only-nulls-it"
 ROWS_PER_PROSPECT = 4  # the person, a demo, a message, a usage record
@@ -51,7 +56,7 @@ DOMAIN_TABLES = (
 )
 
 
-def sql(statement: str, params: list[object] | None = None) -> None:
+def sql(statement: str, params: SQLParams = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
 

@@ -152,7 +152,7 @@ def fill(*, subjects: int, requests: int, open_requests: int) -> None:
 def reset() -> None:
     with transaction.atomic():
         TimelineEntry.objects.all().delete()
-        SubjectRequest.objects.all()._raw_delete(connection.alias)  # type: ignore[attr-defined]
+        SubjectRequest.objects.all()._raw_delete(connection.alias)
         DataSubject.objects.all().delete()
 
 

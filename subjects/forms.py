@@ -83,7 +83,7 @@ class SubjectFilterForm(forms.Form):
 class OrganisationLookupField(forms.CharField):
     """An organisation by exact name or registry code: a select of thousands would not do."""
 
-    def clean(self, value: Any) -> Organisation | None:  # type: ignore[override]
+    def clean(self, value: Any) -> Organisation | None:
         text = (super().clean(value) or "").strip()
         if not text:
             return None
