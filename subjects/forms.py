@@ -250,16 +250,13 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
         return {name: start_of_legal_day(day)}
 
 
-class LegalHoldForm(forms.Form):
+class LegalHoldForm(ServiceErrorsMixin, forms.Form):
     legal_hold_reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The claim, proceedings or request that requires keeping the data."),
     )
     legal_hold_review_on = forms.DateField(label=_("Review on"), widget=DatePicker())
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        ServiceErrorsMixin.add_service_errors(self, exc)  # type: ignore[arg-type]
 
 
 class ConfirmForm(forms.Form):

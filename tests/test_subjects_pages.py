@@ -484,3 +484,16 @@ def test_the_people_list_links_to_the_organisation_list(
 ) -> None:
     body = client_for(staff).get("/subjects/").content.decode()
     assert 'href="/subjects/organisations/"' in body
+
+
+def test_a_review_date_the_service_refuses_is_a_form_error_not_a_crash(
+    client_for: ClientFor, dpo: User, client_person: DataSubject
+) -> None:
+    # The form takes any date; the service refuses one not in the future.
+    response = client_for(dpo).post(
+        f"/subjects/{client_person.pk}/legal-hold/",
+        {"set": "1", "legal_hold_reason": "Court case", "legal_hold_review_on": "2001-01-01"},
+    )
+    assert response.status_code == 200
+    assert "The review date must be in the future." in response.content.decode()
+    assert not DataSubject.objects.get(pk=client_person.pk).on_legal_hold
