@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.models import STAFF_CHANNELS, Channel, EventKind, ReviewStatus, SuppressedImport
 from core.forms import DatePicker
+from core.generics import AnyModelMultipleChoiceField
 from processing.models import LegalBasis, Purpose
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -50,11 +51,18 @@ class WhenMixin(forms.Form):
         return value
 
 
+class PurposeChoiceField(AnyModelMultipleChoiceField):
+    """Each purpose labelled with what ticking it does: withdraw consent, or object."""
+
+    def label_from_instance(self, obj: Purpose) -> str:
+        return _purpose_label(obj)
+
+
 class LogForm(WhenMixin):
     """Withdrawals and objections for one person, as the staff page takes them."""
 
     all_marketing = forms.BooleanField(label=_("All marketing"), required=False)
-    purposes = forms.ModelMultipleChoiceField(
+    purposes = PurposeChoiceField(
         label=_("Purposes"),
         queryset=Purpose.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -78,7 +86,6 @@ class LogForm(WhenMixin):
         field = self.fields["purposes"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = Purpose.objects.filter(pk__in=[p.pk for p in purposes])
-        field.label_from_instance = _purpose_label  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -6,6 +6,7 @@ No login. The unsubscribe POST is CSRF-exempt because mail clients POST to it di
 
 from __future__ import annotations
 
+from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -74,7 +75,10 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, messages_)
         else:
             return redirect("consent_public:subscribe_sent")
-    purposes = list(form.fields["purposes"].queryset)  # type: ignore[attr-defined]
+    purposes_field = form.fields["purposes"]
+    assert isinstance(purposes_field, forms.ModelChoiceField)
+    assert purposes_field.queryset is not None
+    purposes = list(purposes_field.queryset)
     return render(
         request,
         "consent/public/subscribe.html",

@@ -9,6 +9,7 @@ for an e-mail that came yesterday takes effect from yesterday, and nothing earli
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -120,7 +121,9 @@ def consent_state(
     return ConsentState(purpose, "objected", False, objection.occurred_at, objection)
 
 
-def consent_states(subject: DataSubject, purposes: Any, at: dt.datetime | None = None) -> list:
+def consent_states(
+    subject: DataSubject, purposes: Iterable[Purpose], at: dt.datetime | None = None
+) -> list[ConsentState]:
     at = at or timezone.now()
     return [consent_state(subject, purpose, at) for purpose in purposes]
 
@@ -144,7 +147,7 @@ def marketable_filter(
     absolute).
     """
     at = at or timezone.now()
-    people = (
+    people: QuerySet[Any] = (
         queryset.filter(anonymised_at__isnull=True)
         .exclude(restricted_condition())
         .exclude(work_email_index__isnull=True)

@@ -8,7 +8,7 @@ person is never marketed to, because `marketable()` excludes every suppressed ad
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 from consent.models import ConsentSettings, SuppressedImport, SuppressionEntry
 from core.audit import Actor, record_event
 from core.crypto import blind_index
+
+if TYPE_CHECKING:
+    from subjects.models import DataSubject
 
 FLAG = "flag"
 
@@ -42,12 +45,12 @@ def check_new_subject_email(email: str | None) -> Literal["flag"] | None:
     )
 
 
-def flag_subject(*, subject: object, actor: Actor) -> None:
+def flag_subject(*, subject: DataSubject, actor: Actor) -> None:
     """Record that a suppressed address was stored again (the DPO sees it on the list)."""
     record_event(
         action="consent.suppressed_address_stored",
         actor=actor,
-        target=subject,  # type: ignore[arg-type]
+        target=subject,
         details={"on_suppressed_import": SuppressedImport.FLAG},
     )
 
@@ -61,7 +64,7 @@ def suppression_errors(email: str | None) -> list[str]:
     return []
 
 
-def flag_if_suppressed(*, subject: object, actor: Actor) -> bool:
+def flag_if_suppressed(*, subject: DataSubject, actor: Actor) -> bool:
     """After `create_subject` stored someone: flag them if their address is suppressed."""
     if check_new_subject_email(getattr(subject, "work_email", None)) == FLAG:
         flag_subject(subject=subject, actor=actor)

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from celery import shared_task
 
 from consent import services
 
+
+class TimeLimits(TypedDict):
+    """Celery's two time limits, typed so `**` into `shared_task` type-checks."""
+
+    soft_time_limit: int
+    time_limit: int
+
+
 # Limits (seconds): the soft limit raises inside the task so it stops between batches (each
 # batch commits on its own, so a rerun finishes the rest); the hard limit kills a stuck worker.
 # Notices go in batches of 200 (~1 s each): an hour covers a million people.
-NOTICE_LIMITS = {"soft_time_limit": 3600, "time_limit": 3660}
+NOTICE_LIMITS: TimeLimits = {"soft_time_limit": 3600, "time_limit": 3660}
 
 
 @shared_task(name="consent.tasks.send_information_notices", **NOTICE_LIMITS)

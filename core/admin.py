@@ -4,10 +4,11 @@ from typing import Any
 
 from django.contrib import admin
 
+from core.generics import AnyModelAdmin
 from core.models import AuditEvent
 
 
-class ReadOnlyPersonalDataAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyPersonalDataAdmin(AnyModelAdmin):
     """Personal data is changed only through services (which validate and audit)."""
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:

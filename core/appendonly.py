@@ -6,7 +6,7 @@ on PostgreSQL it flushes with `TRUNCATE`, which row triggers do not see.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from django.db import migrations, models
 
@@ -15,7 +15,10 @@ class AppendOnlyError(Exception):
     """Raised on any attempt to change or remove a row of an append-only table."""
 
 
-class AppendOnlyQuerySet(models.QuerySet):  # type: ignore[type-arg]
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(f"{self.model.__name__} is append-only: rows cannot be updated.")
 

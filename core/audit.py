@@ -9,16 +9,35 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 
 from core.models import AuditEvent
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
 
 Actor = AbstractBaseUser | AnonymousUser | str | None
+
+
+def user_of(actor: Actor) -> User | None:
+    """The signed-in user behind an actor, for a foreign key to the user table; None for a
+    label ("nightly-purge", "data subject"), an anonymous visitor or no one."""
+    return actor if isinstance(actor, get_user_model()) else None
+
+
+def acting_user(actor: Actor) -> User:
+    """The user behind a decision only a signed-in person takes (a DPO confirming a rule).
+    Refused as Django refuses a non-user in a foreign key to the user."""
+    user = user_of(actor)
+    if user is None:
+        raise ValueError(f"{actor!r} is not a signed-in user.")
+    return user
 
 
 def target_type_of(target: models.Model | type[models.Model]) -> str:
@@ -35,7 +54,7 @@ def record_event(
     details: Mapping[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    user = actor if isinstance(actor, AbstractBaseUser) else None
+    user = user_of(actor)
     if isinstance(actor, str):
         label = actor
     elif user is None:
@@ -46,7 +65,7 @@ def record_event(
         target_type = target_type_of(target)
         target_id = target.pk
     return AuditEvent.objects.create(
-        actor=user,  # type: ignore[misc]
+        actor=user,
         actor_label=label,
         action=action,
         target_type=target_type,
@@ -65,13 +84,13 @@ def record_events_bulk(
     details: Mapping[str, Any],
 ) -> int:
     """One event per target, inserted set-based (views of many rows, bulk operations)."""
-    user = actor if isinstance(actor, AbstractBaseUser) else None
+    user = user_of(actor)
     label = actor if isinstance(actor, str) else ("" if user else "anonymous")
     ip = current_ip.get()
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
-                actor=user,  # type: ignore[misc]
+                actor=user,
                 actor_label=label,
                 action=action,
                 target_type=target_type,

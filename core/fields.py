@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.core import validators
@@ -22,8 +22,21 @@ from django.db.models import Expression
 from core import crypto
 from core.forms import DatePicker
 
+if TYPE_CHECKING:
+    # django-stubs make fields generic in their set and get types; Django's classes cannot be
+    # subscripted at run time. The mixin is only ever mixed into a model field.
+    _MixinBase = models.Field[Any, Any]
+    _TextField = models.TextField[Any, Any]
+    _BinaryField = models.BinaryField[Any, Any]
+    _CharField = models.CharField[Any, Any]
+else:
+    _MixinBase = object
+    _TextField = models.TextField
+    _BinaryField = models.BinaryField
+    _CharField = models.CharField
 
-class EncryptedFieldMixin:
+
+class EncryptedFieldMixin(_MixinBase):
     """Shared machinery: subclasses turn their Python value into bytes and back."""
 
     encrypted = True
@@ -39,7 +52,7 @@ class EncryptedFieldMixin:
             return None
         if isinstance(value, Expression):
             raise TypeError("Encrypted fields take plain values, not SQL expressions.")
-        value = self.to_python(value)  # type: ignore[attr-defined]
+        value = self.to_python(value)
         if value is None:
             return None
         return self._store(connection, crypto.encrypt(self.to_plaintext(value)))
@@ -58,15 +71,16 @@ class EncryptedFieldMixin:
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name != "isnull":
             return None
-        return super().get_lookup(lookup_name)  # type: ignore[misc]
+        return super().get_lookup(lookup_name)
 
     def get_transform(self, name: str) -> Any:
         return None
 
 
-class EncryptedTextField(EncryptedFieldMixin, models.TextField):
+class EncryptedTextField(EncryptedFieldMixin, _TextField):
     def __init__(self, *args: Any, max_length: int | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, max_length=max_length, **kwargs)  # type: ignore[misc]
+        kwargs["max_length"] = max_length
+        super().__init__(*args, **kwargs)
         if max_length:
             self.validators.append(validators.MaxLengthValidator(max_length))
 
@@ -85,7 +99,7 @@ class EncryptedEmailField(EncryptedTextField):
         return super().formfield(form_class=form_class or forms.EmailField, **kwargs)
 
 
-class EncryptedDateField(EncryptedFieldMixin, models.TextField):
+class EncryptedDateField(EncryptedFieldMixin, _TextField):
     """A date stored as ciphertext (a date of birth); no range queries, by design."""
 
     def to_python(self, value: Any) -> dt.date | None:
@@ -95,9 +109,10 @@ class EncryptedDateField(EncryptedFieldMixin, models.TextField):
             return value.date()
         if isinstance(value, dt.date):
             return value
-        return models.DateField().to_python(value)
+        parsed: dt.date | None = models.DateField().to_python(value)
+        return parsed
 
-    def to_plaintext(self, value: Any) -> bytes:
+    def to_plaintext(self, value: dt.date) -> bytes:
         return value.isoformat().encode()
 
     def from_plaintext(self, plaintext: bytes) -> dt.date | None:
@@ -114,7 +129,11 @@ class EncryptedDateField(EncryptedFieldMixin, models.TextField):
         return value.isoformat() if value else ""
 
 
-class EncryptedJSONField(EncryptedFieldMixin, models.TextField):
+class EncryptedJSONField(EncryptedFieldMixin, _TextField):
+    # Any JSON value, not TextField's `str` (django-stubs' plugin reads these two).
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def to_python(self, value: Any) -> Any:
         return value
 
@@ -125,7 +144,7 @@ class EncryptedJSONField(EncryptedFieldMixin, models.TextField):
         return json.loads(plaintext) if plaintext else None
 
 
-class EncryptedBinaryField(EncryptedFieldMixin, models.BinaryField):
+class EncryptedBinaryField(EncryptedFieldMixin, _BinaryField):
     """Encrypted bytes (photos, evidence files)."""
 
     def to_python(self, value: Any) -> Any:
@@ -143,10 +162,12 @@ class EncryptedBinaryField(EncryptedFieldMixin, models.BinaryField):
         return connection.Database.Binary(token)
 
 
-class BlindIndexField(models.CharField):
+class BlindIndexField(_CharField):
     """Keyed hash of another field's normalised value, for exact lookups."""
 
-    def __init__(self, *args: Any, source: str = "", normaliser: str = "email", **kwargs: Any):
+    def __init__(
+        self, *args: Any, source: str = "", normaliser: str = "email", **kwargs: Any
+    ) -> None:
         self.source = source
         self.normaliser = normaliser
         kwargs.setdefault("max_length", 64)
@@ -179,7 +200,10 @@ def encrypted_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
 
 
-class PersonalDataQuerySet(models.QuerySet):  # type: ignore[type-arg]
+_M = TypeVar("_M", bound=models.Model)
+
+
+class PersonalDataQuerySet(models.QuerySet[_M]):
     """Keeps blind indexes in step on set-based updates."""
 
     def update(self, **kwargs: Any) -> int:

@@ -127,7 +127,9 @@ def requires(key: str) -> Callable[[V], V]:
         raise KeyError(f"{key!r} is not in the permission matrix")
 
     def decorate(view: V) -> V:
-        view.permission = key  # type: ignore[attr-defined]
+        # The function's own attribute, read back by `declared_permission`; a `Callable`
+        # declares no attributes, and `vars` is the function's `__dict__`.
+        vars(view)["permission"] = key
         return view
 
     return decorate
@@ -150,7 +152,7 @@ def declared_permission(view_func: Any, app_names: Iterable[str] = ()) -> str | 
 
 
 class PermissionMiddleware:
-    def __init__(self, get_response: Any) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import record_event
+from core.generics import AnyModelAdmin, AnyTabularInline
 from processing.models import (
     DataCategory,
     Processor,
@@ -27,7 +28,7 @@ def _action(obj: Any, verb: str) -> str:
     return f"processing.{obj._meta.model_name}.{verb}"
 
 
-class AuditedRegisterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedRegisterAdmin(AnyModelAdmin):
     """Writes the change and its audit event in one transaction (field names only)."""
 
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
@@ -72,7 +73,7 @@ class AuditedRegisterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 )
 
 
-class TransferInline(admin.TabularInline):  # type: ignore[type-arg]
+class TransferInline(AnyTabularInline):
     model = Transfer
     extra = 0
     fields = (

@@ -8,10 +8,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from core.generics import AnyModelAdmin
 from retention.models import PurgeBatch, PurgeRun, RetentionRule, RuleChange
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(AnyModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -7,12 +7,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DatePicker
+from core.generics import AnyModelForm
 from retention.models import RetentionRule
 from retention.registry import registry
 from retention.services.rules import RULE_FIELDS, rule_errors
 
 
-class RetentionRuleForm(forms.ModelForm):  # type: ignore[type-arg]
+class RetentionRuleForm(AnyModelForm):
     class Meta:
         model = RetentionRule
         fields = RULE_FIELDS

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Lookup
+
+from core.generics import AnyLookup
 
 
-class AnyOf(Lookup):  # type: ignore[type-arg]
+class AnyOf(AnyLookup):
     lookup_name = "any_of"
     prepare_rhs = False
 

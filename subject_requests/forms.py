@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -10,6 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DatePicker
+from core.generics import AnyModelChoiceField
 from subject_requests.choices import STAFF_CHANNELS, Channel, PauseReason, RequestType, Status
 from subject_requests.models import DUE_SOON_DAYS
 from subject_requests.selectors import QueueFilters
@@ -152,7 +153,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, assignees: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
             ("me", _("Me")),
             ("none", _("Nobody")),
@@ -174,7 +175,7 @@ class QueueFilterForm(forms.Form):
         )
 
 
-class AssigneeField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class AssigneeField(AnyModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.get_full_name() or obj.get_username())
 
@@ -199,7 +200,7 @@ class BulkAssignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_users()  # type: ignore[attr-defined]
+        cast(AssigneeField, self.fields["assignee"]).queryset = assignable_users()
 
 
 class AssignForm(forms.Form):
@@ -207,7 +208,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_users()  # type: ignore[attr-defined]
+        cast(AssigneeField, self.fields["assignee"]).queryset = assignable_users()
 
 
 class ReasonForm(forms.Form):

@@ -82,7 +82,7 @@ def due_soon_q(*, now: dt.datetime) -> Q:
     )
 
 
-class SubjectRequestQuerySet(PersonalDataQuerySet):
+class SubjectRequestQuerySet(PersonalDataQuerySet["SubjectRequest"]):
     def open(self) -> SubjectRequestQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 

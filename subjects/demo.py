@@ -344,7 +344,7 @@ class DemoPopulation:
                         subject_id=s.pk,
                         occurred_at=self.moment_on(self.day_between(collected, self.today)),
                         action=rng.choice(USAGE_ACTIONS),
-                        details={"ip": f"192.0.2.{rng.randint(1, 254)}", "client": "web"},  # type: ignore[misc]
+                        details={"ip": f"192.0.2.{rng.randint(1, 254)}", "client": "web"},
                     )
                 )
         batches: tuple[tuple[Any, list[Any], str], ...] = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,7 @@ class OrganisationFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices(_("any"))  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["country"]).choices = country_choices(_("any"))
 
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from core.forms import DatePicker
+from core.generics import AnyModelForm
 from core.timeutil import legal_date, start_of_legal_day
 from subjects import guards
 from subjects.models import (
@@ -65,7 +66,7 @@ class SubjectFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices(_("any"))  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["country"]).choices = country_choices(_("any"))
 
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():
@@ -83,7 +84,7 @@ class SubjectFilterForm(forms.Form):
 class OrganisationLookupField(forms.CharField):
     """An organisation by exact name or registry code: a select of thousands would not do."""
 
-    def clean(self, value: Any) -> Organisation | None:  # type: ignore[override]
+    def clean(self, value: Any) -> Organisation | None:
         text = (super().clean(value) or "").strip()
         if not text:
             return None
@@ -167,7 +168,7 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
         if subject is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_for(subject)
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["country"]).choices = country_choices()
         if subject is None:
             del self.fields["kind_changed_on"]
             del self.fields["remove_photo"]
@@ -249,16 +250,13 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
         return {name: start_of_legal_day(day)}
 
 
-class LegalHoldForm(forms.Form):
+class LegalHoldForm(ServiceErrorsMixin, forms.Form):
     legal_hold_reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The claim, proceedings or request that requires keeping the data."),
     )
     legal_hold_review_on = forms.DateField(label=_("Review on"), widget=DatePicker())
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        ServiceErrorsMixin.add_service_errors(self, exc)  # type: ignore[arg-type]
 
 
 class ConfirmForm(forms.Form):
@@ -268,7 +266,7 @@ class ConfirmForm(forms.Form):
     )
 
 
-class OrganisationForm(ServiceErrorsMixin, forms.ModelForm):  # type: ignore[type-arg]
+class OrganisationForm(ServiceErrorsMixin, AnyModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "registry_code", "country", "status"]

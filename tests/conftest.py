@@ -2,10 +2,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import Client
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+    from pytest_django.live_server_helper import LiveServer
+
+    from processing.models import Purpose
+    from tests.fixture_types import ClientFor, LoginInBrowser
 
 # Playwright's sync API runs an event loop in this thread; Django's async guard would then
 # refuse ORM calls made by live_server tests.
@@ -26,10 +35,11 @@ CHROMIUM_ARGS = [
 
 
 def _on_postgres() -> bool:
-    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    engine: str = settings.DATABASES["default"]["ENGINE"]
+    return engine == "django.db.backends.postgresql"
 
 
-def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _on_postgres():
         return
     if ON_CI and any("postgres" in item.keywords for item in items):
@@ -42,7 +52,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(skip)
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
     skipped = terminalreporter.stats.get("skipped", [])
     if ON_CI and skipped:
         terminalreporter.write_line(
@@ -50,7 +62,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any)
         )
 
 
-def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if ON_CI and reporter is not None and reporter.stats.get("skipped"):
         session.exitstatus = 1
@@ -74,14 +86,14 @@ def seeded(db: None) -> None:
 
 
 @pytest.fixture
-def marketing(seeded: None) -> Any:
+def marketing(seeded: None) -> Purpose:
     """The seeded direct-marketing purpose, the one the newsletter asks consent for."""
     from tests.factories import purpose
 
     return purpose("direct-marketing")
 
 
-def _persona(username: str, role: str | None) -> Any:
+def _persona(username: str, role: str | None) -> User:
     from django.contrib.auth.models import Group
 
     from core.seeding import seed_all
@@ -89,41 +101,41 @@ def _persona(username: str, role: str | None) -> Any:
 
     if role is not None and not Group.objects.filter(name=role).exists():
         seed_all()
-    user = UserFactory(username=username, first_name=username.capitalize())
+    user = UserFactory.create(username=username, first_name=username.capitalize())
     if role is not None:
         user.groups.add(Group.objects.get(name=role))
     return user
 
 
 @pytest.fixture
-def dpo(db: None) -> Any:
+def dpo(db: None) -> User:
     return _persona("dpo", "DPO")
 
 
 @pytest.fixture
-def staff(db: None) -> Any:
+def staff(db: None) -> User:
     return _persona("staff", "Staff")
 
 
 @pytest.fixture
-def admin_user(db: None) -> Any:
+def admin_user(db: None) -> User:
     return _persona("admin", "Admin")
 
 
 @pytest.fixture
-def auditor(db: None) -> Any:
+def auditor(db: None) -> User:
     return _persona("auditor", "Auditor")
 
 
 @pytest.fixture
-def outsider(db: None) -> Any:
+def outsider(db: None) -> User:
     """A logged-in account with no role."""
     return _persona("outsider", None)
 
 
 @pytest.fixture
-def client_for(client: Any) -> Any:
-    def login(user: Any) -> Any:
+def client_for(client: Client) -> ClientFor:
+    def login(user: User) -> Client:
         client.force_login(user)
         return client
 
@@ -131,7 +143,7 @@ def client_for(client: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -149,7 +161,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -158,8 +170,8 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def login_in_browser(page: Any) -> Any:
-    def login(user: Any, password: str = "correct horse battery") -> Any:
+def login_in_browser(page: Page) -> LoginInBrowser:
+    def login(user: User, password: str = "correct horse battery") -> Page:
         page.goto("/login/")
         page.get_by_label("Username").fill(user.get_username())
         page.get_by_label("Password").fill(password)

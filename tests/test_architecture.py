@@ -4,9 +4,12 @@ and every Celery task bounded in time."""
 from __future__ import annotations
 
 import ast
+import os
+import re
 from pathlib import Path
 
 import pytest
+from pytest_django import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,6 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ["core", "retention", "processing", "subjects", "consent", "subject_requests"]
 # A module past this many lines becomes a folder (STYLE.md: "a file that passes ~400 lines").
 MAX_MODULE_LINES = 420
+# mypy runs strict over the whole tree; a silenced error needs its code and a reason, and
+# fewer than ten may exist (issue 9). The pattern is spelled so this file does not match it.
+MAX_TYPE_IGNORES = 9
+TYPE_IGNORE = re.compile(r"#\s*type:\s*ignore\b")
 
 
 def _modules(app: str) -> list[Path]:
@@ -58,7 +65,7 @@ def test_the_layer_test_sees_an_import_hidden_in_a_function(tmp_path: Path) -> N
     assert _imported_apps(module) == {"consent"}
 
 
-def test_installed_apps_follow_the_layering(settings: object) -> None:
+def test_installed_apps_follow_the_layering(settings: Settings) -> None:
     from django.conf import settings as django_settings
 
     ours = [app for app in django_settings.INSTALLED_APPS if app in LAYERS]
@@ -87,3 +94,32 @@ def test_every_celery_task_has_a_soft_and_a_hard_time_limit() -> None:
         if not (task.soft_time_limit and task.time_limit and task.soft_time_limit < task.time_limit)
     }
     assert unbounded == set()
+
+
+def _type_ignores(root: Path) -> dict[str, int]:
+    """Silenced mypy errors per .py file, outside dot-folders (.venv) and migrations."""
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "migrations"]
+        for name in files:
+            if name.endswith(".py"):
+                path = Path(folder) / name
+                if n := len(TYPE_IGNORE.findall(path.read_text(encoding="utf-8"))):
+                    found[str(path.relative_to(root))] = n
+    return found
+
+
+def test_fewer_than_ten_type_errors_are_silenced_in_the_tree() -> None:
+    ignores = _type_ignores(ROOT)
+    assert sum(ignores.values()) <= MAX_TYPE_IGNORES, ignores
+
+
+def test_the_silenced_error_count_sees_every_spelling(tmp_path: Path) -> None:
+    marker, terse = "# type" + ": ignore", "#type" + ":ignore"
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "a.py").write_text(f"x = 1  {marker}[misc]\ny = 2  {terse}\n")
+    (tmp_path / "app" / "migrations").mkdir()
+    (tmp_path / "app" / "migrations" / "0001.py").write_text(f"z = 3  {marker}\n")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "lib.py").write_text(f"z = 3  {marker}\n")
+    assert _type_ignores(tmp_path) == {"app/a.py": 2}

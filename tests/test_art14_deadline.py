@@ -37,11 +37,11 @@ def test_the_notice_is_overdue_from_the_day_after_one_month_from_collection(
 ) -> None:
     assert months_after(collected, 1) == last_day
     # Collected at both ends of the Tallinn day: 00:00 and 23:59 local time.
-    early = DataSubjectFactory(
+    early = DataSubjectFactory.create(
         source="third_party",
         collected_at=dt.datetime.combine(collected, dt.time(0, 0), tzinfo=TALLINN),
     )
-    late = DataSubjectFactory(
+    late = DataSubjectFactory.create(
         source="public_register",
         collected_at=dt.datetime.combine(collected, dt.time(23, 59), tzinfo=TALLINN),
     )
@@ -51,7 +51,7 @@ def test_the_notice_is_overdue_from_the_day_after_one_month_from_collection(
 
 def test_the_day_of_collection_is_the_tallinn_day() -> None:
     # 28 February 2027 22:30 UTC is 1 March 00:30 in Tallinn: due 1 April, not 28 March.
-    person = DataSubjectFactory(
+    person = DataSubjectFactory.create(
         source="colleague", collected_at=dt.datetime(2027, 2, 28, 22, 30, tzinfo=dt.UTC)
     )
     assert legal_date(person.collected_at) == D(2027, 3, 1)
@@ -63,7 +63,7 @@ def test_the_day_of_collection_is_the_tallinn_day() -> None:
 def test_the_set_based_query_agrees_with_the_one_month_rule_day_by_day() -> None:
     first = D(2027, 1, 20)
     people = {
-        DataSubjectFactory(
+        DataSubjectFactory.create(
             source="third_party",
             collected_at=dt.datetime.combine(
                 first + dt.timedelta(days=n), dt.time(12, 0), tzinfo=TALLINN
@@ -79,6 +79,6 @@ def test_the_set_based_query_agrees_with_the_one_month_rule_day_by_day() -> None
 
 def test_people_told_or_who_gave_their_own_data_are_never_overdue() -> None:
     collected = dt.datetime(2027, 1, 5, 12, 0, tzinfo=TALLINN)
-    DataSubjectFactory(source="subject", collected_at=collected)
-    DataSubjectFactory(source="third_party", collected_at=collected, informed_at=collected)
+    DataSubjectFactory.create(source="subject", collected_at=collected)
+    DataSubjectFactory.create(source="third_party", collected_at=collected, informed_at=collected)
     assert overdue_on(D(2027, 6, 1)) == set()

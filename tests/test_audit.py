@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import DatabaseError, connection, transaction
+from django.test import Client
 
 from core.appendonly import AppendOnlyError
 from core.audit import record_event
@@ -11,8 +13,8 @@ from tests.factories import DataSubjectFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_record_event_names_the_actor_target_and_action(dpo) -> None:  # type: ignore[no-untyped-def]
-    subject = DataSubjectFactory()
+def test_record_event_names_the_actor_target_and_action(dpo: User) -> None:
+    subject = DataSubjectFactory.create()
     event = record_event(action="subject.viewed", actor=dpo, target=subject, details={"n": 1})
     assert event.actor == dpo
     assert event.target_type == "subjects.datasubject"
@@ -26,7 +28,7 @@ def test_a_system_job_is_recorded_by_name() -> None:
     assert event.actor_display == "nightly-purge"
 
 
-def test_the_request_ip_is_recorded(client, dpo) -> None:  # type: ignore[no-untyped-def]
+def test_the_request_ip_is_recorded(client: Client, dpo: User) -> None:
     from core import audit
 
     token = audit.current_ip.set("203.0.113.7")

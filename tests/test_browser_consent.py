@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.utils import timezone
+from playwright.sync_api import Page
 
 from consent import services
 from tests.factories import DataSubjectFactory, purpose
+from tests.fixture_types import LoginInBrowser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_find_a_subject_by_email_log_a_withdrawal_and_see_it_on_the_timeline(
-    page: Any, login_in_browser: Any, staff: Any
+    page: Page, login_in_browser: LoginInBrowser, staff: User
 ) -> None:
     from core.seeding import seed_all
 
     seed_all()
     marketing = purpose("direct-marketing")
-    subject = DataSubjectFactory(
+    subject = DataSubjectFactory.create(
         first_name="Kadri", last_name="Kask", work_email="kadri.kask@client.example"
     )
     with time_machine.travel(timezone.now() - dt.timedelta(days=30)):

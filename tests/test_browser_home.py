@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_dpo_logs_in_and_sees_the_home_page(page: Any, dpo: Any) -> None:
+def test_a_dpo_logs_in_and_sees_the_home_page(page: Page, dpo: User) -> None:
     page.goto("/")
     assert "/login/" in page.url  # login required everywhere
     page.get_by_label("Username").fill("dpo")
@@ -19,7 +19,7 @@ def test_a_dpo_logs_in_and_sees_the_home_page(page: Any, dpo: Any) -> None:
     page.screenshot(path="test-artifacts/home-dpo.png", full_page=True)
 
 
-def test_a_wrong_password_shows_a_clear_message(page: Any, dpo: Any) -> None:
+def test_a_wrong_password_shows_a_clear_message(page: Page, dpo: User) -> None:
     page.goto("/login/")
     page.get_by_label("Username").fill("dpo")
     page.get_by_label("Password").fill("wrong")

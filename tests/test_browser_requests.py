@@ -4,22 +4,26 @@ finds it in the queue, assigns it and sees its due date."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core import mail
+from playwright.sync_api import Page
 
 from core.timeutil import legal_date
 from subject_requests.models import Status, SubjectRequest
 from tests.factories import DataSubjectFactory
+from tests.fixture_types import LoginInBrowser
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_a_filed_request_is_verified_by_link_and_assigned_by_the_dpo(
-    page: Any, login_in_browser: Any, dpo: Any
+    page: Page, login_in_browser: LoginInBrowser, dpo: User
 ) -> None:
-    DataSubjectFactory(first_name="Mari", last_name="Maasikas", work_email="mari@company.example")
+    DataSubjectFactory.create(
+        first_name="Mari", last_name="Maasikas", work_email="mari@company.example"
+    )
 
     page.goto("/privacy/request/")
     page.get_by_label(re.compile("Access to my data")).check()
@@ -31,7 +35,7 @@ def test_a_filed_request_is_verified_by_link_and_assigned_by_the_dpo(
 
     request = SubjectRequest.objects.get()
     confirm = next(m for m in mail.outbox if m.subject.startswith("Confirm"))
-    link = re.search(r"/privacy/request/verify/[^/\s]+/", confirm.body)
+    link = re.search(r"/privacy/request/verify/[^/\s]+/", str(confirm.body))
     assert link is not None
     page.goto(link.group(0))
     page.get_by_role("button", name="Confirm my e-mail address").click()

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Page
 
 from core.models import AuditEvent
 from tests.factories import DataSubjectFactory, OrganisationFactory
+from tests.fixture_types import LoginInBrowser
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_the_dpo_searches_a_person_by_exact_email_and_opens_their_page(
-    page: Any, login_in_browser: Any, dpo: Any
+    page: Page, login_in_browser: LoginInBrowser, dpo: User
 ) -> None:
-    organisation = OrganisationFactory(name="Harbour Foods Pte Ltd", country="SG")
-    person = DataSubjectFactory(
+    organisation = OrganisationFactory.create(name="Harbour Foods Pte Ltd", country="SG")
+    person = DataSubjectFactory.create(
         first_name="Siti",
         last_name="Rahman",
         work_email="siti.rahman@harbourfoods.example",
@@ -25,7 +27,9 @@ def test_the_dpo_searches_a_person_by_exact_email_and_opens_their_page(
         country="SG",
         date_of_birth=dt.date(1985, 4, 2),
     )
-    DataSubjectFactory(first_name="Siti", last_name="Tan", work_email="siti.tan@other.example")
+    DataSubjectFactory.create(
+        first_name="Siti", last_name="Tan", work_email="siti.tan@other.example"
+    )
 
     login_in_browser(dpo)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Data subjects").click()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.utils import DatabaseError
@@ -16,6 +16,7 @@ from consent.models import ConsentEvent, ConsentEvidence, EventKind, PolicyVersi
 from consent.selectors import consent_state
 from core.appendonly import AppendOnlyError
 from core.models import AuditEvent
+from processing.models import Purpose
 from subjects.models import DataSubject
 from tests.factories import ConsentEventFactory, DataSubjectFactory, purpose
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 6, 10, 12, 0, tzinfo=dt.UTC)
 
 
-def _grant(subject: Any, marketing: Any, at: dt.datetime = NOW) -> ConsentEvent:
+def _grant(subject: DataSubject, marketing: Purpose, at: dt.datetime = NOW) -> ConsentEvent:
     with time_machine.travel(at, tick=False):
         return services.grant_consent(
             subject=subject,
@@ -35,8 +36,8 @@ def _grant(subject: Any, marketing: Any, at: dt.datetime = NOW) -> ConsentEvent:
         )
 
 
-def test_the_ledger_refuses_update_and_delete_in_the_orm(marketing: Any) -> None:
-    event = ConsentEventFactory(purpose=marketing)
+def test_the_ledger_refuses_update_and_delete_in_the_orm(marketing: Purpose) -> None:
+    event = ConsentEventFactory.create(purpose=marketing)
     event.kind = EventKind.WITHDRAWN
     with pytest.raises(AppendOnlyError):
         event.save()
@@ -50,8 +51,8 @@ def test_the_ledger_refuses_update_and_delete_in_the_orm(marketing: Any) -> None
 
 
 @pytest.mark.postgres
-def test_the_ledger_refuses_raw_sql_update_and_delete_on_postgresql(marketing: Any) -> None:
-    event = ConsentEventFactory(purpose=marketing)
+def test_the_ledger_refuses_raw_sql_update_and_delete_on_postgresql(marketing: Purpose) -> None:
+    event = ConsentEventFactory.create(purpose=marketing)
     for sql in (
         "UPDATE consent_consentevent SET kind = 'withdrawn' WHERE id = %s",
         "DELETE FROM consent_consentevent WHERE id = %s",
@@ -64,18 +65,18 @@ def test_the_ledger_refuses_raw_sql_update_and_delete_on_postgresql(marketing: A
     assert ConsentEvent.objects.get(pk=event.pk).kind == EventKind.GRANTED
 
 
-def test_a_subject_with_ledger_rows_cannot_be_deleted(marketing: Any) -> None:
+def test_a_subject_with_ledger_rows_cannot_be_deleted(marketing: Purpose) -> None:
     from django.db.models import ProtectedError
 
-    event = ConsentEventFactory(purpose=marketing)
+    event = ConsentEventFactory.create(purpose=marketing)
     with pytest.raises(ProtectedError):
         DataSubject.objects.filter(pk=event.subject_id).delete()
 
 
 def test_a_grant_is_recorded_with_wording_policy_version_and_an_audit_event(
-    marketing: Any,
+    marketing: Purpose,
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     event = _grant(subject, marketing)
     assert event.wording == "Newsletter, monthly"
     assert event.policy_version == PolicyVersion.objects.get(version="2018-05-25")
@@ -86,8 +87,8 @@ def test_a_grant_is_recorded_with_wording_policy_version_and_an_audit_event(
     assert "Newsletter" not in str(audit.details)
 
 
-def test_state_at_a_moment_before_and_after_a_withdrawal(marketing: Any) -> None:
-    subject = DataSubjectFactory()
+def test_state_at_a_moment_before_and_after_a_withdrawal(marketing: Purpose) -> None:
+    subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)
     withdrawn_at = NOW + dt.timedelta(days=5)
     with time_machine.travel(withdrawn_at, tick=False):
@@ -101,8 +102,10 @@ def test_state_at_a_moment_before_and_after_a_withdrawal(marketing: Any) -> None
     assert consent_state(subject, marketing, at=NOW - dt.timedelta(seconds=1)).status == "never"
 
 
-def test_withdrawal_is_not_retroactive_earlier_grants_stay_in_the_ledger(marketing: Any) -> None:
-    subject = DataSubjectFactory()
+def test_withdrawal_is_not_retroactive_earlier_grants_stay_in_the_ledger(
+    marketing: Purpose,
+) -> None:
+    subject = DataSubjectFactory.create()
     grant = _grant(subject, marketing, NOW)
     with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
         services.withdraw_consent(
@@ -112,8 +115,8 @@ def test_withdrawal_is_not_retroactive_earlier_grants_stay_in_the_ledger(marketi
     assert consent_state(subject, marketing, at=NOW + dt.timedelta(hours=23)).permitted
 
 
-def test_a_backdated_withdrawal_takes_effect_from_its_time(marketing: Any, staff: Any) -> None:
-    subject = DataSubjectFactory()
+def test_a_backdated_withdrawal_takes_effect_from_its_time(marketing: Purpose, staff: User) -> None:
+    subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)
     email_came = NOW + dt.timedelta(days=3)
     logged = NOW + dt.timedelta(days=4)
@@ -133,8 +136,10 @@ def test_a_backdated_withdrawal_takes_effect_from_its_time(marketing: Any, staff
     assert AuditEvent.objects.get(action="consent.withdrawn").details["backdated"] is True
 
 
-def test_a_backdated_grant_is_refused_and_nothing_is_stored(marketing: Any, staff: Any) -> None:
-    subject = DataSubjectFactory()
+def test_a_backdated_grant_is_refused_and_nothing_is_stored(
+    marketing: Purpose, staff: User
+) -> None:
+    subject = DataSubjectFactory.create()
     with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError) as refused:
         services.grant_consent(
             subject=subject,
@@ -149,8 +154,8 @@ def test_a_backdated_grant_is_refused_and_nothing_is_stored(marketing: Any, staf
     assert not ConsentEvent.objects.exists()
 
 
-def test_a_staff_grant_needs_evidence(marketing: Any, staff: Any) -> None:
-    subject = DataSubjectFactory()
+def test_a_staff_grant_needs_evidence(marketing: Purpose, staff: User) -> None:
+    subject = DataSubjectFactory.create()
     with pytest.raises(ValidationError) as refused:
         services.grant_consent(
             subject=subject, purpose=marketing, channel="phone", actor=staff, wording="Newsletter"
@@ -159,8 +164,8 @@ def test_a_staff_grant_needs_evidence(marketing: Any, staff: Any) -> None:
     assert not ConsentEvent.objects.exists()
 
 
-def test_a_future_time_is_refused(marketing: Any) -> None:
-    subject = DataSubjectFactory()
+def test_a_future_time_is_refused(marketing: Purpose) -> None:
+    subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)
     with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError):
         services.withdraw_consent(
@@ -173,7 +178,7 @@ def test_a_future_time_is_refused(marketing: Any) -> None:
 
 
 def test_withdrawal_applies_only_to_consent_purposes(seeded: None) -> None:
-    subject = DataSubjectFactory(kind="prospect")
+    subject = DataSubjectFactory.create(kind="prospect")
     with pytest.raises(ValidationError, match="objection"):
         services.withdraw_consent(
             subject=subject,
@@ -184,9 +189,9 @@ def test_withdrawal_applies_only_to_consent_purposes(seeded: None) -> None:
 
 
 def test_a_policy_version_adding_a_consent_purpose_voids_earlier_grants(
-    marketing: Any, dpo: Any
+    marketing: Purpose, dpo: User
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     _grant(subject, marketing, NOW)
     version = PolicyVersion.objects.create(
         version="2025-08",

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from consent import services
 from consent.models import (
@@ -22,6 +24,7 @@ from consent.models import (
 from consent.selectors import consent_state
 from core.crypto import blind_index
 from core.models import AuditEvent
+from processing.models import Purpose
 from subjects.models import DataSubject
 from subjects.services import create_subject
 from tests.factories import DataSubjectFactory, ProspectFactory, purpose
@@ -32,22 +35,24 @@ NOW = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def prospect_marketing(seeded: None) -> Any:
+def prospect_marketing(seeded: None) -> Purpose:
     return purpose("prospect-marketing")
 
 
-def _grant(subject: Any, marketing: Any) -> None:
+def _grant(subject: DataSubject, marketing: Purpose) -> None:
     services.grant_consent(
         subject=subject, purpose=marketing, channel="web_form", actor="data subject",
         wording="Newsletter",
     )  # fmt: skip
 
 
-def _marketable(purpose_: Any, at: dt.datetime | None = None) -> set[int]:
+def _marketable(purpose_: Purpose, at: dt.datetime | None = None) -> set[int]:
     return set(DataSubject.objects.marketable(purpose=purpose_, at=at).values_list("pk", flat=True))
 
 
-def test_consent_purpose_marketable_means_granted_and_not_withdrawn_since(marketing: Any) -> None:
+def test_consent_purpose_marketable_means_granted_and_not_withdrawn_since(
+    marketing: Purpose,
+) -> None:
     granted, withdrawn, never = DataSubjectFactory.create_batch(3)
     with time_machine.travel(NOW, tick=False):
         _grant(granted, marketing)
@@ -63,10 +68,10 @@ def test_consent_purpose_marketable_means_granted_and_not_withdrawn_since(market
 
 
 def test_legitimate_interest_marketable_means_not_objected_and_of_a_covered_kind(
-    prospect_marketing: Any,
+    prospect_marketing: Purpose,
 ) -> None:
     prospect, objector = ProspectFactory.create_batch(2)
-    client_user = DataSubjectFactory(kind="user")
+    client_user = DataSubjectFactory.create(kind="user")
     with time_machine.travel(NOW, tick=False):
         services.object_to_processing(
             subject=objector, purpose=prospect_marketing, channel="email", actor="data subject"
@@ -86,19 +91,21 @@ def test_legitimate_interest_marketable_means_not_objected_and_of_a_covered_kind
     ids=["restricted", "anonymised", "no e-mail"],
 )
 def test_marketable_excludes_restricted_anonymised_and_unreachable_people(
-    marketing: Any, prospect_marketing: Any, exclusion: dict[str, Any]
+    marketing: Purpose, prospect_marketing: Purpose, exclusion: dict[str, Any]
 ) -> None:
-    consenting = DataSubjectFactory()
-    prospect = ProspectFactory()
+    consenting = DataSubjectFactory.create()
+    prospect = ProspectFactory.create()
     _grant(consenting, marketing)
     DataSubject.objects.filter(pk__in=[consenting.pk, prospect.pk]).update(**exclusion)
     assert consenting.pk not in _marketable(marketing)
     assert prospect.pk not in _marketable(prospect_marketing)
 
 
-def test_marketable_excludes_suppressed_addresses(marketing: Any, prospect_marketing: Any) -> None:
-    consenting = DataSubjectFactory(work_email="kept@company.example")
-    prospect = ProspectFactory(work_email="Prospect@Company.example")
+def test_marketable_excludes_suppressed_addresses(
+    marketing: Purpose, prospect_marketing: Purpose
+) -> None:
+    consenting = DataSubjectFactory.create(work_email="kept@company.example")
+    prospect = ProspectFactory.create(work_email="Prospect@Company.example")
     _grant(consenting, marketing)
     assert _marketable(marketing) == {consenting.pk}
     services.suppress_email(email="kept@company.example", channel="email", actor="data subject")
@@ -108,9 +115,11 @@ def test_marketable_excludes_suppressed_addresses(marketing: Any, prospect_marke
 
 
 def test_an_objecting_prospect_is_erased_suppressed_and_a_reimport_is_refused(
-    prospect_marketing: Any, staff: Any, django_capture_on_commit_callbacks: Any
+    prospect_marketing: Purpose,
+    staff: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
-    prospect = ProspectFactory(work_email="lead@prospect.example", first_name="Liis")
+    prospect = ProspectFactory.create(work_email="lead@prospect.example", first_name="Liis")
     with django_capture_on_commit_callbacks(execute=True):
         services.object_to_processing(
             subject=prospect,
@@ -138,7 +147,7 @@ def test_an_objecting_prospect_is_erased_suppressed_and_a_reimport_is_refused(
 
 
 def test_a_reimport_is_stored_flagged_when_the_dpo_chose_flag(
-    prospect_marketing: Any, dpo: Any
+    prospect_marketing: Purpose, dpo: User
 ) -> None:
     services.suppress_email(email="lead@prospect.example", channel="email", actor=dpo)
     services.set_suppressed_import_policy(actor=dpo, on_suppressed_import="flag")
@@ -151,10 +160,10 @@ def test_a_reimport_is_stored_flagged_when_the_dpo_chose_flag(
 
 
 def test_an_objection_to_other_legitimate_interest_opens_a_review_and_restricts(
-    seeded: None, staff: Any, dpo: Any
+    seeded: None, staff: User, dpo: User
 ) -> None:
     claims = purpose("legal-claims")
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     with time_machine.travel(NOW, tick=False):
         services.object_to_processing(
             subject=subject, purpose=claims, channel="letter", actor=staff
@@ -175,9 +184,9 @@ def test_an_objection_to_other_legitimate_interest_opens_a_review_and_restricts(
         services.decide_objection(review=review, actor=dpo, upheld=True, reasoning="again")
 
 
-def test_an_upheld_objection_stops_the_processing(seeded: None, dpo: Any) -> None:
+def test_an_upheld_objection_stops_the_processing(seeded: None, dpo: User) -> None:
     claims = purpose("legal-claims")
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     services.object_to_processing(subject=subject, purpose=claims, channel="email", actor=dpo)
     services.decide_objection(
         review=ObjectionReview.objects.get(), actor=dpo, upheld=True, reasoning="No claim."
@@ -186,8 +195,8 @@ def test_an_upheld_objection_stops_the_processing(seeded: None, dpo: Any) -> Non
     assert subject.pk not in _marketable(claims)
 
 
-def test_logging_twice_records_nothing_the_second_time(marketing: Any, staff: Any) -> None:
-    subject = DataSubjectFactory()
+def test_logging_twice_records_nothing_the_second_time(marketing: Purpose, staff: User) -> None:
+    subject = DataSubjectFactory.create()
     _grant(subject, marketing)
     first = services.log_withdrawal_or_objection(
         subject=subject, purposes=[marketing], channel="phone", actor=staff

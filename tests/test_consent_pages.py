@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from consent import services
@@ -24,7 +26,14 @@ from consent.models import (
 from core.crypto import blind_index
 from core.exports import neutralise
 from core.models import AuditEvent
+from processing.models import Purpose
+from subjects.models import DataSubject
 from tests.factories import DataSubjectFactory, ProspectFactory, purpose
+from tests.fixture_types import ClientFor
+from tests.responses import streamed
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +41,8 @@ NOW = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def subscriber(marketing: Any) -> Any:
-    subject = DataSubjectFactory(work_email="mari@company.example", first_name="Mari")
+def subscriber(marketing: Purpose) -> DataSubject:
+    subject = DataSubjectFactory.create(work_email="mari@company.example", first_name="Mari")
     with time_machine.travel(NOW - dt.timedelta(days=30), tick=False):
         services.grant_consent(
             subject=subject, purpose=marketing, channel="web_form", actor="data subject",
@@ -42,20 +51,20 @@ def subscriber(marketing: Any) -> Any:
     return subject
 
 
-def _body(response: Any) -> str:
+def _body(response: TestResponse) -> str:
     return response.content.decode()
 
 
 def test_an_exact_email_goes_straight_to_the_persons_form(
-    client_for: Any, staff: Any, subscriber: Any
+    client_for: ClientFor, staff: User, subscriber: DataSubject
 ) -> None:
     response = client_for(staff).get("/consent/log/", {"q": "MARI@company.example "})
     assert response.status_code == 302
-    assert response.url == f"/consent/log/{subscriber.pk}/"
+    assert response["Location"] == f"/consent/log/{subscriber.pk}/"
 
 
 def test_staff_log_a_backdated_withdrawal_in_review_and_confirm_steps(
-    client_for: Any, staff: Any, subscriber: Any, marketing: Any
+    client_for: ClientFor, staff: User, subscriber: DataSubject, marketing: Purpose
 ) -> None:
     client = client_for(staff)
     form = client.get(f"/consent/log/{subscriber.pk}/")
@@ -85,7 +94,7 @@ def test_staff_log_a_backdated_withdrawal_in_review_and_confirm_steps(
 
 
 def test_the_log_form_explains_what_is_missing(
-    client_for: Any, staff: Any, subscriber: Any
+    client_for: ClientFor, staff: User, subscriber: DataSubject
 ) -> None:
     response = client_for(staff).post(
         f"/consent/log/{subscriber.pk}/",
@@ -98,7 +107,7 @@ def test_the_log_form_explains_what_is_missing(
 
 
 def test_an_unknown_email_can_still_be_suppressed(
-    client_for: Any, staff: Any, seeded: None
+    client_for: ClientFor, staff: User, seeded: None
 ) -> None:
     client = client_for(staff)
     search = client.get("/consent/log/", {"q": "nobody@else.example"})
@@ -114,9 +123,9 @@ def test_an_unknown_email_can_still_be_suppressed(
 
 
 def test_staff_record_a_grant_with_an_evidence_file(
-    client_for: Any, staff: Any, marketing: Any
+    client_for: ClientFor, staff: User, marketing: Purpose
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     response = client_for(staff).post(
         f"/consent/grant/{subject.pk}/",
         {
@@ -146,7 +155,12 @@ def test_staff_record_a_grant_with_an_evidence_file(
     ],
 )
 def test_each_page_answers_only_the_roles_of_the_matrix(
-    request: Any, client: Any, url: str, allowed: list[str], refused: list[str], seeded: None
+    request: pytest.FixtureRequest,
+    client: Client,
+    url: str,
+    allowed: list[str],
+    refused: list[str],
+    seeded: None,
 ) -> None:
     for name in allowed:
         client.force_login(request.getfixturevalue(name))
@@ -159,9 +173,9 @@ def test_each_page_answers_only_the_roles_of_the_matrix(
 
 
 def test_the_ledger_csv_is_filtered_and_neutralised(
-    client_for: Any, auditor: Any, subscriber: Any, marketing: Any
+    client_for: ClientFor, auditor: User, subscriber: DataSubject, marketing: Purpose
 ) -> None:
-    other = DataSubjectFactory()
+    other = DataSubjectFactory.create()
     services.grant_consent(
         subject=other, purpose=marketing, channel="web_form", actor="data subject",
         wording="=HYPERLINK(\"http://evil.example\")",
@@ -171,7 +185,7 @@ def test_the_ledger_csv_is_filtered_and_neutralised(
     )
     response = client_for(auditor).get("/consent/ledger.csv", {"kind": "granted"})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(streamed(response).decode())))
     header, data = rows[0], rows[1:]
     assert header[0].lstrip("\ufeff") == "event_id"
     assert {row[5] for row in data} == {"granted"} and len(data) == 2
@@ -197,11 +211,11 @@ def test_csv_cells_starting_with_formula_characters_are_neutralised(cell: Any, s
 
 
 def test_the_audience_csv_lists_marketable_people_with_their_unsubscribe_link(
-    client_for: Any, dpo: Any, subscriber: Any, marketing: Any
+    client_for: ClientFor, dpo: User, subscriber: DataSubject, marketing: Purpose
 ) -> None:
-    DataSubjectFactory(first_name="=cmd|' /C calc'!A0")  # no consent: not in the audience
+    DataSubjectFactory.create(first_name="=cmd|' /C calc'!A0")  # no consent: not in the audience
     response = client_for(dpo).get("/consent/audience/", {"purpose": marketing.pk})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(streamed(response).decode())))
     assert len(rows) == 2
     assert rows[1][1] == "mari@company.example"
     assert "/p/unsubscribe/" in rows[1][7]
@@ -209,9 +223,9 @@ def test_the_audience_csv_lists_marketable_people_with_their_unsubscribe_link(
 
 
 def test_the_dpo_decides_an_art_21_1_objection_on_the_page(
-    client_for: Any, dpo: Any, staff: Any, seeded: None
+    client_for: ClientFor, dpo: User, staff: User, seeded: None
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     services.object_to_processing(
         subject=subject, purpose=purpose("legal-claims"), channel="letter", actor=staff
     )
@@ -229,7 +243,7 @@ def test_the_dpo_decides_an_art_21_1_objection_on_the_page(
 
 
 def test_the_subject_section_shows_state_and_timeline_to_staff(
-    rf: Any, staff: Any, auditor: Any, subscriber: Any
+    rf: RequestFactory, staff: User, auditor: User, subscriber: DataSubject
 ) -> None:
     from consent.sections import consent_timeline_section
 
@@ -245,9 +259,9 @@ def test_the_subject_section_shows_state_and_timeline_to_staff(
 
 
 def test_a_prospect_objection_from_the_page_warns_about_erasure(
-    client_for: Any, staff: Any, seeded: None
+    client_for: ClientFor, staff: User, seeded: None
 ) -> None:
-    prospect = ProspectFactory()
+    prospect = ProspectFactory.create()
     response = client_for(staff).post(
         f"/consent/log/{prospect.pk}/",
         {"all_marketing": "on", "channel": "phone", "occurred_at": "2025-06-09T10:00",
@@ -257,7 +271,7 @@ def test_a_prospect_objection_from_the_page_warns_about_erasure(
 
 
 def test_a_withdrawal_dated_before_a_later_grant_is_refused_with_a_reason(
-    client_for: Any, staff: Any, subscriber: Any
+    client_for: ClientFor, staff: User, subscriber: DataSubject
 ) -> None:
     response = client_for(staff).post(
         f"/consent/log/{subscriber.pk}/",
@@ -272,7 +286,9 @@ def test_a_withdrawal_dated_before_a_later_grant_is_refused_with_a_reason(
 # --- evidence links ------------------------------------------------------------------------------
 
 
-def _grant_with_evidence(subject: Any, marketing: Any, *, file: bool = True) -> ConsentEvidence:
+def _grant_with_evidence(
+    subject: DataSubject, marketing: Purpose, *, file: bool = True
+) -> ConsentEvidence:
     upload = SimpleUploadedFile("form.pdf", b"%PDF-1.4 signed", "application/pdf")
     event = services.grant_consent(
         subject=subject, purpose=marketing, channel="letter", actor="data subject",
@@ -287,9 +303,9 @@ def _evidence_href(evidence: ConsentEvidence) -> str:
 
 
 def test_the_dpo_finds_the_evidence_link_on_the_subject_page_and_the_ledger(
-    client_for: Any, dpo: Any, marketing: Any
+    client_for: ClientFor, dpo: User, marketing: Purpose
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     evidence = _grant_with_evidence(subject, marketing)
     client = client_for(dpo)
     assert _evidence_href(evidence) in _body(client.get(f"/subjects/{subject.pk}/"))
@@ -298,10 +314,10 @@ def test_the_dpo_finds_the_evidence_link_on_the_subject_page_and_the_ledger(
 
 
 def test_the_auditor_reads_the_ledger_but_never_the_evidence_behind_it(
-    client_for: Any, auditor: Any, marketing: Any
+    client_for: ClientFor, auditor: User, marketing: Purpose
 ) -> None:
     # Evidence is the person's own letter or e-mail: personal data, which auditors never see.
-    person = DataSubjectFactory(first_name="Zanzibar", last_name="Quokka")
+    person = DataSubjectFactory.create(first_name="Zanzibar", last_name="Quokka")
     evidence = _grant_with_evidence(person, marketing)
     client = client_for(auditor)
     page = _body(client.get("/consent/ledger/"))
@@ -312,9 +328,9 @@ def test_the_auditor_reads_the_ledger_but_never_the_evidence_behind_it(
 
 
 def test_staff_see_the_timeline_without_the_evidence_link_they_may_not_follow(
-    client_for: Any, staff: Any, marketing: Any
+    client_for: ClientFor, staff: User, marketing: Purpose
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     evidence = _grant_with_evidence(subject, marketing)
     client = client_for(staff)
     page = _body(client.get(f"/subjects/{subject.pk}/"))
@@ -325,9 +341,9 @@ def test_staff_see_the_timeline_without_the_evidence_link_they_may_not_follow(
 
 
 def test_evidence_without_a_file_or_purged_has_no_link(
-    client_for: Any, dpo: Any, marketing: Any
+    client_for: ClientFor, dpo: User, marketing: Purpose
 ) -> None:
-    subject = DataSubjectFactory()
+    subject = DataSubjectFactory.create()
     note_only = _grant_with_evidence(subject, marketing, file=False)
     purged = _grant_with_evidence(subject, marketing)
     ConsentEvidence.objects.filter(pk=purged.pk).update(file=None, purged_at=NOW)
@@ -339,9 +355,9 @@ def test_evidence_without_a_file_or_purged_has_no_link(
 
 
 def test_downloading_evidence_from_the_link_is_audited(
-    client_for: Any, dpo: Any, marketing: Any
+    client_for: ClientFor, dpo: User, marketing: Purpose
 ) -> None:
-    evidence = _grant_with_evidence(DataSubjectFactory(), marketing)
+    evidence = _grant_with_evidence(DataSubjectFactory.create(), marketing)
     response = client_for(dpo).get(f"/consent/evidence/{evidence.pk}/")
     assert response.status_code == 200 and response.content == b"%PDF-1.4 signed"
     audit = AuditEvent.objects.get(action="consent.evidence_viewed")
@@ -350,14 +366,16 @@ def test_downloading_evidence_from_the_link_is_audited(
     assert audit.details == {"event": evidence.event_id}
 
 
-def _queries(client: Any, url: str) -> int:
+def _queries(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
 
 
-def test_evidence_links_cost_no_query_per_event(client_for: Any, dpo: Any, marketing: Any) -> None:
-    subject = DataSubjectFactory()
+def test_evidence_links_cost_no_query_per_event(
+    client_for: ClientFor, dpo: User, marketing: Purpose
+) -> None:
+    subject = DataSubjectFactory.create()
     _grant_with_evidence(subject, marketing)
     client = client_for(dpo)
     urls = (f"/consent/subjects/{subject.pk}/", "/consent/ledger/")

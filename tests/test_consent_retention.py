@@ -26,10 +26,10 @@ def purge(as_of: dt.date) -> None:
 
 
 def anonymised_person_with_evidence(anonymised_on: dt.date) -> tuple[ConsentEvent, ObjectionReview]:
-    subject = DataSubjectFactory()
-    event = ConsentEventFactory(subject=subject)
+    subject = DataSubjectFactory.create()
+    event = ConsentEventFactory.create(subject=subject)
     ConsentEvidence.objects.create(event=event, text="Signed form", file=b"%PDF", file_name="a.pdf")
-    objection = ConsentEventFactory(
+    objection = ConsentEventFactory.create(
         subject=subject, kind="objected", purpose=purpose("service"), wording=""
     )
     review = ObjectionReview.objects.create(
@@ -61,7 +61,7 @@ def test_evidence_stays_until_three_years_after_anonymisation(seeded: None) -> N
 
 
 def test_evidence_of_a_known_person_is_kept(seeded: None) -> None:
-    event = ConsentEventFactory()
+    event = ConsentEventFactory.create()
     ConsentEvidence.objects.create(event=event, text="Signed form")
     purge(dt.date(2026, 1, 1))
     assert ConsentEvidence.objects.get(event=event).text == "Signed form"

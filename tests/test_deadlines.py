@@ -20,8 +20,10 @@ TALLINN = ZoneInfo("Europe/Tallinn")
 UTC = dt.UTC
 
 
-def tallinn(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=TALLINN)
+def tallinn(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=TALLINN)
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from io import StringIO
-from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from consent.models import ConsentEvent
 from subject_requests.models import Status, SubjectRequest
@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_make_run_demo_gives_logins_for_every_role_and_a_lived_in_portal(
-    settings: Any, seeded: None, django_capture_on_commit_callbacks: Any
+    settings: Settings,
+    seeded: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.DEBUG = True
     settings.DEMO_PASSWORD = "demo-password-123"
@@ -38,7 +40,7 @@ def test_make_run_demo_gives_logins_for_every_role_and_a_lived_in_portal(
     assert SubjectRequest.objects.count() == 14
 
 
-def test_demo_logins_are_refused_in_production(settings: Any) -> None:
+def test_demo_logins_are_refused_in_production(settings: Settings) -> None:
     from django.core.management.base import CommandError
 
     settings.DEBUG = False

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
+from django.test import Client
 
-from subject_requests.models import DUE_SOON_DAYS, ReminderSent, Status
+from subject_requests.models import DUE_SOON_DAYS, ReminderSent, Status, SubjectRequest
 from subject_requests.services.reminders import run_daily_reminders
 from tests.factories import SubjectRequestFactory
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +30,8 @@ def received(month: int, day: int) -> dt.datetime:
 
 
 @pytest.fixture
-def population(staff: Any) -> dict[str, Any]:
-    make = SubjectRequestFactory
+def population(staff: User) -> dict[str, SubjectRequest]:
+    make = SubjectRequestFactory.create
     return {
         # Due Friday 27 February: overdue since Saturday.
         "overdue": make(received_at=received(1, 27), assignee=staff),
@@ -45,7 +47,7 @@ def population(staff: Any) -> dict[str, Any]:
     }
 
 
-def home_counts(client: Any) -> dict[str, tuple[int, str]]:
+def home_counts(client: Client) -> dict[str, tuple[int, str]]:
     page = client.get("/").content.decode()
     found = {}
     for url, n, label in re.findall(r'<a href="([^"]+)">(\d+) (overdue|due within \d+ days)', page):
@@ -53,12 +55,12 @@ def home_counts(client: Any) -> dict[str, tuple[int, str]]:
     return found
 
 
-def listed(client: Any, url: str) -> set[str]:
+def listed(client: Client, url: str) -> set[str]:
     return set(re.findall(r"DSR-\d{4}-\d{6}", client.get(url).content.decode()))
 
 
 def test_the_home_page_counts_equal_the_lists_their_links_open(
-    client_for: Any, dpo: Any, population: dict[str, Any]
+    client_for: ClientFor, dpo: User, population: dict[str, SubjectRequest]
 ) -> None:
     client = client_for(dpo)
     with time_machine.travel(NOW, tick=False):
@@ -77,7 +79,7 @@ def test_the_home_page_counts_equal_the_lists_their_links_open(
 
 
 def test_the_reminders_name_the_same_requests(
-    staff: Any, population: dict[str, Any], client_for: Any, dpo: Any
+    staff: User, population: dict[str, SubjectRequest], client_for: ClientFor, dpo: User
 ) -> None:
     with time_machine.travel(NOW, tick=False):
         run_daily_reminders()
@@ -87,7 +89,7 @@ def test_the_reminders_name_the_same_requests(
 
 
 def test_due_soon_ends_with_the_seventh_day(
-    client_for: Any, dpo: Any, population: dict[str, Any]
+    client_for: ClientFor, dpo: User, population: dict[str, SubjectRequest]
 ) -> None:
     client = client_for(dpo)
     # A day later the target of 10 March is seven days away; 2 March's request is overdue.

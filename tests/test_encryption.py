@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from pytest_django import Settings
 
 from core import crypto
 from subjects.models import DataSubject, Invoice
@@ -26,11 +27,11 @@ def raw_dump(table: str) -> str:
 
 
 def test_marker_email_is_never_stored_in_plaintext_on_any_write_path() -> None:
-    created = DataSubjectFactory(work_email=MARKER)
+    created = DataSubjectFactory.create(work_email=MARKER)
     DataSubject.objects.bulk_create(
         [DataSubject(kind="user", first_name="Bulk", work_email=MARKER)]
     )
-    updated = DataSubjectFactory(work_email="before@company.example")
+    updated = DataSubjectFactory.create(work_email="before@company.example")
     DataSubject.objects.filter(pk=updated.pk).update(work_email=MARKER)
     created.work_phone = "+372 123"
     created.save()
@@ -44,7 +45,9 @@ def test_marker_email_is_never_stored_in_plaintext_on_any_write_path() -> None:
 
 
 def test_dates_and_bytes_round_trip_encrypted() -> None:
-    subject = DataSubjectFactory(date_of_birth=dt.date(1980, 2, 29), photo=b"\x89PNG-photo-bytes")
+    subject = DataSubjectFactory.create(
+        date_of_birth=dt.date(1980, 2, 29), photo=b"\x89PNG-photo-bytes"
+    )
     fresh = DataSubject.objects.get(pk=subject.pk)
     assert fresh.date_of_birth == dt.date(1980, 2, 29)
     assert fresh.photo == b"\x89PNG-photo-bytes"
@@ -62,14 +65,14 @@ def test_encrypted_fields_refuse_lookups_that_would_silently_match_nothing() -> 
 
 
 def test_blind_index_finds_an_email_whatever_its_case_and_spaces() -> None:
-    subject = DataSubjectFactory(work_email="Mari.Maasikas@Firma.ee")
-    DataSubjectFactory(work_email="someone.else@firma.ee")
+    subject = DataSubjectFactory.create(work_email="Mari.Maasikas@Firma.ee")
+    DataSubjectFactory.create(work_email="someone.else@firma.ee")
     assert list(DataSubject.objects.with_email("  mari.maasikas@firma.EE ")) == [subject]
     assert subject.work_email_index == crypto.blind_index("mari.maasikas@firma.ee")
 
 
 def test_blind_index_follows_a_set_based_update() -> None:
-    subject = DataSubjectFactory(work_email="old@firma.ee")
+    subject = DataSubjectFactory.create(work_email="old@firma.ee")
     DataSubject.objects.filter(pk=subject.pk).update(work_email="new@firma.ee")
     assert not DataSubject.objects.with_email("old@firma.ee").exists()
     assert DataSubject.objects.with_email("new@firma.ee").get() == subject
@@ -78,13 +81,13 @@ def test_blind_index_follows_a_set_based_update() -> None:
     assert subject.work_email_index is None
 
 
-def test_key_rotation_old_key_decrypts_and_reencrypt_lets_it_go(settings) -> None:  # type: ignore[no-untyped-def]
+def test_key_rotation_old_key_decrypts_and_reencrypt_lets_it_go(settings: Settings) -> None:
     from cryptography.fernet import Fernet
 
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
     new_key = Fernet.generate_key().decode()
-    subject = DataSubjectFactory(work_email=MARKER, date_of_birth=dt.date(1990, 1, 2))
-    invoice = InvoiceFactory(billing_email="pay@firma.ee")
+    subject = DataSubjectFactory.create(work_email=MARKER, date_of_birth=dt.date(1990, 1, 2))
+    invoice = InvoiceFactory.create(billing_email="pay@firma.ee")
 
     with override_settings(FIELD_ENCRYPTION_KEYS=[new_key, old_key]):
         assert DataSubject.objects.get(pk=subject.pk).work_email == MARKER
@@ -111,11 +114,11 @@ def test_key_rotation_old_key_decrypts_and_reencrypt_lets_it_go(settings) -> Non
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_marker_email_is_absent_from_pg_dump() -> None:
-    DataSubjectFactory(work_email=MARKER)
+    DataSubjectFactory.create(work_email=MARKER)
     DataSubject.objects.bulk_create([DataSubject(kind="user", work_email=MARKER)])
-    other = DataSubjectFactory()
+    other = DataSubjectFactory.create()
     DataSubject.objects.filter(pk=other.pk).update(work_email=MARKER)
-    InvoiceFactory(billing_email=MARKER)
+    InvoiceFactory.create(billing_email=MARKER)
     db = connection.settings_dict
     env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
     dump = subprocess.run(

@@ -4,9 +4,9 @@ day under Regulation 1182/71 Art. 3(4), with Estonia's public holidays."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from core.timeutil import (
     is_working_day,
@@ -94,7 +94,7 @@ def test_a_last_day_off_work_moves_to_the_next_working_day(day: dt.date, expecte
     assert is_working_day(expected)
 
 
-def test_the_holiday_country_is_a_setting(settings: Any) -> None:
+def test_the_holiday_country_is_a_setting(settings: Settings) -> None:
     # 6 April 2026 is Easter Monday: a public holiday in Latvia, a working day in Estonia.
     assert next_working_day_on_or_after(D(2026, 4, 6)) == D(2026, 4, 6)
     settings.LEGAL_HOLIDAY_COUNTRY = "LV"

@@ -6,12 +6,13 @@ legal due day (overdue after it) and the unrolled target (the queue sorts by it)
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core import mail
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from core.timeutil import legal_date
 from subject_requests import services
@@ -25,8 +26,10 @@ TALLINN = ZoneInfo("Europe/Tallinn")
 D = dt.date
 
 
-def tallinn(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=TALLINN)
+def tallinn(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=TALLINN)
 
 
 # (received, the period's calendar end, the legal due day)
@@ -56,7 +59,7 @@ def test_a_period_ending_on_a_day_off_is_due_on_the_next_working_day(
 def test_a_request_is_overdue_only_after_the_end_of_the_legal_due_day(
     received: dt.datetime, end: dt.date, due: dt.date
 ) -> None:
-    request = SubjectRequestFactory(received_at=received)
+    request = SubjectRequestFactory.create(received_at=received)
     assert (legal_date(request.target_at), legal_date(request.due_at)) == (end, due)
     last_moment = tallinn(due.year, due.month, due.day, 23, 59, 59)
     first_moment = tallinn(due.year, due.month, due.day) + dt.timedelta(days=1)
@@ -81,14 +84,14 @@ def test_a_receipt_late_in_the_evening_counts_from_its_tallinn_day() -> None:
     assert legal_deadline(dt.datetime(2026, 5, 22, 20, 59, tzinfo=dt.UTC)) == D(2026, 6, 22)
 
 
-def test_an_extension_ending_on_a_weekend_is_due_on_the_monday(dpo: Any) -> None:
+def test_an_extension_ending_on_a_weekend_is_due_on_the_monday(dpo: User) -> None:
     # Three months from 31 January 2026 end on Thursday 30 April; from 28 February 2026 on
     # Thursday 28 May; from 27 February 2027 on Thursday 27 May. From 4 January 2026: Saturday
     # 4 April, then Easter Sunday, so Monday 6 April.
     assert period_end(tallinn(2026, 1, 4, 9, 0), 3) == D(2026, 4, 4)
     assert legal_deadline(tallinn(2026, 1, 4, 9, 0), 3) == D(2026, 4, 6)
     with time_machine.travel(tallinn(2026, 1, 4, 9, 0), tick=False):
-        request = SubjectRequestFactory()
+        request = SubjectRequestFactory.create()
     with time_machine.travel(tallinn(2026, 1, 20, 9, 0), tick=False):
         request = services.extend_deadline(request=request, reason="Six systems", actor=dpo)
     assert legal_date(request.target_at) == D(2026, 4, 4)
@@ -97,11 +100,13 @@ def test_an_extension_ending_on_a_weekend_is_due_on_the_monday(dpo: Any) -> None
     assert request.is_overdue(tallinn(2026, 4, 7, 0, 0))
 
 
-def test_a_deadline_moved_by_a_pause_onto_a_holiday_rolls_from_there(dpo: Any) -> None:
+def test_a_deadline_moved_by_a_pause_onto_a_holiday_rolls_from_there(dpo: User) -> None:
     # Received Friday 15 May 2026: the month ends Monday 15 June, a working day. Paused 8 days
     # (1 → 9 June): 23 June, Victory Day, then Midsummer Day: due Thursday 25 June.
     with time_machine.travel(tallinn(2026, 5, 15, 9, 0), tick=False):
-        request = SubjectRequestFactory(status="verified", verified_at=tallinn(2026, 5, 15, 9, 0))
+        request = SubjectRequestFactory.create(
+            status="verified", verified_at=tallinn(2026, 5, 15, 9, 0)
+        )
     assert legal_date(request.due_at) == D(2026, 6, 15)
     with time_machine.travel(tallinn(2026, 6, 1, 9, 0), tick=False):
         services.pause_request(request=request, reason="clarification", note="Which?", actor=dpo)
@@ -114,9 +119,11 @@ def test_a_deadline_moved_by_a_pause_onto_a_holiday_rolls_from_there(dpo: Any) -
     assert request.is_overdue(tallinn(2026, 6, 26, 0, 0))
 
 
-def test_while_paused_the_shown_due_day_rolls_from_the_moved_target(dpo: Any) -> None:
+def test_while_paused_the_shown_due_day_rolls_from_the_moved_target(dpo: User) -> None:
     with time_machine.travel(tallinn(2026, 5, 15, 9, 0), tick=False):
-        request = SubjectRequestFactory(status="verified", verified_at=tallinn(2026, 5, 15, 9, 0))
+        request = SubjectRequestFactory.create(
+            status="verified", verified_at=tallinn(2026, 5, 15, 9, 0)
+        )
     with time_machine.travel(tallinn(2026, 6, 1, 9, 0), tick=False):
         request = services.pause_request(
             request=request, reason="clarification", note="Which?", actor=dpo
@@ -129,7 +136,7 @@ def test_while_paused_the_shown_due_day_rolls_from_the_moved_target(dpo: Any) ->
     assert (deadline.target_on, deadline.due_on) == (D(2026, 6, 22), D(2026, 6, 22))
 
 
-def test_correcting_the_receipt_time_recomputes_both_days(staff: Any) -> None:
+def test_correcting_the_receipt_time_recomputes_both_days(staff: User) -> None:
     with time_machine.travel(tallinn(2026, 6, 1, 9, 0), tick=False):
         request = services.enter_request(
             type="access",
@@ -152,7 +159,7 @@ def test_correcting_the_receipt_time_recomputes_both_days(staff: Any) -> None:
 
 
 def test_the_acknowledgement_names_the_legal_due_day(
-    django_capture_on_commit_callbacks: Any,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with (
         time_machine.travel(tallinn(2026, 11, 24, 10, 0), tick=False),
@@ -167,10 +174,10 @@ def test_the_acknowledgement_names_the_legal_due_day(
 
 
 def test_the_extension_letter_names_the_extended_legal_due_day(
-    dpo: Any, django_capture_on_commit_callbacks: Any
+    dpo: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     with time_machine.travel(tallinn(2026, 1, 4, 9, 0), tick=False):
-        request = SubjectRequestFactory(requester_email="mari@example.org")
+        request = SubjectRequestFactory.create(requester_email="mari@example.org")
     with (
         time_machine.travel(tallinn(2026, 1, 20, 9, 0), tick=False),
         django_capture_on_commit_callbacks(execute=True),

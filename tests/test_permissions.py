@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
-from django.http import HttpResponse
-from django.test import override_settings
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, override_settings
 from django.urls import URLPattern, get_resolver, include, path
 
 from core.checks import iter_patterns
@@ -56,7 +56,7 @@ def test_every_url_declares_a_key_of_the_matrix() -> None:
 
 @pytest.mark.parametrize("role", [*Role, None], ids=lambda r: r.value if r else "anonymous")
 def test_every_url_answers_each_role_as_the_matrix_says(
-    client: Any, role: Role | None, request: Any
+    client: Client, role: Role | None, request: pytest.FixtureRequest
 ) -> None:
     if role is not None:
         from tests.conftest import _persona
@@ -79,7 +79,7 @@ def test_every_url_answers_each_role_as_the_matrix_says(
             assert response.status_code == 403, f"{role} reached {url} ({response.status_code})"
 
 
-def undeclared_view(request: Any) -> HttpResponse:
+def undeclared_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse("secret")
 
 
@@ -87,7 +87,9 @@ urlpatterns = [path("undeclared/", undeclared_view), path("", include("core.urls
 
 
 @override_settings(ROOT_URLCONF=__name__)
-def test_a_view_without_a_declaration_is_refused_and_fails_the_check(client: Any, dpo: Any) -> None:
+def test_a_view_without_a_declaration_is_refused_and_fails_the_check(
+    client: Client, dpo: User
+) -> None:
     from core.checks import every_view_declares_a_permission
 
     client.force_login(dpo)
@@ -108,7 +110,7 @@ def test_the_readme_carries_the_current_matrix() -> None:
     )
 
 
-def test_staff_pages_stay_in_english_whatever_the_browser_asks(client: Any, dpo: Any) -> None:
+def test_staff_pages_stay_in_english_whatever_the_browser_asks(client: Client, dpo: User) -> None:
     client.force_login(dpo)
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="lv")
     assert response.status_code == 200

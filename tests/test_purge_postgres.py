@@ -61,41 +61,41 @@ def _build() -> None:
         return BASE + dt.timedelta(minutes=next(tick))
 
     for i in range(11):
-        person = f.ProspectFactory(collected_at=moment())
-        f.DemoFactory(
+        person = f.ProspectFactory.create(collected_at=moment())
+        f.DemoFactory.create(
             subject=person, held_on=dt.date(2020, 2, 1) + dt.timedelta(days=i), notes="Demo"
         )
-        f.CommunicationFactory(subject=person, sent_at=moment())
-        f.UsageRecordFactory(subject=person, occurred_at=moment())
-    fresh = f.ProspectFactory(collected_at=dt.datetime(2025, 3, 1, 12, tzinfo=TALLINN))
-    f.CommunicationFactory(subject=fresh, sent_at=moment())
-    held = f.ProspectFactory(collected_at=moment(), legal_hold_reason="Court case")
-    f.UsageRecordFactory(subject=held, occurred_at=moment())
-    claimant = f.ProspectFactory(collected_at=moment())
-    f.ClaimFactory(subject=claimant, fell_due_on=dt.date(2020, 3, 1), amount=Decimal("1"))
-    f.UsageRecordFactory(subject=claimant, occurred_at=moment())
-    paying = f.DataSubjectFactory(collected_at=moment())
-    f.UsageRecordFactory(subject=paying, occurred_at=moment())
+        f.CommunicationFactory.create(subject=person, sent_at=moment())
+        f.UsageRecordFactory.create(subject=person, occurred_at=moment())
+    fresh = f.ProspectFactory.create(collected_at=dt.datetime(2025, 3, 1, 12, tzinfo=TALLINN))
+    f.CommunicationFactory.create(subject=fresh, sent_at=moment())
+    held = f.ProspectFactory.create(collected_at=moment(), legal_hold_reason="Court case")
+    f.UsageRecordFactory.create(subject=held, occurred_at=moment())
+    claimant = f.ProspectFactory.create(collected_at=moment())
+    f.ClaimFactory.create(subject=claimant, fell_due_on=dt.date(2020, 3, 1), amount=Decimal("1"))
+    f.UsageRecordFactory.create(subject=claimant, occurred_at=moment())
+    paying = f.DataSubjectFactory.create(collected_at=moment())
+    f.UsageRecordFactory.create(subject=paying, occurred_at=moment())
     for i in range(5):
-        f.InvoiceFactory(number=f"OLD-{i}", issued_on=dt.date(2010, 1, 1 + i))
-    f.InvoiceFactory(number="NEW-0", issued_on=dt.date(2024, 1, 1))
+        f.InvoiceFactory.create(number=f"OLD-{i}", issued_on=dt.date(2010, 1, 1 + i))
+    f.InvoiceFactory.create(number="NEW-0", issued_on=dt.date(2024, 1, 1))
     for _ in range(4):
-        f.TrialContentFactory(trial__ended_on=dt.date(2024, 1, 1), created_at=moment())
-    f.TrialContentFactory(
+        f.TrialContentFactory.create(trial__ended_on=dt.date(2024, 1, 1), created_at=moment())
+    f.TrialContentFactory.create(
         trial__ended_on=dt.date(2024, 1, 1),
         trial__converted_on=dt.date(2024, 1, 1),
         created_at=moment(),
     )
     for i in range(3):
-        f.ClaimFactory(
+        f.ClaimFactory.create(
             fell_due_on=dt.date(2012, 1, 1),
             closed_on=dt.date(2013, 1, 1),
             amount=Decimal(100 + i),
         )
-    former = f.OrganisationFactory(
+    former = f.OrganisationFactory.create(
         status=OrganisationStatus.FORMER, contract_ended_on=dt.date(2020, 1, 1)
     )
-    f.DataSubjectFactory(organisation=former, collected_at=moment())
+    f.DataSubjectFactory.create(organisation=former, collected_at=moment())
 
 
 def snapshot() -> dict[str, Any]:

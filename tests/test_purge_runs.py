@@ -6,13 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.http import HttpRequest
+from pytest_django import Settings
 
 from core.models import AuditEvent
 from retention.models import PurgeBatch, PurgeRun, PurgeRunStatus
@@ -20,6 +25,7 @@ from retention.selectors import purge_is_late
 from retention.services.purge import PurgeRefused, run_purge
 from subjects.models import DataSubject
 from tests import factories as f
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +36,24 @@ LONG_AGO = dt.datetime(2020, 1, 5, 12, tzinfo=TALLINN)
 
 
 @pytest.fixture
-def frozen():
+def frozen() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
 
 
-def test_a_purge_as_of_a_future_day_is_refused_unless_dry(seeded, frozen) -> None:
+def test_a_purge_as_of_a_future_day_is_refused_unless_dry(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
     with pytest.raises(PurgeRefused):
         run_purge(as_of=D(2025, 6, 2), dry_run=False, actor="test")
     run = run_purge(as_of=D(2030, 1, 1), dry_run=True, actor="test")
     assert run.dry_run and run.status == PurgeRunStatus.SUCCEEDED
 
 
-def test_a_dry_run_counts_what_the_purge_would_do_and_changes_nothing(seeded, frozen) -> None:
-    prospects = [f.ProspectFactory(collected_at=LONG_AGO) for _ in range(3)]
+def test_a_dry_run_counts_what_the_purge_would_do_and_changes_nothing(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
+    prospects = [f.ProspectFactory.create(collected_at=LONG_AGO) for _ in range(3)]
     dry = run_purge(as_of=D(2025, 6, 1), dry_run=True, actor="test")
     assert dry.counts["prospects-1y"]["records"] == 3 and dry.total == 3
     assert not DataSubject.objects.filter(anonymised_at__isnull=False).exists()
@@ -54,17 +64,21 @@ def test_a_dry_run_counts_what_the_purge_would_do_and_changes_nothing(seeded, fr
     )
 
 
-def test_batches_are_bounded_and_each_is_logged(seeded, frozen) -> None:
+def test_batches_are_bounded_and_each_is_logged(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
     for _ in range(7):
-        f.ProspectFactory(collected_at=LONG_AGO)
+        f.ProspectFactory.create(collected_at=LONG_AGO)
     run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test", batch_size=3)
     assert list(PurgeBatch.objects.filter(run=run).values_list("rows", flat=True)) == [3, 3, 1]
     assert run.total == 7 and run.status == PurgeRunStatus.SUCCEEDED
 
 
-def test_a_second_run_while_one_is_running_is_skipped(seeded, frozen) -> None:
+def test_a_second_run_while_one_is_running_is_skipped(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
     running = PurgeRun.objects.create(status=PurgeRunStatus.RUNNING, as_of=D(2025, 6, 1))
-    f.ProspectFactory(collected_at=LONG_AGO)
+    f.ProspectFactory.create(collected_at=LONG_AGO)
     run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test")
     if connection.vendor == "postgresql":
         # Holding the advisory lock proves the marker's owner is dead: taken over at once.
@@ -79,11 +93,11 @@ def test_a_second_run_while_one_is_running_is_skipped(seeded, frozen) -> None:
     assert AuditEvent.objects.filter(action="retention.purge.skipped").count() == 1
 
 
-def test_a_stale_running_marker_is_taken_over(seeded, settings) -> None:
+def test_a_stale_running_marker_is_taken_over(seeded: None, settings: Settings) -> None:
     settings.PURGE_STALE_AFTER_SECONDS = 900
     with time_machine.travel(NOW - dt.timedelta(minutes=20), tick=False):
         dead = PurgeRun.objects.create(status=PurgeRunStatus.RUNNING, as_of=D(2025, 5, 31))
-    f.ProspectFactory(collected_at=LONG_AGO)
+    f.ProspectFactory.create(collected_at=LONG_AGO)
     with time_machine.travel(NOW, tick=False):
         run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test")
     assert run.status == PurgeRunStatus.SUCCEEDED and run.total == 1
@@ -92,13 +106,13 @@ def test_a_stale_running_marker_is_taken_over(seeded, settings) -> None:
 
 
 def test_a_failing_run_is_marked_failed_and_does_not_block_the_next(
-    seeded, frozen, monkeypatch
+    seeded: None, frozen: time_machine.Traveller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from subjects.retention import ProspectData
 
-    f.ProspectFactory(collected_at=LONG_AGO)
+    f.ProspectFactory.create(collected_at=LONG_AGO)
 
-    def explode(*args, **kwargs):
+    def explode(*args: object, **kwargs: object) -> NoReturn:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(ProspectData, "apply", explode)
@@ -110,9 +124,11 @@ def test_a_failing_run_is_marked_failed_and_does_not_block_the_next(
     assert run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test").total == 1
 
 
-def test_purge_command_prints_per_rule_counts_and_a_total_as_json(seeded, frozen) -> None:
-    f.ProspectFactory(collected_at=LONG_AGO)
-    f.InvoiceFactory(issued_on=D(2010, 1, 1))
+def test_purge_command_prints_per_rule_counts_and_a_total_as_json(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
+    f.ProspectFactory.create(collected_at=LONG_AGO)
+    f.InvoiceFactory.create(issued_on=D(2010, 1, 1))
     out = io.StringIO()
     call_command("purge", "--dry-run", "--as-of", "2025-06-01", "--json", stdout=out)
     payload = json.loads(out.getvalue())
@@ -129,14 +145,16 @@ def test_purge_command_prints_per_rule_counts_and_a_total_as_json(seeded, frozen
     )
 
 
-def test_purge_command_explains_a_bad_date_and_a_future_day(seeded, frozen) -> None:
+def test_purge_command_explains_a_bad_date_and_a_future_day(
+    seeded: None, frozen: time_machine.Traveller
+) -> None:
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("purge", "--as-of", "1.6.2025")
     with pytest.raises(CommandError, match="only a dry run"):
         call_command("purge", "--as-of", "2025-06-02")
 
 
-def test_nightly_task_purges_as_of_today_in_tallinn(seeded) -> None:
+def test_nightly_task_purges_as_of_today_in_tallinn(seeded: None) -> None:
     from retention.tasks import nightly_purge
 
     # 23:30 UTC on 31 May is 02:30 on 1 June in Tallinn.
@@ -146,7 +164,7 @@ def test_nightly_task_purges_as_of_today_in_tallinn(seeded) -> None:
     assert run.as_of == D(2025, 6, 1) and run.actor_label == "nightly-purge"
 
 
-def test_the_nightly_beat_entry_is_present_after_migrate(seeded) -> None:
+def test_the_nightly_beat_entry_is_present_after_migrate(seeded: None) -> None:
     from django_celery_beat.models import PeriodicTask
 
     task = PeriodicTask.objects.get(name="nightly-purge")
@@ -156,33 +174,38 @@ def test_the_nightly_beat_entry_is_present_after_migrate(seeded) -> None:
     assert task.enabled
 
 
-def test_the_alarm_shows_when_no_purge_succeeded_for_36_hours(seeded, dpo, staff) -> None:
+def test_the_alarm_shows_when_no_purge_succeeded_for_36_hours(
+    seeded: None, dpo: User, staff: User
+) -> None:
     from retention.alarms import purge_alarm
 
     with time_machine.travel(NOW, tick=False):
-        f.PurgeRunFactory(finished_at=NOW - dt.timedelta(hours=35))
+        f.PurgeRunFactory.create(finished_at=NOW - dt.timedelta(hours=35))
         assert not purge_is_late()
     with time_machine.travel(NOW + dt.timedelta(hours=2), tick=False):
         assert purge_is_late()
 
-        class Request:
-            user = dpo
+        request = HttpRequest()
+        request.user = dpo
+        assert purge_alarm(request) != []
+        request.user = staff
+        assert purge_alarm(request) == []
 
-        assert purge_alarm(Request()) != []  # type: ignore[arg-type]
-        Request.user = staff
-        assert purge_alarm(Request()) == []  # type: ignore[arg-type]
 
-
-def test_the_dpo_sees_the_alarm_on_every_page(seeded, dpo, client_for) -> None:
+def test_the_dpo_sees_the_alarm_on_every_page(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
     from retention.selectors import retention_installed_at
 
-    two_days_later = retention_installed_at() + dt.timedelta(days=2)  # type: ignore[operator]
+    installed_at = retention_installed_at()
+    assert installed_at is not None
+    two_days_later = installed_at + dt.timedelta(days=2)
     with time_machine.travel(two_days_later, tick=False):
         response = client_for(dpo).get("/")
     assert "No purge has succeeded for 36 hours" in response.content.decode()
 
 
-def test_a_fresh_install_is_not_in_alarm_until_36_hours_have_passed(seeded) -> None:
+def test_a_fresh_install_is_not_in_alarm_until_36_hours_have_passed(seeded: None) -> None:
     from retention.selectors import retention_installed_at
 
     installed = retention_installed_at()

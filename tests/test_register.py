@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -21,6 +22,7 @@ from processing.models import (
 from processing.selectors import holders_of_subject_data, purposes_for_subject
 from subjects.models import SubjectKind
 from tests.factories import DataSubjectFactory, ProspectFactory
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +108,7 @@ def names(holders: list[Any]) -> set[str]:
 
 
 def test_a_users_data_goes_to_their_client_and_the_service_processors(seeded: None) -> None:
-    user = DataSubjectFactory(kind=SubjectKind.USER, country="EE")
+    user = DataSubjectFactory.create(kind=SubjectKind.USER, country="EE")
     holders = holders_of_subject_data(user)
     assert "The client (the person's company)" in names(holders.recipients)
     assert "Auditors" not in names(holders.recipients)
@@ -119,7 +121,7 @@ def test_a_users_data_goes_to_their_client_and_the_service_processors(seeded: No
 
 
 def test_a_clients_data_goes_to_auditors_and_the_payment_provider(seeded: None) -> None:
-    client = DataSubjectFactory(kind=SubjectKind.CLIENT, country="FI")
+    client = DataSubjectFactory.create(kind=SubjectKind.CLIENT, country="FI")
     holders = holders_of_subject_data(client)
     assert "Auditors" in names(holders.recipients)
     assert "The client (the person's company)" not in names(holders.recipients)
@@ -130,7 +132,7 @@ def test_a_clients_data_goes_to_auditors_and_the_payment_provider(seeded: None) 
 def test_people_in_the_five_countries_also_have_their_data_in_australia(
     seeded: None, country: str
 ) -> None:
-    subject = DataSubjectFactory(country=country)
+    subject = DataSubjectFactory.create(country=country)
     holders = holders_of_subject_data(subject)
     assert "Cloud storage (Australia)" in names(holders.processors)
     grounds = {t.destination_country.code: t.ground for t in holders.transfers}
@@ -140,7 +142,7 @@ def test_people_in_the_five_countries_also_have_their_data_in_australia(
 def test_a_prospect_is_covered_by_marketing_and_direct_marketing_only_with_consent(
     seeded: None,
 ) -> None:
-    prospect = ProspectFactory()
+    prospect = ProspectFactory.create()
     entries = {e.purpose.code: e.only_with_consent for e in purposes_for_subject(prospect)}
     assert entries == {
         "prospect-marketing": False,
@@ -155,12 +157,14 @@ def test_a_prospect_is_covered_by_marketing_and_direct_marketing_only_with_conse
 
 
 def test_working_out_the_holders_takes_a_constant_number_of_queries(seeded: None) -> None:
-    subject = DataSubjectFactory(country="SG")
+    subject = DataSubjectFactory.create(country="SG")
     with CaptureQueriesContext(connection) as first:
         holders_of_subject_data(subject)
+    category = ProcessorCategory.objects.first()
+    assert category is not None
     Processor.objects.create(
         name="Extra processor",
-        category=ProcessorCategory.objects.first(),
+        category=category,
         country="EE",
     ).purposes.set(Purpose.objects.all())
     Recipient.objects.create(name="Extra", kind="other", legal_basis="consent").purposes.set(
@@ -176,7 +180,7 @@ def test_working_out_the_holders_takes_a_constant_number_of_queries(seeded: None
 
 @pytest.mark.parametrize("persona", ["dpo", "auditor", "admin_user"])
 def test_the_register_page_lists_purposes_bases_processors_and_transfers(
-    seeded: None, client_for: Any, persona: str, request: pytest.FixtureRequest
+    seeded: None, client_for: ClientFor, persona: str, request: pytest.FixtureRequest
 ) -> None:
     user = request.getfixturevalue(persona)
     response = client_for(user).get("/processing/")
@@ -191,12 +195,12 @@ def test_the_register_page_lists_purposes_bases_processors_and_transfers(
     assert "Cloud storage (Australia)" in html
 
 
-def test_staff_cannot_open_the_register(seeded: None, client_for: Any, staff: Any) -> None:
+def test_staff_cannot_open_the_register(seeded: None, client_for: ClientFor, staff: User) -> None:
     assert client_for(staff).get("/processing/").status_code == 403
 
 
 def test_an_admin_change_to_the_register_is_audited(
-    seeded: None, client_for: Any, admin_user: Any
+    seeded: None, client_for: ClientFor, admin_user: User
 ) -> None:
     processor = Processor.objects.get(name="Payment provider")
     client = client_for(admin_user)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.apps import apps
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from core.models import AuditEvent
@@ -21,6 +22,7 @@ from processing import seed
 from processing.adequacy import ADEQUACY_DECISIONS, DPF_DECISION, EEA_COUNTRIES
 from processing.models import LegalBasis, Processor, Purpose, Transfer, TransferGround
 from processing.selectors import register_findings
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +137,9 @@ def test_the_old_one_text_balancing_test_is_split_on_its_labels() -> None:
     assert migration.parts_of("Held to prevail.")["lia_balancing"] == "Held to prevail."
 
 
-def test_the_register_page_shows_the_four_parts(seeded: None, client_for: Any, dpo: Any) -> None:
+def test_the_register_page_shows_the_four_parts(
+    seeded: None, client_for: ClientFor, dpo: User
+) -> None:
     html = client_for(dpo).get("/processing/").content.decode()
     for label in ("Purpose test", "Necessity test", "Balancing test", "Safeguards"):
         assert html.count(f"<dt>{label}</dt>") == 3, label
@@ -155,7 +159,7 @@ def purpose_post(purpose: Purpose) -> dict[str, Any]:
 
 
 def test_the_admin_shows_a_missing_part_next_to_its_field_and_saves_nothing(
-    seeded: None, client_for: Any, admin_user: Any
+    seeded: None, client_for: ClientFor, admin_user: User
 ) -> None:
     client = client_for(admin_user)
     response = client.post(
@@ -328,7 +332,7 @@ def test_rows_saved_before_the_rules_are_findings(seeded: None) -> None:
 
 
 def test_the_register_page_tells_the_dpo_about_a_stale_dpf_check(
-    seeded: None, client_for: Any, dpo: Any, admin_user: Any
+    seeded: None, client_for: ClientFor, dpo: User, admin_user: User
 ) -> None:
     with time_machine.travel(at_noon(dt.date(2026, 6, 1)), tick=False):
         Transfer.objects.filter(ground=TransferGround.DPF).update(
@@ -345,7 +349,7 @@ def test_the_register_page_tells_the_dpo_about_a_stale_dpf_check(
 
 
 def test_the_register_page_names_each_transfers_decision_or_document(
-    seeded: None, client_for: Any, dpo: Any
+    seeded: None, client_for: ClientFor, dpo: User
 ) -> None:
     html = client_for(dpo).get("/processing/").content.decode()
     assert "Commission Implementing Decision (EU) 2023/1795 of 10.07.2023" in html
@@ -375,7 +379,7 @@ def inline_post(processor: Processor, **row: str) -> dict[str, Any]:
 
 
 def test_the_admin_inline_shows_a_missing_scc_reference_and_saves_nothing(
-    seeded: None, client_for: Any, admin_user: Any
+    seeded: None, client_for: ClientFor, admin_user: User
 ) -> None:
     processor = Processor.objects.get(name="Customer relationship and feedback service")
     url = f"/admin/processing/processor/{processor.pk}/change/"
@@ -403,7 +407,7 @@ def test_the_admin_inline_shows_a_missing_scc_reference_and_saves_nothing(
 
 
 def test_the_admin_refuses_plain_adequacy_for_the_usa_next_to_the_ground(
-    seeded: None, client_for: Any, admin_user: Any
+    seeded: None, client_for: ClientFor, admin_user: User
 ) -> None:
     us = Transfer.objects.get(destination_country="US")
     url = f"/admin/processing/transfer/{us.pk}/change/"

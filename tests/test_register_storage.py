@@ -4,9 +4,8 @@ storage's transfer says so, not because a constant does."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,6 +14,7 @@ from processing.models import Transfer
 from processing.selectors import regional_storage, storage_locations_for
 from subjects.models import DataSubject
 from tests.factories import DataSubjectFactory
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +29,12 @@ def australian_storage() -> Transfer:
 def test_people_in_the_five_countries_are_stored_in_the_eu_and_australia(
     seeded: None, country: str
 ) -> None:
-    assert DataSubjectFactory(country=country).storage_locations == ["EU", "AU"]
+    assert DataSubjectFactory.create(country=country).storage_locations == ["EU", "AU"]
 
 
 @pytest.mark.parametrize("country", ["EE", "US", "FJ", ""])
 def test_everyone_else_is_stored_in_the_eu_only(seeded: None, country: str) -> None:
-    assert DataSubjectFactory(country=country).storage_locations == ["EU"]
+    assert DataSubjectFactory.create(country=country).storage_locations == ["EU"]
 
 
 def test_changing_the_transfers_countries_changes_where_people_are_stored(seeded: None) -> None:
@@ -44,16 +44,18 @@ def test_changing_the_transfers_countries_changes_where_people_are_stored(seeded
     au.save()
     assert storage_locations_for("FJ") == ["EU", "AU"]
     assert storage_locations_for("SG") == ["EU"]
-    assert DataSubjectFactory(country="FJ").storage_locations == ["EU", "AU"]
+    assert DataSubjectFactory.create(country="FJ").storage_locations == ["EU", "AU"]
 
 
 def test_without_the_australian_storage_everyone_is_stored_in_the_eu(seeded: None) -> None:
     australian_storage().delete()
-    assert DataSubjectFactory(country="SG").storage_locations == ["EU"]
+    assert DataSubjectFactory.create(country="SG").storage_locations == ["EU"]
 
 
-def test_the_subject_page_follows_the_register(seeded: None, client_for: Any, dpo: Any) -> None:
-    person = DataSubjectFactory(country="NZ")
+def test_the_subject_page_follows_the_register(
+    seeded: None, client_for: ClientFor, dpo: User
+) -> None:
+    person = DataSubjectFactory.create(country="NZ")
     client = client_for(dpo)
     assert AU_BADGE in client.get(person.get_absolute_url()).content.decode()
     Transfer.objects.filter(pk=australian_storage().pk).update(subject_countries=["AU"])
@@ -61,7 +63,7 @@ def test_the_subject_page_follows_the_register(seeded: None, client_for: Any, dp
 
 
 def test_a_person_reads_the_register_once(seeded: None) -> None:
-    person = DataSubject.objects.get(pk=DataSubjectFactory(country="MY").pk)
+    person = DataSubject.objects.get(pk=DataSubjectFactory.create(country="MY").pk)
     with CaptureQueriesContext(connection) as queries:
         assert person.storage_locations == ["EU", "AU"]
         assert person.storage_locations == ["EU", "AU"]
@@ -70,7 +72,7 @@ def test_a_person_reads_the_register_once(seeded: None) -> None:
 
 def test_a_list_reads_the_register_once_whatever_its_length(seeded: None) -> None:
     for country in ["SG", "EE", "NZ", "FI", "KH"] * 4:
-        DataSubjectFactory(country=country)
+        DataSubjectFactory.create(country=country)
     people = list(DataSubject.objects.order_by("id"))
     with CaptureQueriesContext(connection) as queries:
         storage = regional_storage()

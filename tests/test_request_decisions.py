@@ -11,12 +11,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.test import Client
 
 from subject_requests import services
 from subject_requests.guards import ACTIONS
 from subject_requests.models import Status, SubjectRequest
 from tests.factories import SubjectRequestFactory
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -26,50 +29,54 @@ RECEIVED = dt.datetime(2026, 2, 2, 10, 0, tzinfo=TALLINN)
 NOW = dt.datetime(2026, 2, 20, 10, 0, tzinfo=TALLINN)
 
 
-def _received(dpo: Any) -> SubjectRequest:
-    return SubjectRequestFactory(received_at=RECEIVED)
+def _received(dpo: User) -> SubjectRequest:
+    return SubjectRequestFactory.create(received_at=RECEIVED)
 
 
-def _received_by_letter(dpo: Any) -> SubjectRequest:
-    return SubjectRequestFactory(received_at=RECEIVED, channel="letter", requester_email=None)
+def _received_by_letter(dpo: User) -> SubjectRequest:
+    return SubjectRequestFactory.create(
+        received_at=RECEIVED, channel="letter", requester_email=None
+    )
 
 
-def _awaiting(dpo: Any) -> SubjectRequest:
+def _awaiting(dpo: User) -> SubjectRequest:
     request = _received(dpo)
     return services.resend_verification_link(request=request, actor=dpo, now=RECEIVED)
 
 
-def _verified(dpo: Any) -> SubjectRequest:
+def _verified(dpo: User) -> SubjectRequest:
     return services.verify_manually(
         request=_received(dpo), asked="a", shown="b", actor=dpo, now=RECEIVED
     )
 
 
-def _in_progress(dpo: Any) -> SubjectRequest:
+def _in_progress(dpo: User) -> SubjectRequest:
     return services.start_work(request=_verified(dpo), actor=dpo, now=RECEIVED)
 
 
-def _paused(dpo: Any) -> SubjectRequest:
+def _paused(dpo: User) -> SubjectRequest:
     return services.pause_request(
         request=_in_progress(dpo), reason="clarification", note="?", actor=dpo, now=RECEIVED
     )
 
 
-def _paused_for_identity(dpo: Any) -> SubjectRequest:
+def _paused_for_identity(dpo: User) -> SubjectRequest:
     return services.pause_request(
         request=_received(dpo), reason="identity", note="ID?", actor=dpo, now=RECEIVED
     )
 
 
-def _extended(dpo: Any) -> SubjectRequest:
+def _extended(dpo: User) -> SubjectRequest:
     return services.extend_deadline(
         request=_in_progress(dpo), reason="Complex", actor=dpo, now=RECEIVED
     )
 
 
-def _overdue(dpo: Any) -> SubjectRequest:
+def _overdue(dpo: User) -> SubjectRequest:
     # Received 5 January: due Thursday 5 February, long past on the 20th.
-    request = SubjectRequestFactory(received_at=RECEIVED - dt.timedelta(days=28), channel="email")
+    request = SubjectRequestFactory.create(
+        received_at=RECEIVED - dt.timedelta(days=28), channel="email"
+    )
     return services.start_work(
         request=services.verify_manually(
             request=request, asked="a", shown="b", actor=dpo, now=RECEIVED
@@ -80,8 +87,8 @@ def _overdue(dpo: Any) -> SubjectRequest:
 
 
 def _closed(status: str) -> Callable[[Any], SubjectRequest]:
-    def make(dpo: Any) -> SubjectRequest:
-        return SubjectRequestFactory(received_at=RECEIVED, channel="phone", status=status)
+    def make(dpo: User) -> SubjectRequest:
+        return SubjectRequestFactory.create(received_at=RECEIVED, channel="phone", status=status)
 
     return make
 
@@ -103,7 +110,7 @@ STATES: dict[str, Callable[[Any], SubjectRequest]] = {
 }
 
 
-def attempts(dpo: Any) -> dict[str, Callable[[SubjectRequest], Any]]:
+def attempts(dpo: User | None) -> dict[str, Callable[[SubjectRequest], Any]]:
     """Each action with valid input: only the request's state can refuse it."""
     return {
         "verify": lambda r: services.verify_manually(request=r, asked="a", shown="b", actor=dpo),
@@ -129,7 +136,7 @@ class _Undo(Exception):
     pass
 
 
-def accepted_by_the_services(request: SubjectRequest, dpo: Any) -> set[str]:
+def accepted_by_the_services(request: SubjectRequest, dpo: User) -> set[str]:
     accepted = set()
     for action, attempt in attempts(dpo).items():
         try:
@@ -143,7 +150,7 @@ def accepted_by_the_services(request: SubjectRequest, dpo: Any) -> set[str]:
     return accepted
 
 
-def offered_on_the_page(client: Any, request: SubjectRequest) -> set[str]:
+def offered_on_the_page(client: Client, request: SubjectRequest) -> set[str]:
     page = client.get(f"/requests/{request.pk}/").content.decode()
     offered = set(re.findall(r'data-action="([a-z-]+)"', page))
     if f"/requests/{request.pk}/received/" in page:
@@ -157,7 +164,7 @@ def test_every_action_is_tried() -> None:
 
 @pytest.mark.parametrize("state", STATES)
 def test_the_buttons_shown_are_the_actions_the_services_accept(
-    client_for: Any, dpo: Any, state: str
+    client_for: ClientFor, dpo: User, state: str
 ) -> None:
     request = STATES[state](dpo)
     client = client_for(dpo)
@@ -172,7 +179,9 @@ def test_the_buttons_shown_are_the_actions_the_services_accept(
         assert offered == set()
 
 
-def test_an_overdue_request_offers_neither_pause_nor_extension(client_for: Any, dpo: Any) -> None:
+def test_an_overdue_request_offers_neither_pause_nor_extension(
+    client_for: ClientFor, dpo: User
+) -> None:
     request = _overdue(dpo)
     with time_machine.travel(NOW, tick=False):
         offered = offered_on_the_page(client_for(dpo), request)
@@ -181,9 +190,9 @@ def test_an_overdue_request_offers_neither_pause_nor_extension(client_for: Any, 
 
 
 def test_staff_are_offered_only_what_their_role_allows(
-    client_for: Any, dpo: Any, staff: Any
+    client_for: ClientFor, dpo: User, staff: User
 ) -> None:
-    request = SubjectRequestFactory(received_at=RECEIVED, channel="email")
+    request = SubjectRequestFactory.create(received_at=RECEIVED, channel="email")
     with time_machine.travel(NOW, tick=False):
         page = client_for(staff).get(f"/requests/{request.pk}/").content.decode()
         offered = offered_on_the_page(client_for(staff), request)
@@ -191,7 +200,9 @@ def test_staff_are_offered_only_what_their_role_allows(
     assert "are for the DPO" in page
 
 
-def test_the_confirmation_page_of_a_refused_action_says_why(client_for: Any, dpo: Any) -> None:
+def test_the_confirmation_page_of_a_refused_action_says_why(
+    client_for: ClientFor, dpo: User
+) -> None:
     request = _extended(dpo)
     with time_machine.travel(NOW, tick=False):
         response = client_for(dpo).get(f"/requests/{request.pk}/extend/", follow=True)
@@ -211,9 +222,9 @@ def test_the_confirmation_page_of_a_refused_action_says_why(client_for: Any, dpo
     ],
 )
 def test_the_extend_page_shows_the_resulting_legal_due_day(
-    client_for: Any, dpo: Any, received: dt.datetime, paused_days: int, shown: str
+    client_for: ClientFor, dpo: User, received: dt.datetime, paused_days: int, shown: str
 ) -> None:
-    request = SubjectRequestFactory(received_at=received, paused_days=paused_days)
+    request = SubjectRequestFactory.create(received_at=received, paused_days=paused_days)
     with time_machine.travel(dt.datetime(2026, 1, 20, 9, 0, tzinfo=TALLINN), tick=False):
         page = client_for(dpo).get(f"/requests/{request.pk}/extend/").content.decode()
     assert f"The request will be due on {shown}." in page

@@ -7,18 +7,22 @@ import csv
 import datetime as dt
 import io
 import re
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core import mail
 from django.core.cache import cache
+from django.test import Client, RequestFactory
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks, Settings
 
 from core.models import AuditEvent
 from subject_requests import services
 from subject_requests.models import Status, SubjectRequest
-from tests.factories import DataSubjectFactory, SubjectRequestFactory
+from tests.factories import DataSubjectFactory, SubjectRequestFactory, reference_of
+from tests.fixture_types import ClientFor
+from tests.responses import streamed
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +48,13 @@ def form_data(**overrides: str) -> dict[str, str]:
 
 
 def verify_link(message: mail.EmailMessage) -> str:
-    match = re.search(r"/privacy/request/verify/[^/\s]+/", message.body)
+    match = re.search(r"/privacy/request/verify/[^/\s]+/", str(message.body))
     assert match
     return match.group(0)
 
 
 def status_link(message: mail.EmailMessage) -> str:
-    match = re.search(r"/privacy/request/status/[^/\s]+/", message.body)
+    match = re.search(r"/privacy/request/status/[^/\s]+/", str(message.body))
     assert match
     return match.group(0)
 
@@ -58,7 +62,7 @@ def status_link(message: mail.EmailMessage) -> str:
 # --- public -----------------------------------------------------------------------------------
 
 
-def test_the_public_form_explains_each_right_in_plain_words(client: Any) -> None:
+def test_the_public_form_explains_each_right_in_plain_words(client: Client) -> None:
     response = client.get(FORM)
     assert response.status_code == 200
     page = response.content.decode()
@@ -67,14 +71,14 @@ def test_the_public_form_explains_each_right_in_plain_words(client: Any) -> None
     assert page.count('type="radio" name="type"') == 9
 
 
-def test_the_public_form_is_translated_when_the_language_is_chosen(client: Any) -> None:
+def test_the_public_form_is_translated_when_the_language_is_chosen(client: Client) -> None:
     response = client.get(FORM, HTTP_ACCEPT_LANGUAGE="et")
     assert response.status_code == 200
     assert 'lang="et"' in response.content.decode()
 
 
 def test_filing_a_request_sends_the_acknowledgement_and_the_link(
-    client: Any, django_capture_on_commit_callbacks: Any
+    client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(FORM, form_data())
@@ -85,7 +89,7 @@ def test_filing_a_request_sends_the_acknowledgement_and_the_link(
     assert len(mail.outbox) == 2
 
 
-def test_the_form_shows_clear_errors_and_stores_nothing(client: Any) -> None:
+def test_the_form_shows_clear_errors_and_stores_nothing(client: Client) -> None:
     response = client.post(FORM, form_data(type="", email="not-an-email", name=""))
     assert response.status_code == 400
     page = response.content.decode()
@@ -95,14 +99,14 @@ def test_the_form_shows_clear_errors_and_stores_nothing(client: Any) -> None:
     assert not SubjectRequest.objects.exists()
 
 
-def test_a_filled_honeypot_looks_like_success_but_stores_nothing(client: Any) -> None:
+def test_a_filled_honeypot_looks_like_success_but_stores_nothing(client: Client) -> None:
     response = client.post(FORM, form_data(website="http://spam.example"))
     assert response.status_code == 302
     assert not SubjectRequest.objects.exists()
     assert not mail.outbox
 
 
-def test_the_form_is_rate_limited_per_email(client: Any) -> None:
+def test_the_form_is_rate_limited_per_email(client: Client) -> None:
     for _ in range(3):
         assert client.post(FORM, form_data()).status_code == 302
     response = client.post(FORM, form_data())
@@ -111,7 +115,7 @@ def test_the_form_is_rate_limited_per_email(client: Any) -> None:
     assert SubjectRequest.objects.count() == 3
 
 
-def test_the_form_is_rate_limited_per_ip(client: Any, settings: Any) -> None:
+def test_the_form_is_rate_limited_per_ip(client: Client, settings: Settings) -> None:
     settings.REQUESTS_PUBLIC_RATE_LIMITS = {"ip": (2, 3600)}
     assert client.post(FORM, form_data(email="a@example.org")).status_code == 302
     assert client.post(FORM, form_data(email="b@example.org")).status_code == 302
@@ -120,9 +124,9 @@ def test_the_form_is_rate_limited_per_ip(client: Any, settings: Any) -> None:
 
 
 def test_the_verification_link_asks_for_a_click_then_verifies_and_shows_the_status(
-    client: Any, django_capture_on_commit_callbacks: Any
+    client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
-    DataSubjectFactory(work_email="mari@company.example")
+    DataSubjectFactory.create(work_email="mari@company.example")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(FORM, form_data())
     link = verify_link(next(m for m in mail.outbox if m.subject.startswith("Confirm")))
@@ -136,7 +140,9 @@ def test_the_verification_link_asks_for_a_click_then_verifies_and_shows_the_stat
     assert "already been used" in again.content.decode()
 
 
-def test_an_expired_link_says_so(client: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_an_expired_link_says_so(
+    client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with (
         time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=TALLINN), tick=False),
         django_capture_on_commit_callbacks(execute=True),
@@ -150,7 +156,7 @@ def test_an_expired_link_says_so(client: Any, django_capture_on_commit_callbacks
 
 
 def test_the_requester_sees_the_due_date_and_can_withdraw_after_confirming(
-    client: Any, django_capture_on_commit_callbacks: Any
+    client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     with (
         time_machine.travel(dt.datetime(2026, 1, 31, 9, 0, tzinfo=TALLINN), tick=False),
@@ -173,7 +179,7 @@ def test_the_requester_sees_the_due_date_and_can_withdraw_after_confirming(
     assert "withdrawn" in mail.outbox[0].body
 
 
-def test_a_forged_status_link_is_a_404_not_a_500(client: Any) -> None:
+def test_a_forged_status_link_is_a_404_not_a_500(client: Client) -> None:
     assert client.get("/privacy/request/status/forged/").status_code == 404
     assert client.post("/privacy/request/status/forged/withdraw/").status_code == 404
 
@@ -192,7 +198,12 @@ def test_a_forged_status_link_is_a_404_not_a_500(client: Any) -> None:
     ],
 )
 def test_the_matrix_decides_who_sees_the_queue_the_entry_form_and_the_register(
-    request: Any, client_for: Any, persona: str, queue: int, enter: int, register: int
+    request: pytest.FixtureRequest,
+    client_for: ClientFor,
+    persona: str,
+    queue: int,
+    enter: int,
+    register: int,
 ) -> None:
     client = client_for(request.getfixturevalue(persona))
     assert client.get("/requests/").status_code == queue
@@ -200,14 +211,14 @@ def test_the_matrix_decides_who_sees_the_queue_the_entry_form_and_the_register(
     assert client.get("/requests/register/").status_code == register
 
 
-def test_anonymous_visitors_are_sent_to_log_in(client: Any) -> None:
+def test_anonymous_visitors_are_sent_to_log_in(client: Client) -> None:
     response = client.get("/requests/")
     assert response.status_code == 302
     assert "/login/" in response["Location"]
 
 
 def test_staff_may_enter_a_request_but_not_extend_reject_or_complete_it(
-    client_for: Any, staff: Any
+    client_for: ClientFor, staff: User
 ) -> None:
     client = client_for(staff)
     response = client.post(
@@ -232,7 +243,7 @@ def test_staff_may_enter_a_request_but_not_extend_reject_or_complete_it(
 
 
 def test_the_entry_form_refuses_a_future_receipt_with_a_clear_message(
-    client_for: Any, staff: Any
+    client_for: ClientFor, staff: User
 ) -> None:
     response = client_for(staff).post(
         "/requests/new/",
@@ -252,35 +263,37 @@ def test_the_entry_form_refuses_a_future_receipt_with_a_clear_message(
 
 
 def test_the_queue_lists_open_requests_by_due_date_with_coloured_days(
-    client_for: Any, dpo: Any
+    client_for: ClientFor, dpo: User
 ) -> None:
     now = dt.datetime(2026, 3, 20, 9, 0, tzinfo=TALLINN)
     with time_machine.travel(now, tick=False):
-        late = SubjectRequestFactory(received_at=now - dt.timedelta(days=40))
-        soon = SubjectRequestFactory(received_at=now - dt.timedelta(days=28))
-        fresh = SubjectRequestFactory(received_at=now)
-        SubjectRequestFactory(received_at=now, status=Status.COMPLETED)
+        late = SubjectRequestFactory.create(received_at=now - dt.timedelta(days=40))
+        soon = SubjectRequestFactory.create(received_at=now - dt.timedelta(days=28))
+        fresh = SubjectRequestFactory.create(received_at=now)
+        SubjectRequestFactory.create(received_at=now, status=Status.COMPLETED)
         page = client_for(dpo).get("/requests/").content.decode()
-    order = [page.index(r.reference) for r in (late, soon, fresh)]
+    order = [page.index(reference_of(r)) for r in (late, soon, fresh)]
     assert order == sorted(order)
     assert "days-overdue" in page and "days-bad" in page and "days-ok" in page
     assert "3 requests" in page
 
 
-def test_the_queue_shows_an_empty_state(client_for: Any, dpo: Any) -> None:
+def test_the_queue_shows_an_empty_state(client_for: ClientFor, dpo: User) -> None:
     assert "No open requests." in client_for(dpo).get("/requests/").content.decode()
 
 
 def test_the_queue_filters_by_status_type_channel_assignee_and_deadline(
-    client_for: Any, dpo: Any, staff: Any
+    client_for: ClientFor, dpo: User, staff: User
 ) -> None:
     now = dt.datetime(2026, 3, 20, 9, 0, tzinfo=TALLINN)
     with time_machine.travel(now, tick=False):
-        overdue = SubjectRequestFactory(received_at=now - dt.timedelta(days=40), type="erasure")
-        soon = SubjectRequestFactory(
+        overdue = SubjectRequestFactory.create(
+            received_at=now - dt.timedelta(days=40), type="erasure"
+        )
+        soon = SubjectRequestFactory.create(
             received_at=now - dt.timedelta(days=27), channel="email", assignee=staff
         )
-        awaiting = SubjectRequestFactory(status=Status.AWAITING_IDENTITY)
+        awaiting = SubjectRequestFactory.create(status=Status.AWAITING_IDENTITY)
         client = client_for(dpo)
 
         def refs(query: str) -> set[str]:
@@ -297,14 +310,14 @@ def test_the_queue_filters_by_status_type_channel_assignee_and_deadline(
 
 
 def test_the_queue_finds_a_request_by_reference_number_or_exact_email(
-    client_for: Any, dpo: Any
+    client_for: ClientFor, dpo: User
 ) -> None:
-    wanted = SubjectRequestFactory(requester_email="Find.Me@Example.org")
-    SubjectRequestFactory()
+    wanted = SubjectRequestFactory.create(requester_email="Find.Me@Example.org")
+    SubjectRequestFactory.create()
     client = client_for(dpo)
     for query in (
-        wanted.reference,
-        (wanted.reference or "").lower(),
+        reference_of(wanted),
+        reference_of(wanted).lower(),
         str(wanted.pk),
         "find.me@example.org",
     ):
@@ -312,7 +325,7 @@ def test_the_queue_finds_a_request_by_reference_number_or_exact_email(
         assert set(re.findall(r"DSR-\d{4}-\d{6}", page)) == {wanted.reference}, query
 
 
-def test_bulk_assign_from_the_queue(client_for: Any, dpo: Any, staff: Any) -> None:
+def test_bulk_assign_from_the_queue(client_for: ClientFor, dpo: User, staff: User) -> None:
     requests = SubjectRequestFactory.create_batch(3)
     response = client_for(dpo).post(
         "/requests/assign/",
@@ -323,14 +336,17 @@ def test_bulk_assign_from_the_queue(client_for: Any, dpo: Any, staff: Any) -> No
     assert SubjectRequest.objects.filter(assignee=staff).count() == 2
 
 
-def test_bulk_assign_without_a_selection_says_so(client_for: Any, dpo: Any) -> None:
+def test_bulk_assign_without_a_selection_says_so(client_for: ClientFor, dpo: User) -> None:
     response = client_for(dpo).post("/requests/assign/", {"assignee": ""}, follow=True)
     assert "Select at least one request." in response.content.decode()
 
 
 @pytest.mark.parametrize("count", [10, 1000])
 def test_the_queues_first_and_last_page_take_a_constant_number_of_queries(
-    client_for: Any, dpo: Any, django_assert_max_num_queries: Any, count: int
+    client_for: ClientFor,
+    dpo: User,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+    count: int,
 ) -> None:
     now = dt.datetime(2026, 3, 20, 9, 0, tzinfo=TALLINN)
     SubjectRequest.objects.bulk_create(
@@ -365,9 +381,9 @@ def test_the_queues_first_and_last_page_take_a_constant_number_of_queries(
 
 
 def test_the_request_page_shows_the_requester_deadline_subject_and_timeline_and_is_logged(
-    client_for: Any, dpo: Any, django_assert_max_num_queries: Any
+    client_for: ClientFor, dpo: User, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
-    subject = DataSubjectFactory(work_email="mari@company.example")
+    subject = DataSubjectFactory.create(work_email="mari@company.example")
     request = services.submit_request(
         type="access", name="Mari Maasikas", email="mari@company.example", description="Hi"
     )
@@ -387,20 +403,22 @@ def test_the_request_page_shows_the_requester_deadline_subject_and_timeline_and_
     assert AuditEvent.objects.filter(action="request.viewed", target_id=str(request.pk)).exists()
 
 
-def test_staff_see_the_page_without_the_dpo_buttons(client_for: Any, staff: Any) -> None:
-    request = SubjectRequestFactory()
+def test_staff_see_the_page_without_the_dpo_buttons(client_for: ClientFor, staff: User) -> None:
+    request = SubjectRequestFactory.create()
     page = client_for(staff).get(f"/requests/{request.pk}/").content.decode()
     assert "Extend deadline" not in page
     assert "are for the DPO" in page
 
 
-def test_a_missing_request_is_a_404(client_for: Any, dpo: Any) -> None:
+def test_a_missing_request_is_a_404(client_for: ClientFor, dpo: User) -> None:
     assert client_for(dpo).get("/requests/999999/").status_code == 404
     assert client_for(dpo).get("/requests/999999/reject/").status_code == 404
 
 
-def test_rejecting_asks_for_confirmation_then_requires_a_reason(client_for: Any, dpo: Any) -> None:
-    request = SubjectRequestFactory()
+def test_rejecting_asks_for_confirmation_then_requires_a_reason(
+    client_for: ClientFor, dpo: User
+) -> None:
+    request = SubjectRequestFactory.create()
     client = client_for(dpo)
     confirm = client.get(f"/requests/{request.pk}/reject/")
     assert "This cannot be undone." in confirm.content.decode()
@@ -416,17 +434,19 @@ def test_rejecting_asks_for_confirmation_then_requires_a_reason(client_for: Any,
 
 
 def test_an_illegal_step_from_the_page_shows_the_services_refusal(
-    client_for: Any, dpo: Any
+    client_for: ClientFor, dpo: User
 ) -> None:
-    request = SubjectRequestFactory(status=Status.COMPLETED)
+    request = SubjectRequestFactory.create(status=Status.COMPLETED)
     response = client_for(dpo).post(f"/requests/{request.pk}/start/", follow=True)
     assert "cannot become in progress" in response.content.decode()
 
 
 def test_notes_stay_internal_and_messages_are_emailed_and_kept(
-    client_for: Any, staff: Any, django_capture_on_commit_callbacks: Any
+    client_for: ClientFor,
+    staff: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
-    request = SubjectRequestFactory()
+    request = SubjectRequestFactory.create()
     client = client_for(staff)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/requests/{request.pk}/note/", {"text": "Checked the CRM"})
@@ -439,13 +459,13 @@ def test_notes_stay_internal_and_messages_are_emailed_and_kept(
 
 
 def test_documents_are_stored_encrypted_and_each_download_is_logged(
-    client_for: Any, staff: Any
+    client_for: ClientFor, staff: User
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from subject_requests.models import TimelineEntry
 
-    request = SubjectRequestFactory()
+    request = SubjectRequestFactory.create()
     client = client_for(staff)
     upload = SimpleUploadedFile("id.pdf", b"%PDF-secret-id", content_type="application/pdf")
     client.post(f"/requests/{request.pk}/document/", {"file": upload, "note": "ID copy"})
@@ -459,16 +479,16 @@ def test_documents_are_stored_encrypted_and_each_download_is_logged(
 
 
 def test_the_register_exports_every_request_without_personal_data_and_neutralises_cells(
-    client_for: Any, auditor: Any, dpo: Any
+    client_for: ClientFor, auditor: User, dpo: User
 ) -> None:
     from tests.factories import UserFactory
 
-    evil = UserFactory(username="=HYPERLINK(1)")
-    SubjectRequestFactory(requester_name="Secret Name", assignee=evil)
-    SubjectRequestFactory(status=Status.REJECTED, closed_at=dt.datetime.now(tz=TALLINN))
+    evil = UserFactory.create(username="=HYPERLINK(1)")
+    SubjectRequestFactory.create(requester_name="Secret Name", assignee=evil)
+    SubjectRequestFactory.create(status=Status.REJECTED, closed_at=dt.datetime.now(tz=TALLINN))
     response = client_for(auditor).get("/requests/register/", {"format": "csv"})
     assert response.status_code == 200
-    body = b"".join(response.streaming_content).decode()
+    body = streamed(response).decode()
     assert body.startswith("\ufeff")  # a byte-order mark, so Excel reads the UTF-8
     rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
     assert rows[0] == [
@@ -491,7 +511,7 @@ def test_the_register_exports_every_request_without_personal_data_and_neutralise
     assert AuditEvent.objects.filter(action="request.register_exported").exists()
 
 
-def test_the_register_refuses_a_start_after_the_end(client_for: Any, dpo: Any) -> None:
+def test_the_register_refuses_a_start_after_the_end(client_for: ClientFor, dpo: User) -> None:
     response = client_for(dpo).get(
         "/requests/register/",
         {"format": "csv", "received_from": "2026-02-01", "received_to": "2026-01-01"},
@@ -499,12 +519,14 @@ def test_the_register_refuses_a_start_after_the_end(client_for: Any, dpo: Any) -
     assert "The start date is after the end date." in response.content.decode()
 
 
-def test_the_dpo_home_shows_the_request_counts(client_for: Any, dpo: Any, staff: Any) -> None:
+def test_the_dpo_home_shows_the_request_counts(
+    client_for: ClientFor, dpo: User, staff: User
+) -> None:
     now = dt.datetime(2026, 3, 20, 9, 0, tzinfo=TALLINN)
     with time_machine.travel(now, tick=False):
-        SubjectRequestFactory(received_at=now - dt.timedelta(days=40))
-        SubjectRequestFactory(received_at=now - dt.timedelta(days=28))
-        SubjectRequestFactory(status=Status.AWAITING_IDENTITY)
+        SubjectRequestFactory.create(received_at=now - dt.timedelta(days=40))
+        SubjectRequestFactory.create(received_at=now - dt.timedelta(days=28))
+        SubjectRequestFactory.create(status=Status.AWAITING_IDENTITY)
         page = client_for(dpo).get("/").content.decode()
         assert "1 overdue" in page
         assert "1 due within 7 days" in page
@@ -513,7 +535,7 @@ def test_the_dpo_home_shows_the_request_counts(client_for: Any, dpo: Any, staff:
 
 
 def test_the_subject_page_section_lists_the_persons_requests_for_the_dpo_only(
-    rf: Any, dpo: Any, staff: Any
+    rf: RequestFactory, dpo: User, staff: User
 ) -> None:
     from django.template.loader import render_to_string
 
@@ -521,14 +543,14 @@ def test_the_subject_page_section_lists_the_persons_requests_for_the_dpo_only(
     from subjects import sections
 
     assert any(provider is requests_section for _, provider in sections._providers)
-    subject = DataSubjectFactory()
-    request = SubjectRequestFactory()
+    subject = DataSubjectFactory.create()
+    request = SubjectRequestFactory.create()
     request.subjects.add(subject)
     http = rf.get("/")
     http.user = dpo
     section = requests_section(http, subject)
     assert section is not None
     html = render_to_string(section["template"], {"section": section})
-    assert request.reference in html
+    assert reference_of(request) in html
     http.user = staff
     assert requests_section(http, subject) is None

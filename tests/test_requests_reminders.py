@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core import mail
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from core.models import AuditEvent
 from privacyops.beat import SCHEDULE
@@ -16,7 +17,7 @@ from subject_requests import services
 from subject_requests.models import ReminderSent, Status, SubjectRequest
 from subject_requests.services.reminders import run_daily_reminders
 from subject_requests.tasks import daily_reminders
-from tests.factories import SubjectRequestFactory
+from tests.factories import SubjectRequestFactory, reference_of
 
 pytestmark = pytest.mark.django_db
 
@@ -29,28 +30,29 @@ def test_the_beat_entry_names_the_task() -> None:
 
 
 def test_each_assignee_gets_one_reminder_a_day_with_due_soon_and_overdue(
-    staff: Any, dpo: Any
+    staff: User, dpo: User
 ) -> None:
-    overdue = SubjectRequestFactory(assignee=staff, received_at=NOW - dt.timedelta(days=40))
-    soon = SubjectRequestFactory(assignee=staff, received_at=NOW - dt.timedelta(days=27))
-    later = SubjectRequestFactory(assignee=staff, received_at=NOW - dt.timedelta(days=5))
-    SubjectRequestFactory(assignee=dpo, received_at=NOW - dt.timedelta(days=5))
+    overdue = SubjectRequestFactory.create(assignee=staff, received_at=NOW - dt.timedelta(days=40))
+    soon = SubjectRequestFactory.create(assignee=staff, received_at=NOW - dt.timedelta(days=27))
+    later = SubjectRequestFactory.create(assignee=staff, received_at=NOW - dt.timedelta(days=5))
+    SubjectRequestFactory.create(assignee=dpo, received_at=NOW - dt.timedelta(days=5))
     with time_machine.travel(NOW, tick=False):
         daily_reminders.delay()
         daily_reminders.delay()
     [reminder] = mail.outbox
     assert reminder.to == [staff.email]
-    assert overdue.reference in reminder.body
-    assert soon.reference in reminder.body
-    assert later.reference not in reminder.body
-    assert "Requester" not in reminder.body  # no requester data in staff e-mail
+    body = str(reminder.body)
+    assert reference_of(overdue) in body
+    assert reference_of(soon) in body
+    assert reference_of(later) not in body
+    assert "Requester" not in body  # no requester data in staff e-mail
     sent = ReminderSent.objects.get()
     assert (sent.assignee, sent.overdue, sent.due_soon) == (staff, 1, 1)
     assert AuditEvent.objects.filter(action="request.reminder_sent").count() == 1
 
 
-def test_the_next_day_brings_the_next_reminder(staff: Any) -> None:
-    SubjectRequestFactory(assignee=staff, received_at=NOW - dt.timedelta(days=40))
+def test_the_next_day_brings_the_next_reminder(staff: User) -> None:
+    SubjectRequestFactory.create(assignee=staff, received_at=NOW - dt.timedelta(days=40))
     with time_machine.travel(NOW, tick=False):
         run_daily_reminders()
     with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
@@ -58,9 +60,11 @@ def test_the_next_day_brings_the_next_reminder(staff: Any) -> None:
     assert len(mail.outbox) == 2
 
 
-def test_paused_and_closed_requests_bring_no_reminder(staff: Any) -> None:
-    SubjectRequestFactory(assignee=staff, received_at=NOW - dt.timedelta(days=40), paused_since=NOW)
-    SubjectRequestFactory(
+def test_paused_and_closed_requests_bring_no_reminder(staff: User) -> None:
+    SubjectRequestFactory.create(
+        assignee=staff, received_at=NOW - dt.timedelta(days=40), paused_since=NOW
+    )
+    SubjectRequestFactory.create(
         assignee=staff, received_at=NOW - dt.timedelta(days=40), status=Status.COMPLETED
     )
     with time_machine.travel(NOW, tick=False):
@@ -69,7 +73,7 @@ def test_paused_and_closed_requests_bring_no_reminder(staff: Any) -> None:
 
 
 def test_unverified_requests_close_after_seven_days_with_the_letter(
-    django_capture_on_commit_callbacks: Any,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with time_machine.travel(NOW - dt.timedelta(days=7, minutes=1), tick=False):
         old = services.submit_request(type="access", name="A", email="a@x.example", description="")
@@ -96,7 +100,7 @@ def test_unverified_requests_close_after_seven_days_with_the_letter(
 
 
 def test_a_confirmed_email_awaiting_the_dpos_check_is_not_closed() -> None:
-    SubjectRequestFactory(
+    SubjectRequestFactory.create(
         status=Status.AWAITING_IDENTITY,
         identity_requested_at=NOW - dt.timedelta(days=10),
         email_confirmed_at=NOW - dt.timedelta(days=9),

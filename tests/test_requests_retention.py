@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import connection
 
 from retention.models import RetentionRule
@@ -17,6 +18,7 @@ from retention.selectors import coverage_findings
 from retention.services.purge import run_purge
 from subject_requests.models import Status, SubjectRequest, TimelineEntry
 from tests.factories import DataSubjectFactory, SubjectRequestFactory
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,7 @@ TALLINN = ZoneInfo("Europe/Tallinn")
 
 
 def closed_request(closed_at: dt.datetime, **kw: Any) -> SubjectRequest:
-    request = SubjectRequestFactory(
+    request = SubjectRequestFactory.create(
         status=Status.REJECTED,
         received_at=closed_at - dt.timedelta(days=20),
         closed_at=closed_at,
@@ -42,7 +44,7 @@ def closed_request(closed_at: dt.datetime, **kw: Any) -> SubjectRequest:
         paused_days=3,
         **kw,
     )
-    request.subjects.add(DataSubjectFactory())
+    request.subjects.add(DataSubjectFactory.create())
     TimelineEntry.objects.create(
         request=request, kind="note", summary="Internal note", body="Mari called again"
     )
@@ -130,7 +132,7 @@ def test_a_request_closed_exactly_three_years_ago_is_kept_one_more_day(seeded: N
 
 def test_open_requests_and_those_of_a_subject_on_legal_hold_are_kept(seeded: None) -> None:
     long_ago = dt.datetime(2020, 1, 1, 12, 0, tzinfo=TALLINN)
-    open_one = SubjectRequestFactory(received_at=long_ago, requester_name="Still open")
+    open_one = SubjectRequestFactory.create(received_at=long_ago, requester_name="Still open")
     held = closed_request(long_ago)
     held.subjects.update(legal_hold_reason="Court case 2-24-123")
     purge(dt.date(2025, 3, 11))
@@ -141,7 +143,7 @@ def test_open_requests_and_those_of_a_subject_on_legal_hold_are_kept(seeded: Non
 
 
 def test_the_page_of_an_anonymised_request_still_works(
-    seeded: None, client_for: Any, dpo: Any
+    seeded: None, client_for: ClientFor, dpo: User
 ) -> None:
     request = closed_request(dt.datetime(2021, 1, 5, 12, 0, tzinfo=TALLINN))
     purge(dt.date(2025, 3, 11))

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -43,21 +44,21 @@ def purge(as_of: dt.date) -> PurgeRun:
 
 
 def expired_prospect_with_records() -> DataSubject:
-    prospect = f.ProspectFactory(
+    prospect = f.ProspectFactory.create(
         collected_at=LONG_AGO,
         work_address=None,
         first_name="Mari",
         last_name="Maasikas",
         work_email="mari@prospect.example",
     )
-    f.DemoFactory(subject=prospect, held_on=D(2020, 2, 1), notes="Liked the reports")
-    f.CommunicationFactory(subject=prospect, sent_at=LONG_AGO)
-    f.UsageRecordFactory(subject=prospect, occurred_at=LONG_AGO, action="login")
+    f.DemoFactory.create(subject=prospect, held_on=D(2020, 2, 1), notes="Liked the reports")
+    f.CommunicationFactory.create(subject=prospect, sent_at=LONG_AGO)
+    f.UsageRecordFactory.create(subject=prospect, occurred_at=LONG_AGO, action="login")
     KindChange.objects.create(subject=prospect, kind=SubjectKind.PROSPECT, changed_on=D(2020, 1, 5))
     return prospect
 
 
-def test_an_anonymised_subject_keeps_only_non_personal_facts(seeded) -> None:
+def test_an_anonymised_subject_keeps_only_non_personal_facts(seeded: None) -> None:
     prospect = expired_prospect_with_records()
     DataSubject.objects.filter(pk=prospect.pk).update(
         position="CTO", photo=b"\x89PNG", photo_content_type="image/png"
@@ -78,7 +79,7 @@ def test_an_anonymised_subject_keeps_only_non_personal_facts(seeded) -> None:
     assert not DataSubject.objects.with_email("mari@prospect.example").exists()
 
 
-def test_the_prospects_records_lose_their_free_text_and_usage_its_link(seeded) -> None:
+def test_the_prospects_records_lose_their_free_text_and_usage_its_link(seeded: None) -> None:
     prospect = expired_prospect_with_records()
     purge(D(2025, 6, 1))
     demo = Demo.objects.get(subject=prospect)
@@ -91,8 +92,8 @@ def test_the_prospects_records_lose_their_free_text_and_usage_its_link(seeded) -
     assert usage.occurred_at == LONG_AGO
 
 
-def test_an_anonymised_invoice_keeps_number_date_and_amount(seeded) -> None:
-    invoice = f.InvoiceFactory(issued_on=D(2010, 5, 5), number="INV-2010-1")
+def test_an_anonymised_invoice_keeps_number_date_and_amount(seeded: None) -> None:
+    invoice = f.InvoiceFactory.create(issued_on=D(2010, 5, 5), number="INV-2010-1")
     purge(D(2025, 6, 1))
     invoice.refresh_from_db()
     assert (invoice.billing_name, invoice.billing_email, invoice.billing_address) == (
@@ -109,8 +110,8 @@ def test_an_anonymised_invoice_keeps_number_date_and_amount(seeded) -> None:
     assert invoice.organisation_id is not None
 
 
-def test_an_anonymised_claim_keeps_dates_and_amount(seeded) -> None:
-    claim = f.ClaimFactory(fell_due_on=D(2012, 1, 1), closed_on=D(2013, 1, 1))
+def test_an_anonymised_claim_keeps_dates_and_amount(seeded: None) -> None:
+    claim = f.ClaimFactory.create(fell_due_on=D(2012, 1, 1), closed_on=D(2013, 1, 1))
     purge(D(2025, 6, 1))
     claim.refresh_from_db()
     assert claim.description is None and claim.subject_id is None
@@ -122,23 +123,23 @@ def test_an_anonymised_claim_keeps_dates_and_amount(seeded) -> None:
     )
 
 
-def test_trial_content_is_deleted_or_anonymised_as_the_rule_says(seeded) -> None:
-    deleted = f.TrialContentFactory(trial__ended_on=D(2024, 1, 1))
+def test_trial_content_is_deleted_or_anonymised_as_the_rule_says(seeded: None) -> None:
+    deleted = f.TrialContentFactory.create(trial__ended_on=D(2024, 1, 1))
     purge(D(2025, 6, 1))
     assert not TrialContent.objects.filter(pk=deleted.pk).exists()
     RetentionRule.objects.filter(code="trial-content-75d").update(action="anonymise")
-    author = f.ProspectFactory()
-    kept = f.TrialContentFactory(trial__ended_on=D(2024, 1, 1), author=author)
+    author = f.ProspectFactory.create()
+    kept = f.TrialContentFactory.create(trial__ended_on=D(2024, 1, 1), author=author)
     purge(D(2025, 6, 1))
     kept.refresh_from_db()
     assert (kept.content, kept.title, kept.author_id) == (None, "", None)
     assert kept.trial_id is not None
 
 
-def test_a_delete_rule_deletes_people_and_their_records_set_based(seeded) -> None:
+def test_a_delete_rule_deletes_people_and_their_records_set_based(seeded: None) -> None:
     RetentionRule.objects.filter(code="prospects-1y").update(action="delete")
     prospect = expired_prospect_with_records()
-    content = f.TrialContentFactory(author=prospect, trial__converted_on=D(2020, 1, 1))
+    content = f.TrialContentFactory.create(author=prospect, trial__converted_on=D(2020, 1, 1))
     purge(D(2025, 6, 1))
     assert not DataSubject.objects.filter(pk=prospect.pk).exists()
     assert not Demo.objects.filter(subject_id=prospect.pk).exists()
@@ -148,9 +149,9 @@ def test_a_delete_rule_deletes_people_and_their_records_set_based(seeded) -> Non
     assert content.author_id is None  # SET_NULL child unlinked, content (client's) kept
 
 
-def test_longest_period_wins_for_a_prospect_who_is_also_a_billing_contact(seeded) -> None:
+def test_longest_period_wins_for_a_prospect_who_is_also_a_billing_contact(seeded: None) -> None:
     prospect = expired_prospect_with_records()
-    invoice = f.InvoiceFactory(
+    invoice = f.InvoiceFactory.create(
         organisation=prospect.organisation, billing_contact=prospect, issued_on=D(2020, 1, 10)
     )
     purge(D(2025, 6, 1))
@@ -170,11 +171,11 @@ def test_longest_period_wins_for_a_prospect_who_is_also_a_billing_contact(seeded
 
 
 def test_everything_of_a_person_linked_to_a_kept_claim_stays_until_the_claim_goes(
-    seeded,
+    seeded: None,
 ) -> None:
     prospect = expired_prospect_with_records()
-    claim = f.ClaimFactory(subject=prospect, fell_due_on=D(2020, 3, 1), closed_on=None)
-    invoice = f.InvoiceFactory(organisation=prospect.organisation, issued_on=D(2010, 1, 1))
+    claim = f.ClaimFactory.create(subject=prospect, fell_due_on=D(2020, 3, 1), closed_on=None)
+    invoice = f.InvoiceFactory.create(organisation=prospect.organisation, issued_on=D(2010, 1, 1))
     purge(D(2025, 6, 1))
     prospect.refresh_from_db()
     invoice.refresh_from_db()
@@ -193,13 +194,16 @@ def test_everything_of_a_person_linked_to_a_kept_claim_stays_until_the_claim_goe
 
 
 @pytest.mark.parametrize("where", ["subject", "organisation"])
-def test_legal_hold_stops_every_purge_of_the_holder(seeded, where: str) -> None:
+def test_legal_hold_stops_every_purge_of_the_holder(seeded: None, where: str) -> None:
     prospect = expired_prospect_with_records()
     holder = prospect if where == "subject" else prospect.organisation
+    assert holder is not None
     holder.legal_hold_reason = "Court case 2-24-1234"
     holder.legal_hold_review_on = D(2026, 1, 1)
     holder.save()
-    content = f.TrialContentFactory(trial__organisation=prospect.organisation, author=prospect)
+    content = f.TrialContentFactory.create(
+        trial__organisation=prospect.organisation, author=prospect
+    )
     content.trial.ended_on = D(2020, 1, 1)
     content.trial.save()
     purge(D(2025, 6, 1))
@@ -209,7 +213,7 @@ def test_legal_hold_stops_every_purge_of_the_holder(seeded, where: str) -> None:
     assert TrialContent.objects.filter(pk=content.pk).exists()
 
 
-def test_restriction_stops_every_purge_of_the_person(seeded) -> None:
+def test_restriction_stops_every_purge_of_the_person(seeded: None) -> None:
     prospect = expired_prospect_with_records()
     DataSubject.objects.filter(pk=prospect.pk).update(restricted_at=timezone.now())
     purge(D(2025, 6, 1))
@@ -218,10 +222,10 @@ def test_restriction_stops_every_purge_of_the_person(seeded) -> None:
     assert Communication.objects.get(subject=prospect).body == "Hello, I have a question."
 
 
-def test_a_second_purge_changes_nothing_and_logs_nothing(seeded) -> None:
+def test_a_second_purge_changes_nothing_and_logs_nothing(seeded: None) -> None:
     expired_prospect_with_records()
-    f.InvoiceFactory(issued_on=D(2010, 5, 5))
-    f.TrialContentFactory(trial__ended_on=D(2024, 1, 1))
+    f.InvoiceFactory.create(issued_on=D(2010, 5, 5))
+    f.TrialContentFactory.create(trial__ended_on=D(2024, 1, 1))
     first = purge(D(2025, 6, 1))
     assert first.total == 3
     batches = PurgeBatch.objects.count()
@@ -230,7 +234,7 @@ def test_a_second_purge_changes_nothing_and_logs_nothing(seeded) -> None:
     assert PurgeBatch.objects.count() == batches
 
 
-def test_the_run_log_says_what_happened_to_a_subject_and_under_which_rule(seeded) -> None:
+def test_the_run_log_says_what_happened_to_a_subject_and_under_which_rule(seeded: None) -> None:
     prospect = expired_prospect_with_records()
     run = purge(D(2025, 6, 1))
     history = purge_history_for_subject(prospect.pk)
@@ -249,10 +253,10 @@ def test_the_run_log_says_what_happened_to_a_subject_and_under_which_rule(seeded
 # --- erasure on request ----------------------------------------------------------------------
 
 
-def test_anonymise_subjects_erases_at_once_whatever_the_deadline(dpo) -> None:
-    person = f.ProspectFactory()  # collected today: nowhere near its deadline
-    f.DemoFactory(subject=person, notes="Notes")
-    invoice = f.InvoiceFactory(billing_contact=person)
+def test_anonymise_subjects_erases_at_once_whatever_the_deadline(dpo: User) -> None:
+    person = f.ProspectFactory.create()  # collected today: nowhere near its deadline
+    f.DemoFactory.create(subject=person, notes="Notes")
+    invoice = f.InvoiceFactory.create(billing_contact=person)
     assert anonymise_subjects(subject_ids=[person.pk], actor=dpo, reason="art-17-1-c") == 1
     person.refresh_from_db()
     invoice.refresh_from_db()
@@ -269,9 +273,9 @@ def test_anonymise_subjects_erases_at_once_whatever_the_deadline(dpo) -> None:
     assert purge_history_for_subject(person.pk)[0]["action"] == "erasure"
 
 
-def test_anonymise_subjects_refuses_anyone_under_legal_hold_and_changes_nothing(dpo) -> None:
-    free = f.ProspectFactory()
-    held = f.ProspectFactory(legal_hold_reason="Tax audit")
+def test_anonymise_subjects_refuses_anyone_under_legal_hold_and_changes_nothing(dpo: User) -> None:
+    free = f.ProspectFactory.create()
+    held = f.ProspectFactory.create(legal_hold_reason="Tax audit")
     with pytest.raises(SubjectsOnLegalHold) as refused:
         anonymise_subjects(subject_ids=[free.pk, held.pk], actor=dpo, reason="art-17")
     assert refused.value.subject_ids == [held.pk]
@@ -280,18 +284,18 @@ def test_anonymise_subjects_refuses_anyone_under_legal_hold_and_changes_nothing(
     assert not AuditEvent.objects.filter(action__startswith="retention.").exists()
 
 
-def test_anonymise_subjects_keeps_a_claims_party_untouched_and_says_so(dpo) -> None:
-    person = f.DataSubjectFactory()
-    f.ClaimFactory(subject=person, closed_on=None)
-    f.UsageRecordFactory(subject=person)
+def test_anonymise_subjects_keeps_a_claims_party_untouched_and_says_so(dpo: User) -> None:
+    person = f.DataSubjectFactory.create()
+    f.ClaimFactory.create(subject=person, closed_on=None)
+    f.UsageRecordFactory.create(subject=person)
     outcome = erase_subjects(subject_ids=[person.pk], actor=dpo, reason="art-17")
     assert outcome.anonymised == [] and outcome.kept_for_claims == [person.pk]
     assert UsageRecord.objects.filter(subject=person).exists()
     assert anonymise_subjects(subject_ids=[person.pk], actor=dpo, reason="art-17") == 0
 
 
-def test_anonymising_twice_counts_once(dpo) -> None:
-    person = f.ProspectFactory()
+def test_anonymising_twice_counts_once(dpo: User) -> None:
+    person = f.ProspectFactory.create()
     assert anonymise_subjects(subject_ids=[person.pk], actor=dpo, reason="x") == 1
     outcome = erase_subjects(subject_ids=[person.pk], actor=dpo, reason="x")
     assert outcome.already_anonymised == [person.pk] and outcome.anonymised == []

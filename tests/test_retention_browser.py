@@ -8,10 +8,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
+from playwright.sync_api import Page
 
 from retention.models import RetentionRule, RuleChange
 from tests import factories as f
+from tests.fixture_types import LoginInBrowser
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -19,19 +22,19 @@ LONG_AGO = dt.datetime(2020, 1, 5, 12, tzinfo=ZoneInfo("Europe/Tallinn"))
 SHOTS = os.environ.get("RETENTION_SCREENSHOTS")
 
 
-def shot(page, name: str) -> None:
+def shot(page: Page, name: str) -> None:
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def test_the_dpo_previews_tonights_purge_and_confirms_the_former_clients_rule(
-    seeded, dpo, page, login_in_browser
+    seeded: None, dpo: User, page: Page, login_in_browser: LoginInBrowser
 ) -> None:
     for _ in range(3):
-        f.ProspectFactory(collected_at=LONG_AGO)
-    f.ProspectFactory(collected_at=LONG_AGO, legal_hold_reason="Court case 2-24-1")
+        f.ProspectFactory.create(collected_at=LONG_AGO)
+    f.ProspectFactory.create(collected_at=LONG_AGO, legal_hold_reason="Court case 2-24-1")
     # The last successful purge was 40 hours ago: the DPO sees the alarm.
-    f.PurgeRunFactory(finished_at=timezone.now() - dt.timedelta(hours=40))
+    f.PurgeRunFactory.create(finished_at=timezone.now() - dt.timedelta(hours=40))
     login_in_browser(dpo)
     page.get_by_role("link", name="Retention").first.click()
     page.get_by_role("heading", name="Retention", exact=True).wait_for()
@@ -49,7 +52,7 @@ def test_the_dpo_previews_tonights_purge_and_confirms_the_former_clients_rule(
 
 
 def test_the_admin_proposes_a_longer_prospect_period_and_is_refused_with_a_reason(
-    seeded, admin_user, page, login_in_browser
+    seeded: None, admin_user: User, page: Page, login_in_browser: LoginInBrowser
 ) -> None:
     rule = RetentionRule.objects.get(code="prospects-1y")
     login_in_browser(admin_user)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("label", sorted(m._meta.label for m in personal_data_models()))
 def test_every_model_with_personal_fields_has_an_active_rule_or_an_exemption(
-    seeded, label: str
+    seeded: None, label: str
 ) -> None:
     # One test per model, so a failure names the app that must declare its record type
     # (`<app>/retention.py`) or its exemption.
@@ -25,7 +25,7 @@ def test_every_model_with_personal_fields_has_an_active_rule_or_an_exemption(
 
 
 @isolate_apps("retention")
-def test_coverage_fails_for_a_new_model_that_declares_nothing(seeded) -> None:
+def test_coverage_fails_for_a_new_model_that_declares_nothing(seeded: None) -> None:
     class Newsletter(models.Model):
         recipient_note = EncryptedTextField(null=True)
 
@@ -43,7 +43,7 @@ def test_coverage_fails_for_a_new_model_that_declares_nothing(seeded) -> None:
 
 
 @isolate_apps("retention")
-def test_a_model_joins_by_declaring_a_record_type_or_an_exemption(seeded) -> None:
+def test_a_model_joins_by_declaring_a_record_type_or_an_exemption(seeded: None) -> None:
     class Newsletter(models.Model):
         recipient_note = EncryptedTextField(null=True)
 
@@ -71,7 +71,7 @@ def test_a_model_joins_by_declaring_a_record_type_or_an_exemption(seeded) -> Non
         registry._exemptions.pop("retention.newsletter")
 
 
-def test_an_inactive_rule_leaves_its_records_uncovered(seeded) -> None:
+def test_an_inactive_rule_leaves_its_records_uncovered(seeded: None) -> None:
     from retention.models import RetentionRule
 
     RetentionRule.objects.filter(code="invoices-7y").update(active=False)

@@ -5,11 +5,11 @@ fixed number of queries."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -25,6 +25,7 @@ from subjects.services import (
     set_subject_legal_hold,
 )
 from tests import factories as f
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def purge(as_of: dt.date) -> None:
 
 def test_an_open_claim_goes_ten_years_and_one_day_after_it_fell_due(seeded: None) -> None:
     # Estonian Civil Code (General Part) § 146(4): at most 10 years, closed or not.
-    claim = f.ClaimFactory(fell_due_on=D(2015, 6, 30), closed_on=None)
+    claim = f.ClaimFactory.create(fell_due_on=D(2015, 6, 30), closed_on=None)
     purge(D(2025, 6, 30))  # 10 years exactly: the last day it may be kept
     claim.refresh_from_db()
     assert claim.anonymised_at is None and claim.description == "Unpaid invoice"
@@ -52,9 +53,10 @@ def test_an_open_claim_goes_ten_years_and_one_day_after_it_fell_due(seeded: None
 
 
 def test_live_litigation_past_ten_years_is_kept_only_by_a_legal_hold(
-    seeded: None, dpo: Any, client_for: Any
+    seeded: None, dpo: User, client_for: ClientFor
 ) -> None:
-    held = f.ClaimFactory(fell_due_on=D(2014, 1, 1), closed_on=None)
+    held = f.ClaimFactory.create(fell_due_on=D(2014, 1, 1), closed_on=None)
+    assert held.subject is not None
     with time_machine.travel(NOW, tick=False):
         set_subject_legal_hold(
             subject=held.subject, actor=dpo, reason="Court case 2-24-77", review_on=D(2026, 6, 1)
@@ -68,10 +70,12 @@ def test_live_litigation_past_ten_years_is_kept_only_by_a_legal_hold(
 
 
 def test_a_hold_on_an_organisation_stops_the_purge_the_erasure_and_shows_on_the_preview(
-    seeded: None, dpo: Any, client_for: Any
+    seeded: None, dpo: User, client_for: ClientFor
 ) -> None:
-    company = f.OrganisationFactory(status=OrganisationStatus.PROSPECT, name="Held Company OÜ")
-    prospect = f.ProspectFactory(organisation=company, collected_at=LONG_AGO)
+    company = f.OrganisationFactory.create(
+        status=OrganisationStatus.PROSPECT, name="Held Company OÜ"
+    )
+    prospect = f.ProspectFactory.create(organisation=company, collected_at=LONG_AGO)
     with time_machine.travel(NOW, tick=False):
         set_organisation_legal_hold(
             organisation=company, actor=dpo, reason="Audit 2026", review_on=D(2026, 12, 1)
@@ -89,7 +93,7 @@ def test_a_hold_on_an_organisation_stops_the_purge_the_erasure_and_shows_on_the_
 
 
 def test_a_hold_counts_from_the_day_it_was_set() -> None:
-    person = f.DataSubjectFactory()
+    person = f.DataSubjectFactory.create()
     with time_machine.travel(NOW, tick=False):
         set_subject_legal_hold(
             subject=person, actor="test", reason="Claim", review_on=D(2026, 3, 1)
@@ -99,16 +103,18 @@ def test_a_hold_counts_from_the_day_it_was_set() -> None:
     assert DataSubject.objects.held().filter(pk=person.pk).exists()
 
 
-def test_erasure_on_request_yields_to_a_hold_but_not_to_a_restriction(dpo: Any) -> None:
-    restricted = f.DataSubjectFactory(restricted_at=NOW, restriction_reason="accuracy contested")
+def test_erasure_on_request_yields_to_a_hold_but_not_to_a_restriction(dpo: User) -> None:
+    restricted = f.DataSubjectFactory.create(
+        restricted_at=NOW, restriction_reason="accuracy contested"
+    )
     outcome = erase_subjects(subject_ids=[restricted.pk], actor=dpo, reason="GDPR Art. 17")
     assert outcome.anonymised == [restricted.pk]
 
 
 def test_a_former_user_with_no_organisation_is_a_finding_until_the_dpo_confirms_a_rule(
-    seeded: None, dpo: Any, client_for: Any
+    seeded: None, dpo: User, client_for: ClientFor
 ) -> None:
-    former_user = f.DataSubjectFactory(
+    former_user = f.DataSubjectFactory.create(
         kind=SubjectKind.OTHER, organisation=None, collected_at=LONG_AGO, first_name="Endine"
     )
     groups = {g.key: g for g in uncovered_groups(as_of=D(2026, 1, 10))}
@@ -127,17 +133,19 @@ def test_a_former_user_with_no_organisation_is_a_finding_until_the_dpo_confirms_
 
 def test_a_record_no_active_rule_covers_is_a_finding(seeded: None) -> None:
     RetentionRule.objects.filter(code="former-users").update(active=False)
-    former_user = f.DataSubjectFactory(kind=SubjectKind.OTHER, organisation=None)
+    former_user = f.DataSubjectFactory.create(kind=SubjectKind.OTHER, organisation=None)
     groups = {g.key: g for g in uncovered_groups(as_of=D(2026, 1, 10))}
     assert former_user.pk in {p.pk for p in groups["subjects.datasubject:no_rule"].records}
 
 
 def test_a_former_client_without_a_contract_end_is_a_finding(seeded: None) -> None:
     RetentionRule.objects.filter(code="former-clients").update(confirmed=True)
-    company = f.OrganisationFactory(status=OrganisationStatus.FORMER, contract_ended_on=None)
-    person = f.DataSubjectFactory(organisation=company)
-    ended = f.OrganisationFactory(status=OrganisationStatus.FORMER, contract_ended_on=D(2025, 1, 1))
-    fine = f.DataSubjectFactory(organisation=ended)
+    company = f.OrganisationFactory.create(status=OrganisationStatus.FORMER, contract_ended_on=None)
+    person = f.DataSubjectFactory.create(organisation=company)
+    ended = f.OrganisationFactory.create(
+        status=OrganisationStatus.FORMER, contract_ended_on=D(2025, 1, 1)
+    )
+    fine = f.DataSubjectFactory.create(organisation=ended)
     groups = {g.key: g for g in uncovered_groups(as_of=D(2026, 1, 10))}
     missing = groups["subjects.datasubject:anchor_missing:subjects.former_client"]
     assert {p.pk for p in missing.records} == {person.pk}
@@ -145,9 +153,11 @@ def test_a_former_client_without_a_contract_end_is_a_finding(seeded: None) -> No
 
 
 def test_an_admin_sees_findings_by_id_without_names_or_links(
-    seeded: None, admin_user: Any, client_for: Any
+    seeded: None, admin_user: User, client_for: ClientFor
 ) -> None:
-    person = f.DataSubjectFactory(kind=SubjectKind.OTHER, organisation=None, last_name="Peidus")
+    person = f.DataSubjectFactory.create(
+        kind=SubjectKind.OTHER, organisation=None, last_name="Peidus"
+    )
     key = "subjects.datasubject:unconfirmed:subjects.former_user"
     page = client_for(admin_user).get("/retention/findings/", {"group": key}).content.decode()
     assert f"Data subject #{person.pk}" in page
@@ -166,11 +176,11 @@ def test_a_persons_retention_lines_cost_the_same_queries_at_10_and_500_records(
     seeded: None, kind: str
 ) -> None:
     def person_with(n: int) -> DataSubject:
-        company = f.OrganisationFactory()
-        person = f.DataSubjectFactory(kind=SubjectKind.CLIENT, organisation=company)
+        company = f.OrganisationFactory.create()
+        person = f.DataSubjectFactory.create(kind=SubjectKind.CLIENT, organisation=company)
         for i in range(n):
             if kind == "invoices":
-                f.InvoiceFactory(
+                f.InvoiceFactory.create(
                     billing_contact=person, organisation=company, issued_on=D(2020, 1, 1)
                 )
             else:
@@ -187,10 +197,10 @@ def test_a_persons_retention_lines_cost_the_same_queries_at_10_and_500_records(
 
 
 def test_the_organisation_list_filters_by_the_one_hold_definition(
-    dpo: Any, client_for: Any
+    dpo: User, client_for: ClientFor
 ) -> None:
-    held = f.OrganisationFactory(name="Held")
-    f.OrganisationFactory(name="Free")
+    held = f.OrganisationFactory.create(name="Held")
+    f.OrganisationFactory.create(name="Free")
     with time_machine.travel(NOW, tick=False):
         set_organisation_legal_hold(
             organisation=held, actor=dpo, reason="x", review_on=D(2026, 3, 1)
@@ -201,10 +211,10 @@ def test_the_organisation_list_filters_by_the_one_hold_definition(
 
 
 def test_the_persons_page_says_when_their_organisation_holds_them(
-    dpo: Any, client_for: Any
+    dpo: User, client_for: ClientFor
 ) -> None:
-    company = f.OrganisationFactory(name="Kohtuasi OÜ")
-    person = f.DataSubjectFactory(organisation=company)
+    company = f.OrganisationFactory.create(name="Kohtuasi OÜ")
+    person = f.DataSubjectFactory.create(organisation=company)
     with time_machine.travel(NOW, tick=False):
         set_organisation_legal_hold(
             organisation=company, actor=dpo, reason="Lawsuit", review_on=D(2026, 6, 1)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from django.test import Client
 
 from core.models import AuditEvent
 from retention.models import RetentionRule, RuleChange
 from retention.services.purge import run_purge
 from tests import factories as f
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -21,14 +26,16 @@ LONG_AGO = dt.datetime(2020, 1, 5, 12, tzinfo=TALLINN)
 
 
 @pytest.fixture(autouse=True)
-def frozen():
+def frozen() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
 
 
-def test_the_preview_shows_the_dpo_what_tonight_will_purge(seeded, dpo, client_for) -> None:
-    prospect = f.ProspectFactory(collected_at=LONG_AGO, first_name="Olev")
-    held = f.ProspectFactory(
+def test_the_preview_shows_the_dpo_what_tonight_will_purge(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
+    prospect = f.ProspectFactory.create(collected_at=LONG_AGO, first_name="Olev")
+    held = f.ProspectFactory.create(
         collected_at=LONG_AGO,
         legal_hold_reason="Police request 77",
         legal_hold_review_on=dt.date(2026, 2, 1),
@@ -47,13 +54,13 @@ def test_the_preview_shows_the_dpo_what_tonight_will_purge(seeded, dpo, client_f
     assert "is not confirmed by the DPO" in page
 
 
-def test_the_preview_is_refused_to_staff(seeded, staff, client_for) -> None:
+def test_the_preview_is_refused_to_staff(seeded: None, staff: User, client_for: ClientFor) -> None:
     assert client_for(staff).get("/retention/").status_code == 403
     assert client_for(staff).get("/retention/runs/").status_code == 403
 
 
 def test_admin_sees_the_preview_and_the_auditor_reads_rules_only(
-    seeded, admin_user, auditor, client, client_for
+    seeded: None, admin_user: User, auditor: User, client: Client, client_for: ClientFor
 ) -> None:
     assert client_for(admin_user).get("/retention/").status_code == 200
     client.logout()
@@ -62,14 +69,18 @@ def test_admin_sees_the_preview_and_the_auditor_reads_rules_only(
     assert client.get("/retention/rules/new/").status_code == 403
 
 
-def test_an_invalid_as_of_shows_a_clear_error_not_a_500(seeded, dpo, client_for) -> None:
+def test_an_invalid_as_of_shows_a_clear_error_not_a_500(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
     response = client_for(dpo).get("/retention/?as_of=31.12.2025")
     assert response.status_code == 200
     assert "Enter a valid date" in response.content.decode()
 
 
-def test_history_lists_runs_with_counts_duration_and_status(seeded, dpo, client_for) -> None:
-    f.ProspectFactory(collected_at=LONG_AGO)
+def test_history_lists_runs_with_counts_duration_and_status(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
+    f.ProspectFactory.create(collected_at=LONG_AGO)
     run = run_purge(as_of=dt.date(2025, 6, 1), dry_run=False, actor=dpo)
     client = client_for(dpo)
     page = client.get("/retention/runs/").content.decode()
@@ -79,11 +90,11 @@ def test_history_lists_runs_with_counts_duration_and_status(seeded, dpo, client_
     assert client.get("/retention/runs/999999/").status_code == 404
 
 
-def test_history_shows_an_empty_state(seeded, dpo, client_for) -> None:
+def test_history_shows_an_empty_state(seeded: None, dpo: User, client_for: ClientFor) -> None:
     assert "No purge has run yet." in client_for(dpo).get("/retention/runs/").content.decode()
 
 
-def rule_form(**overrides) -> dict[str, object]:
+def rule_form(**overrides: object) -> dict[str, object]:
     data: dict[str, object] = {
         "code": "claims-5y",
         "name": "Claims: 5 years",
@@ -101,7 +112,9 @@ def rule_form(**overrides) -> dict[str, object]:
     return data
 
 
-def test_legal_bounds_are_enforced_with_clear_messages(seeded, admin_user, client_for) -> None:
+def test_legal_bounds_are_enforced_with_clear_messages(
+    seeded: None, admin_user: User, client_for: ClientFor
+) -> None:
     client = client_for(admin_user)
     invoices = RetentionRule.objects.get(code="invoices-7y")
     response = client.post(
@@ -139,7 +152,7 @@ def test_legal_bounds_are_enforced_with_clear_messages(seeded, admin_user, clien
 
 
 def test_a_second_active_rule_for_the_same_records_is_refused(
-    seeded, admin_user, client_for
+    seeded: None, admin_user: User, client_for: ClientFor
 ) -> None:
     response = client_for(admin_user).post("/retention/rules/new/", rule_form())
     assert response.status_code == 200
@@ -147,7 +160,7 @@ def test_a_second_active_rule_for_the_same_records_is_refused(
 
 
 def test_a_change_that_purges_nothing_more_takes_effect_at_once_with_audit(
-    seeded, admin_user, client_for
+    seeded: None, admin_user: User, client_for: ClientFor
 ) -> None:
     claims = RetentionRule.objects.get(code="claims-10y")
     response = client_for(admin_user).post(
@@ -168,10 +181,10 @@ def test_a_change_that_purges_nothing_more_takes_effect_at_once_with_audit(
 
 
 def test_a_change_that_enlarges_tonights_purge_waits_for_the_dpo(
-    seeded, admin_user, dpo, client, client_for
+    seeded: None, admin_user: User, dpo: User, client: Client, client_for: ClientFor
 ) -> None:
-    f.ClaimFactory(fell_due_on=dt.date(2018, 1, 1), closed_on=dt.date(2018, 6, 1))
-    f.ClaimFactory(fell_due_on=dt.date(2017, 1, 1), closed_on=dt.date(2018, 6, 1))
+    f.ClaimFactory.create(fell_due_on=dt.date(2018, 1, 1), closed_on=dt.date(2018, 6, 1))
+    f.ClaimFactory.create(fell_due_on=dt.date(2017, 1, 1), closed_on=dt.date(2018, 6, 1))
     claims = RetentionRule.objects.get(code="claims-10y")
     response = client_for(admin_user).post(
         f"/retention/rules/{claims.pk}/edit/",
@@ -202,7 +215,7 @@ def test_a_change_that_enlarges_tonights_purge_waits_for_the_dpo(
 
 
 def test_the_dpo_confirms_the_former_clients_rule_after_ticking_the_box(
-    seeded, dpo, client_for
+    seeded: None, dpo: User, client_for: ClientFor
 ) -> None:
     rule = RetentionRule.objects.get(code="former-clients")
     client = client_for(dpo)
@@ -217,10 +230,10 @@ def test_the_dpo_confirms_the_former_clients_rule_after_ticking_the_box(
 
 
 def test_a_new_rule_that_would_purge_tonight_starts_unconfirmed(
-    seeded, admin_user, client_for
+    seeded: None, admin_user: User, client_for: ClientFor
 ) -> None:
     RetentionRule.objects.filter(code="claims-10y").update(active=False)
-    f.ClaimFactory(fell_due_on=dt.date(2012, 1, 1), closed_on=dt.date(2013, 1, 1))
+    f.ClaimFactory.create(fell_due_on=dt.date(2012, 1, 1), closed_on=dt.date(2013, 1, 1))
     response = client_for(admin_user).post("/retention/rules/new/", rule_form(), follow=True)
     assert response.status_code == 200
     rule = RetentionRule.objects.get(code="claims-5y")
@@ -229,17 +242,18 @@ def test_a_new_rule_that_would_purge_tonight_starts_unconfirmed(
 
 
 def test_the_subject_page_shows_each_record_its_rule_anchor_and_day_it_goes(
-    seeded, dpo, staff, client, client_for
+    seeded: None, dpo: User, staff: User, client: Client, client_for: ClientFor
 ) -> None:
     from retention.sections import deadlines_section
 
-    prospect = f.ProspectFactory(collected_at=dt.datetime(2025, 2, 1, 12, tzinfo=TALLINN))
-    f.InvoiceFactory(billing_contact=prospect, issued_on=dt.date(2024, 5, 1), number="INV-77")
+    prospect = f.ProspectFactory.create(collected_at=dt.datetime(2025, 2, 1, 12, tzinfo=TALLINN))
+    f.InvoiceFactory.create(
+        billing_contact=prospect, issued_on=dt.date(2024, 5, 1), number="INV-77"
+    )
 
-    class Request:
-        user = dpo
-
-    section = deadlines_section(Request(), prospect)  # type: ignore[arg-type]
+    request = HttpRequest()
+    request.user = dpo
+    section = deadlines_section(request, prospect)
     assert section is not None
     person, invoice = section["lines"]
     assert person.deadline.rule.code == "prospects-1y"
@@ -249,8 +263,8 @@ def test_the_subject_page_shows_each_record_its_rule_anchor_and_day_it_goes(
     )
     assert invoice.description == "Invoice INV-77"
     assert invoice.deadline.expires_on == dt.date(2031, 12, 31)
-    Request.user = staff
-    assert deadlines_section(Request(), prospect) is None  # type: ignore[arg-type]
+    request.user = staff
+    assert deadlines_section(request, prospect) is None
     page = client_for(dpo).get(prospect.get_absolute_url())
     assert page.status_code == 200
     assert (

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
 from core.permissions import Role
 from tests.factories import DataSubjectFactory
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -35,17 +34,19 @@ def test_seeding_never_overwrites_a_time_admin_changed() -> None:
     assert PeriodicTask.objects.get(name="nightly-purge").crontab.hour == "1"
 
 
-def test_the_django_admin_is_for_admin_only(client_for: Any, admin_user: Any, dpo: Any) -> None:
+def test_the_django_admin_is_for_admin_only(
+    client_for: ClientFor, admin_user: User, dpo: User
+) -> None:
     admin_user.is_staff = True
     admin_user.save()
     assert client_for(admin_user).get("/admin/").status_code == 200
     assert client_for(dpo).get("/admin/").status_code == 403
 
 
-def test_personal_data_is_read_only_in_the_admin(client_for: Any, admin_user: Any) -> None:
+def test_personal_data_is_read_only_in_the_admin(client_for: ClientFor, admin_user: User) -> None:
     admin_user.is_staff = True
     admin_user.save()
-    subject = DataSubjectFactory(first_name="Mari")
+    subject = DataSubjectFactory.create(first_name="Mari")
     client = client_for(admin_user)
     page = client.get(f"/admin/subjects/datasubject/{subject.pk}/change/")
     assert page.status_code == 200

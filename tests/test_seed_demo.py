@@ -103,5 +103,6 @@ def test_invoices_fall_in_the_contract_period(seeded: None) -> None:
     seed(300)
     for invoice in Invoice.objects.select_related("organisation"):
         organisation = invoice.organisation
+        assert organisation is not None and organisation.contract_started_on is not None
         assert organisation.contract_started_on <= invoice.issued_on
         assert invoice.issued_on <= (organisation.contract_ended_on or dt.date.max)

@@ -1,20 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 
 from subjects.models import DataSubject
 from tests.factories import DataSubjectFactory
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_admin_shows_a_subjects_structure_but_no_encrypted_values_and_refuses_changes(
-    seeded: None, client_for: Any, admin_user: Any
+    seeded: None, client_for: ClientFor, admin_user: User
 ) -> None:
-    subject = DataSubjectFactory(
+    subject = DataSubjectFactory.create(
         work_email="hidden.person@firm.example", date_of_birth=dt.date(1970, 6, 5)
     )
     client = client_for(admin_user)

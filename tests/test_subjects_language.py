@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 
 from subjects.models import DataSubject
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +27,7 @@ def _form(**fields: Any) -> dict[str, Any]:
 
 
 def test_the_dpo_records_and_changes_a_persons_preferred_language_through_the_form(
-    client_for: Any, dpo: Any
+    client_for: ClientFor, dpo: User
 ) -> None:
     client = client_for(dpo)
     client.post("/subjects/new/", _form(preferred_language="lv"))

@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEvent
@@ -22,6 +24,7 @@ from tests.factories import (
     ProspectFactory,
     UsageRecordFactory,
 )
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +35,7 @@ USAGE_ACTION = "exported-board-pack-7731"
 
 @pytest.fixture
 def client_person(seeded: None) -> DataSubject:
-    subject = DataSubjectFactory(
+    subject = DataSubjectFactory.create(
         kind=SubjectKind.CLIENT,
         first_name="Kadri",
         last_name="Saar",
@@ -46,10 +49,10 @@ def client_person(seeded: None) -> DataSubject:
         country="SG",
     )
     KindChange.objects.create(subject=subject, kind=subject.kind, changed_on=dt.date(2024, 1, 1))
-    UsageRecordFactory(subject=subject, action=USAGE_ACTION)
-    CommunicationFactory(subject=subject, subject_line="Invoice question 42")
-    InvoiceFactory(billing_contact=subject, organisation=subject.organisation)
-    ClaimFactory(subject=subject, description="Disputed invoice 2023")
+    UsageRecordFactory.create(subject=subject, action=USAGE_ACTION)
+    CommunicationFactory.create(subject=subject, subject_line="Invoice question 42")
+    InvoiceFactory.create(billing_contact=subject, organisation=subject.organisation)
+    ClaimFactory.create(subject=subject, description="Disputed invoice 2023")
     return subject
 
 
@@ -57,7 +60,7 @@ def client_person(seeded: None) -> DataSubject:
 
 
 def test_the_dpo_sees_every_category_records_storage_purposes_and_holders(
-    client_for: Any, dpo: Any, client_person: DataSubject
+    client_for: ClientFor, dpo: User, client_person: DataSubject
 ) -> None:
     response = client_for(dpo).get(client_person.get_absolute_url())
     assert response.status_code == 200
@@ -81,7 +84,7 @@ def test_the_dpo_sees_every_category_records_storage_purposes_and_holders(
 
 
 def test_staff_see_name_contact_only_and_never_the_date_of_birth_or_usage(
-    client_for: Any, staff: Any, client_person: DataSubject
+    client_for: ClientFor, staff: User, client_person: DataSubject
 ) -> None:
     response = client_for(staff).get(client_person.get_absolute_url())
     assert response.status_code == 200
@@ -108,7 +111,7 @@ def test_staff_see_name_contact_only_and_never_the_date_of_birth_or_usage(
 
 @pytest.mark.parametrize("persona", ["auditor", "admin_user", "outsider"])
 def test_roles_without_subject_access_get_no_personal_data(
-    client_for: Any, client_person: DataSubject, persona: str, request: pytest.FixtureRequest
+    client_for: ClientFor, client_person: DataSubject, persona: str, request: pytest.FixtureRequest
 ) -> None:
     user = request.getfixturevalue(persona)
     for url in (client_person.get_absolute_url(), "/subjects/?q=Kadri"):
@@ -117,7 +120,7 @@ def test_roles_without_subject_access_get_no_personal_data(
         assert "Kadri" not in response.content.decode()
 
 
-def test_an_anonymous_visitor_is_sent_to_log_in(client: Any, client_person: DataSubject) -> None:
+def test_an_anonymous_visitor_is_sent_to_log_in(client: Client, client_person: DataSubject) -> None:
     response = client.get(client_person.get_absolute_url())
     assert response.status_code == 302
     assert "/login/" in response["Location"]
@@ -127,7 +130,7 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client: Any, client_person: Data
 
 
 def test_opening_a_subjects_page_writes_a_viewed_event_the_dpo_sees(
-    client_for: Any, staff: Any, dpo: Any, client_person: DataSubject
+    client_for: ClientFor, staff: User, dpo: User, client_person: DataSubject
 ) -> None:
     client_for(staff).get(client_person.get_absolute_url())
     event = AuditEvent.objects.get(action="subject.viewed", actor=staff)
@@ -142,7 +145,7 @@ def test_opening_a_subjects_page_writes_a_viewed_event_the_dpo_sees(
     assert AuditEvent.objects.filter(action="subject.viewed").count() == 2
 
 
-def test_a_missing_subject_is_a_404_not_a_500(client_for: Any, dpo: Any) -> None:
+def test_a_missing_subject_is_a_404_not_a_500(client_for: ClientFor, dpo: User) -> None:
     assert client_for(dpo).get("/subjects/999999/").status_code == 404
 
 
@@ -150,10 +153,12 @@ def test_a_missing_subject_is_a_404_not_a_500(client_for: Any, dpo: Any) -> None
 
 
 def test_the_list_finds_a_person_by_exact_email_through_the_blind_index(
-    client_for: Any, staff: Any, seeded: None
+    client_for: ClientFor, staff: User, seeded: None
 ) -> None:
-    DataSubjectFactory(first_name="Anu", last_name="Kask", work_email="anu.kask@firm.example")
-    DataSubjectFactory(first_name="Other", last_name="Person")
+    DataSubjectFactory.create(
+        first_name="Anu", last_name="Kask", work_email="anu.kask@firm.example"
+    )
+    DataSubjectFactory.create(first_name="Other", last_name="Person")
     html = client_for(staff).get("/subjects/", {"q": " ANU.KASK@firm.example "}).content.decode()
     assert "Kask" in html
     assert "Person" not in html
@@ -163,12 +168,12 @@ def test_the_list_finds_a_person_by_exact_email_through_the_blind_index(
 
 
 def test_the_list_searches_names_and_organisations_and_filters(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
-    acme = OrganisationFactory(name="Acme Analytics OÜ", status=OrganisationStatus.TRIAL)
-    DataSubjectFactory(first_name="Liis", last_name="Mets", organisation=acme, country="FI")
-    DataSubjectFactory(first_name="Jaan", last_name="Mets", country="EE")
-    ProspectFactory(first_name="Tiit", last_name="Lepp", country="AU")
+    acme = OrganisationFactory.create(name="Acme Analytics OÜ", status=OrganisationStatus.TRIAL)
+    DataSubjectFactory.create(first_name="Liis", last_name="Mets", organisation=acme, country="FI")
+    DataSubjectFactory.create(first_name="Jaan", last_name="Mets", country="EE")
+    ProspectFactory.create(first_name="Tiit", last_name="Lepp", country="AU")
     client = client_for(dpo)
 
     def names(**params: str) -> str:
@@ -186,14 +191,14 @@ def test_the_list_searches_names_and_organisations_and_filters(
 
 
 def test_a_bad_filter_value_re_displays_the_list_with_a_message(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     response = client_for(dpo).get("/subjects/", {"kind": "wizard", "page": "nonsense"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
 
 
-def _list_queries(client: Any) -> int:
+def _list_queries(client: Client) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/subjects/")
     assert response.status_code == 200
@@ -201,7 +206,7 @@ def _list_queries(client: Any) -> int:
 
 
 def test_the_list_takes_the_same_number_of_queries_for_10_and_500_subjects(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     client = client_for(dpo)
     # Each person in an organisation of their own, so a lazy organisation lookup would show.
@@ -213,25 +218,27 @@ def test_the_list_takes_the_same_number_of_queries_for_10_and_500_subjects(
     assert small == large
 
 
-def test_the_list_is_paginated_by_50(client_for: Any, dpo: Any, seeded: None) -> None:
-    DataSubjectFactory.create_batch(51, organisation=OrganisationFactory())
+def test_the_list_is_paginated_by_50(client_for: ClientFor, dpo: User, seeded: None) -> None:
+    DataSubjectFactory.create_batch(51, organisation=OrganisationFactory.create())
     html = client_for(dpo).get("/subjects/").content.decode()
     assert html.count('href="/subjects/') - html.count('href="/subjects/new') >= 50
     assert "Page 1 of 2" in html
 
 
-def test_the_empty_list_says_so(client_for: Any, dpo: Any, seeded: None) -> None:
+def test_the_empty_list_says_so(client_for: ClientFor, dpo: User, seeded: None) -> None:
     assert "No data subjects yet." in client_for(dpo).get("/subjects/").content.decode()
 
 
 # --- records pagination -------------------------------------------------------------------------
 
 
-def test_each_record_list_is_paginated_on_its_own(client_for: Any, dpo: Any, seeded: None) -> None:
-    subject = DataSubjectFactory()
+def test_each_record_list_is_paginated_on_its_own(
+    client_for: ClientFor, dpo: User, seeded: None
+) -> None:
+    subject = DataSubjectFactory.create()
     for n in range(12):
-        UsageRecordFactory(subject=subject, action=f"usage-action-{n:02d}")
-    DemoFactory(subject=subject)
+        UsageRecordFactory.create(subject=subject, action=f"usage-action-{n:02d}")
+    DemoFactory.create(subject=subject)
     html = client_for(dpo).get(subject.get_absolute_url()).content.decode()
     assert "Page 1 of 2 (12 in all)" in html
     assert "usage_page=2" in html
@@ -256,8 +263,8 @@ def _form(**fields: Any) -> dict[str, Any]:
 
 
 @time_machine.travel(dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC), tick=False)
-def test_the_dpo_creates_a_person_through_the_form(client_for: Any, dpo: Any) -> None:
-    organisation = OrganisationFactory(name="Firm AS", registry_code="10203040")
+def test_the_dpo_creates_a_person_through_the_form(client_for: ClientFor, dpo: User) -> None:
+    organisation = OrganisationFactory.create(name="Firm AS", registry_code="10203040")
     response = client_for(dpo).post(
         "/subjects/new/",
         _form(
@@ -276,7 +283,7 @@ def test_the_dpo_creates_a_person_through_the_form(client_for: Any, dpo: Any) ->
 
 @time_machine.travel(dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC), tick=False)
 def test_the_form_re_displays_the_under_18_refusal_next_to_the_date_of_birth(
-    client_for: Any, dpo: Any
+    client_for: ClientFor, dpo: User
 ) -> None:
     response = client_for(dpo).post("/subjects/new/", _form(date_of_birth="2008-03-11"))
     assert response.status_code == 200
@@ -287,7 +294,7 @@ def test_the_form_re_displays_the_under_18_refusal_next_to_the_date_of_birth(
 
 
 def test_the_form_re_displays_minimisation_and_photo_errors(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     response = client_for(dpo).post(
         "/subjects/new/",
@@ -304,13 +311,15 @@ def test_the_form_re_displays_minimisation_and_photo_errors(
     assert not DataSubject.objects.exists()
 
 
-def test_an_unknown_organisation_is_a_form_error(client_for: Any, dpo: Any, seeded: None) -> None:
+def test_an_unknown_organisation_is_a_form_error(
+    client_for: ClientFor, dpo: User, seeded: None
+) -> None:
     response = client_for(dpo).post("/subjects/new/", _form(organisation="Nobody Ltd"))
     assert "No organisation has this name" in response.content.decode()
 
 
 def test_saving_an_untouched_edit_form_changes_nothing(
-    client_for: Any, dpo: Any, client_person: DataSubject
+    client_for: ClientFor, dpo: User, client_person: DataSubject
 ) -> None:
     client = client_for(dpo)
     form = client.get(f"/subjects/{client_person.pk}/edit/")
@@ -321,7 +330,9 @@ def test_saving_an_untouched_edit_form_changes_nothing(
     assert not AuditEvent.objects.filter(action="subject.updated").exists()
 
 
-def test_staff_cannot_open_the_forms(client_for: Any, staff: Any, client_person: Any) -> None:
+def test_staff_cannot_open_the_forms(
+    client_for: ClientFor, staff: User, client_person: DataSubject
+) -> None:
     client = client_for(staff)
     assert client.get("/subjects/new/").status_code == 403
     assert client.get(f"/subjects/{client_person.pk}/edit/").status_code == 403
@@ -329,7 +340,7 @@ def test_staff_cannot_open_the_forms(client_for: Any, staff: Any, client_person:
 
 
 def test_lifting_a_legal_hold_needs_confirmation(
-    client_for: Any, dpo: Any, client_person: DataSubject
+    client_for: ClientFor, dpo: User, client_person: DataSubject
 ) -> None:
     client = client_for(dpo)
     url = f"/subjects/{client_person.pk}/legal-hold/"
@@ -345,10 +356,10 @@ def test_lifting_a_legal_hold_needs_confirmation(
 
 
 def test_an_organisation_page_lists_its_people_and_changes_status_with_confirmation(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
-    organisation = OrganisationFactory(name="Trial Co", status=OrganisationStatus.TRIAL)
-    ProspectFactory(organisation=organisation, first_name="Piret")
+    organisation = OrganisationFactory.create(name="Trial Co", status=OrganisationStatus.TRIAL)
+    ProspectFactory.create(organisation=organisation, first_name="Piret")
     client = client_for(dpo)
     assert "Piret" in client.get(f"/subjects/organisations/{organisation.pk}/").content.decode()
     url = f"/subjects/organisations/{organisation.pk}/status/"
@@ -362,20 +373,20 @@ def test_an_organisation_page_lists_its_people_and_changes_status_with_confirmat
 # --- organisation list -------------------------------------------------------------------------
 
 
-def _organisations(client: Any, **params: str) -> str:
+def _organisations(client: Client, **params: str) -> str:
     response = client.get("/subjects/organisations/", params)
     assert response.status_code == 200
     return response.content.decode()
 
 
 def test_the_organisation_list_searches_name_and_registry_code_and_filters(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
-    OrganisationFactory(name="Acme AS", registry_code="11112222", country="EE")
-    OrganisationFactory(
+    OrganisationFactory.create(name="Acme AS", registry_code="11112222", country="EE")
+    OrganisationFactory.create(
         name="Baltic Trial SIA", registry_code="40003", country="LV", status="trial"
     )
-    OrganisationFactory(
+    OrganisationFactory.create(
         name="Held Firm OÜ",
         registry_code="99990000",
         country="EE",
@@ -398,11 +409,11 @@ def test_the_organisation_list_searches_name_and_registry_code_and_filters(
 
 
 def test_the_organisation_list_counts_the_active_people_of_each_organisation(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
-    organisation = OrganisationFactory(name="Counted OÜ")
+    organisation = OrganisationFactory.create(name="Counted OÜ")
     DataSubjectFactory.create_batch(3, organisation=organisation)
-    DataSubjectFactory(
+    DataSubjectFactory.create(
         organisation=organisation, anonymised_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     )
     body = _organisations(client_for(dpo))
@@ -410,21 +421,21 @@ def test_the_organisation_list_counts_the_active_people_of_each_organisation(
 
 
 def test_the_organisation_list_says_so_when_nothing_matches(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     assert "No organisations yet." in _organisations(client_for(dpo))
-    OrganisationFactory(name="Acme AS")
+    OrganisationFactory.create(name="Acme AS")
     assert "No organisation matches" in _organisations(client_for(dpo), q="nothing-like-it")
 
 
-def _organisation_list_queries(client: Any) -> int:
+def _organisation_list_queries(client: Client) -> int:
     with CaptureQueriesContext(connection) as queries:
         _organisations(client)
     return len(queries)
 
 
 def test_the_organisation_list_takes_the_same_number_of_queries_for_5_and_60_organisations(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     client = client_for(dpo)
     # Two people each, so a people count per row would show as extra queries.
@@ -437,7 +448,9 @@ def test_the_organisation_list_takes_the_same_number_of_queries_for_5_and_60_org
     assert small == large
 
 
-def test_the_organisation_list_is_paginated_by_50(client_for: Any, dpo: Any, seeded: None) -> None:
+def test_the_organisation_list_is_paginated_by_50(
+    client_for: ClientFor, dpo: User, seeded: None
+) -> None:
     OrganisationFactory.create_batch(51)
     client = client_for(dpo)
     first = _organisations(client)
@@ -448,16 +461,16 @@ def test_the_organisation_list_is_paginated_by_50(client_for: Any, dpo: Any, see
 
 
 def test_the_dpo_gets_the_add_button_and_staff_only_the_list(
-    client_for: Any, dpo: Any, staff: Any, seeded: None
+    client_for: ClientFor, dpo: User, staff: User, seeded: None
 ) -> None:
-    OrganisationFactory(name="Acme AS")
+    OrganisationFactory.create(name="Acme AS")
     assert "Add an organisation" in _organisations(client_for(dpo))
     as_staff = _organisations(client_for(staff))
     assert "Acme AS" in as_staff and "Add an organisation" not in as_staff
 
 
 def test_the_organisation_list_is_audited_without_the_search_text(
-    client_for: Any, dpo: Any, seeded: None
+    client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     _organisations(client_for(dpo), q="Acme", status="paying")
     event = AuditEvent.objects.get(action="organisations.listed")
@@ -467,7 +480,20 @@ def test_the_organisation_list_is_audited_without_the_search_text(
 
 
 def test_the_people_list_links_to_the_organisation_list(
-    client_for: Any, staff: Any, seeded: None
+    client_for: ClientFor, staff: User, seeded: None
 ) -> None:
     body = client_for(staff).get("/subjects/").content.decode()
     assert 'href="/subjects/organisations/"' in body
+
+
+def test_a_review_date_the_service_refuses_is_a_form_error_not_a_crash(
+    client_for: ClientFor, dpo: User, client_person: DataSubject
+) -> None:
+    # The form takes any date; the service refuses one not in the future.
+    response = client_for(dpo).post(
+        f"/subjects/{client_person.pk}/legal-hold/",
+        {"set": "1", "legal_hold_reason": "Court case", "legal_hold_review_on": "2001-01-01"},
+    )
+    assert response.status_code == 200
+    assert "The review date must be in the future." in response.content.decode()
+    assert not DataSubject.objects.get(pk=client_person.pk).on_legal_hold

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from core.models import AuditEvent
@@ -128,7 +129,7 @@ def test_prospects_are_refused_a_date_of_birth_photo_or_address(
 
 
 def test_a_prospect_may_hold_name_work_contact_company_and_position() -> None:
-    organisation = OrganisationFactory(status=OrganisationStatus.PROSPECT)
+    organisation = OrganisationFactory.create(status=OrganisationStatus.PROSPECT)
     subject = new_user(
         kind=SubjectKind.PROSPECT,
         work_phone="+372 5555 1234",
@@ -158,7 +159,7 @@ def test_changing_a_client_with_an_address_into_a_prospect_requires_clearing_it(
 
 
 def test_an_existing_prospect_cannot_be_given_a_date_of_birth() -> None:
-    prospect = ProspectFactory()
+    prospect = ProspectFactory.create()
     with pytest.raises(ValidationError) as excinfo:
         update_subject(subject=prospect, actor="test", date_of_birth=dt.date(1980, 1, 1))
     assert "date_of_birth" in errors_of(excinfo)
@@ -169,7 +170,7 @@ def test_an_existing_prospect_cannot_be_given_a_date_of_birth() -> None:
 
 @time_machine.travel(TODAY, tick=False)
 def test_a_correction_that_reveals_a_minor_is_stored_and_flags_the_record_for_erasure(
-    dpo: Any,
+    dpo: User,
 ) -> None:
     subject = new_user(date_of_birth=dt.date(1990, 1, 1))
     update_subject(subject=subject, actor=dpo, date_of_birth=dt.date(2009, 1, 1))
@@ -186,7 +187,7 @@ def test_a_correction_that_reveals_a_minor_is_stored_and_flags_the_record_for_er
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_a_kind_change_is_recorded_with_its_date_and_never_overwrites_history(dpo: Any) -> None:
+def test_a_kind_change_is_recorded_with_its_date_and_never_overwrites_history(dpo: User) -> None:
     collected = dt.datetime(2025, 11, 5, 9, 0, tzinfo=dt.UTC)
     subject = new_user(kind=SubjectKind.PROSPECT, collected_at=collected)
     update_subject(
@@ -236,7 +237,7 @@ def test_a_kind_change_cannot_be_dated_in_the_future() -> None:
 # --- audit and validation -------------------------------------------------------------------------
 
 
-def test_create_and_update_are_audited_with_field_names_only(dpo: Any) -> None:
+def test_create_and_update_are_audited_with_field_names_only(dpo: User) -> None:
     subject = new_user(work_phone="+372 5555 9999")
     update_subject(subject=subject, actor=dpo, work_phone="+372 5555 0001", position="CFO")
     created = AuditEvent.objects.get(action="subject.created")
@@ -268,7 +269,7 @@ def test_a_malformed_email_and_an_unknown_country_are_refused_by_field() -> None
     assert set(errors_of(excinfo)) >= {"work_email", "country"}
 
 
-def test_a_preferred_language_is_stored_changed_and_audited_by_field_name(dpo: Any) -> None:
+def test_a_preferred_language_is_stored_changed_and_audited_by_field_name(dpo: User) -> None:
     subject = new_user(preferred_language="lv")
     assert DataSubject.objects.get(pk=subject.pk).preferred_language == "lv"
     update_subject(subject=subject, actor=dpo, preferred_language="")
@@ -333,7 +334,7 @@ def test_a_photo_that_is_not_an_image_or_too_large_is_refused() -> None:
 
 
 def test_an_anonymised_person_cannot_be_updated() -> None:
-    subject = DataSubjectFactory(anonymised_at=TODAY)
+    subject = DataSubjectFactory.create(anonymised_at=TODAY)
     with pytest.raises(ValidationError):
         update_subject(subject=subject, actor="test", first_name="New")
 
@@ -342,8 +343,8 @@ def test_an_anonymised_person_cannot_be_updated() -> None:
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_a_legal_hold_is_set_and_lifted_with_an_audit_event_each(dpo: Any) -> None:
-    subject = DataSubjectFactory()
+def test_a_legal_hold_is_set_and_lifted_with_an_audit_event_each(dpo: User) -> None:
+    subject = DataSubjectFactory.create()
     with pytest.raises(ValidationError) as excinfo:
         set_subject_legal_hold(subject=subject, actor=dpo, reason=" ", review_on=None)
     assert set(errors_of(excinfo)) == {"legal_hold_reason", "legal_hold_review_on"}
@@ -366,12 +367,12 @@ def test_a_legal_hold_is_set_and_lifted_with_an_audit_event_each(dpo: Any) -> No
 
 @time_machine.travel(TODAY, tick=False)
 def test_a_trial_company_becoming_paying_converts_its_trial_and_its_prospect_people(
-    dpo: Any,
+    dpo: User,
 ) -> None:
-    trial = TrialFactory(started_on=dt.date(2026, 1, 1), ended_on=dt.date(2026, 1, 31))
+    trial = TrialFactory.create(started_on=dt.date(2026, 1, 1), ended_on=dt.date(2026, 1, 31))
     organisation = trial.organisation
-    prospect = ProspectFactory(organisation=organisation)
-    representative = ProspectFactory(
+    prospect = ProspectFactory.create(organisation=organisation)
+    representative = ProspectFactory.create(
         organisation=organisation, kind=SubjectKind.PROSPECT_REPRESENTATIVE
     )
     change_organisation_status(
@@ -390,7 +391,7 @@ def test_a_trial_company_becoming_paying_converts_its_trial_and_its_prospect_peo
     assert event.details["people_reclassified"] == 2
 
 
-def test_a_prospect_cannot_jump_to_former_client(dpo: Any) -> None:
+def test_a_prospect_cannot_jump_to_former_client(dpo: User) -> None:
     organisation = create_organisation(actor=dpo, name="Acme OÜ", country="EE")
     with pytest.raises(ValidationError) as excinfo:
         change_organisation_status(

@@ -24,6 +24,8 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation.template import templatize
 
+from subject_requests.models import SubjectRequest
+
 pytestmark = pytest.mark.django_db
 
 BASE = Path(settings.BASE_DIR)
@@ -200,7 +202,9 @@ def test_the_request_acknowledgement_is_written_in_latvian() -> None:
     from subject_requests.letters import letter_context
     from tests.factories import SubjectRequestFactory
 
-    request = SubjectRequestFactory(language="lv", requester_name="Anna Bērziņa", type="erasure")
+    request = SubjectRequestFactory.create(
+        language="lv", requester_name="Anna Bērziņa", type="erasure"
+    )
     with translation.override("lv"):
         context = letter_context(request)
         subject = render_to_string("emails/requests/acknowledgement_subject.txt", context)
@@ -295,7 +299,8 @@ def test_every_string_in_a_public_template_is_in_the_catalogue(language: str) ->
 def test_the_compiled_catalogue_matches_the_po_file(language: str) -> None:
     mo = BASE / "locale" / language / "LC_MESSAGES" / "django.mo"
     with mo.open("rb") as handle:
-        compiled: dict[Any, str] = gnu_gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+        # The parsed catalogue is a private attribute that typeshed does not declare.
+        compiled: dict[Any, str] = vars(gnu_gettext.GNUTranslations(handle))["_catalog"]
     stale = []
     for entry in catalogue(language)[1:]:
         if not entry.msgstr or not all(entry.msgstr.values()) or "fuzzy" in entry.flags:
@@ -361,14 +366,14 @@ def test_the_public_forms_and_the_rights_are_translated(language: str) -> None:
 MONTH_NAMES = {"et": ("novemb", "detsemb"), "lv": ("novembr", "decembr")}
 
 
-def _request_at_tallinn_times() -> Any:
+def _request_at_tallinn_times() -> SubjectRequest:
     import datetime as dt
     from zoneinfo import ZoneInfo
 
     from tests.factories import SubjectRequestFactory
 
     tallinn = ZoneInfo("Europe/Tallinn")
-    return SubjectRequestFactory(
+    return SubjectRequestFactory.create(
         status="verified",
         language="lv",
         received_at=dt.datetime(2026, 11, 24, 10, 0, tzinfo=tallinn),
@@ -431,7 +436,7 @@ def test_the_intake_refusals_speak_the_requesters_language(language: str, expect
     from subject_requests import services
 
     base = {"type": "access", "name": "Anna", "email": "anna@example.org", "description": ""}
-    refused = [
+    refused: list[dict[str, Any]] = [
         {**base, "email": " "},
         {**base, "type": "nonsense"},
         {**base, "name": " "},

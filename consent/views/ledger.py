@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -85,9 +86,11 @@ def ledger_csv(request: HttpRequest) -> Any:
 def audience(request: HttpRequest) -> Any:
     form = AudienceForm(request.GET or None)
     if not form.is_valid():
+        purpose_field = form.fields["purpose"]
+        assert isinstance(purpose_field, forms.ModelChoiceField)
+        assert purpose_field.queryset is not None
         counts = [
-            (p, DataSubject.objects.marketable(purpose=p).count())
-            for p in form.fields["purpose"].queryset  # type: ignore[attr-defined]
+            (p, DataSubject.objects.marketable(purpose=p).count()) for p in purpose_field.queryset
         ]
         return render(request, "consent/audience.html", {"form": form, "counts": counts})
     purpose = form.cleaned_data["purpose"]

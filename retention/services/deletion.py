@@ -66,5 +66,4 @@ def delete_set_based(model: type[models.Model], where: dict[str, Any]) -> int:
             raise models.ProtectedError(
                 f"{label_of(related)} protects {label_of(model)} rows", set()
             )
-    raw_delete: Any = doomed._raw_delete  # type: ignore[attr-defined]
-    return int(raw_delete(router.db_for_write(model)))
+    return int(doomed._raw_delete(router.db_for_write(model)))

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import Actor, record_event
+from core.audit import Actor, acting_user, record_event
 from retention.models import RetentionRule, RuleChange, RuleChangeStatus
 from retention.periods import Period, covers_at_least, covers_at_most, next_purge_date
 from retention.registry import registry
@@ -188,7 +188,7 @@ def _propose(
         due_before=before,
         due_after=after,
         purge_date=as_of,
-        proposed_by=actor,  # type: ignore[misc]  # an Admin's change: always a user
+        proposed_by=acting_user(actor),  # an Admin's change: always a user
     )
     record_event(
         action="retention.rule.change_proposed",
@@ -215,11 +215,11 @@ def confirm_change(
         for name, value in change.proposed.items():
             setattr(rule, name, value)
         rule.confirmed = True
-        rule.confirmed_by = actor  # type: ignore[assignment]
+        rule.confirmed_by = acting_user(actor)
         rule.confirmed_at = now
         rule.save()
         change.status = RuleChangeStatus.CONFIRMED
-        change.decided_by = actor  # type: ignore[assignment]
+        change.decided_by = acting_user(actor)
         change.decided_at = now
         change.save(update_fields=["status", "decided_by", "decided_at"])
         record_event(
@@ -240,7 +240,7 @@ def reject_change(
         if change.status != RuleChangeStatus.PENDING:
             raise ValidationError(_("This change has already been decided."))
         change.status = RuleChangeStatus.REJECTED
-        change.decided_by = actor  # type: ignore[assignment]
+        change.decided_by = acting_user(actor)
         change.decided_at = now
         change.save(update_fields=["status", "decided_by", "decided_at"])
         record_event(
@@ -266,7 +266,7 @@ def confirm_rule(
             raise ValidationError(_("Decide the pending change to this rule first."))
         due = due_tonight(rule_values(rule), as_of=next_purge_date(now))
         rule.confirmed = True
-        rule.confirmed_by = actor  # type: ignore[assignment]
+        rule.confirmed_by = acting_user(actor)
         rule.confirmed_at = now
         rule.save(update_fields=["confirmed", "confirmed_by", "confirmed_at", "updated_at"])
         record_event(

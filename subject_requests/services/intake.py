@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import Actor
+from core.audit import Actor, user_of
 from core.timeutil import legal_date, legal_zone
 from subject_requests import deadlines, guards
 from subject_requests.choices import STAFF_CHANNELS, Channel, EntryKind, RequestType, Status
@@ -83,7 +83,7 @@ def _create(
         agent_proof_content_type=agent_proof.content_type if via_agent and agent_proof else "",
         received_at=received_at,
         **deadlines.request_deadline(received_at).as_fields(),
-        created_by=created_by if not isinstance(created_by, str | None) else None,  # type: ignore[misc]
+        created_by=user_of(created_by),
         created_at=now,
     )
     request.reference = reference_for(request)

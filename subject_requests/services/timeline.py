@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.audit import Actor, record_events_bulk
@@ -23,11 +25,14 @@ from subject_requests.services.common import (
     send_letter,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 # Largest document kept on a request (an ID copy, an authorisation, a signed letter).
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 
-def assignable_users() -> Iterable[object]:
+def assignable_users() -> QuerySet[User]:
     return (
         get_user_model()
         .objects.filter(is_active=True, groups__name__in=[Role.DPO.value, Role.STAFF.value])
@@ -40,7 +45,7 @@ def assignable_users() -> Iterable[object]:
 def assign_requests(
     *,
     request_ids: Iterable[int],
-    assignee: object | None,
+    assignee: User | None,
     actor: Actor,
     now: dt.datetime | None = None,
 ) -> int:
@@ -58,7 +63,7 @@ def assign_requests(
     if not ids:
         raise RequestError("Only open requests can be assigned.")
     SubjectRequest.objects.filter(pk__in=ids).update(assignee=assignee, updated_at=now)
-    name = assignee.get_username() if assignee is not None else "nobody"  # type: ignore[attr-defined]
+    name = assignee.get_username() if assignee is not None else "nobody"
     TimelineEntry.objects.bulk_create(
         [
             TimelineEntry(

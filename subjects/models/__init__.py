@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from processing.models import SubjectKind
 from subjects.models.people import (
     COUNTRY_LANGUAGES,
     PROSPECT_KINDS,
@@ -15,7 +16,6 @@ from subjects.models.people import (
     OrganisationQuerySet,
     OrganisationStatus,
     Source,
-    SubjectKind,
     held_condition,
     hold_in_force,
     restricted_condition,

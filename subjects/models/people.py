@@ -156,7 +156,7 @@ def restricted_condition() -> Q:
     return Q(restricted_at__isnull=False)
 
 
-class DataSubjectQuerySet(PersonalDataQuerySet):
+class DataSubjectQuerySet(PersonalDataQuerySet["DataSubject"]):
     def prospects(self) -> DataSubjectQuerySet:
         return self.filter(kind__in=PROSPECT_KINDS)
 
