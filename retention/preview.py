@@ -5,11 +5,13 @@ finding the DPO must see")."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -116,15 +118,42 @@ class UncoveredGroup:
         return _("No active rule covers them.")
 
 
-def _pks(queryset: QuerySet[Any]) -> QuerySet[Any]:
-    return queryset.order_by().values("pk")
+def _among(queryset: QuerySet[Any]) -> Exists:
+    """ "This row is in `queryset`", as a correlated EXISTS: PostgreSQL plans it as an anti or
+    semi join. (A `pk IN (subquery)` over a million rows that does not fit in `work_mem` is
+    rescanned for every row: hours instead of seconds.)"""
+    return Exists(queryset.order_by().filter(pk=OuterRef("pk")))
+
+
+# Counting a million people against every rule takes seconds (7 s at 1 000 000 on the 2-core
+# machine), too long for every home page: the counts are kept this long, and recounted at
+# once when a rule changes (the rules are part of the key).
+UNCOVERED_CACHE_SECONDS = 600
 
 
 def uncovered_groups(*, as_of: dt.date) -> list[UncoveredGroup]:
     """Per model with personal data, the records no rule in force governs, by reason: no
     rule covers them, only an unconfirmed rule does, or their anchor is missing. Counted
-    set-based: one query per group."""
+    set-based, one query per group, and the counts cached (`UNCOVERED_CACHE_SECONDS`)."""
     rules = {rule.record_type: rule for rule in RetentionRule.objects.active()}
+    groups = _uncovered_querysets(rules, as_of=as_of)
+    fingerprint = ";".join(
+        f"{r.pk}:{r.confirmed}:{r.period_years}.{r.period_months}.{r.period_days}"
+        for r in sorted(rules.values(), key=lambda rule: rule.pk)
+    )
+    key = "retention:uncovered:" + hashlib.sha256(f"{as_of}|{fingerprint}".encode()).hexdigest()
+    counts: dict[str, int] | None = cache.get(key)
+    if counts is None:
+        counts = {group.key: group.records.count() for group in groups}
+        cache.set(key, counts, UNCOVERED_CACHE_SECONDS)
+    for group in groups:
+        group.count = counts.get(group.key, 0)
+    return [group for group in groups if group.count]
+
+
+def _uncovered_querysets(
+    rules: dict[str, RetentionRule], *, as_of: dt.date
+) -> list[UncoveredGroup]:
     by_model: dict[str, list[RecordType]] = {}
     for record_type in registry.all():
         by_model.setdefault(record_type.model_label.lower(), []).append(record_type)
@@ -135,10 +164,9 @@ def uncovered_groups(*, as_of: dt.date) -> list[UncoveredGroup]:
         carrying = types[0].holds_personal_data(base)
         in_force = [rt for rt in types if rt.code in rules and rules[rt.code].confirmed]
         waiting = [rt for rt in types if rt.code in rules and not rules[rt.code].confirmed]
-        governed = Q(pk__in=[])
+        ungoverned = carrying.order_by()
         for record_type in in_force:
-            governed |= Q(pk__in=_pks(record_type.governed(base, as_of=as_of)))
-        ungoverned = carrying.exclude(governed)
+            ungoverned = ungoverned.filter(~_among(record_type.governed(base, as_of=as_of)))
         for record_type in in_force:
             missing = record_type.anchor_missing(record_type.governed(base, as_of=as_of))
             groups.append(
@@ -147,12 +175,12 @@ def uncovered_groups(*, as_of: dt.date) -> list[UncoveredGroup]:
                     model,
                     ANCHOR_MISSING,
                     rules[record_type.code],
-                    carrying.filter(pk__in=_pks(missing)),
+                    carrying.order_by().filter(_among(missing)),
                 )
             )
-        unconfirmed = Q(pk__in=[])
+        no_rule = ungoverned
         for record_type in waiting:
-            covered = Q(pk__in=_pks(record_type.governed(base, as_of=as_of)))
+            covered = _among(record_type.governed(base, as_of=as_of))
             groups.append(
                 UncoveredGroup(
                     f"{label}:{UNCONFIRMED}:{record_type.code}",
@@ -162,12 +190,6 @@ def uncovered_groups(*, as_of: dt.date) -> list[UncoveredGroup]:
                     ungoverned.filter(covered),
                 )
             )
-            unconfirmed |= covered
-        groups.append(
-            UncoveredGroup(
-                f"{label}:{NO_RULE}", model, NO_RULE, None, ungoverned.exclude(unconfirmed)
-            )
-        )
-    for group in groups:
-        group.count = group.records.count()
-    return [group for group in groups if group.count]
+            no_rule = no_rule.filter(~covered)
+        groups.append(UncoveredGroup(f"{label}:{NO_RULE}", model, NO_RULE, None, no_rule))
+    return groups

@@ -69,6 +69,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (rate limits, cached counts), as a fresh portal."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _staff_language_after_each_test() -> Iterator[None]:
     """A request to a public page activates the visitor's language in this thread, as a new
     request would in production; the next test starts from the staff language again."""

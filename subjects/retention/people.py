@@ -105,20 +105,17 @@ class _PersonBundle(RecordType):
         return gettext("Person record, with their demos, messages and usage")
 
     def line_notes(self, records: Sequence[Any]) -> dict[Any, str]:
+        # One grouped count per kind of record: counting them in one query joined the three
+        # tables (2 000 × 2 000 rows for a busy person).
         ids = [r.pk for r in records]
-        counts = (
-            DataSubject.objects.filter(pk__in=ids)
-            .annotate(
-                n_demos=Count("demos", distinct=True),
-                n_messages=Count("communications", distinct=True),
-                n_usage=Count("usage_records", distinct=True),
-            )
-            .values_list("pk", "n_demos", "n_messages", "n_usage")
-        )
+        counts: dict[str, dict[Any, int]] = {}
+        for name, model in (("demos", Demo), ("messages", Communication), ("usage", UsageRecord)):
+            rows = model.objects.filter(subject_id__in=ids).values("subject_id")
+            counts[name] = dict(rows.annotate(n=Count("id")).values_list("subject_id", "n"))
         return {
             pk: gettext("%(demos)d demos, %(messages)d messages, %(usage)d usage records")
-            % {"demos": demos, "messages": messages, "usage": usage}
-            for pk, demos, messages, usage in counts
+            % {name: counts[name].get(pk, 0) for name in ("demos", "messages", "usage")}
+            for pk in ids
         }
 
 
