@@ -132,3 +132,42 @@ class EntryKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("Assignment")
     IDENTITY = "identity", _("Identity")
     DUPLICATE = "duplicate", _("Duplicate")
+
+
+class DeliveryStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Not accepted by the mail server")
+
+
+class AnswerKind(models.TextChoices):
+    ACCESS_REPORT = "access_report", _("Access report (Art. 15)")
+    PORTABILITY = "portability", _("Portable data (Art. 20)")
+    INFORMATION = "information", _("Processors, recipients and transfers")
+    LETTER = "letter", _("Answer letter")
+
+
+class AnswerStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be built")
+    BUILDING = "building", _("Being built")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Outcome(models.TextChoices):
+    """What the answer letter tells the requester (GDPR Art. 12(3)-(4))."""
+
+    COMPLETED = "completed", _("Completed")
+    PARTLY_REFUSED = "partly_refused", _("Partly refused")
+    REFUSED = "refused", _("Refused")
+    CLOSED_UNVERIFIED = "closed_unverified", _("Closed: identity not confirmed")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the requester")
+    EXTENDED = "extended", _("Deadline extended")
+
+
+# The document each right is answered with (the other rights are answered by acting).
+ANSWER_FOR_TYPE: dict[str, str] = {
+    RequestType.ACCESS: AnswerKind.ACCESS_REPORT,
+    RequestType.COPY: AnswerKind.ACCESS_REPORT,  # Art. 15(3): the copy is the same report
+    RequestType.PORTABILITY: AnswerKind.PORTABILITY,
+    RequestType.INFORMATION: AnswerKind.INFORMATION,
+}

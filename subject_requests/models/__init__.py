@@ -1,0 +1,57 @@
+"""Data-subject requests (DOMAIN.md section H): what arrived, from whom, by when it must be
+answered, everything that happened to it, and the documents it is answered with."""
+
+from __future__ import annotations
+
+from subject_requests.choices import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    AnswerKind,
+    AnswerStatus,
+    Channel,
+    DeliveryStatus,
+    EntryKind,
+    Outcome,
+    PauseReason,
+    RequestType,
+    Status,
+    VerificationMethod,
+)
+from subject_requests.models.answers import Answer, AnswerQuerySet
+from subject_requests.models.requests import (
+    DUE_SOON_DAYS,
+    Pause,
+    ReminderSent,
+    SubjectRequest,
+    SubjectRequestQuerySet,
+    TimelineEntry,
+    due_soon_q,
+    overdue_q,
+)
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "DUE_SOON_DAYS",
+    "OPEN_STATUSES",
+    "TRANSITIONS",
+    "Answer",
+    "AnswerKind",
+    "AnswerQuerySet",
+    "AnswerStatus",
+    "Channel",
+    "DeliveryStatus",
+    "EntryKind",
+    "Outcome",
+    "Pause",
+    "PauseReason",
+    "ReminderSent",
+    "RequestType",
+    "Status",
+    "SubjectRequest",
+    "SubjectRequestQuerySet",
+    "TimelineEntry",
+    "VerificationMethod",
+    "due_soon_q",
+    "overdue_q",
+]

@@ -1,0 +1,108 @@
+"""The documents a request is answered with: the access report (and copy), the portability
+package, the information on processors and transfers, and the PDF letters.
+
+Each is built in the background (`status`, `progress`), stored encrypted (it is a copy of
+the person's data), reviewed by the DPO before it may be sent, and downloaded by the requester
+through a signed link. `sha256` stays after the content is cleared, as proof of what was sent.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.fields import EncryptedBinaryField
+from subject_requests.choices import AnswerKind, AnswerStatus, Outcome
+from subject_requests.models.requests import SubjectRequest
+
+BEING_BUILT = (AnswerStatus.QUEUED, AnswerStatus.BUILDING)
+
+
+class AnswerQuerySet(models.QuerySet["Answer"]):
+    def documents(self) -> AnswerQuerySet:
+        """The reports, packages and information sheets (not the letters)."""
+        return self.exclude(kind=AnswerKind.LETTER)
+
+    def deliverable(self) -> AnswerQuerySet:
+        """Built, reviewed by the DPO and not yet cleared: what a download link may serve."""
+        return self.filter(
+            status=AnswerStatus.READY,
+            reviewed_at__isnull=False,
+            content_cleared_at__isnull=True,
+        )
+
+    def in_progress(self) -> AnswerQuerySet:
+        return self.filter(status__in=BEING_BUILT)
+
+
+class Answer(models.Model):
+    request = models.ForeignKey(SubjectRequest, on_delete=models.CASCADE, related_name="answers")
+    # One person per document: a report never mixes two people's data.
+    subject = models.ForeignKey(
+        "subjects.DataSubject",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AnswerKind.choices)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    # Letters only: the outcome they tell.
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AnswerStatus.choices, default=AnswerStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # Where the build is, in words without personal data ("Laying out the pages").
+    progress_note = models.CharField(max_length=100, blank=True)
+    error = models.CharField(_("why it failed"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    content = EncryptedBinaryField(_("document"), null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    file_name = models.CharField(max_length=120, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    downloads = models.PositiveIntegerField(default=0)
+    content_cleared_at = models.DateTimeField(_("content cleared at"), null=True, blank=True)
+
+    objects = AnswerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("answer document")
+        verbose_name_plural = _("answer documents")
+        indexes = [models.Index(fields=["request", "kind", "status"], name="dsr_answer_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == AnswerStatus.READY
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_at is not None
+
+    @property
+    def is_being_built(self) -> bool:
+        return self.status in BEING_BUILT
+
+    @property
+    def is_deliverable(self) -> bool:
+        """`AnswerQuerySet.deliverable` for one row."""
+        return self.is_ready and self.is_reviewed and self.content_cleared_at is None

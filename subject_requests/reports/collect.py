@@ -1,0 +1,323 @@
+"""Everything the portal holds about one person, gathered once for every answer document: the
+access report, the portability package, the information sheet and, later, the person's own
+page. Values are formatted in the reader's language; nothing of another person is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from consent.selectors import consent_state
+from core.timeutil import legal_date, legal_today
+from processing.models import DataCategory
+from processing.selectors import DataHolders, holders_of_subject_data, purposes_for_subject
+from retention.registry import registry
+from retention.selectors import Deadline, deadlines_of, subject_deadlines
+from subject_requests.reports.pdf import EmbeddedFile
+from subject_requests.reports.sections import (
+    PERSON_FIELDS,
+    PERSON_PORTABLE,
+    SECTIONS,
+    Portability,
+    ReportSection,
+)
+from subject_requests.reports.values import format_date, format_moment, format_value, raw_value
+from subjects.models import DataSubject, Source
+
+
+@dataclass
+class Item:
+    label: str
+    value: str
+
+
+@dataclass
+class PersonGroup:
+    name: str
+    items: list[Item]
+
+
+@dataclass
+class SectionData:
+    section: ReportSection
+    headers: list[str]
+    rows: list[list[str]]
+    # Per row, the day the record goes (or why it has no day), for registry record types.
+    kept_until: list[str] | None
+    # The raw values (for the portability package): column field → value per row.
+    raw: list[dict[str, Any]] = field(default_factory=list)
+    left_out: str | None = None  # why it is not portable, for this person
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def entries(self) -> list[tuple[list[str], str | None]]:
+        """Each row with the day it goes (None where the section has no such column)."""
+        kept: list[str | None] = [*self.kept_until] if self.kept_until else [None] * self.count
+        return list(zip(self.rows, kept, strict=True))
+
+    @property
+    def cards(self) -> list[tuple[list[tuple[str, str]], str | None]]:
+        """Each row as (header, cell) pairs, for rows too wide for a table."""
+        return [(list(zip(self.headers, cells, strict=True)), kept) for cells, kept in self.entries]
+
+    @property
+    def shared(self) -> list[tuple[str, str]]:
+        """Columns with one value on every row (the billing details of 2 000 invoices): said
+        once above the lines instead of on each — the same data, a fraction of the pages."""
+        if len(self.rows) < 2:
+            return []
+        return [
+            (header, self.rows[0][i])
+            for i, header in enumerate(self.headers)
+            if all(row[i] == self.rows[0][i] for row in self.rows)
+        ]
+
+    def compact_text(self, kept_label: str) -> str:
+        """The rows as lines of text: a long section lays out many times faster this way
+        than as a table (WeasyPrint's time grows with the number of boxes), without the
+        columns `shared` states once."""
+        same = {header for header, _value in self.shared}
+        keep = [i for i, header in enumerate(self.headers) if header not in same]
+        return "\n".join(
+            " · ".join(cells[i] for i in keep) + (f" · {kept_label} {kept}" if kept else "")
+            for cells, kept in self.entries
+        )
+
+
+@dataclass
+class PurposeLine:
+    name: str
+    description: str
+    basis: str
+    applies: str
+
+
+@dataclass
+class RetentionLine:
+    what: str
+    rule: str
+    period: str
+    starts: str
+    until: str
+
+
+@dataclass
+class SubjectData:
+    subject: DataSubject
+    language: str
+    as_of: dt.date
+    person: list[PersonGroup]
+    person_raw: dict[str, Any]
+    person_left_out: str | None
+    photo_uri: str
+    sections: list[SectionData]
+    purposes: list[PurposeLine]
+    holders: DataHolders
+    storage: list[str]
+    retention: list[RetentionLine]
+    source: str
+    collected_on: str
+    informed_on: str
+    not_from_person: bool
+    # Files the person's records hold, embedded in the report so it holds every datum.
+    files: list[EmbeddedFile] = field(default_factory=list)
+
+    @property
+    def nonempty_sections(self) -> list[SectionData]:
+        return [s for s in self.sections if s.rows]
+
+
+def _deadline_text(deadline: Deadline | None, language: str) -> str:
+    if deadline is None:
+        return _("no period set: see “How long we keep it”")
+    if deadline.held:
+        return _("kept while a legal hold or a restriction stands")
+    if deadline.expires_on is None:
+        return _("until %(anchor)s, then %(period)s") % {
+            "anchor": deadline.record_type.anchors.get(deadline.rule.anchor, ""),
+            "period": deadline.period,
+        }
+    return format_date(deadline.expires_on, language)
+
+
+def _kept_until(
+    section_model: str, records: Sequence[Any], *, as_of: dt.date, language: str
+) -> list[str] | None:
+    primary = [rt for rt in registry.all() if rt.model_label.lower() == section_model]
+    if not primary:
+        return None
+    deadlines = deadlines_of(records, as_of=as_of)
+    return [_deadline_text(deadlines[r.pk], language) for r in records]
+
+
+def _person_groups(subject: DataSubject, language: str) -> tuple[list[PersonGroup], set[str]]:
+    by_field = {column.field.split(".")[0]: column for column in PERSON_FIELDS}
+    groups, shown = [], set()
+    for category in DataCategory.objects.order_by("id"):
+        names = [n for n in category.fields if n in by_field]
+        if not names:
+            continue
+        items = [
+            Item(capfirst(str(by_field[n].label)), format_value(subject, by_field[n], language))
+            for n in names
+        ]
+        groups.append(PersonGroup(name=_(category.name), items=items))
+        shown |= set(names)
+    rest = [c for c in PERSON_FIELDS if c.field.split(".")[0] not in shown]
+    groups.append(
+        PersonGroup(
+            name=_("About your record"),
+            items=[Item(capfirst(str(c.label)), format_value(subject, c, language)) for c in rest],
+        )
+    )
+    return groups, shown
+
+
+def _photo_uri(subject: DataSubject) -> str:
+    if not subject.photo:
+        return ""
+    encoded = base64.b64encode(bytes(subject.photo)).decode("ascii")
+    return f"data:{subject.photo_content_type or 'image/png'};base64,{encoded}"
+
+
+def _retention_lines(subject: DataSubject, *, as_of: dt.date, language: str) -> list[RetentionLine]:
+    lines = []
+    for group in subject_deadlines(subject, as_of=as_of):
+        seen: set[int] = set()
+        for line in group.lines:
+            deadline = line.deadline
+            if deadline is None or deadline.rule.pk in seen:
+                continue
+            seen.add(deadline.rule.pk)
+            lines.append(
+                RetentionLine(
+                    what=group.label,
+                    rule=str(_(deadline.rule.name)),
+                    period=str(deadline.period),
+                    starts=str(deadline.record_type.anchors.get(deadline.rule.anchor, "")),
+                    until=_deadline_text(deadline, language),
+                )
+            )
+    return lines
+
+
+def collect(
+    subject: DataSubject,
+    *,
+    language: str,
+    as_of: dt.date | None = None,
+    on_section: Callable[[int, int], object] | None = None,
+) -> SubjectData:
+    """Gather the person's data; `on_section(done, total)` reports progress."""
+    as_of = as_of or legal_today()
+    subject = DataSubject.objects.select_related("organisation").get(pk=subject.pk)
+    with translation.override(language):
+        purposes = purposes_for_subject(subject)
+        states = {
+            entry.purpose.pk: consent_state(subject, entry.purpose)
+            for entry in purposes
+            if entry.only_with_consent
+        }
+        # A consent-based purpose applies only while the person has consented.
+        context = Portability(
+            bases=frozenset(
+                p.purpose.legal_basis
+                for p in purposes
+                if p.purpose.pk not in states or states[p.purpose.pk].permitted
+            ),
+            provided_by_person=subject.source == Source.SUBJECT,
+        )
+        files: list[EmbeddedFile] = []
+        person, _shown = _person_groups(subject, language)
+        sections = []
+        for done, section in enumerate(SECTIONS, start=1):
+            records = list(section.rows(subject))
+            sections.append(
+                SectionData(
+                    section=section,
+                    headers=[capfirst(str(c.label)) for c in section.columns],
+                    rows=[
+                        [format_value(r, c, language, files.append) for c in section.columns]
+                        for r in records
+                    ],
+                    kept_until=_kept_until(
+                        section.model_label.lower(), records, as_of=as_of, language=language
+                    )
+                    if records
+                    else None,
+                    raw=[{c.field: raw_value(r, c) for c in section.columns} for r in records],
+                    left_out=_text(section.portable(context)),
+                )
+            )
+            if on_section is not None:
+                on_section(done, len(SECTIONS))
+        purpose_lines = [
+            PurposeLine(
+                name=_(entry.purpose.name),
+                description=_(entry.purpose.description) if entry.purpose.description else "",
+                basis=str(entry.purpose.get_legal_basis_display()),
+                applies=states[entry.purpose.pk].label
+                if entry.purpose.pk in states
+                else _("Applies to you"),
+            )
+            for entry in purposes
+        ]
+        return SubjectData(
+            subject=subject,
+            language=language,
+            as_of=as_of,
+            person=person,
+            person_raw={c.field: raw_value(subject, c) for c in PERSON_FIELDS},
+            person_left_out=_text(PERSON_PORTABLE(context)),
+            photo_uri=_photo_uri(subject),
+            sections=sections,
+            purposes=purpose_lines,
+            holders=holders_of_subject_data(subject, purposes),
+            storage=list(subject.storage_locations),
+            retention=_retention_lines(subject, as_of=as_of, language=language),
+            source=str(subject.get_source_display()),
+            collected_on=format_date(legal_date(subject.collected_at), language),
+            informed_on=format_moment(subject.informed_at, language) if subject.informed_at else "",
+            not_from_person=subject.source != Source.SUBJECT,
+            files=files,
+        )
+
+
+def collect_register(subject: DataSubject, *, language: str, as_of: dt.date) -> SubjectData:
+    """Only who holds the person's data and where (the information sheet): no records read."""
+    subject = DataSubject.objects.select_related("organisation").get(pk=subject.pk)
+    with translation.override(language):
+        purposes = purposes_for_subject(subject)
+        return SubjectData(
+            subject=subject,
+            language=language,
+            as_of=as_of,
+            person=[],
+            person_raw={},
+            person_left_out=None,
+            photo_uri="",
+            sections=[],
+            purposes=[],
+            holders=holders_of_subject_data(subject, purposes),
+            storage=list(subject.storage_locations),
+            retention=[],
+            source=str(subject.get_source_display()),
+            collected_on=format_date(legal_date(subject.collected_at), language),
+            informed_on="",
+            not_from_person=subject.source != Source.SUBJECT,
+        )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
