@@ -364,7 +364,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint reports every layout step at INFO; only its warnings matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Domain settings ----------------------------------------------------------------------
@@ -377,3 +382,5 @@ if RETENTION_FINANCIAL_YEAR_START_MONTH > 12:
     raise ImproperlyConfigured("RETENTION_FINANCIAL_YEAR_START_MONTH must be a month, 1 to 12.")
 # Section I: subjects are told "in good time" before a policy change takes effect.
 POLICY_NOTICE_DAYS = _int("POLICY_NOTICE_DAYS", 30, minimum=1)
+# Section H: how long the requester's link to their answer documents works.
+ANSWER_LINK_DAYS = _int("ANSWER_LINK_DAYS", 14, minimum=1)

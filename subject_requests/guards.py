@@ -15,8 +15,15 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from subject_requests.choices import STAFF_CHANNELS, TRANSITIONS, Status
-from subject_requests.models import SubjectRequest
+from subject_requests.choices import (
+    ANSWER_FOR_TYPE,
+    STAFF_CHANNELS,
+    TRANSITIONS,
+    AnswerKind,
+    AnswerStatus,
+    Status,
+)
+from subject_requests.models import Answer, SubjectRequest
 
 Guard = Callable[[SubjectRequest, dt.datetime], str | None]
 
@@ -50,7 +57,68 @@ def can_start(request: SubjectRequest, now: dt.datetime) -> str | None:
 
 
 def can_complete(request: SubjectRequest, now: dt.datetime) -> str | None:
-    return transition_refusal(request, Status.COMPLETED)
+    return transition_refusal(request, Status.COMPLETED) or answer_not_reviewed(request)
+
+
+def _answers_of(request: SubjectRequest, kind: str) -> list[Answer]:
+    # `request.answers.all()`: the request page prefetches them (its query budget), a
+    # service's locked request reads them here.
+    return [a for a in request.answers.all() if a.kind == kind]
+
+
+def answer_not_reviewed(request: SubjectRequest) -> str | None:
+    """A right answered with a document (access, copy, portability, information) is complete
+    only once the DPO has reviewed the document the requester will receive. A requester
+    matched to nobody is told that no data about them is held: no document to review."""
+    kind = ANSWER_FOR_TYPE.get(request.type)
+    if kind is None or not request.subjects.exists():
+        return None
+    answers = _answers_of(request, kind)
+    if any(a.is_being_built for a in answers):
+        return "A document for this request is still being built."
+    if not any(a.is_deliverable for a in answers):
+        return (
+            f"Build and review the {AnswerKind(kind).label.lower()} first: the requester "
+            "receives it with the closing letter."
+        )
+    return None
+
+
+def can_build_answer(request: SubjectRequest, now: dt.datetime) -> str | None:
+    kind = ANSWER_FOR_TYPE.get(request.type)
+    if kind is None:
+        return "This right is answered by acting on the data, not with a document."
+    if request.status not in (Status.VERIFIED, Status.IN_PROGRESS):
+        return "Only a verified request that is open can be answered."
+    if not request.subjects.exists():
+        return (
+            "The requester is matched to no person: there is no data to report. Match them "
+            "(verify their e-mail or record an identity check naming the person) or complete "
+            "the request saying that no data is held."
+        )
+    if any(
+        a.status in (AnswerStatus.QUEUED, AnswerStatus.BUILDING) for a in _answers_of(request, kind)
+    ):
+        return "The document is already being built."
+    return None
+
+
+def can_review_answer(answer: Answer) -> str | None:
+    if answer.status != AnswerStatus.READY:
+        return "Only a finished document can be reviewed."
+    if answer.is_reviewed:
+        return "This document is already reviewed."
+    if not answer.request.is_open:
+        return "The request is closed."
+    return None
+
+
+def can_retry_answer(answer: Answer) -> str | None:
+    if answer.status != AnswerStatus.FAILED:
+        return "Only a document that failed to build can be tried again."
+    if not answer.request.is_open:
+        return "The request is closed."
+    return None
 
 
 def can_reject(request: SubjectRequest, now: dt.datetime) -> str | None:
@@ -127,5 +195,6 @@ ACTIONS: dict[str, Action] = {
     "close": Action("requests.decide", can_close_unverified),
     "withdraw": Action("requests.decide", can_withdraw),
     "assign": Action("requests.decide", can_assign),
+    "build-answer": Action("requests.decide", can_build_answer),
     "change-received": Action("requests.enter", can_change_received),
 }

@@ -1,7 +1,10 @@
-"""Letters to requesters, rendered in the language they wrote in, plain text and HTML."""
+"""Letters to requesters, in the language they wrote in: e-mails (plain text and HTML) and,
+for every answer — completed, partly refused, refused, closed unverified, withdrawn,
+extended — a PDF letter kept with the request and attached to its e-mail."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -9,14 +12,38 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from core.audit import record_event
 from core.timeutil import legal_date
-from subject_requests.models import SubjectRequest, TimelineEntry
+from subject_requests.choices import DeliveryStatus, Outcome, Status, StrOrPromise
+from subject_requests.delivery import documents_for, download_url, link_until
+from subject_requests.models import Answer, SubjectRequest, TimelineEntry
+from subject_requests.reports.pdf import Pdf, html_to_pdf
+from subject_requests.reports.values import format_date
 
 LETTERS = frozenset(
-    {"acknowledgement", "verification", "extension", "rejection", "closure", "message"}
+    {
+        "acknowledgement",
+        "verification",
+        "extension",
+        "rejection",
+        "closure",
+        "message",
+        "answers_link",
+    }
 )
+# The letters that answer the request (GDPR Art. 12(3)-(4)): each is also a PDF.
+PDF_LETTERS = frozenset({"extension", "rejection", "closure"})
+
+LETTER_TITLES: dict[str, StrOrPromise] = {
+    Outcome.COMPLETED: gettext_lazy("Our answer to your request"),
+    Outcome.PARTLY_REFUSED: gettext_lazy("Our answer to your request"),
+    Outcome.REFUSED: gettext_lazy("We cannot act on your request"),
+    Outcome.CLOSED_UNVERIFIED: gettext_lazy("Your request is closed"),
+    Outcome.WITHDRAWN: gettext_lazy("Your request is withdrawn"),
+    Outcome.EXTENDED: gettext_lazy("We need more time to answer"),
+}
 
 
 def absolute(path: str) -> str:
@@ -49,7 +76,67 @@ def letter_context(request: SubjectRequest, entry: TimelineEntry | None = None) 
         context["verify_url"] = absolute(
             reverse("requests_public:verify", args=[verification_token(request)])
         )
+    delivering = request.delivery_nonce and request.status == Status.COMPLETED
+    if delivering and documents_for(request).documents().exists():
+        context["download_url"] = download_url(request)
+        context["download_until"] = link_until(timezone.now())
+    context["refused_part"] = request.refused_part
+    context["pdf_attached"] = entry is not None and entry.answer_id is not None
     return context
+
+
+def letter_outcome(request: SubjectRequest, letter: str) -> str:
+    if letter == "extension":
+        return Outcome.EXTENDED
+    if letter == "rejection":
+        return Outcome.REFUSED
+    if request.status == Status.COMPLETED:
+        return Outcome.PARTLY_REFUSED if request.refused_part else Outcome.COMPLETED
+    if request.status == Status.WITHDRAWN:
+        return Outcome.WITHDRAWN
+    return Outcome.CLOSED_UNVERIFIED
+
+
+def pdf_letter_context(request: SubjectRequest, *, letter: str, now: dt.datetime) -> dict[str, Any]:
+    """Rendered inside `translation.override(request.language)`."""
+    language = request.language or settings.LANGUAGE_CODE
+    outcome = letter_outcome(request, letter)
+    documents = (
+        [str(a.get_kind_display()) for a in documents_for(request).documents()]
+        if outcome in (Outcome.COMPLETED, Outcome.PARTLY_REFUSED)
+        else []
+    )
+    return {
+        "language": language,
+        "controller": settings.PRIVACY_CONTROLLER_NAME,
+        "contact": settings.PRIVACY_CONTACT_EMAIL,
+        "reference": request.reference,
+        "right": request.get_type_display(),
+        "type": request.type,
+        "name": request.requester_name,
+        "email": request.requester_email,
+        "date": format_date(legal_date(now), language),
+        "received_on": format_date(legal_date(request.received_at), language),
+        "due_on": format_date(legal_date(request.due_at), language),
+        "outcome": outcome,
+        "title": LETTER_TITLES[outcome],
+        "reason": request.closure_reason,
+        "refused_part": request.refused_part,
+        "extension_reason": request.extension_reason,
+        "documents": documents,
+        "link_until": format_date(link_until(now), language),
+    }
+
+
+def render_letter_html(request: SubjectRequest, *, letter: str, now: dt.datetime) -> str:
+    with translation.override(request.language or settings.LANGUAGE_CODE):
+        return render_to_string(
+            "letters/letter.html", pdf_letter_context(request, letter=letter, now=now)
+        )
+
+
+def render_letter_pdf(request: SubjectRequest, *, letter: str, now: dt.datetime) -> Pdf:
+    return html_to_pdf(render_letter_html(request, letter=letter, now=now))
 
 
 def build_letter(entry: TimelineEntry) -> EmailMultiAlternatives:
@@ -70,6 +157,9 @@ def build_letter(entry: TimelineEntry) -> EmailMultiAlternatives:
         reply_to=[settings.PRIVACY_CONTACT_EMAIL],
     )
     message.attach_alternative(html, "text/html")
+    answer = entry.answer
+    if answer is not None and answer.content is not None:
+        message.attach(answer.file_name, bytes(answer.content), answer.content_type)
     return message
 
 
@@ -83,19 +173,26 @@ def deliver_letter(*, entry_id: int) -> bool:
     )
     if not claimed:
         return False
-    entry = TimelineEntry.objects.select_related("request").get(pk=entry_id)
+    entry = TimelineEntry.objects.select_related("request", "answer").get(pk=entry_id)
     if not entry.request.requester_email:
         TimelineEntry.objects.filter(pk=entry_id).update(emailed_at=None)
         return False
     try:
-        build_letter(entry).send()
+        accepted = build_letter(entry).send()
     except Exception:
-        TimelineEntry.objects.filter(pk=entry_id).update(emailed_at=None)
+        # Released for the retry; if every retry fails, the timeline says it failed.
+        TimelineEntry.objects.filter(pk=entry_id).update(
+            emailed_at=None, delivery_status=DeliveryStatus.FAILED
+        )
         raise
+    status = DeliveryStatus.SENT if accepted else DeliveryStatus.FAILED
+    TimelineEntry.objects.filter(pk=entry_id).update(delivery_status=status)
+    if entry.answer_id is not None and accepted:
+        Answer.objects.filter(pk=entry.answer_id).update(sent_at=timezone.now())
     record_event(
         action="request.letter_sent",
         actor="requests-mailer",
         target=entry.request,
-        details={"reference": entry.request.reference, "letter": entry.letter},
+        details={"reference": entry.request.reference, "letter": entry.letter, "delivery": status},
     )
-    return True
+    return bool(accepted)

@@ -12,4 +12,11 @@ urlpatterns = [
     path("request/verify/<str:token>/", public_views.verify, name="verify"),
     path("request/status/<str:token>/", public_views.status, name="status"),
     path("request/status/<str:token>/withdraw/", public_views.withdraw, name="withdraw"),
+    path("answers/<str:token>/", public_views.answers, name="answers"),
+    path("answers/<str:token>/new-link/", public_views.answers_renew, name="answers_renew"),
+    path(
+        "answers/<str:token>/<int:answer_id>/",
+        public_views.answer_download,
+        name="answer_download",
+    ),
 ]

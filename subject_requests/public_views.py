@@ -1,5 +1,6 @@
-"""Public pages for data subjects (no login): the request form, the verification link and
-the status page. Every string is translatable (English, Estonian, Latvian)."""
+"""Public pages for data subjects (no login): the request form, the verification link, the
+status page and the answer documents. Every string is translatable (English, Estonian,
+Latvian)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from django.views.decorators.http import require_http_methods
 
 from core.permissions import requires
 from core.timeutil import legal_date
-from subject_requests import services
+from subject_requests import delivery, services
 from subject_requests.choices import TYPE_EXPLANATIONS, RequestType, Status
 from subject_requests.forms import PublicRequestForm
 from subject_requests.models import SubjectRequest
-from subject_requests.ratelimit import allow_public_request
+from subject_requests.ratelimit import allow_answer_link, allow_public_request
 
 # What the requester reads about each status, in plain words.
 STATUS_EXPLANATIONS = {
@@ -173,4 +174,73 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "subject_requests/public/withdraw.html",
         {"req": subject_request, "token": token},
+    )
+
+
+def _link_problem(request: HttpRequest, problem: str, status: int) -> HttpResponse:
+    return render(
+        request, "subject_requests/public/link_problem.html", {"problem": problem}, status=status
+    )
+
+
+@requires("requests.public")
+def answers(request: HttpRequest, token: str) -> HttpResponse:
+    """The requester's documents, behind their signed link (one request, one person)."""
+    try:
+        subject_request = delivery.request_for_token(token)
+    except delivery.LinkExpired:
+        return render(
+            request,
+            "subject_requests/public/answers_expired.html",
+            {"token": token, "days": delivery.link_days()},
+            status=410,
+        )
+    except delivery.LinkInvalid:
+        return _link_problem(request, _("This link is not valid."), 404)
+    documents = list(delivery.documents_for(subject_request).only(
+        "id", "kind", "file_name", "size", "content_type", "built_at"
+    ))  # fmt: skip
+    return render(
+        request,
+        "subject_requests/public/answers.html",
+        {"req": subject_request, "token": token, "documents": documents},
+    )
+
+
+@requires("requests.public")
+def answer_download(request: HttpRequest, token: str, answer_id: int) -> HttpResponse:
+    try:
+        subject_request = delivery.request_for_token(token)
+    except delivery.LinkExpired:
+        return redirect("requests_public:answers", token=token)
+    except delivery.LinkInvalid:
+        return _link_problem(request, _("This link is not valid."), 404)
+    document = delivery.download(subject_request, answer_id)
+    if document is None:
+        return _link_problem(request, _("This document is not available."), 404)
+    response = HttpResponse(document.content, content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.file_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@requires("requests.public")
+@require_http_methods(["POST"])
+def answers_renew(request: HttpRequest, token: str) -> HttpResponse:
+    """An expired link may ask for a new one, sent to the address the request came from."""
+    try:
+        subject_request = delivery.request_for_token(token)
+    except delivery.LinkExpired as expired:
+        subject_request = expired.request
+    except delivery.LinkInvalid:
+        return _link_problem(request, _("This link is not valid."), 404)
+    limited = not allow_answer_link(request_id=subject_request.pk)
+    if not limited:
+        services.renew_answer_link(request=subject_request)
+    return render(
+        request,
+        "subject_requests/public/answers_renewed.html",
+        {"limited": limited},
+        status=429 if limited else 200,
     )

@@ -31,3 +31,9 @@ def allow_public_request(*, ip: str, email: str) -> bool:
     # The e-mail is keyed by its blind index: the cache never holds the address.
     email_ok = _hit(f"dsr:rate:email:{blind_index(email)}", *limits["email"])
     return ip_ok and email_ok
+
+
+def allow_answer_link(*, request_id: int) -> bool:
+    """New download links for one request: a few a day, so a stolen old link cannot be used
+    to flood the requester's inbox."""
+    return _hit(f"dsr:rate:answer-link:{request_id}", 3, 24 * 3600)

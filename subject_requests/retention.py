@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from core.timeutil import legal_date, start_of_legal_day
 from retention.periods import Period, purge_cutoff
 from retention.registry import ANONYMISE, Applied, RecordType, register, registry
-from subject_requests.models import SubjectRequest, TimelineEntry
+from subject_requests.models import Answer, SubjectRequest, TimelineEntry
 
 
 @register
@@ -85,8 +85,53 @@ class ClosedRequests(RecordType):
                 verification_note=None,
                 verification_nonce="",
                 closure_reason="",
+                refused_part="",
                 extension_reason="",
                 anonymised_at=now,
+            ),
+        )
+        return applied
+
+
+@register
+class AnswerDocuments(RecordType):
+    """A report or package is a copy of the person's data: it is kept while they may still
+    download it, then only its hash, dates and size stay (proof of what was sent)."""
+
+    code = "subject_requests.answer"
+    label = _("Answer documents (reports, packages, letters)")
+    model_label = "subject_requests.Answer"
+    anchors = {"request_closed": _("the day the request was closed")}
+    actions = (ANONYMISE,)
+    subject_path = "subject"
+    clears = _(
+        "The document's content, a copy of the person's data. Its kind, dates, size, pages "
+        "and SHA-256 stay, as proof of what was sent."
+    )
+
+    def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs.filter(request__closed_at__isnull=False)
+
+    def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
+        cutoff = start_of_legal_day(purge_cutoff(as_of, period))
+        return qs.filter(request__closed_at__lt=cutoff)
+
+    def pending(self, qs: QuerySet[Any], *, action: str) -> QuerySet[Any]:
+        return qs.filter(content__isnull=False)
+
+    def anchor_of(self, record: Any) -> dt.date | None:
+        closed_at = record.request.closed_at
+        return legal_date(closed_at) if closed_at else None
+
+    def describe(self, record: Any) -> str:
+        return str(record.get_kind_display())
+
+    def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
+        applied = Applied()
+        applied.add(
+            "subject_requests.answer",
+            Answer.objects.filter(pk__in=ids, content__isnull=False).update(
+                content=None, content_cleared_at=now
             ),
         )
         return applied

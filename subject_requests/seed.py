@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_noop as N_
+
 from retention.seeding import seed_rules
 
 REQUESTS_RULE: dict[str, Any] = {
     "code": "requests-3y",
-    "name": "Data-subject requests: 3 years after closing",
+    "name": N_("Data-subject requests: 3 years after closing"),
     "record_type": "subject_requests.request",
     "anchor": "request_closed",
     "period_years": 3,
@@ -28,5 +30,21 @@ REQUESTS_RULE: dict[str, Any] = {
 }
 
 
+ANSWERS_RULE: dict[str, Any] = {
+    "code": "answers-3m",
+    "name": N_("Answer documents: content 3 months after the request closed"),
+    "record_type": "subject_requests.answer",
+    "anchor": "request_closed",
+    "period_months": 3,
+    "action": "anonymise",
+    "legal_reference": (
+        "GDPR Art. 5(1)(c) and (e): a copy of the person's data, kept while they may still "
+        "download it (a link lasts 14 days; a new one may be asked for); its SHA-256, dates and "
+        "size stay as proof of what was sent (Art. 5(2))"
+    ),
+    "description": "The report, package or letter's content goes; what it was, when, stays.",
+}
+
+
 def seed_policy(apps: Any) -> None:
-    seed_rules(apps, [REQUESTS_RULE])
+    seed_rules(apps, [REQUESTS_RULE, ANSWERS_RULE])

@@ -28,3 +28,18 @@ def send_request_letter(entry_id: int) -> bool:
     from subject_requests.letters import deliver_letter
 
     return deliver_letter(entry_id=entry_id)
+
+
+# The `reports` queue has a worker of its own (Procfile, docker-compose.yml), so a long report
+# never waits behind letters or delays the nightly purge. A report of thousands of records
+# lays out in seconds; five minutes means something is wrong, and the DPO sees it failed.
+@shared_task(
+    name="subject_requests.tasks.build_answer_task",
+    queue="reports",
+    soft_time_limit=300,
+    time_limit=330,
+)
+def build_answer_task(answer_id: int) -> bool:
+    from subject_requests.services.answers import run_answer_build
+
+    return run_answer_build(answer_id=answer_id)

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from subject_requests.services.answers import (
+    record_preview,
+    renew_answer_link,
+    request_answer,
+    retry_answer,
+    review_answer,
+    run_answer_build,
+)
 from subject_requests.services.common import IllegalTransition, RequestError
 from subject_requests.services.identity import (
     ExpiredLink,
@@ -53,10 +61,16 @@ __all__ = [
     "enter_request",
     "extend_deadline",
     "pause_request",
+    "record_preview",
     "reject_request",
+    "renew_answer_link",
+    "request_answer",
     "request_for_status_token",
     "resend_verification_link",
     "resume_request",
+    "retry_answer",
+    "review_answer",
+    "run_answer_build",
     "send_message",
     "start_work",
     "status_token",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -14,8 +15,9 @@ from django.utils import translation
 from core.audit import Actor, record_event
 from core.permissions import has_permission
 from subject_requests import deadlines
-from subject_requests.choices import EntryKind
-from subject_requests.models import SubjectRequest, TimelineEntry
+from subject_requests.choices import AnswerKind, AnswerStatus, EntryKind
+from subject_requests.letters import PDF_LETTERS, letter_outcome, render_letter_pdf
+from subject_requests.models import Answer, SubjectRequest, TimelineEntry
 
 
 class RequestError(ValueError):
@@ -97,12 +99,43 @@ def send_letter(
     entry = add_entry(
         request, kind=kind, actor=actor, summary=summary, now=now, letter=letter, body=body
     )
+    if letter in PDF_LETTERS:
+        entry.answer = store_letter_pdf(request, letter=letter, actor=actor, now=now)
+        entry.save(update_fields=["answer"])
     if request.requester_email:
         from subject_requests.tasks import send_request_letter
 
         entry_id = entry.pk
         transaction.on_commit(lambda: send_request_letter.delay(entry_id))
     return entry
+
+
+def store_letter_pdf(
+    request: SubjectRequest, *, letter: str, actor: Actor, now: dt.datetime
+) -> Answer:
+    """The answer letter as a PDF, kept with the request (the proof of what was sent, and a
+    copy for a letter by post). Its decider has just read it on the confirmation page."""
+    pdf = render_letter_pdf(request, letter=letter, now=now)
+    outcome = letter_outcome(request, letter)
+    return Answer.objects.create(
+        request=request,
+        subject=request.subjects.first(),
+        kind=AnswerKind.LETTER,
+        language=request.language,
+        outcome=outcome,
+        status=AnswerStatus.READY,
+        progress=100,
+        content=pdf.content,
+        content_type="application/pdf",
+        file_name=f"letter-{request.reference}-{outcome}.pdf",
+        size=len(pdf.content),
+        pages=pdf.pages,
+        sha256=hashlib.sha256(pdf.content).hexdigest(),
+        requested_at=now,
+        built_at=now,
+        reviewed_at=now,
+        reviewed_by=actor_fields(actor)["actor"],
+    )
 
 
 def audit(action: str, *, actor: Actor, request: SubjectRequest, **details: Any) -> None:

@@ -11,6 +11,7 @@ from core.audit import Actor
 from core.timeutil import legal_date
 from subject_requests import deadlines, guards
 from subject_requests.choices import CLOSED_STATUSES, EntryKind, PauseReason, Status
+from subject_requests.delivery import documents_for, issue_link
 from subject_requests.models import Pause, SubjectRequest
 from subject_requests.services.common import (
     IllegalTransition,
@@ -90,11 +91,28 @@ def start_work(
 
 
 def complete_request(
-    *, request: SubjectRequest, outcome: str, actor: Actor, now: dt.datetime | None = None
+    *,
+    request: SubjectRequest,
+    outcome: str,
+    actor: Actor,
+    refused_part: str = "",
+    now: dt.datetime | None = None,
 ) -> SubjectRequest:
+    """Answer the request: `outcome` says what was done; `refused_part`, when given, what was
+    refused and why (GDPR Art. 12(4)). The reviewed documents go with the letter through a
+    new download link."""
+    require(actor, "requests.decide")
     if not outcome.strip():
         raise RequestError("Describe the outcome: the requester receives it in the letter.")
-    return _decide(request, to=Status.COMPLETED, actor=actor, now=now, reason=outcome.strip())
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = lock(request)
+        refuse_unless_allowed(guards.can_complete(request, now))
+        request.refused_part = refused_part.strip()
+        if documents_for(request).documents().exists():
+            issue_link(request)
+        request.save(update_fields=["refused_part", "delivery_nonce", "updated_at"])
+        return move(request, to=Status.COMPLETED, actor=actor, now=now, reason=outcome.strip())
 
 
 def reject_request(

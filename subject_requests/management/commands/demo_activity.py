@@ -16,6 +16,7 @@ from consent.models import Channel as ConsentChannel
 from consent.models import ConsentEvent
 from consent.services import grant_consent, withdraw_consent
 from processing.models import Purpose
+from subject_requests import guards
 from subject_requests.models import RequestType, SubjectRequest
 from subject_requests.services import (
     assign_requests,
@@ -27,6 +28,7 @@ from subject_requests.services import (
     submit_request,
     verify_manually,
 )
+from subject_requests.services.answers import request_answer, review_answer, run_answer_build
 from subjects.models import DataSubject
 
 WORDING = "Yes, send me the PrivacyOps newsletter and offers. I can unsubscribe at any time."
@@ -159,9 +161,17 @@ class Command(BaseCommand):
             reason="The address given is not one we hold, and no other proof was offered.",
             actor=dpo,
         )
+        # An answered request: its document built (here, in this process), reviewed, sent.
+        answered = made[8]
+        answered.refresh_from_db()
+        if guards.can_build_answer(answered, now) is None:
+            answer = request_answer(request=answered, actor=dpo)
+            run_answer_build(answer_id=answer.pk)
+            answer.refresh_from_db()
+            review_answer(answer=answer, actor=dpo)
         complete_request(
-            request=made[8],
-            outcome="We sent the requester a copy of their data and the list of recipients.",
+            request=answered,
+            outcome="We sent the requester their document with the list of recipients.",
             actor=dpo,
         )
         return len(made)
