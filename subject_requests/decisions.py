@@ -20,6 +20,7 @@ from subject_requests import services
 from subject_requests.deadlines import due_date
 from subject_requests.forms import (
     AssignForm,
+    CompleteForm,
     OptionalReasonForm,
     PauseForm,
     ReasonForm,
@@ -98,12 +99,15 @@ DECISIONS: dict[str, Decision] = {
     "complete": Decision(
         title=_("Complete the request"),
         explanation=_(
-            "The requester receives a closing letter with the outcome below and their right "
-            "to complain to a supervisory authority or a court."
+            "The requester receives the answer letter (as an e-mail and a PDF) with what was "
+            "done, what was refused and why, a link to their reviewed documents, and their "
+            "right to complain to a supervisory authority or a court. Preview it first."
         ),
         button=_("Complete and send the letter"),
-        form=ReasonForm,
-        run=lambda r, d, u: services.complete_request(request=r, outcome=d["reason"], actor=u),
+        form=CompleteForm,
+        run=lambda r, d, u: services.complete_request(
+            request=r, outcome=d["outcome"], refused_part=d["refused_part"], actor=u
+        ),
         done=_("The request is completed."),
         label=_("Complete"),
         style="primary",

@@ -220,6 +220,22 @@ class ReasonForm(forms.Form):
     )
 
 
+class CompleteForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("What was done (the requester reads it in the letter)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        error_messages={"required": _("Say what was done: the requester receives it.")},
+    )
+    refused_part = forms.CharField(
+        label=_("What was refused, and why (leave empty if nothing was)"),
+        help_text=_("GDPR Art. 12(4): a refusal, even of a part, gives its reason."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+    )
+
+
 class OptionalReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("How the requester withdrew (optional)"),

@@ -12,9 +12,16 @@ from django.db.models import Count, Prefetch, Q
 
 from core.permissions import has_permission
 from core.timeutil import end_of_legal_day
-from subject_requests.choices import CLOSED_STATUSES, OPEN_STATUSES, Status
+from subject_requests.choices import (
+    ANSWER_FOR_TYPE,
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    AnswerKind,
+    Status,
+)
 from subject_requests.guards import ACTIONS
 from subject_requests.models import (
+    Answer,
     Pause,
     SubjectRequest,
     SubjectRequestQuerySet,
@@ -98,6 +105,12 @@ def request_for_page(pk: int) -> SubjectRequest:
         .defer("agent_proof")
         .prefetch_related(
             "subjects",
+            Prefetch(
+                "answers",
+                queryset=Answer.objects.defer("content")
+                .select_related("reviewed_by")
+                .order_by("requested_at", "id"),
+            ),
             Prefetch(
                 "timeline",
                 queryset=TimelineEntry.objects.select_related("actor")
@@ -205,4 +218,31 @@ def requests_of_subject(subject: Any) -> list[SubjectRequest]:
             "paused_since",
             "closed_at",
         ).order_by("-received_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class AnswerCard:
+    """The request page's answer card: the document the right is answered with (if any),
+    what has been built, and the letters sent."""
+
+    kind: str | None  # AnswerKind, or None: the right is answered by acting
+    kind_label: str
+    documents: list[Answer]
+    letters: list[Answer]
+    can_build: bool
+    build_refusal: str
+
+
+def answer_card(request: SubjectRequest, *, actions: RequestActions) -> AnswerCard:
+    """From the answers `request_for_page` prefetched (without their content)."""
+    kind = ANSWER_FOR_TYPE.get(request.type)
+    answers = list(request.answers.all())
+    return AnswerCard(
+        kind=kind,
+        kind_label=str(AnswerKind(kind).label) if kind else "",
+        documents=[a for a in answers if a.kind != AnswerKind.LETTER],
+        letters=[a for a in answers if a.kind == AnswerKind.LETTER],
+        can_build="build-answer" in actions,
+        build_refusal=actions.refused.get("build-answer", ""),
     )

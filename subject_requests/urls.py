@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from subject_requests import timeline_views, views
+from subject_requests import answer_views, timeline_views, views
 
 app_name = "subject_requests"
 
@@ -18,5 +18,17 @@ urlpatterns = [
     path("<int:pk>/documents/<int:entry_id>/", timeline_views.document, name="document"),
     path("<int:pk>/authorisation/", timeline_views.agent_proof, name="agent_proof"),
     path("<int:pk>/received/", views.change_received, name="change_received"),
+    path("<int:pk>/answers/build/", answer_views.build, name="answer_build"),
+    path(
+        "<int:pk>/answers/<int:answer_id>/progress/", answer_views.progress, name="answer_progress"
+    ),
+    path("<int:pk>/answers/<int:answer_id>/file/", answer_views.open_file, name="answer_file"),
+    path("<int:pk>/answers/<int:answer_id>/review/", answer_views.review, name="answer_review"),
+    path("<int:pk>/answers/<int:answer_id>/retry/", answer_views.retry, name="answer_retry"),
+    path(
+        "<int:pk>/letter-preview/<slug:action>/",
+        answer_views.letter_preview,
+        name="letter_preview",
+    ),
     path("<int:pk>/<slug:action>/", views.decide, name="decide"),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -15,13 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.audit import record_event, record_events_bulk
 from core.permissions import has_permission, requires
 from core.timeutil import legal_date, legal_zone
 from subject_requests import exports, services
+from subject_requests.answer_views import LETTER_PREVIEWS
 from subject_requests.choices import Channel, RequestType, Status
 from subject_requests.deadlines import EXTENDED_MONTHS, legal_deadline, period_end
 from subject_requests.decisions import DECISIONS, buttons_for
@@ -38,6 +39,7 @@ from subject_requests.forms import (
 )
 from subject_requests.models import SubjectRequest
 from subject_requests.selectors import (
+    answer_card,
     pauses_of,
     register_rows,
     request_actions,
@@ -189,17 +191,6 @@ def _subject_links(subject_request: SubjectRequest) -> list[dict[str, Any]]:
     return links
 
 
-# The fulfilment actions of the next issue, shown in their place so the DPO sees the path.
-FULFILMENT_ACTIONS = [
-    gettext_lazy("Build the access report"),
-    gettext_lazy("Export portable data"),
-    gettext_lazy("Correct data"),
-    gettext_lazy("Erase or anonymise"),
-    gettext_lazy("Restrict processing"),
-    gettext_lazy("Notify recipients (Art. 19)"),
-]
-
-
 @requires("requests.queue")
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -239,7 +230,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assign_form": AssignForm(initial={"assignee": subject_request.assignee_id})
         if "assign" in actions
         else None,
-        "fulfilment_actions": FULFILMENT_ACTIONS,
+        "fulfilment": answer_card(subject_request, actions=actions),
+        "can_decide": has_permission(request.user, "requests.decide"),
         "Status": Status,
     }
     return render(request, "subject_requests/detail.html", context)
@@ -283,6 +275,8 @@ def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             "resulting_due_on": (
                 decision.resulting_due_on(subject_request) if decision.resulting_due_on else None
             ),
+            "letter_preview": action in LETTER_PREVIEWS,
+            "language_name": dict(settings.LANGUAGES).get(subject_request.language, "English"),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -126,6 +126,7 @@ def attempts(dpo: User | None) -> dict[str, Callable[[SubjectRequest], Any]]:
         "close": lambda r: services.close_unverified(request=r, reason="No answer", actor=dpo),
         "withdraw": lambda r: services.withdraw_request(request=r, actor=dpo),
         "assign": lambda r: services.assign_requests(request_ids=[r.pk], assignee=dpo, actor=dpo),
+        "build-answer": lambda r: services.request_answer(request=r, actor=dpo),
         "change-received": lambda r: services.change_received_at(
             request=r, received_at=RECEIVED + dt.timedelta(hours=1), reason="Typo", actor=dpo
         ),

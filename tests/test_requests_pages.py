@@ -398,7 +398,7 @@ def test_the_request_page_shows_the_requester_deadline_subject_and_timeline_and_
     assert "Mari Maasikas" in page
     assert str(subject) in page
     assert "Verified by the DPO" in page
-    assert "Coming in the next release" in page
+    assert "Build: Access report (Art. 15)" in page  # the answer card offers the document
     assert "Extend deadline" in page
     assert AuditEvent.objects.filter(action="request.viewed", target_id=str(request.pk)).exists()
 
