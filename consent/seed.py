@@ -10,6 +10,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext_noop as N_
+
 from retention.seeding import seed_rules
 
 POLICY_TEXT = Path(__file__).resolve().parent / "policy" / "privacy-policy.lv.txt"
@@ -36,7 +38,7 @@ def seed_policy(apps: Any) -> None:
 
 EVIDENCE_RULE: dict[str, Any] = {
     "code": "consent-evidence-3y",
-    "name": "Consent evidence: 3 years after the person was anonymised",
+    "name": N_("Consent evidence: 3 years after the person was anonymised"),
     "record_type": "consent.evidence",
     "anchor": "subject_anonymised",
     "period_years": 3,
@@ -52,7 +54,7 @@ EVIDENCE_RULE: dict[str, Any] = {
 REVIEW_RULE: dict[str, Any] = {
     **EVIDENCE_RULE,
     "code": "consent-objection-review-3y",
-    "name": "Objection reviews: reasoning 3 years after the person was anonymised",
+    "name": N_("Objection reviews: reasoning 3 years after the person was anonymised"),
     "record_type": "consent.objection_review",
     "description": "The DPO's written reasoning goes; the decision and its date stay.",
 }

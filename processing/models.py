@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -72,7 +73,10 @@ class Purpose(models.Model):
     subject_kinds = models.JSONField(
         _("subject kinds"),
         default=list,
-        help_text=_("Kinds of data subject this purpose covers: " + ", ".join(SubjectKind.values)),
+        help_text=format_lazy(
+            _("Kinds of data subject this purpose covers: {kinds}"),
+            kinds=", ".join(SubjectKind.values),
+        ),
     )
     categories = models.ManyToManyField(
         DataCategory, verbose_name=_("data categories"), related_name="purposes", blank=True

@@ -1,12 +1,16 @@
 """The register as the privacy policy describes it (DOMAIN.md sections B, C and E).
 
 Idempotent: rows are matched by code or name, and only missing rows are created, so an
-Admin's later edits survive reseeding.
+Admin's later edits survive reseeding. The words stored are English and marked for the
+catalogues (`N_`): documents for people show them in the reader's language while they are the
+seeded words (`core.templatetags.portal.register_words`); an Admin's own words show as typed.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils.translation import gettext_noop as N_
 
 from core.timeutil import legal_today
 from processing import rules
@@ -14,19 +18,19 @@ from processing import rules
 CATEGORIES = [
     (
         "identification",
-        "Identification",
-        "First name, last name, date of birth, photo",
+        N_("Identification"),
+        N_("First name, last name, date of birth, photo"),
         ["first_name", "last_name", "date_of_birth", "photo"],
     ),
     (
         "contact",
-        "Contact",
-        "Work address, work phone, work e-mail",
+        N_("Contact"),
+        N_("Work address, work phone, work e-mail"),
         ["work_address", "work_phone", "work_email"],
     ),
-    ("employment", "Employment", "Client company, position", ["organisation", "position"]),
-    ("communication", "Communication", "E-mails and messages sent to the operator", []),
-    ("usage", "Usage", "Information about use of the platform and services", []),
+    ("employment", N_("Employment"), N_("Client company, position"), ["organisation", "position"]),
+    ("communication", N_("Communication"), N_("E-mails and messages sent to the operator"), []),
+    ("usage", N_("Usage"), N_("Information about use of the platform and services"), []),
 ]
 
 ALL_KINDS = [
@@ -133,9 +137,11 @@ AU_SCC_REFERENCE = (
 PURPOSES = [
     (
         "contract",
-        "Conclude and perform the contract",
-        "Conclude and perform the contract with the client, including customer support and "
-        "service communication; steps at the person's request before a contract.",
+        N_("Conclude and perform the contract"),
+        N_(
+            "Conclude and perform the contract with the client, including customer support "
+            "and service communication; steps at the person's request before a contract."
+        ),
         "contract",
         ["client"],
         ["identification", "contact", "employment", "communication", "usage"],
@@ -143,8 +149,8 @@ PURPOSES = [
     ),
     (
         "service",
-        "Provide the service to representatives and users",
-        "Provide the platform to client representatives and users.",
+        N_("Provide the service to representatives and users"),
+        N_("Provide the platform to client representatives and users."),
         "legitimate_interest",
         ["client_representative", "user"],
         ["identification", "contact", "employment", "communication", "usage"],
@@ -152,8 +158,8 @@ PURPOSES = [
     ),
     (
         "prospect-marketing",
-        "Market the platform to prospects",
-        "Market the platform to trial and demo clients and leads gathered by marketing.",
+        N_("Market the platform to prospects"),
+        N_("Market the platform to trial and demo clients and leads gathered by marketing."),
         "legitimate_interest",
         ["prospect", "prospect_representative"],
         ["identification", "contact", "employment", "communication", "usage"],
@@ -161,8 +167,8 @@ PURPOSES = [
     ),
     (
         "legal-claims",
-        "Establish, exercise and defend legal claims",
-        "Establish, exercise and defend legal claims.",
+        N_("Establish, exercise and defend legal claims"),
+        N_("Establish, exercise and defend legal claims."),
         "legitimate_interest",
         ALL_KINDS,
         ["identification", "contact", "employment", "communication", "usage"],
@@ -170,8 +176,8 @@ PURPOSES = [
     ),
     (
         "direct-marketing",
-        "Direct marketing",
-        "Newsletters and offers to anyone who agreed to receive them.",
+        N_("Direct marketing"),
+        N_("Newsletters and offers to anyone who agreed to receive them."),
         "consent",
         ALL_KINDS,
         ["identification", "contact", "employment"],
@@ -179,8 +185,8 @@ PURPOSES = [
     ),
     (
         "legal-obligation",
-        "Auditors and accounting records",
-        "Share data with auditors and keep accounting records as law requires.",
+        N_("Auditors and accounting records"),
+        N_("Share data with auditors and keep accounting records as law requires."),
         "legal_obligation",
         ["client"],
         ["identification", "contact", "employment"],
@@ -189,21 +195,21 @@ PURPOSES = [
 ]
 
 PROCESSOR_CATEGORIES = [
-    ("storage", "Data collection, management and storage"),
-    ("email", "E-mail"),
-    ("messaging", "Messaging"),
-    ("popup", "Pop-up"),
-    ("crm", "Customer relationship and feedback"),
-    ("direct-marketing", "Direct marketing"),
-    ("payment", "Payment"),
-    ("accountants", "Accountants"),
-    ("advisers", "Legal and other advisers"),
+    ("storage", N_("Data collection, management and storage")),
+    ("email", N_("E-mail")),
+    ("messaging", N_("Messaging")),
+    ("popup", N_("Pop-up")),
+    ("crm", N_("Customer relationship and feedback")),
+    ("direct-marketing", N_("Direct marketing")),
+    ("payment", N_("Payment")),
+    ("accountants", N_("Accountants")),
+    ("advisers", N_("Legal and other advisers")),
 ]
 
 # name, category, country, purposes
 PROCESSORS = [
     (
-        "Cloud hosting (EU)",
+        N_("Cloud hosting (EU)"),
         "storage",
         "DE",
         [
@@ -215,53 +221,58 @@ PROCESSORS = [
             "legal-obligation",
         ],
     ),
-    ("Cloud storage (Australia)", "storage", "AU", ["contract", "service", "prospect-marketing"]),
     (
-        "E-mail delivery service",
+        N_("Cloud storage (Australia)"),
+        "storage",
+        "AU",
+        ["contract", "service", "prospect-marketing"],
+    ),
+    (
+        N_("E-mail delivery service"),
         "email",
         "US",
         ["contract", "service", "prospect-marketing", "direct-marketing"],
     ),
-    ("Messaging service", "messaging", "IE", ["contract", "service"]),
-    ("Pop-up service", "popup", "EE", ["service", "direct-marketing"]),
+    (N_("Messaging service"), "messaging", "IE", ["contract", "service"]),
+    (N_("Pop-up service"), "popup", "EE", ["service", "direct-marketing"]),
     (
-        "Customer relationship and feedback service",
+        N_("Customer relationship and feedback service"),
         "crm",
         "IE",
         ["contract", "service", "prospect-marketing"],
     ),
     (
-        "Direct marketing service",
+        N_("Direct marketing service"),
         "direct-marketing",
         "IE",
         ["prospect-marketing", "direct-marketing"],
     ),
-    ("Payment provider", "payment", "NL", ["contract"]),
-    ("Accountants", "accountants", "EE", ["contract", "legal-obligation"]),
-    ("Legal advisers", "advisers", "EE", ["legal-claims"]),
+    (N_("Payment provider"), "payment", "NL", ["contract"]),
+    (N_("Accountants"), "accountants", "EE", ["contract", "legal-obligation"]),
+    (N_("Legal advisers"), "advisers", "EE", ["legal-claims"]),
 ]
 
 RECIPIENTS = [
     (
-        "The client (the person's company)",
+        N_("The client (the person's company)"),
         "client",
         "legitimate_interest",
         ["service"],
-        "Users' and representatives' data is shared with the client they work for.",
+        N_("Users' and representatives' data is shared with the client they work for."),
     ),
     (
-        "Auditors",
+        N_("Auditors"),
         "auditor",
         "legal_obligation",
         ["legal-obligation"],
-        "Auditors of the operator's accounts.",
+        N_("Auditors of the operator's accounts."),
     ),
     (
-        "Authorities",
+        N_("Authorities"),
         "authority",
         "legal_obligation",
         ["legal-claims"],
-        "Only when law requires it.",
+        N_("Only when law requires it."),
     ),
 ]
 

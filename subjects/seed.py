@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_noop as N_
+
 from retention.seeding import seed_rules
 
 RULES: list[dict[str, Any]] = [
     {
         "code": "prospects-1y",
-        "name": "Prospect data: 1 year",
+        "name": N_("Prospect data: 1 year"),
         "record_type": "subjects.prospect",
         "anchor": "prospect_latest",
         "period_years": 1,
@@ -29,7 +31,7 @@ RULES: list[dict[str, Any]] = [
     },
     {
         "code": "trial-content-75d",
-        "name": "Trial content: 75 days",
+        "name": N_("Trial content: 75 days"),
         "record_type": "subjects.trial_content",
         "anchor": "trial_end",
         "period_days": 75,
@@ -45,7 +47,7 @@ RULES: list[dict[str, Any]] = [
     },
     {
         "code": "invoices-7y",
-        "name": "Invoice data: 7 years after the financial year",
+        "name": N_("Invoice data: 7 years after the financial year"),
         "record_type": "subjects.invoice",
         "anchor": "financial_year_end",
         "period_years": 7,
@@ -58,7 +60,7 @@ RULES: list[dict[str, Any]] = [
     },
     {
         "code": "claims-10y",
-        "name": "Claims: 10 years after falling due",
+        "name": N_("Claims: 10 years after falling due"),
         "record_type": "subjects.claim",
         "anchor": "claim_fell_due",
         "period_years": 10,
@@ -71,7 +73,7 @@ RULES: list[dict[str, Any]] = [
     },
     {
         "code": "former-clients",
-        "name": "Former clients' other data",
+        "name": N_("Former clients' other data"),
         "record_type": "subjects.former_client",
         "anchor": "contract_end",
         "period_years": 3,
@@ -88,7 +90,7 @@ RULES: list[dict[str, Any]] = [
     },
     {
         "code": "former-users",
-        "name": "Former users and other people",
+        "name": N_("Former users and other people"),
         "record_type": "subjects.former_user",
         "anchor": "last_activity",
         "period_years": 3,

@@ -41,6 +41,9 @@ PUBLIC_TEMPLATE_DIRS = (
     "templates/consent/public/",
     "templates/subject_requests/public/",
     "templates/emails/",
+    # The answer documents and letters (PDF) a requester receives.
+    "templates/reports/",
+    "templates/letters/",
 )
 PUBLIC_TEMPLATE_FILES = (
     "templates/base.html",
@@ -54,6 +57,21 @@ PUBLIC_MODULES = (
     "consent/services/subscription.py",
     "subject_requests/public_views.py",
     "subject_requests/services/identity.py",
+    "subject_requests/choices.py",
+    "subject_requests/letters.py",
+    "subject_requests/reports/sections.py",
+    "subject_requests/reports/collect.py",
+    "subject_requests/reports/values.py",
+    "subject_requests/templatetags/reports.py",
+    # The register's and the people's words that documents for people show.
+    "processing/models.py",
+    "processing/seed.py",
+    "subjects/models/people.py",
+    "subjects/models/records.py",
+    "subjects/seed.py",
+    "consent/selectors.py",
+    "consent/seed.py",
+    "subject_requests/seed.py",
 )
 
 
