@@ -56,6 +56,41 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flushes_may_truncate_append_only_tables() -> Iterator[None]:
+    """Transactional tests end with a flush, which on PostgreSQL is one `TRUNCATE` of every
+    table: the triggers rightly refuse it for the audit log, the ledger and the suppression
+    list. Only this test-time flush runs with triggers off (`session_replication_role`, for a
+    superuser, for this transaction); every other statement of the suite meets them."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: Any, sql_list: list[str]) -> None:
+        from django.db import transaction
+
+        with transaction.atomic(using=self.connection.alias), self.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            for sql in sql_list:
+                cursor.execute(sql)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _audit_alarm_starts_clear() -> None:
+    """The audit-chain alarm is cached (one query fewer per page): a broken chain left by one
+    test must not raise the alarm in the next, nor a Redis cache carry it across runs. Each
+    test starts as after an intact check, so page query counts do not include a cold cache."""
+    from django.core.cache import cache
+
+    from core.services.audit_chain import ALARM_CACHE_KEY, ALARM_CACHE_SECONDS
+
+    cache.set(ALARM_CACHE_KEY, False, ALARM_CACHE_SECONDS)
+
+
 @pytest.fixture
 def seeded(db: None) -> None:
     from core.seeding import seed_all
