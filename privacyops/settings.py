@@ -214,6 +214,32 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL or SQLite.")
 DATABASES: dict[str, dict[str, Any]] = {"default": _db}
+
+# The same database as the role that owns its tables. Set, the portal (web, worker, beat,
+# every other command) connects as DATABASE_URL's role, which owns nothing and so cannot
+# lift the append-only triggers, while `migrate` and `grant_app_role` connect as this owner
+# and grant the application role what it needs after each migration. Unset (a laptop), one
+# role does everything.
+DATABASE_OWNER: dict[str, str] | None = None
+if os.environ.get("DATABASE_MIGRATE_URL", "").strip():
+    try:
+        _owner = env.db_url("DATABASE_MIGRATE_URL")
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_MIGRATE_URL is malformed: {exc}") from None
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_MIGRATE_URL needs DATABASE_URL on PostgreSQL.")
+    _place = ("ENGINE", "NAME", "HOST", "PORT")
+    if any(_owner.get(key) != _db.get(key) for key in _place):
+        raise ImproperlyConfigured(
+            "DATABASE_MIGRATE_URL must name the same database, host and port as DATABASE_URL "
+            "(only the role differs)."
+        )
+    if _owner.get("USER") == _db.get("USER"):
+        raise ImproperlyConfigured(
+            "DATABASE_MIGRATE_URL and DATABASE_URL name the same role: the application must "
+            "connect as a role that owns none of the tables."
+        )
+    DATABASE_OWNER = {"USER": _owner.get("USER", ""), "PASSWORD": _owner.get("PASSWORD", "")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache --------------------------------------------------------------
