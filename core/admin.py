@@ -3,8 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 
-from core.models import AuditEvent
+from core.admin_audit import audit_admin_edits
+from core.models import AuditEvent, AuditVerification
 
 
 class ReadOnlyPersonalDataAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -25,3 +35,25 @@ class AuditEventAdmin(ReadOnlyPersonalDataAdmin):
     list_display = ("occurred_at", "actor_display", "action", "target_type", "target_id")
     list_filter = ("action", "target_type")
     search_fields = ("action", "target_id")
+
+
+@admin.register(AuditVerification)
+class AuditVerificationAdmin(ReadOnlyPersonalDataAdmin):
+    list_display = ("checked_at", "intact", "events_checked", "head_sequence", "broken_at")
+    list_filter = ("intact",)
+
+
+# Changes to the schedule, users, roles and groups steer the system: each is audited. (These
+# admins are registered by their own apps, which come before core in INSTALLED_APPS.)
+audit_admin_edits(
+    admin.site,
+    [
+        PeriodicTask,
+        CrontabSchedule,
+        IntervalSchedule,
+        SolarSchedule,
+        ClockedSchedule,
+        get_user_model(),
+        Group,
+    ],
+)
