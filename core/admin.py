@@ -12,9 +12,10 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin_audit import audit_admin_edits
-from core.models import AuditEvent, AuditVerification
+from core.models import AuditEvent, AuditVerification, RecoveryCodeDevice
 
 
 class ReadOnlyPersonalDataAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -43,8 +44,19 @@ class AuditVerificationAdmin(ReadOnlyPersonalDataAdmin):
     list_filter = ("intact",)
 
 
-# Changes to the schedule, users, roles and groups steer the system: each is audited. (These
-# admins are registered by their own apps, which come before core in INSTALLED_APPS.)
+@admin.register(RecoveryCodeDevice)
+class RecoveryCodeDeviceAdmin(ReadOnlyPersonalDataAdmin):
+    """Deleting a user's codes (with their authenticator under OTP › TOTP devices) resets
+    their second factor: they enrol again at their next login."""
+
+    list_display = ("user", "name")
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return True
+
+
+# Changes to the schedule, users, roles, groups and second factors steer the system: each is
+# audited. (These admins are registered by their own apps, before core in INSTALLED_APPS.)
 audit_admin_edits(
     admin.site,
     [
@@ -55,5 +67,7 @@ audit_admin_edits(
         ClockedSchedule,
         get_user_model(),
         Group,
+        TOTPDevice,
+        RecoveryCodeDevice,
     ],
 )

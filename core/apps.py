@@ -17,7 +17,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import checks  # noqa: F401  (registers system checks)
+        from core import checks, login  # noqa: F401  (system checks, login signal receivers)
         from core.alarms import audit_chain_alarm
         from core.chain import install_sqlite_functions
         from core.home import register_alarm

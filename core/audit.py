@@ -10,11 +10,14 @@ not carry the request around.
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, models
+from django.http import HttpRequest
 from django.utils import timezone
 
 from core.chain import EventContent, insert_chained, stored_details, stored_ip
@@ -106,12 +109,24 @@ def record_events_bulk(
     return len(target_ids)
 
 
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address (django-axes keys the per-address lockout on it too)."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    if settings.CLIENT_IP_FROM_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
+    return remote
+
+
 class AuditContextMiddleware:
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
-        token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = current_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:

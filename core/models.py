@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Any, ClassVar, NoReturn
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from core.appendonly import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
 
@@ -98,3 +100,47 @@ class AuditVerification(AppendOnlyModel):
     def __str__(self) -> str:
         state = "intact" if self.intact else f"broken at #{self.broken_at}"
         return f"{self.checked_at:%Y-%m-%d %H:%M} {state}"
+
+
+def recovery_code_digest(code: str) -> str:
+    """SHA-256 of a recovery code, dashes, spaces and case ignored. A fast hash suffices:
+    a code is 80 random bits, which no offline search gets through (a slow hash protects
+    guessable secrets such as passwords; these are not)."""
+    normalised = "".join(code.split()).replace("-", "").upper()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+class RecoveryCodeDevice(Device):
+    """A user's one-time recovery codes, as a django-otp device: a session verified with a
+    code is verified like one verified with the authenticator app."""
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"recovery codes of user {self.user_id}"
+
+    def verify_token(self, token: str) -> bool:
+        # A conditional UPDATE claims the code: two requests with the same code, one wins.
+        used = self.codes.filter(code_digest=recovery_code_digest(token), used_at=None).update(
+            used_at=timezone.now()
+        )
+        return bool(used == 1)
+
+    def codes_left(self) -> int:
+        return int(self.codes.filter(used_at=None).count())
+
+
+class RecoveryCode(models.Model):
+    """One code, stored hashed; shown to its owner once, when issued."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_digest = models.CharField(_("code (SHA-256)"), max_length=64, unique=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} ({'used' if self.used_at else 'unused'})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -140,6 +141,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "django_countries",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # The apps in their layering: each imports only those above it in this list.
     "core",
     "retention",
@@ -156,11 +160,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.audit.AuditContextMiddleware",
+    "core.sessions.SessionTimeoutMiddleware",
     "core.permissions.PermissionMiddleware",
+    # Last, as django-axes asks: it turns a lockout found during the login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -308,6 +316,29 @@ if TESTING:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out account or address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after repeated failures, per account and (separately) per address. Locks lift by
+# themselves after the cool-off, so a stranger typing the DPO's name cannot shut them out for
+# good. Attempts are keyed by a keyed hash of the typed name (core.login.lockout_key): the
+# table never holds what was typed, which may be a password typed into the wrong field.
+AXES_FAILURE_LIMIT = _int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "core.login.lockout_key"
+AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Successful logins are in the audit log; a second record of every IP and browser is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Second factor: TOTP (django-otp), required of DPO and Admin (core.permissions).
+OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "PrivacyOps")
+# Sessions end after inactivity and, whatever the activity, some hours after the login.
+SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=_int("SESSION_IDLE_MINUTES", 30, minimum=1))
+SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(hours=_int("SESSION_MAX_HOURS", 8, minimum=1))
 
 # --- Time and language --------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -361,7 +392,7 @@ SPECTACULAR_SETTINGS = {"TITLE": "PrivacyOps API", "VERSION": "1.0.0"}
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -375,6 +406,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     if _bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the TLS proxy every request comes from the proxy's address: the client's is the one
+# the proxy appended to X-Forwarded-For (the audit log and the per-address lockout use it).
+CLIENT_IP_FROM_PROXY = not DEBUG and _bool("BEHIND_TLS_PROXY", True)
 
 LOGGING = {
     "version": 1,
