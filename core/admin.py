@@ -3,9 +3,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.admin_audit import audit_admin_edits
 from core.generics import AnyModelAdmin
-from core.models import AuditEvent
+from core.models import AuditEvent, AuditVerification, RecoveryCodeDevice
 
 
 class ReadOnlyPersonalDataAdmin(AnyModelAdmin):
@@ -26,3 +37,38 @@ class AuditEventAdmin(ReadOnlyPersonalDataAdmin):
     list_display = ("occurred_at", "actor_display", "action", "target_type", "target_id")
     list_filter = ("action", "target_type")
     search_fields = ("action", "target_id")
+
+
+@admin.register(AuditVerification)
+class AuditVerificationAdmin(ReadOnlyPersonalDataAdmin):
+    list_display = ("checked_at", "intact", "events_checked", "head_sequence", "broken_at")
+    list_filter = ("intact",)
+
+
+@admin.register(RecoveryCodeDevice)
+class RecoveryCodeDeviceAdmin(ReadOnlyPersonalDataAdmin):
+    """Deleting a user's codes (with their authenticator under OTP › TOTP devices) resets
+    their second factor: they enrol again at their next login."""
+
+    list_display = ("user", "name")
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return True
+
+
+# Changes to the schedule, users, roles, groups and second factors steer the system: each is
+# audited. (These admins are registered by their own apps, before core in INSTALLED_APPS.)
+audit_admin_edits(
+    admin.site,
+    [
+        PeriodicTask,
+        CrontabSchedule,
+        IntervalSchedule,
+        SolarSchedule,
+        ClockedSchedule,
+        get_user_model(),
+        Group,
+        TOTPDevice,
+        RecoveryCodeDevice,
+    ],
+)

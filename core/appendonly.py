@@ -1,7 +1,11 @@
-"""Append-only tables: refused in the ORM on every database, and by a trigger on PostgreSQL.
+"""Append-only tables: refused in the ORM on every database, and by triggers on PostgreSQL.
 
-The trigger is PostgreSQL only because Django flushes SQLite test databases with `DELETE`;
-on PostgreSQL it flushes with `TRUNCATE`, which row triggers do not see.
+On PostgreSQL a row trigger refuses `UPDATE` and `DELETE`, and a statement trigger refuses
+`TRUNCATE` (which row triggers do not see). In production the application connects as a role
+that owns none of the tables (`manage.py grant_app_role`), so it cannot disable them either.
+The triggers are PostgreSQL only because SQLite has no `TRUNCATE` and no roles: there the ORM
+refusals below are the guard. Tests flush PostgreSQL between transactional tests with
+`TRUNCATE`; `tests/conftest.py` lets that flush, and only that, pass.
 """
 
 from __future__ import annotations
@@ -72,5 +76,25 @@ def append_only_trigger(table: str) -> migrations.RunPython:
         if schema_editor.connection.vendor != "postgresql":
             return
         schema_editor.execute(f'DROP TRIGGER IF EXISTS "{table}_append_only" ON "{table}";')
+
+    return migrations.RunPython(forward, backward, elidable=False)
+
+
+def refuse_truncate_trigger(table: str) -> migrations.RunPython:
+    """A migration operation that makes PostgreSQL refuse `TRUNCATE` of an append-only table."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(_FUNCTION_SQL, params=None)
+        schema_editor.execute(
+            f'CREATE TRIGGER "{table}_no_truncate" BEFORE TRUNCATE ON "{table}" '
+            "FOR EACH STATEMENT EXECUTE FUNCTION privacyops_refuse_change();"
+        )
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS "{table}_no_truncate" ON "{table}";')
 
     return migrations.RunPython(forward, backward, elidable=False)

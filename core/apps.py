@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -16,7 +17,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import checks  # noqa: F401  (registers system checks)
+        from core import checks, login  # noqa: F401  (system checks, login signal receivers)
+        from core.alarms import audit_chain_alarm
+        from core.chain import install_sqlite_functions
+        from core.home import register_alarm
         from core.seeding import seed_after_migrate
 
         post_migrate.connect(seed_after_migrate, sender=self)
+        connection_created.connect(install_sqlite_functions)
+        register_alarm(audit_chain_alarm)

@@ -1,20 +1,27 @@
 """The one function that records an audit event.
 
 Services call `record_event` inside their own transaction, so the event exists exactly when
-the change does. The request's IP comes from a context variable set by `AuditContextMiddleware`
-so services need not carry the request around.
+the change does. `record_event` and `record_events_bulk` are the only writers of `AuditEvent`:
+each insert links the events into the hash chain of `core.chain` in the same statement. The
+request's IP comes from a context variable set by `AuditContextMiddleware`, so services need
+not carry the request around.
 """
 
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import models
+from django.db import connection, models
+from django.http import HttpRequest
+from django.utils import timezone
 
+from core.chain import EventContent, insert_chained, stored_details, stored_ip
 from core.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -44,6 +51,13 @@ def target_type_of(target: models.Model | type[models.Model]) -> str:
     return target._meta.label_lower
 
 
+def _actor_fields(actor: Actor) -> tuple[AbstractBaseUser | None, str]:
+    user = actor if isinstance(actor, AbstractBaseUser) else None
+    if isinstance(actor, str):
+        return None, actor
+    return user, ("" if user is not None else "anonymous")
+
+
 def record_event(
     *,
     action: str,
@@ -54,25 +68,33 @@ def record_event(
     details: Mapping[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    user = user_of(actor)
-    if isinstance(actor, str):
-        label = actor
-    elif user is None:
-        label = "anonymous"
-    else:
-        label = ""
+    user, label = _actor_fields(actor)
     if target is not None:
         target_type = target_type_of(target)
         target_id = target.pk
-    return AuditEvent.objects.create(
-        actor=user,
+    content = EventContent(
+        occurred_at=timezone.now(),
+        actor_id=None if user is None else user.pk,
         actor_label=label,
         action=action,
         target_type=target_type,
         target_id="" if target_id is None else str(target_id),
-        details=dict(details or {}),
-        ip_address=ip_address or current_ip.get(),
+        details=stored_details(dict(details or {})),
+        ip_address=stored_ip(ip_address or current_ip.get()),
     )
+    (link,) = insert_chained([content])
+    event = AuditEvent(
+        id=link.id,
+        sequence=link.sequence,
+        prev_hash=link.prev_hash,
+        hash=link.hash,
+        **vars(content),
+    )
+    event._state.adding = False
+    event._state.db = connection.alias
+    if user is not None:
+        event.actor = user  # type: ignore[assignment]  # saves a query for actor_display
+    return event
 
 
 def record_events_bulk(
@@ -83,26 +105,39 @@ def record_events_bulk(
     target_ids: list[Any],
     details: Mapping[str, Any],
 ) -> int:
-    """One event per target, inserted set-based (views of many rows, bulk operations)."""
-    user = user_of(actor)
-    label = actor if isinstance(actor, str) else ("" if user else "anonymous")
-    ip = current_ip.get()
-    AuditEvent.objects.bulk_create(
+    """One event per target, chained in one statement (views of many rows, bulk operations)."""
+    user, label = _actor_fields(actor)
+    now = timezone.now()
+    ip = stored_ip(current_ip.get())
+    stored = stored_details(dict(details))
+    insert_chained(
         [
-            AuditEvent(
-                actor=user,
+            EventContent(
+                occurred_at=now,
+                actor_id=None if user is None else user.pk,
                 actor_label=label,
                 action=action,
                 target_type=target_type,
                 target_id=str(pk),
-                details=dict(details),
+                details=stored,
                 ip_address=ip,
             )
             for pk in target_ids
-        ],
-        batch_size=1000,
+        ]
     )
     return len(target_ids)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address (django-axes keys the per-address lockout on it too)."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    if settings.CLIENT_IP_FROM_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
+    return remote
 
 
 class AuditContextMiddleware:
@@ -110,7 +145,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
-        token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = current_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:

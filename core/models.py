@@ -1,17 +1,38 @@
 from __future__ import annotations
 
+import hashlib
+from typing import Any, ClassVar, NoReturn
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
-from core.appendonly import AppendOnlyModel
+from core.appendonly import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
+
+WRITERS_ONLY = "audit events are written only by core.audit.record_event(s_bulk), which chain them"
+
+
+class AuditEventQuerySet(AppendOnlyQuerySet["AuditEvent"]):
+    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(WRITERS_ONLY)
+
+
+AuditEventManager = models.Manager.from_queryset(AuditEventQuerySet)
 
 
 class AuditEvent(AppendOnlyModel):
-    """Who did what to which record, when. Never the personal data itself."""
+    """Who did what to which record, when. Never the personal data itself.
 
+    Each event is a link of a hash chain (`core.chain`): `sequence` counts from 1 without
+    gaps, `prev_hash` is the previous event's `hash`.
+    """
+
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, editable=False)
     occurred_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -29,6 +50,8 @@ class AuditEvent(AppendOnlyModel):
     details = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
+    objects: ClassVar[AuditEventManager[AuditEvent]] = AuditEventManager()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
@@ -42,8 +65,82 @@ class AuditEvent(AppendOnlyModel):
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_display} {self.action}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            raise AppendOnlyError(WRITERS_ONLY)
+        super().save(*args, **kwargs)
+
     @property
     def actor_display(self) -> str:
         if self.actor_id is not None and self.actor is not None:
             return self.actor.get_username()
         return self.actor_label or "system"
+
+
+class AuditVerification(AppendOnlyModel):
+    """The result of one walk of the audit chain (`manage.py verify_audit`, daily from beat).
+
+    The head it reached is what the next walk must reach again: deleting the newest events
+    leaves a chain that is valid, only shorter."""
+
+    checked_at = models.DateTimeField(_("checked at"), default=timezone.now, db_index=True)
+    intact = models.BooleanField(_("intact"))
+    events_checked = models.PositiveBigIntegerField(_("events checked"))
+    head_sequence = models.PositiveBigIntegerField(_("last intact event"))
+    head_hash = models.CharField(_("its hash"), max_length=64)
+    broken_at = models.PositiveBigIntegerField(_("first broken link"), null=True, blank=True)
+    problem = models.CharField(_("problem"), max_length=300, blank=True)
+    actor_label = models.CharField(_("run by"), max_length=100)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        verbose_name = _("audit log verification")
+        verbose_name_plural = _("audit log verifications")
+
+    def __str__(self) -> str:
+        state = "intact" if self.intact else f"broken at #{self.broken_at}"
+        return f"{self.checked_at:%Y-%m-%d %H:%M} {state}"
+
+
+def recovery_code_digest(code: str) -> str:
+    """SHA-256 of a recovery code, dashes, spaces and case ignored. A fast hash suffices:
+    a code is 80 random bits, which no offline search gets through (a slow hash protects
+    guessable secrets such as passwords; these are not)."""
+    normalised = "".join(code.split()).replace("-", "").upper()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+class RecoveryCodeDevice(Device):
+    """A user's one-time recovery codes, as a django-otp device: a session verified with a
+    code is verified like one verified with the authenticator app."""
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"recovery codes of user {self.user_id}"
+
+    def verify_token(self, token: str) -> bool:
+        # A conditional UPDATE claims the code: two requests with the same code, one wins.
+        used = self.codes.filter(code_digest=recovery_code_digest(token), used_at=None).update(
+            used_at=timezone.now()
+        )
+        return bool(used == 1)
+
+    def codes_left(self) -> int:
+        return int(self.codes.filter(used_at=None).count())
+
+
+class RecoveryCode(models.Model):
+    """One code, stored hashed; shown to its owner once, when issued."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_digest = models.CharField(_("code (SHA-256)"), max_length=64, unique=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} ({'used' if self.used_at else 'unused'})"

@@ -53,6 +53,8 @@ def _public(description: str) -> Rule:
 MATRIX: dict[str, Rule] = {
     # --- frame -----------------------------------------------------------------------------
     "public": _public("Log in, log out, language choice, health check"),
+    # Reachable before the second factor is verified (every other page needs it of DPO/Admin).
+    "account.2fa": _rule("Two-factor authentication: enrol, verify, recovery codes", *EVERY_ROLE),
     "home": _rule("Home page", *EVERY_ROLE),
     "audit.log": _rule("Audit log (no personal data)", DPO, ADMIN, AUDITOR),
     "admin.site": _rule("Django admin (read-only for personal data)", ADMIN),
@@ -178,6 +180,16 @@ class PermissionMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "Authentication required."}, status=401)
             return redirect_to_login(request.get_full_path())
+        if key != "account.2fa":
+            from core.services.two_factor import has_authenticator, second_factor_missing
+
+            if second_factor_missing(request):
+                # DPO and Admin reach nothing but enrolment and verification until this
+                # session has passed the second factor.
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": "Two-factor verification required."}, status=403)
+                step = "two_factor_verify" if has_authenticator(request.user) else "two_factor"
+                return redirect_to_login(request.get_full_path(), login_url=step)
         if not has_permission(request.user, key):
             return _refuse(request, key)
         return None

@@ -13,6 +13,14 @@ SCHEDULE: dict[str, dict[str, str]] = {
         # once every night; the task purges as of today, so a missed night is caught up.
         "why": "Delete or anonymise data whose retention period has run out (GDPR Art. 5(1)(e)).",
     },
+    "daily-audit-verification": {
+        "task": "core.tasks.verify_audit",
+        "hour": "5",
+        "minute": "0",
+        # After the nightly purge (02:00) has written its summaries, so they are checked the
+        # same morning; the DPO sees a break as a red alarm at the start of the working day.
+        "why": "Walk the audit log's hash chain; a broken link raises the DPO's alarm (Art. 5(2)).",
+    },
     "daily-information-notices": {
         "task": "consent.tasks.send_information_notices",
         "hour": "6",

@@ -9,8 +9,7 @@ DEBUG on, development keys generated once into `.env`. Production sets `DEBUG=fa
 
 from __future__ import annotations
 
-import base64
-import binascii
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -20,7 +19,8 @@ import environ
 import holidays
 from django.core.exceptions import ImproperlyConfigured
 
-from privacyops.devkeys import DEV_PREFIX, ensure_dev_env
+from privacyops.devkeys import ensure_dev_env
+from privacyops.environment import read_bool, read_fernet_keys, read_int, read_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PRIVACYOPS_VAR_DIR", BASE_DIR / "var"))
@@ -28,32 +28,7 @@ VAR_DIR = Path(os.environ.get("PRIVACYOPS_VAR_DIR", BASE_DIR / "var"))
 env = environ.Env()
 
 
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off", ""}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
-
-
-def _int(name: str, default: int, minimum: int = 0) -> int:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}.")
-    return value
-
-
-DEBUG = _bool("DEBUG", True)
+DEBUG = read_bool("DEBUG", True)
 TESTING = "pytest" in sys.modules or os.environ.get("PRIVACYOPS_TESTING") == "1"
 
 ENV_FILE = BASE_DIR / ".env"
@@ -64,44 +39,9 @@ if ENV_FILE.exists():
     environ.Env.read_env(str(ENV_FILE), overwrite=False)
 
 
-def _secret(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise ImproperlyConfigured(f"{name} is not set.")
-    if value.startswith(DEV_PREFIX):
-        if not DEBUG:
-            raise ImproperlyConfigured(
-                f"{name} holds a development key; set a production value when DEBUG=false."
-            )
-        value = value[len(DEV_PREFIX) :]
-    return value
-
-
-SECRET_KEY = _secret("SECRET_KEY")
+SECRET_KEY = read_secret("SECRET_KEY", debug=DEBUG)
 if not DEBUG and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long.")
-
-
-def _fernet_keys(raw: str) -> list[str]:
-    keys = []
-    for position, part in enumerate(p.strip() for p in raw.split(",")):
-        if part.startswith(DEV_PREFIX):
-            if not DEBUG:
-                raise ImproperlyConfigured(
-                    "FIELD_ENCRYPTION_KEYS holds a development key; "
-                    "set production keys when DEBUG=false."
-                )
-            part = part[len(DEV_PREFIX) :]
-        try:
-            if len(base64.urlsafe_b64decode(part.encode())) != 32:
-                raise ValueError
-        except (ValueError, binascii.Error):
-            raise ImproperlyConfigured(
-                f"FIELD_ENCRYPTION_KEYS: key {position + 1} is not a url-safe base64 "
-                "32-byte key (make one with `python manage.py generate_key`)."
-            ) from None
-        keys.append(part)
-    return keys
 
 
 _raw_field_keys = os.environ.get("FIELD_ENCRYPTION_KEYS", "").strip()
@@ -109,8 +49,8 @@ if not _raw_field_keys:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is not set.")
 # The first key encrypts; every key decrypts (rotation: prepend the new key, run
 # `manage.py reencrypt`, then drop the old one).
-FIELD_ENCRYPTION_KEYS = _fernet_keys(_raw_field_keys)
-BLIND_INDEX_KEY = _secret("BLIND_INDEX_KEY")
+FIELD_ENCRYPTION_KEYS = read_fernet_keys(_raw_field_keys, debug=DEBUG)
+BLIND_INDEX_KEY = read_secret("BLIND_INDEX_KEY", debug=DEBUG)
 if len(BLIND_INDEX_KEY) < 16:
     raise ImproperlyConfigured("BLIND_INDEX_KEY must be at least 16 characters long.")
 if BLIND_INDEX_KEY in FIELD_ENCRYPTION_KEYS or BLIND_INDEX_KEY == SECRET_KEY:
@@ -141,6 +81,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "django_countries",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # The apps in their layering: each imports only those above it in this list.
     "core",
     "retention",
@@ -157,11 +100,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.audit.AuditContextMiddleware",
+    "core.sessions.SessionTimeoutMiddleware",
     "core.permissions.PermissionMiddleware",
+    # Last, as django-axes asks: it turns a lockout found during the login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -207,7 +154,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    _db.setdefault("CONN_MAX_AGE", _int("CONN_MAX_AGE", 60))
+    _db.setdefault("CONN_MAX_AGE", read_int("CONN_MAX_AGE", 60))
     _db.setdefault("CONN_HEALTH_CHECKS", True)
     # Tests create their own database; a per-run name lets parallel runs share a server.
     if os.environ.get("TEST_DATABASE_NAME"):
@@ -215,6 +162,32 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL or SQLite.")
 DATABASES: dict[str, dict[str, Any]] = {"default": _db}
+
+# The same database as the role that owns its tables. Set, the portal (web, worker, beat,
+# every other command) connects as DATABASE_URL's role, which owns nothing and so cannot
+# lift the append-only triggers, while `migrate` and `grant_app_role` connect as this owner
+# and grant the application role what it needs after each migration. Unset (a laptop), one
+# role does everything.
+DATABASE_OWNER: dict[str, str] | None = None
+if os.environ.get("DATABASE_MIGRATE_URL", "").strip():
+    try:
+        _owner = env.db_url("DATABASE_MIGRATE_URL")
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_MIGRATE_URL is malformed: {exc}") from None
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_MIGRATE_URL needs DATABASE_URL on PostgreSQL.")
+    _place = ("ENGINE", "NAME", "HOST", "PORT")
+    if any(_owner.get(key) != _db.get(key) for key in _place):
+        raise ImproperlyConfigured(
+            "DATABASE_MIGRATE_URL must name the same database, host and port as DATABASE_URL "
+            "(only the role differs)."
+        )
+    if _owner.get("USER") == _db.get("USER"):
+        raise ImproperlyConfigured(
+            "DATABASE_MIGRATE_URL and DATABASE_URL name the same role: the application must "
+            "connect as a role that owns none of the tables."
+        )
+    DATABASE_OWNER = {"USER": _owner.get("USER", ""), "PASSWORD": _owner.get("PASSWORD", "")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache --------------------------------------------------------------
@@ -267,7 +240,7 @@ CELERY_TIMEZONE = "Europe/Tallinn"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
+CELERY_TASK_ALWAYS_EAGER = read_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -283,6 +256,29 @@ if TESTING:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out account or address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after repeated failures, per account and (separately) per address. Locks lift by
+# themselves after the cool-off, so a stranger typing the DPO's name cannot shut them out for
+# good. Attempts are keyed by a keyed hash of the typed name (core.login.lockout_key): the
+# table never holds what was typed, which may be a password typed into the wrong field.
+AXES_FAILURE_LIMIT = read_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=read_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "core.login.lockout_key"
+AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Successful logins are in the audit log; a second record of every IP and browser is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Second factor: TOTP (django-otp), required of DPO and Admin (core.permissions).
+OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "PrivacyOps")
+# Sessions end after inactivity and, whatever the activity, some hours after the login.
+SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=read_int("SESSION_IDLE_MINUTES", 30, minimum=1))
+SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(hours=read_int("SESSION_MAX_HOURS", 8, minimum=1))
 
 # --- Time and language --------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -344,20 +340,23 @@ SPECTACULAR_SETTINGS = {"TITLE": "PrivacyOps API", "VERSION": "1.0.0"}
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
-    SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", True)
+    SECURE_SSL_REDIRECT = read_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_SECONDS = read_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if _bool("BEHIND_TLS_PROXY", True):
+    if read_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the TLS proxy every request comes from the proxy's address: the client's is the one
+# the proxy appended to X-Forwarded-For (the audit log and the per-address lockout use it).
+CLIENT_IP_FROM_PROXY = not DEBUG and read_bool("BEHIND_TLS_PROXY", True)
 
 LOGGING = {
     "version": 1,
@@ -374,13 +373,15 @@ LOGGING = {
 
 # --- Domain settings ----------------------------------------------------------------------
 # How long a purge run may go without a heartbeat before the next run may take it over.
-PURGE_STALE_AFTER_SECONDS = _int("PURGE_STALE_AFTER_SECONDS", 900, minimum=30)
+PURGE_STALE_AFTER_SECONDS = read_int("PURGE_STALE_AFTER_SECONDS", 900, minimum=30)
 # Estonian Accounting Act: invoices are kept 7 years after the end of the financial year;
 # the month the financial year starts in (1 = the calendar year).
-RETENTION_FINANCIAL_YEAR_START_MONTH = _int("RETENTION_FINANCIAL_YEAR_START_MONTH", 1, minimum=1)
+RETENTION_FINANCIAL_YEAR_START_MONTH = read_int(
+    "RETENTION_FINANCIAL_YEAR_START_MONTH", 1, minimum=1
+)
 if RETENTION_FINANCIAL_YEAR_START_MONTH > 12:
     raise ImproperlyConfigured("RETENTION_FINANCIAL_YEAR_START_MONTH must be a month, 1 to 12.")
 # Section I: subjects are told "in good time" before a policy change takes effect.
-POLICY_NOTICE_DAYS = _int("POLICY_NOTICE_DAYS", 30, minimum=1)
+POLICY_NOTICE_DAYS = read_int("POLICY_NOTICE_DAYS", 30, minimum=1)
 # Section H: how long the requester's link to their answer documents works.
-ANSWER_LINK_DAYS = _int("ANSWER_LINK_DAYS", 14, minimum=1)
+ANSWER_LINK_DAYS = read_int("ANSWER_LINK_DAYS", 14, minimum=1)

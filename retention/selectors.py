@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from core.fields import encrypted_fields
 from core.models import AuditEvent
 from core.timeutil import legal_today
+from retention.lastrun import last_success_finished_at
 from retention.models import PurgeBatch, PurgeRun, RetentionRule, RuleChange
 from retention.periods import Period, expires_on, next_purge_date
 from retention.preview import uncovered_groups
@@ -364,9 +365,9 @@ def purge_is_late(*, now: dt.datetime | None = None) -> bool:
     """No purge has succeeded for 36 hours — counting, on a portal that has never purged,
     from when its retention tables were created, so a fresh install is not in alarm."""
     now = now or timezone.now()
-    last = last_successful_run()
-    if last is not None and last.finished_at is not None:
-        return now - last.finished_at > ALARM_AFTER
+    finished_at = last_success_finished_at()
+    if finished_at is not None:
+        return now - finished_at > ALARM_AFTER
     installed = retention_installed_at()
     return installed is None or now - installed > ALARM_AFTER
 

@@ -110,6 +110,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
             "rule": rule,
             "record_type": registry.get(rule.record_type) if rule.record_type in registry else None,
             "pending": pending.get(rule.pk),
+            "deactivation": rule.pk in pending and rule_services.is_deactivation(pending[rule.pk]),
         }
         for rule in rules
     ]
@@ -148,6 +149,7 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rule": rule,
             "record_type": record_type,
             "change": change,
+            "change_deactivates": change is not None and rule_services.is_deactivation(change),
             "proposed_period": proposed_period,
             "decided": RuleChange.objects.filter(rule=rule).exclude(status="pending")[:10],
             "page": page,
@@ -178,7 +180,17 @@ def _rule_form(request: HttpRequest, rule: RetentionRule | None) -> HttpResponse
             for name, errors in exc.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)
         else:
-            if saved.change is not None:
+            if saved.change is not None and rule_services.is_deactivation(saved.change):
+                messages.warning(
+                    request,
+                    _(
+                        "Saved as a proposal: deactivating a rule in force stops its purge "
+                        "(%(before)d records are due tonight). It takes effect once a DPO "
+                        "confirms it."
+                    )
+                    % {"before": saved.due_before},
+                )
+            elif saved.change is not None:
                 messages.warning(
                     request,
                     _(

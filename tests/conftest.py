@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
@@ -70,10 +70,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Each test starts with an empty cache (rate limits, cached counts), as a fresh portal."""
+    """Each test starts with an empty cache (rate limits, cached counts), as a fresh portal —
+    and as after an intact audit check: the audit-chain alarm is cached (one query fewer per
+    page), so a chain broken by one test must not raise the alarm in the next, and page query
+    counts do not include a cold cache."""
     from django.core.cache import cache
 
+    from core.services.audit_chain import ALARM_CACHE_KEY, ALARM_CACHE_SECONDS
+
     cache.clear()
+    cache.set(ALARM_CACHE_KEY, False, ALARM_CACHE_SECONDS)
 
 
 @pytest.fixture(autouse=True)
@@ -84,6 +90,68 @@ def _staff_language_after_each_test() -> Iterator[None]:
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flushes_may_truncate_append_only_tables() -> Iterator[None]:
+    """Transactional tests end with a flush, which on PostgreSQL is one `TRUNCATE` of every
+    table: the triggers rightly refuse it for the audit log, the ledger and the suppression
+    list. Only this test-time flush runs with triggers off (`session_replication_role`, for a
+    superuser, for this transaction); every other statement of the suite meets them."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: DatabaseOperations, sql_list: list[str]) -> None:
+        from django.db import transaction
+
+        with transaction.atomic(using=self.connection.alias), self.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            for sql in sql_list:
+                cursor.execute(sql)
+
+    setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)  # noqa: B010
+    yield
+    setattr(DatabaseOperations, "execute_sql_flush", original)  # noqa: B010
+
+
+SECOND_FACTOR_ROLES = ("DPO", "Admin")
+# A fixed authenticator key for test personas, so a browser test can type the current code.
+PERSONA_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def persona_authenticator(user: User) -> Any:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="test persona", defaults={"key": PERSONA_TOTP_KEY, "confirmed": True}
+    )
+    return device
+
+
+def current_totp(device: Any) -> str:  # django-otp's TOTPDevice is untyped
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, step=device.step, digits=device.digits):0{device.digits}d}"
+
+
+@pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`client.force_login` stands for a completed login; for DPO and Admin that includes the
+    second factor (their pages need it). Tests of the login itself post to the real forms."""
+    from django.test.client import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    original = Client.force_login
+
+    def force_login(self: Client, user: User, backend: str | None = None) -> None:
+        original(self, user, backend)
+        if user.groups.filter(name__in=SECOND_FACTOR_ROLES).exists():
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = persona_authenticator(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture
@@ -180,10 +248,16 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
 @pytest.fixture
 def login_in_browser(page: Page) -> LoginInBrowser:
     def login(user: User, password: str = "correct horse battery") -> Page:
+        needs_code = user.groups.filter(name__in=SECOND_FACTOR_ROLES).exists()
+        device = persona_authenticator(user) if needs_code else None
         page.goto("/login/")
         page.get_by_label("Username").fill(user.get_username())
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
+        if device is not None:
+            page.wait_for_url("**/account/2fa/verify/**")
+            page.get_by_label("Code").fill(current_totp(device))
+            page.get_by_role("button", name="Verify").click()
         page.wait_for_url("**/")
         return page
 

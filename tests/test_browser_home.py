@@ -4,16 +4,17 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page
 
+from tests.fixture_types import LoginInBrowser
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_dpo_logs_in_and_sees_the_home_page(page: Page, dpo: User) -> None:
+def test_a_dpo_logs_in_and_sees_the_home_page(
+    page: Page, login_in_browser: LoginInBrowser, dpo: User
+) -> None:
     page.goto("/")
     assert "/login/" in page.url  # login required everywhere
-    page.get_by_label("Username").fill("dpo")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+    login_in_browser(dpo)  # password, then the authenticator's code
     assert page.get_by_role("heading", name="Welcome, Dpo").is_visible()
     assert "DPO" in page.locator(".who").inner_text()
     page.screenshot(path="test-artifacts/home-dpo.png", full_page=True)

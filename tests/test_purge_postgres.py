@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from retention.models import PurgeBatch, PurgeRun
 from subjects.models import (
@@ -130,7 +130,10 @@ def snapshot() -> dict[str, Any]:
 
 
 def wipe() -> None:
-    with connection.cursor() as cursor:
+    # The CASCADE reaches the consent ledger, whose trigger refuses TRUNCATE: this test-only
+    # wipe runs with triggers off for its own transaction (as the suite's flush does).
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(
             "TRUNCATE retention_purgebatch, retention_purgerun, subjects_usagerecord, "
             "subjects_communication, subjects_demo, subjects_trialcontent, subjects_trial, "

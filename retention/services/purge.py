@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from core.audit import Actor, record_event
 from core.timeutil import legal_today
+from retention.lastrun import forget_last_success
 from retention.models import PurgeBatch, PurgeRun, PurgeRunStatus, RetentionRule, id_list
 from retention.registry import RecordType, registry
 
@@ -174,6 +175,8 @@ def _close(run: PurgeRun, *, status: str, note: str) -> None:
         run.save(
             update_fields=["status", "note", "finished_at", "heartbeat_at", "summarised_rules"]
         )
+        if status == PurgeRunStatus.SUCCEEDED:
+            transaction.on_commit(forget_last_success)
         record_event(
             action=f"retention.purge.{status}",
             actor=run.actor if run.actor_id else (run.actor_label or SYSTEM_ACTOR),

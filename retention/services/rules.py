@@ -1,5 +1,5 @@
 """Creating and changing retention rules (Admin), and the DPO's confirmation of a change
-that would make tonight's purge larger."""
+that would make tonight's purge larger or that deactivates a rule in force."""
 
 from __future__ import annotations
 
@@ -148,7 +148,10 @@ def save_rule(
             if after > 0:
                 change = _propose(rule, {}, values, before, after, as_of, actor)
             return RuleSaved(rule, change, before, after)
-        if rule.in_force and after > before:
+        # Deactivating a rule in force stops its purge: data then outlives its period unless
+        # another rule covers it (GDPR Art. 5(1)(e)), so the DPO decides, as for a larger purge.
+        deactivating = rule.in_force and not values.get("active")
+        if rule.in_force and (after > before or deactivating):
             previous = rule_values(rule)
             return RuleSaved(
                 rule, _propose(rule, previous, values, before, after, as_of, actor), before, after
@@ -194,9 +197,19 @@ def _propose(
         action="retention.rule.change_proposed",
         actor=actor,
         target=rule,
-        details={"change": change.pk, "due_before": before, "due_after": after},
+        details={
+            "change": change.pk,
+            "due_before": before,
+            "due_after": after,
+            "deactivation": is_deactivation(change),
+        },
     )
     return change
+
+
+def is_deactivation(change: RuleChange) -> bool:
+    """The proposal switches an active rule off."""
+    return bool(change.previous.get("active")) and not change.proposed.get("active")
 
 
 def confirm_change(

@@ -1,0 +1,331 @@
+"""The audit log's hash chain: every event carries the hash of the one before it.
+
+Event n stores `sequence = n`, `prev_hash` (event n-1's `hash`, or `GENESIS_HASH` for the
+first) and `hash = SHA-256("n:<content hash>:<prev_hash>")`, where the content hash is
+SHA-256 over a canonical JSON of the event's own fields. An edited row no longer matches its
+hash; a deleted row leaves a gap in the sequence and a dangling `prev_hash`; an inserted row
+cannot take a sequence already used (unique) and breaks the link of the row after it.
+
+Plain SHA-256, not a keyed HMAC, by decision. The application role cannot edit the table at
+all (triggers, and on PostgreSQL it owns no table), so the chain guards against whoever gets
+past that: the table owner or a superuser. In the deployment this portal targets the same
+operator holds the owner's password and the application's environment, so a key in that
+environment would not stop them; it would add a secret whose loss leaves the log
+unverifiable, and stop an auditor from checking a dump independently. What does stop a
+rewrite of the whole chain is a copy of the head outside the database: `verify_audit` logs
+the head's sequence and hash every day, and a later walk must reach the head it last saw.
+
+The link is computed inside the INSERT statement, under a lock taken by that same
+statement: no extra round trip per event (pages record one event or one bulk of events per
+load) and no window in which two writers read the same head. On PostgreSQL the lock is a
+transaction-level advisory lock, so it is held until commit: sequence order is commit order
+and a reader never sees event n+1 before event n. On SQLite every transaction here is
+IMMEDIATE (settings), so the writer already holds the database's write lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils.ipv6 import clean_ipv6_address
+
+GENESIS_HASH = "0" * 64
+# pg_advisory_xact_lock key: "AUDIT" in ASCII, unique to the audit chain.
+ADVISORY_LOCK_KEY = 0x4155444954
+# Rows per INSERT of a bulk. The recursive walk joins each step to the batch, so its cost
+# grows with the square of the batch: measured on PostgreSQL here, 50 chained rows (a page)
+# take 2.6 ms against 2.0 ms for a plain INSERT, 500 rows 45 ms against 26 ms.
+INSERT_BATCH_SIZE = 100
+
+
+@dataclass(frozen=True)
+class EventContent:
+    """An event's own fields, as they are stored (and read back)."""
+
+    occurred_at: dt.datetime
+    actor_id: int | None
+    actor_label: str
+    action: str
+    target_type: str
+    target_id: str
+    details: Any
+    ip_address: str | None
+
+
+@dataclass(frozen=True)
+class Link:
+    id: int
+    sequence: int
+    prev_hash: str
+    hash: str
+
+
+def stored_details(details: Any) -> Any:
+    """The JSON value the database will hand back: what is stored is what is hashed."""
+    return json.loads(json.dumps(details, cls=DjangoJSONEncoder))
+
+
+def stored_ip(ip_address: str | None) -> str | None:
+    if not ip_address:
+        return None
+    # PostgreSQL's inet prints IPv6 in this compressed, lower-case form.
+    return clean_ipv6_address(ip_address) if ":" in ip_address else ip_address
+
+
+def _canonical(value: Any) -> Any:
+    # PostgreSQL's jsonb keeps numbers as numeric: 1e20 comes back as an int, 2.0 as 2.0;
+    # an integral float and the int hash alike so that the round trip cannot break a link.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _canonical(item) for key, item in value.items()}
+    return value
+
+
+def content_hash(content: EventContent) -> str:
+    payload = {
+        "occurred_at": content.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": content.actor_id,
+        "actor_label": content.actor_label,
+        "action": content.action,
+        "target_type": content.target_type,
+        "target_id": content.target_id,
+        "details": _canonical(content.details),
+        "ip_address": stored_ip(content.ip_address),
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def link_hash(sequence: int, content: str, prev_hash: str) -> str:
+    """The same formula the INSERT statement evaluates in SQL."""
+    return hashlib.sha256(f"{sequence}:{content}:{prev_hash}".encode("ascii")).hexdigest()
+
+
+# --- writing ----------------------------------------------------------------------------
+
+_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "details",
+    "ip_address",
+)
+_POSTGRES_CASTS = {
+    "occurred_at": "::timestamptz",
+    "actor_id": "::bigint",
+    "details": "::jsonb",
+    "ip_address": "::inet",
+}
+
+_HEAD_SQL = {
+    "postgresql": "SELECT head_sequence, head_hash FROM privacyops_audit_head()",
+    "sqlite": (
+        "SELECT COALESCE(MAX(sequence), 0), COALESCE((SELECT hash FROM core_auditevent "  # noqa: S608
+        f"ORDER BY sequence DESC LIMIT 1), '{GENESIS_HASH}') FROM core_auditevent"
+    ),
+}
+_SHA256_SQL = {
+    "postgresql": "encode(sha256(convert_to({}, 'UTF8')), 'hex')",
+    "sqlite": "privacyops_sha256({})",
+}
+
+# Installed by core's migration 0003 on PostgreSQL. VOLATILE matters: in READ COMMITTED each
+# statement inside it takes a fresh snapshot, so the head it reads after waiting for the
+# lock includes the event that the previous holder committed.
+HEAD_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION privacyops_audit_head(OUT head_sequence bigint, OUT head_hash text)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({ADVISORY_LOCK_KEY});
+    SELECT e.sequence, e.hash INTO head_sequence, head_hash
+      FROM core_auditevent e ORDER BY e.sequence DESC LIMIT 1;
+    IF NOT FOUND THEN
+        head_sequence := 0;
+        head_hash := '{GENESIS_HASH}';
+    END IF;
+END;
+$$;
+"""  # noqa: S608
+
+
+def _insert_sql(vendor: str, rows: int) -> str:
+    casts = _POSTGRES_CASTS if vendor == "postgresql" else {}
+    placeholders = ", ".join(f"%s{casts.get(column, '')}" for column in _COLUMNS)
+    values = ", ".join(f"({n}, %s, {placeholders})" for n in range(1, rows + 1))
+    link = _SHA256_SQL[vendor].format(
+        "CAST(c.sequence + 1 AS TEXT) || ':' || i.content_hash || ':' || c.hash"
+    )
+    columns = ", ".join(_COLUMNS)
+    # `chain` walks the incoming rows in order from the current head, each row's link
+    # computed from the one before: a bulk of events is one statement, too.
+    # Built from this module's constants only; every value travels as a parameter.
+    return f"""
+WITH RECURSIVE
+incoming (ord, content_hash, {columns}) AS (VALUES {values}),
+head (sequence, hash) AS ({_HEAD_SQL[vendor]}),
+chain (ord, sequence, prev_hash, hash) AS (
+    SELECT 0, sequence, CAST(NULL AS TEXT), CAST(hash AS TEXT) FROM head
+    UNION ALL
+    SELECT i.ord, c.sequence + 1, c.hash, {link}
+    FROM chain c JOIN incoming i ON i.ord = c.ord + 1
+)
+INSERT INTO core_auditevent (sequence, prev_hash, hash, {columns})
+SELECT c.sequence, c.prev_hash, c.hash, {", ".join(f"i.{column}" for column in _COLUMNS)}
+FROM chain c JOIN incoming i ON i.ord = c.ord
+ORDER BY c.ord
+RETURNING id, sequence, prev_hash, hash
+"""  # noqa: S608
+
+
+def insert_chained(contents: Sequence[EventContent]) -> list[Link]:
+    """Insert the events in order at the head of the chain; one statement per batch."""
+    from core.models import AuditEvent
+
+    if connection.vendor not in _HEAD_SQL:
+        raise NotImplementedError(f"the audit chain does not support {connection.vendor}")
+    fields: dict[str, models.Field[Any, Any]] = {}
+    for name in _COLUMNS:
+        model_field = AuditEvent._meta.get_field(name)
+        if name != "actor_id" and isinstance(model_field, models.Field):
+            fields[name] = model_field
+    links: list[Link] = []
+    for start in range(0, len(contents), INSERT_BATCH_SIZE):
+        batch = contents[start : start + INSERT_BATCH_SIZE]
+        params: list[Any] = []
+        for content in batch:
+            params.append(content_hash(content))
+            for column in _COLUMNS:
+                value = getattr(content, column)
+                # Each field adapts its value as the ORM would (time zone, JSON, inet).
+                field = fields.get(column)
+                params.append(value if field is None else field.get_db_prep_save(value, connection))
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(connection.vendor, len(batch)), params)
+            rows = cursor.fetchall()
+        links.extend(sorted((Link(*row) for row in rows), key=lambda link: link.sequence))
+    return links
+
+
+def install_sqlite_functions(connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """`connection_created` receiver: SQLite has no SHA-256 of its own."""
+    if connection.vendor != "sqlite":
+        return
+    connection.connection.create_function(
+        "privacyops_sha256",
+        1,
+        lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        deterministic=True,
+    )
+
+
+# --- verifying --------------------------------------------------------------------------
+
+# Rows read per query while walking: ~30 ms per 5 000 on either database here.
+WALK_BATCH_SIZE = 5000
+
+
+@dataclass(frozen=True)
+class Break:
+    sequence: int
+    event_id: int | None
+    problem: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    head_sequence: int
+    head_hash: str
+    broken: Break | None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+
+def _walk() -> Iterator[tuple[Any, ...]]:
+    from core.models import AuditEvent
+
+    last = None
+    while True:
+        rows = AuditEvent.objects.order_by("sequence")
+        if last is not None:
+            rows = rows.filter(sequence__gt=last)
+        batch = list(
+            rows.values_list(
+                "id",
+                "sequence",
+                "prev_hash",
+                "hash",
+                *_COLUMNS,
+            )[:WALK_BATCH_SIZE]
+        )
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1][1]
+
+
+def verify_chain(*, expected_head: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the chain from the first event; stop at the first broken link.
+
+    `expected_head` is the head a previous walk reached: a chain that no longer reaches it
+    was cut short (deleting the newest events leaves a chain that is valid, only shorter).
+    """
+    expected_sequence, prev_hash, checked = 1, GENESIS_HASH, 0
+    seen_expected = expected_head is None
+    for row in _walk():
+        event_id, sequence, stored_prev, stored_hash = row[:4]
+        content = EventContent(*row[4:])
+        if sequence != expected_sequence:
+            problem = (
+                f"event #{expected_sequence} is missing (the next is #{sequence}): "
+                "a row was deleted, or one was inserted out of sequence"
+            )
+            return ChainReport(
+                checked,
+                expected_sequence - 1,
+                prev_hash,
+                Break(expected_sequence, event_id, problem),
+            )
+        if stored_prev != prev_hash:
+            problem = (
+                f"event #{sequence} does not link to event #{sequence - 1}: a row was "
+                "inserted or deleted before it"
+            )
+            return ChainReport(checked, sequence - 1, prev_hash, Break(sequence, event_id, problem))
+        if link_hash(sequence, content_hash(content), stored_prev) != stored_hash:
+            problem = f"event #{sequence} does not match its hash: the row was edited"
+            return ChainReport(checked, sequence - 1, prev_hash, Break(sequence, event_id, problem))
+        if expected_head is not None and sequence == expected_head[0]:
+            if stored_hash != expected_head[1]:
+                problem = f"event #{sequence} is not the event the last check ended at"
+                return ChainReport(
+                    checked, sequence - 1, prev_hash, Break(sequence, event_id, problem)
+                )
+            seen_expected = True
+        checked += 1
+        expected_sequence, prev_hash = sequence + 1, stored_hash
+    if not seen_expected and expected_head is not None:
+        problem = (
+            f"the log ends at #{expected_sequence - 1}, but the last check reached "
+            f"#{expected_head[0]}: the newest events were removed"
+        )
+        return ChainReport(
+            checked, expected_sequence - 1, prev_hash, Break(expected_sequence, None, problem)
+        )
+    return ChainReport(checked, expected_sequence - 1, prev_hash, None)

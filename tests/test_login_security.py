@@ -1,0 +1,172 @@
+"""Lockout after repeated failures (per account and per address), every failed login and
+lockout audited without what was typed, the same answers for known and unknown accounts, the
+second factor for DPO and Admin, and sessions that end."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+from axes.models import AccessAttempt
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.models import AuditEvent, RecoveryCode
+from tests.conftest import current_totp
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def login(client: Client, username: str, password: str, ip: str = "198.51.100.7") -> Any:
+    return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_five_failures_lock_the_account_even_from_another_address(staff: Any) -> None:
+    client = Client()
+    for n in range(4):
+        assert login(client, "staff", "wrong", ip=f"198.51.100.{n}").status_code == 200
+    assert login(client, "staff", "wrong", ip="198.51.100.4").status_code == 429  # the fifth
+    locked = login(client, "staff", "correct horse battery", ip="203.0.113.9")
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    events = AuditEvent.objects.filter(action="auth.login_failed")
+    assert events.count() == 6  # five wrong passwords, then the refused right one
+    assert {e.target_id for e in events} == {str(staff.pk)}
+    lockout = AuditEvent.objects.filter(action="auth.locked_out").first()
+    assert lockout is not None and lockout.target_id == str(staff.pk)
+    assert lockout.details["account"] == "known"
+
+
+def test_five_failures_lock_the_address_whatever_names_it_tries(staff: Any) -> None:
+    client = Client()
+    for n in range(5):
+        login(client, f"guess{n}", "wrong", ip="192.0.2.66")
+    assert login(client, "staff", "correct horse battery", ip="192.0.2.66").status_code == 429
+    assert login(client, "staff", "correct horse battery", ip="192.0.2.67").status_code == 302
+
+
+def test_the_lock_lifts_after_the_cool_off(staff: Any) -> None:
+    client = Client()
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(5):
+            login(client, "staff", "wrong")
+        assert login(client, "staff", "correct horse battery").status_code == 429
+    with time_machine.travel(NOW + dt.timedelta(minutes=16), tick=False):
+        assert login(client, "staff", "correct horse battery").status_code == 302
+
+
+def test_unknown_and_known_accounts_get_the_same_answers(staff: Any) -> None:
+    known, unknown = Client(), Client()
+    first_known = login(known, "staff", "wrong").content.decode()
+    first_unknown = login(unknown, "nobody-here", "wrong").content.decode()
+    message = "Your username and password didn"
+    assert message in first_known and message in first_unknown
+    for _ in range(4):
+        login(known, "staff", "wrong", ip="198.51.100.1")
+        login(unknown, "nobody-here", "wrong", ip="198.51.100.2")
+    assert login(known, "staff", "x", ip="198.51.100.3").status_code == 429
+    assert login(unknown, "nobody-here", "x", ip="198.51.100.4").status_code == 429
+
+
+def test_what_was_typed_never_reaches_the_audit_log_or_the_lockout_table(staff: Any) -> None:
+    """A password typed into the name field must not be stored anywhere."""
+    login(Client(), "Tr0ub4dor&3-typed-in-the-wrong-field", "wrong")
+    event = AuditEvent.objects.get(action="auth.login_failed")
+    assert event.target_id == "" and event.details == {"account": "unknown"}
+    stored = " ".join(str(v) for row in AccessAttempt.objects.values() for v in row.values()) + str(
+        list(AuditEvent.objects.values())
+    )
+    assert "Tr0ub4dor" not in stored
+    assert "wrong" not in stored.replace("wrong field", "")
+
+
+def test_a_dpo_reaches_nothing_but_the_second_factor_after_the_password(dpo: Any) -> None:
+    client = Client()
+    response = login(client, "dpo", "correct horse battery")
+    assert response.status_code == 302
+    home = client.get("/")
+    assert home.status_code == 302 and home["Location"].startswith("/account/2fa/?next=/")
+    assert client.get("/subjects/")["Location"].startswith("/account/2fa/")
+    assert client.get("/api/requests/").status_code in {403, 404}
+
+
+def test_enrolment_by_qr_code_then_a_later_login_asks_for_the_code(dpo: Any) -> None:
+    client = Client()
+    login(client, "dpo", "correct horse battery")
+    page = client.get("/account/2fa/?next=/").content.decode()
+    assert "<svg" in page and "<script" not in page
+    device = TOTPDevice.objects.get(user=dpo, confirmed=False)
+    wrong = client.post("/account/2fa/", {"code": "000000", "step": "confirm", "next": "/"})
+    assert "That code does not match" in wrong.content.decode()
+    # django-otp throttles after a failure (1 s, doubling): the next try comes later.
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)):
+        done = client.post(
+            "/account/2fa/", {"code": current_totp(device), "step": "confirm", "next": "/"}
+        )
+    codes = done.context["codes"]
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert all(code not in str(list(RecoveryCode.objects.values())) for code in codes)
+    assert client.get("/").status_code == 200
+    assert AuditEvent.objects.filter(action="auth.2fa.enrolled", target_id=str(dpo.pk)).exists()
+
+    client.post("/logout/")
+    later = Client()
+    login(later, "dpo", "correct horse battery")
+    assert later.get("/")["Location"].startswith("/account/2fa/verify/")
+    bad = later.post("/account/2fa/verify/", {"code": "123456", "next": "/"})
+    assert "That code is not valid" in bad.content.decode()
+    assert AuditEvent.objects.filter(action="auth.2fa.failed").count() == 1
+    used = later.post("/account/2fa/verify/", {"code": codes[0], "next": "/"})
+    assert used.status_code == 302 and used["Location"] == "/"
+    assert later.get("/").status_code == 200
+    verified = AuditEvent.objects.get(action="auth.2fa.verified")
+    assert verified.details == {"method": "recovery code", "recovery_codes_left": 9}
+    # A recovery code works once.
+    again = Client()
+    login(again, "dpo", "correct horse battery")
+    assert (
+        "That code is not valid"
+        in again.post("/account/2fa/verify/", {"code": codes[0]}).content.decode()
+    )
+
+
+def test_staff_may_use_the_portal_without_a_second_factor(staff: Any) -> None:
+    client = Client()
+    login(client, "staff", "correct horse battery")
+    assert client.get("/").status_code == 200
+    assert client.get("/account/2fa/").status_code == 200  # may enrol
+
+
+def test_a_session_ends_after_thirty_idle_minutes_and_at_eight_hours(staff: Any) -> None:
+    client = Client()
+    with time_machine.travel(NOW, tick=False):
+        login(client, "staff", "correct horse battery")
+    with time_machine.travel(NOW + dt.timedelta(minutes=29), tick=False):
+        assert client.get("/").status_code == 200
+    with time_machine.travel(NOW + dt.timedelta(minutes=58), tick=False):
+        assert client.get("/").status_code == 200  # 29 minutes after the last page
+    with time_machine.travel(NOW + dt.timedelta(minutes=89), tick=False):
+        response = client.get("/")  # 31 minutes
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    expired = AuditEvent.objects.get(action="auth.session_expired")
+    assert expired.details == {"reason": "inactivity"}
+
+    busy = Client()
+    with time_machine.travel(NOW, tick=False):
+        login(busy, "staff", "correct horse battery")
+    for minutes in range(20, 8 * 60, 20):
+        with time_machine.travel(NOW + dt.timedelta(minutes=minutes), tick=False):
+            assert busy.get("/").status_code == 200
+    with time_machine.travel(NOW + dt.timedelta(hours=8, minutes=1), tick=False):
+        assert busy.get("/").status_code == 302
+    assert AuditEvent.objects.filter(details__reason="maximum length").exists()
+
+
+def test_there_is_no_password_reset_to_enumerate_accounts(client: Client) -> None:
+    assert client.get("/password_reset/").status_code == 404
+    assert client.get("/accounts/password_reset/").status_code == 404
