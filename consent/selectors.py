@@ -26,7 +26,7 @@ from consent.models import (
     SuppressionEntry,
 )
 from core.timeutil import legal_date
-from subjects.models import restricted_condition
+from subjects.models import in_use_condition, restricted_condition
 
 if TYPE_CHECKING:
     from processing.models import Purpose
@@ -148,7 +148,7 @@ def marketable_filter(
     """
     at = at or timezone.now()
     people: QuerySet[Any] = (
-        queryset.filter(anonymised_at__isnull=True)
+        queryset.filter(in_use_condition())
         .exclude(restricted_condition())
         .exclude(work_email_index__isnull=True)
         .exclude(work_email_index="")

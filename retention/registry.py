@@ -63,8 +63,9 @@ class Holds(Protocol):
     """Who no purge may touch. Supplied by the app that stores the people (`subjects`
     registers it from its `retention.py`), so the engine knows no domain model."""
 
-    def held_subjects(self, *, as_of: dt.date) -> QuerySet[Any]:
-        """The people whose data no purge touches."""
+    def held_subjects(self, *, as_of: dt.date, restricted: bool = True) -> QuerySet[Any]:
+        """The people whose data no purge touches; `restricted=False` leaves out those held
+        only by a restriction (a rule's legal end overrides it)."""
         ...
 
     def held_organisations(self, *, as_of: dt.date) -> QuerySet[Any]:
@@ -97,6 +98,9 @@ class RecordType:
     # The purge runs record types in ascending order (ties by rule code): a type whose
     # records keep others alive (claims keep their parties) runs before those others.
     purge_order: int = 100
+    # The period ends where the law ends it (claims: the limitation period): past it, not even
+    # a restriction of processing (Art. 18) keeps the records. A legal hold still does.
+    has_legal_end: bool = False
 
     # --- declared by each record type ---------------------------------------------------
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
@@ -169,7 +173,8 @@ class RecordType:
         holds = registry.holds
         condition = Q(pk__in=[])
         if self.subject_path:
-            condition |= Q(**{f"{self.subject_path}__in": holds.held_subjects(as_of=as_of)})
+            held = holds.held_subjects(as_of=as_of, restricted=not self.has_legal_end)
+            condition |= Q(**{f"{self.subject_path}__in": held})
         for path in self.organisation_paths:
             condition |= Q(**{f"{path}__in": holds.held_organisations(as_of=as_of)})
         return condition

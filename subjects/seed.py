@@ -89,6 +89,22 @@ RULES: list[dict[str, Any]] = [
         "confirmed": False,
     },
     {
+        "code": "erasure-requests",
+        "name": N_("Erasure on request, once no claim keeps the data"),
+        "record_type": "subjects.erasure_requested",
+        "anchor": "erasure_requested",
+        "period_days": 1,
+        "action": "anonymise",
+        "legal_reference": (
+            "GDPR Art. 17(1) and 17(3)(e): erased without undue delay, except while a claim "
+            "needs the data"
+        ),
+        "description": (
+            "People who asked for erasure and whom a kept claim still held are erased by the "
+            "first nightly purge after the claim goes."
+        ),
+    },
+    {
         "code": "former-users",
         "name": N_("Former users and other people"),
         "record_type": "subjects.former_user",

@@ -204,7 +204,10 @@ def organisations_for_list(
     The count is an annotation, so a page of 50 costs one query however many people there are.
     """
     organisations = Organisation.objects.annotate(
-        people_count=Count("people", filter=Q(people__anonymised_at__isnull=True))
+        people_count=Count(
+            "people",
+            filter=Q(people__anonymised_at__isnull=True, people__erasure_requested_at__isnull=True),
+        )
     )
     if text := text.strip():
         organisations = organisations.filter(

@@ -22,8 +22,13 @@ from consent.models import (
 from core.audit import Actor, record_event
 from core.crypto import blind_index
 from core.timeutil import legal_today
-from subjects.models import DataSubject
-from subjects.services import SubjectsOnLegalHold, anonymise_subjects
+from subjects.models import DataSubject, RestrictionGround
+from subjects.services import (
+    SubjectsOnLegalHold,
+    anonymise_subjects,
+    lift_restriction,
+    restrict_processing,
+)
 
 RESTRICTION_REASON = "Art. 21(1) objection awaiting the DPO's balancing decision"
 
@@ -73,17 +78,18 @@ def suppress_email(
 
 
 def restrict_for_review(subject: DataSubject, *, actor: Actor, now: dt.datetime) -> bool:
-    restricted = DataSubject.objects.filter(pk=subject.pk, restricted_at__isnull=True).update(
-        restricted_at=now, restriction_reason=RESTRICTION_REASON
+    """Art. 18(1)(d): processing is restricted while the DPO weighs an Art. 21(1) objection.
+    False when the person was already restricted (on another ground, which stands)."""
+    if subject.restricted_at is not None:
+        return False
+    restrict_processing(
+        subject=subject,
+        ground=RestrictionGround.OBJECTION_PENDING,
+        note=RESTRICTION_REASON,
+        actor=actor,
+        now=now,
     )
-    if restricted:
-        record_event(
-            action="subject.restricted",
-            actor=actor,
-            target=subject,
-            details={"reason": "art. 21(1) objection pending"},
-        )
-    return bool(restricted)
+    return True
 
 
 def erase_objecting_prospect(*, subject_id: int) -> int:
@@ -139,17 +145,10 @@ def decide_objection(
         subject_id=review.subject_id, restricted_by_review=True
     )
     if review.restricted_by_review and not still_open.exists():
-        lifted = DataSubject.objects.filter(
-            pk=review.subject_id, restriction_reason=RESTRICTION_REASON
-        ).update(restricted_at=None, restriction_reason="")
-        if lifted:
-            record_event(
-                action="subject.restriction_lifted",
-                actor=actor,
-                target_type="subjects.datasubject",
-                target_id=review.subject_id,
-                details={"reason": "art. 21(1) objection decided"},
-            )
+        subject = DataSubject.objects.get(pk=review.subject_id)
+        if subject.restriction_ground == RestrictionGround.OBJECTION_PENDING:
+            # The decision, which the person receives, is the notice of Art. 18(3).
+            lift_restriction(subject=subject, actor=actor, decided=True, now=now)
     return review
 
 

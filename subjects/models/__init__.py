@@ -15,9 +15,11 @@ from subjects.models.people import (
     Organisation,
     OrganisationQuerySet,
     OrganisationStatus,
+    RestrictionGround,
     Source,
     held_condition,
     hold_in_force,
+    in_use_condition,
     restricted_condition,
 )
 from subjects.models.records import (
@@ -50,6 +52,7 @@ __all__ = [
     "Organisation",
     "OrganisationQuerySet",
     "OrganisationStatus",
+    "RestrictionGround",
     "Source",
     "SubjectKind",
     "Trial",
@@ -57,5 +60,6 @@ __all__ = [
     "UsageRecord",
     "held_condition",
     "hold_in_force",
+    "in_use_condition",
     "restricted_condition",
 ]

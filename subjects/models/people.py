@@ -53,6 +53,15 @@ PROSPECT_STATUSES = frozenset(
 )
 
 
+class RestrictionGround(models.TextChoices):
+    """GDPR Art. 18(1): why processing is restricted."""
+
+    ACCURACY_CONTESTED = "accuracy_contested", _("Accuracy contested, while it is checked")
+    UNLAWFUL_KEPT = "unlawful_kept", _("Processing unlawful; the person asked to keep the data")
+    NEEDED_FOR_CLAIMS = "needed_for_claims", _("The person needs the data for a legal claim")
+    OBJECTION_PENDING = "objection_pending", _("An objection awaits the balancing decision")
+
+
 class Source(models.TextChoices):
     SUBJECT = "subject", _("Given by the person")
     COLLEAGUE = "colleague", _("Given by a client representative or a colleague")
@@ -150,6 +159,11 @@ def held_condition(*, as_of: dt.date | None) -> Q:
     )
 
 
+def in_use_condition() -> Q:
+    """The one definition of a person still in use (`DataSubject.objects.active`)."""
+    return Q(anonymised_at__isnull=True, erasure_requested_at__isnull=True)
+
+
 def restricted_condition() -> Q:
     """The one definition of a restriction of processing (GDPR Art. 18): while it stands the
     data is only stored — no marketing, no purge (`DataSubject.objects.restricted`)."""
@@ -161,7 +175,9 @@ class DataSubjectQuerySet(PersonalDataQuerySet["DataSubject"]):
         return self.filter(kind__in=PROSPECT_KINDS)
 
     def active(self) -> DataSubjectQuerySet:
-        return self.filter(anonymised_at__isnull=True)
+        """People still in use: not anonymised, and not erased on request (someone kept only
+        for a claim after asking for erasure is in no list, search, audience or export)."""
+        return self.filter(in_use_condition())
 
     def with_email(self, email: str) -> DataSubjectQuerySet:
         return self.filter(work_email_index=blind_index(email))
@@ -240,7 +256,19 @@ class DataSubject(LegalHold):
     collected_at = models.DateTimeField(_("collected at"), default=timezone.now)
     informed_at = models.DateTimeField(_("informed at (Art. 14)"), null=True, blank=True)
     restricted_at = models.DateTimeField(_("restricted since (Art. 18)"), null=True, blank=True)
+    restriction_ground = models.CharField(
+        _("restriction ground"), max_length=30, choices=RestrictionGround.choices, blank=True
+    )
     restriction_reason = models.TextField(_("restriction reason"), blank=True)
+    # Art. 18(3): the person is told before a restriction is lifted; this is when.
+    restriction_lift_announced_at = models.DateTimeField(
+        _("lifting of the restriction announced"), null=True, blank=True
+    )
+    # Erasure on request (Art. 17): from this moment the person is gone from lists, searches,
+    # audiences and exports, even while a kept claim still holds their data.
+    erasure_requested_at = models.DateTimeField(
+        _("erasure requested"), null=True, blank=True, db_index=True
+    )
     flagged_for_erasure_at = models.DateTimeField(_("flagged for erasure"), null=True, blank=True)
     erasure_flag_reason = models.CharField(_("erasure flag reason"), max_length=200, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, db_index=True)

@@ -181,6 +181,8 @@ class ClaimData(RecordType):
     # Before the people: a person released by an expired claim is cleared by their own
     # rule in the same run.
     purge_order = 20
+    # Estonian Civil Code § 146(4): no claim survives 10 years, so no restriction for one can.
+    has_legal_end = True
     clears = _(
         "Description and the person link. Kept: due and closing dates, amount, company. "
         "Closed or not, a claim goes 10 years after it fell due; live litigation beyond "

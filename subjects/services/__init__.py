@@ -27,19 +27,27 @@ from subjects.services.people import (
     update_subject,
     work_email_errors,
 )
+from subjects.services.restriction import (
+    announce_restriction_lift,
+    lift_restriction,
+    restrict_processing,
+)
 
 __all__ = [
     "ORGANISATION_FIELDS",
     "SUBJECT_FIELDS",
     "ErasureOutcome",
     "SubjectsOnLegalHold",
+    "announce_restriction_lift",
     "anonymise_subjects",
     "change_organisation_status",
     "create_organisation",
     "create_subject",
     "erase_subjects",
     "lift_organisation_legal_hold",
+    "lift_restriction",
     "lift_subject_legal_hold",
+    "restrict_processing",
     "set_organisation_legal_hold",
     "set_subject_legal_hold",
     "update_organisation",

@@ -74,6 +74,11 @@ def erase_subjects(
         )
         live = sorted(set(people.values_list("pk", flat=True)) - set(outcome.already_anonymised))
         applied = Applied()
+        # Gone at once from lists, searches, audiences and exports, even those a kept claim
+        # keeps (`in_use_condition`); the nightly purge erases them when the claim goes.
+        people.filter(pk__in=live, erasure_requested_at__isnull=True).update(
+            erasure_requested_at=now
+        )
         for start in range(0, len(live), STATEMENT_CHUNK):
             chunk = live[start : start + STATEMENT_CHUNK]
             kept = erase_people(chunk, action=ANONYMISE, now=now, applied=applied)
