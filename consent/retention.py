@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consent.models import ConsentEvidence, ObjectionReview
 from core.timeutil import legal_date, start_of_legal_day
@@ -33,7 +34,9 @@ exempt(
 class AfterAnonymisation(RecordType):
     """Records kept while the person is known, then for a period after anonymisation."""
 
-    anchors = {"subject_anonymised": _("the day the person was anonymised")}
+    anchors = {
+        "subject_anonymised": pgettext_lazy("data subject", "the day the person was anonymised")
+    }
     actions = (ANONYMISE,)
 
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
@@ -52,6 +55,11 @@ class AfterAnonymisation(RecordType):
 @register
 class EvidenceOfAnonymisedPeople(AfterAnonymisation):
     code = "consent.evidence"
+    kept_on_erasure = pgettext_lazy(
+        "data subject",
+        "Proof of the consents you gave and withdrew, kept without your identity so that we "
+        "can show our processing was lawful (GDPR Art. 7(1)).",
+    )
     label = _("Consent evidence of anonymised people")
     model_label = "consent.ConsentEvidence"
     subject_path = "event__subject"
@@ -77,6 +85,11 @@ class EvidenceOfAnonymisedPeople(AfterAnonymisation):
 @register
 class ObjectionReviewsOfAnonymisedPeople(AfterAnonymisation):
     code = "consent.objection_review"
+    kept_on_erasure = pgettext_lazy(
+        "data subject",
+        "The record of how your objection was weighed and decided (GDPR Art. 21(1)), kept "
+        "without your identity.",
+    )
     label = _("Art. 21(1) objection reviews of anonymised people")
     model_label = "consent.ObjectionReview"
     subject_path = "subject"

@@ -101,6 +101,9 @@ class RecordType:
     # The period ends where the law ends it (claims: the limitation period): past it, not even
     # a restriction of processing (Art. 18) keeps the records. A legal hold still does.
     has_legal_end: bool = False
+    # Why a person's erasure on request (Art. 17) leaves these records to this rule, in words
+    # the person reads in their answer letter (empty: the erasure clears them).
+    kept_on_erasure: str | Promise = ""
 
     # --- declared by each record type ---------------------------------------------------
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:

@@ -141,7 +141,7 @@ class DeadlineGroup:
 SUBJECT_RECORDS_LIMIT = 25
 
 
-def _record_types_of_subjects() -> list[RecordType]:
+def record_types_of_subjects() -> list[RecordType]:
     """One record type per primary model, the person's own row first."""
     seen: dict[str, RecordType] = {}
     order = sorted(registry.all(), key=lambda rt: (rt.subject_path != "pk", rt.purge_order))
@@ -158,7 +158,7 @@ def subject_deadlines(
     as_of = as_of or legal_today()
     rules = list(RetentionRule.objects.in_force())
     groups = []
-    for record_type in _record_types_of_subjects():
+    for record_type in record_types_of_subjects():
         records_qs = record_type.records_of_subject(subject.pk).order_by("pk")
         records = list(records_qs[:limit])
         if not records:

@@ -171,3 +171,29 @@ ANSWER_FOR_TYPE: dict[str, str] = {
     RequestType.PORTABILITY: AnswerKind.PORTABILITY,
     RequestType.INFORMATION: AnswerKind.INFORMATION,
 }
+
+
+class ActionKind(models.TextChoices):
+    """What the DPO does to a person's data to fulfil a right (GDPR Art. 16-18, 21)."""
+
+    ERASURE = "erasure", _("Erasure (Art. 17)")
+    RECTIFICATION = "rectification", _("Rectification (Art. 16)")
+    RESTRICTION = "restriction", _("Restriction (Art. 18)")
+    RESTRICTION_LIFT = "restriction_lift", _("Restriction lifted (Art. 18(3))")
+    OBJECTION = "objection", _("Objection (Art. 21)")
+
+
+class ActionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed, awaiting confirmation")
+    DONE = "done", _("Carried out")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The rights whose requests the DPO answers by acting on the data, and the actions each offers.
+ACTIONS_FOR_TYPE: dict[str, tuple[str, ...]] = {
+    RequestType.ERASURE: (ActionKind.ERASURE,),
+    RequestType.RECTIFICATION: (ActionKind.RECTIFICATION,),
+    RequestType.RESTRICTION: (ActionKind.RESTRICTION, ActionKind.RESTRICTION_LIFT),
+    RequestType.OBJECTION_MARKETING: (ActionKind.OBJECTION,),
+    RequestType.OBJECTION_PROCESSING: (ActionKind.OBJECTION,),
+}

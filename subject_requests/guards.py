@@ -15,15 +15,20 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from consent.models import ObjectionReview
 from subject_requests.choices import (
+    ACTIONS_FOR_TYPE,
     ANSWER_FOR_TYPE,
     STAFF_CHANNELS,
     TRANSITIONS,
+    ActionKind,
+    ActionStatus,
     AnswerKind,
     AnswerStatus,
+    RequestType,
     Status,
 )
-from subject_requests.models import Answer, SubjectRequest
+from subject_requests.models import Answer, RightAction, SubjectRequest
 
 Guard = Callable[[SubjectRequest, dt.datetime], str | None]
 
@@ -57,7 +62,25 @@ def can_start(request: SubjectRequest, now: dt.datetime) -> str | None:
 
 
 def can_complete(request: SubjectRequest, now: dt.datetime) -> str | None:
-    return transition_refusal(request, Status.COMPLETED) or answer_not_reviewed(request)
+    return (
+        transition_refusal(request, Status.COMPLETED)
+        or answer_not_reviewed(request)
+        or action_waiting(request)
+    )
+
+
+def action_waiting(request: SubjectRequest) -> str | None:
+    if _proposed(request, ActionKind.ERASURE):
+        return "The proposed erasure awaits a DPO's confirmation (or its withdrawal)."
+    if request.type == RequestType.OBJECTION_PROCESSING:
+        objections = request.actions.filter(kind=ActionKind.OBJECTION).only("details")
+        reviews = [pk for a in objections for pk in (a.details or {}).get("reviews", [])]
+        if reviews and ObjectionReview.objects.open().filter(pk__in=reviews).exists():
+            return (
+                "Decide the objection first (the balancing of GDPR Art. 21(1)): the letter "
+                "tells the requester the outcome."
+            )
+    return None
 
 
 def _answers_of(request: SubjectRequest, kind: str) -> list[Answer]:
@@ -118,6 +141,60 @@ def can_retry_answer(answer: Answer) -> str | None:
         return "Only a document that failed to build can be tried again."
     if not answer.request.is_open:
         return "The request is closed."
+    return None
+
+
+def _erasure_open(request: SubjectRequest) -> str | None:
+    if request.type != RequestType.ERASURE:
+        return "Only an erasure request is answered by erasing."
+    if request.status not in (Status.VERIFIED, Status.IN_PROGRESS):
+        return "Only a verified request that is open can be acted on."
+    return None
+
+
+def _proposed(request: SubjectRequest, kind: str) -> list[RightAction]:
+    # `request.actions.all()`: prefetched by the request page, read under lock by a service.
+    return [
+        a for a in request.actions.all() if a.kind == kind and a.status == ActionStatus.PROPOSED
+    ]
+
+
+def can_act(request: SubjectRequest, kind: str) -> str | None:
+    """May an action of `kind` (rectification, restriction, its lifting, objection) be taken
+    on this request now? Which person it is taken on is the service's check."""
+    if kind not in ACTIONS_FOR_TYPE.get(request.type, ()):
+        return f"A request for {request.get_type_display().lower()} is not answered that way."
+    if request.status not in (Status.VERIFIED, Status.IN_PROGRESS):
+        return "Only a verified request that is open can be acted on."
+    return None
+
+
+def can_propose_erasure(request: SubjectRequest, now: dt.datetime) -> str | None:
+    refusal = _erasure_open(request)
+    if refusal is not None:
+        return refusal
+    if _proposed(request, ActionKind.ERASURE):
+        return "An erasure is already proposed: a DPO confirms or withdraws it."
+    if not request.subjects.filter(anonymised_at__isnull=True).exists():
+        return (
+            "No matched person holds data any more: nothing to erase. Match the requester "
+            "to a person, or complete the request saying that no data is held."
+        )
+    return None
+
+
+def can_confirm_erasure(request: SubjectRequest, now: dt.datetime) -> str | None:
+    refusal = _erasure_open(request)
+    if refusal is not None:
+        return refusal
+    if not _proposed(request, ActionKind.ERASURE):
+        return "No erasure is waiting for confirmation."
+    return None
+
+
+def can_cancel_erasure(request: SubjectRequest, now: dt.datetime) -> str | None:
+    if not _proposed(request, ActionKind.ERASURE):
+        return "No erasure is waiting for confirmation."
     return None
 
 
@@ -197,4 +274,7 @@ ACTIONS: dict[str, Action] = {
     "assign": Action("requests.decide", can_assign),
     "build-answer": Action("requests.decide", can_build_answer),
     "change-received": Action("requests.enter", can_change_received),
+    "propose-erasure": Action("requests.propose", can_propose_erasure),
+    "confirm-erasure": Action("requests.decide", can_confirm_erasure),
+    "cancel-erasure": Action("requests.propose", can_cancel_erasure),
 }

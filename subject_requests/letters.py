@@ -18,6 +18,7 @@ from core.audit import record_event
 from core.timeutil import legal_date
 from subject_requests.choices import DeliveryStatus, Outcome, Status, StrOrPromise
 from subject_requests.delivery import documents_for, download_url, link_until
+from subject_requests.letter_actions import letter_actions
 from subject_requests.models import Answer, SubjectRequest, TimelineEntry
 from subject_requests.reports.pdf import Pdf, html_to_pdf
 from subject_requests.reports.values import format_date
@@ -31,6 +32,7 @@ LETTERS = frozenset(
         "closure",
         "message",
         "answers_link",
+        "restriction_lift",
     }
 )
 # The letters that answer the request (GDPR Art. 12(3)-(4)): each is also a PDF.
@@ -125,6 +127,9 @@ def pdf_letter_context(request: SubjectRequest, *, letter: str, now: dt.datetime
         "extension_reason": request.extension_reason,
         "documents": documents,
         "link_until": format_date(link_until(now), language),
+        "actions": letter_actions(request)
+        if outcome in (Outcome.COMPLETED, Outcome.PARTLY_REFUSED)
+        else None,
     }
 
 

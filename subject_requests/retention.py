@@ -16,20 +16,26 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.timeutil import legal_date, start_of_legal_day
 from retention.periods import Period, purge_cutoff
 from retention.registry import ANONYMISE, Applied, RecordType, register, registry
-from subject_requests.models import Answer, SubjectRequest, TimelineEntry
+from subject_requests.models import Answer, RightAction, SubjectRequest, TimelineEntry
 
 
 @register
 class ClosedRequests(RecordType):
     code = "subject_requests.request"
+    kept_on_erasure = pgettext_lazy(
+        "data subject",
+        "The record of your requests and of our answers, which shows that we answered them "
+        "(GDPR Art. 5(2)).",
+    )
     label = _("Data-subject requests (closed)")
     model_label = "subject_requests.SubjectRequest"
-    dependent_labels = ("subject_requests.TimelineEntry",)
-    anchors = {"request_closed": _("the day the request was closed")}
+    dependent_labels = ("subject_requests.TimelineEntry", "subject_requests.RightAction")
+    anchors = {"request_closed": pgettext_lazy("data subject", "the day the request was closed")}
     actions = (ANONYMISE,)
     # Requests reach subjects through a many-to-many link, which the engine's per-row
     # `subject_path` cannot express; holds are applied by `not_held` and `held` below.
@@ -37,7 +43,9 @@ class ClosedRequests(RecordType):
     clears = _(
         "The requester's name, e-mail and blind index, the request's words, the agent's name "
         "and authorisation, the identity check, the reasons written to the requester, the "
-        "links to matched subjects, and the text and files of notes, messages and documents. "
+        "links to matched subjects, the text and files of notes, messages and documents, and "
+        "the details of what was done to the person's data (a rectification's before and "
+        "after). "
         "Reference, right, channel, outcome, dates, paused days and assignee are kept."
     )
 
@@ -74,6 +82,12 @@ class ClosedRequests(RecordType):
             ),
         )
         applied.add(
+            "subject_requests.rightaction",
+            RightAction.objects.filter(request_id__in=ids, details__isnull=False).update(
+                details=None, note=None
+            ),
+        )
+        applied.add(
             "subject_requests.subjectrequest",
             SubjectRequest.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(
                 requester_name=None,
@@ -99,9 +113,13 @@ class AnswerDocuments(RecordType):
     download it, then only its hash, dates and size stay (proof of what was sent)."""
 
     code = "subject_requests.answer"
+    kept_on_erasure = pgettext_lazy(
+        "data subject",
+        "Documents we sent you in answer to a request, kept while you may still download them.",
+    )
     label = _("Answer documents (reports, packages, letters)")
     model_label = "subject_requests.Answer"
-    anchors = {"request_closed": _("the day the request was closed")}
+    anchors = {"request_closed": pgettext_lazy("data subject", "the day the request was closed")}
     actions = (ANONYMISE,)
     subject_path = "subject"
     clears = _(

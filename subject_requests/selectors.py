@@ -23,6 +23,7 @@ from subject_requests.guards import ACTIONS
 from subject_requests.models import (
     Answer,
     Pause,
+    RightAction,
     SubjectRequest,
     SubjectRequestQuerySet,
     TimelineEntry,
@@ -110,6 +111,12 @@ def request_for_page(pk: int) -> SubjectRequest:
                 queryset=Answer.objects.defer("content")
                 .select_related("reviewed_by")
                 .order_by("requested_at", "id"),
+            ),
+            Prefetch(
+                "actions",
+                queryset=RightAction.objects.select_related("subject", "proposed_by", "done_by")
+                .defer("details")
+                .order_by("proposed_at", "id"),
             ),
             Prefetch(
                 "timeline",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from subject_requests import answer_views, timeline_views, views
+from subject_requests import answer_views, change_views, rights_views, timeline_views, views
 
 app_name = "subject_requests"
 
@@ -30,5 +30,16 @@ urlpatterns = [
         answer_views.letter_preview,
         name="letter_preview",
     ),
+    path("<int:pk>/erasure/", rights_views.erasure, name="erasure"),
+    path("<int:pk>/erasure/propose/", rights_views.erasure_propose, name="erasure_propose"),
+    path("<int:pk>/erasure/confirm/", rights_views.erasure_confirm, name="erasure_confirm"),
+    path("<int:pk>/erasure/withdraw/", rights_views.erasure_cancel, name="erasure_cancel"),
+    path("<int:pk>/people/<int:subject_pk>/rectify/", change_views.rectify, name="rectify"),
+    path(
+        "<int:pk>/people/<int:subject_pk>/restriction/",
+        change_views.restriction,
+        name="restriction",
+    ),
+    path("<int:pk>/people/<int:subject_pk>/objection/", change_views.objection, name="objection"),
     path("<int:pk>/<slug:action>/", views.decide, name="decide"),
 ]

@@ -18,7 +18,8 @@ from django.test import Client
 from subject_requests import services
 from subject_requests.guards import ACTIONS
 from subject_requests.models import Status, SubjectRequest
-from tests.factories import SubjectRequestFactory
+from subject_requests.services import erasure
+from tests.factories import DataSubjectFactory, SubjectRequestFactory
 from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +87,23 @@ def _overdue(dpo: User) -> SubjectRequest:
     )
 
 
+def _erasure(dpo: User) -> SubjectRequest:
+    person = DataSubjectFactory.create(work_email="kadri@acme.example")
+    request = SubjectRequestFactory.create(
+        received_at=RECEIVED, type="erasure", requester_email=person.work_email
+    )
+    return services.verify_manually(
+        request=request, asked="a", shown="b", subject_email=person.work_email, actor=dpo,
+        now=RECEIVED,
+    )  # fmt: skip
+
+
+def _erasure_proposed(dpo: User) -> SubjectRequest:
+    request = _erasure(dpo)
+    erasure.propose_erasure(request=request, actor=dpo, now=RECEIVED)
+    return request
+
+
 def _closed(status: str) -> Callable[[Any], SubjectRequest]:
     def make(dpo: User) -> SubjectRequest:
         return SubjectRequestFactory.create(received_at=RECEIVED, channel="phone", status=status)
@@ -103,6 +121,8 @@ STATES: dict[str, Callable[[Any], SubjectRequest]] = {
     "paused for identity": _paused_for_identity,
     "extended": _extended,
     "overdue": _overdue,
+    "erasure to propose": _erasure,
+    "erasure proposed": _erasure_proposed,
     "completed": _closed(Status.COMPLETED),
     "rejected": _closed(Status.REJECTED),
     "withdrawn": _closed(Status.WITHDRAWN),
@@ -130,6 +150,9 @@ def attempts(dpo: User | None) -> dict[str, Callable[[SubjectRequest], Any]]:
         "change-received": lambda r: services.change_received_at(
             request=r, received_at=RECEIVED + dt.timedelta(hours=1), reason="Typo", actor=dpo
         ),
+        "propose-erasure": lambda r: erasure.propose_erasure(request=r, actor=dpo),
+        "confirm-erasure": lambda r: erasure.confirm_erasure(request=r, actor=dpo),
+        "cancel-erasure": lambda r: erasure.cancel_erasure(request=r, reason="Wrong", actor=dpo),
     }
 
 
@@ -156,6 +179,9 @@ def offered_on_the_page(client: Client, request: SubjectRequest) -> set[str]:
     offered = set(re.findall(r'data-action="([a-z-]+)"', page))
     if f"/requests/{request.pk}/received/" in page:
         offered.add("change-received")
+    if request.type == "erasure":
+        erasure_page = client.get(f"/requests/{request.pk}/erasure/").content.decode()
+        offered |= set(re.findall(r'data-action="([a-z-]+)"', erasure_page))
     return offered
 
 

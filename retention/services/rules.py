@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import Actor, acting_user, record_event
+from core.duties import second_pair_of_eyes_refusal
 from retention.models import RetentionRule, RuleChange, RuleChangeStatus
 from retention.periods import Period, covers_at_least, covers_at_most, next_purge_date
 from retention.registry import registry
@@ -221,6 +222,9 @@ def confirm_change(
         change = RuleChange.objects.select_for_update().select_related("rule").get(pk=change.pk)
         if change.status != RuleChangeStatus.PENDING:
             raise ValidationError(_("This change has already been decided."))
+        refusal = second_pair_of_eyes_refusal(actor=actor, involved=[change.proposed_by])
+        if refusal is not None:
+            raise ValidationError(refusal)
         rule = change.rule
         errors = rule_errors(change.proposed, instance=rule)
         if errors:
@@ -239,7 +243,12 @@ def confirm_change(
             action="retention.rule.change_confirmed",
             actor=actor,
             target=rule,
-            details={"change": change.pk, "due_after": change.due_after},
+            details={
+                "change": change.pk,
+                "due_after": change.due_after,
+                "proposed_by": change.proposed_by.get_username() if change.proposed_by else "",
+                "confirmed_by": acting_user(actor).get_username(),
+            },
         )
     return change
 

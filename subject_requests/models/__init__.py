@@ -4,9 +4,12 @@ answered, everything that happened to it, and the documents it is answered with.
 from __future__ import annotations
 
 from subject_requests.choices import (
+    ACTIONS_FOR_TYPE,
     CLOSED_STATUSES,
     OPEN_STATUSES,
     TRANSITIONS,
+    ActionKind,
+    ActionStatus,
     AnswerKind,
     AnswerStatus,
     Channel,
@@ -18,6 +21,7 @@ from subject_requests.choices import (
     Status,
     VerificationMethod,
 )
+from subject_requests.models.actions import RightAction, RightActionQuerySet
 from subject_requests.models.answers import Answer, AnswerQuerySet
 from subject_requests.models.requests import (
     DUE_SOON_DAYS,
@@ -31,10 +35,13 @@ from subject_requests.models.requests import (
 )
 
 __all__ = [
+    "ACTIONS_FOR_TYPE",
     "CLOSED_STATUSES",
     "DUE_SOON_DAYS",
     "OPEN_STATUSES",
     "TRANSITIONS",
+    "ActionKind",
+    "ActionStatus",
     "Answer",
     "AnswerKind",
     "AnswerQuerySet",
@@ -47,6 +54,8 @@ __all__ = [
     "PauseReason",
     "ReminderSent",
     "RequestType",
+    "RightAction",
+    "RightActionQuerySet",
     "Status",
     "SubjectRequest",
     "SubjectRequestQuerySet",

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.models import ConsentEvent, ConsentEvidence, ObjectionReview
 from processing.models import LegalBasis
-from subject_requests.models import Answer, SubjectRequest, TimelineEntry
+from subject_requests.models import Answer, RightAction, SubjectRequest, TimelineEntry
 from subjects.models import (
     Claim,
     Communication,
@@ -380,6 +380,27 @@ SECTIONS: tuple[ReportSection, ...] = (
             .order_by("built_at", "id")
         ),
         portable=not_provided,
+    ),
+    ReportSection(
+        code="actions",
+        model_label="subject_requests.RightAction",
+        title=_("What we did to your data on your requests"),
+        category=_("Communication"),
+        source=_("Recorded by us"),
+        columns=(
+            Column("request.reference", _("request")),
+            Column("kind", _("action"), "choice"),
+            Column("done_at", _("carried out"), "datetime"),
+            Column("details", _("details"), "json"),
+            Column("note", _("note")),
+        ),
+        rows=lambda s: (
+            RightAction.objects.filter(subject=s, status="done")
+            .select_related("request")
+            .order_by("done_at", "id")
+        ),
+        portable=not_provided,
+        layout="cards",
     ),
 )
 

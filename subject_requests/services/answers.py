@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from core.audit import Actor, record_event
 from core.timeutil import legal_date
 from subject_requests import guards
-from subject_requests.choices import ANSWER_FOR_TYPE, AnswerKind, AnswerStatus, EntryKind, Status
+from subject_requests.choices import ANSWER_FOR_TYPE, AnswerKind, AnswerStatus, EntryKind
 from subject_requests.delivery import documents_for, issue_link
 from subject_requests.models import Answer, SubjectRequest
 from subject_requests.services.common import (
@@ -38,7 +38,7 @@ from subject_requests.services.common import (
     send_letter,
     staff_label,
 )
-from subject_requests.services.workflow import move
+from subject_requests.services.workflow import begin_work
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +68,7 @@ def request_answer(
         subject = matched[0]
     elif subject.pk not in {s.pk for s in matched}:
         raise RequestError(_("A document can only be about a person matched to the request."))
-    if request.status == Status.VERIFIED:
-        move(request, to=Status.IN_PROGRESS, actor=actor, now=now)
+    begin_work(request, actor=actor, now=now)
     kind = ANSWER_FOR_TYPE[request.type]
     answer = Answer.objects.create(
         request=request,

@@ -76,6 +76,13 @@ def move(
     return request
 
 
+def begin_work(request: SubjectRequest, *, actor: Actor, now: dt.datetime) -> None:
+    """Acting on a verified request (building its answer, erasing, correcting) starts the
+    work on it; `request` must be locked by the caller."""
+    if request.status == Status.VERIFIED:
+        move(request, to=Status.IN_PROGRESS, actor=actor, now=now)
+
+
 def _decide(
     request: SubjectRequest, *, to: str, actor: Actor, now: dt.datetime | None, reason: str = ""
 ) -> SubjectRequest:

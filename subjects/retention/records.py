@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from retention.periods import Period, financial_year_end, financial_year_start, purge_cutoff
@@ -30,9 +30,14 @@ from subjects.models import (
 @register
 class TrialContentData(RecordType):
     code = "subjects.trial_content"
+    kept_on_erasure = pgettext_lazy(
+        "data subject",
+        "Content written in your company's trial account belongs to your company; it goes "
+        "with the trial's content under its own rule.",
+    )
     label = _("Trial content (personal data in it included)")
     model_label = "subjects.TrialContent"
-    anchors = {"trial_end": _("the day the trial ended")}
+    anchors = {"trial_end": pgettext_lazy("data subject", "the day the trial ended")}
     actions = (DELETE, ANONYMISE)
     subject_path = "author"
     organisation_paths = ("trial__organisation",)
@@ -116,9 +121,18 @@ def open_claim_against(*, organisation: Any, person: Any) -> Exists:
 @register
 class InvoiceData(RecordType):
     code = "subjects.invoice"
+    kept_on_erasure = pgettext_lazy(
+        "data subject",
+        "Billing details on invoices: the Estonian Accounting Act requires us to keep invoices "
+        "for 7 years after the end of their financial year.",
+    )
     label = _("Invoice data (billing name, e-mail and address)")
     model_label = "subjects.Invoice"
-    anchors = {"financial_year_end": _("the end of the financial year of the invoice date")}
+    anchors = {
+        "financial_year_end": pgettext_lazy(
+            "data subject", "the end of the financial year of the invoice date"
+        )
+    }
     min_period = Period(years=7)
     bound_reference = _(
         "Estonian Accounting Act: invoices are kept at least 7 years after the financial year."
@@ -168,9 +182,14 @@ class InvoiceData(RecordType):
 @register
 class ClaimData(RecordType):
     code = "subjects.claim"
+    kept_on_erasure = pgettext_lazy(
+        "data subject",
+        "Data needed to establish, exercise or defend a legal claim (GDPR Art. 17(3)(e)); a "
+        "claim is kept at most 10 years after it fell due.",
+    )
     label = _("Data linked to claims")
     model_label = "subjects.Claim"
-    anchors = {"claim_fell_due": _("the day the claim fell due")}
+    anchors = {"claim_fell_due": pgettext_lazy("data subject", "the day the claim fell due")}
     max_period = Period(years=10)
     bound_reference = _(
         "Privacy policy and the Estonian Civil Code: at most 10 years from the day the claim "

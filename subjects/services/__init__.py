@@ -7,6 +7,7 @@ from subjects.services.erasure import (
     ErasureOutcome,
     SubjectsOnLegalHold,
     anonymise_subjects,
+    defer_erasure,
     erase_subjects,
 )
 from subjects.services.holds import (
@@ -43,6 +44,7 @@ __all__ = [
     "change_organisation_status",
     "create_organisation",
     "create_subject",
+    "defer_erasure",
     "erase_subjects",
     "lift_organisation_legal_hold",
     "lift_restriction",

@@ -116,6 +116,32 @@ def _audit(outcome: ErasureOutcome, *, actor: Actor, reason: str) -> None:
     )
 
 
+def defer_erasure(
+    *, subject_ids: Iterable[int], actor: Actor, reason: str, now: dt.datetime | None = None
+) -> list[int]:
+    """People a legal hold keeps: out of use at once (lists, searches, audiences, exports:
+    `in_use_condition`), erased by the first nightly purge after the hold is lifted (the
+    erasure-requests rule). Returns the ids newly marked."""
+    now = now or timezone.now()
+    ids = sorted({int(pk) for pk in subject_ids})
+    with transaction.atomic():
+        marked = sorted(
+            DataSubject.objects.filter(
+                pk__in=ids, erasure_requested_at__isnull=True, anonymised_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+        DataSubject.objects.filter(pk__in=marked).update(erasure_requested_at=now)
+        if marked:
+            record_events_bulk(
+                action="retention.subject.erasure_deferred",
+                actor=actor,
+                target_type=label_of(DataSubject),
+                target_ids=marked,
+                details={"reason": reason},
+            )
+    return marked
+
+
 def anonymise_subjects(*, subject_ids: Iterable[int], actor: Actor, reason: str) -> int:
     """Anonymise the given subjects and their records at once (Art. 17 erasure, Art. 21(2)
     objection). Returns how many people were anonymised; raises `SubjectsOnLegalHold`."""

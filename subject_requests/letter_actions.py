@@ -1,0 +1,89 @@
+"""What the answer letter says was done to the person's data: what an erasure removed and
+what it kept, until when and why; which values were corrected; the restriction and its
+lifting; the objection and the balancing decision. Read inside the letter's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+
+from consent.models import ObjectionReview, ReviewStatus
+from processing.models import Purpose
+from subject_requests.choices import ActionKind
+from subject_requests.models import SubjectRequest
+from subjects.erasure_preview import ERASED_LABELS, KeptItem, erasure_preview
+from subjects.models import DataSubject, RestrictionGround
+
+
+@dataclass
+class LetterActions:
+    erased: list[tuple[str | Promise, int]] = field(default_factory=list)
+    kept: list[KeptItem] = field(default_factory=list)
+    everything_kept: bool = False
+    corrected: list[str] = field(default_factory=list)
+    restricted: list[str] = field(default_factory=list)
+    lifted: bool = False
+    objected: list[str] = field(default_factory=list)
+    objections: list[tuple[str, str, str]] = field(default_factory=list)  # purpose, outcome, why
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.erased
+            or self.kept
+            or self.corrected
+            or self.restricted
+            or self.lifted
+            or self.objected
+        )
+
+
+def _field_label(name: str) -> str:
+    field = DataSubject._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
+def letter_actions(request: SubjectRequest) -> LetterActions:
+    found = LetterActions()
+    purposes = {p.code: p for p in Purpose.objects.all()}
+    for action in request.actions.done().select_related("subject").order_by("done_at", "id"):
+        details: dict[str, Any] = action.details or {}
+        if action.kind == ActionKind.ERASURE:
+            for item in details.get("erased", []):
+                if item["code"] in ERASED_LABELS:
+                    found.erased.append((ERASED_LABELS[item["code"]], int(item["count"])))
+            if action.subject is not None:
+                # Read again now: the request's own record, closed with this letter, and the
+                # consent evidence, anonymised with the person, now have their last day.
+                [now] = erasure_preview([action.subject])
+                found.kept.extend(now.kept)
+                found.everything_kept |= now.everything_kept
+            else:
+                found.kept.extend(KeptItem.from_json(item) for item in details.get("kept", []))
+                found.everything_kept |= bool(details.get("everything_kept"))
+        elif action.kind == ActionKind.RECTIFICATION:
+            found.corrected.extend(_field_label(name) for name in details.get("changes", {}))
+        elif action.kind == ActionKind.RESTRICTION:
+            ground = details.get("ground", "")
+            if ground in RestrictionGround.values:
+                found.restricted.append(str(RestrictionGround(ground).label))
+        elif action.kind == ActionKind.RESTRICTION_LIFT:
+            found.lifted = True
+        elif action.kind == ActionKind.OBJECTION:
+            names = [purposes[c].name for c in details.get("purposes", []) if c in purposes]
+            found.objected.extend(gettext(name) for name in names)
+            reviews = ObjectionReview.objects.filter(pk__in=details.get("reviews", []))
+            for review in reviews.select_related("purpose"):
+                if review.status == ReviewStatus.UPHELD:
+                    outcome = gettext("upheld: the processing has stopped")
+                elif review.status == ReviewStatus.REJECTED:
+                    outcome = gettext("not upheld: compelling legitimate grounds override it")
+                else:
+                    outcome = gettext("still being weighed")
+                found.objections.append(
+                    (gettext(review.purpose.name), outcome, review.reasoning or "")
+                )
+    return found
