@@ -200,7 +200,8 @@ def _webhook_url_problem(url: str) -> str | None:
         return _("Enter a valid address.")
     local = host in LOCAL_HOSTS or _is_loopback_or_link_local(host)
     if parts.username is not None or parts.password is not None:
-        # The address shows on pages and in the audit log; credentials belong in the secret.
+        # The address is shown to every reader of the register; the call is authenticated by
+        # its signature, so a password in the address would only leak.
         return _("Leave user names and passwords out of the address: the call is signed.")
     if parts.scheme == "http" and local and settings.WEBHOOK_ALLOW_LOCAL_HTTP:
         return None

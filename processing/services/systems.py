@@ -155,7 +155,14 @@ def rotate_secret(*, system: System, actor: Actor) -> str:
         system.previous_webhook_secret = system.webhook_secret
     system.webhook_secret = secret
     system.secret_rotated_at = timezone.now()
-    system.save(update_fields=["webhook_secret", "previous_webhook_secret", "secret_rotated_at"])
+    system.save(
+        update_fields=[
+            "webhook_secret",
+            "previous_webhook_secret",
+            "secret_rotated_at",
+            "updated_at",
+        ]
+    )
     record_event(
         action="system.secret_rotated",
         actor=actor,
