@@ -78,11 +78,27 @@ class EncryptedFieldMixin(_MixinBase):
 
 
 class EncryptedTextField(EncryptedFieldMixin, _TextField):
-    def __init__(self, *args: Any, max_length: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        max_length: int | None = None,
+        personal_data: bool = True,
+        **kwargs: Any,
+    ) -> None:
         kwargs["max_length"] = max_length
         super().__init__(*args, **kwargs)
+        # False for a credential (a webhook's signing secret): encrypted like personal data
+        # and re-encrypted by `reencrypt`, but no person's data, so no retention rule governs
+        # it and no access report shows it (`personal_data_fields`).
+        self.personal_data = personal_data
         if max_length:
             self.validators.append(validators.MaxLengthValidator(max_length))
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if not self.personal_data:
+            kwargs["personal_data"] = False
+        return name, path, args, kwargs
 
 
 class EncryptedEmailField(EncryptedTextField):
@@ -197,7 +213,14 @@ def blind_index_fields(model: type[models.Model]) -> list[BlindIndexField]:
 
 
 def encrypted_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """Every encrypted column, secrets included: what a key rotation re-encrypts."""
     return [f for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
+
+
+def personal_data_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """The encrypted columns that hold a person's data: what retention rules and the access
+    report must account for."""
+    return [f for f in encrypted_fields(model) if getattr(f, "personal_data", True)]
 
 
 _M = TypeVar("_M", bound=models.Model)

@@ -70,6 +70,12 @@ MATRIX: dict[str, Rule] = {
         "Record of processing: purposes, processors, transfers", DPO, ADMIN, AUDITOR
     ),
     "processing.manage": _rule("Change purposes, processors, recipients, transfers", ADMIN),
+    "processing.systems": _rule(
+        "Systems register: where personal data lives outside the portal", DPO, ADMIN, AUDITOR
+    ),
+    "processing.systems.manage": _rule(
+        "Add, change and deactivate systems; issue a webhook's signing secret", ADMIN
+    ),
     # --- retention -------------------------------------------------------------------------
     "retention.preview": _rule("Purge preview, run history, findings", DPO, ADMIN),
     "retention.rules": _rule("Read retention rules", DPO, ADMIN, AUDITOR),

@@ -358,6 +358,13 @@ if not DEBUG:
 # the proxy appended to X-Forwarded-For (the audit log and the per-address lockout use it).
 CLIENT_IP_FROM_PROXY = not DEBUG and read_bool("BEHIND_TLS_PROXY", True)
 
+# --- Outside systems (webhooks) -----------------------------------------------------------
+# How long a webhook call may wait for the system's answer (connecting has 5 s of its own).
+WEBHOOK_TIMEOUT_SECONDS = read_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Webhook URLs are HTTPS only; a laptop or the test suite may point one at a local test server
+# over plain HTTP (127.0.0.1 or localhost), production never.
+WEBHOOK_ALLOW_LOCAL_HTTP = DEBUG or TESTING
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -9,7 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db import transaction
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import record_event
@@ -20,6 +24,7 @@ from processing.models import (
     ProcessorCategory,
     Purpose,
     Recipient,
+    System,
     Transfer,
 )
 
@@ -146,3 +151,29 @@ class RecipientAdmin(AuditedRegisterAdmin):
 class TransferAdmin(AuditedRegisterAdmin):
     list_display = ("__str__", "ground", "certification_checked_on", "document_reference")
     list_filter = ("ground",)
+
+
+@admin.register(System)
+class SystemAdmin(AnyModelAdmin):
+    """Read-only: systems are changed on the portal's own pages (`/processing/systems/`), whose
+    services validate, audit and issue the signing secrets. The secrets never show here."""
+
+    list_display = ("name", "kind", "connector", "owner", "active", "portal_page")
+    list_filter = ("kind", "connector", "active")
+    search_fields = ("name",)
+    exclude = ("webhook_secret", "previous_webhook_secret")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("Change it"))
+    def portal_page(self, obj: System) -> SafeString:
+        url = reverse("processing:system_detail", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("on its portal page"))

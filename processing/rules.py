@@ -10,18 +10,21 @@ model, so the seed can apply them to a migration's historical models too, which 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from processing.adequacy import adequacy_decision_for, is_in_eea
-from processing.models import LegalBasis, SubjectKind, TransferGround
+from processing.models import Connector, LegalBasis, SubjectKind, SystemKind, TransferGround
 
 if TYPE_CHECKING:
-    from processing.models import Purpose, Transfer
+    from processing.models import Purpose, System, Transfer
 
 Problems = dict[str, list[str]]
 
@@ -56,18 +59,26 @@ def purpose_problems(purpose: Purpose) -> Problems:
             if not str(getattr(purpose, field) or "").strip():
                 problems[field] = [str(missing)]
     # GDPR Art. 30(1)(c): the record names the categories of data subjects.
-    kinds = purpose.subject_kinds
-    if not isinstance(kinds, list) or not kinds:
-        problems["subject_kinds"] = [
-            _("Name the kinds of data subject this purpose covers, as a list: %(kinds)s.")
-            % {"kinds": ", ".join(SubjectKind.values)}
-        ]
-    elif unknown := [k for k in kinds if k not in SubjectKind.values]:
-        problems["subject_kinds"] = [
-            _("Unknown kinds of data subject: %(unknown)s. Known kinds: %(kinds)s.")
-            % {"unknown": ", ".join(map(str, unknown)), "kinds": ", ".join(SubjectKind.values)}
-        ]
+    problems.update(
+        _subject_kind_problems(
+            purpose.subject_kinds,
+            missing=_("Name the kinds of data subject this purpose covers, as a list: %(kinds)s."),
+        )
+    )
     return problems
+
+
+def _subject_kind_problems(kinds: object, *, missing: str) -> Problems:
+    if not isinstance(kinds, list) or not kinds:
+        return {"subject_kinds": [missing % {"kinds": ", ".join(SubjectKind.values)}]}
+    if unknown := [k for k in kinds if k not in SubjectKind.values]:
+        return {
+            "subject_kinds": [
+                _("Unknown kinds of data subject: %(unknown)s. Known kinds: %(kinds)s.")
+                % {"unknown": ", ".join(map(str, unknown)), "kinds": ", ".join(SubjectKind.values)}
+            ]
+        }
+    return {}
 
 
 def transfer_problems(transfer: Transfer, *, today: dt.date) -> Problems:
@@ -136,6 +147,79 @@ def transfer_problems(transfer: Transfer, *, today: dt.date) -> Problems:
             _('List two-letter country codes, e.g. ["AU", "NZ"], or leave the list empty.')
         ]
     return problems
+
+
+def system_field_problems(system: System) -> Problems:
+    """What is wrong with a system row, by field. The categories it holds are a many-to-many
+    relation, checked by the services (a row must exist before it has any)."""
+    problems: Problems = {}
+    kind = system.kind
+    if system.processor_id is not None and system.recipient_id is not None:
+        problems["recipient"] = [
+            _("A system is one processor or one recipient, not both: clear one of them.")
+        ]
+    elif system.processor_id is not None and kind != SystemKind.PROCESSOR:
+        problems["processor"] = [_("Only a system of the kind “processor” names a processor.")]
+    elif system.recipient_id is not None and kind != SystemKind.RECIPIENT:
+        problems["recipient"] = [_("Only a system of the kind “recipient” names a recipient.")]
+    if system.owner_id is None and system.seed_key is None:
+        problems["owner"] = [
+            _("Choose the owner: the portal user who answers for this system and gets its tasks.")
+        ]
+    problems.update(
+        _subject_kind_problems(
+            system.subject_kinds,
+            missing=_("Choose the kinds of data subject this system holds data on: %(kinds)s."),
+        )
+    )
+    url = system.webhook_url
+    if system.connector == Connector.WEBHOOK:
+        if not url:
+            problems["webhook_url"] = [_("A webhook system needs the HTTPS address to call.")]
+        elif message := _webhook_url_problem(url):
+            problems["webhook_url"] = [message]
+    else:
+        if url:
+            problems["webhook_url"] = [
+                _("A manual system is not called: clear the address or choose the webhook.")
+            ]
+        if system.synchronous:
+            problems["synchronous"] = [_("Only a webhook system can answer synchronously.")]
+    return problems
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _webhook_url_problem(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 — raises ValueError for a port out of range
+    except ValueError:
+        return _("Enter a valid address.")
+    local = host in LOCAL_HOSTS or _is_loopback_or_link_local(host)
+    if parts.username is not None or parts.password is not None:
+        # The address is shown to every reader of the register; the call is authenticated by
+        # its signature, so a password in the address would only leak.
+        return _("Leave user names and passwords out of the address: the call is signed.")
+    if parts.scheme == "http" and local and settings.WEBHOOK_ALLOW_LOCAL_HTTP:
+        return None
+    if parts.scheme != "https" or not host:
+        return _("Webhooks are called over HTTPS only: the address starts with https://.")
+    if local and not settings.WEBHOOK_ALLOW_LOCAL_HTTP:
+        # In production the portal's own host and the cloud's metadata address are no outside
+        # system, and a webhook pointed at them would make the portal call itself.
+        return _("This address is the portal's own host or a link-local one, not a system.")
+    return None
+
+
+def _is_loopback_or_link_local(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_link_local or address.is_unspecified
 
 
 def refuse(problems: Problems) -> None:

@@ -359,6 +359,10 @@ def seed_policy(apps: Any) -> None:
             ),
         )
         _create(transfer, rules.transfer_problems(transfer, today=today))
+    # Imported here: the systems' seed reads this module's processors and recipients.
+    from processing.systems_seed import seed_systems
+
+    seed_systems(apps)
 
 
 def _existing(model: Any, **lookup: Any) -> Any:

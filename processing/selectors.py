@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from core.permissions import Role
 from processing import rules
 from processing.adequacy import dpf_recheck_due, is_dpf_check_stale
 from processing.models import (
@@ -19,9 +21,15 @@ from processing.models import (
     ProcessorCategory,
     Purpose,
     Recipient,
+    SubjectKind,
+    System,
+    SystemKind,
     Transfer,
     TransferGround,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -256,3 +264,101 @@ def _findings(row: Purpose | Transfer, problems: rules.Problems) -> list[Registe
         for messages in problems.values()
         for message in messages
     ]
+
+
+# --- the systems register --------------------------------------------------------------------
+
+
+def systems_holding(*, kind: str, categories: Iterable[str]) -> list[System]:
+    """The active systems holding data of a subject of this kind in any of these data
+    categories (codes): where a request about that person must go (one query)."""
+    if kind not in SubjectKind.values:
+        raise ValueError(f"{kind!r} is not a kind of data subject")
+    codes = list(categories)
+    if not codes:
+        return []
+    systems = (
+        System.objects.active()
+        .holding_any_of(codes)
+        .select_related("owner", "processor", "recipient")
+        .order_by("name", "id")
+    )
+    # A few dozen systems: reading the JSON list in Python works alike on SQLite and
+    # PostgreSQL (SQLite has no JSON containment lookup), as for purposes.
+    return [system for system in systems if kind in system.subject_kinds]
+
+
+def warnings_for(system: System) -> list[str]:
+    """What keeps a system from receiving its tasks and notices, in words the Admin can act
+    on. Reads the system and its owner only."""
+    warnings: list[str] = []
+    owner = system.owner
+    if owner is None:
+        warnings.append(
+            _("No owner: nobody gets this system's tasks. Edit it and choose its owner.")
+        )
+    elif not owner.is_active:
+        warnings.append(
+            _("Its owner, %(owner)s, can no longer log in: choose another owner.")
+            % {"owner": owner.get_username()}
+        )
+    if system.is_webhook and not system.has_secret:
+        warnings.append(_("No signing secret: the webhook cannot be called. Generate the secret."))
+    if system.kind == SystemKind.RECIPIENT and not system.is_webhook and not system.contact_email:
+        warnings.append(
+            _(
+                "No contact e-mail: this recipient cannot be sent notices of rectification, "
+                "erasure or restriction (GDPR Art. 19)."
+            )
+        )
+    for messages in rules.system_field_problems(system).values():
+        warnings.extend(messages)
+    return warnings
+
+
+@dataclass(frozen=True)
+class SystemProblem:
+    system: System
+    problem: str
+
+
+def system_problems() -> list[SystemProblem]:
+    """Every warning about the active systems, for the list page and the register (one
+    query)."""
+    systems = System.objects.active().select_related("owner").order_by("name", "id")
+    return [
+        SystemProblem(system=system, problem=problem)
+        for system in systems
+        for problem in warnings_for(system)
+    ]
+
+
+def systems_for_list(
+    *, kind: str = "", connector: str = "", state: str = "active"
+) -> QuerySet[System]:
+    """The systems page's rows, filtered; warnings are read per row from what this loads."""
+    systems = System.objects.select_related("owner", "processor", "recipient").prefetch_related(
+        "categories"
+    )
+    if kind:
+        systems = systems.filter(kind=kind)
+    if connector:
+        systems = systems.filter(connector=connector)
+    if state == "active":
+        systems = systems.filter(active=True)
+    elif state == "inactive":
+        systems = systems.filter(active=False)
+    return systems.order_by("name", "id")
+
+
+def system_owner_candidates() -> QuerySet[User]:
+    """Who may own a system: active users of a role that works on requests or configures the
+    portal (an Auditor only reads)."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True, groups__name__in=[Role.DPO.value, Role.STAFF.value, Role.ADMIN.value]
+        )
+        .distinct()
+        .order_by("username")
+    )

@@ -1,11 +1,28 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from core.models import AuditEvent
 from core.permissions import has_permission, requires
 from core.timeutil import legal_today
-from processing.selectors import processing_register, register_findings
+from core.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from processing.forms import FilterForm, SystemForm
+from processing.models import System
+from processing.selectors import (
+    processing_register,
+    register_findings,
+    system_problems,
+    systems_for_list,
+    warnings_for,
+)
+from processing.services import systems as system_services
 
 
 @requires("processing.register")
@@ -18,5 +35,128 @@ def register(request: HttpRequest) -> HttpResponse:
             "register": processing_register(),
             "findings": register_findings(today=legal_today()),
             "can_manage": has_permission(request.user, "processing.manage"),
+            "can_see_systems": has_permission(request.user, "processing.systems"),
+            "system_problem_count": (
+                len(system_problems()) if has_permission(request.user, "processing.systems") else 0
+            ),
         },
     )
+
+
+@requires("processing.systems")
+def system_list(request: HttpRequest) -> HttpResponse:
+    form = FilterForm(request.GET or None)
+    systems = systems_for_list(**form.filters())
+    rows = [{"system": system, "warnings": warnings_for(system)} for system in systems]
+    return render(
+        request,
+        "processing/system_list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "needing_attention": sum(1 for row in rows if row["warnings"]),
+            "can_manage": has_permission(request.user, "processing.systems.manage"),
+        },
+    )
+
+
+@requires("processing.systems")
+def system_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    system = get_object_or_404(
+        System.objects.select_related("owner", "processor", "recipient").prefetch_related(
+            "categories"
+        ),
+        pk=pk,
+    )
+    events = AuditEvent.objects.filter(
+        target_type="processing.system", target_id=str(system.pk)
+    ).select_related("actor")
+    return render(
+        request,
+        "processing/system_detail.html",
+        {
+            "system": system,
+            "warnings": warnings_for(system),
+            "page": Paginator(events, 20).get_page(request.GET.get("page")),
+            "can_manage": has_permission(request.user, "processing.systems.manage"),
+        },
+    )
+
+
+@requires("processing.systems.manage")
+def system_create(request: HttpRequest) -> HttpResponse:
+    form = SystemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            system = system_services.create_system(values=form.values(), actor=request.user)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The system is in the register."))
+            return redirect(system)
+    return render(request, "processing/system_form.html", {"form": form, "system": None})
+
+
+@requires("processing.systems.manage")
+def system_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    system = get_object_or_404(System, pk=pk)
+    form = SystemForm(request.POST or None, initial=SystemForm.initial_for(system))
+    if request.method == "POST" and form.is_valid():
+        try:
+            system = system_services.update_system(
+                system=system, values=form.values(), actor=request.user
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The system is saved."))
+            return redirect(system)
+    return render(request, "processing/system_form.html", {"form": form, "system": system})
+
+
+@requires("processing.systems.manage")
+@never_cache
+def system_secret(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then issue a new signing secret and show it this once (the answer to the POST
+    is not cached, and no later page shows it)."""
+    system = get_object_or_404(System, pk=pk)
+    if request.method == "POST":
+        try:
+            secret = system_services.rotate_secret(system=system, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(system)
+        return render(
+            request,
+            "processing/system_secret_shown.html",
+            {
+                "system": system,
+                "secret": secret,
+                "timestamp_header": TIMESTAMP_HEADER,
+                "signature_header": SIGNATURE_HEADER,
+            },
+        )
+    return render(request, "processing/system_secret_confirm.html", {"system": system})
+
+
+@requires("processing.systems.manage")
+def system_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    system = get_object_or_404(System, pk=pk)
+    if request.method == "POST":
+        system_services.deactivate_system(system=system, actor=request.user)
+        messages.success(request, _("The system is deactivated: no request reaches it now."))
+        return redirect(system)
+    return render(request, "processing/system_deactivate_confirm.html", {"system": system})
+
+
+@requires("processing.systems.manage")
+@require_POST
+def system_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    system = get_object_or_404(System, pk=pk)
+    try:
+        system_services.reactivate_system(system=system, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The system is active again."))
+    return redirect(system)

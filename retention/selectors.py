@@ -17,7 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.fields import encrypted_fields
+from core.fields import personal_data_fields
 from core.models import AuditEvent
 from core.timeutil import legal_today
 from retention.lastrun import last_success_finished_at
@@ -285,7 +285,7 @@ class Finding:
 
 
 def personal_data_models() -> list[type[models.Model]]:
-    return [m for m in apps.get_models() if encrypted_fields(m)]
+    return [m for m in apps.get_models() if personal_data_fields(m)]
 
 
 def coverage_findings(

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from consent.models import ConsentEvent
+from processing.models import System
 from retention.models import PurgeRun, RetentionRule
 from subject_requests.models import SubjectRequest
 from subjects import models as sm
@@ -178,6 +179,33 @@ class UsageRecordFactory(ModelFactory[sm.UsageRecord]):
     occurred_at = factory.LazyFunction(timezone.now)
     action = "login"
     details = {"ip": "192.0.2.10"}
+
+
+# --- processing: the systems register ------------------------------------------------------
+
+
+class SystemFactory(ModelFactory[System]):
+    """A manual internal system with an owner, holding contact data of clients; pass
+    `categories=["contact", "usage"]` (codes of the seeded categories) to choose others."""
+
+    class Meta:
+        model = System
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"System {n}")
+    kind = "internal"
+    owner = factory.SubFactory(UserFactory)
+    subject_kinds = factory.LazyFunction(lambda: ["client"])
+    connector = "manual"
+
+    @post_generation
+    def categories(self: System, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
+        from processing.models import DataCategory
+
+        if not create:
+            return
+        codes = ["contact"] if extracted is None else extracted
+        self.categories.set(DataCategory.objects.filter(code__in=codes))
 
 
 # --- consent ---------------------------------------------------------------------------------

@@ -67,7 +67,10 @@ PUBLIC_MODULES = (
     "retention/periods.py",
     "subject_requests/templatetags/reports.py",
     # The register's and the people's words that documents for people show.
+    # The catalogues name the register's models by the module they had before the systems
+    # register joined them; the next makemessages names the new one.
     "processing/models.py",
+    "processing/models/register.py",
     "processing/seed.py",
     "subjects/models/people.py",
     "subjects/models/records.py",

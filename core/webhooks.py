@@ -1,0 +1,190 @@
+"""Signed webhook calls to outside systems, and signed single-use links for their answers.
+
+Generic: nothing here knows what a system, a request or a task is; the apps that reach outside
+systems bring the URL, the payload, the secret and the row a callback completes.
+
+**Signature (v1).** The body is signed together with the moment it was sent:
+`hex(HMAC-SHA256(secret, f"{timestamp}.".encode() + body))`, sent as
+`X-PrivacyOps-Timestamp: <Unix seconds>` and `X-PrivacyOps-Signature: v1=<hex>` (the scheme of
+Stripe and Slack, so receivers know it). The timestamp is inside the MAC so that a captured
+call cannot be replayed once it falls outside the tolerance; the `v1=` prefix lets a later
+scheme be offered beside this one. `verify` accepts any of several secrets, because during a
+rotation the previous secret must keep verifying until the other side has the new one.
+
+**Callback links.** `callback_token` signs an object id and a nonce with Django's signing
+(`SECRET_KEY`, a salt per purpose, so a token for one purpose opens nothing else) and
+`read_callback_token` checks it and its age. A signature cannot make a link single-use: the
+caller stores the nonce on its row and completes with a conditional UPDATE,
+`Model.objects.filter(pk=object_id, nonce=nonce).update(nonce=None, …)`; one row updated means
+this call completed it, none means it was used already (or the row was given a new nonce).
+Empty nonces are refused at both ends, so a cleared nonce can never match a token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets as secrets_module
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core import signing
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+TIMESTAMP_HEADER = "X-PrivacyOps-Timestamp"
+SIGNATURE_HEADER = "X-PrivacyOps-Signature"
+SCHEME = "v1"
+USER_AGENT = "PrivacyOps-Webhook/1"
+# Five minutes either way: enough for clock drift and a slow queue, short enough that a
+# replayed call is refused.
+DEFAULT_TOLERANCE = dt.timedelta(seconds=300)
+# A system that does not accept a connection within this is down; the read timeout is the
+# caller's (WEBHOOK_TIMEOUT_SECONDS), since a synchronous system works before it answers.
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+def generate_secret() -> str:
+    """A new signing secret: 256 random bits, URL-safe text (43 characters)."""
+    return secrets_module.token_urlsafe(32)
+
+
+def new_nonce() -> str:
+    """A nonce for `callback_token`: 128 random bits."""
+    return secrets_module.token_urlsafe(16)
+
+
+def encode_payload(payload: Mapping[str, Any]) -> bytes:
+    """The exact bytes sent and signed: compact JSON with sorted keys."""
+    return json.dumps(
+        payload, cls=DjangoJSONEncoder, separators=(",", ":"), sort_keys=True
+    ).encode()
+
+
+def sign(*, secret: str, timestamp: int, body: bytes) -> str:
+    if not secret:
+        # An empty key is a key everyone has.
+        raise ValueError("A webhook is signed with a secret; this one is empty.")
+    message = f"{timestamp}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_headers(*, secret: str, timestamp: int, body: bytes) -> dict[str, str]:
+    return {
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: f"{SCHEME}={sign(secret=secret, timestamp=timestamp, body=body)}",
+    }
+
+
+def verify(
+    *,
+    secrets: Sequence[str],
+    timestamp: str,
+    signature: str,
+    body: bytes,
+    now: dt.datetime,
+    tolerance: dt.timedelta = DEFAULT_TOLERANCE,
+) -> bool:
+    """Whether `signature` (a header value, `v1=<hex>`, possibly several comma-separated) signs
+    `body` at `timestamp` under one of `secrets`, and `timestamp` is within `tolerance` of
+    `now` either way (a timestamp from the future is as suspect as a stale one)."""
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+        return False
+    sent_at = int(timestamp)
+    if abs(now.timestamp() - sent_at) > tolerance.total_seconds():
+        return False
+    offered = [
+        part.strip()[len(SCHEME) + 1 :].encode()
+        for part in signature.split(",")
+        if part.strip().startswith(f"{SCHEME}=")
+    ]
+    valid = False
+    for secret in secrets:
+        if not secret:
+            continue
+        expected = sign(secret=secret, timestamp=sent_at, body=body).encode()
+        for candidate in offered:
+            # Bytes, since compare_digest refuses non-ASCII text; no early exit, so the time
+            # taken does not tell which secret or which candidate matched.
+            valid |= hmac.compare_digest(expected, candidate)
+    return valid
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    status_code: int | None  # None when no answer came (refused, timed out, TLS failed)
+    ok: bool
+    error: str = ""
+
+
+def post_json(
+    *,
+    url: str,
+    payload: Mapping[str, Any],
+    secret: str,
+    timeout: float | None = None,
+    now: dt.datetime | None = None,
+) -> WebhookResult:
+    """POST the payload as signed JSON; `ok` only for a 2xx answer.
+
+    Redirects are not followed (a 3xx is not ok: the signed body must reach the URL the Admin
+    entered, not one an answer names), TLS certificates are verified, and the answer's body is
+    never read (nothing a system sends back is kept, and a huge answer costs nothing). Errors
+    are reported, not raised, so the caller decides about retrying.
+    """
+    body = encode_payload(payload)
+    timestamp = int((now or timezone.now()).timestamp())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        **signature_headers(secret=secret, timestamp=timestamp, body=body),
+    }
+    seconds = float(settings.WEBHOOK_TIMEOUT_SECONDS if timeout is None else timeout)
+    limits = httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT_SECONDS))
+    try:
+        with (
+            httpx.Client(timeout=limits, follow_redirects=False, verify=True) as client,
+            client.stream("POST", url, content=body, headers=headers) as response,
+        ):
+            status = response.status_code
+    except httpx.TimeoutException as exc:
+        return WebhookResult(status_code=None, ok=False, error=f"timed out ({type(exc).__name__})")
+    except httpx.HTTPError as exc:
+        return WebhookResult(status_code=None, ok=False, error=f"{type(exc).__name__}: {exc}")
+    ok = 200 <= status < 300
+    return WebhookResult(status_code=status, ok=ok, error="" if ok else f"HTTP {status}")
+
+
+def _salt(purpose: str) -> str:
+    if not purpose:
+        raise ValueError("A callback token needs a purpose.")
+    return f"privacyops.callback.{purpose}"
+
+
+def callback_token(*, purpose: str, object_id: int, nonce: str) -> str:
+    """A signed, URL-safe token naming `object_id` and `nonce`, for `purpose` only."""
+    if not nonce:
+        raise ValueError("A callback token needs a nonce.")
+    return signing.dumps([object_id, nonce], salt=_salt(purpose))
+
+
+def read_callback_token(token: str, *, purpose: str, max_age: dt.timedelta) -> tuple[int, str]:
+    """(object_id, nonce) of a token made by `callback_token` for the same purpose no longer
+    than `max_age` ago. Raises `django.core.signing.BadSignature` for a forged, altered or
+    malformed token and its subclass `SignatureExpired` for an old one."""
+    value = signing.loads(token, salt=_salt(purpose), max_age=max_age)
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not isinstance(value[0], int)
+        or isinstance(value[0], bool)
+        or not isinstance(value[1], str)
+        or not value[1]
+    ):
+        raise signing.BadSignature("The callback token does not name an object and a nonce.")
+    return value[0], value[1]

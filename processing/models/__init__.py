@@ -1,0 +1,36 @@
+"""The processing register (GDPR Art. 30) and the systems register beside it."""
+
+from __future__ import annotations
+
+from processing.models.register import (
+    DataCategory,
+    LegalBasis,
+    Processor,
+    ProcessorCategory,
+    Purpose,
+    PurposeQuerySet,
+    Recipient,
+    RecipientKind,
+    SubjectKind,
+    Transfer,
+    TransferGround,
+)
+from processing.models.systems import Connector, System, SystemKind, SystemQuerySet
+
+__all__ = [
+    "Connector",
+    "DataCategory",
+    "LegalBasis",
+    "Processor",
+    "ProcessorCategory",
+    "Purpose",
+    "PurposeQuerySet",
+    "Recipient",
+    "RecipientKind",
+    "SubjectKind",
+    "System",
+    "SystemKind",
+    "SystemQuerySet",
+    "Transfer",
+    "TransferGround",
+]

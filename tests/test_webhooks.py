@@ -1,0 +1,370 @@
+"""core.webhooks: the signature scheme, calls to a real local HTTP server, callback tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core import signing
+from django.test import override_settings
+
+from core import webhooks
+from core.webhooks import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    callback_token,
+    post_json,
+    read_callback_token,
+    sign,
+    signature_headers,
+    verify,
+)
+
+NOW = dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)  # Unix time 1 700 000 000
+SECRET = "whsec-test"
+BODY = b'{"a":1}'
+# Computed apart from this code: printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac whsec-test
+KNOWN_SIGNATURE = "fed7a1a6c799a6367d73724d76bc70c16678908a32a879cd1ded6565ac05cece"
+# printf '1700000000.' | openssl dgst -sha256 -hmac whsec-test
+KNOWN_EMPTY_BODY_SIGNATURE = "70b977d08298e622e7e76b0fe7fced4909b9d0a83ac8d75d8be1a428baa02352"
+
+
+# --- signing and verifying -------------------------------------------------------------------
+
+
+def test_the_signature_is_hmac_sha256_over_timestamp_dot_body_as_openssl_computes_it() -> None:
+    assert sign(secret=SECRET, timestamp=1_700_000_000, body=BODY) == KNOWN_SIGNATURE
+    assert sign(secret=SECRET, timestamp=1_700_000_000, body=b"") == KNOWN_EMPTY_BODY_SIGNATURE
+
+
+def test_the_headers_carry_the_timestamp_and_the_versioned_signature() -> None:
+    assert signature_headers(secret=SECRET, timestamp=1_700_000_000, body=BODY) == {
+        "X-PrivacyOps-Timestamp": "1700000000",
+        "X-PrivacyOps-Signature": f"v1={KNOWN_SIGNATURE}",
+    }
+
+
+def test_an_empty_secret_signs_nothing() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        sign(secret="", timestamp=1, body=BODY)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One call of `verify`, correct unless a test changes a part."""
+
+    secrets: tuple[str, ...] = (SECRET,)
+    timestamp: str = "1700000000"
+    signature: str = f"v1={KNOWN_SIGNATURE}"
+    body: bytes = BODY
+    now: dt.datetime = NOW
+    tolerance: dt.timedelta = webhooks.DEFAULT_TOLERANCE
+
+    def passes(self) -> bool:
+        return verify(
+            secrets=self.secrets,
+            timestamp=self.timestamp,
+            signature=self.signature,
+            body=self.body,
+            now=self.now,
+            tolerance=self.tolerance,
+        )
+
+
+def test_a_correct_signature_verifies() -> None:
+    assert Check().passes()
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        pytest.param(Check(body=b'{"a":2}'), id="other body"),
+        pytest.param(Check(body=BODY + b" "), id="body with a space more"),
+        pytest.param(Check(timestamp="1700000001"), id="other timestamp"),
+        pytest.param(Check(signature=f"v1={KNOWN_SIGNATURE[:-1]}0"), id="one digit changed"),
+        pytest.param(Check(signature=KNOWN_SIGNATURE), id="no scheme"),
+        pytest.param(Check(signature=f"v0={KNOWN_SIGNATURE}"), id="unknown scheme"),
+        pytest.param(Check(signature="v1=é"), id="non-ascii"),
+        pytest.param(Check(signature=""), id="no signature"),
+        pytest.param(Check(secrets=("another secret",)), id="wrong secret"),
+        pytest.param(Check(secrets=()), id="no secrets"),
+        pytest.param(Check(secrets=("",)), id="empty secret"),
+    ],
+)
+def test_anything_tampered_with_does_not_verify(check: Check) -> None:
+    assert not check.passes()
+
+
+@pytest.mark.parametrize("timestamp", ["", "abc", "-1700000000", "+1700000000", "1_700_000_000"])
+def test_a_timestamp_that_is_not_plain_digits_does_not_verify(timestamp: str) -> None:
+    assert not Check(timestamp=timestamp).passes()
+
+
+def test_stale_and_future_timestamps_are_refused_at_the_tolerance() -> None:
+    five_minutes = dt.timedelta(seconds=300)
+    second = dt.timedelta(seconds=1)
+    assert Check(now=NOW + five_minutes).passes()
+    assert not Check(now=NOW + five_minutes + second).passes()
+    assert Check(now=NOW - five_minutes).passes()
+    assert not Check(now=NOW - five_minutes - second).passes()
+    assert not Check(now=NOW + dt.timedelta(minutes=2), tolerance=dt.timedelta(minutes=1)).passes()
+
+
+def test_any_of_several_secrets_verifies_for_a_rotation() -> None:
+    assert Check(secrets=("the new secret", SECRET)).passes()
+    assert Check(signature=f"v1=0000, v1={KNOWN_SIGNATURE}").passes()
+
+
+# --- a real HTTP server ----------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    path: str
+
+
+@dataclass
+class LocalServer:
+    url: str
+    received: list[Received] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+def _handler(server_state: LocalServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            server_state.received.append(Received(dict(self.headers.items()), body, self.path))
+            if self.path == "/slow":
+                server_state.release.wait(5)
+            if self.path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", "/ok")
+                self.end_headers()
+                return
+            status = {"/ok": 200, "/accepted": 202, "/error": 500, "/slow": 200}.get(self.path, 404)
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"answer")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+def _serve(state: LocalServer, context: ssl.SSLContext | None = None) -> Iterator[LocalServer]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    httpd.daemon_threads = True
+    if context is not None:
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    scheme = "https" if context is not None else "http"
+    state.url = f"{scheme}://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        state.release.set()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    yield from _serve(LocalServer(url=""))
+
+
+def test_the_server_receives_the_payload_signed_so_that_it_verifies(server: LocalServer) -> None:
+    payload = {"event": "erasure.requested", "task": 7, "categories": ["contact", "usage"]}
+    with time_machine.travel(NOW, tick=False):
+        result = post_json(url=f"{server.url}/ok", payload=payload, secret=SECRET, timeout=5)
+    assert result == webhooks.WebhookResult(status_code=200, ok=True, error="")
+    (call,) = server.received
+    assert json.loads(call.body) == payload
+    assert call.body == b'{"categories":["contact","usage"],"event":"erasure.requested","task":7}'
+    assert call.headers["Content-Type"] == "application/json"
+    assert call.headers[TIMESTAMP_HEADER] == "1700000000"
+    assert verify(
+        secrets=[SECRET],
+        timestamp=call.headers[TIMESTAMP_HEADER],
+        signature=call.headers[SIGNATURE_HEADER],
+        body=call.body,
+        now=NOW,
+    )
+    assert not verify(
+        secrets=["another secret"],
+        timestamp=call.headers[TIMESTAMP_HEADER],
+        signature=call.headers[SIGNATURE_HEADER],
+        body=call.body,
+        now=NOW,
+    )
+
+
+def test_any_2xx_is_ok(server: LocalServer) -> None:
+    result = post_json(url=f"{server.url}/accepted", payload={}, secret=SECRET, timeout=5)
+    assert (result.status_code, result.ok) == (202, True)
+
+
+def test_a_500_is_reported_as_not_ok(server: LocalServer) -> None:
+    result = post_json(url=f"{server.url}/error", payload={}, secret=SECRET, timeout=5)
+    assert result == webhooks.WebhookResult(status_code=500, ok=False, error="HTTP 500")
+
+
+def test_a_redirect_is_not_followed_and_not_ok(server: LocalServer) -> None:
+    result = post_json(url=f"{server.url}/redirect", payload={}, secret=SECRET, timeout=5)
+    assert (result.status_code, result.ok) == (302, False)
+    assert [call.path for call in server.received] == ["/redirect"]
+
+
+def test_a_system_that_does_not_answer_in_time_is_a_timeout(server: LocalServer) -> None:
+    started = dt.datetime.now(dt.UTC)
+    result = post_json(url=f"{server.url}/slow", payload={}, secret=SECRET, timeout=0.3)
+    assert result.status_code is None
+    assert not result.ok
+    assert result.error.startswith("timed out")
+    assert dt.datetime.now(dt.UTC) - started < dt.timedelta(seconds=3)
+
+
+@override_settings(WEBHOOK_TIMEOUT_SECONDS=1)
+def test_the_timeout_defaults_to_the_setting(server: LocalServer) -> None:
+    started = dt.datetime.now(dt.UTC)
+    result = post_json(url=f"{server.url}/slow", payload={}, secret=SECRET)
+    assert result.error.startswith("timed out")
+    assert dt.timedelta(seconds=0.9) < dt.datetime.now(dt.UTC) - started < dt.timedelta(seconds=4)
+
+
+def test_a_refused_connection_is_reported_not_raised() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = post_json(url=f"http://127.0.0.1:{port}/", payload={}, secret=SECRET, timeout=2)
+    assert result.status_code is None
+    assert not result.ok
+    assert result.error.startswith("ConnectError")
+
+
+def test_a_certificate_the_system_trusts_nobody_for_is_refused(tmp_path: Path) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*_self_signed_certificate(tmp_path))
+    state = LocalServer(url="")
+    for running in _serve(state, context):
+        result = post_json(url=f"{running.url}/ok", payload={}, secret=SECRET, timeout=5)
+        assert result.status_code is None
+        assert not result.ok
+        assert "CERTIFICATE_VERIFY_FAILED" in result.error
+        assert running.received == []
+
+
+def test_nothing_is_sent_without_a_secret(server: LocalServer) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        post_json(url=f"{server.url}/ok", payload={}, secret="", timeout=5)
+    assert server.received == []
+
+
+def _self_signed_certificate(directory: Path) -> tuple[str, str]:
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+# --- callback tokens -------------------------------------------------------------------------
+
+
+def test_a_callback_token_gives_back_its_object_and_nonce() -> None:
+    token = callback_token(purpose="task.complete", object_id=42, nonce="n-1")
+    day = dt.timedelta(days=1)
+    assert read_callback_token(token, purpose="task.complete", max_age=day) == (42, "n-1")
+
+
+def test_a_tampered_token_is_refused() -> None:
+    token = callback_token(purpose="task.complete", object_id=42, nonce="n-1")
+    other = callback_token(purpose="task.complete", object_id=43, nonce="n-1")
+    forged = other.split(":")[0] + ":" + token.split(":", 1)[1]
+    for bad in (forged, token[:-1] + ("A" if token[-1] != "A" else "B"), "garbage", ""):
+        with pytest.raises(signing.BadSignature):
+            read_callback_token(bad, purpose="task.complete", max_age=dt.timedelta(days=1))
+
+
+def test_a_token_for_one_purpose_opens_no_other() -> None:
+    token = callback_token(purpose="task.complete", object_id=42, nonce="n-1")
+    with pytest.raises(signing.BadSignature):
+        read_callback_token(token, purpose="notice.complete", max_age=dt.timedelta(days=1))
+
+
+def test_a_token_expires_after_max_age() -> None:
+    with time_machine.travel(NOW, tick=False):
+        token = callback_token(purpose="task.complete", object_id=42, nonce="n-1")
+    with time_machine.travel(NOW + dt.timedelta(days=7), tick=False):
+        assert read_callback_token(token, purpose="task.complete", max_age=dt.timedelta(days=7))
+    with (
+        time_machine.travel(NOW + dt.timedelta(days=7, seconds=1), tick=False),
+        pytest.raises(signing.SignatureExpired),
+    ):
+        read_callback_token(token, purpose="task.complete", max_age=dt.timedelta(days=7))
+
+
+def test_a_validly_signed_value_of_another_shape_is_refused() -> None:
+    salt = "privacyops.callback.task.complete"
+    for value in ({"id": 1}, [True, "n"], [1, ""], [1, 2], [1, "n", 3]):
+        token = signing.dumps(value, salt=salt)
+        with pytest.raises(signing.BadSignature):
+            read_callback_token(token, purpose="task.complete", max_age=dt.timedelta(days=1))
+
+
+def test_an_empty_nonce_or_purpose_makes_no_token() -> None:
+    with pytest.raises(ValueError, match="nonce"):
+        callback_token(purpose="task.complete", object_id=1, nonce="")
+    with pytest.raises(ValueError, match="purpose"):
+        callback_token(purpose="", object_id=1, nonce="n")
+
+
+def test_new_secrets_and_nonces_are_long_and_different() -> None:
+    assert len(webhooks.generate_secret()) >= 43
+    assert webhooks.generate_secret() != webhooks.generate_secret()
+    assert len(webhooks.new_nonce()) >= 22
+    assert webhooks.new_nonce() != webhooks.new_nonce()
