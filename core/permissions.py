@@ -95,9 +95,13 @@ MATRIX: dict[str, Rule] = {
     # --- data-subject requests -------------------------------------------------------------
     "requests.queue": _rule("The request queue and a request's page", DPO, STAFF),
     "requests.enter": _rule("Enter a request received by e-mail, letter or phone", DPO, STAFF),
+    "requests.tasks": _rule(
+        "Tasks of the systems one owns: what to do, and recording it", DPO, STAFF, ADMIN
+    ),
     "requests.propose": _rule("Propose an erasure for a DPO to confirm", DPO, STAFF),
     "requests.decide": _rule("Verify, extend, pause, reject, complete, assign a request", DPO),
     "requests.register": _rule("Register of requests (CSV)", DPO, AUDITOR),
+    "hooks.system_tasks": _public("A system's signed, single-use completion call"),
     "requests.public": _public("Public request form and status page"),
 }
 

@@ -364,6 +364,14 @@ WEBHOOK_TIMEOUT_SECONDS = read_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 # Webhook URLs are HTTPS only; a laptop or the test suite may point one at a local test server
 # over plain HTTP (127.0.0.1 or localhost), production never.
 WEBHOOK_ALLOW_LOCAL_HTTP = DEBUG or TESTING
+# A failed call is retried after 1, 2, 4, … minutes (at most an hour apart), up to this many
+# attempts in all; then the task shows as failed for the DPO to retry or resolve by hand.
+WEBHOOK_MAX_ATTEMPTS = read_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_RETRY_BASE_SECONDS = read_int("WEBHOOK_RETRY_BASE_SECONDS", 60, minimum=1)
+# How long a system's single-use completion link works.
+WEBHOOK_CALLBACK_DAYS = read_int("WEBHOOK_CALLBACK_DAYS", 60, minimum=1)
+# A system's task is due this many days before the request's target day.
+SYSTEM_TASK_LEAD_DAYS = read_int("SYSTEM_TASK_LEAD_DAYS", 5, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from subject_requests import task_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
@@ -13,6 +15,11 @@ urlpatterns = [
     path("requests/", include("subject_requests.urls")),
     path("privacy/", include("subject_requests.public_urls")),
     path("p/", include("consent.public_urls")),
+    path(
+        "hooks/system-tasks/<str:token>/",
+        task_views.system_task_callback,
+        name="system_task_callback",
+    ),
 ]
 
 handler403 = "core.views.error_403"

@@ -144,15 +144,15 @@ class FilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("State"),
         required=False,
-        choices=[("active", _("active")), ("inactive", _("inactive")), ("all", _("all"))],
+        choices=[("all", _("all")), ("active", _("active")), ("inactive", _("inactive"))],
     )
 
     def filters(self) -> dict[str, str]:
         if not self.is_valid():
-            return {"state": "active"}
+            return {"state": "all"}
         data = self.cleaned_data
         return {
             "kind": data["kind"],
             "connector": data["connector"],
-            "state": data["state"] or "active",
+            "state": data["state"] or "all",
         }

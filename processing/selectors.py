@@ -322,6 +322,12 @@ class SystemProblem:
     problem: str
 
 
+def seeded_waiting() -> int:
+    """Seeded systems still inactive without an owner: the register's part not yet in service
+    (no request reaches them until the Admin names an owner and activates them)."""
+    return System.objects.filter(seed_key__isnull=False, owner__isnull=True, active=False).count()
+
+
 def system_problems() -> list[SystemProblem]:
     """Every warning about the active systems, for the list page and the register (one
     query)."""
@@ -334,7 +340,7 @@ def system_problems() -> list[SystemProblem]:
 
 
 def systems_for_list(
-    *, kind: str = "", connector: str = "", state: str = "active"
+    *, kind: str = "", connector: str = "", state: str = "all"
 ) -> QuerySet[System]:
     """The systems page's rows, filtered; warnings are read per row from what this loads."""
     systems = System.objects.select_related("owner", "processor", "recipient").prefetch_related(

@@ -39,9 +39,10 @@ INTERNAL_SYSTEMS = [
 
 
 def seed_systems(apps: Any) -> None:
-    """One system per seeded processor and recipient and the internal systems, each manual
-    and ownerless, holding what its purposes hold. Rows are found again by `seed_key`, so an
-    Admin's renaming, owner or webhook survives reseeding, and a deactivated one stays so."""
+    """One system per seeded processor and recipient and the internal systems, each manual,
+    ownerless and inactive, holding what its purposes hold. Rows are found again by
+    `seed_key`, so an Admin's renaming, owner or webhook survives reseeding, and a deactivated
+    one stays so."""
     try:
         System = apps.get_model("processing", "System")
     except LookupError:
@@ -68,7 +69,11 @@ def seed_systems(apps: Any) -> None:
         if System.objects.filter(seed_key=key).exists():
             continue
         categories, kinds = _held_through(purposes)
-        system = System(seed_key=key, connector="manual", subject_kinds=kinds, **fields)
+        # Inactive until the Admin names its owner and activates it: a task for nobody would
+        # stop every request, and the register lists these as waiting (`seeded_waiting`).
+        system = System(
+            seed_key=key, connector="manual", subject_kinds=kinds, active=False, **fields
+        )
         _create(system, rules.system_field_problems(system))
         system.categories.set(categories)
 

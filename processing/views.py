@@ -18,6 +18,7 @@ from processing.models import System
 from processing.selectors import (
     processing_register,
     register_findings,
+    seeded_waiting,
     system_problems,
     systems_for_list,
     warnings_for,
@@ -39,6 +40,9 @@ def register(request: HttpRequest) -> HttpResponse:
             "system_problem_count": (
                 len(system_problems()) if has_permission(request.user, "processing.systems") else 0
             ),
+            "systems_waiting": (
+                seeded_waiting() if has_permission(request.user, "processing.systems") else 0
+            ),
         },
     )
 
@@ -55,6 +59,7 @@ def system_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "rows": rows,
             "needing_attention": sum(1 for row in rows if row["warnings"]),
+            "waiting": seeded_waiting(),
             "can_manage": has_permission(request.user, "processing.systems.manage"),
         },
     )

@@ -9,9 +9,10 @@ class SubjectRequestsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.home import register_panel
-        from subject_requests.home import requests_panel
+        from subject_requests.home import requests_panel, system_tasks_panel
         from subject_requests.sections import requests_section
         from subjects.sections import register_section
 
         register_section(requests_section, position=30)
         register_panel(requests_panel, position=20)
+        register_panel(system_tasks_panel, position=15)

@@ -197,3 +197,29 @@ ACTIONS_FOR_TYPE: dict[str, tuple[str, ...]] = {
     RequestType.OBJECTION_MARKETING: (ActionKind.OBJECTION,),
     RequestType.OBJECTION_PROCESSING: (ActionKind.OBJECTION,),
 }
+
+
+class TaskKind(models.TextChoices):
+    ACTION = "action", _("Act on the data")
+    NOTICE = "notice", _("Notice to a recipient (Art. 19)")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    NOT_HELD = "not_held", _("Not held there")
+    FAILED = "failed", _("Failed")
+
+
+# What a system is asked to do, by the action on the request (an access request asks each
+# system what it holds).
+class Operation(models.TextChoices):
+    ACCESS = "access", _("Report what is held about the person")
+    ERASE = "erase", _("Erase the person's data")
+    RECTIFY = "rectify", _("Correct the person's data")
+    RESTRICT = "restrict", _("Restrict processing: only store the data")
+    LIFT_RESTRICTION = "lift_restriction", _("Lift the restriction of processing")
+
+
+# Tasks still waiting for a system: completing the request needs them done or an override.
+UNRESOLVED_TASKS = (TaskStatus.OPEN, TaskStatus.FAILED)

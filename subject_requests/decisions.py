@@ -106,7 +106,12 @@ DECISIONS: dict[str, Decision] = {
         button=_("Complete and send the letter"),
         form=CompleteForm,
         run=lambda r, d, u: services.complete_request(
-            request=r, outcome=d["outcome"], refused_part=d["refused_part"], actor=u
+            request=r,
+            outcome=d["outcome"],
+            refused_part=d["refused_part"],
+            recipients_requested=d.get("recipients_requested", False),
+            systems_override=d.get("systems_override", ""),
+            actor=u,
         ),
         done=_("The request is completed."),
         label=_("Complete"),

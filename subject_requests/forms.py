@@ -234,6 +234,20 @@ class CompleteForm(forms.Form):
         max_length=5000,
         required=False,
     )
+    recipients_requested = forms.BooleanField(
+        label=_("The requester asked which recipients were notified (GDPR Art. 19)"),
+        help_text=_("The letter then names every recipient told of the change."),
+        required=False,
+    )
+    systems_override = forms.CharField(
+        label=_("Why complete while systems have not all confirmed (only then)"),
+        help_text=_(
+            "Completing with a system task open or failed needs your reason; the letter states it."
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
 
 
 class OptionalReasonForm(forms.Form):

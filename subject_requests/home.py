@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.permissions import has_permission
-from subject_requests.models import DUE_SOON_DAYS
+from core.timeutil import legal_today
+from subject_requests.models import DUE_SOON_DAYS, UNRESOLVED_TASKS, SystemTask
 from subject_requests.selectors import queue_counts
 
 
@@ -42,4 +44,26 @@ def requests_panel(request: HttpRequest) -> dict[str, Any] | None:
         "lines": lines,
         "css": "alarm-panel" if counts["overdue"] else "",
         "counts": counts,
+    }
+
+
+def system_tasks_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """A system owner's open tasks: each request waits for them."""
+    if not has_permission(request.user, "requests.tasks"):
+        return None
+    today = legal_today()
+    mine = SystemTask.objects.filter(
+        owner_id=request.user.pk, status__in=UNRESOLVED_TASKS
+    ).aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+    if not mine["open"]:
+        return None
+    url = reverse("subject_requests:system_tasks")
+    return {
+        "title": _("Your system tasks"),
+        "lines": [
+            {"text": _("%(n)s open") % {"n": mine["open"]}, "url": url},
+            {"text": _("%(n)s overdue") % {"n": mine["overdue"]}, "url": url},
+        ],
+        "css": "alarm-panel" if mine["overdue"] else "",
+        "counts": mine,
     }

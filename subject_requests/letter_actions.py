@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from consent.models import ObjectionReview, ReviewStatus
 from processing.models import Purpose
-from subject_requests.choices import ActionKind
+from subject_requests.choices import ActionKind, TaskKind, TaskStatus
 from subject_requests.models import SubjectRequest
 from subjects.erasure_preview import ERASED_LABELS, KeptItem, erasure_preview
 from subjects.models import DataSubject, RestrictionGround
@@ -28,6 +28,10 @@ class LetterActions:
     lifted: bool = False
     objected: list[str] = field(default_factory=list)
     objections: list[tuple[str, str, str]] = field(default_factory=list)  # purpose, outcome, why
+    # GDPR Art. 19: the recipients told of the change, named when the requester asked.
+    notified: list[str] = field(default_factory=list)
+    # Completed while systems had not all confirmed: the DPO's reason.
+    systems_override: str = ""
 
     @property
     def any(self) -> bool:
@@ -38,6 +42,8 @@ class LetterActions:
             or self.restricted
             or self.lifted
             or self.objected
+            or self.notified
+            or self.systems_override
         )
 
 
@@ -86,4 +92,13 @@ def letter_actions(request: SubjectRequest) -> LetterActions:
                 found.objections.append(
                     (gettext(review.purpose.name), outcome, review.reasoning or "")
                 )
+    if request.recipients_requested:
+        notices = request.system_tasks.filter(kind=TaskKind.NOTICE, status=TaskStatus.DONE)
+        found.notified = sorted(
+            {
+                task.system.recipient.name if task.system.recipient else task.system.name
+                for task in notices.select_related("system__recipient")
+            }
+        )
+    found.systems_override = request.systems_override
     return found

@@ -14,14 +14,20 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.timeutil import legal_date, start_of_legal_day
 from retention.periods import Period, purge_cutoff
 from retention.registry import ANONYMISE, Applied, RecordType, register, registry
-from subject_requests.models import Answer, RightAction, SubjectRequest, TimelineEntry
+from subject_requests.models import (
+    Answer,
+    RightAction,
+    SubjectRequest,
+    SystemTask,
+    TimelineEntry,
+)
 
 
 @register
@@ -34,7 +40,11 @@ class ClosedRequests(RecordType):
     )
     label = _("Data-subject requests (closed)")
     model_label = "subject_requests.SubjectRequest"
-    dependent_labels = ("subject_requests.TimelineEntry", "subject_requests.RightAction")
+    dependent_labels = (
+        "subject_requests.TimelineEntry",
+        "subject_requests.RightAction",
+        "subject_requests.SystemTask",
+    )
     anchors = {"request_closed": pgettext_lazy("data subject", "the day the request was closed")}
     actions = (ANONYMISE,)
     # Requests reach subjects through a many-to-many link, which the engine's per-row
@@ -45,7 +55,7 @@ class ClosedRequests(RecordType):
         "and authorisation, the identity check, the reasons written to the requester, the "
         "links to matched subjects, the text and files of notes, messages and documents, and "
         "the details of what was done to the person's data (a rectification's before and "
-        "after). "
+        "after) and what the systems outside the portal were sent and answered. "
         "Reference, right, channel, outcome, dates, paused days and assignee are kept."
     )
 
@@ -88,6 +98,12 @@ class ClosedRequests(RecordType):
             ),
         )
         applied.add(
+            "subject_requests.systemtask",
+            SystemTask.objects.filter(request_id__in=ids)
+            .filter(Q(payload__isnull=False) | Q(evidence__isnull=False))
+            .update(payload=None, evidence=None),
+        )
+        applied.add(
             "subject_requests.subjectrequest",
             SubjectRequest.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(
                 requester_name=None,
@@ -100,6 +116,7 @@ class ClosedRequests(RecordType):
                 verification_nonce="",
                 closure_reason="",
                 refused_part="",
+                systems_override="",
                 extension_reason="",
                 anonymised_at=now,
             ),

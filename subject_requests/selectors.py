@@ -26,6 +26,7 @@ from subject_requests.models import (
     RightAction,
     SubjectRequest,
     SubjectRequestQuerySet,
+    SystemTask,
     TimelineEntry,
     due_soon_q,
     overdue_q,
@@ -117,6 +118,12 @@ def request_for_page(pk: int) -> SubjectRequest:
                 queryset=RightAction.objects.select_related("subject", "proposed_by", "done_by")
                 .defer("details")
                 .order_by("proposed_at", "id"),
+            ),
+            Prefetch(
+                "system_tasks",
+                queryset=SystemTask.objects.select_related("system", "owner")
+                .defer("payload")
+                .order_by("kind", "due_on", "id"),
             ),
             Prefetch(
                 "timeline",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 
@@ -43,3 +45,24 @@ def build_answer_task(answer_id: int) -> bool:
     from subject_requests.services.answers import run_answer_build
 
     return run_answer_build(answer_id=answer_id)
+
+
+# One delivery attempt to a system outside the portal: a signed HTTPS call (connect 5 s, read
+# WEBHOOK_TIMEOUT_SECONDS) or an Art. 19 e-mail. A failure is retried with exponential backoff
+# (`services.systems.retry_delay`) until WEBHOOK_MAX_ATTEMPTS; then the task shows as failed.
+@shared_task(
+    bind=True,
+    name="subject_requests.tasks.deliver_system_task",
+    max_retries=None,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def deliver_system_task(self: Task[Any, Any], task_id: int) -> str:
+    from subject_requests.services.systems import deliver
+
+    outcome = deliver(task_id=task_id)
+    # Run inline (CELERY_TASK_ALWAYS_EAGER) a countdown cannot wait: the task stays open with
+    # its next attempt time and the DPO's "send again".
+    if outcome.retry_in is not None and not self.request.is_eager:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status

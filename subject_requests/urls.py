@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from subject_requests import answer_views, change_views, rights_views, timeline_views, views
+from subject_requests import (
+    answer_views,
+    change_views,
+    rights_views,
+    task_views,
+    timeline_views,
+    views,
+)
 
 app_name = "subject_requests"
 
@@ -11,6 +18,9 @@ urlpatterns = [
     path("assign/", views.bulk_assign, name="bulk_assign"),
     path("new/", views.enter, name="enter"),
     path("register/", views.register, name="register"),
+    path("tasks/", task_views.system_tasks, name="system_tasks"),
+    path("tasks/<int:pk>/", task_views.system_task, name="system_task"),
+    path("tasks/<int:pk>/retry/", task_views.system_task_retry, name="system_task_retry"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/note/", timeline_views.add_note, name="note"),
     path("<int:pk>/message/", timeline_views.send_message, name="message"),

@@ -392,9 +392,9 @@ def test_the_request_page_shows_the_requester_deadline_subject_and_timeline_and_
     )
     client = client_for(dpo)
     client.get("/requests/")
-    # Session, user, roles, the request with its subjects, answers, actions and timeline, the
-    # audit entry: a constant number, however long the timeline.
-    with django_assert_max_num_queries(11):
+    # Session, user, roles, the request with its subjects, answers, actions, system tasks and
+    # timeline, the audit entry: a constant number, however long the timeline.
+    with django_assert_max_num_queries(12):
         response = client.get(f"/requests/{request.pk}/")
     page = response.content.decode()
     assert "Mari Maasikas" in page

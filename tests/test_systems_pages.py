@@ -137,17 +137,19 @@ def test_the_register_links_to_the_systems_and_counts_their_warnings(
 ) -> None:
     page = client_for(dpo).get("/processing/").content.decode()
     assert 'href="/processing/systems/"' in page
-    assert "The systems register has" in page
+    assert "17 systems of the register wait for their owner" in page
 
 
-def test_inactive_systems_show_only_when_asked(
+def test_inactive_systems_show_with_their_badge_and_hide_when_asked(
     client_for: ClientFor, admin_user: User, webhook_system: System
 ) -> None:
     webhook_system.active = False
     webhook_system.save()
     client = client_for(admin_user)
-    assert "Billing webhook" not in client.get(LIST).content.decode()
+    assert "Billing webhook" not in client.get(LIST, {"state": "active"}).content.decode()
     assert "Billing webhook" in client.get(LIST, {"state": "inactive"}).content.decode()
+    # All of them by default: the seeded ones waiting for an owner are there to configure.
+    assert "Billing webhook" in client.get(LIST).content.decode()
 
 
 # --- create and change -----------------------------------------------------------------------

@@ -26,7 +26,7 @@ from processing.models import (
     System,
     SystemKind,
 )
-from processing.selectors import system_problems, systems_holding, warnings_for
+from processing.selectors import seeded_waiting, system_problems, systems_holding, warnings_for
 from processing.services.systems import (
     SystemValues,
     create_system,
@@ -311,13 +311,24 @@ def test_reseeding_adds_nothing_and_keeps_the_admins_changes(
     assert not System.objects.get(seed_key="internal:accounting").active
 
 
-def test_seeded_systems_without_an_owner_are_warnings(seeded: None) -> None:
-    problems = system_problems()
-    ownerless = {p.system for p in problems if p.problem.startswith("No owner")}
-    assert ownerless == set(System.objects.active())
+def test_seeded_systems_wait_inactive_for_an_owner(seeded: None, admin_user: User) -> None:
+    seeded_rows = System.objects.filter(seed_key__isnull=False)
+    assert seeded_rows.count() == seeded_waiting() == 17
+    assert not seeded_rows.filter(active=True).exists()
+    # Inactive: no request reaches them, so they raise no warnings yet.
+    assert system_problems() == []
+    crm = System.objects.get(seed_key="internal:crm")
+    with pytest.raises(ValidationError, match="owner"):
+        reactivate_system(system=crm, actor=admin_user)
+    auditors = System.objects.get(kind=SystemKind.RECIPIENT, name="Auditors")
+    auditors.owner = admin_user
+    auditors.save()
+    reactivate_system(system=auditors, actor=admin_user)
     # Recipients are reached by e-mail until they take a webhook: each needs its contact.
-    no_contact = {p.system for p in problems if "No contact e-mail" in p.problem}
-    assert no_contact == set(System.objects.filter(kind=SystemKind.RECIPIENT))
+    problems = system_problems()
+    assert [p.system for p in problems] == [auditors]
+    assert "No contact e-mail" in problems[0].problem
+    assert seeded_waiting() == 16
 
 
 # --- warnings --------------------------------------------------------------------------------

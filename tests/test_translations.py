@@ -60,6 +60,8 @@ PUBLIC_MODULES = (
     "subject_requests/choices.py",
     "subject_requests/letters.py",
     "subject_requests/reports/sections.py",
+    "subject_requests/reports/section_types.py",
+    "subject_requests/reports/request_sections.py",
     "subject_requests/reports/collect.py",
     "subject_requests/reports/values.py",
     "subject_requests/letter_actions.py",

@@ -6,10 +6,8 @@ import datetime as dt
 import json
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,6 +26,7 @@ from core.webhooks import (
     signature_headers,
     verify,
 )
+from tests.webhook_server import LocalServer, serve
 
 NOW = dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)  # Unix time 1 700 000 000
 SECRET = "whsec-test"
@@ -124,68 +123,9 @@ def test_any_of_several_secrets_verifies_for_a_rotation() -> None:
     assert Check(signature=f"v1=0000, v1={KNOWN_SIGNATURE}").passes()
 
 
-# --- a real HTTP server ----------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    headers: dict[str, str]
-    body: bytes
-    path: str
-
-
-@dataclass
-class LocalServer:
-    url: str
-    received: list[Received] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
-
-
-def _handler(server_state: LocalServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(length)
-            server_state.received.append(Received(dict(self.headers.items()), body, self.path))
-            if self.path == "/slow":
-                server_state.release.wait(5)
-            if self.path == "/redirect":
-                self.send_response(302)
-                self.send_header("Location", "/ok")
-                self.end_headers()
-                return
-            status = {"/ok": 200, "/accepted": 202, "/error": 500, "/slow": 200}.get(self.path, 404)
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain")
-            self.end_headers()
-            self.wfile.write(b"answer")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    return Handler
-
-
-def _serve(state: LocalServer, context: ssl.SSLContext | None = None) -> Iterator[LocalServer]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    httpd.daemon_threads = True
-    if context is not None:
-        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    scheme = "https" if context is not None else "http"
-    state.url = f"{scheme}://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        state.release.set()
-        httpd.shutdown()
-        httpd.server_close()
-
-
 @pytest.fixture
 def server() -> Iterator[LocalServer]:
-    yield from _serve(LocalServer(url=""))
+    yield from serve(LocalServer(url=""))
 
 
 def test_the_server_receives_the_payload_signed_so_that_it_verifies(server: LocalServer) -> None:
@@ -261,7 +201,7 @@ def test_a_certificate_the_system_trusts_nobody_for_is_refused(tmp_path: Path) -
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*_self_signed_certificate(tmp_path))
     state = LocalServer(url="")
-    for running in _serve(state, context):
+    for running in serve(state, context):
         result = post_json(url=f"{running.url}/ok", payload={}, secret=SECRET, timeout=5)
         assert result.status_code is None
         assert not result.ok

@@ -190,6 +190,8 @@ def reactivate_system(*, system: System, actor: Actor) -> System:
     system = System.objects.select_for_update().get(pk=system.pk)
     if system.active:
         return system
+    if system.owner_id is None:
+        raise ValidationError({"owner": _("Name the system's owner before activating it.")})
     system.full_clean()
     system.active = True
     system.save(update_fields=["active", "updated_at"])

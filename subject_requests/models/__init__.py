@@ -8,6 +8,7 @@ from subject_requests.choices import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     TRANSITIONS,
+    UNRESOLVED_TASKS,
     ActionKind,
     ActionStatus,
     AnswerKind,
@@ -15,10 +16,13 @@ from subject_requests.choices import (
     Channel,
     DeliveryStatus,
     EntryKind,
+    Operation,
     Outcome,
     PauseReason,
     RequestType,
     Status,
+    TaskKind,
+    TaskStatus,
     VerificationMethod,
 )
 from subject_requests.models.actions import RightAction, RightActionQuerySet
@@ -33,6 +37,7 @@ from subject_requests.models.requests import (
     due_soon_q,
     overdue_q,
 )
+from subject_requests.models.systems import SystemTask, SystemTaskQuerySet
 
 __all__ = [
     "ACTIONS_FOR_TYPE",
@@ -40,6 +45,7 @@ __all__ = [
     "DUE_SOON_DAYS",
     "OPEN_STATUSES",
     "TRANSITIONS",
+    "UNRESOLVED_TASKS",
     "ActionKind",
     "ActionStatus",
     "Answer",
@@ -49,6 +55,7 @@ __all__ = [
     "Channel",
     "DeliveryStatus",
     "EntryKind",
+    "Operation",
     "Outcome",
     "Pause",
     "PauseReason",
@@ -59,6 +66,10 @@ __all__ = [
     "Status",
     "SubjectRequest",
     "SubjectRequestQuerySet",
+    "SystemTask",
+    "SystemTaskQuerySet",
+    "TaskKind",
+    "TaskStatus",
     "TimelineEntry",
     "VerificationMethod",
     "due_soon_q",

@@ -184,6 +184,13 @@ class SubjectRequest(models.Model):
     closure_reason = models.TextField(_("reason or outcome"), blank=True)
     # A completed request may refuse part of what was asked (Art. 12(4)): what, and why.
     refused_part = models.TextField(_("what was refused, and why"), blank=True)
+    # Completed while systems outside the portal had not all confirmed: the DPO's reason,
+    # which the letter states.
+    systems_override = models.TextField(_("why completed with system tasks open"), blank=True)
+    # GDPR Art. 19: the requester asked to be told which recipients were notified.
+    recipients_requested = models.BooleanField(
+        _("the requester asked which recipients were notified"), default=False
+    )
     anonymised_at = models.DateTimeField(_("identifiers removed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -369,13 +376,18 @@ class ReminderSent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     sent_on = models.DateField()
+    # "requests" (overdue and due-soon requests of an assignee) or "system_tasks" (the open
+    # tasks of a system owner).
+    kind = models.CharField(max_length=20, default="requests")
     due_soon = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["assignee", "sent_on"], name="dsr_one_reminder_a_day")
+            models.UniqueConstraint(
+                fields=["assignee", "sent_on", "kind"], name="dsr_one_reminder_a_day"
+            )
         ]
 
     def __str__(self) -> str:

@@ -22,13 +22,8 @@ from processing.selectors import DataHolders, holders_of_subject_data, purposes_
 from retention.registry import registry
 from retention.selectors import Deadline, deadlines_of, subject_deadlines
 from subject_requests.reports.pdf import EmbeddedFile
-from subject_requests.reports.sections import (
-    PERSON_FIELDS,
-    PERSON_PORTABLE,
-    SECTIONS,
-    Portability,
-    ReportSection,
-)
+from subject_requests.reports.section_types import Portability, ReportSection
+from subject_requests.reports.sections import PERSON_FIELDS, PERSON_PORTABLE, SECTIONS
 from subject_requests.reports.values import format_date, format_moment, format_value, raw_value
 from subjects.models import DataSubject, Source
 

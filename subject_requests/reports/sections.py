@@ -12,22 +12,25 @@ on consent or contract).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
-from django.db.models import QuerySet
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import ConsentEvent, ConsentEvidence, ObjectionReview
-from processing.models import LegalBasis
-from subject_requests.models import Answer, RightAction, SubjectRequest, TimelineEntry
+from subject_requests.reports.request_sections import REQUEST_SECTIONS
+from subject_requests.reports.section_types import (
+    Column,
+    Label,
+    Portability,
+    PortableRule,
+    ReportSection,
+    client_content,
+    ledger_on_consent,
+    not_on_contract_or_consent,
+    not_provided,
+)
 from subjects.models import (
     Claim,
     Communication,
     CommunicationDirection,
-    DataSubject,
     Demo,
     Invoice,
     KindChange,
@@ -35,87 +38,6 @@ from subjects.models import (
     TrialContent,
     UsageRecord,
 )
-
-Label = str | Promise
-
-
-@dataclass(frozen=True)
-class Portability:
-    """What decides whether a section goes into the portability package, for one person."""
-
-    bases: frozenset[str]  # legal bases of the purposes that cover the person
-    provided_by_person: bool  # the person's own record came from them
-
-    @property
-    def on_contract(self) -> bool:
-        return LegalBasis.CONTRACT in self.bases
-
-    @property
-    def on_consent(self) -> bool:
-        return LegalBasis.CONSENT in self.bases
-
-
-# A section's portability rule: None to include it, or why it is left out.
-PortableRule = Callable[[Portability], Label | None]
-
-
-def not_on_contract_or_consent(context: Portability) -> Label | None:
-    if context.on_contract or context.on_consent:
-        return None
-    return _(
-        "Processed on legitimate interest (GDPR Art. 6(1)(f)); the right to data portability "
-        "covers data processed on consent or a contract (Art. 20(1)(a))."
-    )
-
-
-def not_provided(_context: Portability) -> Label | None:
-    return _("Written by us, not provided by you: outside the right to data portability.")
-
-
-def client_content(_context: Portability) -> Label | None:
-    return _(
-        "Content of your company's trial account: your company, as its controller, can "
-        "export it from the platform."
-    )
-
-
-def ledger_on_consent(context: Portability) -> Label | None:
-    if context.on_consent:
-        return None
-    return _("You have not given consent to anything: there is no consent record to port.")
-
-
-@dataclass(frozen=True)
-class Column:
-    field: str  # attribute path on the row, e.g. "purpose.name"
-    label: Label
-    # text | date | datetime | json | choice | money | file (embedded in the PDF) | photo
-    # (shown as the image) | described (by its size only: a copy of what the report holds)
-    format: str = "text"
-    # Files: the column holding the file's own name, for the copy embedded in the report.
-    name_field: str = ""
-
-
-@dataclass(frozen=True)
-class ReportSection:
-    code: str
-    model_label: str
-    title: Label
-    category: Label  # the category of data (DOMAIN.md B) the section holds
-    source: Label  # where the data came from
-    columns: tuple[Column, ...]
-    rows: Callable[[DataSubject], QuerySet[Any]]
-    portable: PortableRule
-    note: Label = ""
-    # How the rows are laid out: "table"; "lines", one line of text per row (long sections:
-    # WeasyPrint lays out lines many times faster than table cells); or "cards", a block of
-    # "label: value" per row (rows too wide for a table).
-    layout: str = "table"
-
-    @property
-    def fields(self) -> set[str]:
-        return {column.field.split(".")[0] for column in self.columns}
-
 
 # The person's own record, by the register's data categories. Identification, contact and
 # employment come from `processing.DataCategory.fields`; these are the rest.
@@ -315,95 +237,9 @@ SECTIONS: tuple[ReportSection, ...] = (
         ),
         portable=not_provided,
     ),
-    ReportSection(
-        code="requests",
-        model_label="subject_requests.SubjectRequest",
-        title=_("Your requests about your data"),
-        category=_("Communication"),
-        source=_("Given by you (or your agent)"),
-        columns=(
-            Column("reference", _("reference")),
-            Column("type", _("right"), "choice"),
-            Column("received_at", _("received"), "datetime"),
-            Column("status", _("status"), "choice"),
-            Column("requester_name", _("name given")),
-            Column("requester_email", _("e-mail given")),
-            Column("description", _("your words")),
-            Column("agent_name", _("agent")),
-            Column("agent_proof_name", _("agent's authorisation")),
-            Column("agent_proof", _("authorisation file"), "file", name_field="agent_proof_name"),
-            Column("verification_note", _("identity check")),
-        ),
-        rows=lambda s: SubjectRequest.objects.filter(subjects=s).order_by("received_at", "id"),
-        portable=not_provided,
-        layout="cards",
-    ),
-    ReportSection(
-        code="request_timeline",
-        model_label="subject_requests.TimelineEntry",
-        title=_("Messages, notes and documents about your requests"),
-        category=_("Communication"),
-        source=_("Written by you or by us while handling your requests"),
-        columns=(
-            Column("request.reference", _("request")),
-            Column("occurred_at", _("when"), "datetime"),
-            Column("kind", _("what"), "choice"),
-            Column("body", _("text")),
-            Column("document_name", _("document")),
-            Column("document", _("file"), "file", name_field="document_name"),
-        ),
-        rows=lambda s: (
-            TimelineEntry.objects.filter(request__subjects=s)
-            .exclude(body__isnull=True, document__isnull=True)
-            .select_related("request")
-            .order_by("occurred_at", "id")
-        ),
-        portable=not_provided,
-        note=_("Status changes and assignments are left out: they hold no data about you."),
-    ),
-    ReportSection(
-        code="answers",
-        model_label="subject_requests.Answer",
-        title=_("Documents we sent you"),
-        category=_("Communication"),
-        source=_("Written by us"),
-        columns=(
-            Column("request.reference", _("request")),
-            Column("kind", _("document"), "choice"),
-            Column("built_at", _("made"), "datetime"),
-            Column("sent_at", _("sent"), "datetime"),
-            Column("content", _("file"), "described"),
-        ),
-        rows=lambda s: (
-            Answer.objects.filter(subject=s, status="ready")
-            .select_related("request")
-            .order_by("built_at", "id")
-        ),
-        portable=not_provided,
-    ),
-    ReportSection(
-        code="actions",
-        model_label="subject_requests.RightAction",
-        title=_("What we did to your data on your requests"),
-        category=_("Communication"),
-        source=_("Recorded by us"),
-        columns=(
-            Column("request.reference", _("request")),
-            Column("kind", _("action"), "choice"),
-            Column("done_at", _("carried out"), "datetime"),
-            Column("details", _("details"), "json"),
-            Column("note", _("note")),
-        ),
-        rows=lambda s: (
-            RightAction.objects.filter(subject=s, status="done")
-            .select_related("request")
-            .order_by("done_at", "id")
-        ),
-        portable=not_provided,
-        layout="cards",
-    ),
 )
 
+SECTIONS = SECTIONS + REQUEST_SECTIONS
 SECTIONS_BY_MODEL = {section.model_label.lower(): section for section in SECTIONS}
 PERSON_MODEL = "subjects.datasubject"
 INBOUND = CommunicationDirection.INBOUND

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.timeutil import legal_zone
 from subject_requests.reports.pdf import EmbeddedFile
-from subject_requests.reports.sections import Column
+from subject_requests.reports.section_types import Column
 
 # The date formats of documents for people: numbers only, the way each language writes them.
 DATE_FORMATS = {"en": "j M Y", "et": "d.m.Y", "lv": "d.m.Y"}

@@ -20,6 +20,7 @@ from processing.models import DataCategory, Purpose
 from subject_requests import guards
 from subject_requests.choices import ActionKind, Channel, EntryKind
 from subject_requests.models import RightAction, SubjectRequest
+from subject_requests.services import systems
 from subject_requests.services.common import (
     RequestError,
     actor_fields,
@@ -143,17 +144,29 @@ def rectify(
     if not diff:
         raise RequestError("Nothing changes: correct at least one value.")
     begin_work(request, actor=actor, now=now)
+    # The systems find the person by what they hold: the values before the correction.
+    identifiers = systems.identifiers_of(person)
     # A refused value raises `update_subject`'s ValidationError, naming its field.
     update_subject(subject=person, actor=actor, now=now, **{k: fields[k] for k in diff})
-    return _record(
+    categories = categories_of(diff)
+    action = _record(
         request,
         subject=person,
         kind=ActionKind.RECTIFICATION,
         actor=actor,
         now=now,
-        details={"changes": diff, "categories": categories_of(diff)},
+        details={"changes": diff, "categories": categories},
         summary=f"Rectified: {', '.join(sorted(diff))}",
     )
+    systems.dispatch_action(
+        action,
+        identifiers=identifiers,
+        categories=categories,
+        extra={"changes": diff},
+        actor=actor,
+        now=now,
+    )
+    return action
 
 
 @transaction.atomic
@@ -178,7 +191,7 @@ def restrict(
         restrict_processing(subject=person, ground=ground, note=note, actor=actor, now=now)
     except ValidationError as exc:
         raise _errors(exc) from exc
-    return _record(
+    action = _record(
         request,
         subject=person,
         kind=ActionKind.RESTRICTION,
@@ -187,6 +200,14 @@ def restrict(
         details={"ground": ground},
         summary=f"Processing restricted (Art. 18(1)): {ground}",
     )
+    systems.dispatch_action(
+        action,
+        identifiers=systems.identifiers_of(person),
+        extra={"ground": ground},
+        actor=actor,
+        now=now,
+    )
+    return action
 
 
 @transaction.atomic
@@ -229,7 +250,7 @@ def lift(
         lift_restriction(subject=person, actor=actor, now=now)
     except ValidationError as exc:
         raise _errors(exc) from exc
-    return _record(
+    action = _record(
         request,
         subject=person,
         kind=ActionKind.RESTRICTION_LIFT,
@@ -238,6 +259,10 @@ def lift(
         details={"ground": ground},
         summary="Restriction lifted after the person was told (Art. 18(3))",
     )
+    systems.dispatch_action(
+        action, identifiers=systems.identifiers_of(person), actor=actor, now=now
+    )
+    return action
 
 
 def objection_purposes(request: SubjectRequest, subject: DataSubject) -> list[Purpose]:

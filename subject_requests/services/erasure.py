@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,8 +17,9 @@ from core.audit import Actor, acting_user
 from core.duties import second_pair_of_eyes_refusal, sole_dpo
 from core.timeutil import legal_today
 from subject_requests import guards
-from subject_requests.choices import ActionKind, ActionStatus, EntryKind
+from subject_requests.choices import ActionKind, ActionStatus, EntryKind, Operation
 from subject_requests.models import RightAction, SubjectRequest
+from subject_requests.services import systems
 from subject_requests.services.common import (
     RequestError,
     actor_fields,
@@ -117,6 +119,11 @@ def confirm_erasure(
         p.subject.pk: p
         for p in erasure_preview(DataSubject.objects.filter(pk__in=ids), as_of=as_of)
     }
+    # What the systems need to find each person, read before the erasure clears it.
+    identifiers = {
+        p.pk: systems.identifiers_of(p)
+        for p in DataSubject.objects.filter(pk__in=ids).select_related("organisation")
+    }
     held = set(
         DataSubject.objects.filter(pk__in=ids).held(as_of=as_of).values_list("pk", flat=True)
     )
@@ -143,6 +150,8 @@ def confirm_erasure(
         }
         action.save(update_fields=["status", "done_by", "done_at", "details"])
         done.actions.append(action)
+        if pk is not None:
+            _send_to_systems(action, identifiers[pk], erased=pk in done.erased, now=now)
     proposers = sorted({a.proposed_by.get_username() for a in proposals if a.proposed_by})
     add_entry(
         request,
@@ -165,6 +174,29 @@ def confirm_erasure(
         deferred_for_hold=len(done.deferred_for_hold),
     )
     return done
+
+
+def _send_to_systems(
+    action: RightAction, identifiers: dict[str, Any], *, erased: bool, now: dt.datetime
+) -> None:
+    """Erased: every system erases its copy and every recipient is told (Art. 19). Kept by a
+    legal hold or a claim: the systems keep it too, out of use, until told to erase it."""
+    if erased:
+        systems.dispatch_action(action, identifiers=identifiers, actor=action.done_by, now=now)
+        return
+    assert action.subject is not None
+    systems.dispatch(
+        action.request,
+        person=action.subject,
+        operation=Operation.RESTRICT,
+        categories=systems.every_category(),
+        identifiers=identifiers,
+        actor=action.done_by,
+        now=now,
+        action=action,
+        extra={"note": "Erasure requested, but the data must be kept (legal claim or hold): "
+               "keep it out of use until told to erase it."},
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""The daily job: close requests nobody verified, then remind each assignee once a day."""
+"""The daily job: close requests nobody verified, then remind each assignee, and each owner of
+a system with open tasks, once a day."""
 
 from __future__ import annotations
 
@@ -145,7 +146,10 @@ def _reminder(
 def run_daily_reminders(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Safe to run twice: closures are claimed under a lock and reminders by a unique row."""
     now = now or timezone.now()
+    from subject_requests.services.notices import send_task_reminders
+
     closed = close_unverified_requests(now=now)
     reminded = send_reminders(now=now)
+    owners = send_task_reminders(now=now)
     logger.info("daily reminders: %s closed unverified, %s assignees reminded", closed, reminded)
-    return {"closed_unverified": closed, "reminded": reminded}
+    return {"closed_unverified": closed, "reminded": reminded, "system_owners_reminded": owners}

@@ -13,6 +13,7 @@ from subject_requests import deadlines, guards
 from subject_requests.choices import CLOSED_STATUSES, EntryKind, PauseReason, Status
 from subject_requests.delivery import documents_for, issue_link
 from subject_requests.models import Pause, SubjectRequest
+from subject_requests.services import systems
 from subject_requests.services.common import (
     IllegalTransition,
     RequestError,
@@ -63,6 +64,9 @@ def move(
         body=reason or None,
     )
     audit("request.status_changed", actor=actor, request=request, old=previous, new=to)
+    if to == Status.IN_PROGRESS:
+        # Access, copy, portability: every system holding the person reports what it holds.
+        systems.dispatch_access(request, actor=actor, now=now)
     if to in CLOSED_STATUSES:
         # GDPR Art. 12(4): every refusal or closure tells the person why and how to complain.
         send_letter(
@@ -103,11 +107,14 @@ def complete_request(
     outcome: str,
     actor: Actor,
     refused_part: str = "",
+    recipients_requested: bool = False,
+    systems_override: str = "",
     now: dt.datetime | None = None,
 ) -> SubjectRequest:
     """Answer the request: `outcome` says what was done; `refused_part`, when given, what was
     refused and why (GDPR Art. 12(4)). The reviewed documents go with the letter through a
-    new download link."""
+    new download link. While a system outside the portal has not resolved its task, only a
+    DPO's `systems_override` reason completes it, and the letter states that reason."""
     require(actor, "requests.decide")
     if not outcome.strip():
         raise RequestError("Describe the outcome: the requester receives it in the letter.")
@@ -115,10 +122,33 @@ def complete_request(
     with transaction.atomic():
         request = lock(request)
         refuse_unless_allowed(guards.can_complete(request, now))
+        unresolved = request.system_tasks.unresolved().count()
+        if unresolved and not systems_override.strip():
+            raise RequestError(
+                f"{unresolved} system task(s) are not resolved: wait for them, or give your "
+                "reason to complete now (the letter states it)."
+            )
         request.refused_part = refused_part.strip()
+        request.recipients_requested = recipients_requested
+        request.systems_override = systems_override.strip() if unresolved else ""
         if documents_for(request).documents().exists():
             issue_link(request)
-        request.save(update_fields=["refused_part", "delivery_nonce", "updated_at"])
+        request.save(
+            update_fields=[
+                "refused_part",
+                "recipients_requested",
+                "systems_override",
+                "delivery_nonce",
+                "updated_at",
+            ]
+        )
+        if unresolved:
+            audit(
+                "request.completed_with_open_tasks",
+                actor=actor,
+                request=request,
+                unresolved=unresolved,
+            )
         return move(request, to=Status.COMPLETED, actor=actor, now=now, reason=outcome.strip())
 
 

@@ -17,6 +17,7 @@ from consent.models import ConsentEvent
 from consent.services import grant_consent, withdraw_consent
 from processing.models import Purpose
 from subject_requests import guards
+from subject_requests.demo_systems import configure_demo_systems
 from subject_requests.models import RequestType, SubjectRequest
 from subject_requests.services import (
     assign_requests,
@@ -29,6 +30,7 @@ from subject_requests.services import (
     verify_manually,
 )
 from subject_requests.services.answers import request_answer, review_answer, run_answer_build
+from subject_requests.services.task_results import resolve_task
 from subjects.models import DataSubject
 
 WORDING = "Yes, send me the PrivacyOps newsletter and offers. I can unsubscribe at any time."
@@ -62,13 +64,17 @@ class Command(BaseCommand):
         )
         if len(people) < 30:
             raise CommandError("Seed at least 30 people first (`manage.py seed_demo`).")
+        admin = User.objects.filter(username="admin").first() or dpo
         with transaction.atomic():  # all or nothing: a rerun starts clean
+            configured = configure_demo_systems(
+                owners={"staff": staff, "admin": admin}, actor=admin
+            )
             grants, withdrawals = self.consents(people, rng, now, staff)
             requests = self.requests(people, rng, now, dpo, staff)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo activity: {grants} consents, {withdrawals} withdrawals, "
-                f"{requests} data-subject requests."
+                f"Demo activity: {configured} systems given an owner, {grants} consents, "
+                f"{withdrawals} withdrawals, {requests} data-subject requests."
             )
         )
 
@@ -169,6 +175,15 @@ class Command(BaseCommand):
             run_answer_build(answer_id=answer.pk)
             answer.refresh_from_db()
             review_answer(answer=answer, actor=dpo)
+        # Its systems answered what they hold: each owner recorded it.
+        for task in answered.system_tasks.unresolved().select_related("owner", "system"):
+            resolve_task(
+                task=task,
+                status="done",
+                evidence=f"Searched {task.system.name} by e-mail; the export is attached to "
+                "the request.",
+                actor=task.owner or dpo,
+            )
         complete_request(
             request=answered,
             outcome="We sent the requester their document with the list of recipients.",

@@ -1,0 +1,90 @@
+"""The part of a right the systems outside the portal carry out (section E; GDPR Art. 17, 19):
+one task per system that holds the person's data, for its owner or its webhook, and one Art.
+19 notice per recipient that received it, each with its status and evidence."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.fields import EncryptedJSONField, EncryptedTextField
+from subject_requests.choices import UNRESOLVED_TASKS, Operation, TaskKind, TaskStatus
+from subject_requests.models.actions import RightAction
+from subject_requests.models.requests import SubjectRequest
+
+
+class SystemTaskQuerySet(models.QuerySet["SystemTask"]):
+    def unresolved(self) -> SystemTaskQuerySet:
+        return self.filter(status__in=UNRESOLVED_TASKS)
+
+    def open(self) -> SystemTaskQuerySet:
+        return self.filter(status=TaskStatus.OPEN)
+
+
+class SystemTask(models.Model):
+    request = models.ForeignKey(
+        SubjectRequest, on_delete=models.CASCADE, related_name="system_tasks"
+    )
+    # The action on the data the task carries out (None: an access request's question).
+    action = models.ForeignKey(
+        RightAction, null=True, blank=True, on_delete=models.CASCADE, related_name="system_tasks"
+    )
+    # The person the task is about (None once a purge deleted their row).
+    subject = models.ForeignKey(
+        "subjects.DataSubject", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    system = models.ForeignKey(
+        "processing.System", on_delete=models.PROTECT, related_name="request_tasks"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=TaskKind.choices)
+    operation = models.CharField(_("what to do"), max_length=20, choices=Operation.choices)
+    connector = models.CharField(_("connector"), max_length=20)  # the system's, when created
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="system_tasks",
+    )
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
+    # What the system needs to find the person and what to change: identifiers taken before an
+    # erasure ran, a rectification's before and after. Cleared once the task is resolved.
+    payload = EncryptedJSONField(_("what was sent"), null=True, blank=True)
+    # The owner's or the system's word on what was done (may name the person: encrypted).
+    evidence = EncryptedTextField(_("evidence"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # The single-use completion link's nonce; emptied by the one call that completes the task.
+    callback_nonce = models.CharField(max_length=64, blank=True, editable=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # "owner", "dpo", "callback", "synchronous" (a 2xx answer) or "delivered" (a notice).
+    completed_via = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = SystemTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("system task")
+        verbose_name_plural = _("system tasks")
+        indexes = [
+            models.Index(fields=["owner", "status", "due_on"], name="dsr_task_owner"),
+            models.Index(fields=["request", "status"], name="dsr_task_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_operation_display()} · {self.system_id}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status not in UNRESOLVED_TASKS
