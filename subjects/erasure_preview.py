@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.timeutil import legal_today
+from retention.models import RetentionRule
 from retention.periods import Period
 from retention.registry import registry
 from retention.selectors import deadlines_of, record_types_of_subjects
@@ -195,6 +196,7 @@ def _linked_records(person: DataSubject, *, as_of: dt.date) -> list[KeptItem]:
     """Every other record type's rows of this person that still hold personal data, grouped
     by the day their rule ends them."""
     kept: list[KeptItem] = []
+    rules = {rule.record_type: rule for rule in RetentionRule.objects.in_force()}
     for record_type in record_types_of_subjects():
         if record_type.model() is DataSubject:
             continue
@@ -206,13 +208,17 @@ def _linked_records(person: DataSubject, *, as_of: dt.date) -> list[KeptItem]:
         groups: Counter[tuple[dt.date | None, Period | None, str]] = Counter()
         for record in records:
             deadline = deadlines[record.pk]
-            if deadline is None:
+            rule = rules.get(record_type.code)
+            if deadline is None and rule is not None:
+                # The rule does not apply yet (the request is still open): its period runs
+                # from an anchor still to come.
+                groups[(None, rule.period, rule.anchor)] += 1
+            elif deadline is None:
                 groups[(None, None, "")] += 1
             elif deadline.expires_on is not None:
                 groups[(deadline.expires_on, None, "")] += 1
             else:
-                rule = deadline.rule
-                groups[(None, deadline.period, rule.anchor)] += 1
+                groups[(None, deadline.period, deadline.rule.anchor)] += 1
         for (until, period, anchor), count in sorted(
             groups.items(), key=lambda g: (g[0][0] is None, g[0][0] or dt.date.min)
         ):

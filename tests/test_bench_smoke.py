@@ -111,7 +111,7 @@ def migrated_bench_database(django_db_setup: None) -> Iterator[str]:
 
 
 def test_the_benchmarks_are_found() -> None:
-    assert {script.stem for script in BENCHMARKS} >= {"purge", "request_queue"}
+    assert {script.stem for script in BENCHMARKS} >= {"erasure", "purge", "report", "request_queue"}
 
 
 @pytest.mark.postgres
