@@ -269,7 +269,7 @@ AXES_FAILURE_LIMIT = read_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=read_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "core.login.lockout_key"
-AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Successful logins are in the audit log; a second record of every IP and browser is not needed.
 AXES_DISABLE_ACCESS_LOG = True
@@ -355,8 +355,12 @@ if not DEBUG:
     if read_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind the TLS proxy every request comes from the proxy's address: the client's is the one
-# the proxy appended to X-Forwarded-For (the audit log and the per-address lockout use it).
-CLIENT_IP_FROM_PROXY = not DEBUG and read_bool("BEHIND_TLS_PROXY", True)
+# the outermost trusted proxy appended to X-Forwarded-For, the N-th entry from the right
+# (core.http.client_ip: the audit log, the per-address lockout and the public rate limits).
+# Entries further left come from the client and are never believed.
+TRUSTED_PROXY_COUNT = read_int(
+    "TRUSTED_PROXY_COUNT", 1 if not DEBUG and read_bool("BEHIND_TLS_PROXY", True) else 0
+)
 
 LOGGING = {
     "version": 1,
