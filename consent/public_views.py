@@ -22,7 +22,11 @@ from consent.emails import read_unsubscribe_token
 from consent.forms import SubscribeForm
 from consent.models import PolicyVersion
 from consent.selectors import consent_state
-from consent.services.subscription import read_subscription, subscription_wording
+from consent.services.subscription import (
+    SubscriptionLinkUsed,
+    read_subscription,
+    subscription_wording,
+)
 from core.http import client_ip
 from core.permissions import requires
 from core.ratelimit import Limit, allow_per_address_and_email
@@ -42,8 +46,9 @@ def _subscription_allowed(request: HttpRequest, email: str) -> bool:
     )
 
 
-def _bad_link(request: HttpRequest, *, expired: bool = False) -> HttpResponse:
-    return render(request, "consent/public/bad_link.html", {"expired": expired}, status=400)
+def _bad_link(request: HttpRequest, *, expired: bool = False, used: bool = False) -> HttpResponse:
+    context = {"expired": expired, "used": used}
+    return render(request, "consent/public/bad_link.html", context, status=410 if used else 400)
 
 
 @csrf_exempt
@@ -124,19 +129,23 @@ def subscribe_sent(request: HttpRequest) -> HttpResponse:
 def subscribe_confirm(request: HttpRequest, token: str) -> HttpResponse:
     # GET only shows a button: mail scanners fetch links, and a fetch must not grant consent.
     try:
-        data = read_subscription(token)
+        link = read_subscription(token)
     except signing.SignatureExpired:
         return _bad_link(request, expired=True)
     except signing.BadSignature:
         return _bad_link(request)
+    except SubscriptionLinkUsed:
+        return _bad_link(request, used=True)
     if request.method == "GET":
         return render(
             request,
             "consent/public/subscribe_confirm.html",
-            {"purposes": data["purposes"], "wording": data["w"], "token": token},
+            {"purposes": link.purposes, "wording": link.pending.wording, "token": token},
         )
     try:
         outcome = services.confirm_subscription(token=token)
+    except SubscriptionLinkUsed:  # a second click that came in while the first was recorded
+        return _bad_link(request, used=True)
     except ValidationError as error:
         return render(
             request,
