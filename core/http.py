@@ -37,3 +37,19 @@ def client_ip(request: HttpRequest) -> str | None:
     # Fewer entries than proxies: the request entered behind the outermost one, and the
     # leftmost entry is the farthest address a trusted proxy saw.
     return _valid(hops[-min(proxies, len(hops))]) or remote
+
+
+# The longest query-string value the admin accepts (its own list filters, searches and the
+# filters it carries over to a change page stay far below).
+ADMIN_QUERY_VALUE_MAX = 2000
+
+
+def hostile_query(request: HttpRequest) -> bool:
+    """A NUL or an over-long value in the query string. The portal's own pages read their
+    filters through forms that refuse both; the Django admin turns every unknown parameter
+    into a database lookup, where PostgreSQL fails on a NUL, so its views refuse them first."""
+    return any(
+        "\x00" in key or "\x00" in value or len(value) > ADMIN_QUERY_VALUE_MAX
+        for key, values in request.GET.lists()
+        for value in values
+    )
