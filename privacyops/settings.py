@@ -322,6 +322,9 @@ try:
 except Exception as exc:
     raise ImproperlyConfigured(f"EMAIL_URL is malformed: {exc}") from None
 vars().update(_email)
+if _email.get("EMAIL_BACKEND") == "django.core.mail.backends.console.EmailBackend":
+    # The terminal of `make run` shows each message with every address in it masked.
+    EMAIL_BACKEND = "core.mail.MaskingConsoleBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "privacy@privacyops.example")
 PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 # The controller named in notices to data subjects (GDPR Art. 13(1)(a), 14(1)(a)).
@@ -353,16 +356,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 # E-mails are not served pages and keep their inline styles.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
+        **{key: [SELF] for key in ("default-src", "script-src", "style-src", "font-src")},
+        **{key: [SELF] for key in ("connect-src", "form-action")},
         "img-src": [SELF, "data:"],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [NONE],
-        "frame-ancestors": [NONE],
-        "form-action": [SELF],
+        **{key: [NONE] for key in ("object-src", "base-uri", "frame-ancestors")},
     }
 }
 if not DEBUG:
@@ -382,12 +379,20 @@ TRUSTED_PROXY_COUNT = read_int(
     "TRUSTED_PROXY_COUNT", 1 if not DEBUG and read_bool("BEHIND_TLS_PROXY", True) else 0
 )
 
+# No personal data in logs: every handler scrubs e-mail addresses, link tokens and query
+# strings (core.logscrub). Django's own handlers are replaced by these: its request and
+# runserver loggers write through them too, and nothing mails a request's details to admins;
+# Celery workers and beat use them instead of their own (privacyops.celery: setup_logging).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal_data": {"()": "core.logscrub.PersonalDataFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Through the root's handler, instead of Django's own (console, mail_admins, server).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint reports every layout step at INFO; only its warnings matter.
         "weasyprint": {"level": "WARNING"},
