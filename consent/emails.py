@@ -128,15 +128,17 @@ def send_marketing_email(
     return message
 
 
-def subscription_token(
-    *, email: str, purpose_ids: list[int], wording: str, language: str, name: str
-) -> str:
-    payload = {"e": email, "p": purpose_ids, "w": wording, "l": language, "n": name}
-    return signing.dumps(payload, salt=SUBSCRIBE_SALT, compress=True)
+def subscription_token(*, pending_id: int, nonce: str) -> str:
+    # An opaque reference to the pending row: no address, name or wording travels in the link.
+    return signing.dumps({"s": pending_id, "n": nonce}, salt=SUBSCRIBE_SALT)
 
 
-def read_subscription_token(token: str) -> dict[str, Any]:
+def read_subscription_token(token: str) -> tuple[int, str]:
+    """The (pending subscription id, nonce) a link names; raises `signing.BadSignature` (or
+    its subclass `SignatureExpired` after the link's 7 days)."""
     data = signing.loads(token, salt=SUBSCRIBE_SALT, max_age=SUBSCRIBE_MAX_AGE_SECONDS)
-    if not isinstance(data, dict) or not {"e", "p", "w", "l"} <= set(data):
+    if not isinstance(data, dict) or not isinstance(data.get("s"), int):
         raise signing.BadSignature("malformed subscription token")
-    return data
+    if not isinstance(data.get("n"), str) or not data["n"]:
+        raise signing.BadSignature("malformed subscription token")
+    return data["s"], data["n"]

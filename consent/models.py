@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
-from core.fields import EncryptedBinaryField, EncryptedTextField
+from core.fields import (
+    BlindIndexField,
+    EncryptedBinaryField,
+    EncryptedEmailField,
+    EncryptedTextField,
+    PersonalDataQuerySet,
+)
 
 
 class EventKind(models.TextChoices):
@@ -312,3 +318,39 @@ class ObjectionReview(models.Model):
 
     def __str__(self) -> str:
         return f"objection review {self.pk} ({self.status})"
+
+
+class PendingSubscriptionQuerySet(PersonalDataQuerySet["PendingSubscription"]):
+    pass
+
+
+class PendingSubscription(models.Model):
+    """A newsletter subscription asked for on `/p/subscribe/` and not yet confirmed.
+
+    The confirmation link names this row and nothing else (a signed id and a random nonce):
+    the address, the name and the wording stay here, encrypted, so the link reveals nothing
+    to whoever reads the e-mail on its way. The click claims the nonce with a conditional
+    UPDATE, so a link works once: a replay (after an unsubscribe, say) records nothing. The
+    row's personal data is cleared at the click (it now lives in the person's record and the
+    ledger) and the row itself goes after the link's 7 days (rule `pending-subscriptions-7d`).
+    """
+
+    email = EncryptedEmailField(_("e-mail"), null=True, blank=True)
+    email_index = BlindIndexField(source="email")
+    name = EncryptedTextField(_("name"), max_length=200, null=True, blank=True)
+    # Consent-based purposes asked for, and the sentence shown (GDPR Art. 7(1)).
+    purpose_ids = models.JSONField(_("purposes"), default=list)
+    wording = models.TextField(_("wording shown"))
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    nonce = models.CharField(max_length=43, blank=True)
+    requested_at = models.DateTimeField(_("asked at"), default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    objects = PendingSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pending subscription")
+        verbose_name_plural = _("pending subscriptions")
+
+    def __str__(self) -> str:
+        return f"pending subscription {self.pk}"

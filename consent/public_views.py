@@ -7,11 +7,13 @@ No login. The unsubscribe POST is CSRF-exempt because mail clients POST to it di
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -20,15 +22,33 @@ from consent.emails import read_unsubscribe_token
 from consent.forms import SubscribeForm
 from consent.models import PolicyVersion
 from consent.selectors import consent_state
-from consent.services.subscription import read_subscription, subscription_wording
+from consent.services.subscription import (
+    SubscriptionLinkUsed,
+    read_subscription,
+    subscription_wording,
+)
+from core.http import client_ip
 from core.permissions import requires
+from core.ratelimit import Limit, allow_per_address_and_email
 from core.timeutil import legal_today
 from processing.models import Purpose
 from subjects.models import DataSubject
 
+# (attempts, window in seconds) per client address and per e-mail address asked for; each
+# attempt sends an e-mail, so the per-address limit keeps the form from mailing strangers.
+SUBSCRIBE_RATE_LIMITS: dict[str, Limit] = {"ip": (10, 3600), "email": (3, 24 * 3600)}
 
-def _bad_link(request: HttpRequest, *, expired: bool = False) -> HttpResponse:
-    return render(request, "consent/public/bad_link.html", {"expired": expired}, status=400)
+
+def _subscription_allowed(request: HttpRequest, email: str) -> bool:
+    limits = {**SUBSCRIBE_RATE_LIMITS, **getattr(settings, "SUBSCRIBE_RATE_LIMITS", {})}
+    return allow_per_address_and_email(
+        scope="subscribe", ip=client_ip(request), email=email, limits=limits
+    )
+
+
+def _bad_link(request: HttpRequest, *, expired: bool = False, used: bool = False) -> HttpResponse:
+    context = {"expired": expired, "used": used}
+    return render(request, "consent/public/bad_link.html", context, status=410 if used else 400)
 
 
 @csrf_exempt
@@ -62,19 +82,30 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.request_subscription(
-                email=form.cleaned_data["email"],
-                purposes=list(form.cleaned_data["purposes"]),
-                name=form.cleaned_data["name"],
-                language=translation.get_language() or "en",
+        if not _subscription_allowed(request, form.cleaned_data["email"]):
+            form.add_error(
+                None,
+                _(
+                    "Too many subscriptions have been asked for from here or for this e-mail "
+                    "address. Please try again later."
+                ),
             )
-        except ValidationError as error:
-            for field, messages_ in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages_)
+            status = 429
         else:
-            return redirect("consent_public:subscribe_sent")
+            try:
+                services.request_subscription(
+                    email=form.cleaned_data["email"],
+                    purposes=list(form.cleaned_data["purposes"]),
+                    name=form.cleaned_data["name"],
+                    language=translation.get_language() or "en",
+                )
+            except ValidationError as error:
+                for field, messages_ in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, messages_)
+            else:
+                return redirect("consent_public:subscribe_sent")
     purposes_field = form.fields["purposes"]
     assert isinstance(purposes_field, forms.ModelChoiceField)
     assert purposes_field.queryset is not None
@@ -83,6 +114,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         request,
         "consent/public/subscribe.html",
         {"form": form, "wording": subscription_wording(purposes) if purposes else ""},
+        status=status,
     )
 
 
@@ -97,19 +129,23 @@ def subscribe_sent(request: HttpRequest) -> HttpResponse:
 def subscribe_confirm(request: HttpRequest, token: str) -> HttpResponse:
     # GET only shows a button: mail scanners fetch links, and a fetch must not grant consent.
     try:
-        data = read_subscription(token)
+        link = read_subscription(token)
     except signing.SignatureExpired:
         return _bad_link(request, expired=True)
     except signing.BadSignature:
         return _bad_link(request)
+    except SubscriptionLinkUsed:
+        return _bad_link(request, used=True)
     if request.method == "GET":
         return render(
             request,
             "consent/public/subscribe_confirm.html",
-            {"purposes": data["purposes"], "wording": data["w"], "token": token},
+            {"purposes": link.purposes, "wording": link.pending.wording, "token": token},
         )
     try:
         outcome = services.confirm_subscription(token=token)
+    except SubscriptionLinkUsed:  # a second click that came in while the first was recorded
+        return _bad_link(request, used=True)
     except ValidationError as error:
         return render(
             request,

@@ -16,10 +16,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from consent.models import ConsentEvidence, ObjectionReview
+from consent.models import ConsentEvidence, ObjectionReview, PendingSubscription
 from core.timeutil import legal_date, start_of_legal_day
 from retention.periods import Period, purge_cutoff
-from retention.registry import ANONYMISE, Applied, RecordType, exempt, register
+from retention.registry import ANONYMISE, DELETE, Applied, RecordType, exempt, register
 
 exempt(
     "consent.ConsentEvent",
@@ -103,5 +103,43 @@ class ObjectionReviewsOfAnonymisedPeople(AfterAnonymisation):
         applied.add(
             "consent.objectionreview",
             ObjectionReview.objects.filter(pk__in=ids).update(reasoning=None),
+        )
+        return applied
+
+
+@register
+class PendingSubscriptions(RecordType):
+    """A subscription asked for is kept only while its confirmation link works (7 days):
+    after that nobody can confirm it, so the address has no purpose left (GDPR Art. 5(1)(e))."""
+
+    code = "consent.pending_subscription"
+    label = _("Subscriptions asked for on the public form (confirmed or not)")
+    model_label = "consent.PendingSubscription"
+    anchors = {"subscription_requested": _("the day the subscription was asked for")}
+    actions = (DELETE,)
+    # Nobody's yet: an unconfirmed address belongs to no stored person, so no hold applies.
+    subject_path = None
+    clears = _(
+        "The whole row: the address, name, wording and purposes asked for. A confirmed "
+        "subscription lives on in the person's record and the consent ledger."
+    )
+
+    def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
+        return qs.filter(requested_at__lt=start_of_legal_day(purge_cutoff(as_of, period)))
+
+    def pending(self, qs: QuerySet[Any], *, action: str) -> QuerySet[Any]:
+        return qs
+
+    def holds_personal_data(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.filter(email__isnull=False)
+
+    def anchor_of(self, record: Any) -> dt.date | None:
+        return legal_date(record.requested_at)
+
+    def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
+        applied = Applied()
+        applied.add(
+            "consent.pendingsubscription",
+            PendingSubscription.objects.filter(pk__in=ids).delete()[0],
         )
         return applied

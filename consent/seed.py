@@ -60,5 +60,20 @@ REVIEW_RULE: dict[str, Any] = {
 }
 
 
+PENDING_SUBSCRIPTION_RULE: dict[str, Any] = {
+    "code": "pending-subscriptions-7d",
+    "name": N_("Subscriptions asked for: 7 days, the life of the confirmation link"),
+    "record_type": "consent.pending_subscription",
+    "anchor": "subscription_requested",
+    "period_days": 7,
+    "action": "delete",
+    "legal_reference": (
+        "GDPR Art. 5(1)(c) and (e): an address nobody confirmed is kept only while its "
+        "confirmation link works (consent.emails.SUBSCRIBE_MAX_AGE_SECONDS)"
+    ),
+    "description": "The request and its encrypted address and name go; nothing stays.",
+}
+
+
 def seed_evidence_rule(apps: Any) -> None:
-    seed_rules(apps, [EVIDENCE_RULE, REVIEW_RULE])
+    seed_rules(apps, [EVIDENCE_RULE, REVIEW_RULE, PENDING_SUBSCRIPTION_RULE])

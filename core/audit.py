@@ -10,18 +10,16 @@ not carry the request around.
 from __future__ import annotations
 
 import contextvars
-import ipaddress
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, models
-from django.http import HttpRequest
 from django.utils import timezone
 
 from core.chain import EventContent, insert_chained, stored_details, stored_ip
+from core.http import client_ip
 from core.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -126,18 +124,6 @@ def record_events_bulk(
         ]
     )
     return len(target_ids)
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address (django-axes keys the per-address lockout on it too)."""
-    remote = request.META.get("REMOTE_ADDR") or None
-    if settings.CLIENT_IP_FROM_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(forwarded))
-        except ValueError:
-            pass
-    return remote
 
 
 class AuditContextMiddleware:

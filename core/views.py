@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import AuditFilterForm
 from core.home import home_panels
 from core.models import AuditEvent, RecoveryCodeDevice
 from core.permissions import requires
@@ -38,18 +39,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @requires("audit.log")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    events = AuditEvent.objects.select_related("actor")
-    action = request.GET.get("action", "").strip()
-    target_type = request.GET.get("target_type", "").strip()
-    if action:
-        events = events.filter(action=action)
-    if target_type:
-        events = events.filter(target_type=target_type)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.filters()
+    events = AuditEvent.objects.select_related("actor").filter(**filters)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "core/audit_log.html",
-        {"page": page, "action": action, "target_type": target_type},
+        {
+            "page": page,
+            "form": form,
+            "action": filters.get("action", ""),
+            "target_type": filters.get("target_type", ""),
+        },
     )
 
 
@@ -67,8 +69,13 @@ def error_403(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path on this site only: `redirect()` would try anything else as a view name.
+    safe = (
+        target.startswith("/")
+        and "\x00" not in target
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     )
     return target if safe else str(settings.LOGIN_REDIRECT_URL)
 

@@ -17,10 +17,12 @@ from typing import Any
 
 import environ
 import holidays
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from privacyops.devkeys import ensure_dev_env
 from privacyops.environment import read_bool, read_fernet_keys, read_int, read_secret
+from privacyops.logconfig import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PRIVACYOPS_VAR_DIR", BASE_DIR / "var"))
@@ -95,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -269,7 +272,7 @@ AXES_FAILURE_LIMIT = read_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=read_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "core.login.lockout_key"
-AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Successful logins are in the audit log; a second record of every IP and browser is not needed.
 AXES_DISABLE_ACCESS_LOG = True
@@ -320,6 +323,9 @@ try:
 except Exception as exc:
     raise ImproperlyConfigured(f"EMAIL_URL is malformed: {exc}") from None
 vars().update(_email)
+if _email.get("EMAIL_BACKEND") == "django.core.mail.backends.console.EmailBackend":
+    # The terminal of `make run` shows each message with every address in it masked.
+    EMAIL_BACKEND = "core.mail.MaskingConsoleBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "privacy@privacyops.example")
 PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 # The controller named in notices to data subjects (GDPR Art. 13(1)(a), 14(1)(a)).
@@ -345,6 +351,18 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts and styles only from the portal's own static
+# files, never inline, so an injected <script> or on*= handler does not run. Images also from
+# data: URLs (a person's photo is shown inline); no plug-ins, frames or foreign form targets.
+# E-mails are not served pages and keep their inline styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **{key: [SELF] for key in ("default-src", "script-src", "style-src", "font-src")},
+        **{key: [SELF] for key in ("connect-src", "form-action")},
+        "img-src": [SELF, "data:"],
+        **{key: [NONE] for key in ("object-src", "base-uri", "frame-ancestors")},
+    }
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = read_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -355,8 +373,12 @@ if not DEBUG:
     if read_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind the TLS proxy every request comes from the proxy's address: the client's is the one
-# the proxy appended to X-Forwarded-For (the audit log and the per-address lockout use it).
-CLIENT_IP_FROM_PROXY = not DEBUG and read_bool("BEHIND_TLS_PROXY", True)
+# the outermost trusted proxy appended to X-Forwarded-For, the N-th entry from the right
+# (core.http.client_ip: the audit log, the per-address lockout and the public rate limits).
+# Entries further left come from the client and are never believed.
+TRUSTED_PROXY_COUNT = read_int(
+    "TRUSTED_PROXY_COUNT", 1 if not DEBUG and read_bool("BEHIND_TLS_PROXY", True) else 0
+)
 
 # --- Outside systems (webhooks) -----------------------------------------------------------
 # How long a webhook call may wait for the system's answer (connecting has 5 s of its own).
@@ -373,18 +395,8 @@ WEBHOOK_CALLBACK_DAYS = read_int("WEBHOOK_CALLBACK_DAYS", 60, minimum=1)
 # A system's task is due this many days before the request's target day.
 SYSTEM_TASK_LEAD_DAYS = read_int("SYSTEM_TASK_LEAD_DAYS", 5, minimum=0)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # WeasyPrint reports every layout step at INFO; only its warnings matter.
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# No personal data in logs (privacyops.logconfig).
+LOGGING = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
 
 # --- Domain settings ----------------------------------------------------------------------
 # How long a purge run may go without a heartbeat before the next run may take it over.

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import DatePicker
 from core.generics import AnyModelForm
-from retention.models import RetentionRule
+from retention.models import PurgeRunStatus, RetentionRule
 from retention.registry import registry
 from retention.services.rules import RULE_FIELDS, rule_errors
 
@@ -57,3 +57,11 @@ class AsOfForm(forms.Form):
         if value is not None and not dt.date(2000, 1, 1) <= value <= dt.date(2200, 1, 1):
             raise forms.ValidationError(_("Choose a day between 2000 and 2200."))
         return value
+
+
+class RunFilterForm(forms.Form):
+    """The run history's filters, from the query string: a status it offers, dry runs shown
+    or not. A value it does not offer filters nothing."""
+
+    status = forms.ChoiceField(required=False, choices=[("", _("any")), *PurgeRunStatus.choices])
+    real = forms.BooleanField(required=False)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.models import AuditEvent
 from core.permissions import has_permission, requires
-from retention.forms import AsOfForm, RetentionRuleForm
+from retention.forms import AsOfForm, RetentionRuleForm, RunFilterForm
 from retention.models import PurgeRun, RetentionRule, RuleChange
 from retention.periods import Period
 from retention.preview import held_people, purge_preview, uncovered_groups
@@ -76,13 +76,17 @@ def uncovered(request: HttpRequest) -> HttpResponse:
 @requires("retention.preview")
 def history(request: HttpRequest) -> HttpResponse:
     runs = PurgeRun.objects.select_related("actor")
-    status = request.GET.get("status", "")
+    form = RunFilterForm(request.GET or None)
+    status, real = "", False
+    if form.is_valid():
+        status, real = form.cleaned_data["status"], form.cleaned_data["real"]
     if status:
         runs = runs.filter(status=status)
-    if request.GET.get("real") == "1":
+    if real:
         runs = runs.real()
     page = Paginator(runs, 25).get_page(request.GET.get("page"))
-    return render(request, "retention/history.html", {"page": page, "status": status})
+    context = {"page": page, "status": status, "real": real}
+    return render(request, "retention/history.html", context)
 
 
 @requires("retention.preview")

@@ -12,6 +12,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.http import client_ip
 from core.permissions import requires
 from core.timeutil import legal_date
 from subject_requests import delivery, services
@@ -42,10 +43,6 @@ STATUS_EXPLANATIONS = {
 }
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 @requires("requests.public")
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
@@ -56,7 +53,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
         if data["website"]:
             # A bot filled the honeypot: answer as if all went well, store nothing.
             return redirect("requests_public:sent")
-        if not allow_public_request(ip=_client_ip(request), email=data["email"]):
+        if not allow_public_request(ip=client_ip(request), email=data["email"]):
             form.add_error(
                 None,
                 _(

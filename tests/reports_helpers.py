@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from consent.models import ConsentEvent, ConsentEvidence, ObjectionReview
+from consent.models import ConsentEvent, ConsentEvidence, ObjectionReview, PendingSubscription
 from subject_requests.models import Answer, TimelineEntry
 from subjects.models import (
     Claim,
@@ -83,7 +83,7 @@ def canary(
         for name in (
             "first", "last", "address", "phone", "content", "notes", "bname", "baddress",
             "claim", "subjectline", "body", "evidence", "reasoning", "reqname", "reqdesc",
-            "agent", "proofname", "verify", "timeline", "docname", "position",
+            "agent", "proofname", "verify", "timeline", "docname", "position", "pendname",
         )
     }  # fmt: skip
     m["email"] = f"{tag.lower()}@canary.example"
@@ -153,6 +153,9 @@ def canary(
         opened_at=timezone.now(),
         status="rejected",
         reasoning=m["reasoning"],
+    )
+    PendingSubscription.objects.create(
+        email=m["email"], name=m["pendname"], wording="Newsletter, please", nonce="unused"
     )
     request = f.SubjectRequestFactory.create(
         requester_name=m["reqname"],

@@ -12,9 +12,10 @@ on consent or contract).
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from consent.models import ConsentEvent, ConsentEvidence, ObjectionReview
+from consent.models import ConsentEvent, ConsentEvidence, ObjectionReview, PendingSubscription
 from subject_requests.reports.request_sections import REQUEST_SECTIONS
 from subject_requests.reports.section_types import (
     Column,
@@ -31,6 +32,7 @@ from subjects.models import (
     Claim,
     Communication,
     CommunicationDirection,
+    DataSubject,
     Demo,
     Invoice,
     KindChange,
@@ -69,6 +71,16 @@ def _person_portable(context: Portability) -> Label | None:
 
 
 PERSON_PORTABLE: PortableRule = _person_portable
+
+
+def _pending_subscriptions(subject: DataSubject) -> QuerySet[PendingSubscription]:
+    # Asked for with the person's address and not yet confirmed (the row has no person yet).
+    if not subject.work_email_index:
+        return PendingSubscription.objects.none()
+    return PendingSubscription.objects.filter(email_index=subject.work_email_index).order_by(
+        "requested_at", "id"
+    )
+
 
 SECTIONS: tuple[ReportSection, ...] = (
     ReportSection(
@@ -236,6 +248,22 @@ SECTIONS: tuple[ReportSection, ...] = (
             .order_by("opened_at", "id")
         ),
         portable=not_provided,
+    ),
+    ReportSection(
+        code="pending_subscriptions",
+        model_label="consent.PendingSubscription",
+        title=_("Subscriptions you asked for and have not confirmed"),
+        category=_("Contact"),
+        source=_("Given by you on our subscription form"),
+        columns=(
+            Column("requested_at", _("asked on"), "datetime"),
+            Column("email", _("e-mail given")),
+            Column("name", _("name given")),
+            Column("wording", _("wording you saw")),
+        ),
+        rows=_pending_subscriptions,
+        portable=not_on_contract_or_consent,
+        note=_("Deleted 7 days after you asked, when the confirmation link stops working."),
     ),
 )
 
