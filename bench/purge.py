@@ -168,6 +168,7 @@ def generate(n: int, *, due: int, live_kind_split: bool) -> None:
                 ELSE timestamptz '2024-07-01 12:00+02' + (g %% 300) * interval '1 day'
             END""",
             "restriction_reason": "''",
+            "restriction_ground": "''",
             "erasure_flag_reason": "''",
             "created_at": "now()",
             "updated_at": "now()",
