@@ -372,6 +372,16 @@ LOGGING = {
 }
 
 # --- Domain settings ----------------------------------------------------------------------
+# The erasure ledger's copy outside the database (`retention.ledger`): one JSON-lines file a
+# day, appended after each erasure commits. A restored backup rolls the database's own ledger
+# back with the data, so this copy is what `replay_erasures --from-file` redoes the later
+# erasures from: keep it on storage the database's backups do not cover (README "Backups").
+_ledger_dir = os.environ.get("ERASURE_LEDGER_DIR", "").strip()
+if _ledger_dir and not Path(_ledger_dir).is_absolute():
+    raise ImproperlyConfigured("ERASURE_LEDGER_DIR must be an absolute path.")
+ERASURE_LEDGER_DIR = Path(_ledger_dir) if _ledger_dir else VAR_DIR.resolve() / "erasure-ledger"
+if ERASURE_LEDGER_DIR.exists() and not ERASURE_LEDGER_DIR.is_dir():
+    raise ImproperlyConfigured(f"ERASURE_LEDGER_DIR ({ERASURE_LEDGER_DIR}) is not a directory.")
 # How long a purge run may go without a heartbeat before the next run may take it over.
 PURGE_STALE_AFTER_SECONDS = read_int("PURGE_STALE_AFTER_SECONDS", 900, minimum=30)
 # Estonian Accounting Act: invoices are kept 7 years after the end of the financial year;

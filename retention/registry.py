@@ -45,6 +45,9 @@ from retention.periods import Period
 
 ANONYMISE = "anonymise"
 DELETE = "delete"
+# Not a rule's action but a ledger entry's: the people leave use at once and a later purge
+# erases them once nothing keeps them (a legal hold, a kept claim).
+DEFER = "defer"
 
 
 @dataclass
@@ -282,4 +285,11 @@ exempt = registry.exempt
 exempt(
     "core.AuditEvent",
     _("Audit log: ids and counts only, append-only evidence of accountability (Art. 5(2))."),
+)
+exempt(
+    "retention.ErasureEntry",
+    _(
+        "Erasure ledger: ids, rule and reason only, append-only; replayed after a backup is "
+        "restored so that no erasure comes back (Art. 17, Art. 5(2))."
+    ),
 )
