@@ -107,6 +107,7 @@ def _purge_rule(run: PurgeRun, rule: RetentionRule, *, batch_size: int) -> None:
             if not batch:
                 break
             ids = [pk for pk, _ in batch]
+            now = timezone.now()
             # The ledger first: a restored backup replays the batch from it (issue 12).
             record_erasure(
                 source=ErasureSource.PURGE,
@@ -116,8 +117,9 @@ def _purge_rule(run: PurgeRun, rule: RetentionRule, *, batch_size: int) -> None:
                 reason=rule.legal_reference,
                 rule_code=rule.code,
                 purge_run=run.pk,
+                now=now,
             )
-            applied = record_type.apply(ids, action=rule.action, now=timezone.now())
+            applied = record_type.apply(ids, action=rule.action, now=now)
             _crash_point("in-batch")
             rows = sum(applied.counts.values())
             PurgeBatch.objects.create(
