@@ -330,3 +330,21 @@ def test_the_copy_is_read_from_the_day_asked_for(seeded: None, erasure_ledger_di
     append_to_copy([entry_on(day) for day in days])
     read = read_copy(erasure_ledger_dir, since=dt.date(2025, 6, 1))
     assert [e.recorded_at.astimezone(TALLINN).date() for e in read.entries] == days[1:]
+
+
+def test_the_hourly_export_is_a_beat_task_that_fills_the_copy(
+    seeded: None, dpo: User, erasure_ledger_dir: Path
+) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    from privacyops.beat import SCHEDULE
+    from retention.tasks import export_erasure_ledger
+
+    entry = SCHEDULE["hourly-erasure-ledger-export"]
+    assert entry["task"] == export_erasure_ledger.name
+    assert PeriodicTask.objects.get(name="hourly-erasure-ledger-export").crontab.hour == "*"
+    an_hour_ago = dt.datetime.now(TALLINN) - dt.timedelta(hours=1)
+    with transaction.atomic():
+        erase_subjects(subject_ids=[client().pk], actor=dpo, reason="GDPR Art. 17", now=an_hour_ago)
+    assert export_erasure_ledger.delay().get() == 1
+    assert len(read_copy(erasure_ledger_dir, since=an_hour_ago.date()).entries) == 1
