@@ -2,9 +2,9 @@
 and `replay_erasures` erases them again from the ledger's copy, in ledger order, with the
 erasures' own times; a second replay has nothing to do.
 
-The backup is SQLite's own online backup of the whole test database (`sqlite3.Connection.
-backup`), so the restore rolls the database's ledger back with the data, as a real one does.
-`tests/test_erasure_replay_postgres.py` does the same with pg_dump and pg_restore.
+The backup is of the whole test database (`tests.backups`: SQLite's online backup, pg_dump
+on PostgreSQL), so the restore rolls the database's ledger back with the data, as a real one
+does.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from core.models import AuditEvent
 from retention.ledger import record_erasure
@@ -34,6 +32,7 @@ from subject_requests.models import SubjectRequest
 from subjects.models import Claim, Communication, DataSubject, TrialContent
 from subjects.services import defer_erasure, erase_subjects
 from tests import factories as f
+from tests.backups import Backup
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -72,23 +71,9 @@ def world(seeded: None) -> World:
     )
 
 
-class Backup:
-    """The whole database as it stood, restorable over the live one."""
-
-    def __init__(self) -> None:
-        connection.ensure_connection()
-        self.saved = sqlite3.connect(":memory:")
-        connection.connection.backup(self.saved)
-
-    def restore(self) -> None:
-        self.saved.backup(connection.connection)
-
-
 @pytest.fixture
-def backup() -> Iterator[type[Backup]]:
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's online backup; the PostgreSQL test uses pg_dump")
-    yield Backup
+def backup(tmp_path: Path) -> Callable[[], Backup]:
+    return lambda: Backup(tmp_path)
 
 
 def erase_everything(world: World, dpo: User) -> None:
@@ -125,7 +110,7 @@ def replay(*args: str) -> dict[str, Any]:
 
 
 def test_erasures_made_after_a_backup_are_made_again_after_its_restore(
-    world: World, dpo: User, backup: type[Backup], erasure_ledger_dir: Path
+    world: World, dpo: User, backup: Callable[[], Backup], erasure_ledger_dir: Path
 ) -> None:
     saved = backup()
     before = state()
@@ -153,7 +138,7 @@ def test_erasures_made_after_a_backup_are_made_again_after_its_restore(
 
 
 def test_the_claimant_is_erased_only_because_the_claim_is_replayed_first(
-    world: World, dpo: User, backup: type[Backup], erasure_ledger_dir: Path
+    world: World, dpo: User, backup: Callable[[], Backup], erasure_ledger_dir: Path
 ) -> None:
     saved = backup()
     erase_everything(world, dpo)
@@ -166,7 +151,7 @@ def test_the_claimant_is_erased_only_because_the_claim_is_replayed_first(
 
 
 def test_the_report_counts_per_rule_and_reason_and_is_audited(
-    world: World, dpo: User, backup: type[Backup], erasure_ledger_dir: Path
+    world: World, dpo: User, backup: Callable[[], Backup], erasure_ledger_dir: Path
 ) -> None:
     saved = backup()
     erase_everything(world, dpo)
@@ -186,7 +171,7 @@ def test_the_report_counts_per_rule_and_reason_and_is_audited(
 
 
 def test_the_command_says_what_it_redid_in_words(
-    world: World, dpo: User, backup: type[Backup], erasure_ledger_dir: Path
+    world: World, dpo: User, backup: Callable[[], Backup], erasure_ledger_dir: Path
 ) -> None:
     saved = backup()
     erase_everything(world, dpo)
@@ -200,7 +185,7 @@ def test_the_command_says_what_it_redid_in_words(
 
 
 def test_a_dry_run_counts_what_a_replay_would_redo_and_changes_nothing(
-    world: World, dpo: User, backup: type[Backup], erasure_ledger_dir: Path
+    world: World, dpo: User, backup: Callable[[], Backup], erasure_ledger_dir: Path
 ) -> None:
     saved = backup()
     before = state()
