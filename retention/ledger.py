@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -51,6 +52,9 @@ EXPORT_DAYS = 2
 # An entry younger than this may still be on its way to the copy (its commit has just run);
 # the export leaves it to its own append.
 SETTLING = dt.timedelta(minutes=1)
+# Set when an append fails, cleared when the export has caught up: the alarm reads it on every
+# page the DPO or Admin opens, so it is a cache key, not a query.
+COPY_FAILING_KEY = "retention:erasure-ledger-copy-failing"
 
 
 class LedgerCopyError(ValueError):
@@ -90,11 +94,16 @@ def _copy_after_commit(entry: ErasureEntry) -> None:
     try:
         append_to_copy([entry])
     except OSError:
+        cache.set(COPY_FAILING_KEY, True, None)
         logger.exception(
             "erasure ledger entry %s was not copied to %s; the hourly export retries",
             entry.uuid,
             settings.ERASURE_LEDGER_DIR,
         )
+
+
+def copy_is_failing() -> bool:
+    return bool(cache.get(COPY_FAILING_KEY))
 
 
 def copy_path(day: dt.date, directory: Path | None = None) -> Path:
@@ -128,7 +137,7 @@ def from_json(data: dict[str, Any]) -> ErasureEntry:
             action=data["action"],
             rule_code=str(data.get("rule") or ""),
             reason=str(data["reason"]),
-            purge_run=data.get("purge_run"),
+            purge_run=None if data.get("purge_run") is None else int(data["purge_run"]),
             object_ids=id_list(ids),
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -207,12 +216,18 @@ def export_missing(*, now: dt.datetime | None = None, directory: Path | None = N
     now = now or timezone.now()
     since = legal_today(now) - dt.timedelta(days=EXPORT_DAYS - 1)
     folder = directory or settings.ERASURE_LEDGER_DIR
-    copied = {e.uuid for e in read_copy(folder, since=since).entries} if folder.is_dir() else set()
     recent = ErasureEntry.objects.since(start_of_legal_day(since)).filter(
         recorded_at__lt=now - SETTLING
     )
-    missing = [pk for pk, key in recent.values_list("pk", "uuid") if key not in copied]
-    append_to_copy(
-        ErasureEntry.objects.filter(pk__in=missing).order_by("recorded_at", "id"), folder
-    )
+    try:
+        read = read_copy(folder, since=since).entries if folder.exists() else []
+        copied = {entry.uuid for entry in read}
+        missing = [pk for pk, key in recent.values_list("pk", "uuid") if key not in copied]
+        append_to_copy(
+            ErasureEntry.objects.filter(pk__in=missing).order_by("recorded_at", "id"), folder
+        )
+    except OSError:
+        cache.set(COPY_FAILING_KEY, True, None)
+        raise
+    cache.delete(COPY_FAILING_KEY)
     return len(missing)

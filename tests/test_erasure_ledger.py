@@ -32,6 +32,7 @@ from retention.services.purge import run_purge
 from subjects.models import DataSubject
 from subjects.services import SubjectsOnLegalHold, defer_erasure, erase_subjects
 from tests import factories as f
+from tests.fixture_types import ClientFor
 
 pytestmark = pytest.mark.django_db
 
@@ -278,6 +279,31 @@ def test_a_copy_that_cannot_be_written_does_not_undo_the_erasure(
         erase_subjects(subject_ids=[person.pk], actor=dpo, reason="GDPR Art. 17")
     assert DataSubject.objects.get(pk=person.pk).anonymised_at is not None
     assert "was not copied" in caplog.text and "hourly export retries" in caplog.text
+
+
+def test_the_dpo_and_the_admin_see_an_alarm_until_the_export_has_caught_up(
+    seeded: None,
+    dpo: User,
+    admin_user: User,
+    staff: User,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: Any,
+    erasure_ledger_dir: Path,
+) -> None:
+    alarm = "The erasure ledger could not be copied outside the database"
+    erasure_ledger_dir.parent.mkdir(parents=True, exist_ok=True)
+    erasure_ledger_dir.write_text("a file where the folder should be")
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_subjects(subject_ids=[client().pk], actor=dpo, reason="GDPR Art. 17")
+    for user, sees in [(dpo, True), (admin_user, True), (staff, False)]:
+        assert (alarm in client_for(user).get("/").content.decode()) is sees, user
+    later = dt.datetime.now(TALLINN) + dt.timedelta(minutes=5)
+    with pytest.raises(OSError):
+        export_missing(now=later)
+    assert alarm in client_for(dpo).get("/").content.decode()
+    erasure_ledger_dir.unlink()  # the operator mounts the folder again
+    assert export_missing(now=later) == 1
+    assert alarm not in client_for(dpo).get("/").content.decode()
 
 
 def test_the_export_appends_entries_the_copy_lacks_once(
