@@ -1,7 +1,9 @@
 """Erasure on request (GDPR Art. 17) and on objection (Art. 21(2)): the one entry point.
 
 It runs the same statements as the nightly purge (`subjects.anonymisation`), for the given
-people only, whatever their deadlines.
+people only, whatever their deadlines, and like the purge enters each erasure in the erasure
+ledger first (`retention.ledger`, under the record type of erasure requests), so that a
+restored backup replays it.
 
 It yields to a legal hold — the operator must keep the data to establish or defend a claim
 (Art. 17(3)(e)) — but **not** to a restriction (Art. 18): a restriction protects the person's
