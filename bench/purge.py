@@ -17,6 +17,10 @@ Every run checks its result: the purge and the baseline must each clear exactly 
 the people who were due, and nothing else. Besides the human lines, each part prints one
 machine-readable line, `BENCH purge mode=… key=value …`, which CI looks for.
 
+The purge writes its erasure ledger as in production, the copy outside the database
+included (fsynced per batch): into a throwaway folder unless ERASURE_LEDGER_DIR names one,
+so the benchmark's erasures never mix with a developer's own ledger.
+
 The database's domain tables are TRUNCATEd: never point it at data you want to keep.
 """
 
@@ -27,6 +31,7 @@ import datetime as dt
 import os
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +39,9 @@ from typing import Any
 # Run as a script, Python puts bench/ first on the path: the project root takes its place.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyops.settings")
+if "ERASURE_LEDGER_DIR" not in os.environ:
+    _ledger_copy = tempfile.TemporaryDirectory(prefix="bench-erasure-ledger-")
+    os.environ["ERASURE_LEDGER_DIR"] = _ledger_copy.name
 
 import django  # noqa: E402
 
@@ -43,7 +51,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from core.timeutil import start_of_legal_day  # noqa: E402
-from retention.models import RetentionRule  # noqa: E402
+from retention.models import ErasureEntry, RetentionRule  # noqa: E402
 from retention.periods import Period, purge_cutoff  # noqa: E402
 from retention.services.purge import run_purge  # noqa: E402
 
@@ -51,7 +59,8 @@ AS_OF = dt.date(2025, 6, 1)
 DUMMY = "gAAAAABdummy-ciphertext-the-purge-only-nulls-it"
 ROWS_PER_PROSPECT = 4  # the person, a demo, a message, a usage record
 DOMAIN_TABLES = (
-    "retention_purgebatch, retention_purgerun, subjects_usagerecord, subjects_communication, "
+    "retention_erasureentry, retention_purgebatch, retention_purgerun, "
+    "subjects_usagerecord, subjects_communication, "
     "subjects_demo, subjects_trialcontent, subjects_trial, subjects_claim, subjects_invoice, "
     "subjects_kindchange, subjects_datasubject, subjects_organisation"
 )
@@ -168,6 +177,7 @@ def generate(n: int, *, due: int, live_kind_split: bool) -> None:
                 ELSE timestamptz '2024-07-01 12:00+02' + (g %% 300) * interval '1 day'
             END""",
             "restriction_reason": "''",
+            "restriction_ground": "''",
             "erasure_flag_reason": "''",
             "created_at": "now()",
             "updated_at": "now()",
@@ -267,6 +277,11 @@ def purge(*, expected_records: int) -> float:
         raise BenchFailed(f"the purge ended {run.status}: {run.note}")
     if run.total != expected_records:
         raise BenchFailed(f"the purge took {run.total:,} records, expected {expected_records:,}")
+    entered = sum(len(e.ids) for e in ErasureEntry.objects.filter(purge_run=run.pk))
+    if entered != expected_records:
+        raise BenchFailed(
+            f"the erasure ledger holds {entered:,} records of the run, not {run.total:,}"
+        )
     return elapsed
 
 

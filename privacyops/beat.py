@@ -13,6 +13,15 @@ SCHEDULE: dict[str, dict[str, str]] = {
         # once every night; the task purges as of today, so a missed night is caught up.
         "why": "Delete or anonymise data whose retention period has run out (GDPR Art. 5(1)(e)).",
     },
+    "hourly-erasure-ledger-export": {
+        "task": "retention.tasks.export_erasure_ledger",
+        "hour": "*",
+        "minute": "20",
+        # Every hour, so an erasure whose process died between its commit and its append to
+        # the copy is in the copy within the hour; at :20, clear of the purge's 02:00 start.
+        "why": "Copy erasure ledger entries to the copy outside the database, so that a "
+        "restored backup can replay them (issue 12).",
+    },
     "daily-audit-verification": {
         "task": "core.tasks.verify_audit",
         "hour": "5",

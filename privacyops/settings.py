@@ -20,6 +20,7 @@ import holidays
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from privacyops.database import database_owner, database_settings
 from privacyops.devkeys import ensure_dev_env
 from privacyops.environment import read_bool, read_fernet_keys, read_int, read_secret
 from privacyops.logconfig import logging_config
@@ -139,58 +140,10 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------
-try:
-    _db = env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-except Exception as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
-if not _db.get("ENGINE"):
-    raise ImproperlyConfigured("DATABASE_URL names an unknown database scheme.")
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and beat share one SQLite file: WAL lets readers run beside the writer,
-    # IMMEDIATE transactions take the write lock up front (no deadlock on upgrade), and the
-    # busy timeout makes a second writer wait instead of failing.
-    _db.setdefault("OPTIONS", {}).update(
-        {
-            "timeout": 20,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
-elif _db["ENGINE"] == "django.db.backends.postgresql":
-    _db.setdefault("CONN_MAX_AGE", read_int("CONN_MAX_AGE", 60))
-    _db.setdefault("CONN_HEALTH_CHECKS", True)
-    # Tests create their own database; a per-run name lets parallel runs share a server.
-    if os.environ.get("TEST_DATABASE_NAME"):
-        _db["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
-else:
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL or SQLite.")
-DATABASES: dict[str, dict[str, Any]] = {"default": _db}
-
-# The same database as the role that owns its tables. Set, the portal (web, worker, beat,
-# every other command) connects as DATABASE_URL's role, which owns nothing and so cannot
-# lift the append-only triggers, while `migrate` and `grant_app_role` connect as this owner
-# and grant the application role what it needs after each migration. Unset (a laptop), one
-# role does everything.
-DATABASE_OWNER: dict[str, str] | None = None
-if os.environ.get("DATABASE_MIGRATE_URL", "").strip():
-    try:
-        _owner = env.db_url("DATABASE_MIGRATE_URL")
-    except Exception as exc:
-        raise ImproperlyConfigured(f"DATABASE_MIGRATE_URL is malformed: {exc}") from None
-    if _db["ENGINE"] != "django.db.backends.postgresql":
-        raise ImproperlyConfigured("DATABASE_MIGRATE_URL needs DATABASE_URL on PostgreSQL.")
-    _place = ("ENGINE", "NAME", "HOST", "PORT")
-    if any(_owner.get(key) != _db.get(key) for key in _place):
-        raise ImproperlyConfigured(
-            "DATABASE_MIGRATE_URL must name the same database, host and port as DATABASE_URL "
-            "(only the role differs)."
-        )
-    if _owner.get("USER") == _db.get("USER"):
-        raise ImproperlyConfigured(
-            "DATABASE_MIGRATE_URL and DATABASE_URL name the same role: the application must "
-            "connect as a role that owns none of the tables."
-        )
-    DATABASE_OWNER = {"USER": _owner.get("USER", ""), "PASSWORD": _owner.get("PASSWORD", "")}
+# DATABASE_URL (PostgreSQL or SQLite) and, in production, DATABASE_MIGRATE_URL: the same
+# database as the role owning its tables (privacyops.database).
+DATABASES: dict[str, dict[str, Any]] = {"default": database_settings(env, BASE_DIR)}
+DATABASE_OWNER = database_owner(env, DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache --------------------------------------------------------------
@@ -399,6 +352,16 @@ SYSTEM_TASK_LEAD_DAYS = read_int("SYSTEM_TASK_LEAD_DAYS", 5, minimum=0)
 LOGGING = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
 
 # --- Domain settings ----------------------------------------------------------------------
+# The erasure ledger's copy outside the database (`retention.ledger`): one JSON-lines file a
+# day, appended after each erasure commits. A restored backup rolls the database's own ledger
+# back with the data, so this copy is what `replay_erasures --from-file` redoes the later
+# erasures from: keep it on storage the database's backups do not cover (README "Backups").
+_ledger_dir = os.environ.get("ERASURE_LEDGER_DIR", "").strip()
+if _ledger_dir and not Path(_ledger_dir).is_absolute():
+    raise ImproperlyConfigured("ERASURE_LEDGER_DIR must be an absolute path.")
+ERASURE_LEDGER_DIR = Path(_ledger_dir) if _ledger_dir else VAR_DIR.resolve() / "erasure-ledger"
+if ERASURE_LEDGER_DIR.exists() and not ERASURE_LEDGER_DIR.is_dir():
+    raise ImproperlyConfigured(f"ERASURE_LEDGER_DIR ({ERASURE_LEDGER_DIR}) is not a directory.")
 # How long a purge run may go without a heartbeat before the next run may take it over.
 PURGE_STALE_AFTER_SECONDS = read_int("PURGE_STALE_AFTER_SECONDS", 900, minimum=30)
 # Estonian Accounting Act: invoices are kept 7 years after the end of the financial year;

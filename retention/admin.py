@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from core.generics import AnyModelAdmin
-from retention.models import PurgeBatch, PurgeRun, RetentionRule, RuleChange
+from retention.models import ErasureEntry, PurgeBatch, PurgeRun, RetentionRule, RuleChange
 
 
 class ReadOnlyAdmin(AnyModelAdmin):
@@ -45,3 +45,9 @@ class PurgeRunAdmin(ReadOnlyAdmin):
 class PurgeBatchAdmin(ReadOnlyAdmin):
     list_display = ["id", "run", "rule_code", "action", "rows", "created_at"]
     list_filter = ["rule_code"]
+
+
+@admin.register(ErasureEntry)
+class ErasureEntryAdmin(ReadOnlyAdmin):
+    list_display = ["recorded_at", "source", "record_type", "action", "rule_code", "purge_run"]
+    list_filter = ["source", "record_type", "action"]

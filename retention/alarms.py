@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.permissions import Role, has_permission, user_roles
+from retention.ledger import copy_is_failing
 from retention.selectors import findings, last_successful_run, purge_is_late
 
 
@@ -21,6 +22,21 @@ def purge_alarm(request: HttpRequest) -> list[str]:
     if not purge_is_late():
         return []
     return [_("No purge has succeeded for 36 hours: data past its retention period is kept.")]
+
+
+def ledger_copy_alarm(request: HttpRequest) -> list[str]:
+    """Without the erasure ledger's copy, a restored backup brings erased people back: the
+    DPO and the Admin who runs the machines must know when it cannot be written."""
+    if not {Role.DPO, Role.ADMIN} & user_roles(request.user):
+        return []
+    if not copy_is_failing():
+        return []
+    return [
+        _(
+            "The erasure ledger could not be copied outside the database (ERASURE_LEDGER_DIR): "
+            "a restored backup could not replay the latest erasures. The hourly export retries."
+        )
+    ]
 
 
 def purge_panel(request: HttpRequest) -> dict[str, Any] | None:

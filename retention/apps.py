@@ -11,11 +11,12 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from core.home import register_alarm, register_panel
         from retention import lookups
-        from retention.alarms import purge_alarm, purge_panel
+        from retention.alarms import ledger_copy_alarm, purge_alarm, purge_panel
 
         lookups.register()
         register_panel(purge_panel, position=30)
         register_alarm(purge_alarm)
+        register_alarm(ledger_copy_alarm)
         # Every app's `<app>/retention.py`, where a model with personal data declares its
         # record type or its exemption: the registry is the only door, for every app.
         autodiscover_modules("retention")

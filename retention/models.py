@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import uuid
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 from retention.periods import Period, expires_on
 
 
@@ -261,3 +263,64 @@ class PurgeBatch(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.pk} of run {self.run_id}: {self.rule_code} {self.rows}"
+
+
+def ids_of(id_list_text: str) -> list[int]:
+    """The ids of an `id_list` text, in their order."""
+    return [int(pk) for pk in id_list_text.strip(",").split(",") if pk]
+
+
+class ErasureAction(models.TextChoices):
+    ANONYMISE = "anonymise", _("Anonymise")
+    DELETE = "delete", _("Delete")
+    DEFER = "defer", _("Out of use; erased when nothing keeps it")
+
+
+class ErasureSource(models.TextChoices):
+    PURGE = "purge", _("Retention purge")
+    ERASURE = "erasure", _("Erasure on request or objection")
+
+
+class ErasureEntryQuerySet(AppendOnlyQuerySet["ErasureEntry"]):
+    def since(self, moment: dt.datetime) -> ErasureEntryQuerySet:
+        """In ledger order: the order the erasures were made in."""
+        return self.filter(recorded_at__gte=moment).order_by("recorded_at", "id")
+
+
+ErasureEntryManager = models.Manager.from_queryset(ErasureEntryQuerySet)
+
+
+class ErasureEntry(AppendOnlyModel):
+    """One erasure in the erasure ledger, written in the transaction that erases and before
+    its statements run, so no erasure exists without its entry. Ids, codes and a reason:
+    never personal data. A restored backup loses the erasures made after it;
+    `manage.py replay_erasures` makes them again from these entries (and from their copy
+    outside the database, `retention.ledger`).
+
+    No foreign keys: an entry replayed into a restored database may name a purge run or rows
+    that the backup never held, and must still be stored. `uuid` identifies it across the
+    database and the copy (ids start again from the backup's after a restore)."""
+
+    uuid = models.UUIDField(_("entry"), default=uuid.uuid4, unique=True, editable=False)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
+    source = models.CharField(_("source"), max_length=20, choices=ErasureSource.choices)
+    record_type = models.CharField(_("record type"), max_length=100)
+    action = models.CharField(_("action"), max_length=20, choices=ErasureAction.choices)
+    rule_code = models.CharField(_("rule"), max_length=60, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    purge_run = models.PositiveBigIntegerField(_("purge run"), null=True, blank=True)
+    object_ids = models.TextField(_("primary record ids"))
+
+    objects: ClassVar[ErasureEntryManager[ErasureEntry]] = ErasureEntryManager()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name = _("erasure ledger entry")
+        verbose_name_plural = _("erasure ledger")
+
+    def __str__(self) -> str:
+        return f"{self.recorded_at:%Y-%m-%d %H:%M} {self.record_type} {self.action}"
+
+    @property
+    def ids(self) -> list[int]:
+        return ids_of(self.object_ids)

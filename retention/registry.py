@@ -45,6 +45,14 @@ from retention.periods import Period
 
 ANONYMISE = "anonymise"
 DELETE = "delete"
+# Not a rule's action but a ledger entry's: the people leave use at once and a later purge
+# erases them once nothing keeps them (a legal hold, a kept claim). Only the record type of
+# erasure requests re-applies it (`RecordType.redo`).
+DEFER = "defer"
+
+
+class ActionRefused(ValueError):
+    """A ledger entry's action that its record type does not take (`RecordType.redo`)."""
 
 
 @dataclass
@@ -57,6 +65,15 @@ class Applied:
 
     def add(self, label: str, rows: int) -> None:
         self.counts[label] = self.counts.get(label, 0) + rows
+
+    def merge(self, other: Applied) -> None:
+        for label, rows in other.counts.items():
+            self.add(label, rows)
+        self.kept_ids.extend(other.kept_ids)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
 
 
 class Holds(Protocol):
@@ -153,6 +170,17 @@ class RecordType:
         """Anonymise or delete the given primary records set-based: a fixed number of
         statements whatever the number of ids."""
         raise NotImplementedError
+
+    def redo(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
+        """Re-apply an erasure ledger entry after a restore (`retention.services.replay`):
+        `apply` to those of `ids` still `pending`, so an anonymised row is skipped and a row
+        the backup still holds is deleted again. No hold is consulted: the entry records
+        what was decided, under the holds of its day."""
+        if action not in self.actions:
+            raise ActionRefused(f"{self.code} does not {action}")
+        qs = self.model()._default_manager.filter(pk__any_of=list(ids))
+        todo = sorted(self.pending(qs, action=action).values_list("pk", flat=True))
+        return self.apply(todo, action=action, now=now) if todo else Applied()
 
     def period_for(self, record: Any, period: Period) -> Period:
         """The period for one record (a per-record agreement may replace the rule's)."""
@@ -282,4 +310,11 @@ exempt = registry.exempt
 exempt(
     "core.AuditEvent",
     _("Audit log: ids and counts only, append-only evidence of accountability (Art. 5(2))."),
+)
+exempt(
+    "retention.ErasureEntry",
+    _(
+        "Erasure ledger: ids, rule and reason only, append-only; replayed after a backup is "
+        "restored so that no erasure comes back (Art. 17, Art. 5(2))."
+    ),
 )

@@ -93,6 +93,18 @@ def subjects_kept_for_claims(subject_ids: Collection[int]) -> set[int]:
     )
 
 
+def mark_erasure_requested(subject_ids: Iterable[int], *, now: dt.datetime) -> int:
+    """Art. 17: the people leave use at once (`in_use_condition`) even where a legal hold or
+    a kept claim keeps their data; the erasure-requests rule erases them once nothing does."""
+    return int(
+        DataSubject.objects.filter(
+            pk__any_of=list(subject_ids),
+            erasure_requested_at__isnull=True,
+            anonymised_at__isnull=True,
+        ).update(erasure_requested_at=now)
+    )
+
+
 def anonymise_subject_rows(subject_ids: Iterable[int], *, now: dt.datetime) -> int:
     return int(
         DataSubject.objects.filter(pk__any_of=list(subject_ids), anonymised_at__isnull=True).update(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -80,6 +81,16 @@ def _empty_cache() -> None:
 
     cache.clear()
     cache.set(ALARM_CACHE_KEY, False, ALARM_CACHE_SECONDS)
+
+
+@pytest.fixture(autouse=True)
+def erasure_ledger_dir(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's erasure ledger copy goes to a folder of its own, never the repository's
+    `var/`; commands the test runs as processes inherit it through the environment."""
+    directory = tmp_path / "erasure-ledger"
+    settings.ERASURE_LEDGER_DIR = directory
+    monkeypatch.setenv("ERASURE_LEDGER_DIR", str(directory))
+    return directory
 
 
 @pytest.fixture(autouse=True)

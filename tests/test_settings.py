@@ -73,6 +73,7 @@ def test_a_malformed_value_stops_start_up_naming_the_variable() -> None:
         ("FIELD_ENCRYPTION_KEYS", "not-a-key", "FIELD_ENCRYPTION_KEYS: key 1"),
         ("DATABASE_URL", "mysql-ish://nowhere", "DATABASE_URL"),
         ("REDIS_URL", "http://localhost", "REDIS_URL must start with redis://"),
+        ("ERASURE_LEDGER_DIR", "var/ledger", "ERASURE_LEDGER_DIR must be an absolute path"),
     ]:
         env = production_env()
         env[name] = value

@@ -1,9 +1,10 @@
 """The purge: every rule in force, as of a legal day, set-based, in bounded batches.
 
-Safe to kill: each batch is one transaction holding its UPDATE/DELETE statements, its
-`PurgeBatch` log row and the run's counters, so the log never claims more or less than the
-data shows. Rows already anonymised or deleted no longer match a rule's `pending` predicate,
-so a rerun after a crash does only what is left and never touches a row twice.
+Safe to kill: each batch is one transaction holding its erasure ledger entry (written before
+the statements, `retention.ledger`), its UPDATE/DELETE statements, its `PurgeBatch` log row
+and the run's counters, so the log never claims more or less than the data shows. Rows
+already anonymised or deleted no longer match a rule's `pending` predicate, so a rerun after
+a crash does only what is left and never touches a row twice.
 
 One at a time: on PostgreSQL a session advisory lock (released by the server when a killed
 process's connection drops); on every database a running-run marker (a partial unique index
@@ -28,7 +29,15 @@ from django.utils import timezone
 from core.audit import Actor, record_event
 from core.timeutil import legal_today
 from retention.lastrun import forget_last_success
-from retention.models import PurgeBatch, PurgeRun, PurgeRunStatus, RetentionRule, id_list
+from retention.ledger import record_erasure
+from retention.models import (
+    ErasureSource,
+    PurgeBatch,
+    PurgeRun,
+    PurgeRunStatus,
+    RetentionRule,
+    id_list,
+)
 from retention.registry import RecordType, registry
 
 # Rows of the primary model per batch. Measured on PostgreSQL (bench/purge.py): 5 000
@@ -98,7 +107,19 @@ def _purge_rule(run: PurgeRun, rule: RetentionRule, *, batch_size: int) -> None:
             if not batch:
                 break
             ids = [pk for pk, _ in batch]
-            applied = record_type.apply(ids, action=rule.action, now=timezone.now())
+            now = timezone.now()
+            # The ledger first: a restored backup replays the batch from it (issue 12).
+            record_erasure(
+                source=ErasureSource.PURGE,
+                record_type=rule.record_type,
+                action=rule.action,
+                ids=ids,
+                reason=rule.legal_reference,
+                rule_code=rule.code,
+                purge_run=run.pk,
+                now=now,
+            )
+            applied = record_type.apply(ids, action=rule.action, now=now)
             _crash_point("in-batch")
             rows = sum(applied.counts.values())
             PurgeBatch.objects.create(

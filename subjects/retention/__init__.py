@@ -13,6 +13,7 @@ record types and the hold source.
 from __future__ import annotations
 
 from subjects.retention.people import (
+    ErasureRequestedData,
     FormerClientData,
     FormerUserData,
     ProspectData,
@@ -23,6 +24,7 @@ from subjects.retention.records import ClaimData, InvoiceData, TrialContentData
 
 __all__ = [
     "ClaimData",
+    "ErasureRequestedData",
     "FormerClientData",
     "FormerUserData",
     "InvoiceData",

@@ -13,10 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.timeutil import legal_date, start_of_legal_day
 from retention.periods import Period, purge_cutoff
-from retention.registry import ANONYMISE, DELETE, Applied, RecordType, register, registry
-from subjects.anonymisation import (
-    erase_people,
-)
+from retention.registry import ANONYMISE, DEFER, DELETE, Applied, RecordType, register, registry
+from subjects.anonymisation import erase_people, mark_erasure_requested
 from subjects.models import (
     PROSPECT_KINDS,
     PROSPECT_STATUSES,
@@ -280,3 +278,13 @@ class ErasureRequestedData(_PersonBundle):
     def anchor_of(self, record: Any) -> dt.date | None:
         requested: dt.datetime | None = record.erasure_requested_at
         return legal_date(requested) if requested else None
+
+    def redo(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
+        # Erasure on request is recorded under this type (`subjects.services.erasure`): the
+        # request comes back first, so people a claim or (DEFER) a hold still keeps leave use
+        # again and a later purge finishes them; then those free are erased again.
+        applied = Applied()
+        applied.add("subjects.datasubject:erasure_requested", mark_erasure_requested(ids, now=now))
+        if action != DEFER:
+            applied.merge(super().redo(ids, action=action, now=now))
+        return applied

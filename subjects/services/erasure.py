@@ -1,7 +1,9 @@
 """Erasure on request (GDPR Art. 17) and on objection (Art. 21(2)): the one entry point.
 
 It runs the same statements as the nightly purge (`subjects.anonymisation`), for the given
-people only, whatever their deadlines.
+people only, whatever their deadlines, and like the purge enters each erasure in the erasure
+ledger first (`retention.ledger`, under the record type of erasure requests), so that a
+restored backup replays it.
 
 It yields to a legal hold — the operator must keep the data to establish or defend a claim
 (Art. 17(3)(e)) — but **not** to a restriction (Art. 18): a restriction protects the person's
@@ -20,10 +22,13 @@ from django.utils import timezone
 
 from core.audit import Actor, record_event, record_events_bulk
 from core.timeutil import legal_today
-from retention.registry import ANONYMISE, Applied
+from retention.ledger import record_erasure
+from retention.models import ErasureSource
+from retention.registry import ANONYMISE, DEFER, Applied
 from retention.services.deletion import STATEMENT_CHUNK, label_of
-from subjects.anonymisation import erase_people
+from subjects.anonymisation import erase_people, mark_erasure_requested
 from subjects.models import DataSubject
+from subjects.retention import ErasureRequestedData
 
 
 class SubjectsOnLegalHold(Exception):
@@ -74,11 +79,13 @@ def erase_subjects(
         )
         live = sorted(set(people.values_list("pk", flat=True)) - set(outcome.already_anonymised))
         applied = Applied()
-        # Gone at once from lists, searches, audiences and exports, even those a kept claim
-        # keeps (`in_use_condition`); the nightly purge erases them when the claim goes.
-        people.filter(pk__in=live, erasure_requested_at__isnull=True).update(
-            erasure_requested_at=now
-        )
+        if live:
+            # The ledger first, as the purge's batches: a restored backup replays it (its
+            # record type's `redo` marks and erases them again, as below).
+            _ledger(live, action=ANONYMISE, reason=reason, now=now)
+            # Gone at once from lists, searches, audiences and exports, even those a kept
+            # claim keeps; the nightly purge erases them when the claim goes.
+            mark_erasure_requested(live, now=now)
         for start in range(0, len(live), STATEMENT_CHUNK):
             chunk = live[start : start + STATEMENT_CHUNK]
             kept = erase_people(chunk, action=ANONYMISE, now=now, applied=applied)
@@ -87,6 +94,17 @@ def erase_subjects(
         outcome.counts = applied.counts
         _audit(outcome, actor=actor, reason=reason)
     return outcome
+
+
+def _ledger(ids: list[int], *, action: str, reason: str, now: dt.datetime) -> None:
+    record_erasure(
+        source=ErasureSource.ERASURE,
+        record_type=ErasureRequestedData.code,
+        action=action,
+        ids=ids,
+        reason=reason,
+        now=now,
+    )
 
 
 def _audit(outcome: ErasureOutcome, *, actor: Actor, reason: str) -> None:
@@ -130,8 +148,9 @@ def defer_erasure(
                 pk__in=ids, erasure_requested_at__isnull=True, anonymised_at__isnull=True
             ).values_list("pk", flat=True)
         )
-        DataSubject.objects.filter(pk__in=marked).update(erasure_requested_at=now)
         if marked:
+            _ledger(marked, action=DEFER, reason=reason, now=now)
+            mark_erasure_requested(marked, now=now)
             record_events_bulk(
                 action="retention.subject.erasure_deferred",
                 actor=actor,
