@@ -160,6 +160,7 @@ def generate(n: int, *, due: int, live_kind_split: bool) -> None:
             "country": "'EE'",
             "preferred_language": "''",
             "source": "'public_register'",
+            "restriction_ground": "''",
             "collected_at": f"""CASE
                 WHEN g <= %(due)s
                 THEN timestamptz '2020-01-05 12:00+02' + (g %% 1000) * interval '1 minute'
