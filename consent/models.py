@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
-from core.fields import EncryptedBinaryField, EncryptedTextField
+from core.fields import EncryptedBinaryField, EncryptedStringField, EncryptedTextField
 
 
 class EventKind(models.TextChoices):
@@ -191,7 +191,8 @@ class ConsentEvidence(models.Model):
     event = models.OneToOneField(ConsentEvent, on_delete=models.PROTECT, related_name="evidence")
     text = EncryptedTextField(_("note"), null=True, blank=True)
     file = EncryptedBinaryField(_("file"), null=True, blank=True)
-    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    # A scan's name often names the person ("consent-mari-tamm.pdf").
+    file_name = EncryptedStringField(_("file name"), max_length=200)
     file_content_type = models.CharField(_("file type"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     purged_at = models.DateTimeField(_("purged at"), null=True, blank=True)

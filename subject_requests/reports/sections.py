@@ -114,7 +114,10 @@ class ReportSection:
 
     @property
     def fields(self) -> set[str]:
-        return {column.field.split(".")[0] for column in self.columns}
+        """The fields shown: each column's, and the file name given to an embedded file."""
+        return {column.field.split(".")[0] for column in self.columns} | {
+            column.name_field for column in self.columns if column.name_field
+        }
 
 
 # The person's own record, by the register's data categories. Identification, contact and
@@ -335,6 +338,9 @@ SECTIONS: tuple[ReportSection, ...] = (
             Column("agent_proof_name", _("agent's authorisation")),
             Column("agent_proof", _("authorisation file"), "file", name_field="agent_proof_name"),
             Column("verification_note", _("identity check")),
+            Column("extension_reason", _("reason for the extension")),
+            Column("refused_part", _("what was refused, and why")),
+            Column("closure_reason", _("reason or outcome")),
         ),
         rows=lambda s: SubjectRequest.objects.filter(subjects=s).order_by("received_at", "id"),
         portable=not_provided,
