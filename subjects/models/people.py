@@ -243,6 +243,7 @@ class DataSubjectQuerySet(PersonalDataQuerySet["DataSubject"]):
     # The name tokens follow every set-based write, as the e-mail index does (`NameToken`);
     # `bulk_update` of a name is refused by `update`, as it is for the e-mail.
     def update(self, **kwargs: Any) -> int:
+        self._for_write = True  # as QuerySet.update: self.db is then the database written to
         with transaction.atomic(using=self.db, savepoint=False):
             set_name_tokens_of_set(self, kwargs, using=self.db)
             return super().update(**kwargs)
@@ -259,6 +260,7 @@ class DataSubjectQuerySet(PersonalDataQuerySet["DataSubject"]):
         if ignore_conflicts or update_conflicts:
             # Rows skipped or merged by the database come back without a known id.
             raise TypeError("DataSubject.bulk_create cannot keep name tokens with conflicts.")
+        self._for_write = True
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, batch_size=batch_size)
             replace_name_tokens(created, NAME_PARTS, using=self.db, adding=True)
