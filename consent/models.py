@@ -17,6 +17,7 @@ from core.fields import (
     BlindIndexField,
     EncryptedBinaryField,
     EncryptedEmailField,
+    EncryptedStringField,
     EncryptedTextField,
     PersonalDataQuerySet,
 )
@@ -197,7 +198,8 @@ class ConsentEvidence(models.Model):
     event = models.OneToOneField(ConsentEvent, on_delete=models.PROTECT, related_name="evidence")
     text = EncryptedTextField(_("note"), null=True, blank=True)
     file = EncryptedBinaryField(_("file"), null=True, blank=True)
-    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    # A scan's name often names the person ("consent-mari-tamm.pdf").
+    file_name = EncryptedStringField(_("file name"), max_length=200)
     file_content_type = models.CharField(_("file type"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     purged_at = models.DateTimeField(_("purged at"), null=True, blank=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -21,7 +23,10 @@ __all__ = [
     "blind_index",
     "decrypt",
     "encrypt",
+    "fold_name",
     "is_current",
+    "name_token_digests",
+    "name_tokens",
     "normalise_email",
     "rotate",
 ]
@@ -72,10 +77,40 @@ NORMALISERS: dict[str, Callable[[str], str]] = {
 }
 
 
+def _keyed(text: str) -> str:
+    return hmac.new(settings.BLIND_INDEX_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
 def blind_index(value: str | None, *, normaliser: str = "email") -> str | None:
     if value is None or value == "":
         return None
-    normalised = NORMALISERS[normaliser](value)
-    return hmac.new(
-        settings.BLIND_INDEX_KEY.encode(), normalised.encode(), hashlib.sha256
-    ).hexdigest()
+    return _keyed(NORMALISERS[normaliser](value))
+
+
+# Latin letters that NFKD leaves whole (they are letters of their own, not a base letter with
+# a mark): folded by hand, as a person typing without them would write them.
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"}
+)
+_APOSTROPHES = re.compile("['’ʼ`´]")
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+def fold_name(value: str) -> str:
+    """Case and diacritics folded: "Bērziņš" -> "berzins", "Straße" -> "strasse"."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.translate(_UNDECOMPOSED)
+
+
+def name_tokens(value: str | None) -> list[str]:
+    """The distinct search tokens of a name, in order of first appearance."""
+    if not value:
+        return []
+    joined = _APOSTROPHES.sub("", fold_name(value))
+    return list(dict.fromkeys(t for t in _SEPARATORS.split(joined) if t))
+
+
+def name_token_digests(value: str | None) -> list[str]:
+    """The blind index of each token of `value` (see the module's docstring)."""
+    return [_keyed(f"name:{token}") for token in name_tokens(value)]

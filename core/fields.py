@@ -101,6 +101,29 @@ class EncryptedTextField(EncryptedFieldMixin, _TextField):
         return name, path, args, kwargs
 
 
+class EncryptedStringField(EncryptedTextField):
+    """Encrypted text that is a string in Python, as a `CharField(blank=True)` is: a blank
+    value is stored as NULL (no ciphertext of nothing; `__isnull` tells blank from set) and
+    NULL reads back as "". For names, positions and free-text reasons."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return "" if value is None else str(value)
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if value == "":
+            return None
+        return super().get_db_prep_value(value, connection, prepared)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return "" if value is None else super().from_db_value(value, expression, connection)
+
+
 class EncryptedEmailField(EncryptedTextField):
     default_validators = [validators.validate_email]
 

@@ -57,7 +57,9 @@ def subjects_for_list(
         subjects = subjects.filter(country=country)
     if organisation_status:
         subjects = subjects.filter(organisation__status=organisation_status)
-    return subjects
+    # Newest first, on the primary key's index: names are ciphertext, and ordering by them
+    # would mean decrypting the whole table for every page.
+    return subjects.order_by("-id")
 
 
 def subject_for_page(pk: int) -> DataSubject | None:
@@ -227,5 +229,5 @@ def organisation_people(organisation: Organisation) -> DataSubjectQuerySet:
         DataSubject.objects.active()
         .filter(organisation=organisation)
         .defer(*NOT_IN_LIST)
-        .order_by("last_name", "first_name", "id")
+        .order_by("-id")
     )

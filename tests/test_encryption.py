@@ -111,6 +111,45 @@ def test_key_rotation_old_key_decrypts_and_reencrypt_lets_it_go(settings: Settin
         DataSubject.objects.get(pk=subject.pk)
 
 
+def test_free_text_about_a_person_is_ciphertext_in_every_table() -> None:
+    from consent.models import ConsentEvidence
+    from tests.factories import (
+        ConsentEventFactory,
+        OrganisationFactory,
+        SubjectRequestFactory,
+        TrialContentFactory,
+    )
+
+    marker = "Marker-Kask"
+    organisation = OrganisationFactory.create()
+    person = DataSubjectFactory.create(
+        first_name=f"{marker} first", last_name=f"{marker} last", position=f"{marker} CFO",
+        organisation=organisation,
+    )  # fmt: skip
+    DataSubject.objects.filter(pk=person.pk).update(
+        legal_hold_reason=f"{marker} claim", restriction_reason=f"{marker} contests",
+        erasure_flag_reason=f"{marker} minor",
+    )  # fmt: skip
+    type(organisation).objects.filter(pk=organisation.pk).update(legal_hold_reason=marker)
+    TrialContentFactory.create(author=person, title=f"{marker} review")
+    ConsentEvidence.objects.create(
+        event=ConsentEventFactory.create(subject=person), file_name=f"{marker}.pdf"
+    )
+    SubjectRequestFactory.create(
+        extension_reason=f"{marker} two processors", closure_reason=f"{marker} done",
+        refused_part=f"{marker} the invoices",
+    )  # fmt: skip
+
+    tables = [
+        "subjects_datasubject", "subjects_organisation", "subjects_trialcontent",
+        "consent_consentevidence", "subject_requests_subjectrequest",
+    ]  # fmt: skip
+    assert {table: marker in raw_dump(table) for table in tables} == dict.fromkeys(tables, False)
+    fresh = DataSubject.objects.get(pk=person.pk)
+    assert (fresh.position, fresh.legal_hold_reason) == (f"{marker} CFO", f"{marker} claim")
+    assert fresh.on_legal_hold and DataSubject.objects.held().filter(pk=person.pk).exists()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_marker_email_is_absent_from_pg_dump() -> None:

@@ -22,6 +22,7 @@ from subjects.models import (
     Demo,
     Invoice,
     KindChange,
+    NameToken,
     SubjectKind,
     TrialContent,
     UsageRecord,
@@ -77,6 +78,9 @@ def test_an_anonymised_subject_keeps_only_non_personal_facts(seeded: None) -> No
     assert person.collected_at == LONG_AGO
     assert KindChange.objects.filter(subject=person).count() == 1
     assert not DataSubject.objects.with_email("mari@prospect.example").exists()
+    # Nor by name: the words' blind indexes went with the names.
+    assert not NameToken.objects.filter(subject=person).exists()
+    assert not DataSubject.objects.search("mari maasikas").exists()
 
 
 def test_the_prospects_records_lose_their_free_text_and_usage_its_link(seeded: None) -> None:
@@ -144,6 +148,7 @@ def test_a_delete_rule_deletes_people_and_their_records_set_based(seeded: None) 
     assert not DataSubject.objects.filter(pk=prospect.pk).exists()
     assert not Demo.objects.filter(subject_id=prospect.pk).exists()
     assert not KindChange.objects.filter(subject_id=prospect.pk).exists()
+    assert not NameToken.objects.filter(subject_id=prospect.pk).exists()
     assert not UsageRecord.objects.filter(action="login").exists()
     content.refresh_from_db()
     assert content.author_id is None  # SET_NULL child unlinked, content (client's) kept
@@ -261,6 +266,7 @@ def test_anonymise_subjects_erases_at_once_whatever_the_deadline(dpo: User) -> N
     person.refresh_from_db()
     invoice.refresh_from_db()
     assert person.anonymised_at is not None and person.work_email is None
+    assert person.last_name == "" and not NameToken.objects.filter(subject=person).exists()
     assert Demo.objects.get(subject=person).notes is None
     # Erasure yields where law requires keeping data: the invoice's copy stays.
     assert invoice.billing_name == "Billing Person"

@@ -16,6 +16,7 @@ from subjects.models import (
     Demo,
     Invoice,
     KindChange,
+    NameToken,
     Organisation,
     OrganisationStatus,
     SubjectKind,
@@ -83,6 +84,19 @@ def test_the_same_seed_gives_the_same_people(seeded: None) -> None:
     seed(50, "--seed", "3")
     second = list(DataSubject.objects.order_by("pk").values_list("first_name", "last_name", "kind"))
     assert first == second
+
+
+def test_the_seeded_people_are_found_by_the_words_of_their_names(seeded: None) -> None:
+    from core.crypto import name_tokens
+
+    seed(100)
+    people = list(DataSubject.objects.all())
+    words = {p.pk: name_tokens(p.first_name) + name_tokens(p.last_name) for p in people}
+    assert NameToken.objects.count() == sum(len(w) for w in words.values())
+    for person in people[:10]:
+        # Typed without accents, in capitals: the demo's names are Baltic and Nordic.
+        typed = " ".join(words[person.pk]).upper()
+        assert person in DataSubject.objects.search(typed)
 
 
 def test_if_empty_does_nothing_when_people_exist(seeded: None) -> None:

@@ -360,7 +360,7 @@ def test_an_organisation_page_lists_its_people_and_changes_status_with_confirmat
     client_for: ClientFor, dpo: User, seeded: None
 ) -> None:
     organisation = OrganisationFactory.create(name="Trial Co", status=OrganisationStatus.TRIAL)
-    ProspectFactory.create(organisation=organisation, first_name="Piret")
+    piret = ProspectFactory.create(organisation=organisation, first_name="Piret")
     client = client_for(dpo)
     assert "Piret" in client.get(f"/subjects/organisations/{organisation.pk}/").content.decode()
     url = f"/subjects/organisations/{organisation.pk}/status/"
@@ -368,7 +368,7 @@ def test_an_organisation_page_lists_its_people_and_changes_status_with_confirmat
     assert client.post(url, {"status": "paying", "confirm": "on"}).status_code == 302
     organisation.refresh_from_db()
     assert organisation.status == OrganisationStatus.PAYING
-    assert DataSubject.objects.get(first_name="Piret").kind == SubjectKind.CLIENT
+    assert DataSubject.objects.get(pk=piret.pk).kind == SubjectKind.CLIENT
 
 
 # --- organisation list -------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Data-subject requests (DOMAIN.md section H): what arrived, from whom, by when it must be
 answered, and everything that happened to it.
 
-The requester's name, e-mail, words, the agent's proof and every note, message and document
-are stored encrypted; the e-mail has a blind index for exact search and duplicate detection.
+The requester's name, e-mail, words, the agent's proof, every reason written to them and
+every note, message and document are stored encrypted; the e-mail has a blind index for exact
+search and duplicate detection.
 Status changes go through `subject_requests.services` only: the models hold no business rule
 beyond values derived from their own row.
 """
@@ -23,6 +24,7 @@ from core.fields import (
     BlindIndexField,
     EncryptedBinaryField,
     EncryptedEmailField,
+    EncryptedStringField,
     EncryptedTextField,
     PersonalDataQuerySet,
 )
@@ -155,7 +157,7 @@ class SubjectRequest(models.Model):
     due_at = models.DateTimeField(_("due at"))
     target_at = models.DateTimeField(_("target"))
     extended_at = models.DateTimeField(_("extended at"), null=True, blank=True)
-    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    extension_reason = EncryptedStringField(_("reason for the extension"))
     # Denormalised from `Pause` so the queue and the register need no join: the days of
     # closed pauses, and the start of the open one (the clock is stopped meanwhile).
     paused_days = models.PositiveIntegerField(_("paused days"), default=0)
@@ -181,12 +183,12 @@ class SubjectRequest(models.Model):
         related_name="duplicates",
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closure_reason = models.TextField(_("reason or outcome"), blank=True)
+    closure_reason = EncryptedStringField(_("reason or outcome"))
     # A completed request may refuse part of what was asked (Art. 12(4)): what, and why.
-    refused_part = models.TextField(_("what was refused, and why"), blank=True)
+    refused_part = EncryptedStringField(_("what was refused, and why"))
     # Completed while systems outside the portal had not all confirmed: the DPO's reason,
     # which the letter states.
-    systems_override = models.TextField(_("why completed with system tasks open"), blank=True)
+    systems_override = EncryptedStringField(_("why completed with system tasks open"))
     # GDPR Art. 19: the requester asked to be told which recipients were notified.
     recipients_requested = models.BooleanField(
         _("the requester asked which recipients were notified"), default=False

@@ -92,4 +92,7 @@ class ReportSection:
 
     @property
     def fields(self) -> set[str]:
-        return {column.field.split(".")[0] for column in self.columns}
+        """The fields shown: each column's, and the file name given to an embedded file."""
+        return {column.field.split(".")[0] for column in self.columns} | {
+            column.name_field for column in self.columns if column.name_field
+        }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from processing.models import SubjectKind
+from subjects.models.names import NamePart, NameToken
 from subjects.models.people import (
     COUNTRY_LANGUAGES,
     PROSPECT_KINDS,
@@ -49,6 +50,8 @@ __all__ = [
     "Invoice",
     "KindChange",
     "LegalHold",
+    "NamePart",
+    "NameToken",
     "Organisation",
     "OrganisationQuerySet",
     "OrganisationStatus",

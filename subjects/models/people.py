@@ -1,16 +1,23 @@
 """Who the data subjects are (DOMAIN.md section A): organisations, people and their kind
 history, with the one definition of a legal hold and of a restriction.
 
-Everything personal is stored in the frame's encrypted fields. There is deliberately no field
-for special categories of data (GDPR Art. 9) or criminal convictions (Art. 10).
+Everything personal is stored in the frame's encrypted fields — names, position and every
+free-text reason included; names are searched through their words' blind indexes
+(`subjects.models.names`). There is deliberately no field for special categories of data
+(GDPR Art. 9) or criminal convictions (Art. 10).
+
+The organisation's name and registry code stay in clear: they name the client company (a
+legal person, outside the GDPR), and the lists search and sort by them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Iterable
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +31,7 @@ from core.fields import (
     EncryptedBinaryField,
     EncryptedDateField,
     EncryptedEmailField,
+    EncryptedStringField,
     EncryptedTextField,
     PersonalDataQuerySet,
 )
@@ -34,6 +42,12 @@ from core.timeutil import start_of_legal_day
 from processing.models import SubjectKind
 from processing.selectors import storage_locations_for
 from subjects.hooks import audience_filter
+from subjects.models.names import (
+    NAME_PARTS,
+    name_search_condition,
+    replace_name_tokens,
+    set_name_tokens_of_set,
+)
 
 ONE_DAY = dt.timedelta(days=1)
 # Section B: prospects get less (no date of birth, photo or address).
@@ -81,7 +95,8 @@ COUNTRY_LANGUAGES = {"EE": "et", "LV": "lv"}
 class LegalHold(models.Model):
     """A legal hold stops every purge of the holder until it is lifted."""
 
-    legal_hold_reason = models.TextField(_("legal hold reason"), blank=True)
+    # The reason may name a person (a claimant, a court case): encrypted, blank when no hold.
+    legal_hold_reason = EncryptedStringField(_("legal hold reason"))
     legal_hold_set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("legal hold set by"),
@@ -104,7 +119,7 @@ class LegalHold(models.Model):
 def hold_in_force(*, as_of: dt.date | None, prefix: str = "") -> Q:
     """A legal hold counts from the day it was set until it is lifted (lifting clears it).
     `as_of=None`: any hold now in place."""
-    condition = ~Q(**{f"{prefix}legal_hold_reason": ""})
+    condition = Q(**{f"{prefix}legal_hold_reason__isnull": False})
     if as_of is not None:
         set_by_then = Q(**{f"{prefix}legal_hold_set_at__lt": start_of_legal_day(as_of + ONE_DAY)})
         condition &= set_by_then | Q(**{f"{prefix}legal_hold_set_at__isnull": True})
@@ -183,18 +198,19 @@ class DataSubjectQuerySet(PersonalDataQuerySet["DataSubject"]):
         return self.filter(work_email_index=blind_index(email))
 
     def search(self, text: str) -> DataSubjectQuerySet:
-        """Name or organisation, or exact e-mail when the text looks like one."""
+        """Organisation (any part of its name), or a person whose first and last names hold
+        every word typed — whole words, case and diacritics folded ("berzins" finds Bērziņš,
+        "kask" finds Kask-Tamm, "kas" finds neither), through the words' blind indexes, so no
+        name is decrypted to search; or the exact e-mail when the text looks like one."""
         text = text.strip()
         if not text:
             return self
         if "@" in text:
             return self.with_email(text)
         condition = Q(organisation__name__icontains=text)
-        parts = text.split()
-        name = Q()
-        for part in parts:
-            name &= Q(first_name__icontains=part) | Q(last_name__icontains=part)
-        return self.filter(condition | name)
+        if (name := name_search_condition(text)) is not None:
+            condition |= name
+        return self.filter(condition)
 
     def restricted(self) -> DataSubjectQuerySet:
         """People whose processing is restricted (GDPR Art. 18)."""
@@ -224,11 +240,37 @@ class DataSubjectQuerySet(PersonalDataQuerySet["DataSubject"]):
             source__in=SOURCES_NEEDING_NOTICE, informed_at__isnull=True, collected_at__lt=cutoff
         )
 
+    # The name tokens follow every set-based write, as the e-mail index does (`NameToken`);
+    # `bulk_update` of a name is refused by `update`, as it is for the e-mail.
+    def update(self, **kwargs: Any) -> int:
+        self._for_write = True  # as QuerySet.update: self.db is then the database written to
+        with transaction.atomic(using=self.db, savepoint=False):
+            set_name_tokens_of_set(self, kwargs, using=self.db)
+            return super().update(**kwargs)
+
+    def bulk_create(
+        self,
+        objs: Iterable[DataSubject],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> list[DataSubject]:
+        if ignore_conflicts or update_conflicts:
+            # Rows skipped or merged by the database come back without a known id.
+            raise TypeError("DataSubject.bulk_create cannot keep name tokens with conflicts.")
+        self._for_write = True
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, batch_size=batch_size)
+            replace_name_tokens(created, NAME_PARTS, using=self.db, adding=True)
+        return created
+
 
 class DataSubject(LegalHold):
     kind = models.CharField(_("kind"), max_length=30, choices=SubjectKind.choices, db_index=True)
-    first_name = models.CharField(_("first name"), max_length=100, blank=True, db_index=True)
-    last_name = models.CharField(_("last name"), max_length=100, blank=True, db_index=True)
+    first_name = EncryptedStringField(_("first name"), max_length=100)
+    last_name = EncryptedStringField(_("last name"), max_length=100)
     date_of_birth = EncryptedDateField(_("date of birth"), null=True, blank=True)
     photo = EncryptedBinaryField(_("photo"), null=True, blank=True)
     photo_content_type = models.CharField(_("photo type"), max_length=50, blank=True)
@@ -244,7 +286,7 @@ class DataSubject(LegalHold):
         on_delete=models.SET_NULL,
         related_name="people",
     )
-    position = models.CharField(_("position"), max_length=150, blank=True)
+    position = EncryptedStringField(_("position"), max_length=150)
     country = CountryField(_("country"), blank=True, db_index=True)
     # Blank: not known; e-mails then guess from the country (`letter_language`).
     preferred_language = models.CharField(
@@ -259,7 +301,7 @@ class DataSubject(LegalHold):
     restriction_ground = models.CharField(
         _("restriction ground"), max_length=30, choices=RestrictionGround.choices, blank=True
     )
-    restriction_reason = models.TextField(_("restriction reason"), blank=True)
+    restriction_reason = EncryptedStringField(_("restriction reason"))
     # Art. 18(3): the person is told before a restriction is lifted; this is when.
     restriction_lift_announced_at = models.DateTimeField(
         _("lifting of the restriction announced"), null=True, blank=True
@@ -270,7 +312,7 @@ class DataSubject(LegalHold):
         _("erasure requested"), null=True, blank=True, db_index=True
     )
     flagged_for_erasure_at = models.DateTimeField(_("flagged for erasure"), null=True, blank=True)
-    erasure_flag_reason = models.CharField(_("erasure flag reason"), max_length=200, blank=True)
+    erasure_flag_reason = EncryptedStringField(_("erasure flag reason"), max_length=200)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -278,7 +320,9 @@ class DataSubject(LegalHold):
     objects = DataSubjectQuerySet.as_manager()
 
     class Meta:
-        ordering = ["last_name", "first_name", "id"]
+        # Never by name: the names are ciphertext, and sorting by them would mean decrypting
+        # every row. The order people were entered in, on the primary key's index.
+        ordering = ["id"]
         verbose_name = _("data subject")
         verbose_name_plural = _("data subjects")
         indexes = [models.Index(fields=["organisation", "kind"])]
@@ -287,6 +331,20 @@ class DataSubject(LegalHold):
         if self.anonymised_at:
             return f"{_('Anonymised person')} #{self.pk}"
         return self.full_name or f"#{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Storage, not a business rule: the row and its name tokens are written together
+        (`subjects.models.names`), as `pre_save` writes the e-mail's blind index."""
+        adding = self._state.adding
+        saved = kwargs.get("update_fields")
+        names = [
+            name
+            for name in NAME_PARTS
+            if (saved is None or name in saved) and name not in self.get_deferred_fields()
+        ]
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)
+            replace_name_tokens([self], names, using=self._state.db or "default", adding=adding)
 
     def get_absolute_url(self) -> str:
         return reverse("subjects:detail", args=[self.pk])

@@ -10,7 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import EncryptedEmailField, EncryptedJSONField, EncryptedTextField
+from core.fields import (
+    EncryptedEmailField,
+    EncryptedJSONField,
+    EncryptedStringField,
+    EncryptedTextField,
+)
 from subjects.models.people import DataSubject, Organisation
 
 
@@ -44,7 +49,8 @@ class TrialContent(models.Model):
     author = models.ForeignKey(
         DataSubject, null=True, blank=True, on_delete=models.SET_NULL, related_name="trial_contents"
     )
-    title = models.CharField(_("title"), max_length=200, blank=True)
+    # Client content: a title may name anyone ("Review of …"), as the content may.
+    title = EncryptedStringField(_("title"), max_length=200)
     content = EncryptedTextField(_("content"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

@@ -51,6 +51,13 @@ class PurgeHolds:
 
 
 registry.set_holds(PurgeHolds())
+registry.exempt(
+    "subjects.Organisation",
+    _(
+        "Client companies: their only personal text is a legal hold's reason, kept while the "
+        "hold stands (lifting it clears the reason)."
+    ),
+)
 
 
 def live_claim_of_person() -> Exists:

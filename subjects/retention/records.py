@@ -79,7 +79,9 @@ class TrialContentData(RecordType):
     def pending(self, qs: QuerySet[Any], *, action: str) -> QuerySet[Any]:
         if action == DELETE:
             return qs
-        return qs.filter(Q(content__isnull=False) | Q(author__isnull=False) | ~Q(title=""))
+        return qs.filter(
+            Q(content__isnull=False) | Q(author__isnull=False) | Q(title__isnull=False)
+        )
 
     def period_for(self, record: Any, period: Period) -> Period:
         days = record.trial.retention_override_days

@@ -1,0 +1,126 @@
+"""Search by name without a name in clear: one row per word of a person's first or last name,
+holding the word's blind index (`core.crypto.name_token_digests`: case and diacritics folded,
+keyed under `BLIND_INDEX_KEY`).
+
+Why a table of its own rather than a column of digests on the person: a search is then an
+`EXISTS` probe of one B-tree index on (digest, subject) that PostgreSQL and SQLite both use
+the same way; an array column would need PostgreSQL's GIN index and a different lookup on
+SQLite (whose JSON `contains` Django does not offer), and a delimited text column could only be
+searched with `LIKE '%…%'`, a scan of the whole table on both. The price is keeping the rows
+in step, which `DataSubject.save`, `DataSubjectQuerySet.update` and `bulk_create` do on every
+write path, as `pre_save` does for the e-mail index (`update` refuses an SQL expression for a
+name, so `bulk_update` of a name is refused too, as it is for the e-mail). Deleting a
+person deletes their tokens (CASCADE, also through `retention`'s set-based delete).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.crypto import name_token_digests
+
+if TYPE_CHECKING:
+    from subjects.models.people import DataSubject
+
+# A search of more words than this matches on the first ones only: no name has more, and a
+# pasted paragraph must not become a query of hundreds of EXISTS.
+MAX_SEARCH_TOKENS = 8
+# Token rows per INSERT: three parameters each, so 5 000 stay far below PostgreSQL's 65 535
+# parameters and SQLite's 32 766 whatever the size of a bulk import.
+INSERT_BATCH = 5000
+
+
+class NamePart(models.IntegerChoices):
+    FIRST = 1, _("first name")
+    LAST = 2, _("last name")
+
+
+# The fields whose words are indexed, and the part each is stored as.
+NAME_PARTS: dict[str, NamePart] = {"first_name": NamePart.FIRST, "last_name": NamePart.LAST}
+
+
+class NameToken(models.Model):
+    subject = models.ForeignKey(
+        "subjects.DataSubject", on_delete=models.CASCADE, related_name="name_tokens", db_index=False
+    )
+    part = models.PositiveSmallIntegerField(_("part of the name"), choices=NamePart.choices)
+    digest = models.CharField(_("blind index of the word"), max_length=64)
+
+    class Meta:
+        verbose_name = _("name token")
+        constraints = [
+            # Also the index that replacing a person's tokens deletes by (subject first).
+            models.UniqueConstraint(
+                fields=["subject", "part", "digest"], name="subjects_nametoken_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["digest", "subject"], name="subjects_nametoken_search")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}: {self.get_part_display()} {self.digest[:12]}…"
+
+
+def name_search_condition(text: str) -> Q | None:
+    """Every word of `text` is a word of the person's first or last name (exact, folded);
+    None when `text` has no word at all."""
+    digests = name_token_digests(text)[:MAX_SEARCH_TOKENS]
+    if not digests:
+        return None
+    condition = Q()
+    for digest in digests:
+        condition &= Q(Exists(NameToken.objects.filter(subject=OuterRef("pk"), digest=digest)))
+    return condition
+
+
+def tokens_of(subject_id: int, names: Mapping[str, str | None]) -> list[NameToken]:
+    return [
+        NameToken(subject_id=subject_id, part=NAME_PARTS[field], digest=digest)
+        for field, value in names.items()
+        for digest in name_token_digests(value)
+    ]
+
+
+def replace_name_tokens(
+    subjects: Iterable[DataSubject], fields: Iterable[str], *, using: str, adding: bool = False
+) -> None:
+    """Make the tokens of `fields` (of NAME_PARTS) those of each person's current value: one
+    DELETE (none for new people), then the INSERT of the new words in batches."""
+    fields = [name for name in fields if name in NAME_PARTS]
+    people = list(subjects)
+    if not fields or not people:
+        return
+    if not adding:
+        NameToken.objects.using(using).filter(
+            subject_id__in=[p.pk for p in people], part__in=[NAME_PARTS[f] for f in fields]
+        )._raw_delete(using)
+    rows = [
+        token
+        for person in people
+        for token in tokens_of(person.pk, {f: getattr(person, f) for f in fields})
+    ]
+    NameToken.objects.using(using).bulk_create(rows, batch_size=INSERT_BATCH)
+
+
+def set_name_tokens_of_set(people: Any, values: Mapping[str, Any], *, using: str) -> None:
+    """Before `people.update(**values)`: the same tokens for every person of the queryset,
+    set-based — one DELETE by subquery, and one INSERT only when a name is given (clearing a
+    name, as anonymisation does, deletes only)."""
+    fields = [name for name in values if name in NAME_PARTS]
+    if not fields:
+        return
+    if any(not isinstance(values[f], str | None) for f in fields):
+        raise TypeError("Names have a blind index: update them with a value.")
+    NameToken.objects.using(using).filter(
+        subject_id__in=people.values("pk"), part__in=[NAME_PARTS[f] for f in fields]
+    )._raw_delete(using)
+    names = {f: values[f] for f in fields}
+    if any(name_token_digests(value) for value in names.values()):
+        NameToken.objects.using(using).bulk_create(
+            [t for pk in people.values_list("pk", flat=True) for t in tokens_of(pk, names)],
+            batch_size=INSERT_BATCH,
+        )
