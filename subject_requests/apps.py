@@ -11,8 +11,11 @@ class SubjectRequestsConfig(AppConfig):
         from core.home import register_panel
         from subject_requests.home import requests_panel, system_tasks_panel
         from subject_requests.sections import requests_section
+        from subject_requests.services.systems import release_waiting
+        from subjects.hooks import register_after_erase
         from subjects.sections import register_section
 
+        register_after_erase(release_waiting)
         register_section(requests_section, position=30)
         register_panel(requests_panel, position=20)
         register_panel(system_tasks_panel, position=15)

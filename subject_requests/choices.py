@@ -209,6 +209,8 @@ class TaskStatus(models.TextChoices):
     DONE = "done", _("Done")
     NOT_HELD = "not_held", _("Not held there")
     FAILED = "failed", _("Failed")
+    # An erasure a legal hold or a claim defers: sent when the purge erases the person.
+    WAITING = "waiting", _("Waits until the kept data may go")
 
 
 # What a system is asked to do, by the action on the request (an access request asks each

@@ -28,6 +28,7 @@ from django.db.models import Q
 
 from retention.registry import ANONYMISE, Applied
 from retention.services.deletion import delete_set_based, label_of, protected_ids
+from subjects import hooks
 from subjects.models import Claim, Communication, DataSubject, Demo, UsageRecord
 
 SUBJECT_CLEARED: dict[str, Any] = {
@@ -134,6 +135,9 @@ def erase_people(
     the ids kept for claims (re-checked here, inside the caller's transaction)."""
     kept = subjects_kept_for_claims(subject_ids)
     people = [pk for pk in subject_ids if pk not in kept]
+    if people:
+        for hook in hooks.after_erase:
+            hook(subject_ids=people, now=now)
     clear_subject_records(people, action=action, applied=applied)
     if action == ANONYMISE:
         applied.add(label_of(DataSubject), anonymise_subject_rows(people, now=now))

@@ -20,6 +20,10 @@ class AfterCreate(Protocol):
     def __call__(self, *, subject: Any, actor: Actor) -> object: ...
 
 
+class AfterErase(Protocol):
+    def __call__(self, *, subject_ids: list[int], now: dt.datetime) -> object: ...
+
+
 class AudienceFilter(Protocol):
     def __call__(self, queryset: Any, *, purpose: Any, at: dt.datetime | None = None) -> Any: ...
 
@@ -28,6 +32,10 @@ class AudienceFilter(Protocol):
 email_checks: list[Callable[[str | None], list[str]]] = []
 # Called inside `create_subject`'s transaction, once the person is stored.
 after_create: list[AfterCreate] = []
+
+# Called inside the transaction that erases people (on request or by the nightly purge), with
+# the ids about to be erased: the request workflow sends then what it deferred.
+after_erase: list[AfterErase] = []
 
 _audience: list[AudienceFilter] = []
 
@@ -40,6 +48,11 @@ def register_email_check(check: Callable[[str | None], list[str]]) -> None:
 def register_after_create(hook: AfterCreate) -> None:
     if hook not in after_create:
         after_create.append(hook)
+
+
+def register_after_erase(hook: AfterErase) -> None:
+    if hook not in after_erase:
+        after_erase.append(hook)
 
 
 def register_audience_filter(audience: AudienceFilter) -> None:

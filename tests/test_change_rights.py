@@ -16,9 +16,9 @@ from consent.services import decide_objection
 from core.models import AuditEvent
 from processing.models import Purpose
 from subject_requests import services
-from subject_requests.choices import ActionKind
+from subject_requests.choices import ActionKind, Operation, TaskStatus
 from subject_requests.letters import render_letter_html
-from subject_requests.models import RightAction, SubjectRequest
+from subject_requests.models import RightAction, SubjectRequest, SystemTask
 from subject_requests.rights_forms import RectificationForm
 from subject_requests.services import changes
 from subject_requests.services import erasure as erasure_services
@@ -161,6 +161,7 @@ def test_an_objection_to_marketing_from_a_request_erases_the_prospect(
     seeded: None, dpo: Any, client_for: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     prospect = f.ProspectFactory.create(first_name="Pille", work_email="pille@lead.example")
+    tool = f.SystemFactory.create(name="E-mail tool", owner=dpo, subject_kinds=["prospect"])
     request = request_for(prospect, dpo, "objection_marketing")
     client = client_for(dpo)
     url = f"/requests/{request.pk}/people/{prospect.pk}/objection/"
@@ -174,6 +175,11 @@ def test_an_objection_to_marketing_from_a_request_erases_the_prospect(
     prospect.refresh_from_db()
     assert prospect.anonymised_at is not None and prospect.first_name == ""
     assert SuppressionEntry.objects.exists()
+    # Erased here, so erased in the systems too: found by what they held before.
+    [task] = SystemTask.objects.filter(system=tool)
+    assert task.operation == Operation.ERASE and task.subject == prospect
+    assert task.status == TaskStatus.OPEN  # sent once the erasure ran
+    assert task.payload["person"]["work_email"] == "pille@lead.example"
 
 
 def test_an_objection_to_other_processing_opens_the_balancing_and_restricts(

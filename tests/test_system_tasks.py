@@ -12,12 +12,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from core.models import AuditEvent
+from core.timeutil import legal_today
 from core.webhooks import signature_headers, verify
 from processing.models import System
+from retention.services.purge import run_purge
 from subject_requests import services
 from subject_requests.choices import Operation, TaskKind, TaskStatus
 from subject_requests.letters import render_letter_html
@@ -25,7 +29,9 @@ from subject_requests.models import SubjectRequest, SystemTask
 from subject_requests.services import changes, systems
 from subject_requests.services import erasure as erasure_services
 from subject_requests.services.reminders import run_daily_reminders
+from subject_requests.services.task_results import resolve_task
 from subjects.models import DataSubject, SubjectKind
+from subjects.services import lift_subject_legal_hold
 from tests import factories as f
 from tests.webhook_server import LocalServer, serve
 
@@ -312,3 +318,62 @@ def test_an_access_request_asks_every_system_what_it_holds(seeded: None, dpo: An
     services.start_work(request=request, actor=dpo)
     [task] = SystemTask.objects.select_related("system")
     assert task.system.name == "CRM" and task.operation == Operation.ACCESS
+
+
+def test_an_erasure_a_hold_defers_reaches_the_systems_when_the_purge_erases(
+    seeded: None, dpo: Any, staff: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Kept by a legal hold: the systems restrict now; their erasure tasks and the recipients'
+    notices wait, leave the request free to complete, and go out when the purge erases."""
+    f.SystemFactory.create(name="CRM", owner=staff, categories=["contact"])
+    recipient = f.SystemFactory.create(
+        name="Auditor LLP", kind="recipient", contact_email="privacy@auditor.example"
+    )
+    subject = person()
+    subject.legal_hold_reason = "Litigation 2026-17"
+    subject.legal_hold_set_at = timezone.now() - dt.timedelta(days=3)
+    subject.save()
+    request = request_for(subject, dpo, "erasure")
+    mail.outbox.clear()
+    erase(request, dpo, django_capture_on_commit_callbacks)
+    tasks = {(t.system.name, t.operation): t for t in SystemTask.objects.select_related("system")}
+    assert {key: t.status for key, t in tasks.items()} == {
+        ("CRM", Operation.RESTRICT): TaskStatus.OPEN,
+        ("CRM", Operation.ERASE): TaskStatus.WAITING,
+        ("Auditor LLP", Operation.RESTRICT): TaskStatus.DONE,
+        ("Auditor LLP", Operation.ERASE): TaskStatus.WAITING,
+    }
+    assert [m.to for m in mail.outbox] == [[recipient.contact_email]]  # the restriction only
+    with pytest.raises(services.RequestError, match="waits until the kept data may go"):
+        resolve_task(
+            task=tasks["CRM", Operation.ERASE], status=TaskStatus.DONE, evidence="x", actor=staff
+        )
+    resolve_task(
+        task=tasks["CRM", Operation.RESTRICT],
+        status=TaskStatus.DONE,
+        evidence="Locked",
+        actor=staff,
+    )
+    services.complete_request(request=request, outcome="Kept by a hold.", actor=dpo)
+
+    lift_subject_legal_hold(subject=subject, actor=dpo)
+    mail.outbox.clear()
+    with (
+        time_machine.travel(timezone.now() + dt.timedelta(days=2)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        run = run_purge(as_of=legal_today(), dry_run=False, actor="test")
+        purged_on = legal_today()
+    assert run.status == "succeeded", run.note
+    subject.refresh_from_db()
+    assert subject.anonymised_at is not None
+    crm_erase = SystemTask.objects.get(pk=tasks["CRM", Operation.ERASE].pk)
+    assert crm_erase.status == TaskStatus.OPEN
+    assert crm_erase.due_on == purged_on + dt.timedelta(days=5)
+    # The identifiers were kept from the confirmation: the person's row is erased by now.
+    assert crm_erase.payload["person"]["last_name"] == "Kask"
+    notice = SystemTask.objects.get(pk=tasks["Auditor LLP", Operation.ERASE].pk)
+    assert notice.status == TaskStatus.DONE
+    [sent] = mail.outbox
+    assert sent.to == [recipient.contact_email] and "kadri@acme.example" in sent.body
+    assert AuditEvent.objects.filter(action="request.system_tasks_released").count() == 1

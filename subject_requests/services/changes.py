@@ -14,11 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from consent.models import EventKind
 from consent.services import log_withdrawal_or_objection
 from core.audit import Actor
 from processing.models import DataCategory, Purpose
 from subject_requests import guards
-from subject_requests.choices import ActionKind, Channel, EntryKind
+from subject_requests.choices import ActionKind, Channel, EntryKind, Operation
 from subject_requests.models import RightAction, SubjectRequest
 from subject_requests.services import systems
 from subject_requests.services.common import (
@@ -310,6 +311,8 @@ def object_from_request(
     if not purposes or any(p.pk not in allowed for p in purposes):
         raise RequestError("Choose the purposes the objection covers, from those offered.")
     begin_work(request, actor=actor, now=now)
+    # A prospect's objection erases them: the systems need what finds them, read before.
+    identifiers = systems.identifiers_of(person)
     try:
         # Effective from the request's receipt: the person objected when they wrote.
         outcome = log_withdrawal_or_objection(
@@ -324,7 +327,7 @@ def object_from_request(
     except ValidationError as exc:
         raise _errors(exc) from exc
     reviews = [e.objection_review.pk for e in outcome.events if hasattr(e, "objection_review")]
-    return _record(
+    action = _record(
         request,
         subject=person,
         kind=ActionKind.OBJECTION,
@@ -338,3 +341,22 @@ def object_from_request(
         },
         summary=f"Objection recorded for {', '.join(p.code for p in purposes)}",
     )
+    marketing = [
+        e for e in outcome.events if e.kind == EventKind.OBJECTED and e.purpose.is_direct_marketing
+    ]
+    if person.is_prospect and marketing:
+        # The ledger erases an objecting prospect after commit (Art. 21(2), 17(1)(c)): as for
+        # an erasure, every system erases its copy and every recipient is told (Art. 19) —
+        # sent when the erasure runs (`systems.release_waiting`), or when a hold is lifted.
+        systems.dispatch(
+            request,
+            person=person,
+            operation=Operation.ERASE,
+            categories=systems.every_category(),
+            identifiers=identifiers,
+            actor=actor,
+            now=now,
+            action=action,
+            waiting=True,
+        )
+    return action

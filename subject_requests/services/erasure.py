@@ -180,7 +180,8 @@ def _send_to_systems(
     action: RightAction, identifiers: dict[str, Any], *, erased: bool, now: dt.datetime
 ) -> None:
     """Erased: every system erases its copy and every recipient is told (Art. 19). Kept by a
-    legal hold or a claim: the systems keep it too, out of use, until told to erase it."""
+    legal hold or a claim: the systems keep it too, out of use, and the erasure tasks wait
+    until the purge erases the person (`systems.release_waiting`)."""
     if erased:
         systems.dispatch_action(action, identifiers=identifiers, actor=action.done_by, now=now)
         return
@@ -197,6 +198,9 @@ def _send_to_systems(
         extra={"note": "Erasure requested, but the data must be kept (legal claim or hold): "
                "keep it out of use until told to erase it."},
     )  # fmt: skip
+    systems.dispatch_action(
+        action, identifiers=identifiers, actor=action.done_by, now=now, waiting=True
+    )
 
 
 @transaction.atomic

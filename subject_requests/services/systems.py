@@ -97,9 +97,11 @@ def dispatch(
     now: dt.datetime,
     action: RightAction | None = None,
     extra: dict[str, Any] | None = None,
+    waiting: bool = False,
 ) -> list[SystemTask]:
     """Create the tasks and notices for one person, inside the caller's transaction; the
-    deliveries go after commit."""
+    deliveries go after commit. `waiting`: stored, not sent, until `release_waiting` sends
+    them (an erasure a hold or a claim defers)."""
     due_on = task_due_on(request, today=legal_today(now))
     tasks = []
     for system in systems_holding(kind=identifiers["kind"], categories=categories):
@@ -127,6 +129,7 @@ def dispatch(
                 connector=system.connector,
                 owner=system.owner,
                 due_on=due_on,
+                status=TaskStatus.WAITING if waiting else TaskStatus.OPEN,
                 payload=payload,
                 callback_nonce=new_nonce() if system.is_webhook else "",
                 created_at=now,
@@ -136,13 +139,14 @@ def dispatch(
         return []
     created = SystemTask.objects.bulk_create(tasks)
     notices = sum(1 for t in created if t.kind == TaskKind.NOTICE)
+    when = "kept until the data may go" if waiting else f"sent out, due {due_on:%d.%m.%Y}"
     add_entry(
         request,
         kind=EntryKind.NOTE,
         actor=actor,
         now=now,
         summary=f"{Operation(operation).label}: {len(created) - notices} system task(s) and "
-        f"{notices} Art. 19 notice(s) sent out, due {due_on:%d.%m.%Y}",
+        f"{notices} Art. 19 notice(s) {when}",
     )
     audit(
         "request.system_tasks_created",
@@ -152,13 +156,19 @@ def dispatch(
         subject=person.pk,
         tasks=len(created) - notices,
         notices=notices,
+        waiting=waiting,
     )
-    to_deliver = [t.pk for t in created if needs_delivery(t)]
+    if not waiting:
+        deliver_after_commit(created)
+    return created
+
+
+def deliver_after_commit(tasks: Sequence[SystemTask]) -> None:
+    to_deliver = [t.pk for t in tasks if needs_delivery(t)]
     if to_deliver:
         from subject_requests.tasks import deliver_system_task
 
         transaction.on_commit(lambda: [deliver_system_task.delay(pk) for pk in to_deliver])
-    return created
 
 
 def needs_delivery(task: SystemTask) -> bool:
@@ -174,6 +184,7 @@ def dispatch_action(
     extra: dict[str, Any] | None = None,
     actor: Actor,
     now: dt.datetime,
+    waiting: bool = False,
 ) -> list[SystemTask]:
     assert action.subject is not None
     return dispatch(
@@ -186,6 +197,7 @@ def dispatch_action(
         now=now,
         action=action,
         extra=extra,
+        waiting=waiting,
     )
 
 
@@ -295,3 +307,45 @@ def _delivered(task: SystemTask, *, now: dt.datetime) -> Delivery:
         + ("" if done_by_delivery else ": waiting for its confirmation"),
     )
     return Delivery(status=task.status)
+
+
+def release_waiting(*, subject_ids: Sequence[int], now: dt.datetime) -> int:
+    """Send the erasure tasks and notices a legal hold or a kept claim deferred, now that the
+    people are being erased (on request or by the nightly purge: `subjects.hooks.after_erase`,
+    inside that transaction). Returns how many were sent."""
+    tasks = list(
+        SystemTask.objects.select_for_update()
+        .filter(subject_id__in=subject_ids, status=TaskStatus.WAITING)
+        .select_related("request")
+        .order_by("pk")
+    )
+    if not tasks:
+        return 0
+    due_on = legal_today(now) + dt.timedelta(days=settings.SYSTEM_TASK_LEAD_DAYS)
+    for task in tasks:
+        task.status, task.due_on = TaskStatus.OPEN, due_on
+        task.payload = {**(task.payload or {}), "due_on": due_on.isoformat()}
+    SystemTask.objects.bulk_update(tasks, ["status", "due_on", "payload"])
+    by_request: dict[int, list[SystemTask]] = {}
+    for task in tasks:
+        by_request.setdefault(task.request_id, []).append(task)
+    for released in by_request.values():
+        request = released[0].request
+        notices = sum(1 for t in released if t.kind == TaskKind.NOTICE)
+        add_entry(
+            request,
+            kind=EntryKind.NOTE,
+            actor="retention",
+            now=now,
+            summary=f"The deferred erasure is carried out: {len(released) - notices} system "
+            f"task(s) and {notices} Art. 19 notice(s) sent out, due {due_on:%d.%m.%Y}",
+        )
+        audit(
+            "request.system_tasks_released",
+            actor="retention",
+            request=request,
+            tasks=len(released) - notices,
+            notices=notices,
+        )
+    deliver_after_commit(tasks)
+    return len(tasks)

@@ -69,6 +69,8 @@ def resolve_task(
     if len(evidence) > EVIDENCE_MAX:
         raise RequestError(f"Keep the evidence under {EVIDENCE_MAX} characters.")
     via = "owner" if task.owner_id == getattr(actor, "pk", None) else "dpo"
+    if task.status == TaskStatus.WAITING:
+        raise RequestError("This erasure waits until the kept data may go; it is sent then.")
     if not _close(task.pk, status=status, evidence=evidence, via=via, now=now):
         raise RequestError("This task is already resolved.")
     SystemTask.objects.filter(pk=task.pk).update(completed_by=user_of(actor))
