@@ -24,12 +24,21 @@ def _error(description: str, code: str, message: str) -> OpenApiResponse:
     )
 
 
-UNAUTHENTICATED = _error("No key or session, or the key is unknown, revoked or expired.",
-                         "not_authenticated", "The key is unknown, revoked or expired.")  # fmt: skip
-FORBIDDEN = _error("The key lacks the scope, or the user the role.", "permission_denied",
-                   "This key lacks the scope consent:write.")  # fmt: skip
-THROTTLED = _error("Too many calls with this key; retry after `Retry-After` seconds.",
-                   "throttled", "Request was throttled.")  # fmt: skip
+UNAUTHENTICATED = _error(
+    "No key or session, or the key is unknown, revoked or expired.",
+    "not_authenticated",
+    "The key is unknown, revoked or expired.",
+)
+FORBIDDEN = _error(
+    "The key lacks the scope, or the user the role.",
+    "permission_denied",
+    "This key lacks the scope consent:write.",
+)
+THROTTLED = _error(
+    "Too many calls with this key; retry after `Retry-After` seconds.",
+    "throttled",
+    "Request was throttled.",
+)
 NOT_FOUND = _error("No such record.", "not_found", "Not found.")
 INVALID = OpenApiResponse(
     response=ErrorSerializer,
@@ -48,12 +57,13 @@ INVALID = OpenApiResponse(
         )
     ],
 )
-CONFLICT = _error("The Idempotency-Key was used with a different request body.",
-                  "idempotency_key_reused",
-                  "This Idempotency-Key was used with a different request.")  # fmt: skip
+CONFLICT = _error(
+    "The Idempotency-Key was used with a different request body.",
+    "idempotency_key_reused",
+    "This Idempotency-Key was used with a different request.",
+)
 
-READ_ERRORS: dict[int, Any] = {400: INVALID, 401: UNAUTHENTICATED, 403: FORBIDDEN,
-                               429: THROTTLED}  # fmt: skip
+READ_ERRORS: dict[int, Any] = {400: INVALID, 401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED}
 ONE_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: NOT_FOUND}
 WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: NOT_FOUND, 409: CONFLICT}
 
