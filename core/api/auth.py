@@ -103,18 +103,21 @@ class ScopePermission(permissions.BasePermission):
         method = request.method or "GET"
         if method == "OPTIONS":
             method = "GET"
-        if method not in view.allowed_methods:
-            return True  # the view answers 405
         key = api_key(request)
+        user = request.user
+        if key is None and not getattr(user, "is_authenticated", False):
+            raise exceptions.NotAuthenticated()
+        if method not in view.allowed_methods:
+            # The view answers 405 to whoever may use it at all.
+            if key is not None:
+                return True
+            method = "GET"
         if key is not None:
             needed = getattr(view, "scopes", {}).get(method)
             if needed is None or needed not in key.scopes:
                 self.message = f"This key lacks the scope {needed or 'for this method'}."
                 return False
             return True
-        user = request.user
-        if not getattr(user, "is_authenticated", False):
-            raise exceptions.NotAuthenticated()
         from core.services.two_factor import second_factor_missing
 
         if second_factor_missing(request._request):

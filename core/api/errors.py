@@ -84,6 +84,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, OverflowError):
+        # An id or number beyond the database's integers (SQLite raises, PostgreSQL casts).
+        exc = exceptions.ValidationError({NON_FIELD: ["A number is out of range."]})
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
