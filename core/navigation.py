@@ -25,4 +25,5 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Audit log"), "audit_log", "audit.log"),
     NavItem(_("Requests"), "subject_requests:queue", "requests.queue"),
     NavItem(_("Request register"), "subject_requests:register", "requests.register"),
+    NavItem(_("API keys"), "api_keys", "api.keys"),
 ]
