@@ -26,9 +26,11 @@ def watch(page: Page) -> tuple[list[str], list[str]]:
     page.on("console", on_console)
     page.on(
         "request",
-        lambda request: foreign.append(request.url)
-        if not request.url.startswith(("http://localhost", "http://127.0.0.1", "data:"))
-        else None,
+        lambda request: (
+            foreign.append(request.url)
+            if not request.url.startswith(("http://localhost", "http://127.0.0.1", "data:"))
+            else None
+        ),
     )
     return violations, foreign
 

@@ -38,6 +38,9 @@ TARGET_TYPE = "subjects.datasubject"
 
 class PersonSerializer(serializers.ModelSerializer[DataSubject]):
     country = serializers.CharField(read_only=True)
+    preferred_language = serializers.CharField(
+        read_only=True, help_text="en, et or lv; blank when not known."
+    )
 
     class Meta:
         model = DataSubject
