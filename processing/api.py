@@ -17,7 +17,7 @@ from processing.models import LegalBasis, Processor, Purpose, Transfer, Transfer
 class PurposeSerializer(serializers.ModelSerializer[Purpose]):
     is_consent_based = serializers.BooleanField(read_only=True)
     is_legitimate_interest = serializers.BooleanField(read_only=True)
-    categories = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    categories: Any = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
 
     class Meta:
         model = Purpose
@@ -28,9 +28,9 @@ class PurposeSerializer(serializers.ModelSerializer[Purpose]):
 
 
 class ProcessorSerializer(serializers.ModelSerializer[Processor]):
-    category = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    category: Any = serializers.SlugRelatedField(read_only=True, slug_field="code")
     country = serializers.CharField(read_only=True)
-    purposes = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    purposes: Any = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
 
     class Meta:
         model = Processor

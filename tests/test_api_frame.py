@@ -102,7 +102,7 @@ def test_calls_beyond_the_rate_of_a_key_are_throttled(client: Client, admin_user
 
     _, secret = make_key(admin_user, [Scope.REGISTER_READ])
     _, other = make_key(admin_user, [Scope.REGISTER_READ])
-    rates = {"api": "3/min"}
+    rates: dict[str, str | None] = {"api": "3/min"}
     original = SimpleRateThrottle.THROTTLE_RATES
     SimpleRateThrottle.THROTTLE_RATES = rates
     try:

@@ -147,7 +147,7 @@ class ConsentStateView(ApiView):
         purposes = [p for p in Purpose.objects.active() if p.applies_to_kind(subject.kind)]
         states = [consent_state(subject, purpose, at) for purpose in purposes]
         audit_read(request, action="api.consent_read", target_type=TARGET, ids=[subject.pk])
-        return Response(ConsentStateSerializer(states, many=True).data)
+        return Response([ConsentStateSerializer(state).data for state in states])
 
 
 class MayMailResult(serializers.Serializer[Any]):

@@ -234,7 +234,9 @@ class UnsubscribeRow(serializers.Serializer[Any]):
 
 class UnsubscribesInput(serializers.Serializer[Any]):
     purpose = PurposeField()
-    unsubscribes = UnsubscribeRow(many=True, max_length=BATCH_LIMIT)
+    unsubscribes = serializers.ListField(
+        child=UnsubscribeRow(), min_length=1, max_length=BATCH_LIMIT
+    )
 
 
 class UnsubscribesResult(serializers.Serializer[Any]):

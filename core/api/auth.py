@@ -82,7 +82,7 @@ def api_actor(request: Request) -> Actor:
     key = api_key(request)
     if key is not None:
         return key.actor_label
-    user: AbstractBaseUser = request.user
+    user: Actor = request.user
     return user
 
 

@@ -63,7 +63,8 @@ def _flatten(detail: Any) -> Any:
 
 def _validation_fields(detail: Any) -> dict[str, Any]:
     if isinstance(detail, dict):
-        return _flatten(detail)
+        flattened: dict[str, Any] = _flatten(detail)
+        return flattened
     return {NON_FIELD: _flatten(detail if isinstance(detail, list) else [detail])}
 
 
@@ -132,10 +133,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
 class ErrorDetailSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Stable machine-readable code, e.g. `invalid`.")
     message = serializers.CharField(help_text="What went wrong, without any personal data.")
-    fields = serializers.DictField(
-        help_text="Per field, a list of messages; for a bulk call, per row index an object "
-        "of such lists.",
-    )
+
+
+# `fields` is also the name of every serializer's own attribute: declared after the class.
+ErrorDetailSerializer._declared_fields["fields"] = serializers.DictField(
+    help_text="Per field, a list of messages; for a bulk call, per row index an object of "
+    "such lists.",
+)
 
 
 class ErrorSerializer(serializers.Serializer[Any]):

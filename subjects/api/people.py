@@ -67,9 +67,14 @@ class PersonInputSerializer(serializers.Serializer[Any]):
     position = serializers.CharField(required=False, allow_blank=True, max_length=150)
     country = serializers.CharField(required=False, allow_blank=True, max_length=2)
     preferred_language = serializers.CharField(required=False, allow_blank=True)
-    source = serializers.ChoiceField(choices=Source.choices, required=False)
     collected_at = serializers.DateTimeField(required=False)
     informed_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+# `source` is also the name of every DRF field's own attribute: declared after the class.
+PersonInputSerializer._declared_fields["source"] = serializers.ChoiceField(
+    choices=Source.choices, required=False
+)
 
 
 class UpsertResultSerializer(serializers.Serializer[Any]):
@@ -203,7 +208,9 @@ class PersonListCreate(PeopleApi, ApiWriteView, generics.ListAPIView[Any]):
             raise exceptions.ValidationError(
                 detail.get("0", detail) if isinstance(detail, dict) else detail
             ) from None
-        person = DataSubject.objects.get(pk=outcome.subject_ids[0])
+        pk = outcome.subject_ids[0]
+        assert pk is not None  # the row was not refused: it names its person
+        person = DataSubject.objects.get(pk=pk)
         action = outcome.actions[0]
         return Response(
             {"action": action, "person": PersonSerializer(person).data},
