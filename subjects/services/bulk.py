@@ -20,10 +20,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,6 +109,35 @@ def _messages(exc: ValidationError) -> list[str]:
     ]
 
 
+@cache
+def _choices(name: str) -> frozenset[str] | None:
+    model_field = DataSubject._meta.get_field(name)
+    if not isinstance(model_field, models.Field) or not model_field.choices:
+        return None
+    return frozenset(str(key) for key, _label in model_field.flatchoices)
+
+
+def _clean_field(name: str, value: Any) -> Any:
+    """`Field.clean` with the choices looked up in a set: a country's validation walks its
+    ~250 choices on every call, which was half the time of a 10 000-row batch."""
+    model_field = DataSubject._meta.get_field(name)
+    assert isinstance(model_field, models.Field)
+    value = model_field.to_python(value)
+    choices = _choices(name)
+    if choices is not None and value not in model_field.empty_values and str(value) not in choices:
+        raise ValidationError(
+            model_field.error_messages["invalid_choice"],
+            code="invalid_choice",
+            params={"value": value},
+        )
+    if value is None and not model_field.null:
+        raise ValidationError(model_field.error_messages["null"], code="null")
+    if not model_field.blank and value in model_field.empty_values:
+        raise ValidationError(model_field.error_messages["blank"], code="blank")
+    model_field.run_validators(value)
+    return value
+
+
 def _clean_values(raw: Mapping[str, Any], organisations: Mapping[int, Organisation]) -> _Row:
     """A row's values as the model's fields take them, or the field's error: the services'
     normalisation, then the model's own field validation (`Field.clean`: type, length,
@@ -131,7 +161,7 @@ def _clean_values(raw: Mapping[str, Any], organisations: Mapping[int, Organisati
             given[name] = value
     for name, value in normalise(given).items():
         try:
-            value = DataSubject._meta.get_field(name).clean(value, None)  # type: ignore[union-attr]
+            value = _clean_field(name, value)
         except ValidationError as exc:
             add_error(row.errors, name, _messages(exc))
             continue
