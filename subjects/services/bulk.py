@@ -293,11 +293,19 @@ def _duplicates(rows: Iterable[_Row]) -> None:
                 seen[(name, key)] = row.index
 
 
-def classify(rows: Sequence[Mapping[str, Any]], *, now: dt.datetime) -> list[_Row]:
+def classify(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    now: dt.datetime,
+    defaults: Mapping[str, Any] | None = None,
+) -> list[_Row]:
     """Every row cleaned, matched and checked: the whole validation, a constant number of
     queries (organisations, stored people, suppression)."""
     today = legal_today(now)
-    organisations = _organisations(rows)
+    organisations = _organisations([*rows, defaults or {}])
+    fallback = _clean_values(defaults or {}, organisations)
+    if fallback.errors:
+        raise ValidationError({"defaults": [str(fallback.errors)]})
     cleaned = []
     for index, raw in enumerate(rows):
         row = _clean_values(raw, organisations)
@@ -311,6 +319,7 @@ def classify(rows: Sequence[Mapping[str, Any]], *, now: dt.datetime) -> list[_Ro
         if row.errors:
             continue
         if row.target is None:
+            row.values = fallback.values | row.values
             for name, messages in new_subject_errors(row.values, today=today).items():
                 add_error(row.errors, name, messages)
         else:
@@ -394,17 +403,20 @@ def upsert_subjects(
     source: str,
     all_or_nothing: bool = True,
     dry_run: bool = False,
+    defaults: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> BulkOutcome:
     """Create or update up to `MAX_ROWS` people; `source` names where the batch came from in
     the audit event ("api:<key>", "csv-import:<id>"). `all_or_nothing`: one refused row and
     nothing is written; otherwise the valid rows are written and the others reported.
-    `dry_run`: validated and classified, nothing written."""
+    `dry_run`: validated and classified, nothing written. `defaults`: values for new people
+    where their row gives none (a prospect list has no kind column); never applied to an
+    update."""
     if len(rows) > MAX_ROWS:
         raise ValidationError({"rows": _("At most %(max)d people per call.") % {"max": MAX_ROWS}})
     now = now or timezone.now()
     with transaction.atomic():
-        checked = classify(rows, now=now)
+        checked = classify(rows, now=now, defaults=defaults)
         refused = any(r.errors for r in checked)
         write = not dry_run and not (refused and all_or_nothing)
         created: list[DataSubject] = []
