@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from consent import views
-from consent.views import imports
+from consent.views import imports, records
 
 app_name = "consent"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger.csv", views.ledger_csv, name="ledger_csv"),
+    path("ledger.jsonld", records.ledger_records, name="ledger_records"),
+    path("subjects/<int:pk>/records.jsonld", records.subject_records, name="subject_records"),
     path("audience/", views.audience, name="audience"),
     path("notices/", views.notices, name="notices"),
     path("policies/new/", views.policy_new, name="policy_new"),
