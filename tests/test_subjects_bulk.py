@@ -183,6 +183,29 @@ def test_an_organisation_is_given_by_id_and_an_unknown_one_refused(staff: User) 
     assert outcome.errors[1] == {"organisation": ["No such organisation."]}
 
 
+def test_rows_changing_different_fields_write_only_their_own_changes(staff: User) -> None:
+    old, new = OrganisationFactory.create_batch(2)
+    first = DataSubjectFactory.create(external_id="p-1", organisation=old, position="Clerk")
+    second = DataSubjectFactory.create(external_id="p-2", organisation=old, position="Clerk")
+
+    with CaptureQueriesContext(connection) as captured:
+        upsert_subjects(
+            rows=[
+                {"external_id": "p-1", "organisation": new.pk},
+                {"external_id": "p-2", "position": "CEO", "organisation": old.pk},
+            ],
+            actor=staff,
+            source="test",
+        )
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.organisation, first.position) == (new, "Clerk")
+    assert (second.organisation, second.position) == (old, "CEO")
+    # The organisations named are read once, never one per person.
+    assert sum('FROM "subjects_organisation"' in q["sql"] for q in captured) == 1
+
+
 def test_a_kind_change_is_kept_in_the_history(staff: User) -> None:
     person = DataSubjectFactory.create(external_id="p-1", kind=SubjectKind.PROSPECT)
 
