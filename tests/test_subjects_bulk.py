@@ -58,8 +58,8 @@ def test_new_rows_are_created_encrypted_with_blind_index_name_tokens_and_kind_hi
 
 
 def test_a_row_matches_on_external_id_then_on_the_work_email(staff: User) -> None:
-    by_id = DataSubjectFactory(external_id="p-1", work_email="old@example.com")
-    by_email = DataSubjectFactory(work_email="mari2@example.com", position="Clerk")
+    by_id = DataSubjectFactory.create(external_id="p-1", work_email="old@example.com")
+    by_email = DataSubjectFactory.create(work_email="mari2@example.com", position="Clerk")
 
     outcome = upsert_subjects(
         rows=[prospect(1, kind=by_id.kind), {"work_email": "Mari2@Example.com", "position": "CEO"}],
@@ -78,7 +78,9 @@ def test_a_row_matches_on_external_id_then_on_the_work_email(staff: User) -> Non
 
 
 def test_a_row_equal_to_the_stored_person_is_unchanged(staff: User) -> None:
-    person = DataSubjectFactory(external_id="p-1", first_name="Mari", work_email="m@example.com")
+    person = DataSubjectFactory.create(
+        external_id="p-1", first_name="Mari", work_email="m@example.com"
+    )
 
     outcome = upsert_subjects(
         rows=[{"external_id": "p-1", "first_name": "Mari"}], actor=staff, source="test"
@@ -149,7 +151,7 @@ def test_all_or_nothing_false_writes_the_valid_rows_and_reports_the_rest(staff: 
 
 
 def test_a_dry_run_classifies_and_writes_nothing(staff: User) -> None:
-    DataSubjectFactory(external_id="p-1")
+    DataSubjectFactory.create(external_id="p-1")
     rows = [prospect(1), prospect(2), prospect(3, date_of_birth="1980-01-01")]
 
     outcome = upsert_subjects(rows=rows, actor=staff, source="test", dry_run=True)
@@ -160,7 +162,7 @@ def test_a_dry_run_classifies_and_writes_nothing(staff: User) -> None:
 
 
 def test_an_erased_persons_external_id_is_not_brought_back(staff: User) -> None:
-    DataSubjectFactory(external_id="p-1", anonymised_at=TODAY)
+    DataSubjectFactory.create(external_id="p-1", anonymised_at=TODAY)
 
     outcome = upsert_subjects(rows=[prospect(1)], actor=staff, source="test")
 
@@ -168,7 +170,7 @@ def test_an_erased_persons_external_id_is_not_brought_back(staff: User) -> None:
 
 
 def test_an_organisation_is_given_by_id_and_an_unknown_one_refused(staff: User) -> None:
-    company = OrganisationFactory()
+    company = OrganisationFactory.create()
 
     outcome = upsert_subjects(
         rows=[prospect(1, organisation=company.pk), prospect(2, organisation=10**9)],
@@ -181,8 +183,31 @@ def test_an_organisation_is_given_by_id_and_an_unknown_one_refused(staff: User) 
     assert outcome.errors[1] == {"organisation": ["No such organisation."]}
 
 
+def test_rows_changing_different_fields_write_only_their_own_changes(staff: User) -> None:
+    old, new = OrganisationFactory.create_batch(2)
+    first = DataSubjectFactory.create(external_id="p-1", organisation=old, position="Clerk")
+    second = DataSubjectFactory.create(external_id="p-2", organisation=old, position="Clerk")
+
+    with CaptureQueriesContext(connection) as captured:
+        upsert_subjects(
+            rows=[
+                {"external_id": "p-1", "organisation": new.pk},
+                {"external_id": "p-2", "position": "CEO", "organisation": old.pk},
+            ],
+            actor=staff,
+            source="test",
+        )
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.organisation, first.position) == (new, "Clerk")
+    assert (second.organisation, second.position) == (old, "CEO")
+    # The organisations named are read once, never one per person.
+    assert sum('FROM "subjects_organisation"' in q["sql"] for q in captured) == 1
+
+
 def test_a_kind_change_is_kept_in_the_history(staff: User) -> None:
-    person = DataSubjectFactory(external_id="p-1", kind=SubjectKind.PROSPECT)
+    person = DataSubjectFactory.create(external_id="p-1", kind=SubjectKind.PROSPECT)
 
     upsert_subjects(
         rows=[{"external_id": "p-1", "kind": SubjectKind.USER}], actor=staff, source="test"
