@@ -6,6 +6,7 @@ from django.urls import path
 
 from consent.api import ledger as consent_api
 from consent.api import marketing as marketing_api
+from consent.api import records as records_api
 from core.api.docs import DocsView, SchemaView
 from processing import api as processing_api
 from retention import api as retention_api
@@ -40,6 +41,16 @@ urlpatterns = [
         name="api_consent_state",
     ),
     path(f"{V1}consent/may-mail/", consent_api.MayMail.as_view(), name="api_may_mail"),
+    path(
+        f"{V1}subjects/<int:pk>/consent-records/",
+        records_api.PersonConsentRecords.as_view(),
+        name="api_person_consent_records",
+    ),
+    path(
+        f"{V1}consent/records/",
+        records_api.ConsentRecordsExport.as_view(),
+        name="api_consent_records",
+    ),
     # --- the marketing tool -------------------------------------------------------------
     path(f"{V1}marketing/audience/", marketing_api.Audience.as_view(), name="api_audience"),
     path(

@@ -3,6 +3,7 @@ the incremental audience, the suppression check, unsubscribe links and unsubscri
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -222,3 +223,37 @@ def test_unsubscribes_reported_back_withdraw_and_name_unknown_rows(
     )
     assert again.json() == {"recorded": 0, "unchanged": 1, "unknown": []}
     assert purpose("direct-marketing") == marketing
+
+
+def test_a_persons_consent_records_come_in_the_27560_shape(
+    api: KeyClient, person: DataSubject, marketing: Purpose
+) -> None:
+    import jsonschema
+
+    from consent import iso27560
+
+    grant(api, person)
+    api.post("/api/v1/consent/withdraw/", {"subject": person.pk, "purpose": "direct-marketing"})
+    records = api.get(f"/api/v1/subjects/{person.pk}/consent-records/").json()
+    assert len(records) == 2
+    for record in records:
+        jsonschema.validate(record, iso27560.record_schema())
+    assert "anna@example.ee" not in json.dumps(records)
+    assert AuditEvent.objects.filter(action="api.consent_records_read").count() == 1
+
+
+def test_the_ledger_exports_its_records_in_pages(
+    api: KeyClient, marketing: Purpose, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consent.api import records
+
+    monkeypatch.setattr(records, "RECORDS_PAGE", 2)
+    for subject in DataSubjectFactory.create_batch(3, kind="client"):
+        services.grant_consent(
+            subject=subject, purpose=marketing, channel="web_form", actor="test", wording="news"
+        )
+    first = api.get("/api/v1/consent/records/", {"purpose": "direct-marketing"}).json()
+    assert "@context" in first and len(first["@graph"]) == 2 and first["next"]
+    second = api.get(first["next"].split("testserver", 1)[1]).json()
+    assert len(second["@graph"]) == 1 and second["next"] is None
+    assert api.get("/api/v1/consent/records/", {"after": "-1"}).status_code == 400
