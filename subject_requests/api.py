@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -66,6 +66,18 @@ class FileRequest(RequestsApi, ApiWriteView):
         request=RequestInput,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: RequestStatusSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "From the platform's privacy settings",
+                value={
+                    "type": "access",
+                    "name": "Mari Tamm",
+                    "email": "mari@client.example",
+                    "language": "et",
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)

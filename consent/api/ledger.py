@@ -9,7 +9,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -81,6 +81,31 @@ class GrantConsent(ConsentWrite):
         request=GrantInput,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: ActionResult, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Newsletter sign-up in the platform",
+                value={
+                    "external_id": "u-1842",
+                    "purpose": "direct-marketing",
+                    "wording": "Send me the product newsletter.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The new state",
+                value={
+                    "event": 311,
+                    "state": {
+                        "purpose": "direct-marketing",
+                        "status": "granted",
+                        "permitted": True,
+                        "since": "2026-11-29T10:00:00Z",
+                    },
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
@@ -171,6 +196,27 @@ class MayMail(ApiWriteView):
         request=EmailBatch,
         parameters=[IDEMPOTENCY_KEY],
         responses={200: MayMailResults, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Two addresses",
+                value={
+                    "purpose": "direct-marketing",
+                    "emails": ["anna@client.example", "old@client.example"],
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Answered in the order sent",
+                value={
+                    "results": [
+                        {"email": "anna@client.example", "may_mail": True},
+                        {"email": "old@client.example", "may_mail": False},
+                    ]
+                },
+                response_only=True,
+                status_codes=["200"],
+            ),
+        ],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core import signing
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -152,6 +152,19 @@ class SuppressionCheck(ApiWriteView):
         request=SuppressionInput,
         parameters=[IDEMPOTENCY_KEY],
         responses={200: SuppressionResult, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Before a mailing",
+                value={"emails": ["anna@client.example", "gone@prospect.example"]},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Only addresses sent come back",
+                value={"suppressed": ["gone@prospect.example"]},
+                response_only=True,
+                status_codes=["200"],
+            ),
+        ],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
@@ -260,6 +273,18 @@ class Unsubscribes(ApiWriteView):
         request=UnsubscribesInput,
         parameters=[IDEMPOTENCY_KEY],
         responses={200: UnsubscribesResult, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Yesterday's unsubscribes",
+                value={
+                    "purpose": "direct-marketing",
+                    "unsubscribes": [
+                        {"email": "anna@client.example", "occurred_at": "2026-11-28T18:04:00Z"}
+                    ],
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db.models import Model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -158,6 +158,23 @@ class EventView(ApiWriteView):
         return Response({"event": self.event, "id": written.pk}, status=status.HTTP_201_CREATED)
 
 
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "trial_started": {"organisation": 12, "started_on": "2026-11-01"},
+    "trial_ended": {"organisation": 12, "ended_on": "2026-11-28"},
+    "demo_held": {"external_id": "u-1842", "held_on": "2026-11-20"},
+    "conversion": {"organisation": 12, "on": "2026-12-01"},
+    "contract_ended": {"organisation": 12, "on": "2027-11-30"},
+    "invoice_issued": {"organisation": 12, "number": "2026-0042", "issued_on": "2026-12-01",
+                       "amount": "490.00", "currency": "EUR", "billing_contact": 311},
+    "claim_fell_due": {"organisation": 12, "fell_due_on": "2027-01-15", "amount": "490.00"},
+    "claim_closed": {"claim": 7, "closed_on": "2027-02-01"},
+    "communication_logged": {"external_id": "u-1842", "direction": "inbound",
+                             "channel": "email", "sent_at": "2026-11-29T09:12:00Z"},
+    "usage_recorded": {"external_id": "u-1842", "occurred_at": "2026-11-29T09:30:00Z",
+                       "action": "login"},
+}  # fmt: skip
+
+
 def _event_view(
     event: str, input: type[serializers.Serializer[Any]], description: str, record: Any
 ) -> type[EventView]:
@@ -168,6 +185,15 @@ def _event_view(
         request=input,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: EventRecorded, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(event, value=EXAMPLES[event], request_only=True),
+            OpenApiExample(
+                "recorded",
+                value={"event": event, "id": 1},
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
     )
     def post(self: EventView, request: Request, *args: Any, **kwargs: Any) -> Response:
         return ApiWriteView.post(self, request, *args, **kwargs)

@@ -251,6 +251,42 @@ class PersonBulkUpsert(PeopleApi, ApiWriteView):
         request=BulkInputSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={200: BulkResultSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Two users of a client",
+                value={
+                    "people": [
+                        {
+                            "external_id": "u-1",
+                            "kind": "user",
+                            "first_name": "Anna",
+                            "work_email": "anna@client.example",
+                            "organisation": 12,
+                        },
+                        {
+                            "external_id": "u-2",
+                            "kind": "user",
+                            "last_name": "Ozols",
+                            "work_email": "ozols@client.example",
+                            "organisation": 12,
+                        },
+                    ]
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Row 1 refused: nothing written",
+                value={
+                    "error": {
+                        "code": "invalid",
+                        "message": "The request is invalid; see the fields.",
+                        "fields": {"1": {"date_of_birth": ["This person is under 18 …"]}},
+                    }
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
