@@ -57,6 +57,11 @@ def unsubscribe_url(subject: DataSubject, purpose: Purpose) -> str:
     )
 
 
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """RFC 2369 + RFC 8058: mail clients offer one-click unsubscribe by POSTing to the link."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 def render_email(
     template_base: str, context: dict[str, Any], *, language: str
 ) -> tuple[str, str, str]:
@@ -117,11 +122,7 @@ def send_marketing_email(
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[subject.work_email or ""],
         connection=connection,
-        headers={
-            # RFC 2369 + RFC 8058: mail clients offer one-click unsubscribe by POSTing here.
-            "List-Unsubscribe": f"<{link}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=unsubscribe_headers(link),
     )
     message.attach_alternative(html, "text/html")
     message.send()

@@ -144,3 +144,16 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code {self.pk} ({'used' if self.used_at else 'unused'})"
+
+
+# The API's keys and idempotent replies live with the API frame (`core.api`).
+from core.api.models import ApiKey, IdempotentReply  # noqa: E402
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "AuditVerification",
+    "IdempotentReply",
+    "RecoveryCode",
+    "RecoveryCodeDevice",
+]

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ MATRIX: dict[str, Rule] = {
     "home": _rule("Home page", *EVERY_ROLE),
     "audit.log": _rule("Audit log (no personal data)", DPO, ADMIN, AUDITOR),
     "admin.site": _rule("Django admin (read-only for personal data)", ADMIN),
+    "api.docs": _rule("The API's schema and its documentation page", *EVERY_ROLE),
+    "api.keys": _rule("Create, list and revoke API keys for integrations", ADMIN),
     # --- subjects --------------------------------------------------------------------------
     "subjects.list": _rule("List and search data subjects", DPO, STAFF),
     "subjects.detail": _rule("A subject's page: identification, contact, consent", DPO, STAFF),
@@ -91,6 +93,9 @@ MATRIX: dict[str, Rule] = {
     "consent.policy.manage": _rule("Publish a policy version", DPO),
     "consent.objection.decide": _rule("Decide an Art. 21(1) objection", DPO),
     "consent.suppression": _rule("Suppression list; refuse or flag a suppressed re-import", DPO),
+    "consent.import": _rule(
+        "Import people or withdrawals from a CSV file: dry run, then apply", DPO, STAFF
+    ),
     "consent.public": _public("Unsubscribe and subscription pages for data subjects"),
     # --- data-subject requests -------------------------------------------------------------
     "requests.queue": _rule("The request queue and a request's page", DPO, STAFF),
@@ -184,12 +189,16 @@ class PermissionMiddleware:
         rule = MATRIX[key]
         if rule.public:
             return None
+        if getattr(getattr(view_func, "cls", None), "checks_own_permission", False):
+            # An API view: a key is no session; DRF checks the key's scopes or the user's
+            # roles for this key (`core.api.auth.ScopePermission`), 2FA included.
+            return None
         # Staff pages are in English; only the pages for data subjects follow their language.
         translation.activate(settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = settings.LANGUAGE_CODE
         if not request.user.is_authenticated:
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "Authentication required."}, status=401)
+                return _api_error(401, "Authentication required.")
             return redirect_to_login(request.get_full_path())
         if key != "account.2fa":
             from core.services.two_factor import has_authenticator, second_factor_missing
@@ -198,7 +207,7 @@ class PermissionMiddleware:
                 # DPO and Admin reach nothing but enrolment and verification until this
                 # session has passed the second factor.
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"detail": "Two-factor verification required."}, status=403)
+                    return _api_error(403, "Two-factor verification required.")
                 step = "two_factor_verify" if has_authenticator(request.user) else "two_factor"
                 return redirect_to_login(request.get_full_path(), login_url=step)
         if not has_permission(request.user, key):
@@ -208,11 +217,17 @@ class PermissionMiddleware:
 
 def _refuse(request: HttpRequest, key: str) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "You do not have permission for this."}, status=403)
+        return _api_error(403, "You do not have permission for this.")
     from django.template import loader
 
     body = loader.render_to_string("403.html", {"permission_key": key}, request=request)
     return HttpResponse(body, status=403)
+
+
+def _api_error(status: int, message: str) -> HttpResponse:
+    from core.api.errors import error_json
+
+    return error_json(status, message)
 
 
 def markdown_matrix() -> str:

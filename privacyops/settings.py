@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "django_celery_beat",
     "django_htmx",
     "django_countries",
@@ -288,14 +290,41 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # An integration's key first, then the browser's own calls (session, CSRF enforced).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "core.api.auth.ApiKeyAuthentication",
+        "core.api.auth.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.auth.ScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.auth.KeyThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_THROTTLE_RATE", "1200/min")},
+    "DEFAULT_PAGINATION_CLASS": "core.api.views.CursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "PAGE_SIZE": 100,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "PrivacyOps API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PrivacyOps API",
+    "DESCRIPTION": (
+        "The portal's REST API for the SaaS platform and the marketing tool. Authenticate "
+        "with `Authorization: Bearer po_…` (a key an Admin creates under API keys), or from "
+        "the portal's own pages with the session and its CSRF token. Every POST accepts an "
+        "`Idempotency-Key`. Errors have one shape: "
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["core.api.auth.SchemaPermission"],
+    # Swagger UI from the portal's own static files (drf-spectacular-sidecar): no CDN, and
+    # the strict CSP allows it (no inline script).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "privacyops.settings.LANGUAGES"},
+}
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

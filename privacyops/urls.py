@@ -7,6 +7,7 @@ from subject_requests import task_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("privacyops.api_urls")),
     path("", include("core.urls")),
     path("subjects/", include("subjects.urls")),
     path("processing/", include("processing.urls")),
@@ -23,3 +24,5 @@ urlpatterns = [
 ]
 
 handler403 = "core.views.error_403"
+handler404 = "core.api.errors.not_found"
+handler500 = "core.api.errors.server_error"

@@ -153,9 +153,11 @@ def submit_request(
     language: str = "en",
     via_agent: bool = False,
     agent_name: str = "",
+    actor: Actor = "data subject",
     now: dt.datetime | None = None,
 ) -> SubjectRequest:
-    """The public form: acknowledge at once and send the verification link (valid 7 days)."""
+    """The public form (or the platform's in-app form through the API, `actor` then naming
+    its key): acknowledge at once and send the verification link (valid 7 days)."""
     from subject_requests.services.identity import ask_to_confirm_email
 
     now = now or timezone.now()
@@ -172,18 +174,18 @@ def submit_request(
         via_agent=via_agent,
         agent_name=agent_name,
         agent_proof=None,
-        created_by="data subject",
+        created_by=actor,
         now=now,
     )
-    audit("request.received", actor="data subject", request=request, channel=Channel.WEB)
+    audit("request.received", actor=actor, request=request, channel=Channel.WEB)
     send_letter(
         request,
         letter="acknowledgement",
-        actor="data subject",
+        actor=actor,
         summary="Acknowledgement with the reference and due date",
         now=now,
     )
-    return ask_to_confirm_email(request=request, actor="data subject", now=now)
+    return ask_to_confirm_email(request=request, actor=actor, now=now)
 
 
 @transaction.atomic

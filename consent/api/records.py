@@ -1,0 +1,103 @@
+"""Consent records in the ISO/IEC TS 27560 shape (`consent.iso27560`), through the API: a
+person's records, and the ledger's in bulk, a page of events at a time. The records name
+the person by id only, as the ledger's CSV does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from consent.iso27560 import consent_records_for, export_document
+from consent.models import ConsentEvent
+from core.api.fields import MAX_ID
+from core.api.models import Scope
+from core.api.schema import ONE_ERRORS, READ_ERRORS
+from core.api.views import ApiView, audit_read
+from processing.models import Purpose
+from subjects.models import DataSubject
+
+RECORDS_PAGE = 1000
+RECORD = (
+    "A JSON-LD consent record (ISO/IEC TS 27560 after the W3C DPV guide), valid against "
+    "`consent/schemas/iso27560-record.schema.json`; its `@context` is served in full so it "
+    "expands without a network."
+)
+
+
+class RecordsApi(ApiView):
+    permission = "consent.ledger"
+    scopes = {"GET": Scope.CONSENT_READ}
+
+
+@extend_schema(tags=["consent"])
+class PersonConsentRecords(RecordsApi):
+    @extend_schema(
+        summary="A person's consent records (ISO/IEC TS 27560)",
+        description="Every ledger event of the person as a consent record, each a JSON-LD "
+        "document with its status history for the purpose up to that event.",
+        responses={
+            200: OpenApiResponse(response=OpenApiTypes.OBJECT, description=RECORD),
+            **ONE_ERRORS,
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        subject = get_object_or_404(DataSubject.objects.all(), pk=pk)
+        records = consent_records_for(subject)
+        audit_read(
+            request, action="api.consent_records_read", target_type="subjects.datasubject",
+            ids=[subject.pk], details={"records": len(records)},
+        )  # fmt: skip
+        return Response(records)
+
+
+class RecordsQuery(serializers.Serializer[Any]):
+    purpose = serializers.SlugRelatedField(
+        slug_field="code", queryset=Purpose.objects.all(), required=False
+    )
+    after = serializers.IntegerField(min_value=0, max_value=MAX_ID, default=0)
+
+
+@extend_schema(tags=["consent"])
+class ConsentRecordsExport(RecordsApi):
+    @extend_schema(
+        summary="The ledger as consent records (ISO/IEC TS 27560), in bulk",
+        description=f"One JSON-LD document: the context once and up to {RECORDS_PAGE} records "
+        "in `@graph`, oldest event first; `next` is the URL of the following page, or null.",
+        parameters=[
+            OpenApiParameter("purpose", str, required=False, description="A purpose's code."),
+            OpenApiParameter(
+                "after", int, required=False, description="Events after this ledger id."
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(response=OpenApiTypes.OBJECT, description=RECORD),
+            **READ_ERRORS,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = RecordsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        events = ConsentEvent.objects.filter(pk__gt=query.validated_data["after"])
+        if purpose := query.validated_data.get("purpose"):
+            events = events.filter(purpose=purpose)
+        page = list(events.order_by("pk").values_list("pk", flat=True)[: RECORDS_PAGE + 1])
+        document = export_document(ConsentEvent.objects.filter(pk__in=page[:RECORDS_PAGE]))
+        following = None
+        if len(page) > RECORDS_PAGE:
+            params = request.query_params.copy()
+            params["after"] = str(page[RECORDS_PAGE - 1])
+            following = request.build_absolute_uri(
+                f"{reverse('api_consent_records')}?{params.urlencode()}"
+            )
+        audit_read(
+            request, action="api.consent_records_read", target_type="consent.consentevent",
+            ids=page[:RECORDS_PAGE],
+        )  # fmt: skip
+        return Response({**document, "next": following})

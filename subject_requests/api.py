@@ -1,0 +1,116 @@
+"""Data-subject requests through the API: the platform's in-app form files one (treated as
+the public form is: acknowledged, the e-mail to be confirmed); its status and legal due day
+can be read back by reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api.auth import api_actor
+from core.api.models import Scope
+from core.api.schema import IDEMPOTENCY_KEY, ONE_ERRORS, WRITE_ERRORS
+from core.api.views import ApiView, ApiWriteView, audit_read
+from subject_requests.choices import RequestType
+from subject_requests.models import SubjectRequest
+from subject_requests.services.common import RequestError
+from subject_requests.services.intake import submit_request
+
+
+class RequestInput(serializers.Serializer[Any]):
+    type = serializers.ChoiceField(choices=RequestType.choices)
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(help_text="Where the answer goes; confirmed by a link.")
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
+
+
+class RequestStatusSerializer(serializers.Serializer[SubjectRequest]):
+    reference = serializers.CharField()
+    type = serializers.CharField()
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    due_on = serializers.SerializerMethodField(help_text="The legal due day (GDPR Art. 12(3)).")
+    target_on = serializers.SerializerMethodField(help_text="The day the operator aims for.")
+    overdue = serializers.SerializerMethodField()
+
+    def get_due_on(self, request: SubjectRequest) -> str:
+        return request.due_on(timezone.now()).isoformat()
+
+    def get_target_on(self, request: SubjectRequest) -> str:
+        return request.target_on(timezone.now()).isoformat()
+
+    def get_overdue(self, request: SubjectRequest) -> bool:
+        return request.is_overdue(timezone.now())
+
+
+class RequestsApi(ApiView):
+    permission = "requests.queue"
+    permissions_by_method = {"POST": "requests.enter"}
+    scopes = {"GET": Scope.REQUESTS_READ, "POST": Scope.REQUESTS_WRITE}
+
+
+@extend_schema(tags=["subject requests"])
+class FileRequest(RequestsApi, ApiWriteView):
+    @extend_schema(
+        summary="File a data-subject request",
+        description="As the public form: the request is received now, acknowledged with its "
+        "reference and due day, and the person confirms their e-mail by a link.",
+        request=RequestInput,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: RequestStatusSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "From the platform's privacy settings",
+                value={
+                    "type": "access",
+                    "name": "Mari Tamm",
+                    "email": "mari@client.example",
+                    "language": "et",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        given = RequestInput(data=request.data if isinstance(request.data, dict) else {})
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        try:
+            filed = submit_request(
+                type=data["type"],
+                name=data["name"],
+                email=data["email"],
+                description=data.get("description", ""),
+                language=data["language"],
+                actor=api_actor(request),
+            )
+        except RequestError as refused:
+            raise exceptions.ValidationError({"non_field_errors": [str(refused)]}) from None
+        return Response(RequestStatusSerializer(filed).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["subject requests"])
+class RequestStatus(RequestsApi):
+    @extend_schema(
+        summary="A request's status and legal due day",
+        description="By the reference given when it was filed (DSR-YYYY-NNNNNN).",
+        responses={200: RequestStatusSerializer, **ONE_ERRORS},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        found = get_object_or_404(SubjectRequest, reference=reference)
+        audit_read(
+            request, action="api.request_read", target_type="subject_requests.subjectrequest",
+            ids=[found.pk],
+        )  # fmt: skip
+        return Response(RequestStatusSerializer(found).data)

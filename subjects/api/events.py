@@ -1,0 +1,272 @@
+"""Lifecycle events from the platform, one endpoint each, each calling its service in
+`subjects.services.lifecycle` (which writes the retention anchor and the audit event)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db.models import Model
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api.auth import api_actor
+from core.api.fields import id_field
+from core.api.models import Scope
+from core.api.schema import IDEMPOTENCY_KEY, WRITE_ERRORS
+from core.api.views import ApiWriteView
+from core.audit import Actor
+from subjects.models import (
+    Claim,
+    CommunicationChannel,
+    CommunicationDirection,
+    DataSubject,
+    Organisation,
+)
+from subjects.services import lifecycle
+
+
+class PersonRef(serializers.Serializer[Any]):
+    """A person by the portal's id (`subject`) or the platform's (`external_id`)."""
+
+    subject = id_field(required=False, help_text="The portal's id of the person.")
+    external_id = serializers.CharField(
+        required=False, max_length=100, help_text="The platform's id of the person."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        people = DataSubject.objects.active()
+        if "subject" in attrs:
+            person = people.filter(pk=attrs.pop("subject")).first()
+        elif "external_id" in attrs:
+            person = people.filter(external_id=attrs.pop("external_id")).first()
+        else:
+            raise serializers.ValidationError({"subject": ["Give subject or external_id."]})
+        if person is None:
+            raise serializers.ValidationError({"subject": ["No such person."]})
+        attrs["person"] = person
+        return attrs
+
+
+class OrganisationRef(serializers.Serializer[Any]):
+    organisation = id_field(help_text="The portal's id of the company.")
+
+    def validate_organisation(self, value: int) -> Organisation:
+        organisation = Organisation.objects.filter(pk=value).first()
+        if organisation is None:
+            raise serializers.ValidationError("No such organisation.")
+        return organisation
+
+
+class TrialStarted(OrganisationRef):
+    started_on = serializers.DateField()
+
+
+class TrialEnded(OrganisationRef):
+    ended_on = serializers.DateField()
+
+
+class DemoHeld(PersonRef):
+    held_on = serializers.DateField()
+
+
+class Conversion(OrganisationRef):
+    on = serializers.DateField(help_text="The day the company became a paying client.")
+
+
+class ContractEnded(OrganisationRef):
+    on = serializers.DateField(help_text="The day the contract ended.")
+
+
+class InvoiceIssued(OrganisationRef):
+    number = serializers.CharField(max_length=50)
+    issued_on = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="EUR")
+    billing_contact = id_field(required=False, help_text="The person the invoice is sent to.")
+
+    def validate_billing_contact(self, value: int) -> DataSubject:
+        person = DataSubject.objects.active().filter(pk=value).first()
+        if person is None:
+            raise serializers.ValidationError("No such person.")
+        return person
+
+
+class ClaimFellDue(serializers.Serializer[Any]):
+    subject = id_field(required=False)
+    organisation = id_field(required=False)
+    fell_due_on = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "subject" in attrs:
+            attrs["subject"] = DataSubject.objects.active().filter(pk=attrs["subject"]).first()
+            if attrs["subject"] is None:
+                raise serializers.ValidationError({"subject": ["No such person."]})
+        if "organisation" in attrs:
+            attrs["organisation"] = Organisation.objects.filter(pk=attrs["organisation"]).first()
+            if attrs["organisation"] is None:
+                raise serializers.ValidationError({"organisation": ["No such organisation."]})
+        return attrs
+
+
+class ClaimClosed(serializers.Serializer[Any]):
+    claim = id_field(help_text="The id returned when the claim was reported.")
+    closed_on = serializers.DateField()
+
+    def validate_claim(self, value: int) -> Claim:
+        claim = Claim.objects.filter(pk=value, anonymised_at__isnull=True).first()
+        if claim is None:
+            raise serializers.ValidationError("No such claim.")
+        return claim
+
+
+class CommunicationLogged(PersonRef):
+    direction = serializers.ChoiceField(choices=CommunicationDirection.choices)
+    channel = serializers.ChoiceField(choices=CommunicationChannel.choices, default="email")
+    sent_at = serializers.DateTimeField()
+    subject_line = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class UsageRecorded(PersonRef):
+    occurred_at = serializers.DateTimeField()
+    action = serializers.CharField(max_length=100)
+
+
+class EventRecorded(serializers.Serializer[Any]):
+    event = serializers.CharField()
+    id = serializers.IntegerField(help_text="The record written (trial, demo, claim, …).")
+
+
+class EventView(ApiWriteView):
+    permission = "subjects.edit"
+    scopes = {"POST": Scope.EVENTS_WRITE}
+    event: ClassVar[str]
+    input: ClassVar[type[serializers.Serializer[Any]]]
+
+    def record(self, data: dict[str, Any], actor: Actor) -> Model:
+        raise NotImplementedError
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"non_field_errors": ["Give a JSON object."]})
+        given = self.input(data=request.data)
+        given.is_valid(raise_exception=True)
+        written = self.record(dict(given.validated_data), api_actor(request))
+        return Response({"event": self.event, "id": written.pk}, status=status.HTTP_201_CREATED)
+
+
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "trial_started": {"organisation": 12, "started_on": "2026-11-01"},
+    "trial_ended": {"organisation": 12, "ended_on": "2026-11-28"},
+    "demo_held": {"external_id": "u-1842", "held_on": "2026-11-20"},
+    "conversion": {"organisation": 12, "on": "2026-12-01"},
+    "contract_ended": {"organisation": 12, "on": "2027-11-30"},
+    "invoice_issued": {"organisation": 12, "number": "2026-0042", "issued_on": "2026-12-01",
+                       "amount": "490.00", "currency": "EUR", "billing_contact": 311},
+    "claim_fell_due": {"organisation": 12, "fell_due_on": "2027-01-15", "amount": "490.00"},
+    "claim_closed": {"claim": 7, "closed_on": "2027-02-01"},
+    "communication_logged": {"external_id": "u-1842", "direction": "inbound",
+                             "channel": "email", "sent_at": "2026-11-29T09:12:00Z"},
+    "usage_recorded": {"external_id": "u-1842", "occurred_at": "2026-11-29T09:30:00Z",
+                       "action": "login"},
+}  # fmt: skip
+
+
+def _event_view(
+    event: str, input: type[serializers.Serializer[Any]], description: str, record: Any
+) -> type[EventView]:
+    @extend_schema(
+        tags=["lifecycle events"],
+        summary=event.replace("_", " ").capitalize(),
+        description=description,
+        request=input,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: EventRecorded, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(event, value=EXAMPLES[event], request_only=True),
+            OpenApiExample(
+                "recorded",
+                value={"event": event, "id": 1},
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+    )
+    def post(self: EventView, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return ApiWriteView.post(self, request, *args, **kwargs)
+
+    name = "".join(part.capitalize() for part in event.split("_")) + "Event"
+    return type(
+        name,
+        (EventView,),
+        {"event": event, "input": input, "record": record, "post": post, "__doc__": description},
+    )
+
+
+EVENT_VIEWS: dict[str, type[EventView]] = {
+    "trial-started": _event_view(
+        "trial_started", TrialStarted,
+        "A company's trial started; a running trial blocks the prospect rule.",
+        lambda self, d, actor: lifecycle.record_trial_started(
+            organisation=d["organisation"], started_on=d["started_on"], actor=actor),
+    ),
+    "trial-ended": _event_view(
+        "trial_ended", TrialEnded,
+        "The running trial ended: the prospect year and the trial content's 75 days start.",
+        lambda self, d, actor: lifecycle.record_trial_ended(
+            organisation=d["organisation"], ended_on=d["ended_on"], actor=actor),
+    ),
+    "demo-held": _event_view(
+        "demo_held", DemoHeld, "A demo was held for a person (a prospect anchor).",
+        lambda self, d, actor: lifecycle.record_demo_held(
+            subject=d["person"], held_on=d["held_on"], actor=actor),
+    ),
+    "conversion": _event_view(
+        "conversion", Conversion,
+        "The company became a paying client: its trial converts and its prospects become "
+        "client people, ending the prospect rule.",
+        lambda self, d, actor: lifecycle.record_conversion(
+            organisation=d["organisation"], on=d["on"], actor=actor),
+    ),
+    "contract-ended": _event_view(
+        "contract_ended", ContractEnded,
+        "The client's contract ended; the former-client rules count from here.",
+        lambda self, d, actor: lifecycle.record_contract_ended(
+            organisation=d["organisation"], on=d["on"], actor=actor),
+    ),
+    "invoice-issued": _event_view(
+        "invoice_issued", InvoiceIssued,
+        "An invoice was issued: kept 7 years after the end of its financial year.",
+        lambda self, d, actor: lifecycle.record_invoice_issued(
+            organisation=d["organisation"], number=d["number"], issued_on=d["issued_on"],
+            amount=d["amount"], currency=d["currency"], actor=actor,
+            billing_contact=d.get("billing_contact")),
+    ),
+    "claim-fell-due": _event_view(
+        "claim_fell_due", ClaimFellDue,
+        "A claim fell due: data linked to it is kept at most 10 years from this day.",
+        lambda self, d, actor: lifecycle.record_claim_fell_due(
+            fell_due_on=d["fell_due_on"], actor=actor, subject=d.get("subject"),
+            organisation=d.get("organisation"), amount=d.get("amount")),
+    ),
+    "claim-closed": _event_view(
+        "claim_closed", ClaimClosed, "A claim was settled or closed.",
+        lambda self, d, actor: lifecycle.record_claim_closed(
+            claim=d["claim"], closed_on=d["closed_on"], actor=actor),
+    ),
+    "communication-logged": _event_view(
+        "communication_logged", CommunicationLogged,
+        "A message to or from the person (the body stays in the platform).",
+        lambda self, d, actor: lifecycle.log_communication(
+            subject=d["person"], direction=d["direction"], channel=d["channel"],
+            sent_at=d["sent_at"], subject_line=d.get("subject_line", ""), actor=actor),
+    ),
+    "usage-recorded": _event_view(
+        "usage_recorded", UsageRecorded, "The person used the platform.",
+        lambda self, d, actor: lifecycle.record_usage(
+            subject=d["person"], occurred_at=d["occurred_at"], action=d["action"], actor=actor),
+    ),
+}  # fmt: skip

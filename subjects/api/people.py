@@ -1,0 +1,304 @@
+"""People: list, read, create-or-update one, and the bulk upsert of up to 10 000.
+
+Every write goes through `subjects.services.bulk.upsert_subjects`, which matches on the
+platform's `external_id`, then the work e-mail's blind index, and applies the guards of
+`create_subject` (under 18, minimisation by kind, suppression) to each row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api.auth import api_actor, api_key
+from core.api.fields import IdFilter, id_field
+from core.api.models import Scope
+from core.api.schema import IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
+from core.api.views import ApiView, ApiWriteView, audit_read
+from core.crypto import blind_index
+from processing.models import SubjectKind
+from subjects.models import DataSubject, Source
+from subjects.services.bulk import MAX_ROWS, BulkOutcome, upsert_subjects
+
+# What the API accepts of a person (the photo is a portal upload, not an integration field).
+API_FIELDS = (
+    "external_id", "kind", "first_name", "last_name", "date_of_birth", "work_address",
+    "work_phone", "work_email", "organisation", "position", "country", "preferred_language",
+    "source", "collected_at", "informed_at",
+)  # fmt: skip
+TARGET_TYPE = "subjects.datasubject"
+
+
+class PersonSerializer(serializers.ModelSerializer[DataSubject]):
+    country = serializers.CharField(read_only=True)
+    preferred_language = serializers.CharField(
+        read_only=True, help_text="en, et or lv; blank when not known."
+    )
+
+    class Meta:
+        model = DataSubject
+        fields = ["id", *API_FIELDS, "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class PersonInputSerializer(serializers.Serializer[Any]):
+    """The shape of one person in a write (validated by the service, row by row)."""
+
+    external_id = serializers.CharField(
+        required=False, allow_null=True, max_length=100, help_text="The platform's id."
+    )
+    kind = serializers.ChoiceField(choices=SubjectKind.choices, required=False)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    date_of_birth = serializers.DateField(
+        required=False, allow_null=True, help_text="Optional; under 18 is refused."
+    )
+    work_address = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    work_phone = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    work_email = serializers.EmailField(required=False, allow_null=True, allow_blank=True)
+    organisation = id_field(required=False, allow_null=True)
+    position = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    preferred_language = serializers.CharField(required=False, allow_blank=True)
+    collected_at = serializers.DateTimeField(required=False)
+    informed_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+# `source` is also the name of every DRF field's own attribute: declared after the class.
+PersonInputSerializer._declared_fields["source"] = serializers.ChoiceField(
+    choices=Source.choices, required=False
+)
+
+
+class UpsertResultSerializer(serializers.Serializer[Any]):
+    action = serializers.ChoiceField(choices=["create", "update", "unchanged"])
+    person = PersonSerializer()
+
+
+class BulkInputSerializer(serializers.Serializer[Any]):
+    people = PersonInputSerializer(many=True, help_text=f"At most {MAX_ROWS} people.")
+
+
+class BulkResultSerializer(serializers.Serializer[Any]):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The person of each row, in order."
+    )
+
+
+def person_rows(value: Any, *, limit: int) -> list[Mapping[str, Any]]:
+    """The rows as sent, checked for shape only: the service validates every value."""
+    if not isinstance(value, list):
+        raise exceptions.ValidationError({"people": ["Give a list of people."]})
+    if not value:
+        raise exceptions.ValidationError({"people": ["Give at least one person."]})
+    if len(value) > limit:
+        raise exceptions.ValidationError({"people": [f"At most {limit} people per call."]})
+    errors: dict[str, Any] = {}
+    for index, row in enumerate(value):
+        if not isinstance(row, dict):
+            errors[str(index)] = {"non_field_errors": ["Give an object."]}
+        elif unknown := set(row) - set(API_FIELDS):
+            errors[str(index)] = {name: ["Unknown field."] for name in sorted(unknown)}
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return value
+
+
+def _upsert(request: Request, rows: list[Mapping[str, Any]]) -> BulkOutcome:
+    key = api_key(request)
+    outcome = upsert_subjects(
+        rows=rows,
+        actor=api_actor(request),
+        source=f"api:{key.prefix}" if key is not None else "api:session",
+    )
+    if outcome.errors:
+        # All or nothing: nothing was written; each refused row says why, by field.
+        raise exceptions.ValidationError(
+            {str(index): messages for index, messages in sorted(outcome.errors.items())}
+        )
+    return outcome
+
+
+class PersonFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=SubjectKind.choices)
+    external_id = django_filters.CharFilter()
+    organisation = IdFilter(field_name="organisation_id")
+    work_email = django_filters.CharFilter(
+        method="filter_email", help_text="Exact address (matched by its blind index)."
+    )
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = DataSubject
+        fields = ["kind", "organisation", "external_id"]
+
+    def filter_email(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(work_email_index=blind_index(value) or "-")
+
+
+class PeopleApi(ApiView):
+    permission = "subjects.list"
+    permissions_by_method = {"POST": "subjects.edit"}
+    scopes = {"GET": Scope.SUBJECTS_READ, "POST": Scope.SUBJECTS_WRITE}
+
+
+@extend_schema(tags=["people"])
+class PersonListCreate(PeopleApi, ApiWriteView, generics.ListAPIView[Any]):
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+
+    def get_queryset(self) -> QuerySet[DataSubject]:
+        return DataSubject.objects.active()
+
+    @extend_schema(
+        summary="List people",
+        description="People in use (not anonymised or erased), oldest first, by cursor. One "
+        "audit event per page names the key and the ids read.",
+        responses={200: PersonSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        ids = [row["id"] for row in response.data["results"]]
+        audit_read(request, action="api.subjects_read", target_type=TARGET_TYPE, ids=ids)
+        return response
+
+    @extend_schema(
+        summary="Create or update a person",
+        description="Matched on `external_id`, then on the work e-mail; otherwise created. "
+        "Under 18, data prospects do not get (date of birth, photo, address) and a suppressed "
+        "address are refused with 400 naming the field. 201 when created, 200 otherwise.",
+        request=PersonInputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: UpsertResultSerializer, 201: UpsertResultSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "A prospect from the platform's sign-up",
+                value={
+                    "external_id": "u-1842",
+                    "kind": "prospect",
+                    "first_name": "Mari",
+                    "last_name": "Tamm",
+                    "work_email": "mari.tamm@example.ee",
+                    "source": "subject",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"non_field_errors": ["Give a JSON object."]})
+        try:
+            outcome = _upsert(request, person_rows([request.data], limit=1))
+        except exceptions.ValidationError as refused:
+            detail = refused.detail
+            raise exceptions.ValidationError(
+                detail.get("0", detail) if isinstance(detail, dict) else detail
+            ) from None
+        pk = outcome.subject_ids[0]
+        assert pk is not None  # the row was not refused: it names its person
+        person = DataSubject.objects.get(pk=pk)
+        action = outcome.actions[0]
+        return Response(
+            {"action": action, "person": PersonSerializer(person).data},
+            status=status.HTTP_201_CREATED if action == "create" else status.HTTP_200_OK,
+        )
+
+
+@extend_schema(tags=["people"])
+class PersonDetail(PeopleApi, generics.RetrieveAPIView[Any]):
+    serializer_class = PersonSerializer
+    scopes = {"GET": Scope.SUBJECTS_READ}
+
+    def get_queryset(self) -> QuerySet[DataSubject]:
+        return DataSubject.objects.active()
+
+    @extend_schema(
+        summary="Read a person",
+        description="One person by the portal's id; the read is audited with the key.",
+        responses={200: PersonSerializer, **ONE_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        audit_read(
+            request, action="api.subjects_read", target_type=TARGET_TYPE, ids=[response.data["id"]]
+        )
+        return response
+
+
+@extend_schema(tags=["people"])
+class PersonBulkUpsert(PeopleApi, ApiWriteView):
+    scopes = {"POST": Scope.SUBJECTS_WRITE}
+
+    @extend_schema(
+        summary="Create or update up to 10 000 people",
+        description="All or nothing: every row is validated first; if any row is refused, "
+        "nothing is written and `error.fields` maps each refused row's index to its fields' "
+        "messages. One audit event names the key and every id written.",
+        request=BulkInputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: BulkResultSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Two users of a client",
+                value={
+                    "people": [
+                        {
+                            "external_id": "u-1",
+                            "kind": "user",
+                            "first_name": "Anna",
+                            "work_email": "anna@client.example",
+                            "organisation": 12,
+                        },
+                        {
+                            "external_id": "u-2",
+                            "kind": "user",
+                            "last_name": "Ozols",
+                            "work_email": "ozols@client.example",
+                            "organisation": 12,
+                        },
+                    ]
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Row 1 refused: nothing written",
+                value={
+                    "error": {
+                        "code": "invalid",
+                        "message": "The request is invalid; see the fields.",
+                        "fields": {"1": {"date_of_birth": ["This person is under 18 …"]}},
+                    }
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        outcome = _upsert(request, person_rows(data.get("people"), limit=MAX_ROWS))
+        return Response(
+            {
+                "created": len(outcome.created),
+                "updated": len(outcome.updated),
+                "unchanged": len(outcome.unchanged),
+                "ids": list(outcome.subject_ids),
+            }
+        )

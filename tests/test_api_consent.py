@@ -1,0 +1,259 @@
+"""Consent and the marketing tool through the API: grant, withdraw, object, state, may-mail,
+the incremental audience, the suppression check, unsubscribe links and unsubscribes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
+
+from consent import services
+from consent.models import ConsentEvent, EventKind
+from core.api.models import Scope
+from core.models import AuditEvent
+from processing.models import Purpose
+from subjects.models import DataSubject
+from tests.api_helpers import KeyClient, make_key
+from tests.factories import DataSubjectFactory, ProspectFactory, purpose
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(client: Client, admin_user: User) -> KeyClient:
+    _, secret = make_key(admin_user, [Scope.CONSENT_READ, Scope.CONSENT_WRITE])
+    return KeyClient(client, secret)
+
+
+@pytest.fixture
+def person(seeded: None) -> DataSubject:
+    return DataSubjectFactory.create(kind="client", work_email="anna@example.ee")
+
+
+def grant(api: KeyClient, person: DataSubject) -> Any:
+    return api.post(
+        "/api/v1/consent/grant/",
+        {"subject": person.pk, "purpose": "direct-marketing", "wording": "Send me news"},
+    )
+
+
+def test_a_grant_appends_to_the_ledger_and_answers_the_new_state(
+    api: KeyClient, person: DataSubject, marketing: Purpose
+) -> None:
+    response = grant(api, person)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["state"]["status"] == "granted" and body["state"]["permitted"] is True
+    event = ConsentEvent.objects.get(pk=body["event"])
+    assert event.channel == "api" and event.actor_label.startswith("api-key ")
+
+
+def test_a_backdated_grant_is_refused_naming_the_field(
+    api: KeyClient, person: DataSubject, marketing: Purpose
+) -> None:
+    response = api.post(
+        "/api/v1/consent/grant/",
+        {
+            "subject": person.pk,
+            "purpose": "direct-marketing",
+            "wording": "Send me news",
+            "occurred_at": "2019-01-01T00:00:00Z",
+        },
+    )
+    assert response.status_code == 400
+    assert "occurred_at" in response.json()["error"]["fields"]
+    assert not ConsentEvent.objects.exists()
+
+
+def test_withdraw_then_state_now_and_at_a_moment(
+    api: KeyClient, person: DataSubject, marketing: Purpose
+) -> None:
+    granted_at = grant(api, person).json()["state"]["since"]
+    withdrawn = api.post(
+        "/api/v1/consent/withdraw/", {"external_id": "nobody", "purpose": "direct-marketing"}
+    )
+    assert withdrawn.status_code == 400 and "subject" in withdrawn.json()["error"]["fields"]
+    withdrawn = api.post(
+        "/api/v1/consent/withdraw/", {"subject": person.pk, "purpose": "direct-marketing"}
+    )
+    assert withdrawn.json()["state"]["status"] == "withdrawn"
+    states = {s["purpose"]: s for s in api.get(f"/api/v1/subjects/{person.pk}/consent/").json()}
+    assert states["direct-marketing"]["status"] == "withdrawn"
+    then = api.get(f"/api/v1/subjects/{person.pk}/consent/", {"at": granted_at}).json()
+    assert {s["purpose"]: s["status"] for s in then}["direct-marketing"] == "granted"
+    assert api.get(f"/api/v1/subjects/{person.pk}/consent/", {"at": "soon"}).status_code == 400
+    assert AuditEvent.objects.filter(action="api.consent_read").count() == 2
+
+
+def test_an_objection_to_prospect_marketing_suppresses_the_address(
+    api: KeyClient, seeded: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    prospect = ProspectFactory.create(work_email="pia@example.ee")
+    response = api.post(
+        "/api/v1/consent/object/", {"subject": prospect.pk, "purpose": "prospect-marketing"}
+    )
+    assert response.status_code == 201
+    assert response.json()["state"]["status"] == "objected"
+    check = api.post(
+        "/api/v1/marketing/suppression-check/", {"emails": ["x@example.ee", "PIA@example.ee"]}
+    )
+    assert check.json() == {"suppressed": ["PIA@example.ee"]}
+
+
+def test_a_key_without_consent_write_gets_403(
+    client: Client, admin_user: User, person: DataSubject, marketing: Purpose
+) -> None:
+    _, secret = make_key(admin_user, [Scope.CONSENT_READ])
+    response = grant(KeyClient(client, secret), person)
+    assert response.status_code == 403
+    assert not ConsentEvent.objects.exists()
+
+
+def test_may_mail_answers_each_address_sent_and_no_other(
+    api: KeyClient, person: DataSubject, marketing: Purpose
+) -> None:
+    DataSubjectFactory.create(kind="client", work_email="other@example.ee")
+    grant(api, person)
+    response = api.post(
+        "/api/v1/consent/may-mail/",
+        {"purpose": "direct-marketing", "emails": ["Anna@example.ee", "ghost@example.ee"]},
+    )
+    assert response.json() == {
+        "results": [
+            {"email": "Anna@example.ee", "may_mail": True},
+            {"email": "ghost@example.ee", "may_mail": False},
+        ]
+    }
+    too_many = api.post(
+        "/api/v1/consent/may-mail/",
+        {"purpose": "direct-marketing", "emails": [f"a{i}@x.ee" for i in range(1001)]},
+    )
+    assert too_many.status_code == 400 and "emails" in too_many.json()["error"]["fields"]
+
+
+def test_the_audience_is_incremental_since_a_cursor(
+    api: KeyClient, person: DataSubject, marketing: Purpose
+) -> None:
+    first = api.get("/api/v1/marketing/audience/", {"purpose": "direct-marketing"}).json()
+    assert first["members"] == [] and first["more"] is False
+    grant(api, person)
+    second = api.get(
+        "/api/v1/marketing/audience/", {"purpose": "direct-marketing", "cursor": first["cursor"]}
+    ).json()
+    assert [m["id"] for m in second["members"]] == [person.pk]
+    assert second["members"][0]["work_email"] == "anna@example.ee"
+    services.withdraw_consent(subject=person, purpose=marketing, channel="email", actor="test")
+    third = api.get(
+        "/api/v1/marketing/audience/", {"purpose": "direct-marketing", "cursor": second["cursor"]}
+    ).json()
+    assert third["members"] == [] and third["removed"] == [person.pk]
+    quiet = api.get(
+        "/api/v1/marketing/audience/", {"purpose": "direct-marketing", "cursor": third["cursor"]}
+    ).json()
+    assert quiet["members"] == [] and quiet["removed"] == []
+    forged = api.get(
+        "/api/v1/marketing/audience/", {"purpose": "direct-marketing", "cursor": "abc"}
+    )
+    assert forged.status_code == 400 and "cursor" in forged.json()["error"]["fields"]
+    assert api.get("/api/v1/marketing/audience/", {"purpose": "nope"}).status_code == 400
+
+
+def test_the_audience_pages_through_one_moment(
+    api: KeyClient, marketing: Purpose, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consent.api import marketing as module
+
+    monkeypatch.setattr(module, "AUDIENCE_PAGE", 2)
+    people = DataSubjectFactory.create_batch(5, kind="client")
+    for p in people:
+        services.grant_consent(
+            subject=p, purpose=marketing, channel="web_form", actor="test", wording="news"
+        )
+    seen: list[int] = []
+    page = api.get("/api/v1/marketing/audience/", {"purpose": "direct-marketing"}).json()
+    seen += [m["id"] for m in page["members"]]
+    while page["more"]:
+        page = api.get(
+            "/api/v1/marketing/audience/",
+            {"purpose": "direct-marketing", "cursor": page["cursor"]},
+        ).json()
+        seen += [m["id"] for m in page["members"]]
+    assert seen == [p.pk for p in people]
+
+
+def test_unsubscribe_links_carry_the_rfc_8058_headers(
+    api: KeyClient, person: DataSubject, marketing: Purpose, client: Client
+) -> None:
+    grant(api, person)
+    other = DataSubjectFactory.create(kind="client")
+    response = api.post(
+        "/api/v1/marketing/unsubscribe-links/",
+        {"purpose": "direct-marketing", "subjects": [person.pk, other.pk]},
+    ).json()
+    assert response["not_marketable"] == [other.pk]
+    (link,) = response["links"]
+    assert link["headers"] == {
+        "List-Unsubscribe": f"<{link['url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    path = link["url"].split("://", 1)[1].split("/", 1)[1]
+    assert client.post(f"/{path}", {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert ConsentEvent.objects.filter(kind=EventKind.WITHDRAWN, subject=person).exists()
+
+
+def test_unsubscribes_reported_back_withdraw_and_name_unknown_rows(
+    api: KeyClient, person: DataSubject, marketing: Purpose
+) -> None:
+    grant(api, person)
+    response = api.post(
+        "/api/v1/marketing/unsubscribes/",
+        {
+            "purpose": "direct-marketing",
+            "unsubscribes": [{"email": "nobody@example.ee"}, {"email": "ANNA@example.ee"}],
+        },
+    )
+    assert response.json() == {"recorded": 1, "unchanged": 0, "unknown": [0]}
+    again = api.post(
+        "/api/v1/marketing/unsubscribes/",
+        {"purpose": "direct-marketing", "unsubscribes": [{"email": "anna@example.ee"}]},
+    )
+    assert again.json() == {"recorded": 0, "unchanged": 1, "unknown": []}
+    assert purpose("direct-marketing") == marketing
+
+
+def test_a_persons_consent_records_come_in_the_27560_shape(
+    api: KeyClient, person: DataSubject, marketing: Purpose
+) -> None:
+    import jsonschema
+
+    from consent import iso27560
+
+    grant(api, person)
+    api.post("/api/v1/consent/withdraw/", {"subject": person.pk, "purpose": "direct-marketing"})
+    records = api.get(f"/api/v1/subjects/{person.pk}/consent-records/").json()
+    assert len(records) == 2
+    for record in records:
+        jsonschema.validate(record, iso27560.record_schema())
+    assert "anna@example.ee" not in json.dumps(records)
+    assert AuditEvent.objects.filter(action="api.consent_records_read").count() == 1
+
+
+def test_the_ledger_exports_its_records_in_pages(
+    api: KeyClient, marketing: Purpose, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consent.api import records
+
+    monkeypatch.setattr(records, "RECORDS_PAGE", 2)
+    for subject in DataSubjectFactory.create_batch(3, kind="client"):
+        services.grant_consent(
+            subject=subject, purpose=marketing, channel="web_form", actor="test", wording="news"
+        )
+    first = api.get("/api/v1/consent/records/", {"purpose": "direct-marketing"}).json()
+    assert "@context" in first and len(first["@graph"]) == 2 and first["next"]
+    second = api.get(first["next"].split("testserver", 1)[1]).json()
+    assert len(second["@graph"]) == 1 and second["next"] is None
+    assert api.get("/api/v1/consent/records/", {"after": "-1"}).status_code == 400

@@ -1,0 +1,176 @@
+"""People through the API: create or update one, bulk all-or-nothing, read, guards as 400s,
+idempotent replays and the 409, audit events naming the key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from consent.services import suppress_email
+from core.api.models import Scope
+from core.models import AuditEvent, IdempotentReply
+from subjects.models import DataSubject
+from tests.api_helpers import KeyClient, make_key
+
+pytestmark = pytest.mark.django_db
+
+SUBJECTS = "/api/v1/subjects/"
+BULK = "/api/v1/subjects/bulk/"
+
+
+@pytest.fixture
+def api(client: Client, admin_user: User) -> KeyClient:
+    _, secret = make_key(admin_user, [Scope.SUBJECTS_READ, Scope.SUBJECTS_WRITE])
+    return KeyClient(client, secret)
+
+
+def person(n: int = 1, **extra: Any) -> dict[str, Any]:
+    return {
+        "external_id": f"u-{n}",
+        "kind": "prospect",
+        "first_name": "Mari",
+        "last_name": "Tamm",
+        "work_email": f"mari{n}@example.ee",
+        **extra,
+    }
+
+
+def test_a_person_is_created_then_updated_by_external_id(api: KeyClient) -> None:
+    created = api.post(SUBJECTS, person())
+    assert created.status_code == 201, created.json()
+    assert created.json()["action"] == "create"
+    pk = created.json()["person"]["id"]
+    updated = api.post(SUBJECTS, person(position="CTO"))
+    assert updated.status_code == 200
+    assert updated.json() == {**updated.json(), "action": "update"}
+    assert DataSubject.objects.get(pk=pk).position == "CTO"
+    event = AuditEvent.objects.filter(action="subjects.bulk_upserted").first()
+    assert event is not None and event.actor_label.startswith("api-key ")
+
+
+def test_a_person_is_matched_by_work_email_without_external_id(api: KeyClient) -> None:
+    pk = api.post(SUBJECTS, person()).json()["person"]["id"]
+    again = api.post(SUBJECTS, {"work_email": "MARI1@example.ee", "position": "CEO"})
+    assert again.status_code == 200
+    assert again.json()["person"]["id"] == pk
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"kind": "client", "date_of_birth": "2020-01-01"}, "date_of_birth"),
+        ({"date_of_birth": "1980-01-01"}, "date_of_birth"),  # prospects get no date of birth
+        ({"work_email": "not-an-address"}, "work_email"),
+        ({"kind": "alien"}, "kind"),
+        ({"shoe_size": 44}, "shoe_size"),
+        ({"first_name": 7}, "first_name"),
+    ],
+)
+def test_the_guards_answer_400_naming_the_field(
+    api: KeyClient, extra: dict[str, Any], field: str
+) -> None:
+    response = api.post(SUBJECTS, person(**extra))
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and field in error["fields"]
+    assert "mari1@example.ee" not in response.content.decode()
+    assert not DataSubject.objects.exists()
+
+
+def test_a_suppressed_address_is_refused(api: KeyClient, dpo: User) -> None:
+    suppress_email(email="mari1@example.ee", channel="email", actor=dpo)
+    response = api.post(SUBJECTS, person())
+    assert response.status_code == 400
+    assert "work_email" in response.json()["error"]["fields"]
+
+
+def test_the_bulk_endpoint_is_all_or_nothing_with_per_row_errors(api: KeyClient) -> None:
+    rows = [person(n) for n in range(5)]
+    rows[3]["date_of_birth"] = "2015-05-05"
+    rows[3]["kind"] = "client"
+    refused = api.post(BULK, {"people": rows})
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["fields"]) == {"3"}
+    assert not DataSubject.objects.exists()
+    del rows[3]["date_of_birth"]
+    accepted = api.post(BULK, {"people": rows})
+    assert accepted.status_code == 200, accepted.json()
+    assert accepted.json()["created"] == 5 and len(accepted.json()["ids"]) == 5
+    assert DataSubject.objects.count() == 5
+    assert AuditEvent.objects.filter(action="subjects.bulk_upserted").count() == 1
+
+
+@pytest.mark.parametrize("body", [{"people": []}, {"people": "x"}, {"people": [1]}, [], {}])
+def test_a_malformed_bulk_body_is_400(api: KeyClient, body: Any) -> None:
+    response = api.post(BULK, body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+
+
+def test_a_retry_with_the_same_idempotency_key_changes_nothing(api: KeyClient) -> None:
+    first = api.post(SUBJECTS, person(), **{"Idempotency-Key": "k-1"})
+    second = api.post(SUBJECTS, person(), **{"Idempotency-Key": "k-1"})
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert DataSubject.objects.count() == 1
+    assert AuditEvent.objects.filter(action="subjects.bulk_upserted").count() == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_409(api: KeyClient) -> None:
+    api.post(SUBJECTS, person(), **{"Idempotency-Key": "k-2"})
+    response = api.post(SUBJECTS, person(2), **{"Idempotency-Key": "k-2"})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert DataSubject.objects.count() == 1
+
+
+def test_a_refused_write_is_replayed_as_refused(api: KeyClient) -> None:
+    bad = person(kind="client", date_of_birth="2020-01-01")
+    first = api.post(SUBJECTS, bad, **{"Idempotency-Key": "k-3"})
+    second = api.post(SUBJECTS, bad, **{"Idempotency-Key": "k-3"})
+    assert first.status_code == second.status_code == 400
+    assert IdempotentReply.objects.get().status_code == 400
+
+
+def test_reads_are_audited_naming_the_key(api: KeyClient) -> None:
+    pk = api.post(SUBJECTS, person()).json()["person"]["id"]
+    listed = api.get(SUBJECTS, {"external_id": "u-1"})
+    assert [row["id"] for row in listed.json()["results"]] == [pk]
+    assert api.get(SUBJECTS, {"work_email": "mari1@example.ee"}).json()["results"][0]["id"] == pk
+    assert api.get(f"{SUBJECTS}{pk}/").json()["work_email"] == "mari1@example.ee"
+    events = AuditEvent.objects.filter(action="api.subjects_read")
+    assert events.count() == 3
+    assert all(e.actor_label.startswith("api-key ") and e.details["api_key"] for e in events)
+    assert all("mari" not in str(e.details) for e in events)
+
+
+def test_a_key_without_subjects_write_gets_403(client: Client, admin_user: User) -> None:
+    _, secret = make_key(admin_user, [Scope.SUBJECTS_READ])
+    response = KeyClient(client, secret).post(SUBJECTS, person())
+    assert response.status_code == 403
+    assert not DataSubject.objects.exists()
+
+
+def test_the_browser_session_needs_the_csrf_token(dpo: User) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(dpo)
+    refused = browser.post(SUBJECTS, person(), content_type="application/json")
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["error"]["message"]
+    browser.get("/")
+    token = browser.cookies["csrftoken"].value
+    accepted = browser.post(
+        SUBJECTS, person(), content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert accepted.status_code == 201
+    event = AuditEvent.objects.get(action="subjects.bulk_upserted")
+    assert event.actor_id == dpo.pk
+
+
+def test_a_huge_id_is_a_4xx_not_a_500(api: KeyClient) -> None:
+    assert api.get(f"{SUBJECTS}{10**30}/").status_code in (400, 404)
+    assert api.get(SUBJECTS, {"organisation": str(10**30)}).status_code == 400
