@@ -12,6 +12,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+# The seeded descriptions of the purposes a person can withdraw from or object to, marked here
+# so that the catalogues carry them (the seed marks its words with an alias `makemessages`
+# does not read); `tests/test_selfservice_preferences.py` checks they match the seed.
+SEEDED_PUBLIC_WORDING = (
+    gettext_noop("Newsletters and offers to anyone who agreed to receive them."),
+    gettext_noop("Market the platform to trial and demo clients and leads gathered by marketing."),
+    gettext_noop("Provide the platform to client representatives and users."),
+    gettext_noop("Establish, exercise and defend legal claims."),
+)
 
 if TYPE_CHECKING:
     from processing.models import Purpose

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consent.models import Channel, ConsentEvent
+from consent.models import Channel, ConsentEvent, EventKind
 from consent.selectors import ConsentState, consent_state, is_suppressed
 from consent.services import grant_consent, object_to_processing, withdraw_consent
 from consent.wording import grant_wording, public_wording
@@ -122,6 +122,16 @@ def change_preference(
     if action == WITHDRAW:
         return withdraw_consent(**common)
     return object_to_processing(**common)
+
+
+def erases_the_person(subject: DataSubject, event: ConsentEvent) -> bool:
+    """An objection to direct marketing by a prospect: their data is erased after commit
+    (`object_to_processing`), so their self-service session ends with it."""
+    return (
+        event.kind == EventKind.OBJECTED
+        and event.purpose.is_direct_marketing
+        and subject.is_prospect
+    )
 
 
 def own_events(subject: DataSubject) -> list[ConsentEvent]:

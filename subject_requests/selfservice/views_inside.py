@@ -38,9 +38,10 @@ def preference_centre(request: HttpRequest, subject: DataSubject) -> HttpRespons
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("selfservice:preferences")
-        if session.current_subject(request) is None:
+        if preferences.erases_the_person(subject, event):
             # An objecting prospect's data is erased at once (Art. 17(1)(c)); the session
             # ends with it, so the receipt is shown here, once.
+            session.end(request)
             return page(
                 request, subject, "selfservice/receipt.html", event=event, erased=True,
                 lines=receipt_lines(event), record=json.dumps(consent_record(event), indent=2),
