@@ -22,12 +22,12 @@ from consent.emails import read_unsubscribe_token
 from consent.forms import SubscribeForm
 from consent.models import PolicyVersion
 from consent.selectors import consent_state
-from consent.wording import public_wording
 from consent.services.subscription import (
     SubscriptionLinkUsed,
     read_subscription,
     subscription_wording,
 )
+from consent.wording import public_wording
 from core.http import client_ip
 from core.permissions import requires
 from core.ratelimit import Limit, allow_per_address_and_email

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from django.core import mail
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, ViewportSize
 from pytest_django.live_server_helper import LiveServer
 
 from consent.models import Channel, ConsentEvent, EventKind
@@ -21,7 +21,7 @@ from tests.factories import DataSubjectFactory, purpose
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 375, "height": 740}
+PHONE: ViewportSize = {"width": 375, "height": 740}
 SHOTS = "/tmp/i14-self"
 
 
@@ -55,7 +55,10 @@ def test_a_prospect_signs_in_downloads_withdraws_objects_and_sees_the_receipt_on
         wording="Monthly newsletter",
     )  # fmt: skip
     context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", viewport=PHONE, accept_downloads=True,
+        base_url=live_server.url,
+        locale="en-GB",
+        viewport=PHONE,
+        accept_downloads=True,
         bypass_csp=True,  # axe-core is injected as an inline script; CSP: test_browser_csp
     )
     page = context.new_page()
@@ -94,9 +97,10 @@ def test_a_prospect_signs_in_downloads_withdraws_objects_and_sees_the_receipt_on
     newsletter = page.locator("section.preference", has_text="Newsletters and offers")
     newsletter.get_by_role("button", name="Withdraw my consent").click()
     page.wait_for_url("**/p/me/receipts/*/")
-    assert page.get_by_text("Consent withdrawn").first.is_visible() or page.get_by_text(
-        "Withdrawn"
-    ).first.is_visible()
+    assert (
+        page.get_by_text("Consent withdrawn").first.is_visible()
+        or page.get_by_text("Withdrawn").first.is_visible()
+    )
     look(page, walk, "7-receipt-withdrawal")
     assert not DataSubject.objects.filter(pk=person.pk).marketable(purpose=marketing).exists()
 

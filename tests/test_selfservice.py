@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 
 import pytest
 import time_machine
@@ -17,8 +16,9 @@ from core.audit import subject_actor
 from core.models import AuditEvent
 from subject_requests.choices import ActionKind, RequestType, Status, VerificationMethod
 from subject_requests.models import RightAction, SelfServiceCopy, SubjectRequest, SystemTask
-from subjects.models import DataSubject, SubjectKind
+from subjects.models import SubjectKind
 from tests.factories import DataSubjectFactory, OrganisationFactory, SystemFactory
+from tests.fixture_types import SignInAsSubject
 
 pytestmark = pytest.mark.django_db
 
@@ -40,21 +40,6 @@ def link_in_outbox() -> str:
 
 def without_csrf(content: bytes) -> bytes:
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
-
-
-SignIn = Callable[[DataSubject], Client]
-
-
-@pytest.fixture
-def sign_in(
-    client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
-) -> SignIn:
-    def do(subject: DataSubject) -> Client:
-        ask_link(client, subject.work_email or "", django_capture_on_commit_callbacks)
-        client.post(link_in_outbox())
-        return client
-
-    return do
 
 
 def test_a_known_and_an_unknown_address_get_the_same_answer_and_only_the_known_one_mail(
@@ -88,9 +73,12 @@ def test_the_link_signs_in_once(
     assert second.status_code == 400
     assert b"used already" in second.content
     assert other.get("/p/me/data/").status_code == 302
-    assert AuditEvent.objects.filter(
-        action="selfservice.signed_in", actor_label=subject_actor(person.pk)
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="selfservice.signed_in", actor_label=subject_actor(person.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_an_expired_link_is_refused(
@@ -139,30 +127,36 @@ def test_asking_for_links_is_rate_limited_per_address(
     assert len(mail.outbox) == 3
 
 
-def test_the_session_ends_after_30_minutes(seeded: None, sign_in: SignIn) -> None:
+def test_the_session_ends_after_30_minutes(
+    seeded: None, sign_in_as_subject: SignInAsSubject
+) -> None:
     person = DataSubjectFactory.create()
     with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC), tick=False):
-        client = sign_in(person)
+        client = sign_in_as_subject(person)
     with time_machine.travel(dt.datetime(2026, 11, 2, 9, 29, tzinfo=dt.UTC), tick=False):
         assert client.get("/p/me/data/").status_code == 200
     with time_machine.travel(dt.datetime(2026, 11, 2, 9, 30, 1, tzinfo=dt.UTC), tick=False):
         assert client.get("/p/me/data/").status_code == 302
 
 
-def test_the_session_is_not_a_staff_login(seeded: None, sign_in: SignIn) -> None:
-    client = sign_in(DataSubjectFactory.create())
+def test_the_session_is_not_a_staff_login(
+    seeded: None, sign_in_as_subject: SignInAsSubject
+) -> None:
+    client = sign_in_as_subject(DataSubjectFactory.create())
     assert client.get("/subjects/").status_code == 302  # to the staff login
 
 
 def test_a_person_sees_only_their_own_data(
-    seeded: None, sign_in: SignIn, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+    seeded: None,
+    sign_in_as_subject: SignInAsSubject,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     company = OrganisationFactory.create()
     me = DataSubjectFactory.create(organisation=company, position="Analyst", work_phone="+372 111")
     colleague = DataSubjectFactory.create(
         organisation=company, position="Director", work_phone="+372 999"
     )
-    client = sign_in(me)
+    client = sign_in_as_subject(me)
     page = client.get("/p/me/data/").content.decode()
     assert me.work_email in page and "+372 111" in page
     assert colleague.work_email not in page and "+372 999" not in page
@@ -182,10 +176,12 @@ def test_a_person_sees_only_their_own_data(
 
 
 def test_the_copy_is_built_in_the_background_and_its_download_is_audited(
-    seeded: None, sign_in: SignIn, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+    seeded: None,
+    sign_in_as_subject: SignInAsSubject,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     me = DataSubjectFactory.create()
-    client = sign_in(me)
+    client = sign_in_as_subject(me)
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/p/me/data/copy/")
     copy = SelfServiceCopy.objects.get(subject=me)
@@ -195,17 +191,22 @@ def test_the_copy_is_built_in_the_background_and_its_download_is_audited(
     assert report.status_code == 200 and report.content.startswith(b"%PDF")
     package = client.get(f"/p/me/data/copy/{copy.pk}/package/")
     assert package.status_code == 200 and package.content.startswith(b"PK")
-    assert AuditEvent.objects.filter(
-        action="selfservice.copy_downloaded", actor_label=subject_actor(me.pk)
-    ).count() == 2
+    assert (
+        AuditEvent.objects.filter(
+            action="selfservice.copy_downloaded", actor_label=subject_actor(me.pk)
+        ).count()
+        == 2
+    )
 
 
 def test_a_contact_change_is_audited_with_the_person_as_actor_and_reaches_the_systems(
-    seeded: None, sign_in: SignIn, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+    seeded: None,
+    sign_in_as_subject: SignInAsSubject,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     me = DataSubjectFactory.create(kind=SubjectKind.CLIENT, work_phone="+372 111")
     SystemFactory.create(subject_kinds=["client"], categories=["contact"])
-    client = sign_in(me)
+    client = sign_in_as_subject(me)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/p/me/correct/",
@@ -231,10 +232,12 @@ def test_a_contact_change_is_audited_with_the_person_as_actor_and_reaches_the_sy
 
 
 def test_a_name_change_becomes_a_request_to_the_dpo(
-    seeded: None, sign_in: SignIn, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+    seeded: None,
+    sign_in_as_subject: SignInAsSubject,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     me = DataSubjectFactory.create(first_name="Kadri")
-    client = sign_in(me)
+    client = sign_in_as_subject(me)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             "/p/me/correct/",
@@ -254,10 +257,10 @@ def test_a_name_change_becomes_a_request_to_the_dpo(
 
 
 def test_a_refused_value_is_shown_next_to_its_field_and_nothing_is_stored(
-    seeded: None, sign_in: SignIn
+    seeded: None, sign_in_as_subject: SignInAsSubject
 ) -> None:
     me = DataSubjectFactory.create(kind=SubjectKind.CLIENT)
-    client = sign_in(me)
+    client = sign_in_as_subject(me)
     response = client.post(
         "/p/me/correct/",
         {"work_phone": "x" * 51, "position": me.position, "work_email": me.work_email},
@@ -267,17 +270,19 @@ def test_a_refused_value_is_shown_next_to_its_field_and_nothing_is_stored(
 
 
 def test_a_request_from_inside_is_verified_and_can_be_withdrawn(
-    seeded: None, sign_in: SignIn, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+    seeded: None,
+    sign_in_as_subject: SignInAsSubject,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     me = DataSubjectFactory.create()
-    client = sign_in(me)
+    client = sign_in_as_subject(me)
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/p/me/requests/", {"type": "erasure", "description": "Please erase"})
     request = SubjectRequest.objects.get(subjects=me)
     assert request.status == Status.VERIFIED and request.verified_at is not None
     assert request.requester_email == me.work_email
     page = client.get("/p/me/requests/").content.decode()
-    assert request.reference in page
+    assert request.reference is not None and request.reference in page
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/p/me/requests/{request.pk}/withdraw/")
     request.refresh_from_db()

@@ -17,7 +17,7 @@ from core.audit import subject_actor
 from processing.models import Purpose
 from subjects.models import DataSubject, SubjectKind
 from tests.factories import DataSubjectFactory, ProspectFactory, purpose
-from tests.test_selfservice import SignIn, sign_in  # noqa: F401  (the fixture)
+from tests.fixture_types import SignInAsSubject
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +33,10 @@ def audience(target: Purpose) -> set[int]:
 
 
 def test_grant_and_withdraw_write_the_ledger_and_the_audience_follows_at_once(
-    seeded: None, sign_in: SignIn, marketing: Purpose
+    seeded: None, sign_in_as_subject: SignInAsSubject, marketing: Purpose
 ) -> None:
     me = DataSubjectFactory.create(kind=SubjectKind.USER)
-    client = sign_in(me)
+    client = sign_in_as_subject(me)
     page = client.get("/p/me/preferences/").content.decode()
     assert "Newsletters and offers to anyone who agreed to receive them." in page
     granted = switch(client, marketing, "grant")
@@ -53,10 +53,10 @@ def test_grant_and_withdraw_write_the_ledger_and_the_audience_follows_at_once(
 
 
 def test_a_switch_the_page_does_not_offer_now_records_nothing(
-    seeded: None, sign_in: SignIn, marketing: Purpose
+    seeded: None, sign_in_as_subject: SignInAsSubject, marketing: Purpose
 ) -> None:
     me = DataSubjectFactory.create(kind=SubjectKind.USER)
-    client = sign_in(me)
+    client = sign_in_as_subject(me)
     client.post("/p/me/preferences/", {"purpose": marketing.pk, "action": "withdraw"})
     client.post("/p/me/preferences/", {"purpose": purpose("contract").pk, "action": "object"})
     client.post("/p/me/preferences/", {"purpose": "x", "action": "grant"})
@@ -64,10 +64,10 @@ def test_a_switch_the_page_does_not_offer_now_records_nothing(
 
 
 def test_an_objection_to_other_processing_goes_to_the_dpo_and_restricts(
-    seeded: None, sign_in: SignIn
+    seeded: None, sign_in_as_subject: SignInAsSubject
 ) -> None:
     me = DataSubjectFactory.create(kind=SubjectKind.USER)
-    client = sign_in(me)
+    client = sign_in_as_subject(me)
     service = purpose("service")
     event = switch(client, service, "object")
     assert event.kind == EventKind.OBJECTED and event.channel == Channel.SELF_SERVICE
@@ -78,11 +78,11 @@ def test_an_objection_to_other_processing_goes_to_the_dpo_and_restricts(
 
 def test_a_prospects_objection_to_marketing_is_absolute_and_shows_the_receipt_once(
     seeded: None,
-    sign_in: SignIn,
+    sign_in_as_subject: SignInAsSubject,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     me = ProspectFactory.create()
-    client = sign_in(me)
+    client = sign_in_as_subject(me)
     prospects = purpose("prospect-marketing")
     assert me.pk in audience(prospects)
     with django_capture_on_commit_callbacks(execute=True):
@@ -99,10 +99,10 @@ def test_a_prospects_objection_to_marketing_is_absolute_and_shows_the_receipt_on
 
 
 def test_the_receipt_matches_the_ledger_event(
-    seeded: None, sign_in: SignIn, marketing: Purpose
+    seeded: None, sign_in_as_subject: SignInAsSubject, marketing: Purpose
 ) -> None:
     me = DataSubjectFactory.create(kind=SubjectKind.USER)
-    client = sign_in(me)
+    client = sign_in_as_subject(me)
     event = switch(client, marketing, "grant")
     page = client.get(f"/p/me/receipts/{event.pk}/").content.decode()
     assert "Newsletters and offers" in page
@@ -116,13 +116,13 @@ def test_the_receipt_matches_the_ledger_event(
 
 
 def test_a_receipt_of_another_person_is_not_found(
-    seeded: None, sign_in: SignIn, marketing: Purpose
+    seeded: None, sign_in_as_subject: SignInAsSubject, marketing: Purpose
 ) -> None:
     other = DataSubjectFactory.create()
     theirs = grant_consent(
         subject=other, purpose=marketing, channel="web_form", actor="data subject", wording="x"
     )
-    client = sign_in(DataSubjectFactory.create())
+    client = sign_in_as_subject(DataSubjectFactory.create())
     assert client.get(f"/p/me/receipts/{theirs.pk}/").status_code == 404
     assert client.get(f"/p/me/receipts/{theirs.pk}/download/").status_code == 404
 
@@ -147,7 +147,7 @@ def test_the_unsubscribe_page_speaks_the_persons_language_and_names_the_public_w
     assert f'lang="{language}"' in text
     assert heading in text and wording in text
     assert "/p/me/" in text
-    assert "Direct marketing" not in text.split('<main id="main">')[1]
+    assert "Direct marketing" not in text.split('<main id="main"')[1]
 
 
 def test_the_marketing_email_names_the_purpose_in_the_persons_language_and_links_preferences(

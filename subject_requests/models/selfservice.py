@@ -17,9 +17,7 @@ from subject_requests.choices import AnswerStatus
 
 
 class SignInLink(models.Model):
-    subject = models.ForeignKey(
-        "subjects.DataSubject", on_delete=models.CASCADE, related_name="+"
-    )
+    subject = models.ForeignKey("subjects.DataSubject", on_delete=models.CASCADE, related_name="+")
     nonce = models.CharField(max_length=64, blank=True, editable=False)
     language = models.CharField(max_length=8, default="en")
     created_at = models.DateTimeField(default=timezone.now)
@@ -37,9 +35,7 @@ class SelfServiceCopy(models.Model):
     """A person's own copy: the access report and the portability package, built in the
     background. The content is in the cache (`selfservice.copies`), encrypted."""
 
-    subject = models.ForeignKey(
-        "subjects.DataSubject", on_delete=models.CASCADE, related_name="+"
-    )
+    subject = models.ForeignKey("subjects.DataSubject", on_delete=models.CASCADE, related_name="+")
     language = models.CharField(max_length=8, default="en")
     status = models.CharField(
         max_length=10, choices=AnswerStatus.choices, default=AnswerStatus.QUEUED

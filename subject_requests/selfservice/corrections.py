@@ -49,12 +49,16 @@ def _checked_diff(subject: DataSubject, fields: dict[str, Any]) -> dict[str, lis
         if name not in fields:
             continue
         before = getattr(subject, name)
-        before_text = "" if before is None else (
-            before.isoformat() if isinstance(before, dt.date) else str(before)
+        before_text = (
+            ""
+            if before is None
+            else (before.isoformat() if isinstance(before, dt.date) else str(before))
         )
         after = fields[name]
-        after_text = "" if after is None else (
-            after.isoformat() if isinstance(after, dt.date) else str(after).strip()
+        after_text = (
+            ""
+            if after is None
+            else (after.isoformat() if isinstance(after, dt.date) else str(after).strip())
         )
         if before_text != after_text:
             diff[name] = [before_text, after_text]

@@ -101,27 +101,30 @@ def change_preference(
     page does not offer the person now (a stale page, a forged form)."""
     now = now or timezone.now()
     subject = DataSubject.objects.select_for_update().get(pk=subject.pk)
-    choice = next(
-        (c for c in preference_choices(subject) if c.purpose.pk == purpose_id), None
-    )
+    choice = next((c for c in preference_choices(subject) if c.purpose.pk == purpose_id), None)
     if choice is None or action not in (GRANT, WITHDRAW, OBJECT):
         raise ValidationError(_("This choice is not offered to you."))
     if choice.action != action:
         raise ValidationError(_("This has changed meanwhile; here is where things stand now."))
-    common = {
-        "subject": subject, "purpose": choice.purpose, "channel": Channel.SELF_SERVICE,
-        "actor": subject_actor(subject.pk), "now": now,
-    }  # fmt: skip
+    subject_, purpose, actor = subject, choice.purpose, subject_actor(subject.pk)
+    channel = Channel.SELF_SERVICE
     if action == GRANT:
         if choice.purpose.is_direct_marketing and is_suppressed(subject.work_email):
             raise ValidationError(
                 _("This address asked us earlier never to send it marketing, so we cannot "
                   "record a consent here. Please write to our privacy address.")
             )  # fmt: skip
-        return grant_consent(**common, wording=choice.grant_text)
+        return grant_consent(
+            subject=subject_, purpose=purpose, channel=channel, actor=actor, now=now,
+            wording=choice.grant_text,
+        )  # fmt: skip
     if action == WITHDRAW:
-        return withdraw_consent(**common)
-    return object_to_processing(**common)
+        return withdraw_consent(
+            subject=subject_, purpose=purpose, channel=channel, actor=actor, now=now
+        )
+    return object_to_processing(
+        subject=subject_, purpose=purpose, channel=channel, actor=actor, now=now
+    )
 
 
 def erases_the_person(subject: DataSubject, event: ConsentEvent) -> bool:

@@ -13,9 +13,7 @@ urlpatterns = [
     path("data/", views.mine, name="mine"),
     path("data/copy/", views.copy_request, name="copy"),
     path("data/copy/<int:copy_id>/progress/", views.copy_progress, name="copy_progress"),
-    path(
-        "data/copy/<int:copy_id>/<str:which>/", views.copy_download, name="copy_download"
-    ),
+    path("data/copy/<int:copy_id>/<str:which>/", views.copy_download, name="copy_download"),
     path("correct/", views.correct, name="correct"),
     path("preferences/", views_inside.preference_centre, name="preferences"),
     path("receipts/<int:event_id>/", views_inside.receipt, name="receipt"),

@@ -90,7 +90,12 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 def page(
-    request: HttpRequest, subject: DataSubject, template: str, *, status: int = 200, **context: object
+    request: HttpRequest,
+    subject: DataSubject,
+    template: str,
+    *,
+    status: int = 200,
+    **context: object,
 ) -> HttpResponse:
     """A signed-in page: the person and when their session ends are on every one."""
     return render(
@@ -108,7 +113,12 @@ def mine(request: HttpRequest, subject: DataSubject) -> HttpResponse:
     data = collect(subject, language=_language(), as_of=legal_today())
     record_event(action="selfservice.data_viewed", actor=subject_actor(subject.pk), target=subject)
     return page(
-        request, subject, "selfservice/mine.html", section="data", data=data, copy=copies.latest_copy(subject)
+        request,
+        subject,
+        "selfservice/mine.html",
+        section="data",
+        data=data,
+        copy=copies.latest_copy(subject),
     )
 
 
@@ -198,4 +208,6 @@ def correct(request: HttpRequest, subject: DataSubject) -> HttpResponse:
             return redirect("selfservice:correct")
     elif request.method == "POST":
         status = 400
-    return page(request, subject, "selfservice/correct.html", section="correct", form=form, status=status)
+    return page(
+        request, subject, "selfservice/correct.html", section="correct", form=form, status=status
+    )
