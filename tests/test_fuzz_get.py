@@ -35,7 +35,8 @@ from core.permissions import PUBLIC_KEYS, declared_permission
 from core.webhooks import callback_token
 from retention.models import RetentionRule, RuleChange
 from subject_requests import delivery
-from subject_requests.models import Answer, SubjectRequest, SystemTask, TimelineEntry
+from subject_requests.models import Answer, SignInLink, SubjectRequest, SystemTask, TimelineEntry
+from subject_requests.selfservice.links import link_token
 from subject_requests.services.identity import status_token, verification_token
 from subject_requests.services.systems import CALLBACK_PURPOSE
 from subjects.models import DataSubject
@@ -135,6 +136,7 @@ class Rows:
             "hooks/system-tasks/": callback_token(
                 purpose=CALLBACK_PURPOSE, object_id=self.task.pk, nonce="fuzz"
             ),
+            "p/me/link/": link_token(SignInLink.objects.create(subject=self.person, nonce="fuzz")),
         }
 
     def pk_for(self, route: str) -> Any:
