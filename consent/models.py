@@ -358,3 +358,8 @@ class PendingSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"pending subscription {self.pk}"
+
+
+# CSV imports (issue 13 item 6) live in a package of their own; imported here so Django sees
+# the model as one of this app.
+from consent.imports.models import CsvImport as CsvImport  # noqa: E402

@@ -8,41 +8,17 @@ person is never marketed to, because `marketable()` excludes every suppressed ad
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from consent.models import ConsentSettings, SuppressedImport, SuppressionEntry
-from core.audit import Actor, record_event
+from core.audit import Actor, record_event, record_events_bulk
 from core.crypto import blind_index
 
 if TYPE_CHECKING:
     from subjects.models import DataSubject
-
-FLAG = "flag"
-
-
-def check_new_subject_email(email: str | None) -> Literal["flag"] | None:
-    """Raise `ValidationError({"work_email": …})` to refuse, return "flag", or None if clear."""
-    index = blind_index(email)
-    if not index:
-        return None
-    entry = SuppressionEntry.objects.filter(email_index=index).order_by("suppressed_on").first()
-    if entry is None:
-        return None
-    if ConsentSettings.load().on_suppressed_import == SuppressedImport.FLAG:
-        return "flag"
-    raise ValidationError(
-        {
-            "work_email": _(
-                "This address objected to marketing on %(date)s and is on the suppression "
-                "list, so the person is not stored again. Ask the DPO if they contacted us "
-                "themselves."
-            )
-            % {"date": entry.suppressed_on.isoformat()}
-        }
-    )
 
 
 def flag_subject(*, subject: DataSubject, actor: Actor) -> None:
@@ -55,18 +31,54 @@ def flag_subject(*, subject: DataSubject, actor: Actor) -> None:
     )
 
 
-def suppression_errors(email: str | None) -> list[str]:
-    """For `work_email_errors`: the refusal messages, or none (clear or "flag" mode)."""
-    try:
-        check_new_subject_email(email)
-    except ValidationError as refused:
-        return list(refused.message_dict["work_email"])
-    return []
+def _suppressed_on(emails: Collection[str]) -> dict[str, str]:
+    """The addresses of `emails` on the suppression list, with the day each first was: one
+    query by blind index whatever the number of addresses."""
+    indexes = {index: email for email in emails if (index := blind_index(email))}
+    if not indexes:
+        return {}
+    first: dict[str, str] = {}
+    rows = (
+        SuppressionEntry.objects.filter(email_index__in=list(indexes))
+        .order_by("suppressed_on")
+        .values_list("email_index", "suppressed_on")
+    )
+    for index, day in rows:
+        first.setdefault(indexes[index], day.isoformat())
+    return first
 
 
-def flag_if_suppressed(*, subject: DataSubject, actor: Actor) -> bool:
-    """After `create_subject` stored someone: flag them if their address is suppressed."""
-    if check_new_subject_email(getattr(subject, "work_email", None)) == FLAG:
-        flag_subject(subject=subject, actor=actor)
-        return True
-    return False
+def _refusal(day: str) -> str:
+    return _(
+        "This address objected to marketing on %(date)s and is on the suppression "
+        "list, so the person is not stored again. Ask the DPO if they contacted us "
+        "themselves."
+    ) % {"date": day}
+
+
+def suppression_errors(emails: Collection[str]) -> dict[str, list[str]]:
+    """For `work_email_errors` and the bulk upsert (`subjects.hooks.email_checks`): the
+    refusal of each suppressed address, none in "flag" mode."""
+    suppressed = _suppressed_on(emails)
+    if not suppressed or ConsentSettings.load().on_suppressed_import == SuppressedImport.FLAG:
+        return {}
+    return {email: [_refusal(day)] for email, day in suppressed.items()}
+
+
+def flag_if_suppressed(*, subjects: Sequence[DataSubject], actor: Actor) -> int:
+    """After people were stored (one or a bulk import): flag those whose address is
+    suppressed, in "flag" mode — refuse mode refused them before. Returns how many."""
+    emails = {p.work_email: p for p in subjects if getattr(p, "work_email", None)}
+    suppressed = _suppressed_on(list(emails)) if emails else {}
+    if not suppressed or ConsentSettings.load().on_suppressed_import != SuppressedImport.FLAG:
+        return 0
+    if len(suppressed) == 1:
+        flag_subject(subject=emails[next(iter(suppressed))], actor=actor)
+        return 1
+    return record_events_bulk(
+        action="consent.suppressed_address_stored",
+        actor=actor,
+        target_type="subjects.datasubject",
+        target_ids=[emails[email].pk for email in suppressed],
+        details={"on_suppressed_import": SuppressedImport.FLAG},
+    )

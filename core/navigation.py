@@ -21,6 +21,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Register"), "processing:register", "processing.register"),
     NavItem(_("Consent"), "consent:find", "consent.log"),
     NavItem(_("Ledger"), "consent:ledger", "consent.ledger"),
+    NavItem(_("Import"), "consent:imports", "consent.import"),
     NavItem(_("Retention"), "retention:preview", "retention.preview"),
     NavItem(_("Audit log"), "audit_log", "audit.log"),
     NavItem(_("Requests"), "subject_requests:queue", "requests.queue"),

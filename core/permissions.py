@@ -91,6 +91,9 @@ MATRIX: dict[str, Rule] = {
     "consent.policy.manage": _rule("Publish a policy version", DPO),
     "consent.objection.decide": _rule("Decide an Art. 21(1) objection", DPO),
     "consent.suppression": _rule("Suppression list; refuse or flag a suppressed re-import", DPO),
+    "consent.import": _rule(
+        "Import people or withdrawals from a CSV file: dry run, then apply", DPO, STAFF
+    ),
     "consent.public": _public("Unsubscribe and subscription pages for data subjects"),
     # --- data-subject requests -------------------------------------------------------------
     "requests.queue": _rule("The request queue and a request's page", DPO, STAFF),

@@ -2,9 +2,9 @@
 set-based statements that the nightly purge (through `subjects.retention`) and erasure on
 request (`subjects.services.erasure`) share, stated once (README "What goes and what stays").
 
-- DataSubject: names with their search tokens, date of birth, photo (and its type), work
-  address, phone and e-mail with its blind index, position, country, organisation link,
-  erasure-flag reason. Kept:
+- DataSubject: the platform's external id, names with their search tokens, date of birth,
+  photo (and its type), work address, phone and e-mail with its blind index, position,
+  country, organisation link, erasure-flag reason. Kept:
   kind, source, collection and notice dates, `anonymised_at` — counts, no person.
 - Demo: notes. Kept: the date held (a count of demos).
 - Communication: subject line and body. Kept: direction, channel, time.
@@ -31,6 +31,7 @@ from retention.services.deletion import delete_set_based, label_of, protected_id
 from subjects.models import Claim, Communication, DataSubject, Demo, UsageRecord
 
 SUBJECT_CLEARED: dict[str, Any] = {
+    "external_id": None,
     # Blank text is stored as NULL; DataSubjectQuerySet.update also deletes the names' tokens
     # (one DELETE by subquery, before the UPDATE).
     "first_name": "",

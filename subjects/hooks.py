@@ -10,29 +10,31 @@ from its `AppConfig.ready()`, and this app calls whatever is registered.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol
 
 from core.audit import Actor
 
 
 class AfterCreate(Protocol):
-    def __call__(self, *, subject: Any, actor: Actor) -> object: ...
+    def __call__(self, *, subjects: Sequence[Any], actor: Actor) -> object: ...
 
 
 class AudienceFilter(Protocol):
     def __call__(self, queryset: Any, *, purpose: Any, at: dt.datetime | None = None) -> Any: ...
 
 
-# Each returns the refusal messages for a work e-mail about to be stored (none: clear).
-email_checks: list[Callable[[str | None], list[str]]] = []
-# Called inside `create_subject`'s transaction, once the person is stored.
+# Each takes work e-mails about to be stored and returns the refusal messages of those it
+# refuses (absent: clear). A set of addresses at once, so a bulk import asks once, not per row.
+EmailCheck = Callable[[Collection[str]], dict[str, list[str]]]
+email_checks: list[EmailCheck] = []
+# Called inside `create_subject`'s (or a bulk upsert's) transaction, once the people are stored.
 after_create: list[AfterCreate] = []
 
 _audience: list[AudienceFilter] = []
 
 
-def register_email_check(check: Callable[[str | None], list[str]]) -> None:
+def register_email_check(check: EmailCheck) -> None:
     if check not in email_checks:
         email_checks.append(check)
 

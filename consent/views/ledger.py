@@ -25,7 +25,7 @@ from subjects.models import DataSubject
 # --- ledger and exports ---------------------------------------------------------------------
 
 
-def _filtered_ledger(form: LedgerFilterForm) -> Any:
+def filtered_ledger(form: LedgerFilterForm) -> Any:
     data = form.cleaned_data if form.is_valid() else {}
     return selectors.ledger_events(
         purpose=data.get("purpose"),
@@ -40,7 +40,7 @@ def _filtered_ledger(form: LedgerFilterForm) -> Any:
 @require_GET
 def ledger(request: HttpRequest) -> HttpResponse:
     form = LedgerFilterForm(request.GET or None)
-    page = Paginator(_filtered_ledger(form), 50).get_page(request.GET.get("page"))
+    page = Paginator(filtered_ledger(form), 50).get_page(request.GET.get("page"))
     ids = sorted({event.subject_id for event in page.object_list})
     if ids:
         record_events_bulk(
@@ -70,7 +70,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 @require_GET
 def ledger_csv(request: HttpRequest) -> Any:
     form = LedgerFilterForm(request.GET or None)
-    events = _filtered_ledger(form)
+    events = filtered_ledger(form)
     record_event(
         action="consent.ledger_exported",
         actor=request.user,

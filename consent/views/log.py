@@ -27,7 +27,7 @@ from consent.models import (
 from consent.sections import EVIDENCE_DOWNLOAD
 from consent.views.common import PAGE_SIZE, add_errors, record_viewed, states_of, subject_or_404
 from core.audit import record_event, record_events_bulk
-from core.permissions import requires
+from core.permissions import has_permission, requires
 from core.timeutil import legal_today
 from processing.selectors import purposes_to_withdraw_or_object
 from subjects.models import DataSubject
@@ -217,7 +217,11 @@ def subject_consent(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "consent/subject.html",
-        {"subject": subject, "section": consent_timeline_section(request, subject)},
+        {
+            "subject": subject,
+            "section": consent_timeline_section(request, subject),
+            "can_export_records": has_permission(request.user, "consent.ledger"),
+        },
     )
 
 

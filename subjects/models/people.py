@@ -25,6 +25,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from core.bulkupdate import update_from_values
 from core.crypto import blind_index
 from core.fields import (
     BlindIndexField,
@@ -240,8 +241,7 @@ class DataSubjectQuerySet(PersonalDataQuerySet["DataSubject"]):
             source__in=SOURCES_NEEDING_NOTICE, informed_at__isnull=True, collected_at__lt=cutoff
         )
 
-    # The name tokens follow every set-based write, as the e-mail index does (`NameToken`);
-    # `bulk_update` of a name is refused by `update`, as it is for the e-mail.
+    # The name tokens follow every set-based write, as the e-mail index does (`NameToken`).
     def update(self, **kwargs: Any) -> int:
         self._for_write = True  # as QuerySet.update: self.db is then the database written to
         with transaction.atomic(using=self.db, savepoint=False):
@@ -266,8 +266,30 @@ class DataSubjectQuerySet(PersonalDataQuerySet["DataSubject"]):
             replace_name_tokens(created, NAME_PARTS, using=self.db, adding=True)
         return created
 
+    def bulk_update(
+        self, objs: Iterable[DataSubject], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
+        """Each person's own values, set-based (`core.bulkupdate`): the e-mail's blind index
+        and the names' tokens follow, as on every other write path."""
+        people = list(objs)
+        fields = list(dict.fromkeys(fields))
+        if "work_email" in fields:
+            fields.append("work_email_index")
+        if "updated_at" not in fields:
+            fields.append("updated_at")
+        self._for_write = True
+        with transaction.atomic(using=self.db, savepoint=False):
+            written = update_from_values(self.model, people, fields, using=self.db)
+            replace_name_tokens(people, fields, using=self.db)
+        return written
+
 
 class DataSubject(LegalHold):
+    # The SaaS platform's id for the person: bulk imports and the API match on it first (then
+    # on the work e-mail). An opaque pseudonymous key, cleared with the rest on anonymisation.
+    external_id = models.CharField(
+        _("external id"), max_length=100, null=True, blank=True, unique=True
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=SubjectKind.choices, db_index=True)
     first_name = EncryptedStringField(_("first name"), max_length=100)
     last_name = EncryptedStringField(_("last name"), max_length=100)

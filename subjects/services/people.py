@@ -8,6 +8,7 @@ each message next to its field. Audit details carry field NAMES only, never valu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -42,7 +43,7 @@ SUBJECT_FIELDS = frozenset(
 )
 
 
-def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
+def normalise(fields: Mapping[str, Any]) -> dict[str, Any]:
     clean = dict(fields)
     for name in ("first_name", "last_name", "position"):
         if name in clean:
@@ -60,20 +61,34 @@ def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def email_refusals(emails: Collection[str]) -> dict[str, list[str]]:
+    """What other apps refuse of these work e-mails (`subjects.hooks`; consent: an objector's
+    address must not come back), asked once for the whole set."""
+    refusals: dict[str, list[str]] = {}
+    for check in hooks.email_checks:
+        for email, messages in check(emails).items():
+            refusals.setdefault(email, []).extend(messages)
+    return refusals
+
+
+def taken_email_error() -> str:
+    return _("Another person already has this work e-mail; open their record instead.")
+
+
 def work_email_errors(email: str | None, *, subject: DataSubject | None = None) -> list[str]:
-    """The one place a work e-mail is checked before it is stored. Other apps add their
-    checks through `subjects.hooks` (consent: an objector's e-mail must not come back)."""
+    """The one place a work e-mail is checked before it is stored (a bulk upsert asks the
+    same two questions of a whole batch at once: `subjects.services.bulk`)."""
     if not email:
         return []
     others = DataSubject.objects.active().with_email(email)
     if subject is not None:
         others = others.exclude(pk=subject.pk)
     if others.exists():
-        return [_("Another person already has this work e-mail; open their record instead.")]
-    return [message for check in hooks.email_checks for message in check(email)]
+        return [taken_email_error()]
+    return email_refusals([email]).get(email, [])
 
 
-def _date_of_birth_errors(born: dt.date | None, *, today: dt.date) -> list[str]:
+def date_of_birth_errors(born: dt.date | None, *, today: dt.date) -> list[str]:
     if born is None:
         return []
     if born > today:
@@ -83,7 +98,52 @@ def _date_of_birth_errors(born: dt.date | None, *, today: dt.date) -> list[str]:
     return []
 
 
-def _model_errors(subject: DataSubject, errors: dict[str, list[str]]) -> None:
+def minor_error(born: dt.date) -> str:
+    # DOMAIN.md A: nobody under 18 is stored; nothing is written when refused.
+    return _(
+        "This person is under 18 (they turn 18 on %(date)s). The platform is not "
+        "offered to minors, so the record is not stored."
+    ) % {"date": guards.eighteenth_birthday(born).isoformat()}
+
+
+def new_subject_errors(fields: Mapping[str, Any], *, today: dt.date) -> dict[str, list[str]]:
+    """Everything a new person's data must satisfy that needs no query: a kind, a name or an
+    e-mail, a plausible adult date of birth, nothing prospects do not get, a real photo.
+    `create_subject` and the bulk upsert both ask it."""
+    errors: dict[str, list[str]] = {}
+    if not fields.get("kind"):
+        add_error(errors, "kind", _("Choose the kind of data subject."))
+    if not (fields.get("first_name") or fields.get("last_name") or fields.get("work_email")):
+        add_error(errors, "last_name", _("Give at least a name or a work e-mail."))
+    born = fields.get("date_of_birth")
+    add_error(errors, "date_of_birth", date_of_birth_errors(born, today=today))
+    if born and "date_of_birth" not in errors and not guards.is_adult(born, on=today):
+        add_error(errors, "date_of_birth", minor_error(born))
+    for field, message in guards.minimisation_errors(fields.get("kind", ""), dict(fields)).items():
+        add_error(errors, field, message)
+    if fields.get("photo"):
+        add_error(errors, "photo", guards.photo_errors(fields["photo"]))
+    return errors
+
+
+def change_errors(
+    changed: Mapping[str, Any], result: Mapping[str, Any], *, today: dt.date
+) -> dict[str, list[str]]:
+    """What a change to a stored person must satisfy that needs no query (`result`: their
+    data once changed). `update_subject` and the bulk upsert both ask it."""
+    errors: dict[str, list[str]] = {}
+    if "date_of_birth" in changed:
+        add_error(
+            errors, "date_of_birth", date_of_birth_errors(changed["date_of_birth"], today=today)
+        )
+    if changed.get("photo"):
+        add_error(errors, "photo", guards.photo_errors(changed["photo"]))
+    for field, message in guards.minimisation_errors(result["kind"], dict(result)).items():
+        add_error(errors, field, message)
+    return errors
+
+
+def model_errors(subject: DataSubject, errors: dict[str, list[str]]) -> None:
     """Field validators of the model (lengths, e-mail syntax, country codes, choices)."""
     try:
         subject.full_clean(validate_unique=False, validate_constraints=False)
@@ -97,46 +157,23 @@ def _model_errors(subject: DataSubject, errors: dict[str, list[str]]) -> None:
 def create_subject(*, actor: Actor, now: dt.datetime | None = None, **fields: Any) -> DataSubject:
     """Store a new data subject, refusing minors and data prospects do not get."""
     check_fields(fields, SUBJECT_FIELDS)
-    fields = _normalise(fields)
+    fields = normalise(fields)
     now = now or timezone.now()
     today = legal_today(now)
-    errors: dict[str, list[str]] = {}
-
-    if not fields.get("kind"):
-        add_error(errors, "kind", _("Choose the kind of data subject."))
-    if not (fields.get("first_name") or fields.get("last_name") or fields.get("work_email")):
-        add_error(errors, "last_name", _("Give at least a name or a work e-mail."))
+    errors = new_subject_errors(fields, today=today)
     add_error(errors, "work_email", work_email_errors(fields.get("work_email")))
-
-    born = fields.get("date_of_birth")
-    add_error(errors, "date_of_birth", _date_of_birth_errors(born, today=today))
-    # DOMAIN.md A: nobody under 18 is stored; nothing is written when refused.
-    if born and "date_of_birth" not in errors and not guards.is_adult(born, on=today):
-        add_error(
-            errors,
-            "date_of_birth",
-            _(
-                "This person is under 18 (they turn 18 on %(date)s). The platform is not "
-                "offered to minors, so the record is not stored."
-            )
-            % {"date": guards.eighteenth_birthday(born).isoformat()},
-        )
-    for field, message in guards.minimisation_errors(fields.get("kind", ""), fields).items():
-        add_error(errors, field, message)
-    if fields.get("photo"):
-        add_error(errors, "photo", guards.photo_errors(fields["photo"]))
 
     subject = DataSubject(**fields)
     if subject.photo:
         subject.photo_content_type = guards.photo_content_type(subject.photo) or ""
-    _model_errors(subject, errors)
+    model_errors(subject, errors)
     if errors:
         raise ValidationError(errors)
 
     subject.created_at = now
     subject.save()
     for after_create in hooks.after_create:
-        after_create(subject=subject, actor=actor)
+        after_create(subjects=[subject], actor=actor)
     # The person has been of this kind since their data was collected.
     KindChange.objects.create(
         subject=subject,
@@ -170,7 +207,7 @@ def update_subject(
     (refusing the correction would keep a false date) and flags the record for erasure.
     """
     check_fields(fields, SUBJECT_FIELDS)
-    fields = _normalise(fields)
+    fields = normalise(fields)
     now = now or timezone.now()
     today = legal_today(now)
     subject = DataSubject.objects.select_for_update().get(pk=subject.pk)
@@ -180,19 +217,10 @@ def update_subject(
     changed = {name: value for name, value in fields.items() if getattr(subject, name) != value}
     if not changed:
         return subject
-    errors: dict[str, list[str]] = {}
     result = {name: getattr(subject, name) for name in SUBJECT_FIELDS} | changed
-
+    errors = change_errors(changed, result, today=today)
     if "work_email" in changed:
         add_error(errors, "work_email", work_email_errors(changed["work_email"], subject=subject))
-    if "date_of_birth" in changed:
-        add_error(
-            errors, "date_of_birth", _date_of_birth_errors(changed["date_of_birth"], today=today)
-        )
-    if changed.get("photo"):
-        add_error(errors, "photo", guards.photo_errors(changed["photo"]))
-    for field, message in guards.minimisation_errors(result["kind"], result).items():
-        add_error(errors, field, message)
 
     previous_kind = subject.kind
     if "kind" in changed:
@@ -214,7 +242,7 @@ def update_subject(
         subject.photo_content_type = (
             guards.photo_content_type(subject.photo) or "" if subject.photo else ""
         )
-    _model_errors(subject, errors)
+    model_errors(subject, errors)
     if errors:
         raise ValidationError(errors)
 
