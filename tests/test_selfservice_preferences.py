@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import pytest
 from django.core import mail
 from django.test import Client
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from consent import iso27560
 from consent.emails import send_marketing_email, unsubscribe_token
 from consent.models import Channel, ConsentEvent, EventKind, ObjectionReview, SuppressionEntry
 from consent.services import grant_consent
@@ -107,12 +109,27 @@ def test_the_receipt_matches_the_ledger_event(
     page = client.get(f"/p/me/receipts/{event.pk}/").content.decode()
     assert "Newsletters and offers" in page
     record = json.loads(client.get(f"/p/me/receipts/{event.pk}/download/").content)
-    flat = json.dumps(record)
-    assert marketing.code in flat
-    assert event.occurred_at.isoformat() in flat
-    assert "self_service" in flat
-    assert event.wording in flat
-    assert event.policy_version is not None and event.policy_version.version in flat
+    jsonschema.Draft202012Validator(iso27560.record_schema()).validate(record)
+    assert record["identifier"] == f"consent-event-{event.pk}"
+    assert record["dataSubject"] == f"po:subject:{me.pk}"
+    assert record["consentStatus"] == "dpv:ConsentGiven"
+    assert record["processing"]["purpose"]["identifier"] == marketing.code
+    assert record["indicatedAtTime"] == event.occurred_at.isoformat(timespec="seconds")
+    assert record["method"] == Channel.SELF_SERVICE
+    assert record["indicatedBy"] == "dpv:DataSubject"
+    assert event.policy_version is not None
+    assert record["notice"] == {
+        "@id": f"po:policy:{event.policy_version.version}",
+        "identifier": event.policy_version.version,
+        "version": event.policy_version.version,
+        "validFrom": event.policy_version.effective_on.isoformat(),
+        "wording": event.wording,
+    }
+    assert event.wording in page and event.policy_version.version in page
+    withdrawal = switch(client, marketing, "withdraw")
+    second = json.loads(client.get(f"/p/me/receipts/{withdrawal.pk}/download/").content)
+    assert second["consentStatus"] == "dpv:ConsentWithdrawn"
+    assert [s["eventType"] for s in second["statusHistory"]] == ["granted", "withdrawn"]
 
 
 def test_a_receipt_of_another_person_is_not_found(
