@@ -319,7 +319,9 @@ def fill(*, subjects: int, requests: int, open_requests: int, person_records: in
     fill_person(records=person_records, now=now)
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum does on a live database: the statistics, and the visibility map that
+        # lets the open-request count be an index-only scan.
+        cursor.execute("VACUUM ANALYZE")
     print(f"analyze: {time.perf_counter() - started:.1f} s")
 
 
