@@ -287,3 +287,20 @@ def test_a_request_from_inside_is_verified_and_can_be_withdrawn(
         client.post(f"/p/me/requests/{request.pk}/withdraw/")
     request.refresh_from_db()
     assert request.status == Status.WITHDRAWN
+
+
+def test_the_pages_and_the_link_email_speak_the_language_the_person_chose(
+    seeded: None,
+    client: Client,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    person = DataSubjectFactory.create()
+    start = client.get(START, HTTP_ACCEPT_LANGUAGE="lv").content.decode()
+    assert '<html lang="lv">' in start and "Nosūtīt man pierakstīšanās saiti" in start
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(START, {"email": person.work_email}, HTTP_ACCEPT_LANGUAGE="lv")
+    assert "Ja mums ir šī adrese" in sent.content.decode()
+    assert mail.outbox[-1].subject == "Jūsu pierakstīšanās saite"
+    client.post(link_in_outbox(), HTTP_ACCEPT_LANGUAGE="et")
+    page = client.get("/p/me/preferences/", HTTP_ACCEPT_LANGUAGE="et").content.decode()
+    assert '<html lang="et">' in page and "Teie eelistused" in page
