@@ -21,7 +21,11 @@ from core.timeutil import legal_today
 from subject_requests.choices import AnswerStatus
 from subject_requests.reports.collect import collect
 from subject_requests.selfservice import copies, links, session
-from subject_requests.selfservice.corrections import correct_own_data
+from subject_requests.selfservice.corrections import (
+    CHECKED_FIELDS,
+    DIRECT_FIELDS,
+    correct_own_data,
+)
 from subject_requests.selfservice.forms import CorrectionForm, SignInForm
 from subjects.models import DataSubject
 
@@ -208,6 +212,14 @@ def correct(request: HttpRequest, subject: DataSubject) -> HttpResponse:
             return redirect("selfservice:correct")
     elif request.method == "POST":
         status = 400
+    groups = [
+        (_("Changed at once"), DIRECT_FIELDS),
+        (_("Checked by our data protection officer first"), CHECKED_FIELDS),
+    ]
     return page(
-        request, subject, "selfservice/correct.html", section="correct", form=form, status=status
-    )
+        request, subject, "selfservice/correct.html", section="correct", form=form, status=status,
+        groups=[
+            {"legend": legend, "fields": [form[n] for n in names if n in form.fields]}
+            for legend, names in groups
+        ],
+    )  # fmt: skip
