@@ -14,10 +14,10 @@ from subject_requests.models import SubjectRequest
 from subjects.models import DataSubject
 
 
-def own_requests(subject: DataSubject) -> list[SubjectRequest]:
-    return list(
-        SubjectRequest.objects.filter(subjects=subject).order_by("-received_at", "-id")[:50]
-    )
+def own_requests(subject: DataSubject) -> list[tuple[SubjectRequest, str]]:
+    """The person's requests, newest first, each with the key of its public status page."""
+    found = SubjectRequest.objects.filter(subjects=subject).order_by("-received_at", "-id")[:50]
+    return [(request, services.status_token(request)) for request in found]
 
 
 def own_request(subject: DataSubject, request_id: int) -> SubjectRequest | None:
