@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from consent.models import ConsentEvidence, ObjectionReview, PendingSubscription
+from consent.models import ConsentEvidence, CsvImport, ObjectionReview, PendingSubscription
 from core.timeutil import legal_date, start_of_legal_day
 from retention.periods import Period, purge_cutoff
 from retention.registry import ANONYMISE, DELETE, Applied, RecordType, exempt, register
@@ -142,4 +142,37 @@ class PendingSubscriptions(RecordType):
             "consent.pendingsubscription",
             PendingSubscription.objects.filter(pk__in=ids).delete()[0],
         )
+        return applied
+
+
+@register
+class CsvImports(RecordType):
+    """An uploaded CSV file and its dry run: the file goes when applied (or discarded), the
+    rest — the file if never applied — after the rule's period."""
+
+    code = "consent.csv_import"
+    label = _("CSV imports: the uploaded file, its dry run and result")
+    model_label = "consent.CsvImport"
+    anchors = {"import_uploaded": _("the day the file was uploaded")}
+    actions = (DELETE,)
+    # The file's people are not yet (or no longer only) the portal's: no hold applies to it.
+    subject_path = None
+    clears = _("The whole row: the encrypted file if still there, the dry run and the result.")
+
+    def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
+        return qs.filter(created_at__lt=start_of_legal_day(purge_cutoff(as_of, period)))
+
+    def pending(self, qs: QuerySet[Any], *, action: str) -> QuerySet[Any]:
+        # A running import finishes first; the next night takes it.
+        return qs.exclude(status__in=["checking", "applying"])
+
+    def holds_personal_data(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs
+
+    def anchor_of(self, record: Any) -> dt.date | None:
+        return legal_date(record.created_at)
+
+    def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
+        applied = Applied()
+        applied.add("consent.csvimport", CsvImport.objects.filter(pk__in=ids).delete()[0])
         return applied

@@ -75,5 +75,20 @@ PENDING_SUBSCRIPTION_RULE: dict[str, Any] = {
 }
 
 
+CSV_IMPORT_RULE: dict[str, Any] = {
+    "code": "csv-imports-30d",
+    "name": N_("CSV imports: 30 days after the upload"),
+    "record_type": "consent.csv_import",
+    "anchor": "import_uploaded",
+    "period_days": 30,
+    "action": "delete",
+    "legal_reference": (
+        "GDPR Art. 5(1)(c) and (e): the file's data now lives in the people's records and the "
+        "ledger; the import is kept a month to answer questions about it"
+    ),
+    "description": "The import, its file if never applied, its dry run and result go.",
+}
+
+
 def seed_evidence_rule(apps: Any) -> None:
-    seed_rules(apps, [EVIDENCE_RULE, REVIEW_RULE, PENDING_SUBSCRIPTION_RULE])
+    seed_rules(apps, [EVIDENCE_RULE, REVIEW_RULE, PENDING_SUBSCRIPTION_RULE, CSV_IMPORT_RULE])

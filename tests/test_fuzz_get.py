@@ -29,7 +29,13 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from consent.emails import subscription_token, unsubscribe_token
-from consent.models import ConsentEvidence, ObjectionReview, PendingSubscription, PolicyVersion
+from consent.models import (
+    ConsentEvidence,
+    CsvImport,
+    ObjectionReview,
+    PendingSubscription,
+    PolicyVersion,
+)
 from core.checks import iter_patterns
 from core.permissions import PUBLIC_KEYS, declared_permission
 from core.webhooks import callback_token
@@ -124,6 +130,12 @@ class Rows:
             payload={"person": {"work_email": self.person.work_email}},
             callback_nonce="fuzz",
         )
+        importer = f.UserFactory.create(username="fuzz-importer")
+        self.csv_import = CsvImport.objects.create(
+            kind="prospects", status="checked", headers=["email"], mapping={"email": "work_email"},
+            content=b"email\nfuzz@example.com\n", total_rows=1, counts={"create": 1},
+            plan=[[2, "create", None, {}]], created_by=importer,
+        )  # fmt: skip
         pending = PendingSubscription.objects.get(email_index=self.person.work_email_index)
         pending.nonce = "fuzz"
         pending.save()
@@ -146,6 +158,7 @@ class Rows:
             ("consent/evidence/", lambda: ConsentEvidence.objects.values_list("pk").first()),
             ("consent/policies/", lambda: PolicyVersion.objects.values_list("pk").first()),
             ("consent/objections/", lambda: ObjectionReview.objects.values_list("pk").first()),
+            ("consent/imports/", lambda: self.csv_import.pk),
             ("consent/", lambda: self.person.pk),
             ("retention/runs/", lambda: self.run.pk),
             ("retention/rules/", lambda: RetentionRule.objects.values_list("pk").first()),

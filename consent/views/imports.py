@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from consent.imports import services
 from consent.imports.forms import MappingForm, UploadForm
-from consent.imports.models import CsvImport, ImportStatus
+from consent.imports.models import CsvImport, ImportKind, ImportStatus
 from core.permissions import requires
 
 ACTION_LABELS = {
@@ -24,6 +24,10 @@ ACTION_LABELS = {
     "refuse": _lazy("refuse"),
 }
 ACTIONS = tuple(ACTION_LABELS)
+KIND_ACTIONS: dict[str, tuple[str, ...]] = {
+    ImportKind.PROSPECTS: ("create", "update", "unchanged", "refuse"),
+    ImportKind.WITHDRAWALS: ("withdraw", "unchanged", "refuse"),
+}
 ROWS_PER_PAGE = 100
 
 
@@ -91,7 +95,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "counts": _counts(csv_import),
             "action": action if action in ACTIONS else "",
-            "actions": ACTION_LABELS.items(),
+            "actions": [(name, ACTION_LABELS[name]) for name in KIND_ACTIONS[csv_import.kind]],
         },
     )
 

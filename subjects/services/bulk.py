@@ -95,8 +95,9 @@ def _update(rows: list[Row], *, actor: Actor, now: dt.datetime) -> list[DataSubj
         person = row.target
         assert person is not None
         previous_kind = person.kind
-        person_values = {name: row.changed.get(name, getattr(person, name)) for name in fields}
-        for name, value in person_values.items():
+        # The other fields keep the values just read (`bulk_checks` reads every field a row
+        # gives), so each row writes its own changes and its stored values back unchanged.
+        for name, value in row.changed.items():
             setattr(person, name, value)
         if "photo" in row.changed:
             person.photo_content_type = guards.photo_content_type(person.photo or b"") or ""

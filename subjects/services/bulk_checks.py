@@ -156,7 +156,8 @@ def _stored_people(rows: list[Row]) -> tuple[dict[str, DataSubject], dict[str, D
         return {}, {}
     given = {name for r in rows for name in r.values if name in SUBJECT_FIELDS}
     columns = set(_MATCH_FIELDS) | {"erasure_requested_at"} | given | set(_MINIMISED_FIELDS)
-    columns.discard("photo")
+    if "photo" not in given:
+        columns.discard("photo")  # a photo is read (decrypted) only to compare a new one
     people = (
         DataSubject.objects.filter(Q(external_id__in=external) | Q(work_email_index__in=indexes))
         .only(*columns)
