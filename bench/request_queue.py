@@ -445,9 +445,12 @@ def main() -> None:
     newest = person.communications.order_by("-sent_at").values_list("sent_at", flat=True)[0]
     requests = SubjectRequest.objects.count()
     subjects = DataSubject.objects.count()
+    # Timings on a shared machine mean little without its load beside them.
+    load = os.getloadavg()[0]
     print(
         f"\n{requests} requests ({len(by_due)} open), {subjects} subjects, a person with "
-        f"{records} records; {args.loads} loads each\n"
+        f"{records} records; {args.loads} loads each; load average {load:.1f} on "
+        f"{os.cpu_count()} CPUs\n"
     )
     print(f"{'page':<22}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'baseline p95 ms':>17}")
     figures: dict[str, object] = {
@@ -456,6 +459,7 @@ def main() -> None:
         "subjects": subjects,
         "person_records": records,
         "loads": args.loads,
+        "load_average": f"{load:.1f}",
     }
     queue = requests_for_queue(reviewer=dpo, now=now)
     last_offset = (len(by_due) - 1) // QUEUE_PAGE_SIZE * QUEUE_PAGE_SIZE
@@ -511,6 +515,8 @@ def main() -> None:
     )
     print(f"{'(last page by OFFSET)':<22}{'':>10}{'':>9}{'':>9}{offset_p95:>17.1f}")
     figures["last_page_offset_baseline_p95_ms"] = f"{offset_p95:.1f}"
+    figures["load_average_after"] = f"{os.getloadavg()[0]:.1f}"
+    print(f"load average after: {figures['load_average_after']}")
     print(" ".join(["BENCH request_queue", *(f"{k}={v}" for k, v in figures.items())]))
 
 
