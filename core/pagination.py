@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import IntegerField, QuerySet, Subquery
+from django.utils.functional import cached_property
+
+# django-stubs makes Paginator generic; at run time it is not subscriptable.
+if TYPE_CHECKING:
+    _Paginator = Paginator[Any]
+else:
+    _Paginator = Paginator
 
 
-class FromEitherEndPaginator(Paginator):
+class FromEitherEndPaginator(_Paginator):
     """A page in the second half of an ordered queryset is read from the far end: the
     reversed order, offset by the rows after it, then put back in order.
 
@@ -33,4 +40,28 @@ class FromEitherEndPaginator(Paginator):
             return super().page(number)
         rows = list(queryset.reverse()[count - top : count - bottom])
         rows.reverse()
-        return self._get_page(rows, number, self)
+        return Page(rows, number, self)
+
+
+class CountedPaginator(_Paginator):
+    """A paginator told its count, for a page of several lists whose counts were read
+    together (`RowCount` in one query) instead of one COUNT each."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
+class RowCount(Subquery):
+    """`COUNT(*)` of a queryset as a scalar subquery, so that several lists' counts are one
+    query: `DataSubject.objects.filter(pk=…).annotate(demos=RowCount(demos), …)`."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset: QuerySet[Any]) -> None:
+        super().__init__(queryset.order_by().values("pk"))
