@@ -304,3 +304,29 @@ def test_the_pages_and_the_link_email_speak_the_language_the_person_chose(
     client.post(link_in_outbox(), HTTP_ACCEPT_LANGUAGE="et")
     page = client.get("/p/me/preferences/", HTTP_ACCEPT_LANGUAGE="et").content.decode()
     assert '<html lang="et">' in page and "Teie eelistused" in page
+
+
+def test_asking_for_links_is_rate_limited_per_client_whatever_the_address(
+    seeded: None,
+    client: Client,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    known = DataSubjectFactory.create()
+    for n in range(10):
+        ask_link(client, f"stranger{n}@elsewhere.example", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        limited = client.post(START, {"email": known.work_email})
+    assert limited.status_code == 429
+    assert mail.outbox == []
+
+
+def test_signing_out_ends_the_subject_session(
+    seeded: None, sign_in_as_subject: SignInAsSubject
+) -> None:
+    me = DataSubjectFactory.create()
+    client = sign_in_as_subject(me)
+    assert client.post("/p/me/sign-out/").status_code == 302
+    assert client.get("/p/me/data/").status_code == 302
+    assert AuditEvent.objects.filter(
+        action="selfservice.signed_out", actor_label=subject_actor(me.pk)
+    ).exists()
