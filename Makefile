@@ -4,16 +4,27 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
+# The test suite's JavaScript (axe-core, injected into pages by the accessibility test),
+# pinned by tests/js/package-lock.json. Without npm `make run` still works; the browser
+# tests then fail on CI and skip elsewhere, as they do without Chromium.
+JS_TOOLS := tests/js/node_modules/.installed
 
 .PHONY: install run test bench-smoke lint format typecheck messages demo clean
 
-install: $(STAMP)
+install: $(STAMP) $(JS_TOOLS)
 
 $(STAMP): pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
+
+$(JS_TOOLS): tests/js/package.json tests/js/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/js && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else \
+		echo "npm not found: the accessibility test needs it (apt-get install npm)" >&2; \
+	fi
 
 # Migrate, seed the policy, load demo data once, print the logins, then serve the portal with
 # a Celery worker and beat (honcho stops all three on Ctrl-C).

@@ -106,14 +106,20 @@ def send_marketing_email(
         raise NotMarketable(f"purpose {purpose.code} is not a marketing purpose")
     if not DataSubject.objects.filter(pk=subject.pk).marketable(purpose=purpose).exists():
         raise NotMarketable(f"subject {subject.pk} may not receive {purpose.code}")
+    from consent.wording import public_wording
+
     link = unsubscribe_url(subject, purpose)
     context = {
         "body": body,
         "html_body": html_body,
         "unsubscribe_url": link,
+        # The self-service preference centre (issue 14): every purpose in one place.
+        "preferences_url": absolute_url(reverse("selfservice:start")),
         "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
     }
     with translation.override(subject.letter_language()):
+        # The purpose by the words the person agreed to, in their language (issue 14 item 6).
+        context["wording"] = public_wording(purpose)
         text = render_to_string("emails/consent/marketing.txt", context)
         html = render_to_string("emails/consent/marketing.html", context)
     message = EmailMultiAlternatives(

@@ -37,6 +37,8 @@ class Channel(models.TextChoices):
     LETTER = "letter", _("Letter")
     STAFF = "staff", _("Staff entry")
     API = "api", _("API")
+    # The person's own preference centre, signed in by a link to a stored address.
+    SELF_SERVICE = "self_service", _("Self-service")
 
 
 # Channels staff pick on the log page: the person wrote, called or said it to a colleague.

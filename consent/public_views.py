@@ -27,6 +27,7 @@ from consent.services.subscription import (
     read_subscription,
     subscription_wording,
 )
+from consent.wording import public_wording
 from core.http import client_ip
 from core.permissions import requires
 from core.ratelimit import Limit, allow_per_address_and_email
@@ -51,6 +52,23 @@ def _bad_link(request: HttpRequest, *, expired: bool = False, used: bool = False
     return render(request, "consent/public/bad_link.html", context, status=410 if used else 400)
 
 
+def _in_their_language(request: HttpRequest, subject: DataSubject | None) -> None:
+    """The page speaks the person's language (issue 14 item 6), as their e-mails do, unless
+    the visitor has picked one with the switcher."""
+    if subject is None or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+        return
+    translation.activate(subject.letter_language())
+    request.LANGUAGE_CODE = translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _unsubscribe_page(
+    request: HttpRequest, template: str, purpose: Purpose, **context: object
+) -> HttpResponse:
+    return render(
+        request, template, {"purpose": purpose, "wording": public_wording(purpose), **context}
+    )
+
+
 @csrf_exempt
 @requires("consent.public")
 @require_http_methods(["GET", "POST"])
@@ -59,22 +77,21 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         subject_id, purpose_id = read_unsubscribe_token(token)
     except signing.BadSignature:
         return _bad_link(request)
+    _in_their_language(request, DataSubject.objects.filter(pk=subject_id).first())
     if request.method == "POST":
         subject, purpose, _event = services.record_unsubscribe(
             subject_id=subject_id, purpose_id=purpose_id
         )
         if purpose is None:
             return _bad_link(request)
-        return render(request, "consent/public/unsubscribed.html", {"purpose": purpose})
+        return _unsubscribe_page(request, "consent/public/unsubscribed.html", purpose)
     purpose = Purpose.objects.filter(pk=purpose_id).first()
     subject = DataSubject.objects.filter(pk=subject_id).first()
     if purpose is None or subject is None:
         return _bad_link(request)
     already = subject.anonymised_at is not None or not consent_state(subject, purpose).permitted
-    return render(
-        request,
-        "consent/public/unsubscribe.html",
-        {"purpose": purpose, "token": token, "already": already},
+    return _unsubscribe_page(
+        request, "consent/public/unsubscribe.html", purpose, token=token, already=already
     )
 
 

@@ -30,6 +30,25 @@ current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current
 Actor = AbstractBaseUser | AnonymousUser | str | None
 
 
+# A data subject acting for themselves on their self-service pages (signed in by a link, not
+# a staff login) is recorded by this label and their id: the audit log then says which
+# person acted, as it names a user, without holding anything about them.
+SUBJECT_ACTOR_PREFIX = "data subject #"
+
+
+def subject_actor(subject_id: int) -> str:
+    """The actor of what a person does on their own self-service pages."""
+    return f"{SUBJECT_ACTOR_PREFIX}{subject_id}"
+
+
+def acting_subject_id(actor: Actor) -> int | None:
+    """The person behind a `subject_actor` label, or None for any other actor."""
+    if isinstance(actor, str) and actor.startswith(SUBJECT_ACTOR_PREFIX):
+        rest = actor[len(SUBJECT_ACTOR_PREFIX) :]
+        return int(rest) if rest.isdigit() else None
+    return None
+
+
 def user_of(actor: Actor) -> User | None:
     """The signed-in user behind an actor, for a foreign key to the user table; None for a
     label ("nightly-purge", "data subject"), an anonymous visitor or no one."""

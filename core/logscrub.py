@@ -21,6 +21,7 @@ TOKEN_PREFIXES = (
     "/p/unsubscribe/",
     "/p/subscribe/confirm/",
     "/hooks/system-tasks/",
+    "/p/me/link/",
 )
 EMAIL = re.compile(r"[\w.+'-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 TOKEN = re.compile(

@@ -108,6 +108,10 @@ MATRIX: dict[str, Rule] = {
     "requests.register": _rule("Register of requests (CSV)", DPO, AUDITOR),
     "hooks.system_tasks": _public("A system's signed, single-use completion call"),
     "requests.public": _public("Public request form and status page"),
+    "selfservice.public": _public(
+        "Self-service for data subjects: a sign-in link, then only their own data (a subject "
+        "session, not a staff login)"
+    ),
 }
 
 PUBLIC_KEYS = frozenset(key for key, rule in MATRIX.items() if rule.public)

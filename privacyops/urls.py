@@ -15,6 +15,7 @@ urlpatterns = [
     path("retention/", include("retention.urls")),
     path("requests/", include("subject_requests.urls")),
     path("privacy/", include("subject_requests.public_urls")),
+    path("p/me/", include("subject_requests.selfservice.urls")),
     path("p/", include("consent.public_urls")),
     path(
         "hooks/system-tasks/<str:token>/",

@@ -64,6 +64,9 @@ class Channel(models.TextChoices):
     LETTER = "letter", _("Letter")
     PHONE = "phone", _("Phone")
     API = "api", _("API")
+    # Filed by the person from their self-service pages, signed in by a link to a stored
+    # address (issue 14).
+    SELF_SERVICE = "self_service", _("Self-service")
 
 
 # Channels a member of staff enters by hand (the web form and the API enter themselves).
@@ -114,6 +117,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 class VerificationMethod(models.TextChoices):
     EMAIL_LINK = "email_link", _("Signed e-mail link matching a stored e-mail")
     MANUAL = "manual", _("Proportionate check by the DPO")
+    SELF_SERVICE = "self_service", _("Signed in by a link sent to a stored e-mail")
 
 
 class PauseReason(models.TextChoices):

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.audit import record_event, record_events_bulk
+from core.pagination import FromEitherEndPaginator
 from core.permissions import has_permission, requires
 from core.timeutil import legal_date, legal_zone
 from subject_requests import exports, services
@@ -58,7 +58,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     assignees = list(assignable_users())
     filter_form = QueueFilterForm(request.GET or None, assignees=assignees)
     requests = requests_for_queue(reviewer=request.user, now=now, filters=filter_form.filters())
-    paginator = Paginator(requests, QUEUE_PAGE_SIZE)
+    paginator = FromEitherEndPaginator(requests, QUEUE_PAGE_SIZE)
     number = request.GET.get("page")
     page = paginator.get_page(paginator.num_pages if number == "last" else number)
     # Labels translated once per page: `get_FOO_display` translates every choice on each call,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditEvent
+from core.pagination import CountedPaginator, RowCount
 from processing.models import DataCategory
 from subjects.models import (
     Claim,
@@ -139,8 +140,8 @@ class RecordSection:
     param: str
 
 
-def _page(queryset: QuerySet[Any], number: Any) -> Page[Any]:
-    return Paginator(queryset, RECORDS_PAGE_SIZE).get_page(number)
+def _page(queryset: QuerySet[Any], number: Any, count: int) -> Page[Any]:
+    return CountedPaginator(queryset, RECORDS_PAGE_SIZE, count=count).get_page(number)
 
 
 def subject_records(subject: DataSubject, params: Any) -> list[RecordSection]:
@@ -172,12 +173,21 @@ def subject_records(subject: DataSubject, params: Any) -> list[RecordSection]:
             UsageRecord.objects.filter(subject=subject).order_by("-occurred_at", "-id"),
         ),
     ]
+    # The six counts in one query rather than a COUNT per list; an empty list then needs no
+    # query at all.
+    counts = (
+        DataSubject.objects.filter(pk=subject.pk)
+        .annotate(**{f"{code}_count": RowCount(queryset) for code, _title, queryset in querysets})
+        .values(*(f"{code}_count" for code, _title, _queryset in querysets))
+        .get()
+    )
     return [
         RecordSection(
             code=code,
             title=str(title),
             source=str(RECORD_SOURCES[code]),
-            page=_page(queryset, params.get(f"{code}_page")),
+            # A `none()` queryset (no organisation, no trials) counts as NULL.
+            page=_page(queryset, params.get(f"{code}_page"), counts[f"{code}_count"] or 0),
             param=f"{code}_page",
         )
         for code, title, queryset in querysets

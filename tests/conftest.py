@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
 
     from processing.models import Purpose
-    from tests.fixture_types import ClientFor, LoginInBrowser
+    from subjects.models import DataSubject
+    from tests.fixture_types import ClientFor, LoginInBrowser, SignInAsSubject
 
 # Playwright's sync API runs an event loop in this thread; Django's async guard would then
 # refuse ORM calls made by live_server tests.
@@ -273,3 +274,21 @@ def login_in_browser(page: Page) -> LoginInBrowser:
         return page
 
     return login
+
+
+@pytest.fixture
+def sign_in_as_subject(client: Client, django_capture_on_commit_callbacks: Any) -> SignInAsSubject:
+    """Ask for the link on /p/me/, read it from the outbox and use it (issue 14)."""
+    import re
+
+    from django.core import mail
+
+    def sign_in(subject: DataSubject) -> Client:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/p/me/", {"email": subject.work_email or ""})
+        match = re.search(r"http://\S+(/p/me/link/\S+/)", str(mail.outbox[-1].body))
+        assert match is not None, "no sign-in link was sent"
+        client.post(match.group(1))
+        return client
+
+    return sign_in

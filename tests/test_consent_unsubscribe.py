@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def subscriber(marketing: Purpose) -> DataSubject:
-    subject = DataSubjectFactory.create(work_email="reader@company.example")
+    subject = DataSubjectFactory.create(
+        work_email="reader@company.example", preferred_language="en"
+    )
     grant_consent(
         subject=subject, purpose=marketing, channel="web_form", actor="data subject",
         wording="Newsletter",
@@ -78,9 +80,9 @@ def test_unsubscribe_get_shows_one_button_and_records_nothing(
 ) -> None:
     response = client.get(f"/p/unsubscribe/{unsubscribe_token(subscriber, marketing)}/")
     assert response.status_code == 200
-    main = response.content.split(b'<main id="main">')[1]
+    main = response.content.split(b'<main id="main"')[1]
     assert main.count(b"<button") == 1 and b">Unsubscribe</button>" in main
-    assert b"Direct marketing" in response.content
+    assert b"Newsletters and offers to anyone who agreed to receive them." in response.content
     assert not ConsentEvent.objects.filter(kind=EventKind.WITHDRAWN).exists()
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -20,6 +21,7 @@ from consent.imports.models import CsvImport, ImportKind, ImportStatus
 from consent.models import Channel, ConsentEvent, EventKind
 from consent.services import suppress_email
 from core.models import AuditEvent
+from core.timeutil import start_of_legal_day
 from processing.models import Purpose
 from subjects.models import DataSubject, SubjectKind
 from tests.factories import DataSubjectFactory
@@ -131,14 +133,13 @@ def test_withdrawals_from_a_marketing_tool_go_through_the_ledger(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     subscriber = DataSubjectFactory.create(work_email="sub@example.com")
-    consent_services.grant_consent(
-        subject=subscriber, purpose=marketing, channel="web_form", actor="data subject",
-        wording="Newsletter",
-    )  # fmt: skip
+    with time_machine.travel(dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC), tick=False):
+        consent_services.grant_consent(
+            subject=subscriber, purpose=marketing, channel="web_form", actor="data subject",
+            wording="Newsletter",
+        )  # fmt: skip
     DataSubjectFactory.create(work_email="never@example.com")
-    text = (
-        "email,unsubscribed_at\nsub@example.com,2020-01-01\nnever@example.com,\nwho@example.com,\n"
-    )
+    text = "email,unsubscribed_at\nsub@example.com,2026-02-01\nnever@example.com,\nwho@x.ee,\n"
     client = client_for(staff)
     csv_import = _upload(client, text, ImportKind.WITHDRAWALS)
     assert csv_import.mapping == {"email": "work_email", "unsubscribed_at": "occurred_at"}
@@ -150,7 +151,7 @@ def test_withdrawals_from_a_marketing_tool_go_through_the_ledger(
         client.post(f"/consent/imports/{csv_import.pk}/confirm/")
 
     withdrawal = ConsentEvent.objects.get(subject=subscriber, kind=EventKind.WITHDRAWN)
-    assert withdrawal.occurred_at.date() == dt.date(2019, 12, 31)  # midnight in Tallinn
+    assert withdrawal.occurred_at == start_of_legal_day(dt.date(2026, 2, 1))
     assert withdrawal.channel == Channel.UNSUBSCRIBE_LINK
     assert AuditEvent.objects.filter(action="consent.withdrawn", target_id=withdrawal.pk).exists()
 

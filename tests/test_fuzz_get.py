@@ -29,13 +29,20 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from consent.emails import subscription_token, unsubscribe_token
-from consent.models import ConsentEvidence, ObjectionReview, PendingSubscription, PolicyVersion
+from consent.models import (
+    ConsentEvidence,
+    CsvImport,
+    ObjectionReview,
+    PendingSubscription,
+    PolicyVersion,
+)
 from core.checks import iter_patterns
 from core.permissions import PUBLIC_KEYS, declared_permission
 from core.webhooks import callback_token
 from retention.models import RetentionRule, RuleChange
 from subject_requests import delivery
-from subject_requests.models import Answer, SubjectRequest, SystemTask, TimelineEntry
+from subject_requests.models import Answer, SignInLink, SubjectRequest, SystemTask, TimelineEntry
+from subject_requests.selfservice.links import link_token
 from subject_requests.services.identity import status_token, verification_token
 from subject_requests.services.systems import CALLBACK_PURPOSE
 from subjects.models import DataSubject
@@ -123,6 +130,12 @@ class Rows:
             payload={"person": {"work_email": self.person.work_email}},
             callback_nonce="fuzz",
         )
+        importer = f.UserFactory.create(username="fuzz-importer")
+        self.csv_import = CsvImport.objects.create(
+            kind="prospects", status="checked", headers=["email"], mapping={"email": "work_email"},
+            content=b"email\nfuzz@example.com\n", total_rows=1, counts={"create": 1},
+            plan=[[2, "create", None, {}]], created_by=importer,
+        )  # fmt: skip
         pending = PendingSubscription.objects.get(email_index=self.person.work_email_index)
         pending.nonce = "fuzz"
         pending.save()
@@ -135,6 +148,7 @@ class Rows:
             "hooks/system-tasks/": callback_token(
                 purpose=CALLBACK_PURPOSE, object_id=self.task.pk, nonce="fuzz"
             ),
+            "p/me/link/": link_token(SignInLink.objects.create(subject=self.person, nonce="fuzz")),
         }
 
     def pk_for(self, route: str) -> Any:
@@ -144,6 +158,7 @@ class Rows:
             ("consent/evidence/", lambda: ConsentEvidence.objects.values_list("pk").first()),
             ("consent/policies/", lambda: PolicyVersion.objects.values_list("pk").first()),
             ("consent/objections/", lambda: ObjectionReview.objects.values_list("pk").first()),
+            ("consent/imports/", lambda: self.csv_import.pk),
             ("consent/", lambda: self.person.pk),
             ("retention/runs/", lambda: self.run.pk),
             ("retention/rules/", lambda: RetentionRule.objects.values_list("pk").first()),

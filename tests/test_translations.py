@@ -44,6 +44,8 @@ PUBLIC_TEMPLATE_DIRS = (
     # The answer documents and letters (PDF) a requester receives.
     "templates/reports/",
     "templates/letters/",
+    # The self-service pages (issue 14).
+    "templates/selfservice/",
 )
 PUBLIC_TEMPLATE_FILES = (
     "templates/base.html",
@@ -80,6 +82,12 @@ PUBLIC_MODULES = (
     "consent/selectors.py",
     "consent/seed.py",
     "subject_requests/seed.py",
+    "consent/wording.py",
+    "subject_requests/selfservice/views.py",
+    "subject_requests/selfservice/views_inside.py",
+    "subject_requests/selfservice/forms.py",
+    "subject_requests/selfservice/preferences.py",
+    "subject_requests/selfservice/receipt.py",
 )
 
 

@@ -54,6 +54,8 @@ GUESSES: dict[str, tuple[str, ...]] = {
     "occurred_at": ("unsubscribedat", "date", "timestamp", "time", "when", "occurredat"),
 }
 IGNORE = ""
+# Choice fields whose values are lower-case codes: "Prospect" in a file means "prospect".
+LOWER_CASE = frozenset({"kind", "source", "preferred_language"})
 
 
 class UnreadableFile(ValueError):
@@ -122,5 +124,5 @@ def mapped(cells: list[str], headers: list[str], mapping: Mapping[str, str]) -> 
     for header, cell in zip(headers, cells, strict=False):
         field = mapping.get(header, IGNORE)
         if field and cell.strip():
-            row[field] = cell.strip()
+            row[field] = cell.strip().lower() if field in LOWER_CASE else cell.strip()
     return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from consent.services.bulk import WithdrawalOutcome, withdraw_consents
 from consent.services.ledger import (
     LogOutcome,
     grant_consent,
@@ -31,6 +32,7 @@ from consent.services.subscription import (
 
 __all__ = [
     "LogOutcome",
+    "WithdrawalOutcome",
     "confirm_subscription",
     "decide_objection",
     "erase_objecting_prospect",
@@ -48,4 +50,5 @@ __all__ = [
     "set_suppressed_import_policy",
     "suppress_email",
     "withdraw_consent",
+    "withdraw_consents",
 ]

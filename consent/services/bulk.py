@@ -67,7 +67,8 @@ def withdraw_consents(
     now: dt.datetime | None = None,
 ) -> WithdrawalOutcome:
     """Withdraw `purpose`'s consent of each address's person. A person with no consent in
-    force (never given, already withdrawn) is unchanged; an unknown or malformed address,
+    force (never given, already withdrawn, or given again after the time of the withdrawal)
+    is unchanged; an unknown or malformed address,
     or one named twice, refused. `occurred_at[i]`: when row i's person acted (default now;
     earlier is allowed, a withdrawal is not retroactive)."""
     if not purpose.is_consent_based:
@@ -98,13 +99,13 @@ def withdraw_consents(
         .filter(work_email_index__in=[i for i in indexes if i])
         .values_list("work_email_index", "pk")
     )
-    last_kind: dict[int, str] = {}
-    for subject_id, kind in (
+    last: dict[int, tuple[str, dt.datetime]] = {}
+    for subject_id, kind, at in (
         ConsentEvent.objects.filter(subject_id__in=people.values(), purpose=purpose)
         .order_by("subject_id", "occurred_at", "recorded_at", "id")
-        .values_list("subject_id", "kind")
+        .values_list("subject_id", "kind", "occurred_at")
     ):
-        last_kind[subject_id] = kind  # the last in ledger order wins
+        last[subject_id] = (kind, at)  # the last in ledger order wins
 
     actions: list[WithdrawalAction] = []
     subject_ids: list[int | None] = []
@@ -116,8 +117,11 @@ def withdraw_consents(
             actions.append("refuse")
             subject_ids.append(None)
             continue
-        granted = last_kind.get(found) == EventKind.GRANTED
-        actions.append("withdraw" if granted else "unchanged")
+        kind, since = last.get(found, ("", now))
+        # In force now, and given before the person unsubscribed: an unsubscribe dated before
+        # a later grant is stale (they subscribed again), so nothing changes.
+        in_force = kind == EventKind.GRANTED and since <= times[row]
+        actions.append("withdraw" if in_force else "unchanged")
         subject_ids.append(found)
 
     event_ids: list[int] = []

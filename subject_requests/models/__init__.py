@@ -37,6 +37,7 @@ from subject_requests.models.requests import (
     due_soon_q,
     overdue_q,
 )
+from subject_requests.models.selfservice import SelfServiceCopy, SignInLink
 from subject_requests.models.systems import SystemTask, SystemTaskQuerySet
 
 __all__ = [
@@ -63,6 +64,8 @@ __all__ = [
     "RequestType",
     "RightAction",
     "RightActionQuerySet",
+    "SelfServiceCopy",
+    "SignInLink",
     "Status",
     "SubjectRequest",
     "SubjectRequestQuerySet",

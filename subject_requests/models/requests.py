@@ -110,7 +110,7 @@ class SubjectRequest(models.Model):
         _("reference"), max_length=20, unique=True, null=True, blank=True, editable=False
     )
     type = models.CharField(_("right"), max_length=30, choices=RequestType.choices)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
     )

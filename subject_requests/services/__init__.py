@@ -26,6 +26,7 @@ from subject_requests.services.intake import (
     change_received_at,
     enter_request,
     submit_request,
+    submit_verified_request,
 )
 from subject_requests.services.timeline import (
     add_note,
@@ -75,6 +76,7 @@ __all__ = [
     "start_work",
     "status_token",
     "submit_request",
+    "submit_verified_request",
     "verification_token",
     "verify_by_link",
     "verify_manually",

@@ -287,6 +287,7 @@ CHANNEL_OF_REQUEST: dict[str, str] = {
     Channel.LETTER: "letter",
     Channel.PHONE: "phone",
     Channel.API: "api",
+    Channel.SELF_SERVICE: "self_service",
 }
 
 

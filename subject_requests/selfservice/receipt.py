@@ -1,0 +1,33 @@
+"""The consent receipt of one ledger event (issue 14 item 4): a readable page and a download.
+
+The download is the ISO/IEC TS 27560-shaped record of the consent API work
+(`consent.iso27560.consent_record`), the same document the DPO's ledger exports; the page
+states the same event in the person's words and language.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consent.iso27560 import consent_record
+from consent.models import ConsentEvent
+from consent.wording import public_wording
+
+__all__ = ["consent_record", "receipt_lines"]
+
+
+def receipt_lines(event: ConsentEvent) -> list[tuple[str, str]]:
+    """The receipt for reading, in the person's language."""
+    version = event.policy_version
+    return [
+        (_("Receipt number"), str(event.pk)),
+        (_("Controller"), f"{settings.PRIVACY_CONTROLLER_NAME} ({settings.PRIVACY_CONTACT_EMAIL})"),
+        (_("Purpose"), public_wording(event.purpose)),
+        (_("What you did"), str(event.get_kind_display())),
+        (_("When"), timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")),
+        (_("How"), str(event.get_channel_display())),
+        (_("Wording you agreed to"), event.wording or "—"),
+        (_("Privacy policy in force"), version.version if version else "—"),
+    ]

@@ -1,0 +1,210 @@
+"""The accessibility run's tools (issue 16 item 11): axe-core, injected by Playwright, and a
+walk that finds the pages by itself.
+
+axe-core comes from the npm registry, pinned by `tests/js/package-lock.json` and installed
+into `tests/js/node_modules` by `make install` (`npm ci`); `axe_script()` runs the same
+`npm ci` when a fresh clone's suite starts without it.
+
+The walk needs no list of pages: it starts from the home page, every link of the navigation
+and every URL pattern without arguments, and follows the links of each page it audits, one
+page per URL name (the first link found of `subjects:detail` stands for every person's page),
+so a page added to the URL conf or linked from an existing page is audited the day it lands.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from html import unescape
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.exceptions import Resolver404
+from django.urls.resolvers import RoutePattern
+from playwright.sync_api import Page, Route
+
+JS_TOOLS = Path(__file__).resolve().parent / "js"
+AXE = JS_TOOLS / "node_modules" / "axe-core" / "axe.min.js"
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# URL names never opened by the walk, each for a reason: they change state on GET or end the
+# session, answer machines rather than people, or are Django's own admin (its pages are
+# Django's; the portal's templates are what this run keeps accessible).
+NOT_WALKED = frozenset(
+    {
+        "logout",
+        "set_language",
+        "health",
+        "system_task_callback",
+        "requests_public:verify",
+        "consent_public:subscribe_confirm",
+    }
+)
+NOT_WALKED_NAMESPACES = ("admin",)
+# Enough for every page type of a role today (DPO ~45) with room to grow; a walk that hits it
+# fails, so a new page is never silently left out.
+PAGE_LIMIT = 120
+
+
+def axe_script() -> Path:
+    """axe-core's script, installed with `npm ci` if this checkout has not yet."""
+    if not AXE.exists() and shutil.which("npm"):
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=JS_TOOLS,
+            check=True,
+            timeout=300,
+        )
+    if not AXE.exists():
+        if ON_CI:
+            raise RuntimeError(f"CI needs axe-core at {AXE}: run `make install` (needs npm)")
+        pytest.skip("axe-core is not installed (npm ci in tests/js); CI runs this")
+    return AXE
+
+
+def _patterns(
+    patterns: Iterable[URLPattern | URLResolver], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, bool]]:
+    """(route, URL name, takes arguments) of every URL pattern."""
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        has_arguments = not isinstance(pattern.pattern, RoutePattern) or bool(
+            pattern.pattern.converters
+        )
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace or ""
+            if not has_arguments:
+                yield from _patterns(pattern.url_patterns, route, inner.strip(":"))
+            continue
+        name = f"{namespace}:{pattern.name}" if namespace else pattern.name or ""
+        yield route, name, has_arguments
+
+
+def pages_without_arguments() -> list[str]:
+    """The path of every named URL pattern that takes no argument, those walked only."""
+    return [
+        "/" + route
+        for route, name, has_arguments in _patterns(get_resolver().url_patterns)
+        if name and not has_arguments and walked(name)
+    ]
+
+
+def walked(name: str) -> bool:
+    return name not in NOT_WALKED and name.partition(":")[0] not in NOT_WALKED_NAMESPACES
+
+
+def url_name(path: str) -> str | None:
+    try:
+        return resolve(path).view_name
+    except Resolver404:
+        return None
+
+
+@dataclass
+class Walk:
+    """What one visitor's walk audited, and what axe found there."""
+
+    who: str
+    audited: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> set[str]:
+        return {entry.split()[0] for entry in self.audited}
+
+
+def audit(page: Page, walk: Walk, url: str) -> None:
+    page.add_script_tag(path=str(axe_script()))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => ({target: n.target.join(' '),"
+        " summary: (n.failureSummary || '').split('\\n').slice(1, 2).join('').trim()}))}))"
+    )
+    for violation in found:
+        for node in violation["nodes"]:
+            walk.violations.append(
+                f"{walk.who} {url}: {violation['id']} ({violation['impact']}, "
+                f"{violation['help']}) at `{node['target']}`: {node['summary']}"
+            )
+
+
+def _no_downloads(route: Route) -> None:
+    """A link to a CSV or PDF would start a download, which aborts the navigation, and an
+    error with an empty body (405 to a GET) fails it: such answers reach the browser as a text
+    page instead, which the walk passes by."""
+    if not route.request.is_navigation_request():
+        route.continue_()
+        return
+    response = route.fetch(max_redirects=0)
+    headers = response.headers
+    if response.status == 200 and (
+        "text/html" not in headers.get("content-type", "")
+        or "attachment" in headers.get("content-disposition", "")
+    ):
+        route.fulfill(status=200, content_type="text/plain", body="")
+    elif response.status >= 400:
+        route.fulfill(status=response.status, content_type="text/plain", body="refused")
+    else:
+        route.fulfill(response=response)
+
+
+def links_of(html: str) -> list[str]:
+    """The links of a page fetched without the browser (`harvest` in the test)."""
+    return [unescape(href) for href in re.findall(r'<a [^>]*href="([^"]+)"', html)]
+
+
+def walk_pages(
+    page: Page,
+    walk: Walk,
+    *,
+    origin: str,
+    starts: Iterable[str],
+    skip: Iterable[str] = (),
+) -> Walk:
+    """Audit every page type reachable from `starts` for the logged-in visitor of `page`
+    (`origin`: the server's host and port; links elsewhere are not followed), except the URL
+    names in `skip` (audited by another walk already)."""
+    queued: set[str] = set(skip)
+    done: set[str] = set(skip)
+    todo: deque[str] = deque()
+
+    def enqueue(href: str) -> None:
+        parts = urlsplit(href)
+        if parts.scheme not in {"", "http", "https"} or (parts.netloc and parts.netloc != origin):
+            return
+        name = url_name(parts.path)
+        if name is None or not walked(name) or name in queued:
+            return
+        queued.add(name)
+        todo.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+    page.route("**/*", _no_downloads)
+    for start in starts:
+        enqueue(start)
+    while todo:
+        url = todo.popleft()
+        assert len(walk.audited) < PAGE_LIMIT, f"{walk.who}: more than {PAGE_LIMIT} page types"
+        response = page.goto(url)
+        if response is None or response.status != 200:
+            continue  # refused to this visitor (403, 405) or gone: not one of their pages
+        if "text/html" not in (response.headers.get("content-type") or ""):
+            continue
+        landed = urlsplit(page.url)
+        name = url_name(landed.path)
+        if name is None or name in done:
+            continue  # redirected to a page already audited (the login page, a list)
+        done.add(name)
+        queued.add(name)
+        audit(page, walk, landed.path + (f"?{landed.query}" if landed.query else ""))
+        walk.audited.append(f"{name} {landed.path}")
+        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
+            enqueue(href)
+    return walk

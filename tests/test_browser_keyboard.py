@@ -1,0 +1,214 @@
+"""Issue 16 item 11: the four daily journeys with the keyboard alone.
+
+No click, no `fill`, no `check`, no `select_option`: focus moves with Tab (and Shift+Tab),
+links and buttons are taken with Enter, boxes ticked with Space, choices made with the arrow
+keys, and words typed (`keyboard.type`). Each element reached must show where the focus is
+(an outline), and the first Tab of a page reaches the skip link, which moves the focus into
+the page's content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.utils import timezone
+from playwright.sync_api import Page
+
+from consent import services as consent_services
+from consent.models import ConsentEvent
+from core.seeding import seed_all
+from retention.models import RetentionRule
+from subject_requests.models import Status
+from tests.factories import DataSubjectFactory, ProspectFactory, SubjectRequestFactory, purpose
+from tests.fixture_types import LoginInBrowser
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const label = e.labels && e.labels.length ? e.labels[0].innerText : "";
+  const style = getComputedStyle(e);
+  return {
+    name: (label || e.getAttribute("aria-label") || e.innerText || e.value || "").trim(),
+    tag: e.tagName.toLowerCase(),
+    outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
+  };
+}"""
+
+
+def tab_to(page: Page, name: str | re.Pattern[str], *, limit: int = 120) -> None:
+    """Tab until the focus is on the element called `name` (its label or text), and check
+    that the focus shows."""
+    wanted = name if isinstance(name, re.Pattern) else re.compile(re.escape(name))
+    passed = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None:
+            continue
+        passed.append(focused["name"][:40])
+        if wanted.search(focused["name"]):
+            assert focused["outline"], f"no visible focus on {focused}"
+            return
+    raise AssertionError(f"Tab never reached {name!r} on {page.url}; it passed {passed[:40]}")
+
+
+def follow(page: Page) -> None:
+    """Enter on the focused link or button, and wait for the page it opens."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def type_into(page: Page, label: str, text: str) -> None:
+    tab_to(page, label)
+    page.keyboard.type(text)
+
+
+def choose(page: Page, label: str, option: str, *, limit: int = 30) -> None:
+    """Focus a select and move through its options with the arrow keys."""
+    tab_to(page, label)
+    seen = []
+    for _ in range(limit):
+        chosen = page.evaluate(
+            "() => document.activeElement.selectedOptions[0]?.textContent.trim() ?? ''"
+        )
+        if chosen == option:
+            return
+        seen.append(chosen)
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"{label}: the arrow keys never reached {option!r}, only {seen}")
+
+
+def skip_to_content(page: Page) -> None:
+    """A page's first Tab is the skip link; Enter puts the focus in the content."""
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED)["name"] == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+
+
+@pytest.fixture
+def policy(db: None) -> None:
+    seed_all()
+
+
+def test_the_dpo_triages_and_answers_a_request_with_the_keyboard(
+    page: Page, login_in_browser: LoginInBrowser, dpo: User, policy: None
+) -> None:
+    request = SubjectRequestFactory.create(type="restriction", requester_name="Maret Mets")
+    login_in_browser(dpo)
+    page.goto("/requests/")
+    skip_to_content(page)
+    tab_to(page, re.compile(rf"^{request.reference}$"))
+    follow(page)
+    page.wait_for_url(f"**/requests/{request.pk}/")
+
+    tab_to(page, "Record identity check")
+    follow(page)
+    page.wait_for_url("**/verify/")
+    type_into(page, "What was asked", "The date of the last invoice")
+    type_into(page, "What the requester showed", "The right date")
+    tab_to(page, "Mark as verified")
+    follow(page)
+    page.wait_for_url(f"**/requests/{request.pk}/")
+    assert page.get_by_text("The request is verified.").is_visible()
+
+    tab_to(page, re.compile(r"^Start"))
+    follow(page)
+    if "/start/" in page.url:  # a confirmation page
+        tab_to(page, re.compile(r"^Start"))
+        follow(page)
+    page.wait_for_url(f"**/requests/{request.pk}/")
+    tab_to(page, re.compile(r"^Complete$"))
+    follow(page)
+    page.wait_for_url("**/complete/")
+    type_into(page, "What was done", "Processing of your data is restricted.")
+    tab_to(page, "Complete and send the letter")
+    page.screenshot(path="/tmp/i16-scale-keyboard-complete.png", full_page=True)
+    follow(page)
+    page.wait_for_url(f"**/requests/{request.pk}/")
+    request.refresh_from_db()
+    assert request.status == Status.COMPLETED
+
+
+def test_staff_log_a_consent_withdrawal_with_the_keyboard(
+    page: Page, login_in_browser: LoginInBrowser, staff: User, policy: None
+) -> None:
+    marketing = purpose("direct-marketing")
+    person = DataSubjectFactory.create(
+        first_name="Kadri", last_name="Kask", work_email="kadri.kask@client.example"
+    )
+    with time_machine.travel(timezone.now() - dt.timedelta(days=30)):
+        consent_services.grant_consent(
+            subject=person, purpose=marketing, channel="web_form", actor="data subject",
+            wording="Monthly newsletter",
+        )  # fmt: skip
+    login_in_browser(staff)
+    skip_to_content(page)
+    page.keyboard.press("Shift+Tab")  # back to the skip link, then into the navigation
+    tab_to(page, "Consent")
+    follow(page)
+    page.wait_for_url("**/consent/log/")
+    page.keyboard.type("kadri.kask@client.example")  # the search field has the focus
+    follow(page)
+    page.wait_for_url(f"**/consent/log/{person.pk}/")
+
+    tab_to(page, "All marketing")
+    page.keyboard.press("Space")
+    choose(page, "How the person told us", "Phone")
+    type_into(page, "Note (evidence)", "Please stop the newsletter.")
+    tab_to(page, "Review")
+    follow(page)
+    tab_to(page, "Confirm and record")
+    follow(page)
+    page.wait_for_url(f"**/subjects/{person.pk}/**")
+    assert ConsentEvent.objects.filter(subject=person, kind="withdrawn").exists()
+
+
+def test_staff_log_an_objection_with_the_keyboard(
+    page: Page, login_in_browser: LoginInBrowser, staff: User, policy: None
+) -> None:
+    prospect = ProspectFactory.create(
+        first_name="Liis", last_name="Lepp", work_email="liis.lepp@lead.example"
+    )
+    login_in_browser(staff)
+    page.goto("/consent/log/")
+    page.keyboard.type("liis.lepp@lead.example")
+    follow(page)
+    page.wait_for_url(f"**/consent/log/{prospect.pk}/")
+    tab_to(page, re.compile(r"[Oo]bject"))
+    page.keyboard.press("Space")
+    choose(page, "How the person told us", "Phone")
+    tab_to(page, "Review")
+    follow(page)
+    tab_to(page, "Confirm and record")
+    page.screenshot(path="/tmp/i16-scale-keyboard-objection.png", full_page=True)
+    follow(page)
+    assert ConsentEvent.objects.filter(subject_id=prospect.pk, kind="objected").exists()
+
+
+def test_the_admin_reviews_the_purge_preview_and_a_retention_rule_with_the_keyboard(
+    page: Page, login_in_browser: LoginInBrowser, admin_user: User, policy: None
+) -> None:
+    rule = RetentionRule.objects.order_by("id").first()
+    assert rule is not None
+    login_in_browser(admin_user)
+    skip_to_content(page)
+    page.keyboard.press("Shift+Tab")
+    tab_to(page, "Retention")
+    follow(page)
+    page.wait_for_url("**/retention/")
+    skip_to_content(page)
+    tab_to(page, re.compile(r"[Rr]ules"))
+    follow(page)
+    page.wait_for_url("**/retention/rules/")
+    tab_to(page, str(rule.name))
+    follow(page)
+    page.wait_for_url(f"**/retention/rules/{rule.pk}/")
+    assert page.get_by_role("heading", name=str(rule.name)).is_visible()
+    page.screenshot(path="/tmp/i16-scale-keyboard-rule.png", full_page=True)
