@@ -22,6 +22,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Consent"), "consent:find", "consent.log"),
     NavItem(_("Ledger"), "consent:ledger", "consent.ledger"),
     NavItem(_("Retention"), "retention:preview", "retention.preview"),
+    NavItem(_("Breaches"), "breaches:list", "breaches.register"),
     NavItem(_("Audit log"), "audit_log", "audit.log"),
     NavItem(_("Requests"), "subject_requests:queue", "requests.queue"),
     NavItem(_("Request register"), "subject_requests:register", "requests.register"),

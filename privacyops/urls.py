@@ -13,6 +13,7 @@ urlpatterns = [
     path("consent/", include("consent.urls")),
     path("retention/", include("retention.urls")),
     path("requests/", include("subject_requests.urls")),
+    path("breaches/", include("subject_requests.breaches.urls")),
     path("privacy/", include("subject_requests.public_urls")),
     path("p/", include("consent.public_urls")),
     path(

@@ -8,7 +8,8 @@ class SubjectRequestsConfig(AppConfig):
     verbose_name = "Data-subject requests"
 
     def ready(self) -> None:
-        from core.home import register_panel
+        from core.home import register_alarm, register_panel
+        from subject_requests.breaches.alarms import breach_clock_alarms
         from subject_requests.home import requests_panel, system_tasks_panel
         from subject_requests.sections import requests_section
         from subjects.sections import register_section
@@ -16,3 +17,4 @@ class SubjectRequestsConfig(AppConfig):
         register_section(requests_section, position=30)
         register_panel(requests_panel, position=20)
         register_panel(system_tasks_panel, position=15)
+        register_alarm(breach_clock_alarms)
