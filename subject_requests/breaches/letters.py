@@ -1,7 +1,7 @@
 """What the breach register writes: the notification draft for the supervisory authority
 (GDPR Art. 33(3)) and the letter to the people affected (Art. 34(2)) in each person's language.
 
-Both are PDFs laid out like every other document (`subject_requests.reports.pdf`); the letter
+Both are PDFs laid out like every other document (`core.pdf`); the letter
 is also e-mailed, each person claimed with a conditional UPDATE so a rerun sends nothing twice.
 """
 
@@ -17,11 +17,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.audit import record_event
+from core.pdf import Pdf, html_to_pdf
 from core.timeutil import legal_date
 from processing.models import SubjectKind
 from subject_requests.breaches.clock import notification_deadline
 from subject_requests.models import AffectedPerson, Breach
-from subject_requests.reports.pdf import Pdf, html_to_pdf
 from subject_requests.reports.values import format_date
 
 logger = logging.getLogger(__name__)
