@@ -56,6 +56,7 @@ MATRIX: dict[str, Rule] = {
     # Reachable before the second factor is verified (every other page needs it of DPO/Admin).
     "account.2fa": _rule("Two-factor authentication: enrol, verify, recovery codes", *EVERY_ROLE),
     "home": _rule("Home page", *EVERY_ROLE),
+    "dashboard": _rule("The DPO's dashboard: requests, rights, consent, purge, breaches", DPO),
     "audit.log": _rule("Audit log (no personal data)", DPO, ADMIN, AUDITOR),
     "admin.site": _rule("Django admin (read-only for personal data)", ADMIN),
     # --- subjects --------------------------------------------------------------------------

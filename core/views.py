@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import AuditFilterForm
-from core.home import home_panels
+from core.home import home_panels, role_home_page
 from core.models import AuditEvent, RecoveryCodeDevice
 from core.permissions import requires
 from core.services import two_factor
@@ -34,7 +34,9 @@ class LogoutView(auth_views.LogoutView):
 
 @requires("home")
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"panels": home_panels(request)})
+    return role_home_page(request) or render(
+        request, "core/home.html", {"panels": home_panels(request)}
+    )
 
 
 @requires("audit.log")

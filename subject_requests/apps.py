@@ -8,8 +8,9 @@ class SubjectRequestsConfig(AppConfig):
     verbose_name = "Data-subject requests"
 
     def ready(self) -> None:
-        from core.home import register_alarm, register_panel
+        from core.home import register_alarm, register_home_page, register_panel
         from subject_requests.breaches.alarms import breach_clock_alarms
+        from subject_requests.dashboard.views import dashboard_home
         from subject_requests.home import requests_panel, system_tasks_panel
         from subject_requests.sections import requests_section
         from subjects.sections import register_section
@@ -18,3 +19,5 @@ class SubjectRequestsConfig(AppConfig):
         register_panel(requests_panel, position=20)
         register_panel(system_tasks_panel, position=15)
         register_alarm(breach_clock_alarms)
+        # The DPO's home page is the dashboard (issue 15 item 3).
+        register_home_page(dashboard_home)
