@@ -161,4 +161,4 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
         for n in range(30):
             _closed("rectification", "completed", NOW - dt.timedelta(days=n + 1), 2)
     assert count() == before
-    assert before <= 45
+    assert before <= 30

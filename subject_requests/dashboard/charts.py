@@ -33,6 +33,10 @@ class Rect:
     pattern: str
     show_value: bool
 
+    @property
+    def text(self) -> str:
+        return _number(self.value)
+
 
 @dataclass(frozen=True)
 class AxisLabel:
@@ -50,6 +54,10 @@ class Drawing:
     baseline: float
     legend: list[tuple[str, str]]
     empty: bool
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if value != int(value) else str(int(value))
 
 
 def columns(chart: Chart) -> Drawing:
@@ -105,6 +113,10 @@ class Row:
     value: float
     label: str
     url: str
+
+    @property
+    def text(self) -> str:
+        return _number(self.value)
 
 
 @dataclass(frozen=True)
