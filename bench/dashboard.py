@@ -154,7 +154,9 @@ def fill(*, requests: int, open_requests: int, subjects: int, consent: int) -> N
     )
     print(f"consent events and purge runs in {time.perf_counter() - started:.1f} s")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # As autovacuum leaves a table in service: statistics, and the visibility map that
+        # lets PostgreSQL answer from an index alone.
+        cursor.execute("VACUUM ANALYZE")
 
 
 def reset() -> None:
@@ -167,7 +169,7 @@ def reset() -> None:
         cursor.execute("SET session_replication_role = replica")
         cursor.execute("DELETE FROM consent_consentevent")
         cursor.execute("SET session_replication_role = DEFAULT")
-    DataSubject.objects.all()._raw_delete(connection.alias)
+    DataSubject.objects.all().delete()
 
 
 def measure(client: Client, url: str, loads: int, shows: str) -> tuple[float, float, int]:

@@ -49,9 +49,13 @@ def register_alarm(provider: AlarmProvider) -> None:
         _alarms.append(provider)
 
 
-def home_panels(request: HttpRequest) -> list[dict[str, Any]]:
+def home_panels(
+    request: HttpRequest, *, leave_out: tuple[PanelProvider, ...] = ()
+) -> list[dict[str, Any]]:
     panels = []
     for _, provider in _panels:
+        if provider in leave_out:
+            continue
         panel = provider(request)
         if panel is not None:
             panels.append(panel)

@@ -8,6 +8,9 @@ class SubjectRequestsConfig(AppConfig):
     verbose_name = "Data-subject requests"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from core.audit_browser import TargetKind, register_target
         from core.home import register_alarm, register_home_page, register_panel
         from subject_requests.breaches.alarms import breach_clock_alarms
         from subject_requests.dashboard.views import dashboard_home
@@ -15,6 +18,14 @@ class SubjectRequestsConfig(AppConfig):
         from subject_requests.sections import requests_section
         from subjects.sections import register_section
 
+        register_target(
+            "subject_requests.subjectrequest",
+            TargetKind(_("Request"), "subject_requests:detail", "requests.queue"),
+        )
+        register_target(
+            "subject_requests.breach",
+            TargetKind(_("Breach"), "breaches:detail", "breaches.register"),
+        )
         register_section(requests_section, position=30)
         register_panel(requests_panel, position=20)
         register_panel(system_tasks_panel, position=15)

@@ -7,17 +7,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.permissions import has_permission
-from subject_requests.breaches.selectors import running_clocks
+from subject_requests.breaches.clock import clock_at
+from subject_requests.breaches.selectors import running_clock_lines
 
 
 def breach_clock_alarms(request: HttpRequest) -> list[str]:
     if not has_permission(request.user, "breaches.manage"):
         return []
     messages = []
-    for running in running_clocks(now=timezone.now()):
-        clock, breach = running.clock, running.breach
+    now = timezone.now()
+    for line in running_clock_lines():
+        clock = clock_at(line.aware_at, now=now)
         values = {
-            "ref": breach.reference,
+            "ref": line.reference,
             "hours": abs(clock.hours_left) if not clock.overdue else clock.hours_late,
             "deadline": timezone.localtime(clock.deadline).strftime("%Y-%m-%d %H:%M"),
         }

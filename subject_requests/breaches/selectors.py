@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
+
 from processing.models import System
 from subject_requests.breaches.clock import Clock
 from subject_requests.models import Breach
@@ -43,6 +46,34 @@ def running_clocks(*, now: dt.datetime) -> list[RunningClock]:
     """Breaches whose 72 hours are running, the nearest deadline first (one query)."""
     breaches = Breach.objects.clock_running().order_by("aware_at", "id")
     return [RunningClock(breach=b, clock=b.clock(now)) for b in breaches]
+
+
+# Every DPO page shows the running clocks: kept in the cache, so a page costs no query for
+# them; each service that can start or stop a clock drops the entry after its commit.
+CLOCKS_CACHE_KEY = "breaches:running-clocks"
+CLOCKS_CACHE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class ClockLine:
+    pk: int
+    reference: str
+    aware_at: dt.datetime
+
+
+def running_clock_lines() -> list[ClockLine]:
+    lines: list[ClockLine] | None = cache.get(CLOCKS_CACHE_KEY)
+    if lines is None:
+        lines = [
+            ClockLine(pk=b.pk, reference=b.reference, aware_at=b.aware_at)
+            for b in Breach.objects.clock_running().order_by("aware_at", "id")
+        ]
+        cache.set(CLOCKS_CACHE_KEY, lines, CLOCKS_CACHE_SECONDS)
+    return lines
+
+
+def forget_running_clocks() -> None:
+    transaction.on_commit(lambda: cache.delete(CLOCKS_CACHE_KEY))
 
 
 def breach_rows(*, now: dt.datetime) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import Actor, record_event, user_of
 from subject_requests.breaches.clock import is_late, notification_deadline
+from subject_requests.breaches.selectors import forget_running_clocks
 from subject_requests.models import (
     AffectedPerson,
     AuthorityDecision,
@@ -73,6 +74,7 @@ def record_breach(*, values: dict[str, Any], categories: Iterable[Any], actor: A
             "approx_people": breach.approx_people,
         },
     )
+    forget_running_clocks()
     return breach
 
 
@@ -89,6 +91,7 @@ def update_breach(
     breach.save()
     breach.categories.set(list(categories))
     record_event(action="breach.updated", actor=actor, target=breach, details={"fields": changed})
+    forget_running_clocks()
     return breach
 
 
@@ -110,6 +113,7 @@ def decide_authority(*, breach: Breach, decision: str, reason: str, actor: Actor
         target=breach,
         details={"decision": decision},
     )
+    forget_running_clocks()
     return breach
 
 
@@ -151,6 +155,7 @@ def record_notification(
         target=breach,
         details={"notified_at": notified_at.isoformat(), "late": late},
     )
+    forget_running_clocks()
     return breach
 
 

@@ -131,9 +131,11 @@ def figures_per_right(*, now: dt.datetime) -> list[RightFigures]:
         for row in SubjectRequest.objects.filter(received_at__gte=since)
         .values("type")
         .annotate(
-            received=Count("id"),
-            completed=Count("id", filter=Q(status=Status.COMPLETED)),
-            refused=Count("id", filter=Q(status=Status.REJECTED)),
+            # Counted on `type`, not `id`: the columns the covering index `dsr_type_received`
+            # holds, so PostgreSQL answers from the index alone, already grouped.
+            received=Count("type"),
+            completed=Count("type", filter=Q(status=Status.COMPLETED)),
+            refused=Count("type", filter=Q(status=Status.REJECTED)),
             median_days=Median(DaysBetween(F("received_at"), F("closed_at")), filter=answered),
         )
         .order_by()

@@ -66,7 +66,12 @@ def dashboard(*, now: dt.datetime) -> dict[str, Any]:
                 Chart(
                     "median",
                     _("Median days to answer, per right (last 12 months)"),
-                    [Bar(r.label, (r.median_days or 0,)) for r in per_right],
+                    # A right with no answer yet has no median: left out, not drawn as 0.
+                    [
+                        Bar(r.label, (r.median_days,))
+                        for r in per_right
+                        if r.median_days is not None
+                    ],
                     unit=_("days"),
                 )
             ),
