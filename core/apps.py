@@ -18,6 +18,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import checks, login  # noqa: F401  (system checks, login signal receivers)
+        from core.aggregates import install_sqlite_aggregates
         from core.alarms import audit_chain_alarm
         from core.chain import install_sqlite_functions
         from core.home import register_alarm
@@ -25,4 +26,5 @@ class CoreConfig(AppConfig):
 
         post_migrate.connect(seed_after_migrate, sender=self)
         connection_created.connect(install_sqlite_functions)
+        connection_created.connect(install_sqlite_aggregates)
         register_alarm(audit_chain_alarm)

@@ -145,6 +145,29 @@ def record_events_bulk(
     return len(target_ids)
 
 
+def record_grouped_read(
+    *,
+    action: str,
+    actor: Actor,
+    target_type: str,
+    target_ids: list[Any],
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """A look at many records at once (a list page of 50 people) as one event with their ids
+    inside (`details["ids"]`), not one row each: the audit browser shows one line, and "who
+    looked at this person" still finds it (`core.audit_browser.grouped_read_of`)."""
+    return record_event(
+        action=action,
+        actor=actor,
+        target_type=target_type,
+        details={
+            **(details or {}),
+            "count": len(target_ids),
+            "ids": [int(pk) for pk in target_ids],
+        },
+    )
+
+
 class AuditContextMiddleware:
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response

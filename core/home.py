@@ -11,14 +11,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 PanelProvider = Callable[[HttpRequest], dict[str, Any] | None]
+# A role's own home page (the DPO's dashboard): a response, or None for everyone else.
+HomePage = Callable[[HttpRequest], HttpResponse | None]
 AlarmProvider = Callable[[HttpRequest], list[str]]
 
 # (position, provider): lower positions come first.
 _panels: list[tuple[int, PanelProvider]] = []
 _alarms: list[AlarmProvider] = []
+_home_pages: list[HomePage] = []
+
+
+def register_home_page(page: HomePage) -> None:
+    if page not in _home_pages:
+        _home_pages.append(page)
+
+
+def role_home_page(request: HttpRequest) -> HttpResponse | None:
+    """The first registered home page that answers for this user."""
+    for page in _home_pages:
+        response = page(request)
+        if response is not None:
+            return response
+    return None
 
 
 def register_panel(provider: PanelProvider, *, position: int) -> None:
@@ -32,9 +49,13 @@ def register_alarm(provider: AlarmProvider) -> None:
         _alarms.append(provider)
 
 
-def home_panels(request: HttpRequest) -> list[dict[str, Any]]:
+def home_panels(
+    request: HttpRequest, *, leave_out: tuple[PanelProvider, ...] = ()
+) -> list[dict[str, Any]]:
     panels = []
     for _, provider in _panels:
+        if provider in leave_out:
+            continue
         panel = provider(request)
         if panel is not None:
             panels.append(panel)

@@ -23,6 +23,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Ledger"), "consent:ledger", "consent.ledger"),
     NavItem(_("Import"), "consent:imports", "consent.import"),
     NavItem(_("Retention"), "retention:preview", "retention.preview"),
+    NavItem(_("Breaches"), "breaches:list", "breaches.register"),
     NavItem(_("Audit log"), "audit_log", "audit.log"),
     NavItem(_("Requests"), "subject_requests:queue", "requests.queue"),
     NavItem(_("Request register"), "subject_requests:register", "requests.register"),

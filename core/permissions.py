@@ -56,6 +56,7 @@ MATRIX: dict[str, Rule] = {
     # Reachable before the second factor is verified (every other page needs it of DPO/Admin).
     "account.2fa": _rule("Two-factor authentication: enrol, verify, recovery codes", *EVERY_ROLE),
     "home": _rule("Home page", *EVERY_ROLE),
+    "dashboard": _rule("The DPO's dashboard: requests, rights, consent, purge, breaches", DPO),
     "audit.log": _rule("Audit log (no personal data)", DPO, ADMIN, AUDITOR),
     "admin.site": _rule("Django admin (read-only for personal data)", ADMIN),
     "api.docs": _rule("The API's schema and its documentation page", *EVERY_ROLE),
@@ -106,6 +107,14 @@ MATRIX: dict[str, Rule] = {
     "requests.propose": _rule("Propose an erasure for a DPO to confirm", DPO, STAFF),
     "requests.decide": _rule("Verify, extend, pause, reject, complete, assign a request", DPO),
     "requests.register": _rule("Register of requests (CSV)", DPO, AUDITOR),
+    # --- breaches (Art. 33, 34) ------------------------------------------------------------
+    # The register without the names of the people affected: the Auditor reads it too.
+    "breaches.register": _rule(
+        "Breach register, its clocks and the notification draft", DPO, AUDITOR
+    ),
+    "breaches.manage": _rule(
+        "Record a breach, notify, follow up, decide and send the letters to the people", DPO
+    ),
     "hooks.system_tasks": _public("A system's signed, single-use completion call"),
     "requests.public": _public("Public request form and status page"),
     "selfservice.public": _public(

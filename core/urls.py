@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
     path("account/2fa/", views.two_factor_setup, name="two_factor"),
     path("account/2fa/verify/", views.two_factor_verify, name="two_factor_verify"),
     path("settings/api-keys/", api_pages.api_keys, name="api_keys"),

@@ -8,17 +8,20 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.audit import record_event
+from core.audit_browser import AUDIT_CSV_HEADER, audit_csv_rows, event_rows, filtered_events
+from core.exports import csv_response
 from core.forms import AuditFilterForm
-from core.home import home_panels
-from core.models import AuditEvent, RecoveryCodeDevice
-from core.permissions import requires
+from core.home import home_panels, role_home_page
+from core.models import RecoveryCodeDevice
+from core.permissions import has_permission, requires
 from core.services import two_factor
 
 
@@ -34,24 +37,51 @@ class LogoutView(auth_views.LogoutView):
 
 @requires("home")
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"panels": home_panels(request)})
+    return role_home_page(request) or render(
+        request, "core/home.html", {"panels": home_panels(request)}
+    )
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_form(request: HttpRequest) -> AuditFilterForm:
+    return AuditFilterForm(
+        request.GET or None, can_search_people=has_permission(request.user, "subjects.detail")
+    )
 
 
 @requires("audit.log")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
-    filters = form.filters()
-    events = AuditEvent.objects.select_related("actor").filter(**filters)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    """The audit browser: filters in words, grouped reads as one line, targets as links."""
+    form = _audit_form(request)
+    events = filtered_events(form.filters(), user=request.user)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "core/audit_log.html",
         {
             "page": page,
+            "rows": event_rows(page.object_list, user=request.user),
             "form": form,
-            "action": filters.get("action", ""),
-            "target_type": filters.get("target_type", ""),
+            "export_query": request.GET.urlencode(),
         },
+    )
+
+
+@requires("audit.log")
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered events as CSV, streamed; the export is itself an event."""
+    form = _audit_form(request)
+    filters = form.filters()
+    events = filtered_events(filters, user=request.user)
+    record_event(
+        action="audit.exported",
+        actor=request.user,
+        details={"filters": sorted(k for k, v in vars(filters).items() if v)},
+    )
+    return csv_response(
+        "audit-log.csv", AUDIT_CSV_HEADER, audit_csv_rows(events, user=request.user)
     )
 
 

@@ -285,6 +285,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "privacy@privacyops.ex
 PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 # The controller named in notices to data subjects (GDPR Art. 13(1)(a), 14(1)(a)).
 PRIVACY_CONTROLLER_NAME = os.environ.get("PRIVACY_CONTROLLER_NAME", "Scoro Software OÜ")
+# The controller's address and its data protection officer, as the record of processing
+# names them (GDPR Art. 30(1)(a)).
+PRIVACY_CONTROLLER_ADDRESS = os.environ.get("PRIVACY_CONTROLLER_ADDRESS", "Tallinn, Estonia")
+PRIVACY_DPO_CONTACT = os.environ.get("PRIVACY_DPO_CONTACT", PRIVACY_CONTACT_EMAIL)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- API ----------------------------------------------------------------------------------

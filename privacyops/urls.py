@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from subject_requests import task_views
+from subject_requests.dashboard.views import dashboard_page
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("consent/", include("consent.urls")),
     path("retention/", include("retention.urls")),
     path("requests/", include("subject_requests.urls")),
+    path("dashboard/", dashboard_page, name="dashboard"),
+    path("breaches/", include("subject_requests.breaches.urls")),
     path("privacy/", include("subject_requests.public_urls")),
     path("p/me/", include("subject_requests.selfservice.urls")),
     path("p/", include("consent.public_urls")),

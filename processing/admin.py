@@ -24,6 +24,7 @@ from processing.models import (
     ProcessorCategory,
     Purpose,
     Recipient,
+    SubProcessor,
     System,
     Transfer,
 )
@@ -91,6 +92,12 @@ class TransferInline(AnyTabularInline):
     )
 
 
+class SubProcessorInline(AnyTabularInline):
+    model = SubProcessor
+    extra = 0
+    fields = ("name", "country", "service")
+
+
 @admin.register(DataCategory)
 class DataCategoryAdmin(AuditedRegisterAdmin):
     list_display = ("name", "code", "description")
@@ -121,7 +128,15 @@ class PurposeAdmin(AuditedRegisterAdmin):
             _("Legitimate interest assessment (Art. 6(1)(f))"),
             {
                 "description": _("All four parts are required for legitimate interest."),
-                "fields": ("lia_purpose", "lia_necessity", "lia_balancing", "lia_safeguards"),
+                "fields": (
+                    "lia_purpose",
+                    "lia_necessity",
+                    "lia_balancing",
+                    "lia_safeguards",
+                    "lia_reviewer",
+                    "lia_reviewed_on",
+                    "lia_review_due_on",
+                ),
             },
         ),
     )
@@ -134,10 +149,17 @@ class ProcessorCategoryAdmin(AuditedRegisterAdmin):
 
 @admin.register(Processor)
 class ProcessorAdmin(AuditedRegisterAdmin):
-    list_display = ("name", "category", "country", "dpa_reference", "dpa_signed_on")
+    list_display = (
+        "name",
+        "category",
+        "country",
+        "dpa_reference",
+        "dpa_signed_on",
+        "dpa_review_due_on",
+    )
     list_filter = ("category",)
     filter_horizontal = ("purposes",)
-    inlines = [TransferInline]
+    inlines = [TransferInline, SubProcessorInline]
 
 
 @admin.register(Recipient)

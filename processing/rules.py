@@ -24,7 +24,7 @@ from processing.adequacy import adequacy_decision_for, is_in_eea
 from processing.models import Connector, LegalBasis, SubjectKind, SystemKind, TransferGround
 
 if TYPE_CHECKING:
-    from processing.models import Purpose, System, Transfer
+    from processing.models import Processor, Purpose, System, Transfer
 
 Problems = dict[str, list[str]]
 
@@ -66,6 +66,44 @@ def purpose_problems(purpose: Purpose) -> Problems:
         )
     )
     return problems
+
+
+def assessment_review_problems(purpose: Purpose, *, today: dt.date) -> Problems:
+    """A legitimate-interest assessment past its review date no longer shows that the
+    interest still prevails (Art. 5(2): the controller must be able to demonstrate it)."""
+    if purpose.legal_basis != LegalBasis.LEGITIMATE_INTEREST:
+        return {}
+    due = purpose.lia_review_due_on
+    if due is not None and due < today:
+        return {
+            "lia_review_due_on": [
+                _("The assessment was due for review on %(due)s: review it and set the next date.")
+                % {"due": f"{due:%Y-%m-%d}"}
+            ]
+        }
+    return {}
+
+
+def processor_problems(processor: Processor, *, today: dt.date) -> Problems:
+    """GDPR Art. 28(3): processing by a processor is governed by a contract (the DPA)."""
+    if not processor.dpa_reference.strip():
+        return {
+            "dpa_reference": [
+                _(
+                    "No data processing agreement is recorded (GDPR Art. 28(3)): record its "
+                    "reference and date."
+                )
+            ]
+        }
+    due = processor.dpa_review_due_on
+    if due is not None and due < today:
+        return {
+            "dpa_review_due_on": [
+                _("The data processing agreement was due for review on %(due)s.")
+                % {"due": f"{due:%Y-%m-%d}"}
+            ]
+        }
+    return {}
 
 
 def _subject_kind_problems(kinds: object, *, missing: str) -> Problems:

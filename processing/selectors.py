@@ -204,7 +204,7 @@ def processing_register() -> Register:
         processor_categories=list(ProcessorCategory.objects.order_by("id")),
         processors=list(
             Processor.objects.select_related("category")
-            .prefetch_related("purposes")
+            .prefetch_related("purposes", "sub_processors", "systems")
             .order_by("category_id", "name")
         ),
         recipients=list(Recipient.objects.prefetch_related("purposes").order_by("id")),
@@ -216,7 +216,7 @@ def processing_register() -> Register:
 class RegisterFinding:
     """A row of the register the DPO and Admin must put right, and what is wrong with it."""
 
-    row: Purpose | Transfer
+    row: Purpose | Transfer | Processor
     problem: str
 
     @property
@@ -226,10 +226,15 @@ class RegisterFinding:
 
 def register_findings(*, today: dt.date) -> list[RegisterFinding]:
     """Rows that break the register's rules (saved before a rule existed, or changed outside
-    the admin) and DPF certifications whose yearly check is overdue (two queries)."""
+    the admin), DPF certifications whose yearly check is overdue, processors without a DPA or
+    past its review, assessments past their review (three queries)."""
     findings: list[RegisterFinding] = []
     for purpose in Purpose.objects.order_by("id"):
         findings += _findings(purpose, rules.purpose_problems(purpose))
+        if purpose.active:
+            findings += _findings(purpose, rules.assessment_review_problems(purpose, today=today))
+    for processor in Processor.objects.order_by("name", "id"):
+        findings += _findings(processor, rules.processor_problems(processor, today=today))
     transfers = Transfer.objects.select_related("processor", "recipient").order_by("id")
     for transfer in transfers:
         findings += _findings(transfer, rules.transfer_problems(transfer, today=today))
@@ -258,7 +263,9 @@ def register_findings(*, today: dt.date) -> list[RegisterFinding]:
     return findings
 
 
-def _findings(row: Purpose | Transfer, problems: rules.Problems) -> list[RegisterFinding]:
+def _findings(
+    row: Purpose | Transfer | Processor, problems: rules.Problems
+) -> list[RegisterFinding]:
     return [
         RegisterFinding(row=row, problem=message)
         for messages in problems.values()

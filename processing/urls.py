@@ -3,11 +3,21 @@ from __future__ import annotations
 from django.urls import path
 
 from processing import views
+from processing.record import views as record_views
 
 app_name = "processing"
 
 urlpatterns = [
     path("", views.register, name="register"),
+    path("record.pdf", record_views.record_pdf, name="record_pdf"),
+    path("record/v<int:number>.pdf", record_views.record_version_pdf, name="record_version"),
+    path("measures/", record_views.measures_edit, name="measures"),
+    path("processors/", record_views.processor_list, name="processor_list"),
+    path(
+        "processors/<int:pk>/contract/",
+        record_views.processor_contract,
+        name="processor_contract",
+    ),
     path("systems/", views.system_list, name="system_list"),
     path("systems/new/", views.system_create, name="system_create"),
     path("systems/<int:pk>/", views.system_detail, name="system_detail"),

@@ -14,10 +14,9 @@ from core.permissions import has_permission, requires
 from core.timeutil import legal_today
 from core.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from processing.forms import FilterForm, SystemForm
-from processing.models import System
+from processing.models import RecordVersion, System
+from processing.record.content import record_changes, record_context, record_text
 from processing.selectors import (
-    processing_register,
-    register_findings,
     seeded_waiting,
     system_problems,
     systems_for_list,
@@ -28,13 +27,19 @@ from processing.services import systems as system_services
 
 @requires("processing.register")
 def register(request: HttpRequest) -> HttpResponse:
-    """The record of processing activities (GDPR Art. 30), read-only and printable."""
+    """The record of processing activities (GDPR Art. 30), read-only and printable, with what
+    changed since its last printed version."""
+    context = record_context(today=legal_today())
+    versions = list(RecordVersion.objects.select_related("created_by").defer("pdf", "text")[:10])
+    latest = RecordVersion.objects.order_by("-number").only("text").first()
     return render(
         request,
         "processing/register.html",
         {
-            "register": processing_register(),
-            "findings": register_findings(today=legal_today()),
+            **context,
+            "versions": versions,
+            "changes": record_changes(latest.text, record_text(context)) if latest else None,
+            "can_print": True,
             "can_manage": has_permission(request.user, "processing.manage"),
             "can_see_systems": has_permission(request.user, "processing.systems"),
             "system_problem_count": (

@@ -9,11 +9,22 @@ class RetentionConfig(AppConfig):
     verbose_name = "Retention"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from core.audit_browser import TargetKind, register_target
         from core.home import register_alarm, register_panel
         from retention import lookups
         from retention.alarms import ledger_copy_alarm, purge_alarm, purge_panel
 
         lookups.register()
+        register_target(
+            "retention.retentionrule",
+            TargetKind(_("Retention rule"), "retention:rule_detail", "retention.rules"),
+        )
+        register_target(
+            "retention.purgerun",
+            TargetKind(_("Purge run"), "retention:run_detail", "retention.preview"),
+        )
         register_panel(purge_panel, position=30)
         register_alarm(purge_alarm)
         register_alarm(ledger_copy_alarm)

@@ -71,6 +71,17 @@ def purge_preview(*, as_of: dt.date) -> list[RulePreview]:
     return [preview_rule(rule, as_of=as_of) for rule in rules_in_purge_order()]
 
 
+def purge_preview_counts(*, as_of: dt.date) -> list[tuple[RetentionRule, int]]:
+    """What the purge as of `as_of` would remove, rule by rule, counted only (one query a
+    rule): the dashboard's figure, the same predicate as the preview and the purge."""
+    counts = []
+    for rule in rules_in_purge_order():
+        record_type = registry.get(rule.record_type)
+        due = record_type.due(period=rule.period, action=rule.action, as_of=as_of)
+        counts.append((rule, due.count()))
+    return counts
+
+
 def held_people(*, as_of: dt.date, limit: int = 50) -> dict[str, Any]:
     """Holds and restrictions: everything of theirs is skipped, whatever the rule says."""
     people = registry.holds.held_subjects(as_of=as_of)

@@ -244,6 +244,26 @@ class GoverningRule:
     anchor: str | Promise
 
 
+def governing_rule(rule: RetentionRule, record_type: RecordType) -> GoverningRule:
+    return GoverningRule(
+        rule=rule,
+        label=record_type.label,
+        period=rule.period,
+        anchor=record_type.anchors.get(rule.anchor, ""),
+    )
+
+
+def retention_periods() -> list[GoverningRule]:
+    """Every rule the purge executes, said as the notices say it: the retention periods of the
+    record of processing (GDPR Art. 30(1)(f)), read from the rules themselves so the record
+    cannot disagree with what the nightly purge does (one query)."""
+    return [
+        governing_rule(rule, registry.get(rule.record_type))
+        for rule in RetentionRule.objects.in_force().order_by("code")
+        if rule.record_type in registry
+    ]
+
+
 def rules_governing_subjects(
     subject_ids: Sequence[int], *, as_of: dt.date | None = None
 ) -> dict[int, list[GoverningRule]]:
@@ -266,12 +286,7 @@ def rules_governing_subjects(
             .values_list(path, flat=True)
             .distinct()
         )
-        line = GoverningRule(
-            rule=rule,
-            label=record_type.label,
-            period=rule.period,
-            anchor=record_type.anchors.get(rule.anchor, ""),
-        )
+        line = governing_rule(rule, record_type)
         for pk in holders:
             governing[pk].append(line)
     return governing

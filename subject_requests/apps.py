@@ -8,7 +8,12 @@ class SubjectRequestsConfig(AppConfig):
     verbose_name = "Data-subject requests"
 
     def ready(self) -> None:
-        from core.home import register_panel
+        from django.utils.translation import gettext_lazy as _
+
+        from core.audit_browser import TargetKind, register_target
+        from core.home import register_alarm, register_home_page, register_panel
+        from subject_requests.breaches.alarms import breach_clock_alarms
+        from subject_requests.dashboard.views import dashboard_home
         from subject_requests.home import requests_panel, system_tasks_panel
         from subject_requests.sections import requests_section
         from subject_requests.services.systems import release_waiting
@@ -16,6 +21,17 @@ class SubjectRequestsConfig(AppConfig):
         from subjects.sections import register_section
 
         register_after_erase(release_waiting)
+        register_target(
+            "subject_requests.subjectrequest",
+            TargetKind(_("Request"), "subject_requests:detail", "requests.queue"),
+        )
+        register_target(
+            "subject_requests.breach",
+            TargetKind(_("Breach"), "breaches:detail", "breaches.register"),
+        )
         register_section(requests_section, position=30)
         register_panel(requests_panel, position=20)
         register_panel(system_tasks_panel, position=15)
+        register_alarm(breach_clock_alarms)
+        # The DPO's home page is the dashboard (issue 15 item 3).
+        register_home_page(dashboard_home)

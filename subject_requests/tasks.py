@@ -89,3 +89,20 @@ def send_sign_in_link(link_id: int) -> bool:
     from subject_requests.selfservice.links import send_link_email
 
     return send_link_email(link_id=link_id)
+# A batch of letters (each an SMTP conversation and a small PDF); the rest goes in the
+# next run, which the task enqueues itself while people are left.
+@shared_task(
+    name="subject_requests.tasks.send_breach_letters",
+    autoretry_for=(OSError, SoftTimeLimitExceeded),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def send_breach_letters(breach_id: int) -> int:
+    from subject_requests.breaches.letters import letters_waiting, send_people_letters
+
+    sent = send_people_letters(breach_id)
+    if sent and letters_waiting(breach_id):
+        send_breach_letters.delay(breach_id)
+    return sent

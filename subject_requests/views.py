@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.audit import record_event, record_events_bulk
+from core.audit import record_event, record_grouped_read
 from core.pagination import FromEitherEndPaginator
 from core.permissions import has_permission, requires
 from core.timeutil import legal_date, legal_zone
@@ -83,7 +83,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     ]
     if rows:
         # Section F: every look at a person's data is logged (here: the names listed).
-        record_events_bulk(
+        record_grouped_read(
             action="request.listed",
             actor=request.user,
             target_type=SubjectRequest._meta.label_lower,

@@ -6,3 +6,18 @@ from django.apps import AppConfig
 class SubjectsConfig(AppConfig):
     name = "subjects"
     verbose_name = "Data subjects"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from core.audit_browser import TargetKind, register_person_search, register_target
+        from subjects.selectors import people_matching
+
+        register_target(
+            "subjects.datasubject", TargetKind(_("Person"), "subjects:detail", "subjects.detail")
+        )
+        register_target(
+            "subjects.organisation",
+            TargetKind(_("Organisation"), "subjects:organisation", "subjects.list"),
+        )
+        register_person_search(people_matching)

@@ -9,6 +9,7 @@ from django.core.paginator import Page
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.audit_browser import events_about
 from core.models import AuditEvent
 from core.pagination import CountedPaginator, RowCount
 from processing.models import DataCategory
@@ -199,12 +200,27 @@ def kind_history(subject: DataSubject) -> QuerySet[KindChange]:
 
 
 def subject_audit_trail(subject: DataSubject, *, limit: int = 50) -> tuple[list[AuditEvent], int]:
-    """Who looked at or changed this person, newest first, and how many events in all."""
-    events = AuditEvent.objects.filter(
-        target_type=DataSubject._meta.label_lower, target_id=str(subject.pk)
-    )
+    """Who looked at or changed this person, newest first, and how many events in all: the
+    audit browser's own predicate, so a list page that showed them counts as a look."""
+    events = AuditEvent.objects.filter(events_about(DataSubject._meta.label_lower, [subject.pk]))
     return list(events.select_related("actor").order_by("-occurred_at", "-id")[:limit]), (
         events.count()
+    )
+
+
+# A name search in the audit browser finds at most this many people to look for.
+PEOPLE_SEARCH_LIMIT = 50
+
+
+def people_matching(text: str) -> list[int]:
+    """The people a name (or exact e-mail) finds, anonymised ones included: their record of
+    who looked stays (the audit browser's person filter; no name is decrypted)."""
+    if not text.strip():
+        return []
+    return list(
+        DataSubject.objects.search(text)
+        .order_by("-id")
+        .values_list("pk", flat=True)[:PEOPLE_SEARCH_LIMIT]
     )
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.audit import record_event
+from core.audit import record_event, record_grouped_read
 from core.permissions import has_permission, requires
 from processing.selectors import holders_of_subject_data, purposes_for_subject
 from subjects import selectors, services
@@ -43,15 +43,13 @@ def _listed_page(
     too (DOMAIN.md F). Filter values may themselves name someone, so only their names are
     kept."""
     page = Paginator(rows, selectors.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    record_event(
+    # One grouped event with the ids inside, not one row per person shown.
+    record_grouped_read(
         action=action,
         actor=request.user,
         target_type=model._meta.label_lower,
-        details={
-            "filters": sorted(k for k, v in filters.items() if v),
-            "page": page.number,
-            "shown": len(page.object_list),
-        },
+        target_ids=[row.pk for row in page.object_list],
+        details={"filters": sorted(k for k, v in filters.items() if v), "page": page.number},
     )
     return page
 

@@ -220,6 +220,8 @@ def test_an_admin_change_to_the_register_is_audited(
             "transfers-INITIAL_FORMS": "0",
             "transfers-MIN_NUM_FORMS": "0",
             "transfers-MAX_NUM_FORMS": "1000",
+            "sub_processors-TOTAL_FORMS": "0",
+            "sub_processors-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

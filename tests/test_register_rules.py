@@ -315,11 +315,19 @@ def test_a_dpf_check_older_than_12_months_is_a_finding(
         assert checked_on.isoformat() in found[0]
 
 
-def test_the_freshly_seeded_register_has_no_findings(seeded: None) -> None:
+def test_the_freshly_seeded_register_has_no_findings_but_the_missing_agreements(
+    seeded: None,
+) -> None:
+    # The seed cannot know the operator's contracts: each processor waits for its DPA.
+    found = register_findings(today=legal_today())
+    assert {type(f.row).__name__ for f in found} == {"Processor"}
+    assert all("No data processing agreement" in f.problem for f in found)
+    Processor.objects.update(dpa_reference="DPA-1", dpa_signed_on=dt.date(2018, 5, 25))
     assert register_findings(today=legal_today()) == []
 
 
 def test_rows_saved_before_the_rules_are_findings(seeded: None) -> None:
+    Processor.objects.update(dpa_reference="DPA-1")
     Purpose.objects.filter(code="service").update(lia_safeguards="")
     Transfer.objects.filter(destination_country="AU").update(document_reference="")
     Transfer.objects.filter(destination_country="US").update(ground=TransferGround.ADEQUACY)
@@ -351,6 +359,7 @@ def test_the_register_page_tells_the_dpo_about_a_stale_dpf_check(
 def test_the_register_page_names_each_transfers_decision_or_document(
     seeded: None, client_for: ClientFor, dpo: User
 ) -> None:
+    Processor.objects.update(dpa_reference="DPA-1")
     html = client_for(dpo).get("/processing/").content.decode()
     assert "Commission Implementing Decision (EU) 2023/1795 of 10.07.2023" in html
     assert "Commission Implementing Decision (EU) 2021/914" in html
@@ -373,6 +382,8 @@ def inline_post(processor: Processor, **row: str) -> dict[str, Any]:
         "transfers-MIN_NUM_FORMS": "0",
         "transfers-MAX_NUM_FORMS": "1000",
         "transfers-0-subject_countries": "[]",
+        "sub_processors-TOTAL_FORMS": "0",
+        "sub_processors-INITIAL_FORMS": "0",
     }
     data.update({f"transfers-0-{key}": value for key, value in row.items()})
     return data

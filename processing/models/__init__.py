@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from processing.models.record import RecordVersion, SecurityMeasures
 from processing.models.register import (
     DataCategory,
     LegalBasis,
@@ -12,6 +13,7 @@ from processing.models.register import (
     Recipient,
     RecipientKind,
     SubjectKind,
+    SubProcessor,
     Transfer,
     TransferGround,
 )
@@ -27,6 +29,9 @@ __all__ = [
     "PurposeQuerySet",
     "Recipient",
     "RecipientKind",
+    "RecordVersion",
+    "SecurityMeasures",
+    "SubProcessor",
     "SubjectKind",
     "System",
     "SystemKind",

@@ -106,6 +106,11 @@ class Purpose(models.Model):
         blank=True,
         help_text=_("Legitimate interest: what limits the effect on the person."),
     )
+    # Who last reviewed the assessment and when the next review is due: an assessment is
+    # revisited as the processing changes (EDPB guidelines 1/2024, para. 73).
+    lia_reviewer = models.CharField(_("reviewed by"), max_length=200, blank=True)
+    lia_reviewed_on = models.DateField(_("reviewed on"), null=True, blank=True)
+    lia_review_due_on = models.DateField(_("next review by"), null=True, blank=True)
     is_direct_marketing = models.BooleanField(_("direct marketing"), default=False)
     active = models.BooleanField(_("active"), default=True)
 
@@ -183,6 +188,9 @@ class Processor(models.Model):
     country = CountryField(_("country"))
     dpa_reference = models.CharField(_("DPA reference"), max_length=100, blank=True)
     dpa_signed_on = models.DateField(_("DPA signed on"), null=True, blank=True)
+    # GDPR Art. 28(3): the contract is the processor's whole mandate; it is reviewed as the
+    # service and the law change.
+    dpa_review_due_on = models.DateField(_("DPA review due on"), null=True, blank=True)
     purposes = models.ManyToManyField(Purpose, related_name="processors", blank=True)
 
     class Meta:
@@ -191,6 +199,25 @@ class Processor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SubProcessor(models.Model):
+    """A processor's own processor (GDPR Art. 28(2), (4)): engaged only with the operator's
+    authorisation, under the same obligations."""
+
+    processor = models.ForeignKey(
+        Processor, on_delete=models.CASCADE, related_name="sub_processors"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    country = CountryField(_("country"))
+    service = models.CharField(_("what it does"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["processor", "name"]
+        verbose_name = _("sub-processor")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.processor})"
 
 
 class RecipientKind(models.TextChoices):

@@ -27,6 +27,15 @@ from subject_requests.choices import (
 )
 from subject_requests.models.actions import RightAction, RightActionQuerySet
 from subject_requests.models.answers import Answer, AnswerQuerySet
+from subject_requests.models.breaches import (
+    AffectedPerson,
+    AuthorityDecision,
+    Breach,
+    BreachFollowUp,
+    BreachNature,
+    BreachQuerySet,
+    PeopleDecision,
+)
 from subject_requests.models.requests import (
     DUE_SOON_DAYS,
     Pause,
@@ -49,10 +58,16 @@ __all__ = [
     "UNRESOLVED_TASKS",
     "ActionKind",
     "ActionStatus",
+    "AffectedPerson",
     "Answer",
     "AnswerKind",
     "AnswerQuerySet",
     "AnswerStatus",
+    "AuthorityDecision",
+    "Breach",
+    "BreachFollowUp",
+    "BreachNature",
+    "BreachQuerySet",
     "Channel",
     "DeliveryStatus",
     "EntryKind",
@@ -60,6 +75,7 @@ __all__ = [
     "Outcome",
     "Pause",
     "PauseReason",
+    "PeopleDecision",
     "ReminderSent",
     "RequestType",
     "RightAction",

@@ -221,6 +221,13 @@ class SubjectRequest(models.Model):
                 fields=["due_at", "id"], condition=Q(status__in=OPEN_STATUSES), name="dsr_open_due"
             ),
             models.Index(fields=["received_at", "id"], name="dsr_received"),
+            # The dashboard's figures per right read type, receipt, status and closing from
+            # the index alone, already grouped by type (issue 15: 300 ms at 100 000).
+            models.Index(
+                fields=["type", "received_at"],
+                include=["status", "closed_at"],
+                name="dsr_type_received",
+            ),
             models.Index(fields=["closed_at"], name="dsr_closed"),
         ]
 

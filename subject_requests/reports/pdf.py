@@ -1,67 +1,7 @@
-"""HTML to PDF with WeasyPrint, the same way for every document the portal sends.
-
-Deterministic: the same HTML gives the same bytes (no creation time is written), so building
-a document twice gives the same document and its SHA-256 proves what was sent.
-"""
+"""The documents' PDF writer lives in `core.pdf`, shared with the record of processing."""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from core.pdf import BASE_URL, EmbeddedFile, Pdf, html_to_pdf, render_pdf
 
-from django.conf import settings
-from django.template.loader import render_to_string
-from weasyprint import HTML, Attachment
-
-# Templates refer to static files (the stylesheet) relative to the project's static folder.
-BASE_URL = Path(settings.BASE_DIR / "static").as_uri() + "/"
-
-
-@dataclass(frozen=True)
-class Pdf:
-    content: bytes
-    pages: int
-
-
-@dataclass(frozen=True)
-class EmbeddedFile:
-    """A file the PDF carries inside it (a document the person sent, their evidence)."""
-
-    name: str
-    content: bytes
-
-
-def html_to_pdf(
-    html: str,
-    *,
-    on_laid_out: Callable[[int], object] | None = None,
-    files: Sequence[EmbeddedFile] = (),
-    dated: dt.date | None = None,
-) -> Pdf:
-    """Lay out and write the PDF; `on_laid_out(pages)` runs between the two (the long part
-    is the layout, so a progress bar can move there)."""
-    document = HTML(string=html, base_url=BASE_URL).render()
-    if on_laid_out is not None:
-        on_laid_out(len(document.pages))
-    # Embedded files carry a date; the document's own day keeps the bytes reproducible.
-    moment = dt.datetime.combine(dated or dt.date(2000, 1, 1), dt.time(), tzinfo=dt.UTC)
-    attachments = [
-        Attachment(
-            file_obj=io.BytesIO(f.content),
-            name=f.name,
-            description=f.name,
-            created=moment,
-            modified=moment,
-        )
-        for f in files
-    ]
-    content = document.write_pdf(attachments=attachments) if attachments else document.write_pdf()
-    return Pdf(content=content, pages=len(document.pages))
-
-
-def render_pdf(template: str, context: dict[str, Any]) -> Pdf:
-    return html_to_pdf(render_to_string(template, context))
+__all__ = ["BASE_URL", "EmbeddedFile", "Pdf", "html_to_pdf", "render_pdf"]

@@ -1,0 +1,134 @@
+"""The audit browser (issue 15 item 5): grouped reads, filters in words, targets as links,
+CSV export, "who looked at this person" from the same data, and no names for the Auditor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.test import Client
+
+from core.audit import record_event, record_grouped_read
+from core.models import AuditEvent
+from subjects.models import DataSubject
+from subjects.selectors import subject_audit_trail
+from tests.factories import DataSubjectFactory, SubjectRequestFactory
+from tests.fixture_types import ClientFor
+
+pytestmark = pytest.mark.django_db
+
+TALLINN = ZoneInfo("Europe/Tallinn")
+
+
+def test_a_list_page_of_people_is_one_grouped_event_with_the_ids(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
+    people = DataSubjectFactory.create_batch(3)
+    client_for(dpo).get("/subjects/")
+    (event,) = AuditEvent.objects.filter(action="subjects.listed")
+    assert sorted(event.details["ids"]) == sorted(p.pk for p in people)
+    assert event.details["count"] == 3
+
+
+def test_the_request_queue_is_one_grouped_event(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
+    SubjectRequestFactory.create_batch(4)
+    client_for(dpo).get("/requests/")
+    (event,) = AuditEvent.objects.filter(action="request.listed")
+    assert event.details["count"] == 4
+
+
+def test_who_looked_at_a_person_includes_the_lists_that_showed_them(
+    seeded: None, dpo: User, staff: User
+) -> None:
+    mari, other = DataSubjectFactory.create_batch(2)
+    record_grouped_read(
+        action="subjects.listed", actor=staff, target_type="subjects.datasubject",
+        target_ids=[mari.pk, 999],
+    )  # fmt: skip
+    record_grouped_read(
+        action="subjects.listed", actor=staff, target_type="subjects.datasubject",
+        target_ids=[other.pk],
+    )  # fmt: skip
+    record_event(action="subject.viewed", actor=dpo, target=mari)
+    trail, total = subject_audit_trail(mari)
+    assert total == 2
+    assert [e.action for e in trail] == ["subject.viewed", "subjects.listed"]
+    # 9 is not 999: ids are matched whole.
+    assert subject_audit_trail(DataSubject(pk=9))[1] == 0
+
+
+def _events(client: Client, **params: str) -> str:
+    return str(client.get("/audit/", params).content.decode())
+
+
+def test_the_filters_by_actor_action_words_target_person_and_dates(
+    seeded: None, dpo: User, staff: User, client_for: ClientFor
+) -> None:
+    mari = DataSubjectFactory.create(first_name="Mari", last_name="Tamm")
+    jaan = DataSubjectFactory.create(first_name="Jaan", last_name="Kask")
+    with time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=TALLINN), tick=False):
+        record_event(action="subject.viewed", actor=staff, target=mari)
+    with time_machine.travel(dt.datetime(2026, 3, 5, 10, tzinfo=TALLINN), tick=False):
+        record_event(action="subject.updated", actor=dpo, target=jaan)
+        record_grouped_read(
+            action="subjects.listed", actor=dpo, target_type="subjects.datasubject",
+            target_ids=[mari.pk],
+        )  # fmt: skip
+    client = client_for(dpo)
+    by_actor = _events(client, actor=str(staff.pk))
+    assert "Opened a person&#x27;s record" in by_actor and "Corrected a person" not in by_actor
+    by_words = _events(client, action="corrected")
+    assert "subject.updated" in by_words and "subject.viewed" not in by_words
+    by_person = _events(client, person="Tamm")
+    assert "subject.viewed" in by_person and "subjects.listed" in by_person
+    assert "subject.updated" not in by_person
+    by_target = _events(client, target_type="subjects.datasubject", target_id=str(jaan.pk))
+    assert "subject.updated" in by_target and "subject.viewed" not in by_target
+    by_dates = _events(client, since="2026-03-01", until="2026-03-02")
+    assert "subject.viewed" in by_dates and "subject.updated" not in by_dates
+    assert "1 records" in by_person  # a grouped read says how many, not which
+    assert f'href="/subjects/{mari.pk}/"' in by_person  # the DPO may open the person
+
+
+def test_the_auditor_gets_no_person_search_no_names_and_no_links_to_people(
+    seeded: None, dpo: User, auditor: User, client_for: ClientFor
+) -> None:
+    mari = DataSubjectFactory.create(first_name="Zebulon", last_name="Tamm")
+    record_event(action="subject.viewed", actor=dpo, target=mari)
+    html = _events(client_for(auditor))
+    assert "Zebulon" not in html
+    assert 'name="person"' not in html
+    assert f"Person #{mari.pk}" in html
+    assert f'href="/subjects/{mari.pk}/"' not in html
+    # A person filter typed into the address is ignored, not searched.
+    assert f"Person #{mari.pk}" in _events(client_for(auditor), person="Zebulon")
+
+
+def test_the_csv_export_follows_the_filters_and_is_audited(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
+    person = DataSubjectFactory.create()
+    record_event(action="subject.viewed", actor=dpo, target=person)
+    record_event(
+        action="breach.recorded", actor=dpo, target_type="subject_requests.breach", target_id=1
+    )
+    response = client_for(dpo).get("/audit/export.csv", {"action": "breach"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("when,who,what")
+    assert len(lines) == 2 and "Recorded a personal-data breach" in lines[1]
+    assert AuditEvent.objects.filter(action="audit.exported").exists()
+
+
+def test_the_browser_pages(seeded: None, dpo: User, client_for: ClientFor) -> None:
+    for n in range(60):
+        record_event(
+            action="subject.viewed", actor=dpo, target_type="subjects.datasubject", target_id=n
+        )
+    html = _events(client_for(dpo))
+    assert "Page 1 of 2" in html
