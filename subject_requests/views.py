@@ -100,6 +100,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "assignees": assignees,
             "can_decide": has_permission(request.user, "requests.decide"),
             "can_enter": has_permission(request.user, "requests.enter"),
+            "can_see_tasks": has_permission(request.user, "requests.tasks"),
             "filtered": bool(request.GET.dict().keys() - {"page"}),
         },
     )

@@ -44,11 +44,11 @@ def test_the_preview_shows_the_dpo_what_tonight_will_purge(
     assert response.status_code == 200
     page = response.content.decode()
     assert "Prospect data: 1 year" in page
-    assert f"#{prospect.pk}" in page and "2020-01-05" in page and "2021-01-05" in page
+    assert f"#{prospect.pk}" in page and "05.01.2020" in page and "05.01.2021" in page
     due_part, held_part = page.split("Past their period, kept by a hold")
     assert f"#{held.pk}" not in due_part
     assert f"#{held.pk}" in held_part.split("</table>")[0] and "kept by hold" in held_part
-    assert "Police request 77" in page and "2026-02-01" in page
+    assert "Police request 77" in page and "01.02.2026" in page
     assert "1 skipped: legal hold or restriction" in page
     # The unconfirmed former-clients rule is a finding.
     assert "is not confirmed by the DPO" in page
@@ -268,5 +268,5 @@ def test_the_subject_page_shows_each_record_its_rule_anchor_and_day_it_goes(
     page = client_for(dpo).get(prospect.get_absolute_url())
     assert page.status_code == 200
     assert (
-        "2026-02-01" in page.content.decode() and "Prospect data: 1 year" in page.content.decode()
+        "01.02.2026" in page.content.decode() and "Prospect data: 1 year" in page.content.decode()
     )
