@@ -16,6 +16,7 @@ from retention.models import PurgeRun, RetentionRule, RuleChange
 from retention.periods import Period
 from retention.preview import held_people, purge_preview, uncovered_groups
 from retention.registry import registry
+from retention.runs import run_counts_in_words
 from retention.selectors import (
     findings,
     last_successful_run,
@@ -94,11 +95,16 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PurgeRun.objects.select_related("actor"), pk=pk)
     batches = run.batches.order_by("id")
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
+    rule_names = dict(RetentionRule.objects.values_list("code", "name"))
+    for batch in page:
+        batch.rule_name = rule_names.get(batch.rule_code, batch.rule_code)
+        batch.people = [int(pk) for pk in batch.subject_ids.split(",") if pk]
     return render(
         request,
         "retention/run_detail.html",
         {
             "run": run,
+            "per_rule": run_counts_in_words(run, rule_names),
             "page": page,
             "rows": batches.aggregate(n=Sum("rows"))["n"] or 0,
         },

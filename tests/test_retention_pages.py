@@ -86,7 +86,7 @@ def test_history_lists_runs_with_counts_duration_and_status(
     page = client.get("/retention/runs/").content.decode()
     assert f"/retention/runs/{run.pk}/" in page and "Succeeded" in page
     detail = client.get(f"/retention/runs/{run.pk}/").content.decode()
-    assert "prospects-1y" in detail and "subjects.datasubject" in detail
+    assert "Prospect data: 1 year" in detail and "Data subjects: " in detail
     assert client.get("/retention/runs/999999/").status_code == 404
 
 

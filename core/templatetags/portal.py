@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
+from core import words
 from core.display import staff_date, staff_datetime
 from core.navigation import SECTION_TABS
 from core.permissions import has_permission
@@ -53,3 +54,18 @@ def section_tabs(context: template.Context, section: str, current: str) -> dict[
         if has_permission(user, item.permission)
     ]
     return {"tabs": tabs if len(tabs) > 1 else [], "label": section}
+
+
+register.filter("details_in_words", words.details_in_words)
+register.filter("value_in_words", words.value_in_words)
+register.filter("action_in_words", words.action_in_words)
+register.filter("language_name", words.language_name)
+register.filter("records_name", words.records_name)
+
+
+@register.simple_tag
+def target_in_words(target_type: str, target_id: str) -> str:
+    return words.target_in_words(target_type, target_id)
+
+
+register.filter("field_label", words.field_label)
