@@ -89,7 +89,13 @@ def test_a_proposal_lists_the_extra_records_it_would_purge(
     # Fell due 9½ years ago: kept under 10 years, purged under 9.
     extra = f.ClaimFactory.create(fell_due_on=dt.date(2015, 12, 1))
     kept = f.ClaimFactory.create(fell_due_on=dt.date(2024, 1, 1))
-    saved = save_rule(rule=rule, values=rule_values(rule) | {"period_years": 9}, actor=admin_user)
+    saved = save_rule(
+        rule=rule,
+        values=rule_values(rule)
+        | {"period_years": 9, "name": "Claims: 9 years", "legal_reference": "LOA"},
+        actor=admin_user,
+        reason="Shorter",
+    )
     assert saved.change is not None
     client = client_for(dpo)
     detail = client.get(f"/retention/rules/{rule.pk}/").content.decode()

@@ -107,6 +107,7 @@ def rule_form(**overrides: object) -> dict[str, object]:
         "legal_reference": "Civil Code § 146",
         "description": "",
         "active": "on",
+        "reason": "The policy changed",
     }
     data.update(overrides)
     return data
@@ -154,9 +155,14 @@ def test_legal_bounds_are_enforced_with_clear_messages(
 def test_a_second_active_rule_for_the_same_records_is_refused(
     seeded: None, admin_user: User, client_for: ClientFor
 ) -> None:
-    response = client_for(admin_user).post("/retention/rules/new/", rule_form())
+    client = client_for(admin_user)
+    response = client.post("/retention/rules/new/", rule_form(), follow=True)
+    assert "replace its rule" in response.content.decode()
+    RetentionRule.objects.filter(code="invoices-7y").update(active=False)
+    response = client.post("/retention/rules/new/", rule_form())
     assert response.status_code == 200
-    assert "already governs" in response.content.decode()
+    assert "Select a valid choice" in response.content.decode()  # claims have their rule
+    assert RetentionRule.objects.filter(record_type="subjects.claim").count() == 1
 
 
 def test_a_change_that_purges_nothing_more_takes_effect_at_once_with_audit(

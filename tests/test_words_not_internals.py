@@ -83,11 +83,16 @@ def test_rule_history_and_the_audit_log_show_labelled_values_not_dicts(
     seeded: None, admin_user: User, dpo: User, client_for: ClientFor
 ) -> None:
     rule = RetentionRule.objects.get(code="claims-10y")
-    values = rule_values(rule) | {"period_years": 9}
-    save_rule(rule=rule, values=values, actor=admin_user)
+    values = rule_values(rule) | {
+        "period_years": 9,
+        "name": "Claims: 9 years",
+        "legal_reference": "LOA",
+    }
+    save_rule(rule=rule, values=values, actor=admin_user, reason="Shorter")
     client = client_for(dpo)
     history = client.get(f"/retention/rules/{rule.pk}/").content.decode()
-    assert "Fields: Period years" in history
+    assert "Fields: Legal reference, Name, Period years" in history
+    assert "Reason: Shorter" in history
     assert not REPR.search(history)
     audit = client.get("/audit/").content.decode()
     assert "Retention rule #" in audit and "retention.retentionrule" not in audit
