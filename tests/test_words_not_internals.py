@@ -144,3 +144,18 @@ def test_counts_agree_with_their_noun(seeded: None, dpo: User, client: Client) -
         f.ProspectFactory.create(collected_at=LONG_AGO)
         page = client.get("/retention/").content.decode()
     assert "1</strong> records" not in page and "<strong>1</strong> record due" in page
+
+
+@pytest.mark.parametrize(("language", "forms"), [("et", 2), ("lv", 3)])
+def test_every_plural_entry_has_the_forms_its_language_counts(language: str, forms: int) -> None:
+    """Estonian has two plural forms, Latvian three (the catalogues' Plural-Forms headers):
+    an entry with another number of forms breaks the count it translates."""
+    catalogue = Path(settings.BASE_DIR, "locale", language, "LC_MESSAGES", "django.po")
+    text = catalogue.read_text()
+    assert f"Plural-Forms: nplurals={forms};" in text
+    wrong = []
+    for block in text.split("\n\n"):
+        if "msgid_plural" in block and not block.lstrip().startswith("#~"):
+            if len(re.findall(r"^msgstr\[\d\]", block, re.M)) != forms:
+                wrong.append(block.split("msgid_plural")[0].strip().splitlines()[-1])
+    assert wrong == []
