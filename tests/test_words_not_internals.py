@@ -155,7 +155,18 @@ def test_every_plural_entry_has_the_forms_its_language_counts(language: str, for
     assert f"Plural-Forms: nplurals={forms};" in text
     wrong = []
     for block in text.split("\n\n"):
-        if "msgid_plural" in block and not block.lstrip().startswith("#~"):
+        if re.search(r"^msgid_plural ", block, re.M):
             if len(re.findall(r"^msgstr\[\d\]", block, re.M)) != forms:
                 wrong.append(block.split("msgid_plural")[0].strip().splitlines()[-1])
     assert wrong == []
+
+
+def test_the_catalogues_compile(tmp_path: Path) -> None:
+    for language in ("et", "lv"):
+        catalogue = Path(settings.BASE_DIR, "locale", language, "LC_MESSAGES", "django.po")
+        done = subprocess.run(
+            ["msgfmt", "--check-format", "-o", str(tmp_path / f"{language}.mo"), str(catalogue)],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
