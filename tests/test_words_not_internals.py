@@ -170,3 +170,16 @@ def test_the_catalogues_compile(tmp_path: Path) -> None:
             text=True,
         )
         assert done.returncode == 0, done.stderr
+
+
+def test_letters_and_pages_for_people_write_dates_in_their_language() -> None:
+    """What a data subject reads gives dates in the format the catalogue sets per language
+    ("j F Y" in English, its translation in Estonian and Latvian), never an ISO date."""
+    base = Path(settings.BASE_DIR, "templates")
+    offenders = []
+    for folder in ("public", "consent/public", "subject_requests/public", "emails/consent"):
+        for path in (base / folder).rglob("*"):
+            if path.is_file():
+                for fmt in re.findall(r'\|date:"([^"]*)"', path.read_text()):
+                    offenders.append(f"{path.relative_to(base)}: {fmt}")
+    assert offenders == []
