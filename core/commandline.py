@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandParser
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 
 class OneLineErrorParser(CommandParser):
     """argparse prints the whole usage before the error; an operator reading a cron mail needs
     the one line that says what was wrong (`--help` still shows the usage)."""
 
-    def print_usage(self, file: IO[str] | None = None) -> None:
+    def print_usage(self, file: SupportsWrite[str] | None = None) -> None:
         return None
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from core.display import staff_date
@@ -46,7 +46,7 @@ def _page(request: HttpRequest, template_context: dict[str, Any]) -> HttpRespons
 
 def _csv(
     request: HttpRequest, filename: str, record_type: RecordType, period: Any, records: Any
-) -> HttpResponse:
+) -> StreamingHttpResponse:
     named = has_permission(request.user, "subjects.detail")
     header = ["record", "id", *(["description"] if named else []), "anchor", "kept through"]
 
@@ -82,7 +82,7 @@ def rule_due(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires("retention.preview")
-def rule_due_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_due_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     rule = get_object_or_404(RetentionRule, pk=pk, record_type__in=[rt.code for rt in registry])
     as_of = _as_of(request)
     return _csv(
@@ -109,7 +109,7 @@ def change_extra(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires("retention.preview")
-def change_extra_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def change_extra_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     change = get_object_or_404(RuleChange.objects.select_related("rule"), pk=pk)
     return _csv(
         request,

@@ -103,9 +103,14 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batches = run.batches.order_by("id")
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
     rule_names = dict(RetentionRule.objects.values_list("code", "name"))
-    for batch in page:
-        batch.rule_name = rule_names.get(batch.rule_code, batch.rule_code)
-        batch.people = [int(pk) for pk in batch.subject_ids.split(",") if pk]
+    batch_rows = [
+        {
+            "batch": batch,
+            "rule_name": rule_names.get(batch.rule_code, batch.rule_code),
+            "people": [int(pk) for pk in batch.subject_ids.split(",") if pk],
+        }
+        for batch in page
+    ]
     return render(
         request,
         "retention/run_detail.html",
@@ -113,6 +118,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "per_rule": run_counts_in_words(run, rule_names),
             "page": page,
+            "batch_rows": batch_rows,
             "rows": batches.aggregate(n=Sum("rows"))["n"] or 0,
         },
     )

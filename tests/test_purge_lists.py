@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBase
 
 from retention.models import RetentionRule
 from retention.services.rules import rule_values, save_rule
 from subjects.models import DataSubject
 from tests import factories as f
 from tests.fixture_types import ClientFor
+from tests.responses import streamed
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +43,8 @@ def due_prospects(seeded: None, frozen: None) -> list[DataSubject]:
     ]
 
 
-def _csv_rows(response: StreamingHttpResponse) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode().lstrip("\ufeff")  # type: ignore[arg-type]
+def _csv_rows(response: HttpResponseBase) -> list[list[str]]:
+    text = streamed(response).decode().lstrip("\ufeff")
     return list(csv.reader(io.StringIO(text)))
 
 

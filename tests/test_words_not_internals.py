@@ -125,7 +125,8 @@ def test_the_home_page_shows_the_last_purge_in_tallinn_time_and_in_the_singular(
 def test_one_date_format_for_every_staff_page() -> None:
     assert staff_date(dt.date(2025, 6, 1)) == "01.06.2025"
     assert staff_datetime(dt.datetime(2025, 5, 31, 23, 30, tzinfo=dt.UTC)) == "01.06.2025 02:30"
-    public = ("public/", "consent/public/", "subject_requests/public/", "emails/", "letters/")
+    public: tuple[str, ...] = ("public/", "consent/public/", "subject_requests/public/")
+    public += ("emails/", "letters/")
     public += ("reports/", "subject_requests/emails/")
     offenders = []
     for path in Path(settings.BASE_DIR, "templates").rglob("*.html"):
@@ -155,9 +156,9 @@ def test_every_plural_entry_has_the_forms_its_language_counts(language: str, for
     assert f"Plural-Forms: nplurals={forms};" in text
     wrong = []
     for block in text.split("\n\n"):
-        if re.search(r"^msgid_plural ", block, re.M):
-            if len(re.findall(r"^msgstr\[\d\]", block, re.M)) != forms:
-                wrong.append(block.split("msgid_plural")[0].strip().splitlines()[-1])
+        plural = re.search(r"^msgid_plural ", block, re.M)
+        if plural and len(re.findall(r"^msgstr\[\d\]", block, re.M)) != forms:
+            wrong.append(block.split("msgid_plural")[0].strip().splitlines()[-1])
     assert wrong == []
 
 
