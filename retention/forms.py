@@ -24,6 +24,9 @@ class RetentionRuleForm(AnyModelForm):
         max_length=300,
         required=False,
         help_text=_("Kept in the rule's history and shown to the DPO who confirms it."),
+        error_messages={
+            "required": _("Say why the rule changes: the reason is kept in its history.")
+        },
     )
 
     class Meta:
