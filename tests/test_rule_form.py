@@ -8,10 +8,11 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from playwright.sync_api import Page
 
 from core.models import AuditEvent
 from retention.models import RetentionRule
-from tests.fixture_types import ClientFor
+from tests.fixture_types import ClientFor, LoginInBrowser
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +116,23 @@ def test_a_change_needs_a_reason_and_a_name_that_follows_the_period(
     assert event.details["reason"] == "The limitation period is 9 years"
     history = client.get(f"/retention/rules/{rule.pk}/").content.decode()
     assert "Reason: The limitation period is 9 years" in history
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.browser
+def test_the_anchor_list_follows_the_chosen_kind_in_the_browser(
+    seeded: None, admin_user: User, page: Page, login_in_browser: LoginInBrowser
+) -> None:
+    RetentionRule.objects.filter(record_type__in=["subjects.claim", "subjects.prospect"]).update(
+        active=False
+    )
+    login_in_browser(admin_user)
+    page.goto("/retention/rules/new/?record_type=subjects.claim")
+    anchor = page.get_by_label("Anchor")
+    assert anchor.input_value() == "claim_fell_due"
+    visible = page.locator("#id_anchor optgroup:not([hidden])")
+    assert visible.count() == 1
+    page.get_by_label("Applies to").select_option("subjects.prospect")
+    assert anchor.input_value() == "prospect_latest"
+    assert visible.count() == 1
+    page.screenshot(path="/tmp/i16-polish-rule-form.png", full_page=True)
