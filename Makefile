@@ -27,7 +27,11 @@ $(JS_TOOLS): tests/js/package.json tests/js/package-lock.json
 	fi
 
 # Migrate, seed the policy, load demo data once, print the logins, then serve the portal with
-# a Celery worker and beat (honcho stops all three on Ctrl-C).
+# a Celery worker and beat (honcho stops all three on Ctrl-C). `make run PORT=8016` serves on
+# another port: honcho hands each process a PORT counted up from -p (web is the first line of
+# the Procfile, so it gets PORT itself; without -p honcho would start at 5000).
+PORT ?= 8000
+
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
@@ -36,8 +40,8 @@ run: install
 	$(PY) manage.py seed_demo --subjects 300 --if-empty
 	$(PY) manage.py demo_users -v0
 	$(PY) manage.py demo_activity --if-empty
-	$(PY) manage.py demo_users
-	$(VENV)/bin/honcho start
+	PORT=$(PORT) $(PY) manage.py demo_users
+	$(VENV)/bin/honcho start -p $(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -8,10 +8,12 @@ from consent.models import (
     ConsentEvent,
     ConsentSettings,
     ObjectionReview,
+    PolicyText,
     PolicyVersion,
     SuppressionEntry,
 )
 from core.admin import ReadOnlyPersonalDataAdmin
+from core.generics import AnyTabularInline
 
 
 @admin.register(ConsentEvent)
@@ -27,9 +29,17 @@ class SuppressionEntryAdmin(ReadOnlyPersonalDataAdmin):
     list_filter = ("channel",)
 
 
+class PolicyTextInline(AnyTabularInline):
+    """The version in another language: no personal data, so the Admin may add it."""
+
+    model = PolicyText
+    extra = 0
+
+
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(ReadOnlyPersonalDataAdmin):
     list_display = ("version", "effective_on", "notice_status", "notices_sent", "notices_total")
+    inlines = [PolicyTextInline]
 
 
 @admin.register(ObjectionReview)

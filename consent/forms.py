@@ -76,8 +76,15 @@ class LogForm(WhenMixin):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What the person wrote or said. Stored encrypted."),
     )
+    # Asked on the confirmation step: a file cannot travel in the step's hidden fields.
+    evidence_file = forms.FileField(
+        label=_("Evidence (file)"),
+        required=False,
+        help_text=_("The person's e-mail or letter, at most 10 MB. Stored encrypted."),
+    )
 
     field_order = ["all_marketing", "purposes", "channel", "occurred_at", "note"]
+    ON_CONFIRMATION = ("evidence_file",)
 
     def __init__(self, *args: Any, purposes: list[Purpose], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"occurred_at": _now_local(), "channel": Channel.EMAIL.value})
@@ -148,6 +155,25 @@ class LedgerFilterForm(forms.Form):
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=DatePicker())
     date_to = forms.DateField(label=_("To"), required=False, widget=DatePicker())
+    person = forms.CharField(
+        label=_("Person"),
+        required=False,
+        max_length=254,
+        help_text=_("Name, work e-mail or the person's number (#123)."),
+    )
+
+    def __init__(self, *args: Any, names_allowed: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The Auditor reads the ledger without personal data: a person by number only.
+        self.names_allowed = names_allowed
+        if not names_allowed:
+            self.fields["person"].help_text = _("The person's number (#123).")
+
+    def clean_person(self) -> str:
+        text = str(self.cleaned_data.get("person") or "").strip()
+        if text and not text.lstrip("#").isdigit() and not self.names_allowed:
+            raise forms.ValidationError(_("Search by the person's number (#123)."))
+        return text
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -155,6 +181,10 @@ class LedgerFilterForm(forms.Form):
         if start and end and end < start:
             raise forms.ValidationError(_("“To” is before “From”."))
         return data
+
+
+class SuppressionCheckForm(forms.Form):
+    address = forms.EmailField(label=_("Check an address"), max_length=254)
 
 
 class AudienceForm(forms.Form):

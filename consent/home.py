@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consent.models import NoticeStatus, ObjectionReview, PolicyVersion
 from consent.services import information_notices_overdue
@@ -23,11 +24,21 @@ def consent_panel(request: HttpRequest) -> dict[str, Any] | None:
     ).first()
     lines = [
         {
-            "text": _("%(n)s people overdue for their Art. 14 notice") % {"n": overdue},
+            "text": ngettext(
+                "%(n)s person overdue for their Art. 14 notice",
+                "%(n)s people overdue for their Art. 14 notice",
+                overdue,
+            )
+            % {"n": overdue},
             "url": reverse("consent:notices"),
         },
         {
-            "text": _("%(n)s Art. 21(1) objections awaiting your decision") % {"n": reviews},
+            "text": ngettext(
+                "%(n)s Art. 21(1) objection awaiting your decision",
+                "%(n)s Art. 21(1) objections awaiting your decision",
+                reviews,
+            )
+            % {"n": reviews},
             "url": reverse("consent:objections"),
         },
     ]

@@ -107,6 +107,30 @@ class PolicyVersion(models.Model):
         return min(100, round(100 * self.notices_sent / self.notices_total))
 
 
+# The language the policy is written in (seeded from consent/policy/privacy-policy.lv.txt);
+# `PolicyVersion.full_text` is in it, and a `PolicyText` adds the version in another language.
+POLICY_ORIGINAL_LANGUAGE = "lv"
+
+
+class PolicyText(models.Model):
+    """A policy version in another language than the original, shown to visitors who read
+    that language (issue 16 item 9); without one they read the original and are told so."""
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    full_text = models.TextField(_("full text"))
+
+    class Meta:
+        verbose_name = _("policy text in another language")
+        verbose_name_plural = _("policy texts in other languages")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "language"], name="one_text_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version.version} ({self.language})"
+
+
 class PolicyNotice(models.Model):
     """One subject told about one policy version; written in the batch that sends the mail."""
 

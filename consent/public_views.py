@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consent import services
 from consent.emails import read_unsubscribe_token
 from consent.forms import SubscribeForm
-from consent.models import PolicyVersion
+from consent.models import POLICY_ORIGINAL_LANGUAGE, PolicyVersion
 from consent.selectors import consent_state
 from consent.services.subscription import (
     SubscriptionLinkUsed,
@@ -183,4 +184,23 @@ def policy(request: HttpRequest) -> HttpResponse:
     today = legal_today()
     current = PolicyVersion.objects.in_force(on=today).first()
     upcoming = PolicyVersion.objects.filter(effective_on__gt=today).order_by("effective_on")
-    return render(request, "consent/public/policy.html", {"current": current, "upcoming": upcoming})
+    language = get_language() or settings.LANGUAGE_CODE
+    text, original_only = "", False
+    if current is not None:
+        translated = current.texts.filter(language=language).first()
+        if translated is not None:
+            text = translated.full_text
+        else:
+            text = current.full_text
+            original_only = language != POLICY_ORIGINAL_LANGUAGE
+    return render(
+        request,
+        "consent/public/policy.html",
+        {
+            "current": current,
+            "upcoming": upcoming,
+            "text": text,
+            "original_only": original_only,
+            "original_language": POLICY_ORIGINAL_LANGUAGE,
+        },
+    )

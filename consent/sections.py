@@ -8,13 +8,23 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from consent import selectors
-from consent.models import ObjectionReview, SuppressionEntry
+from consent.models import ConsentEvent, EventKind, ObjectionReview, SuppressionEntry
 from core.permissions import has_permission
 from processing.selectors import purposes_to_withdraw_or_object
 
 TIMELINE_LIMIT = 50
 # The key `consent.views.evidence_file` declares; the link shows only to roles it lets through.
 EVIDENCE_DOWNLOAD = "consent.evidence"
+
+
+def erasure_scheduled_for(subject: Any) -> bool:
+    """A prospect who objected to direct marketing is erased after the objection commits
+    (Art. 21(3), 17(1)(c)); until the erasure has run, their page says it is coming."""
+    if subject.anonymised_at is not None or not subject.is_prospect:
+        return False
+    return ConsentEvent.objects.filter(
+        subject=subject, kind=EventKind.OBJECTED, purpose__is_direct_marketing=True
+    ).exists()
 
 
 def consent_timeline_section(request: HttpRequest, subject: Any) -> dict[str, Any] | None:
@@ -24,8 +34,12 @@ def consent_timeline_section(request: HttpRequest, subject: Any) -> dict[str, An
     suppressed = bool(subject.work_email_index) and (
         SuppressionEntry.objects.filter(email_index=subject.work_email_index).first()
     )
+    erasure_scheduled = erasure_scheduled_for(subject)
     return {
         "title": _("Consent and objections"),
+        # A badge at the top of the person's page until the erasure is done.
+        "flag": _("erasure scheduled") if erasure_scheduled else "",
+        "erasure_scheduled": erasure_scheduled,
         "template": "consent/section_timeline.html",
         "subject": subject,
         "states": selectors.consent_states(subject, purposes_to_withdraw_or_object(subject)),

@@ -18,6 +18,8 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         for item in NAVIGATION:
             if not has_permission(user, item.permission):
                 continue
+            if item.unless and has_permission(user, item.unless):
+                continue
             try:
                 url = reverse(item.url_name)
             except NoReverseMatch:  # an app's page not wired yet: leave it out of the bar

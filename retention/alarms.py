@@ -6,9 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from core.display import staff_datetime
 from core.permissions import Role, has_permission, user_roles
 from retention.ledger import copy_is_failing
 from retention.selectors import findings, last_successful_run, purge_is_late
@@ -49,8 +50,12 @@ def purge_panel(request: HttpRequest) -> dict[str, Any] | None:
     else:
         lines.append(
             {
-                "text": _("Last purge: %(when)s, %(n)d records")
-                % {"when": date_format(last.finished_at, "DATETIME_FORMAT"), "n": last.total},
+                "text": ngettext(
+                    "Last purge: %(when)s, %(n)d record",
+                    "Last purge: %(when)s, %(n)d records",
+                    last.total,
+                )
+                % {"when": staff_datetime(last.finished_at), "n": last.total},
                 "url": reverse("retention:run_detail", args=[last.pk]),
             }
         )
@@ -58,7 +63,8 @@ def purge_panel(request: HttpRequest) -> dict[str, Any] | None:
     if count:
         lines.append(
             {
-                "text": _("%(n)d retention findings") % {"n": count},
+                "text": ngettext("%(n)d retention finding", "%(n)d retention findings", count)
+                % {"n": count},
                 "url": reverse("retention:preview"),
             }
         )

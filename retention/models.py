@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -81,6 +83,20 @@ class RetentionRule(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("retention:rule_detail", args=[self.pk])
+
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        """The one-active-rule constraint in words (a form must never show its name)."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError:
+            raise ValidationError(
+                {
+                    "active": _(
+                        "Another active rule already governs this kind of record: change that "
+                        "rule instead, or save this one inactive."
+                    )
+                }
+            ) from None
 
     @property
     def period(self) -> Period:

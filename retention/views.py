@@ -7,6 +7,7 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.models import AuditEvent
@@ -15,7 +16,8 @@ from retention.forms import AsOfForm, RetentionRuleForm, RunFilterForm
 from retention.models import PurgeRun, RetentionRule, RuleChange
 from retention.periods import Period
 from retention.preview import held_people, purge_preview, uncovered_groups
-from retention.registry import registry
+from retention.registry import RecordType, registry
+from retention.runs import run_counts_in_words
 from retention.selectors import (
     findings,
     last_successful_run,
@@ -23,6 +25,12 @@ from retention.selectors import (
     tonights_as_of,
 )
 from retention.services import rules as rule_services
+
+
+def ungoverned_record_types() -> list[RecordType]:
+    """The kinds of record no active rule governs: the only ones a new rule can be for."""
+    governed = set(RetentionRule.objects.active().values_list("record_type", flat=True))
+    return [rt for rt in registry if rt.code not in governed]
 
 
 @requires("retention.preview")
@@ -94,12 +102,23 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PurgeRun.objects.select_related("actor"), pk=pk)
     batches = run.batches.order_by("id")
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
+    rule_names = dict(RetentionRule.objects.values_list("code", "name"))
+    batch_rows = [
+        {
+            "batch": batch,
+            "rule_name": rule_names.get(batch.rule_code, batch.rule_code),
+            "people": [int(pk) for pk in batch.subject_ids.split(",") if pk],
+        }
+        for batch in page
+    ]
     return render(
         request,
         "retention/run_detail.html",
         {
             "run": run,
+            "per_rule": run_counts_in_words(run, rule_names),
             "page": page,
+            "batch_rows": batch_rows,
             "rows": batches.aggregate(n=Sum("rows"))["n"] or 0,
         },
     )
@@ -124,6 +143,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "can_manage": has_permission(request.user, "retention.rules.manage"),
+            "ungoverned": ungoverned_record_types(),
             "exemptions": sorted(registry.exemptions.items()),
         },
     )
@@ -167,6 +187,15 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("retention.rules.manage")
 def rule_create(request: HttpRequest) -> HttpResponse:
+    if not ungoverned_record_types():
+        messages.info(
+            request,
+            _(
+                "Every kind of record has a rule in force, and one rule governs each kind: to "
+                "keep a kind longer or shorter, replace its rule by changing it."
+            ),
+        )
+        return redirect("retention:rule_list")
     return _rule_form(request, None)
 
 
@@ -176,10 +205,17 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _rule_form(request: HttpRequest, rule: RetentionRule | None) -> HttpResponse:
-    form = RetentionRuleForm(request.POST or None, instance=rule)
+    initial = {"record_type": request.GET.get("record_type", "")} if rule is None else None
+    data = request.POST if request.method == "POST" else None
+    form = RetentionRuleForm(data, instance=rule, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = rule_services.save_rule(rule=rule, values=form.cleaned_data, actor=request.user)
+            saved = rule_services.save_rule(
+                rule=rule,
+                values=form.rule_values(),
+                actor=request.user,
+                reason=form.cleaned_data.get("reason", ""),
+            )
         except ValidationError as exc:
             for name, errors in exc.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)
@@ -187,10 +223,14 @@ def _rule_form(request: HttpRequest, rule: RetentionRule | None) -> HttpResponse
             if saved.change is not None and rule_services.is_deactivation(saved.change):
                 messages.warning(
                     request,
-                    _(
+                    ngettext(
+                        "Saved as a proposal: deactivating a rule in force stops its purge "
+                        "(%(before)d record is due tonight). It takes effect once a DPO "
+                        "confirms it.",
                         "Saved as a proposal: deactivating a rule in force stops its purge "
                         "(%(before)d records are due tonight). It takes effect once a DPO "
-                        "confirms it."
+                        "confirms it.",
+                        saved.due_before,
                     )
                     % {"before": saved.due_before},
                 )

@@ -72,6 +72,8 @@ def letter_context(request: SubjectRequest, entry: TimelineEntry | None = None) 
         "body": entry.body if entry is not None else "",
         "reason": request.closure_reason,
         "extension_reason": request.extension_reason,
+        # An acknowledgement sent again after an extension names the extended day as such.
+        "extended": request.extended_at is not None,
         "site_url": settings.SITE_URL,
     }
     if request.verification_nonce:

@@ -43,6 +43,20 @@ STATUS_EXPLANATIONS = {
 }
 
 
+EMAIL_CONFIRMED_UNMATCHED = gettext_lazy(
+    "You have confirmed your e-mail address. We are now checking your identity ourselves and "
+    "will write to you if we need anything more from you."
+)
+
+
+def status_explanation(subject_request: SubjectRequest) -> str:
+    """The status in the requester's words; a confirmed e-mail that matched nobody still awaits
+    the DPO's identity check, and the requester has done their part."""
+    if subject_request.status == Status.AWAITING_IDENTITY and subject_request.email_confirmed_at:
+        return str(EMAIL_CONFIRMED_UNMATCHED)
+    return str(STATUS_EXPLANATIONS[Status(subject_request.status)])
+
+
 @requires("requests.public")
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
@@ -138,7 +152,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         {
             "req": subject_request,
             "token": token,
-            "explanation": STATUS_EXPLANATIONS[Status(subject_request.status)],
+            "explanation": status_explanation(subject_request),
             "due_on": subject_request.due_on(now),
             "received_on": legal_date(subject_request.received_at),
         },

@@ -57,6 +57,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     assignees = list(assignable_users())
     filter_form = QueueFilterForm(request.GET or None, assignees=assignees)
+    if filter_form.is_bound and not filter_form.is_valid():
+        refused = ", ".join(
+            str(filter_form.fields[name].label)
+            for name in filter_form.errors
+            if name in filter_form.fields
+        )
+        messages.warning(
+            request,
+            _("The filter was not applied: %(fields)s has a value the queue does not offer.")
+            % {"fields": refused},
+        )
     requests = requests_for_queue(reviewer=request.user, now=now, filters=filter_form.filters())
     paginator = FromEitherEndPaginator(requests, QUEUE_PAGE_SIZE)
     number = request.GET.get("page")
@@ -100,6 +111,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "assignees": assignees,
             "can_decide": has_permission(request.user, "requests.decide"),
             "can_enter": has_permission(request.user, "requests.enter"),
+            "can_see_tasks": has_permission(request.user, "requests.tasks"),
             "filtered": bool(request.GET.dict().keys() - {"page"}),
         },
     )

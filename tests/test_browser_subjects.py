@@ -41,7 +41,7 @@ def test_the_dpo_searches_a_person_by_exact_email_and_opens_their_page(
     page.get_by_role("link", name="Rahman, Siti").click()
     page.get_by_role("heading", name="Siti Rahman").wait_for()
     assert page.url.endswith(f"/subjects/{person.pk}/")
-    assert "1985-04-02" in page.locator("#data-identification").inner_text()
+    assert "02.04.1985" in page.locator("#data-identification").inner_text()
     storage = page.locator("#storage").inner_text()
     assert "EU" in storage and "AU" in storage
     assert AuditEvent.objects.filter(

@@ -230,7 +230,10 @@ def test_a_rule_change_is_not_confirmed_by_its_proposer_where_there_are_two_dpos
     rule = RetentionRule.objects.get(code="prospects-1y")
     # Switching a rule in force off is always a proposal for a DPO.
     saved = rule_services.save_rule(
-        rule=rule, values={**rule_services.rule_values(rule), "active": False}, actor=dpo
+        rule=rule,
+        values={**rule_services.rule_values(rule), "active": False},
+        actor=dpo,
+        reason="Prospects are no longer kept",
     )
     assert saved.change is not None
     with pytest.raises(ValidationError, match="Another DPO must confirm"):

@@ -30,6 +30,7 @@ def claims_form(claims: RetentionRule, **overrides: Any) -> dict[str, Any]:
     data = {
         **{name: getattr(claims, name) for name in rule_services.RULE_FIELDS},
         "active": "on",
+        "reason": "The claims are settled",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -45,7 +46,7 @@ def test_switching_a_rule_off_waits_for_the_dpo_and_is_audited(
     response = client_for(admin_user).post(f"/retention/rules/{claims.pk}/edit/", form, follow=True)
     page = response.content.decode()
     assert "Saved as a proposal: deactivating a rule in force stops its purge" in page
-    assert "(1 records are due tonight)" in page
+    assert "(1 record is due tonight)" in page
     claims.refresh_from_db()
     assert claims.active and claims.in_force  # still running tonight
     change = RuleChange.objects.pending().get(rule=claims)
@@ -70,7 +71,7 @@ def test_switching_a_rule_off_waits_for_the_dpo_and_is_audited(
 def test_the_dpo_may_reject_a_deactivation(seeded: None, admin_user: Any, dpo: Any) -> None:
     claims = RetentionRule.objects.get(code="claims-10y")
     values = rule_services.rule_values(claims) | {"active": False}
-    saved = rule_services.save_rule(rule=claims, values=values, actor=admin_user)
+    saved = rule_services.save_rule(rule=claims, values=values, actor=admin_user, reason="Settled")
     assert saved.change is not None and rule_services.is_deactivation(saved.change)
     rule_services.reject_change(change=saved.change, actor=dpo)
     claims.refresh_from_db()
@@ -83,7 +84,7 @@ def test_switching_off_a_rule_that_is_not_in_force_takes_effect_at_once(
     rule = RetentionRule.objects.unconfirmed().first()
     assert rule is not None  # the seeded former-clients rules wait for the DPO
     values = rule_services.rule_values(rule) | {"active": False}
-    saved = rule_services.save_rule(rule=rule, values=values, actor=admin_user)
+    saved = rule_services.save_rule(rule=rule, values=values, actor=admin_user, reason="Not needed")
     assert saved.change is None
     rule.refresh_from_db()
     assert not rule.active

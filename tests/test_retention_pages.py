@@ -44,11 +44,11 @@ def test_the_preview_shows_the_dpo_what_tonight_will_purge(
     assert response.status_code == 200
     page = response.content.decode()
     assert "Prospect data: 1 year" in page
-    assert f"#{prospect.pk}" in page and "2020-01-05" in page and "2021-01-05" in page
+    assert f"#{prospect.pk}" in page and "05.01.2020" in page and "05.01.2021" in page
     due_part, held_part = page.split("Past their period, kept by a hold")
     assert f"#{held.pk}" not in due_part
     assert f"#{held.pk}" in held_part.split("</table>")[0] and "kept by hold" in held_part
-    assert "Police request 77" in page and "2026-02-01" in page
+    assert "Police request 77" in page and "01.02.2026" in page
     assert "1 skipped: legal hold or restriction" in page
     # The unconfirmed former-clients rule is a finding.
     assert "is not confirmed by the DPO" in page
@@ -86,7 +86,7 @@ def test_history_lists_runs_with_counts_duration_and_status(
     page = client.get("/retention/runs/").content.decode()
     assert f"/retention/runs/{run.pk}/" in page and "Succeeded" in page
     detail = client.get(f"/retention/runs/{run.pk}/").content.decode()
-    assert "prospects-1y" in detail and "subjects.datasubject" in detail
+    assert "Prospect data: 1 year" in detail and "Data subjects: " in detail
     assert client.get("/retention/runs/999999/").status_code == 404
 
 
@@ -107,6 +107,7 @@ def rule_form(**overrides: object) -> dict[str, object]:
         "legal_reference": "Civil Code § 146",
         "description": "",
         "active": "on",
+        "reason": "The policy changed",
     }
     data.update(overrides)
     return data
@@ -154,9 +155,14 @@ def test_legal_bounds_are_enforced_with_clear_messages(
 def test_a_second_active_rule_for_the_same_records_is_refused(
     seeded: None, admin_user: User, client_for: ClientFor
 ) -> None:
-    response = client_for(admin_user).post("/retention/rules/new/", rule_form())
+    client = client_for(admin_user)
+    response = client.post("/retention/rules/new/", rule_form(), follow=True)
+    assert "replace its rule" in response.content.decode()
+    RetentionRule.objects.filter(code="invoices-7y").update(active=False)
+    response = client.post("/retention/rules/new/", rule_form())
     assert response.status_code == 200
-    assert "already governs" in response.content.decode()
+    assert "Select a valid choice" in response.content.decode()  # claims have their rule
+    assert RetentionRule.objects.filter(record_type="subjects.claim").count() == 1
 
 
 def test_a_change_that_purges_nothing_more_takes_effect_at_once_with_audit(
@@ -268,5 +274,5 @@ def test_the_subject_page_shows_each_record_its_rule_anchor_and_day_it_goes(
     page = client_for(dpo).get(prospect.get_absolute_url())
     assert page.status_code == 200
     assert (
-        "2026-02-01" in page.content.decode() and "Prospect data: 1 year" in page.content.decode()
+        "01.02.2026" in page.content.decode() and "Prospect data: 1 year" in page.content.decode()
     )

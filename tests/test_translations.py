@@ -224,7 +224,7 @@ def test_the_public_subscribe_page_speaks_the_browsers_language(
     # The consent wording the person agrees to is in their language too.
     assert unsubscribe_word in page
     assert "Subscribe to our e-mail" not in page
-    assert "I agree that the operator" not in page
+    assert "I agree to receive marketing" not in page
 
 
 def test_the_public_pages_still_speak_english_by_default(client: Client, seeded: None) -> None:
@@ -271,7 +271,7 @@ def test_the_subscription_confirmation_is_sent_in_the_language_of_the_page(
     (message,) = mail.outbox
     assert message.subject == "Lūdzu, apstipriniet abonēšanu"
     assert "Kāds – cerams, ka jūs – ir lūdzis sūtīt mūsu e-pastus uz šo adresi:" in message.body
-    assert "Piekrītu, ka operators var man sūtīt mārketinga e-pastus" in message.body
+    assert "Piekrītu saņemt no jums mārketinga e-pastus" in message.body
     assert "Someone, hopefully you" not in message.body
 
 

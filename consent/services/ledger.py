@@ -77,6 +77,8 @@ def _evidence_file(upload: Any) -> tuple[bytes, str, str] | None:
         return None
     if upload.size > EVIDENCE_MAX_BYTES:
         raise ValidationError({"evidence_file": _("The evidence file is larger than 10 MB.")})
+    # One upload may be the evidence of several events (a withdrawal of every purpose).
+    upload.seek(0)
     content = upload.read()
     return content, (upload.name or "")[:200], (upload.content_type or "")[:100]
 
@@ -280,6 +282,7 @@ def log_withdrawal_or_objection(
     actor: Actor,
     occurred_at: dt.datetime | None = None,
     note: str = "",
+    evidence_file: Any = None,
     now: dt.datetime | None = None,
 ) -> LogOutcome:
     """What the staff page records: withdraw each consent purpose, object to each LI purpose.
@@ -293,7 +296,8 @@ def log_withdrawal_or_objection(
         state = consent_state(subject, purpose, now)
         common: dict[str, Any] = {
             "subject": subject, "purpose": purpose, "channel": channel, "actor": actor,
-            "evidence_text": note, "occurred_at": occurred_at, "now": now,
+            "evidence_text": note, "evidence_file": evidence_file, "occurred_at": occurred_at,
+            "now": now,
         }  # fmt: skip
         if purpose.is_consent_based and state.status == "granted":
             if occurred_at is not None and state.since is not None and occurred_at < state.since:

@@ -37,13 +37,18 @@ ACTOR = "data subject"
 
 
 def subscription_wording(purposes: list[Purpose]) -> str:
-    """The sentence the person agrees to, in the language active when the form is shown."""
-    names = "; ".join(f"{p.name} — {p.description}".strip(" —") for p in purposes)
+    """The sentence the person agrees to, in the language active when the form is shown: each
+    purpose by its name and description in that language (the register's own words end with a
+    full stop, which the sentence supplies once), and the privacy address to write to."""
+    names = "; ".join(
+        " — ".join(part for part in (_(p.name), _(p.description).strip().rstrip(".")) if part)
+        for p in purposes
+    )
     return _(
-        "I agree that the operator may send me marketing e-mail for: %(purposes)s. I can "
-        "withdraw this consent at any time with the unsubscribe link in every such e-mail or "
-        "by writing to the privacy address; withdrawal does not affect earlier processing."
-    ) % {"purposes": names}
+        "I agree to receive marketing e-mails from us about: %(purposes)s. I can withdraw this "
+        "consent at any time with the unsubscribe link at the end of every such e-mail or by "
+        "writing to %(contact)s; withdrawing does not affect what was done before."
+    ) % {"purposes": names, "contact": settings.PRIVACY_CONTACT_EMAIL}
 
 
 class SubscriptionLinkUsed(Exception):

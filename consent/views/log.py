@@ -77,7 +77,7 @@ def log_for_subject(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("This person has been anonymised; nothing can be recorded."))
         return redirect("consent:find")
     purposes = purposes_to_withdraw_or_object(subject)
-    form = LogForm(request.POST or None, purposes=purposes)
+    form = LogForm(request.POST or None, request.FILES or None, purposes=purposes)
     step = request.POST.get("step", "")
     if request.method == "POST" and step != "edit" and form.is_valid():
         chosen = form.cleaned_data["chosen"]
@@ -90,6 +90,7 @@ def log_for_subject(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user,
                     occurred_at=form.cleaned_data["occurred_at"],
                     note=form.cleaned_data["note"],
+                    evidence_file=form.cleaned_data.get("evidence_file"),
                 )
             except ValidationError as error:
                 add_errors(form, error)
@@ -133,6 +134,7 @@ def log_for_subject(request: HttpRequest, pk: int) -> HttpResponse:
                     "subject": subject,
                     "form": form,
                     "preview": preview,
+                    "erases": any(i["erases"] and i["state"].permitted for i in preview),
                     "channel_label": dict(Channel.choices)[form.cleaned_data["channel"]],
                 },
             )

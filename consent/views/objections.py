@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consent import selectors, services
 from consent.forms import (
     DecisionForm,
+    SuppressionCheckForm,
     SuppressionSettingsForm,
 )
 from consent.models import (
@@ -22,6 +23,7 @@ from consent.models import (
     SuppressionEntry,
 )
 from consent.views.common import PAGE_SIZE, add_errors, record_viewed
+from core.crypto import blind_index
 from core.permissions import requires
 
 # --- Art. 21(1) objections and suppression --------------------------------------------------
@@ -83,12 +85,24 @@ def suppression(request: HttpRequest) -> HttpResponse:
     page = Paginator(SuppressionEntry.objects.select_related("actor"), 50).get_page(
         request.GET.get("page")
     )
+    # "Is this address suppressed?": answered through the keyed hash, never stored or logged.
+    check = SuppressionCheckForm(request.GET if "address" in request.GET else None)
+    checked = None
+    if check.is_bound and check.is_valid():
+        address = check.cleaned_data["address"]
+        index = blind_index(address)
+        checked = {
+            "address": address,
+            "entry": SuppressionEntry.objects.filter(email_index=index).first() if index else None,
+        }
     return render(
         request,
         "consent/suppression.html",
         {
             "form": form,
             "page": page,
+            "check": check,
+            "checked": checked,
             "flagged": selectors.suppressed_subjects().select_related("organisation")[:100],
         },
     )

@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
+
+from core import words
+from core.display import staff_date, staff_datetime
+from core.navigation import SECTION_TABS
+from core.permissions import has_permission
 
 register = template.Library()
 
@@ -24,3 +30,42 @@ def in_language(value: object) -> str:
     none and show as typed."""
     text = "" if value is None else str(value)
     return gettext(text) if text else ""
+
+
+@register.filter(name="staff_date")
+def staff_date_filter(value: Any) -> str:
+    """A day on a staff page, one format everywhere (core.display)."""
+    return staff_date(value)
+
+
+@register.filter(name="staff_datetime")
+def staff_datetime_filter(value: Any) -> str:
+    """A moment on a staff page in the display time zone, one format everywhere."""
+    return staff_datetime(value)
+
+
+@register.inclusion_tag("includes/section_tabs.html", takes_context=True)
+def section_tabs(context: template.Context, section: str, current: str) -> dict[str, Any]:
+    """A section's tabs, only those the viewer may open (core.navigation.SECTION_TABS)."""
+    user = context["request"].user
+    tabs = [
+        {"label": item.label, "url": reverse(item.url_name), "current": key == current}
+        for key, item in SECTION_TABS[section]
+        if has_permission(user, item.permission)
+    ]
+    return {"tabs": tabs if len(tabs) > 1 else [], "label": section}
+
+
+register.filter("details_in_words", words.details_in_words)
+register.filter("value_in_words", words.value_in_words)
+register.filter("action_in_words", words.action_in_words)
+register.filter("language_name", words.language_name)
+register.filter("records_name", words.records_name)
+
+
+@register.simple_tag
+def target_in_words(target_type: str, target_id: str) -> str:
+    return words.target_in_words(target_type, target_id)
+
+
+register.filter("field_label", words.field_label)

@@ -76,6 +76,15 @@ def rule_errors(values: dict[str, Any], *, instance: RetentionRule | None) -> di
             "bound": record_type.max_period,
             "reference": record_type.bound_reference,
         }
+    if instance is not None and instance.pk and not period.is_zero and period != instance.period:
+        # A name or reference that states the old period would mislead every later reader.
+        old_words = str(instance.period)
+        for field in ("name", "legal_reference"):
+            if old_words in str(values.get(field) or ""):
+                errors[field] = _(
+                    "This still says “%(old)s”, but the period is now %(new)s: change it in "
+                    "the same step."
+                ) % {"old": old_words, "new": period}
     if values.get("active"):
         others = RetentionRule.objects.active().filter(record_type=code)
         if instance is not None and instance.pk:
@@ -116,11 +125,15 @@ def save_rule(
     rule: RetentionRule | None,
     values: dict[str, Any],
     actor: Actor,
+    reason: str = "",
     now: dt.datetime | None = None,
 ) -> RuleSaved:
     """Create or change a rule. A change that would make tonight's purge larger is stored
-    as a pending change and takes effect only when a DPO confirms it."""
+    as a pending change and takes effect only when a DPO confirms it. A change says why: the
+    reason goes into the rule's history."""
     errors = rule_errors(values, instance=rule)
+    if rule is not None and not reason.strip():
+        errors["reason"] = _("Say why the rule changes: the reason is kept in its history.")
     if errors:
         raise ValidationError(errors)
     now = now or timezone.now()
@@ -154,9 +167,8 @@ def save_rule(
         deactivating = rule.in_force and not values.get("active")
         if rule.in_force and (after > before or deactivating):
             previous = rule_values(rule)
-            return RuleSaved(
-                rule, _propose(rule, previous, values, before, after, as_of, actor), before, after
-            )
+            change = _propose(rule, previous, values, before, after, as_of, actor, reason)
+            return RuleSaved(rule, change, before, after)
         changed = {k: v for k, v in _jsonable(values).items() if getattr(rule, k) != v}
         for name, value in changed.items():
             setattr(rule, name, value)
@@ -168,7 +180,12 @@ def save_rule(
             action="retention.rule.changed",
             actor=actor,
             target=rule,
-            details={"code": rule.code, "fields": sorted(changed), "due_tonight": after},
+            details={
+                "code": rule.code,
+                "fields": sorted(changed),
+                "due_tonight": after,
+                "reason": reason.strip(),
+            },
         )
         return RuleSaved(rule, None, before, after)
 
@@ -181,6 +198,7 @@ def _propose(
     after: int,
     as_of: dt.date,
     actor: Actor,
+    reason: str = "",
 ) -> RuleChange:
     RuleChange.objects.pending().filter(rule=rule).update(
         status=RuleChangeStatus.WITHDRAWN, decided_at=timezone.now()
@@ -203,6 +221,7 @@ def _propose(
             "due_before": before,
             "due_after": after,
             "deactivation": is_deactivation(change),
+            "reason": reason.strip(),
         },
     )
     return change

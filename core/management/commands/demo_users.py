@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.permissions import Role
 from core.seeding import seed_all
+
+DEFAULT_PORT = "8000"
+
+
+def web_port() -> str:
+    """The port the Procfile's web process listens on: `PORT`, as `make run` sets it."""
+    return os.environ.get("PORT") or DEFAULT_PORT
+
 
 DEMO_USERS = [
     ("dpo", Role.DPO),
@@ -42,7 +51,7 @@ class Command(BaseCommand):
         if options["verbosity"] == 0:
             return
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("PrivacyOps is at http://127.0.0.1:8000"))
+        self.stdout.write(self.style.SUCCESS(f"PrivacyOps is at http://127.0.0.1:{web_port()}"))
         self.stdout.write(f"Log in as one of (password for all: {password})")
         for username, role in DEMO_USERS:
             self.stdout.write(f"  {username:<8} {role.label}")

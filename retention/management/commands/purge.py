@@ -1,23 +1,31 @@
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import ngettext
 
+from core.commandline import OneLineErrorCommand
+from core.display import staff_date
 from core.timeutil import legal_today
+from retention.runs import rule_line, run_counts_in_words
 from retention.services.purge import BATCH_SIZE, PurgeRefused, run_purge
 
 
 def _day(value: str) -> dt.date:
+    """argparse's type: its error is one line and exit status 2, never a traceback."""
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--as-of must be a date as YYYY-MM-DD, not {value!r}.") from None
+        raise argparse.ArgumentTypeError(
+            f"must be a real day as YYYY-MM-DD, not {value!r}"
+        ) from None
 
 
-class Command(BaseCommand):
+class Command(OneLineErrorCommand):
     help = "Delete or anonymise data whose retention period has run out (as the nightly job)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -47,6 +55,7 @@ class Command(BaseCommand):
             code: {"records": entry["records"], "rows": entry["rows"]}
             for code, entry in run.counts.items()
         }
+        counts = run_counts_in_words(run)
         if options["json"]:
             payload = {
                 "run": run.pk,
@@ -60,10 +69,17 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(payload, indent=2, sort_keys=True))
         else:
             kind = "Dry run" if run.dry_run else "Purge"
-            self.stdout.write(f"{kind} #{run.pk} as of {run.as_of}: {run.status}. {run.note}")
-            for code, entry in rules.items():
-                self.stdout.write(f"  {code}: {entry['records']} records {entry['rows']}")
-            self.stdout.write(f"  total: {run.total}")
+            note = f" {run.note}" if run.note else ""
+            self.stdout.write(
+                f"{kind} #{run.pk} as of {staff_date(run.as_of)}: {run.get_status_display()}.{note}"
+            )
+            for count in counts:
+                self.stdout.write("  " + rule_line(count, dry_run=run.dry_run))
+            self.stdout.write(
+                "  "
+                + ngettext("In all: %(n)d record", "In all: %(n)d records", run.total)
+                % {"n": run.total}
+            )
         if run.status == "skipped":
             # Not an error: the other run is doing the work.
             return
