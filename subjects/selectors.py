@@ -203,9 +203,9 @@ def subject_audit_trail(subject: DataSubject, *, limit: int = 50) -> tuple[list[
     events = AuditEvent.objects.filter(
         target_type=DataSubject._meta.label_lower, target_id=str(subject.pk)
     )
-    return list(events.select_related("actor").order_by("-occurred_at", "-id")[:limit]), (
-        events.count()
-    )
+    latest = list(events.select_related("actor").order_by("-occurred_at", "-id")[:limit])
+    # Fewer than the limit is all of them: no COUNT.
+    return latest, len(latest) if len(latest) < limit else events.count()
 
 
 def organisations_for_list(
