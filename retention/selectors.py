@@ -163,7 +163,8 @@ def subject_deadlines(
         records = list(records_qs[:limit])
         if not records:
             continue
-        total = records_qs.count()
+        # Fewer than the limit is all of them: no COUNT (most people, most kinds of record).
+        total = len(records) if len(records) < limit else records_qs.count()
         deadlines = deadlines_of(records, rules=rules, as_of=as_of)
         notes = record_type.line_notes(records)
         lines = [

@@ -203,9 +203,9 @@ def subject_audit_trail(subject: DataSubject, *, limit: int = 50) -> tuple[list[
     """Who looked at or changed this person, newest first, and how many events in all: the
     audit browser's own predicate, so a list page that showed them counts as a look."""
     events = AuditEvent.objects.filter(events_about(DataSubject._meta.label_lower, [subject.pk]))
-    return list(events.select_related("actor").order_by("-occurred_at", "-id")[:limit]), (
-        events.count()
-    )
+    latest = list(events.select_related("actor").order_by("-occurred_at", "-id")[:limit])
+    # Fewer than the limit is all of them: no COUNT.
+    return latest, len(latest) if len(latest) < limit else events.count()
 
 
 # A name search in the audit browser finds at most this many people to look for.
