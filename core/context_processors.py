@@ -29,6 +29,10 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "nav_items": nav,
         "user_roles": sorted(r.label for r in user_roles(user)) if user is not None else [],
         "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
+        # The footer's way to the API's documentation, for whoever may read it.
+        "may_read_api_docs": bool(
+            user is not None and user.is_authenticated and has_permission(user, "api.docs")
+        ),
         "portal_alarms": portal_alarms(request)
         if user is not None and user.is_authenticated
         else [],

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subject_requests', '0008_encrypt_reasons'),
+        ('subject_requests', '0011_dashboard_index'),
         ('subjects', '0007_encrypt_names_and_reasons'),
     ]
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('processing', '0007_seeded_systems_wait_for_an_owner'),
-        ('subject_requests', '0008_encrypt_reasons'),
+        ('subject_requests', '0009_task_waiting'),
         ('subjects', '0007_encrypt_names_and_reasons'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

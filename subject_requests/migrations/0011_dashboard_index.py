@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subject_requests', '0009_breaches'),
+        ('subject_requests', '0010_breaches'),
         ('subjects', '0007_encrypt_names_and_reasons'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='subjectrequest',
-            index=models.Index(fields=['type', 'received_at'], include=('status', 'closed_at'), name='dsr_type_received'),
+            index=models.Index(fields=['type', 'received_at', 'status', 'closed_at'], name='dsr_type_received'),
         ),
     ]

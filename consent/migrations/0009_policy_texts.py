@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consent', '0006_encrypt_evidence_file_name'),
+        ('consent', '0008_selfservice'),
     ]
 
     operations = [
