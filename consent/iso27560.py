@@ -56,8 +56,10 @@ class InconsistentRecord(ValueError):
 
 @cache
 def context() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads((SCHEMAS / "iso27560-context.jsonld").read_text())
-    return document["@context"]  # type: ignore[no-any-return]
+    document: dict[str, dict[str, Any]] = json.loads(
+        (SCHEMAS / "iso27560-context.jsonld").read_text()
+    )
+    return document["@context"]
 
 
 @cache

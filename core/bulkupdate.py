@@ -34,7 +34,9 @@ def update_from_values(
     connection = connections[using]
     quote = connection.ops.quote_name
     meta = model._meta
-    columns: list[models.Field[Any, Any]] = [meta.get_field(name) for name in fields]  # type: ignore[misc]
+    columns = [field for name in fields if isinstance(field := meta.get_field(name), models.Field)]
+    if len(columns) != len(fields):
+        raise TypeError("update_from_values writes concrete fields only")
     pk = meta.pk
     assert pk is not None
     postgres = connection.vendor == "postgresql"

@@ -197,7 +197,7 @@ def _match(
             )
             return
         person = owner
-    elif owner is not None and owner.pk != person.pk:  # type: ignore[union-attr]
+    elif owner is not None and person is not None and owner.pk != person.pk:
         add_error(row.errors, "work_email", taken_email_error())
         return
     row.target = person
