@@ -1,0 +1,114 @@
+"""Benchmark of the self-service copy (issue 14 item 2) on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_copy_bench python bench/selfservice_copy.py
+    ... python bench/selfservice_copy.py --smoke     # tiny, checked (CI)
+
+Builds a person's own copy — the access report and the portability package, stored encrypted
+in the cache, with the progress rows the page polls — for (a) a typical person, 50 records of
+every kind, and (b) a heavy one, 2 000 of each, `--loads` times each. Baseline, measured in
+the same run: the two documents built directly, as the DPO's answer builds them, without the
+claim, the progress updates and the cache. Checks the copy decrypts to the person's report
+and holds nothing of a colleague. Goal: (a) under 3 s, the copy costing little more than its
+documents. A machine-readable line per case: `BENCH selfservice_copy case=… key=value`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from importlib import import_module
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyops.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from core.crypto import decrypt  # noqa: E402
+from subject_requests.models import SelfServiceCopy  # noqa: E402
+from subject_requests.reports import build_access_report, build_portability_package  # noqa: E402
+from subject_requests.selfservice.copies import REPORT, _key, run_copy_build  # noqa: E402
+from subjects.models import DataSubject, Organisation  # noqa: E402
+
+# The people of the report benchmark (its records of every kind); imported by name, as the
+# benchmarks are scripts rather than a package.
+person_with: Callable[..., DataSubject] = import_module("bench.report").person_with
+
+
+class BenchFailed(SystemExit):
+    def __init__(self, message: str) -> None:
+        super().__init__(f"bench/selfservice_copy.py: {message}")
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def documents_alone(person: DataSubject) -> None:
+    build_access_report(subject=person)
+    build_portability_package(subject=person)
+
+
+def measure(case: str, person: DataSubject, loads: int) -> None:
+    from tests.reports_helpers import pdf_text
+
+    copies: list[float] = []
+    direct: list[float] = []
+    for i in range(loads):
+        direct.append(timed(lambda: documents_alone(person)))
+        copy = SelfServiceCopy.objects.create(subject=person)
+        copy_id = copy.pk
+        copies.append(timed(lambda: run_copy_build(copy_id=copy_id)))  # noqa: B023 (called at once)
+        copy.refresh_from_db()
+        if copy.status != "ready":
+            raise BenchFailed(f"{case}: the copy is {copy.status}")
+        if i == 0:
+            text = pdf_text(decrypt(cache.get(_key(copy.pk, REPORT))))
+            if person.first_name not in text or "ColleagueFirst" in text:
+                raise BenchFailed(f"{case}: the copy is not the person's own")
+    median, worst, base = statistics.median(copies), max(copies), statistics.median(direct)
+    print(
+        f"{case:<8} copy median {median:6.2f} s  worst {worst:6.2f} s  "
+        f"baseline (documents alone) {base:6.2f} s  overhead {median - base:+.2f} s"
+    )
+    print(
+        f"BENCH selfservice_copy case={case} median_s={median:.3f} worst_s={worst:.3f} "
+        f"baseline_s={base:.3f} loads={loads}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one load: CI")
+    parser.add_argument("--loads", type=int, default=3)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL.")
+    settings.DEBUG = False
+    from core.seeding import seed_all
+
+    seed_all()
+    typical_n, heavy_n, loads = (5, 20, 1) if args.smoke else (50, 2000, args.loads)
+    company = Organisation.objects.create(name="Copy Bench OÜ", country="EE", status="paying")
+    person_with(3, tag="Colleague", organisation=company)
+    typical = person_with(typical_n, tag="Typical", organisation=company)
+    heavy = person_with(heavy_n, tag="Heavy", organisation=company)
+    print(f"typical: {typical_n} records of each kind; heavy: {heavy_n} of each; {loads} loads")
+    measure("typical", typical, loads)
+    measure("heavy", heavy, loads)
+
+
+if __name__ == "__main__":
+    main()
