@@ -37,7 +37,7 @@ def test_a_dpo_enrols_logs_out_and_logs_in_with_a_code(page: Any, dpo: Any) -> N
     page.screenshot(path="test-artifacts/2fa-recovery-codes.png", full_page=True)
     page.get_by_role("link", name="I have saved them: continue").click()
     page.wait_for_url("**/")
-    assert page.get_by_role("heading", name="Welcome, Dpo").is_visible()
+    assert page.get_by_role("heading", name="DPO dashboard").is_visible()  # the DPO's home
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/login/**")
@@ -49,7 +49,7 @@ def test_a_dpo_enrols_logs_out_and_logs_in_with_a_code(page: Any, dpo: Any) -> N
     page.get_by_label("Code").fill(code_for(manual_key, offset=1))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/")
-    assert page.get_by_role("heading", name="Welcome, Dpo").is_visible()
+    assert page.get_by_role("heading", name="DPO dashboard").is_visible()  # the DPO's home
     actions = list(
         AuditEvent.objects.filter(target_id=str(dpo.pk))
         .order_by("sequence")

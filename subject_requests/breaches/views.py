@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.audit import record_event
+from core.audit import record_event, record_grouped_read
 from core.permissions import has_permission, requires
 from subject_requests.breaches import letters, services
 from subject_requests.breaches.forms import (
@@ -102,15 +102,12 @@ def _detail_context(request: HttpRequest, breach: Breach, **forms: Any) -> dict[
             affected.select_related("subject__organisation").order_by("id"), AFFECTED_PAGE_SIZE
         ).get_page(request.GET.get("page"))
         if page.object_list:
-            record_event(
+            record_grouped_read(
                 action="subjects.listed",
                 actor=request.user,
                 target_type="subjects.datasubject",
-                details={
-                    "ids": [row.subject_id for row in page.object_list],
-                    "list": "breach affected",
-                    "page": page.number,
-                },
+                target_ids=[row.subject_id for row in page.object_list],
+                details={"list": "breach affected", "page": page.number},
             )
         context["affected_page"] = page
     return context
