@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import IntegerField, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 # django-stubs makes Paginator generic; at run time it is not subscriptable.
@@ -45,7 +45,7 @@ class FromEitherEndPaginator(_Paginator):
 
 class CountedPaginator(_Paginator):
     """A paginator told its count, for a page of several lists whose counts were read
-    together (`RowCount` in one query) instead of one COUNT each."""
+    together (`core.expressions.RowCount`, one query) instead of one COUNT each."""
 
     def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
         super().__init__(object_list, per_page)
@@ -54,14 +54,3 @@ class CountedPaginator(_Paginator):
     @cached_property
     def count(self) -> int:
         return self.known_count
-
-
-class RowCount(Subquery):
-    """`COUNT(*)` of a queryset as a scalar subquery, so that several lists' counts are one
-    query: `DataSubject.objects.filter(pk=…).annotate(demos=RowCount(demos), …)`."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
-    output_field = IntegerField()
-
-    def __init__(self, queryset: QuerySet[Any]) -> None:
-        super().__init__(queryset.order_by().values("pk"))

@@ -145,26 +145,22 @@ def holders_by_country(
         Processor.objects.filter(purposes__in=ids)
         .distinct()
         .select_related("category")
-        .prefetch_related(
-            Prefetch("purposes", queryset=covered, to_attr="covering"),
-            Prefetch(
-                "transfers", queryset=Transfer.objects.order_by("id"), to_attr="all_transfers"
-            ),
-        )
+        .prefetch_related(Prefetch("purposes", queryset=covered, to_attr="covering"))
         .order_by("category_id", "name")
     )
     recipients = (
         Recipient.objects.filter(purposes__in=ids)
         .distinct()
-        .prefetch_related(
-            Prefetch("purposes", queryset=covered, to_attr="covering"),
-            Prefetch(
-                "transfers", queryset=Transfer.objects.order_by("id"), to_attr="all_transfers"
-            ),
-        )
+        .prefetch_related(Prefetch("purposes", queryset=covered, to_attr="covering"))
         .order_by("id")
     )
     parties: dict[str, list[Any]] = {"processors": list(processors), "recipients": list(recipients)}
+    # The register's few transfers, read once for processors and recipients alike.
+    transfers = list(Transfer.objects.order_by("id"))
+    for party in parties["processors"]:
+        party.all_transfers = [t for t in transfers if t.processor_id == party.pk]
+    for party in parties["recipients"]:
+        party.all_transfers = [t for t in transfers if t.recipient_id == party.pk]
     return {country: _holders_in(parties, country) for country in set(countries)}
 
 

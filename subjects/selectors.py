@@ -10,8 +10,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.audit_browser import events_about
+from core.expressions import RowCount
 from core.models import AuditEvent
-from core.pagination import CountedPaginator, RowCount
+from core.pagination import CountedPaginator
 from processing.models import DataCategory
 from subjects.models import (
     Claim,

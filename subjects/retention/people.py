@@ -7,10 +7,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.expressions import RowCount
 from core.timeutil import legal_date, start_of_legal_day
 from retention.periods import Period, purge_cutoff
 from retention.registry import ANONYMISE, DEFER, DELETE, Applied, RecordType, register, registry
@@ -114,13 +115,23 @@ class _PersonBundle(RecordType):
         return gettext("Person record, with their demos, messages and usage")
 
     def line_notes(self, records: Sequence[Any]) -> dict[Any, str]:
-        # One grouped count per kind of record: counting them in one query joined the three
-        # tables (2 000 × 2 000 rows for a busy person).
+        # One query, a counting subquery per kind of record and person, each on its
+        # (subject, …) index: a join of the three tables multiplied them (2 000 × 2 000 rows
+        # for a busy person), and a grouped count per table cost three queries.
         ids = [r.pk for r in records]
-        counts: dict[str, dict[Any, int]] = {}
-        for name, model in (("demos", Demo), ("messages", Communication), ("usage", UsageRecord)):
-            rows = model.objects.filter(subject_id__in=ids).values("subject_id")
-            counts[name] = dict(rows.annotate(n=Count("id")).values_list("subject_id", "n"))
+        counts: dict[str, dict[Any, int]] = {"demos": {}, "messages": {}, "usage": {}}
+        rows = (
+            DataSubject.objects.filter(pk__in=ids)
+            .annotate(
+                demo_count=RowCount(Demo.objects.filter(subject=OuterRef("pk"))),
+                message_count=RowCount(Communication.objects.filter(subject=OuterRef("pk"))),
+                usage_count=RowCount(UsageRecord.objects.filter(subject=OuterRef("pk"))),
+            )
+            .values_list("pk", "demo_count", "message_count", "usage_count")
+        )
+        for pk, *numbers in rows:
+            for name, number in zip(("demos", "messages", "usage"), numbers, strict=True):
+                counts[name][pk] = number
         return {
             pk: gettext("%(demos)d demos, %(messages)d messages, %(usage)d usage records")
             % {name: counts[name].get(pk, 0) for name in ("demos", "messages", "usage")}
