@@ -5,6 +5,7 @@ get a 5xx, and every answer has a documented status, content type and body."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
@@ -13,6 +14,8 @@ import schemathesis
 from django.contrib.auth.models import User
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, given, settings
@@ -58,11 +61,19 @@ def test_every_operation_documents_its_errors_and_has_a_description() -> None:
 
 
 @pytest.fixture
-def api_schema(seeded: None) -> Any:
+def api_schema(seeded: None) -> Iterator[Any]:
     document = SchemaGenerator().get_schema(request=None, public=True)
     schema = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(document)))
     schema.app = WSGIHandler()
-    return schema
+    # As Django's test client does: the handler's end of request must not close the test's
+    # database connection (on PostgreSQL it would, mid-transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schema
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def test_the_api_answers_generated_requests_as_its_schema_says(

@@ -174,3 +174,12 @@ def test_the_browser_session_needs_the_csrf_token(dpo: User) -> None:
 def test_a_huge_id_is_a_4xx_not_a_500(api: KeyClient) -> None:
     assert api.get(f"{SUBJECTS}{10**30}/").status_code in (400, 404)
     assert api.get(SUBJECTS, {"organisation": str(10**30)}).status_code == 400
+
+
+def test_iso_offsets_postgresql_cannot_store_are_taken_in_utc(api: KeyClient) -> None:
+    created = api.post(SUBJECTS, person(collected_at="2026-01-02T10:00:00-21:09"))
+    assert created.status_code == 201, created.json()
+    listed = api.get(SUBJECTS, {"updated_since": "2026-01-01T00:00:00+20:30"})
+    assert listed.status_code == 200 and len(listed.json()["results"]) == 1
+    bad = api.post(SUBJECTS, person(2, collected_at="yesterday"))
+    assert bad.status_code == 400 and "collected_at" in bad.json()["error"]["fields"]

@@ -235,6 +235,13 @@ class UnsubscribeLinks(ApiWriteView):
             url = unsubscribe_url(person, purpose)
             links.append({"subject": person.pk, "url": url, "headers": unsubscribe_headers(url)})
         found = {link["subject"] for link in links}
+        audit_read(
+            request,
+            action="api.unsubscribe_links_issued",
+            target_type=TARGET,
+            ids=sorted(found),
+            details={"purpose": purpose.code},
+        )
         return Response(
             {"links": links, "not_marketable": [pk for pk in wanted if pk not in found]}
         )

@@ -7,6 +7,7 @@ platform's `external_id`, then the work e-mail's blind index, and applies the gu
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +35,7 @@ API_FIELDS = (
     "source", "collected_at", "informed_at",
 )  # fmt: skip
 TARGET_TYPE = "subjects.datasubject"
+MOMENTS = ("collected_at", "informed_at")
 
 
 class PersonSerializer(serializers.ModelSerializer[DataSubject]):
@@ -104,14 +106,38 @@ def person_rows(value: Any, *, limit: int) -> list[Mapping[str, Any]]:
     if len(value) > limit:
         raise exceptions.ValidationError({"people": [f"At most {limit} people per call."]})
     errors: dict[str, Any] = {}
+    rows: list[Mapping[str, Any]] = []
     for index, row in enumerate(value):
         if not isinstance(row, dict):
             errors[str(index)] = {"non_field_errors": ["Give an object."]}
         elif unknown := set(row) - set(API_FIELDS):
             errors[str(index)] = {name: ["Unknown field."] for name in sorted(unknown)}
+        else:
+            row, moment_errors = _moments_in_utc(row)
+            if moment_errors:
+                errors[str(index)] = moment_errors
+            rows.append(row)
     if errors:
         raise exceptions.ValidationError(errors)
-    return value
+    return rows
+
+
+def _moments_in_utc(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Times parsed as the schema says (ISO 8601) and stored in UTC: PostgreSQL refuses an
+    offset beyond ±15:59 that ISO 8601 allows."""
+    errors: dict[str, list[str]] = {}
+    row = dict(row)
+    for name in MOMENTS:
+        if row.get(name) is None:
+            continue
+        try:
+            moment = serializers.DateTimeField().run_validation(row[name])
+            row[name] = moment.astimezone(dt.UTC)
+        except serializers.ValidationError as refused:
+            errors[name] = [str(message) for message in refused.detail]
+        except OverflowError:
+            errors[name] = ["The time is out of range."]
+    return row, errors
 
 
 def _upsert(request: Request, rows: list[Mapping[str, Any]]) -> BulkOutcome:
@@ -136,11 +162,17 @@ class PersonFilter(django_filters.FilterSet):
     work_email = django_filters.CharFilter(
         method="filter_email", help_text="Exact address (matched by its blind index)."
     )
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = django_filters.IsoDateTimeFilter(method="filter_updated_since")
 
     class Meta:
         model = DataSubject
         fields = ["kind", "organisation", "external_id"]
+
+    def filter_updated_since(
+        self, queryset: QuerySet[Any], name: str, value: dt.datetime
+    ) -> QuerySet[Any]:
+        # In UTC: PostgreSQL refuses an offset beyond ±15:59 that ISO 8601 allows.
+        return queryset.filter(updated_at__gte=value.astimezone(dt.UTC))
 
     def filter_email(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(work_email_index=blind_index(value) or "-")
