@@ -7,7 +7,7 @@ from django.urls import path
 from consent.api import ledger as consent_api
 from consent.api import marketing as marketing_api
 from consent.api import records as records_api
-from core.api.docs import DocsView, SchemaView
+from core.api.docs import SchemaView, docs
 from processing import api as processing_api
 from retention import api as retention_api
 from subject_requests import api as requests_api
@@ -18,7 +18,7 @@ V1 = "v1/"
 
 urlpatterns = [
     path("schema/", SchemaView.as_view(), name="api_schema"),
-    path("docs/", DocsView.as_view(), name="api_docs"),
+    path("docs/", docs, name="api_docs"),
     # --- people and lifecycle events ---------------------------------------------------
     path(f"{V1}subjects/", people_api.PersonListCreate.as_view(), name="api_subjects"),
     path(f"{V1}subjects/bulk/", people_api.PersonBulkUpsert.as_view(), name="api_subjects_bulk"),

@@ -81,7 +81,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
     "django_htmx",
@@ -321,11 +320,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["core.api.auth.SchemaPermission"],
-    # Swagger UI from the portal's own static files (drf-spectacular-sidecar): no CDN, and
-    # the strict CSP allows it (no inline script).
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"LanguageEnum": "privacyops.settings.LANGUAGES"},
 }
