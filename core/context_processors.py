@@ -30,10 +30,17 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "user_roles": sorted(r.label for r in user_roles(user)) if user is not None else [],
         "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
         # The footer's way to the API's documentation, for whoever may read it.
-        "may_read_api_docs": bool(
-            user is not None and user.is_authenticated and has_permission(user, "api.docs")
-        ),
+        "api_docs_url": _api_docs_url(user),
         "portal_alarms": portal_alarms(request)
         if user is not None and user.is_authenticated
         else [],
     }
+
+
+def _api_docs_url(user: Any) -> str:
+    if user is None or not user.is_authenticated or not has_permission(user, "api.docs"):
+        return ""
+    try:
+        return reverse("api_docs")
+    except NoReverseMatch:  # a URL conf without the API (some tests)
+        return ""

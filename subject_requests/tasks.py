@@ -89,6 +89,8 @@ def send_sign_in_link(link_id: int) -> bool:
     from subject_requests.selfservice.links import send_link_email
 
     return send_link_email(link_id=link_id)
+
+
 # A batch of letters (each an SMTP conversation and a small PDF); the rest goes in the
 # next run, which the task enqueues itself while people are left.
 @shared_task(

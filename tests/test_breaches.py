@@ -161,7 +161,7 @@ def test_the_draft_has_the_content_of_article_33_3(seeded: None, dpo: User) -> N
         "dpo@privacyops.example",
         "Phishing e-mails",
         "Passwords reset",
-        "2026-12-07 16:30",
+        "07.12.2026 16:30",
     ]:
         assert text in html
 

@@ -178,6 +178,8 @@ def test_staff_log_an_objection_with_the_keyboard(
     )
     login_in_browser(staff)
     page.goto("/consent/log/")
+    # The search field takes the focus on load (autofocus): type once it has it.
+    page.wait_for_function("document.activeElement && document.activeElement.type === 'search'")
     page.keyboard.type("liis.lepp@lead.example")
     follow(page)
     page.wait_for_url(f"**/consent/log/{prospect.pk}/")
@@ -186,7 +188,8 @@ def test_staff_log_an_objection_with_the_keyboard(
     choose(page, "How the person told us", "Phone")
     tab_to(page, "Review")
     follow(page)
-    tab_to(page, "Confirm and record")
+    # A prospect's objection erases them: the button says so (issue 16, item 7).
+    tab_to(page, "Confirm: record the objection and erase this prospect")
     page.screenshot(path="/tmp/i16-scale-keyboard-objection.png", full_page=True)
     follow(page)
     assert ConsentEvent.objects.filter(subject_id=prospect.pk, kind="objected").exists()
