@@ -32,6 +32,8 @@ $(JS_TOOLS): tests/js/package.json tests/js/package-lock.json
 # the Procfile, so it gets PORT itself; without -p honcho would start at 5000).
 PORT ?= 8000
 
+# Links in the demo's e-mails point at the port served (unless SITE_URL is set).
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
