@@ -115,3 +115,15 @@ def test_calls_beyond_the_rate_of_a_key_are_throttled(client: Client, admin_user
         assert KeyClient(client, other).get(PURPOSES).status_code == 200
     finally:
         SimpleRateThrottle.THROTTLE_RATES = original
+
+
+@pytest.mark.parametrize("value", ["mark\x00eting", "x" * 5000])
+def test_a_query_parameter_with_nul_or_absurd_length_is_refused_by_name(
+    client: Client, admin_user: User, seeded: None, value: str
+) -> None:
+    """PostgreSQL refuses a NUL in a string: the API answers 400 naming the parameter instead
+    of the 500 a lookup with it would become (found by the GET fuzz on PostgreSQL)."""
+    _, secret = make_key(admin_user, [Scope.CONSENT_READ])
+    response = KeyClient(client, secret).get("/api/v1/marketing/audience/", {"purpose": value})
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"purpose"}

@@ -32,6 +32,10 @@ class CursorPagination(pagination.CursorPagination):
             raise exceptions.ValidationError({"cursor": ["Not a cursor this API gave."]}) from None
 
 
+# Longer than any cursor, code or list of ids the API takes in a query string.
+MAX_PARAMETER = 4096
+
+
 class ApiView(APIView):
     """`permission` is the matrix key a signed-in user needs to read (and what the matrix
     test checks); `permissions_by_method` and `scopes` name the rest per HTTP method."""
@@ -41,6 +45,18 @@ class ApiView(APIView):
     checks_own_permission = True
     permissions_by_method: dict[str, str] = {}
     scopes: dict[str, str] = {}
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL refuses a NUL in a string: a query parameter holding one (or absurdly
+        # long) is refused by name here, before any lookup could turn it into a 500.
+        refused = {
+            name: ["Holds a NUL character or is too long."]
+            for name, values in request.query_params.lists()
+            if any("\x00" in value or len(value) > MAX_PARAMETER for value in values)
+        }
+        if refused:
+            raise exceptions.ValidationError(refused)
 
 
 class ApiWriteView(ApiView):
