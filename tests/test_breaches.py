@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import timezone
 
 from core.models import AuditEvent
 from processing.models import DataCategory
@@ -222,6 +223,8 @@ def test_the_clock_shows_on_every_dpo_page_while_running(
     with time_machine.travel(FRIDAY + dt.timedelta(hours=30, minutes=10), tick=False):
         page = client_for(dpo).get("/subjects/").content.decode()
     assert f"Breach {breach.reference}: 41 hours left" in page
+    deadline = timezone.localtime(FRIDAY + dt.timedelta(hours=72))
+    assert f"(until {deadline:%d.%m.%Y %H:%M})" in page  # the staff pages' one format
     with time_machine.travel(FRIDAY + dt.timedelta(hours=80), tick=False):
         page = client_for(dpo).get("/").content.decode()
     assert "ended 8 hours ago" in page

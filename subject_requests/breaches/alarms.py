@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.display import staff_datetime
 from core.permissions import has_permission
 from subject_requests.breaches.clock import clock_at
 from subject_requests.breaches.selectors import running_clock_lines
@@ -21,7 +22,7 @@ def breach_clock_alarms(request: HttpRequest) -> list[str]:
         values = {
             "ref": line.reference,
             "hours": abs(clock.hours_left) if not clock.overdue else clock.hours_late,
-            "deadline": timezone.localtime(clock.deadline).strftime("%Y-%m-%d %H:%M"),
+            "deadline": staff_datetime(clock.deadline),
         }
         if clock.overdue:
             messages.append(
