@@ -154,7 +154,9 @@ def test_staff_log_a_consent_withdrawal_with_the_keyboard(
     tab_to(page, "Consent")
     follow(page)
     page.wait_for_url("**/consent/log/")
-    page.keyboard.type("kadri.kask@client.example")  # the search field has the focus
+    # The search field takes the focus on load (autofocus): type once it has it.
+    page.wait_for_function("document.activeElement && document.activeElement.type === 'search'")
+    page.keyboard.type("kadri.kask@client.example")
     follow(page)
     page.wait_for_url(f"**/consent/log/{person.pk}/")
 
