@@ -41,6 +41,7 @@ from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from retention.lookups import IdArray
 from retention.periods import Period
 
 ANONYMISE = "anonymise"
@@ -178,7 +179,7 @@ class RecordType:
         what was decided, under the holds of its day."""
         if action not in self.actions:
             raise ActionRefused(f"{self.code} does not {action}")
-        qs = self.model()._default_manager.filter(pk__any_of=list(ids))
+        qs = self.model()._default_manager.filter(pk__any_of=IdArray(ids))
         todo = sorted(self.pending(qs, action=action).values_list("pk", flat=True))
         return self.apply(todo, action=action, now=now) if todo else Applied()
 

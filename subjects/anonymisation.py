@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from retention.lookups import IdArray
 from retention.registry import ANONYMISE, Applied
 from retention.services.deletion import delete_set_based, label_of, protected_ids
 from subjects import hooks
@@ -66,25 +67,27 @@ def clear_subject_records(subject_ids: Sequence[int], *, action: str, applied: A
     if action == ANONYMISE:
         applied.add(
             label_of(Demo),
-            Demo.objects.filter(subject_id__any_of=subject_ids, notes__isnull=False).update(
-                notes=None
-            ),
+            Demo.objects.filter(
+                subject_id__any_of=IdArray(subject_ids), notes__isnull=False
+            ).update(notes=None),
         )
         applied.add(
             label_of(Communication),
-            Communication.objects.filter(subject_id__any_of=subject_ids)
+            Communication.objects.filter(subject_id__any_of=IdArray(subject_ids))
             .filter(Q(subject_line__isnull=False) | Q(body__isnull=False))
             .update(subject_line=None, body=None),
         )
         applied.add(
             label_of(UsageRecord),
-            UsageRecord.objects.filter(subject_id__any_of=subject_ids).update(
+            UsageRecord.objects.filter(subject_id__any_of=IdArray(subject_ids)).update(
                 subject=None, details=None
             ),
         )
         return
     for model in (Demo, Communication, UsageRecord):
-        applied.add(label_of(model), delete_set_based(model, {"subject_id__any_of": subject_ids}))
+        applied.add(
+            label_of(model), delete_set_based(model, {"subject_id__any_of": IdArray(subject_ids)})
+        )
 
 
 def subjects_kept_for_claims(subject_ids: Collection[int]) -> set[int]:
@@ -92,7 +95,7 @@ def subjects_kept_for_claims(subject_ids: Collection[int]) -> set[int]:
     evidence, so everything of theirs stays while a claim linked to them is kept (claims:
     at most 10 years after falling due)."""
     return set(
-        Claim.objects.filter(subject_id__any_of=list(subject_ids), anonymised_at__isnull=True)
+        Claim.objects.filter(subject_id__any_of=IdArray(subject_ids), anonymised_at__isnull=True)
         .values_list("subject_id", flat=True)
         .distinct()
     )
@@ -103,7 +106,7 @@ def mark_erasure_requested(subject_ids: Iterable[int], *, now: dt.datetime) -> i
     a kept claim keeps their data; the erasure-requests rule erases them once nothing does."""
     return int(
         DataSubject.objects.filter(
-            pk__any_of=list(subject_ids),
+            pk__any_of=IdArray(subject_ids),
             erasure_requested_at__isnull=True,
             anonymised_at__isnull=True,
         ).update(erasure_requested_at=now)
@@ -112,9 +115,9 @@ def mark_erasure_requested(subject_ids: Iterable[int], *, now: dt.datetime) -> i
 
 def anonymise_subject_rows(subject_ids: Iterable[int], *, now: dt.datetime) -> int:
     return int(
-        DataSubject.objects.filter(pk__any_of=list(subject_ids), anonymised_at__isnull=True).update(
-            anonymised_at=now, **SUBJECT_CLEARED
-        )
+        DataSubject.objects.filter(
+            pk__any_of=IdArray(subject_ids), anonymised_at__isnull=True
+        ).update(anonymised_at=now, **SUBJECT_CLEARED)
     )
 
 

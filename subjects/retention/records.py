@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from retention.lookups import IdArray
 from retention.periods import Period, financial_year_end, financial_year_start, purge_cutoff
 from retention.registry import ANONYMISE, DELETE, Applied, RecordType, register
 from retention.services.deletion import delete_set_based, label_of
@@ -106,7 +107,9 @@ class TrialContentData(RecordType):
         if action == DELETE:
             applied.add(label_of(TrialContent), delete_set_based(TrialContent, {"pk__in": ids}))
         else:
-            cleared = TrialContent.objects.filter(pk__any_of=ids).update(**TRIAL_CONTENT_CLEARED)
+            cleared = TrialContent.objects.filter(pk__any_of=IdArray(ids)).update(
+                **TRIAL_CONTENT_CLEARED
+            )
             applied.add(label_of(TrialContent), cleared)
         return applied
 
@@ -174,9 +177,9 @@ class InvoiceData(RecordType):
 
     def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
         applied = Applied()
-        cleared = Invoice.objects.filter(pk__any_of=ids, anonymised_at__isnull=True).update(
-            anonymised_at=now, **INVOICE_CLEARED
-        )
+        cleared = Invoice.objects.filter(
+            pk__any_of=IdArray(ids), anonymised_at__isnull=True
+        ).update(anonymised_at=now, **INVOICE_CLEARED)
         applied.add(label_of(Invoice), cleared)
         return applied
 
@@ -232,7 +235,7 @@ class ClaimData(RecordType):
 
     def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
         applied = Applied()
-        cleared = Claim.objects.filter(pk__any_of=ids, anonymised_at__isnull=True).update(
+        cleared = Claim.objects.filter(pk__any_of=IdArray(ids), anonymised_at__isnull=True).update(
             anonymised_at=now, **CLAIM_CLEARED
         )
         applied.add(label_of(Claim), cleared)
