@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core.bulkupdate import update_from_values
+from core.copyinsert import copy_insert, copy_supported
 from core.crypto import blind_index
 from core.fields import (
     BlindIndexField,
@@ -261,8 +262,12 @@ class DataSubjectQuerySet(PersonalDataQuerySet["DataSubject"]):
             # Rows skipped or merged by the database come back without a known id.
             raise TypeError("DataSubject.bulk_create cannot keep name tokens with conflicts.")
         self._for_write = True
+        people = list(objs)
         with transaction.atomic(using=self.db, savepoint=False):
-            created = super().bulk_create(objs, batch_size=batch_size)
+            if copy_supported(self.db) and all(p.pk is None for p in people):
+                created = copy_insert(people, using=self.db)
+            else:
+                created = super().bulk_create(people, batch_size=batch_size)
             replace_name_tokens(created, NAME_PARTS, using=self.db, adding=True)
         return created
 
