@@ -24,7 +24,7 @@ import datetime as dt
 import decimal
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, models
@@ -42,6 +42,8 @@ def copy_text(value: Any) -> str:
     """One value in COPY's text format (PostgreSQL documentation, "COPY", "Text Format")."""
     if value is None:
         return "\\N"
+    if type(value) is str:  # most values: ciphertext, codes, digests
+        return value.translate(_ESCAPES)
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, int | float | decimal.Decimal | uuid.UUID):
@@ -70,37 +72,46 @@ def copy_insert(objs: Sequence[_M], *, using: str, with_ids: bool = True) -> lis
     fields = [f for f in meta.concrete_fields if with_ids or not f.primary_key]
     pk = meta.pk
     assert pk is not None
-    with connection.cursor() as cursor:
-        if with_ids:
-            if any(obj.pk is not None for obj in objs):
-                raise ValueError("copy_insert draws the ids itself: the objects must have none.")
+    if with_ids:
+        if any(obj.pk is not None for obj in objs):
+            raise ValueError("copy_insert draws the ids itself: the objects must have none.")
+        with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [meta.db_table, pk.column, len(objs)],
             )
             for obj, (pk_value,) in zip(objs, cursor.fetchall(), strict=True):
                 obj.pk = pk_value
-        buffer = io.StringIO()
-        for obj in objs:
-            # As bulk_create: a related object assigned before it was saved sets its id now.
-            instance: Any = obj
-            instance._prepare_related_fields_for_save(operation_name="bulk_create")
-            buffer.write(
-                "\t".join(
-                    copy_text(f.get_db_prep_save(f.pre_save(obj, add=True), connection))
-                    for f in fields
-                )
-            )
-            buffer.write("\n")
-        buffer.seek(0)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        table = connection.ops.quote_name(meta.db_table)
-        with connection.wrap_database_errors:  # IntegrityError & co., as from execute()
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+    steps = [(f.pre_save, f.get_db_prep_save) for f in fields]
+    rows = []
+    for obj in objs:
+        # As bulk_create: a related object assigned before it was saved sets its id now.
+        instance: Any = obj
+        instance._prepare_related_fields_for_save(operation_name="bulk_create")
+        rows.append([prepare(pre_save(obj, True), connection) for pre_save, prepare in steps])
+    copy_rows(meta.db_table, [f.column for f in fields], rows, using=using)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
     return list(objs)
+
+
+def copy_rows(
+    table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, using: str
+) -> None:
+    """`COPY table (columns)` of rows of database values (what `get_db_prep_save` gives)."""
+    connection = connections[using]
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(map(copy_text, row)))
+        buffer.write("\n")
+    buffer.seek(0)
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        # wrap_database_errors: IntegrityError & co. as Django's, as from execute().
+        cursor.cursor.copy_expert(
+            f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN", buffer
+        )
 
 
 def bulk_insert(

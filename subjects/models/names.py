@@ -22,7 +22,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.copyinsert import bulk_insert
+from core.copyinsert import copy_rows, copy_supported
 from core.crypto import name_token_digests
 from retention.lookups import IdArray
 
@@ -79,12 +79,32 @@ def name_search_condition(text: str) -> Q | None:
     return condition
 
 
-def tokens_of(subject_id: int, names: Mapping[str, str | None]) -> list[NameToken]:
+# (subject id, part, digest): a token as the database holds it.
+TokenRow = tuple[int, int, str]
+
+
+def token_rows(subject_id: int, names: Mapping[str, str | None]) -> list[TokenRow]:
     return [
-        NameToken(subject_id=subject_id, part=NAME_PARTS[field], digest=digest)
+        (subject_id, int(NAME_PARTS[field]), digest)
         for field, value in names.items()
         for digest in name_token_digests(value)
     ]
+
+
+def insert_tokens(rows: list[TokenRow], *, using: str) -> None:
+    """New tokens: as rows by one `COPY` on PostgreSQL (a model instance per word cost more
+    than its INSERT, bench/api.py), else `bulk_create` in batches."""
+    if not rows:
+        return
+    if copy_supported(using):
+        column = {f.name: f.column for f in NameToken._meta.concrete_fields}
+        columns = [column["subject"], column["part"], column["digest"]]
+        copy_rows(NameToken._meta.db_table, columns, rows, using=using)
+        return
+    NameToken.objects.using(using).bulk_create(
+        [NameToken(subject_id=pk, part=part, digest=digest) for pk, part, digest in rows],
+        batch_size=INSERT_BATCH,
+    )
 
 
 def replace_name_tokens(
@@ -101,12 +121,14 @@ def replace_name_tokens(
             subject_id__any_of=IdArray(p.pk for p in people),
             part__in=[NAME_PARTS[f] for f in fields],
         )._raw_delete(using)
-    rows = [
-        token
-        for person in people
-        for token in tokens_of(person.pk, {f: getattr(person, f) for f in fields})
-    ]
-    bulk_insert(rows, using=using, batch_size=INSERT_BATCH, with_ids=False)
+    insert_tokens(
+        [
+            row
+            for person in people
+            for row in token_rows(person.pk, {f: getattr(person, f) for f in fields})
+        ],
+        using=using,
+    )
 
 
 def set_name_tokens_of_set(people: Any, values: Mapping[str, Any], *, using: str) -> None:
@@ -135,5 +157,4 @@ def set_name_tokens_of_set(people: Any, values: Mapping[str, Any], *, using: str
         )._raw_delete(using)
     names = {f: values[f] for f in fields}
     if any(name_token_digests(value) for value in names.values()):
-        rows = [t for pk in ids for t in tokens_of(pk, names)]
-        bulk_insert(rows, using=using, batch_size=INSERT_BATCH, with_ids=False)
+        insert_tokens([row for pk in ids for row in token_rows(pk, names)], using=using)
