@@ -1,0 +1,54 @@
+"""Batches of ids pass Django's filter machinery whole (`retention.lookups.IdArray`) and the
+name tokens of a set follow it in chunks (issue 9: the purge at a million people)."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.db.models.sql.query import Query
+
+from retention.lookups import IdArray
+from subjects.models import DataSubject, NameToken
+from subjects.models import names as name_tokens
+from tests.factories import DataSubjectFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_id_array_selects_what_the_same_list_selects() -> None:
+    people = DataSubjectFactory.create_batch(4)
+    chosen = [people[0].pk, people[2].pk, 10**9]
+    by_list = set(DataSubject.objects.filter(pk__any_of=chosen).values_list("pk", flat=True))
+    by_array = set(
+        DataSubject.objects.filter(pk__any_of=IdArray(chosen)).values_list("pk", flat=True)
+    )
+    assert by_array == by_list == {people[0].pk, people[2].pk}
+    tokens = NameToken.objects.filter(subject_id__any_of=IdArray(chosen))
+    assert {t.subject_id for t in tokens} == {people[0].pk, people[2].pk}
+    assert not DataSubject.objects.filter(pk__any_of=IdArray([])).exists()
+
+
+def test_an_id_array_is_not_walked_id_by_id() -> None:
+    ids = list(range(1, 1001))
+    with mock.patch.object(
+        Query, "check_query_object_type", autospec=True, side_effect=lambda *a: None
+    ) as checked:
+        str(NameToken.objects.filter(subject_id__any_of=ids).query)
+        assert checked.call_count == len(ids)  # a list: every id type-checked
+        checked.reset_mock()
+        str(NameToken.objects.filter(subject_id__any_of=IdArray(ids)).query)
+        assert checked.call_count == 0
+
+
+def test_a_set_based_name_change_replaces_tokens_chunk_by_chunk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(name_tokens, "INSERT_BATCH", 2)
+    renamed = DataSubjectFactory.create_batch(5, last_name="Kask")
+    other = DataSubjectFactory.create(first_name="Other", last_name="Kask")
+    ids = [p.pk for p in renamed]
+    assert DataSubject.objects.filter(pk__in=ids).update(last_name="Tamm") == 5
+    assert set(DataSubject.objects.search("tamm").values_list("pk", flat=True)) == set(ids)
+    assert set(DataSubject.objects.search("kask").values_list("pk", flat=True)) == {other.pk}
+    assert NameToken.objects.filter(subject_id__in=ids).count() == 5 * 2
