@@ -7,23 +7,26 @@ Why a table of its own rather than a column of digests on the person: a search i
 the same way; an array column would need PostgreSQL's GIN index and a different lookup on
 SQLite (whose JSON `contains` Django does not offer), and a delimited text column could only be
 searched with `LIKE '%…%'`, a scan of the whole table on both. The price is keeping the rows
-in step, which `DataSubject.save`, `DataSubjectQuerySet.update` and `bulk_create` do on every
-write path, as `pre_save` does for the e-mail index (`update` refuses an SQL expression for a
-name, so `bulk_update` of a name is refused too, as it is for the e-mail). Deleting a
-person deletes their tokens (CASCADE, also through `retention`'s set-based delete).
+in step, which `DataSubject.save` and `NameTokenWrites` (`update`, `bulk_create`,
+`bulk_update`) do on every write path, as `pre_save` does for the e-mail index (`update`
+refuses an SQL expression for a name, so `bulk_update` of a name is refused too, as it is for
+the e-mail). Deleting a person deletes their tokens (CASCADE, also through `retention`'s
+set-based delete).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.copyinsert import copy_rows, copy_supported
+from core.bulkupdate import update_from_values
+from core.copyinsert import copy_insert, copy_rows, copy_supported
 from core.crypto import name_token_digests
+from core.fields import PersonalDataQuerySet
 from retention.lookups import IdArray
 
 if TYPE_CHECKING:
@@ -158,3 +161,53 @@ def set_name_tokens_of_set(people: Any, values: Mapping[str, Any], *, using: str
     names = {f: values[f] for f in fields}
     if any(name_token_digests(value) for value in names.values()):
         insert_tokens([row for pk in ids for row in token_rows(pk, names)], using=using)
+
+
+class NameTokenWrites(PersonalDataQuerySet["DataSubject"]):
+    """The people's set-based writes, their name tokens following each, as the e-mail's
+    blind index follows in `PersonalDataQuerySet` (the base of `DataSubjectQuerySet`)."""
+
+    def update(self, **kwargs: Any) -> int:
+        self._for_write = True  # as QuerySet.update: self.db is then the database written to
+        with transaction.atomic(using=self.db, savepoint=False):
+            set_name_tokens_of_set(self, kwargs, using=self.db)
+            return super().update(**kwargs)
+
+    def bulk_create(
+        self,
+        objs: Iterable[DataSubject],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> list[DataSubject]:
+        if ignore_conflicts or update_conflicts:
+            # Rows skipped or merged by the database come back without a known id.
+            raise TypeError("DataSubject.bulk_create cannot keep name tokens with conflicts.")
+        self._for_write = True
+        people = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            if copy_supported(self.db) and all(p.pk is None for p in people):
+                created = copy_insert(people, using=self.db)
+            else:
+                created = super().bulk_create(people, batch_size=batch_size)
+            replace_name_tokens(created, NAME_PARTS, using=self.db, adding=True)
+        return created
+
+    def bulk_update(
+        self, objs: Iterable[DataSubject], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
+        """Each person's own values, set-based (`core.bulkupdate`): the e-mail's blind index
+        and the names' tokens follow, as on every other write path."""
+        people = list(objs)
+        fields = list(dict.fromkeys(fields))
+        if "work_email" in fields:
+            fields.append("work_email_index")
+        if "updated_at" not in fields:
+            fields.append("updated_at")
+        self._for_write = True
+        with transaction.atomic(using=self.db, savepoint=False):
+            written = update_from_values(self.model, people, fields, using=self.db)
+            replace_name_tokens(people, fields, using=self.db)
+        return written

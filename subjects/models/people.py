@@ -13,7 +13,6 @@ legal person, outside the GDPR), and the lists search and sort by them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -25,8 +24,6 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from core.bulkupdate import update_from_values
-from core.copyinsert import copy_insert, copy_supported
 from core.crypto import blind_index
 from core.fields import (
     BlindIndexField,
@@ -35,7 +32,6 @@ from core.fields import (
     EncryptedEmailField,
     EncryptedStringField,
     EncryptedTextField,
-    PersonalDataQuerySet,
 )
 from core.timeutil import start_of_legal_day
 
@@ -46,9 +42,9 @@ from processing.selectors import storage_locations_for
 from subjects.hooks import audience_filter
 from subjects.models.names import (
     NAME_PARTS,
+    NameTokenWrites,
     name_search_condition,
     replace_name_tokens,
-    set_name_tokens_of_set,
 )
 
 ONE_DAY = dt.timedelta(days=1)
@@ -187,7 +183,7 @@ def restricted_condition() -> Q:
     return Q(restricted_at__isnull=False)
 
 
-class DataSubjectQuerySet(PersonalDataQuerySet["DataSubject"]):
+class DataSubjectQuerySet(NameTokenWrites):
     def prospects(self) -> DataSubjectQuerySet:
         return self.filter(kind__in=PROSPECT_KINDS)
 
@@ -241,52 +237,6 @@ class DataSubjectQuerySet(PersonalDataQuerySet["DataSubject"]):
         return self.active().filter(
             source__in=SOURCES_NEEDING_NOTICE, informed_at__isnull=True, collected_at__lt=cutoff
         )
-
-    # The name tokens follow every set-based write, as the e-mail index does (`NameToken`).
-    def update(self, **kwargs: Any) -> int:
-        self._for_write = True  # as QuerySet.update: self.db is then the database written to
-        with transaction.atomic(using=self.db, savepoint=False):
-            set_name_tokens_of_set(self, kwargs, using=self.db)
-            return super().update(**kwargs)
-
-    def bulk_create(
-        self,
-        objs: Iterable[DataSubject],
-        batch_size: int | None = None,
-        ignore_conflicts: bool = False,
-        update_conflicts: bool = False,
-        update_fields: Collection[str] | None = None,
-        unique_fields: Collection[str] | None = None,
-    ) -> list[DataSubject]:
-        if ignore_conflicts or update_conflicts:
-            # Rows skipped or merged by the database come back without a known id.
-            raise TypeError("DataSubject.bulk_create cannot keep name tokens with conflicts.")
-        self._for_write = True
-        people = list(objs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            if copy_supported(self.db) and all(p.pk is None for p in people):
-                created = copy_insert(people, using=self.db)
-            else:
-                created = super().bulk_create(people, batch_size=batch_size)
-            replace_name_tokens(created, NAME_PARTS, using=self.db, adding=True)
-        return created
-
-    def bulk_update(
-        self, objs: Iterable[DataSubject], fields: Iterable[str], batch_size: int | None = None
-    ) -> int:
-        """Each person's own values, set-based (`core.bulkupdate`): the e-mail's blind index
-        and the names' tokens follow, as on every other write path."""
-        people = list(objs)
-        fields = list(dict.fromkeys(fields))
-        if "work_email" in fields:
-            fields.append("work_email_index")
-        if "updated_at" not in fields:
-            fields.append("updated_at")
-        self._for_write = True
-        with transaction.atomic(using=self.db, savepoint=False):
-            written = update_from_values(self.model, people, fields, using=self.db)
-            replace_name_tokens(people, fields, using=self.db)
-        return written
 
 
 class DataSubject(LegalHold):
