@@ -17,7 +17,7 @@ set-based delete).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -31,6 +31,9 @@ from retention.lookups import IdArray
 
 if TYPE_CHECKING:
     from subjects.models.people import DataSubject
+
+# The people (a type variable so the queryset of `DataSubject` keeps its model for the stubs).
+_M = TypeVar("_M", bound="DataSubject")
 
 # A search of more words than this matches on the first ones only: no name has more, and a
 # pasted paragraph must not become a query of hundreds of EXISTS.
@@ -163,7 +166,7 @@ def set_name_tokens_of_set(people: Any, values: Mapping[str, Any], *, using: str
         insert_tokens([row for pk in ids for row in token_rows(pk, names)], using=using)
 
 
-class NameTokenWrites(PersonalDataQuerySet["DataSubject"]):
+class NameTokenWrites(PersonalDataQuerySet[_M]):
     """The people's set-based writes, their name tokens following each, as the e-mail's
     blind index follows in `PersonalDataQuerySet` (the base of `DataSubjectQuerySet`)."""
 
@@ -175,13 +178,13 @@ class NameTokenWrites(PersonalDataQuerySet["DataSubject"]):
 
     def bulk_create(
         self,
-        objs: Iterable[DataSubject],
+        objs: Iterable[_M],
         batch_size: int | None = None,
         ignore_conflicts: bool = False,
         update_conflicts: bool = False,
         update_fields: Collection[str] | None = None,
         unique_fields: Collection[str] | None = None,
-    ) -> list[DataSubject]:
+    ) -> list[_M]:
         if ignore_conflicts or update_conflicts:
             # Rows skipped or merged by the database come back without a known id.
             raise TypeError("DataSubject.bulk_create cannot keep name tokens with conflicts.")
@@ -196,7 +199,7 @@ class NameTokenWrites(PersonalDataQuerySet["DataSubject"]):
         return created
 
     def bulk_update(
-        self, objs: Iterable[DataSubject], fields: Iterable[str], batch_size: int | None = None
+        self, objs: Iterable[_M], fields: Iterable[str], batch_size: int | None = None
     ) -> int:
         """Each person's own values, set-based (`core.bulkupdate`): the e-mail's blind index
         and the names' tokens follow, as on every other write path."""

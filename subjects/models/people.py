@@ -183,7 +183,7 @@ def restricted_condition() -> Q:
     return Q(restricted_at__isnull=False)
 
 
-class DataSubjectQuerySet(NameTokenWrites):
+class DataSubjectQuerySet(NameTokenWrites["DataSubject"]):
     def prospects(self) -> DataSubjectQuerySet:
         return self.filter(kind__in=PROSPECT_KINDS)
 
