@@ -45,8 +45,9 @@ run: install
 	PORT=$(PORT) $(PY) manage.py demo_users
 	$(VENV)/bin/honcho start -p $(PORT)
 
+# The 15 slowest tests are listed at the end: where the suite's time goes, run by run.
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --durations=15 $(PYTEST_ARGS)
 
 # Every bench/*.py at its --smoke size, each on its own copy of a freshly migrated database
 # (PostgreSQL: set DATABASE_URL). `make test` on CI runs the same test; CI=true turns a
