@@ -63,7 +63,8 @@ def copy_text(value: Any) -> str:
 
 def copy_insert(objs: Sequence[_M], *, using: str, with_ids: bool = True) -> list[_M]:
     """Insert `objs` (all of one model, none saved) with `COPY`; returns them with their ids
-    set when `with_ids` (rows nobody reads back, as name tokens, skip the `nextval`)."""
+    set when `with_ids`. Without, the database numbers the rows and the objects keep no id:
+    for rows nobody reads back (the kind history of new people)."""
     if not objs:
         return list(objs)
     model = type(objs[0])
