@@ -45,9 +45,12 @@ run: install
 	PORT=$(PORT) $(PY) manage.py demo_users
 	$(VENV)/bin/honcho start -p $(PORT)
 
-# The 15 slowest tests are listed at the end: where the suite's time goes, run by run.
+# The suite runs on every core (pytest-xdist; `make test TEST_WORKERS=0` runs it in one
+# process); tests marked with one xdist_group share a worker. The 15 slowest tests are listed
+# at the end: where the suite's time goes, run by run.
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest --durations=15 $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 # Every bench/*.py at its --smoke size, each on its own copy of a freshly migrated database
 # (PostgreSQL: set DATABASE_URL). `make test` on CI runs the same test; CI=true turns a

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -70,3 +71,18 @@ def read_fernet_keys(raw: str, *, debug: bool) -> list[str]:
             ) from None
         keys.append(part)
     return keys
+
+
+def redis_url_of_test_worker(url: str, worker: str) -> str:
+    """The Redis database of one pytest-xdist worker (`gw0`, `gw1`, …): database N + 1 of the
+    same server for worker N. The suite empties the cache before every test (a FLUSHDB), so
+    workers sharing one database would empty each other's mid-test."""
+    if not worker:
+        return url
+    if not worker.startswith("gw") or not worker[2:].isdigit():
+        raise ImproperlyConfigured(f"PYTEST_XDIST_WORKER must look like gw0, not {worker!r}.")
+    database = int(worker[2:]) + 1
+    if database > 15:
+        raise ImproperlyConfigured("Redis has 16 databases: run the suite on at most 15 workers.")
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))

@@ -22,7 +22,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from privacyops.database import database_owner, database_settings
 from privacyops.devkeys import ensure_dev_env
-from privacyops.environment import read_bool, read_fernet_keys, read_int, read_secret
+from privacyops.environment import (
+    read_bool,
+    read_fernet_keys,
+    read_int,
+    read_secret,
+    redis_url_of_test_worker,
+)
 from privacyops.logconfig import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -156,7 +162,9 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": redis_url_of_test_worker(
+                REDIS_URL, os.environ.get("PYTEST_XDIST_WORKER", "")
+            ),
             "KEY_PREFIX": "privacyops",
         }
     }

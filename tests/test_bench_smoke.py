@@ -115,6 +115,8 @@ def test_the_benchmarks_are_found() -> None:
 
 
 @pytest.mark.postgres
+# One worker runs them all: one migrated template database per run, not one per worker.
+@pytest.mark.xdist_group("benchmarks")
 @pytest.mark.parametrize("script", BENCHMARKS, ids=[script.stem for script in BENCHMARKS])
 def test_every_benchmark_runs_its_smoke_size_and_prints_its_figures(
     script: Path, migrated_bench_database: str

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+from privacyops.environment import redis_url_of_test_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,3 +91,16 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
     result = run_django(production_env(), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_each_test_worker_clears_a_redis_database_of_its_own() -> None:
+    """The suite empties the cache before every test; under pytest-xdist two workers on one
+    Redis database would empty each other's cache mid-test."""
+    url = "redis://:secret@cache.internal:6380/0"
+    assert redis_url_of_test_worker(url, "") == url
+    assert redis_url_of_test_worker(url, "gw0") == "redis://:secret@cache.internal:6380/1"
+    assert redis_url_of_test_worker("redis://127.0.0.1:6379", "gw1") == "redis://127.0.0.1:6379/2"
+    with pytest.raises(ImproperlyConfigured, match="at most 15 workers"):
+        redis_url_of_test_worker(url, "gw15")
+    with pytest.raises(ImproperlyConfigured, match="PYTEST_XDIST_WORKER"):
+        redis_url_of_test_worker(url, "worker-a")
