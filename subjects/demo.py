@@ -2,9 +2,9 @@
 
 Used by `manage.py seed_demo`. Deterministic for a given `seed` and day: every choice comes
 from one `random.Random(seed)`, and dates are relative to the legal today (so retention
-deadlines fall on both sides of "now"). Ciphertexts differ between runs, as Fernet's must.
+deadlines fall on both sides of "now"). Ciphertexts differ between runs (a random nonce per value).
 
-Cost: encrypting is ~7 µs per value with Fernet, a few times that through the field's
+Cost: encrypting is ~1 µs per value (AES-GCM), a few times that through the field's
 `get_db_prep_value`; the population averages about eight encrypted values per subject, so
 the CPU cost stays well below the cost of inserting the rows. Rarer data (date of birth,
 address, photo) is given to a fraction of people, as in life.

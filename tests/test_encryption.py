@@ -3,8 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+from io import StringIO
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
@@ -82,8 +84,6 @@ def test_blind_index_follows_a_set_based_update() -> None:
 
 
 def test_key_rotation_old_key_decrypts_and_reencrypt_lets_it_go(settings: Settings) -> None:
-    from cryptography.fernet import Fernet
-
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
     new_key = Fernet.generate_key().decode()
     subject = DataSubjectFactory.create(work_email=MARKER, date_of_birth=dt.date(1990, 1, 2))
@@ -95,8 +95,6 @@ def test_key_rotation_old_key_decrypts_and_reencrypt_lets_it_go(settings: Settin
             "reencrypt", "--no-progress", "--batch-size", "1", stdout=open(os.devnull, "w")
         )
         # A rerun finds nothing left to do: it resumes rather than repeats.
-        from io import StringIO
-
         out = StringIO()
         call_command("reencrypt", "--no-progress", stdout=out)
         assert "Done: 0 rows re-encrypted" in out.getvalue()
@@ -109,6 +107,87 @@ def test_key_rotation_old_key_decrypts_and_reencrypt_lets_it_go(settings: Settin
 
     with override_settings(FIELD_ENCRYPTION_KEYS=[old_key]), pytest.raises(crypto.InvalidToken):
         DataSubject.objects.get(pk=subject.pk)
+
+
+def test_tokens_are_aes_gcm_under_the_first_key_and_name_it(settings: Settings) -> None:
+    import base64
+
+    from cryptography.fernet import Fernet
+
+    first, second = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[first, second]):
+        token = crypto.encrypt(b"Mari Maasikas")
+        raw = base64.urlsafe_b64decode(token)
+        assert raw[0] == crypto.VERSION and token.startswith(b"k")
+        # Random nonces: the same value never gives the same token.
+        assert crypto.encrypt(b"Mari Maasikas") != token
+        assert crypto.decrypt(token) == b"Mari Maasikas" and crypto.is_current(token)
+    with override_settings(FIELD_ENCRYPTION_KEYS=[second, first]):
+        assert crypto.decrypt(token) == b"Mari Maasikas"  # every key decrypts
+        assert not crypto.is_current(token)  # …but only the first is current
+        rotated = crypto.rotate(token)
+        assert crypto.is_current(rotated) and crypto.decrypt(rotated) == b"Mari Maasikas"
+        assert base64.urlsafe_b64decode(rotated)[1:5] != raw[1:5]  # names the other key
+    with override_settings(FIELD_ENCRYPTION_KEYS=[second]), pytest.raises(crypto.InvalidToken):
+        crypto.decrypt(token)
+
+
+def test_a_tampered_truncated_or_foreign_token_is_refused() -> None:
+    import base64
+
+    token = bytearray(base64.urlsafe_b64decode(crypto.encrypt(b"Mari Maasikas")))
+    flipped = [
+        bytes(token[:i]) + bytes([token[i] ^ 1]) + bytes(token[i + 1 :]) for i in (1, 9, 20, -1)
+    ]
+    for raw in [*flipped, bytes(token[:20])]:
+        with pytest.raises(crypto.InvalidToken):
+            crypto.decrypt(base64.urlsafe_b64encode(raw))
+    for garbage in (b"", b"not base64 !", b"kQ==", b"plain@text.example"):
+        with pytest.raises(crypto.InvalidToken):
+            crypto.decrypt(garbage)
+        assert not crypto.is_current(garbage)
+
+
+def test_values_written_as_fernet_tokens_read_and_are_rewritten_by_reencrypt(
+    settings: Settings,
+) -> None:
+    """Data encrypted before AES-GCM (Fernet, under the same keys) stays readable, and
+    `reencrypt` rewrites it in the current format without a new key."""
+    from cryptography.fernet import MultiFernet
+
+    fernet = MultiFernet([Fernet(k.encode()) for k in settings.FIELD_ENCRYPTION_KEYS])
+    subject = DataSubjectFactory.create(work_email="old@firma.ee", first_name="Mari")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE subjects_datasubject SET work_email = %s, first_name = %s WHERE id = %s",
+            [
+                fernet.encrypt(b"old@firma.ee").decode(),
+                fernet.encrypt(b"Mari").decode(),
+                subject.pk,
+            ],
+        )
+    stored = raw_values(subject.pk)
+    assert all(value.startswith("gAAAAA") for value in stored)
+    assert not any(crypto.is_current(value.encode()) for value in stored)
+    fresh = DataSubject.objects.get(pk=subject.pk)
+    assert (fresh.work_email, fresh.first_name) == ("old@firma.ee", "Mari")
+
+    out = StringIO()
+    call_command("reencrypt", "--no-progress", stdout=out)
+    assert "Done: 1 rows re-encrypted." in out.getvalue()
+    stored = raw_values(subject.pk)
+    assert all(crypto.is_current(value.encode()) for value in stored)
+    fresh = DataSubject.objects.get(pk=subject.pk)
+    assert (fresh.work_email, fresh.first_name) == ("old@firma.ee", "Mari")
+
+
+def raw_values(pk: int) -> tuple[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT work_email, first_name FROM subjects_datasubject WHERE id = %s", [pk]
+        )
+        row = cursor.fetchone()
+    return row[0], row[1]
 
 
 def test_free_text_about_a_person_is_ciphertext_in_every_table() -> None:
@@ -179,3 +258,14 @@ def test_marker_email_is_absent_from_pg_dump() -> None:
     ).stdout
     assert "subjects_datasubject" in dump
     assert dump.count(MARKER) == 0
+
+
+def test_generate_key_prints_a_key_the_settings_take_and_that_encrypts() -> None:
+    from privacyops.environment import read_fernet_keys
+
+    out = StringIO()
+    call_command("generate_key", stdout=out)
+    key = out.getvalue().strip()
+    assert read_fernet_keys(key, debug=False) == [key]
+    with override_settings(FIELD_ENCRYPTION_KEYS=[key]):
+        assert crypto.decrypt(crypto.encrypt(b"Mari")) == b"Mari"

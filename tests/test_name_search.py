@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.crypto import name_token_digests, name_tokens
+from core.crypto import is_current, name_token_digests, name_tokens
 from subjects.anonymisation import anonymise_subject_rows
 from subjects.models import DataSubject, NameToken, SubjectKind
 from subjects.services import create_subject, update_subject
@@ -141,7 +141,7 @@ def test_names_and_position_are_ciphertext_and_a_blank_is_null() -> None:
     nameless = DataSubjectFactory.create(first_name="", last_name="Solo", position="")
     first, last, position = raw_names(person.pk)
     assert first and last and position
-    assert all(value.startswith("gAAAAA") for value in (first, last, position))
+    assert all(is_current(value.encode()) for value in (first, last, position))
     assert "Rūta" not in first + last + position and "CFO" not in position
     assert raw_names(nameless.pk)[0] is None and raw_names(nameless.pk)[2] is None
     fresh = DataSubject.objects.get(pk=nameless.pk)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from core.crypto import name_token_digests
+from core.crypto import is_current, name_token_digests
 from subjects.models import DataSubject, NameToken, Organisation
 
 BEFORE = [("subjects", "0006_seed_erasure_requests_rule")]
@@ -49,9 +49,9 @@ def test_the_migration_encrypts_stored_names_builds_their_tokens_and_goes_back()
 
     migrate()
     stored = raw("subjects_datasubject", person.pk, *columns)
-    assert all(value.startswith("gAAAAA") for value in stored[:4]) and stored[4] is None
+    assert all(is_current(v.encode()) for v in stored[:4]) and stored[4] is None
     assert raw("subjects_datasubject", blank.pk, *columns) == (None,) * 5
-    assert raw("subjects_organisation", held.pk, "legal_hold_reason")[0].startswith("gAAAAA")
+    assert is_current(raw("subjects_organisation", held.pk, "legal_hold_reason")[0].encode())
     fresh = DataSubject.objects.get(pk=person.pk)
     assert (fresh.first_name, fresh.last_name, fresh.position) == (
         "Rūta", "Bērziņa-Kalniņa", "CFO",

@@ -23,9 +23,9 @@ from pytest_django import Settings
 
 from subjects.models import DataSubject, Organisation
 
-# Ciphertext (Fernet, url-safe base64), bytea as hex and hex digests are noise here: a short
-# name ("Ng", "Tan") can occur in them by chance.
-NOISE = re.compile(r"gAAAAA[A-Za-z0-9_=-]+|\\x[0-9a-f]+|\b[0-9a-f]{32,}\b")
+# Ciphertext (url-safe base64 tokens: AES-GCM's begin "kQ", Fernet's "gAAAAA"), bytea as hex
+# and hex digests are noise here: a short name ("Ng", "Tan") can occur in them by chance.
+NOISE = re.compile(r"kQ[A-Za-z0-9_-]{40,}=*|gAAAAA[A-Za-z0-9_=-]+|\\x[0-9a-f]+|\b[0-9a-f]{32,}\b")
 # A value is whole when neither neighbour could belong to a word, a number or a token.
 EDGE = r"[A-Za-z0-9_\-]"
 PG_DUMP = shutil.which("pg_dump") or "/usr/lib/postgresql/15/bin/pg_dump"
