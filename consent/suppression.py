@@ -69,8 +69,12 @@ def flag_if_suppressed(*, subjects: Sequence[DataSubject], actor: Actor) -> int:
     """After people were stored (one or a bulk import): flag those whose address is
     suppressed, in "flag" mode — refuse mode refused them before. Returns how many."""
     emails = {p.work_email: p for p in subjects if getattr(p, "work_email", None)}
-    suppressed = _suppressed_on(list(emails)) if emails else {}
-    if not suppressed or ConsentSettings.load().on_suppressed_import != SuppressedImport.FLAG:
+    # The mode first: in refuse mode (the default) the guards refused every suppressed address
+    # before the people were stored, and the addresses need not be looked up again.
+    if not emails or ConsentSettings.load().on_suppressed_import != SuppressedImport.FLAG:
+        return 0
+    suppressed = _suppressed_on(list(emails))
+    if not suppressed:
         return 0
     if len(suppressed) == 1:
         flag_subject(subject=emails[next(iter(suppressed))], actor=actor)

@@ -137,3 +137,20 @@ def test_bulk_insert_without_ids_and_copy_insert_refusing_saved_objects() -> Non
     assert stored.count() == 2 and {c.actor_id for c in stored} == {actor.pk}
     with pytest.raises(ValueError, match="must have none"):
         copy_insert([person], using="default")
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_a_field_that_writes_something_for_none_is_asked_for_it() -> None:
+    """Most fields write None as NULL and copy_insert skips them for a None; a field that
+    writes something else (django-timezone-field writes "") is still asked."""
+    from django_celery_beat.models import CrontabSchedule
+
+    assert CrontabSchedule._meta.get_field("timezone").get_db_prep_save(None, connection) == ""
+    (schedule,) = copy_insert([CrontabSchedule(minute="5", timezone=None)], using="default")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT minute, timezone FROM django_celery_beat_crontabschedule WHERE id = %s",
+            [schedule.pk],
+        )
+        assert cursor.fetchone() == ("5", "")

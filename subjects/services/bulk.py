@@ -72,13 +72,14 @@ def _create(rows: list[Row], *, actor: Actor, now: dt.datetime) -> list[DataSubj
     DataSubject.objects.bulk_create(people, batch_size=CREATE_BATCH)
     today = legal_today(now)
     user = user_of(actor)
+    # By ids: assigning the objects goes through the relation's descriptor, per row.
     changes = [
         KindChange(
-            subject=p,
+            subject_id=p.pk,
             kind=p.kind,
             changed_on=min(legal_date(p.collected_at), today),
             recorded_at=now,
-            actor=user,
+            actor_id=user.pk if user is not None else None,
         )
         for p in people
     ]
