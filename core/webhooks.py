@@ -37,6 +37,8 @@ from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from core import outbound
+
 TIMESTAMP_HEADER = "X-PrivacyOps-Timestamp"
 SIGNATURE_HEADER = "X-PrivacyOps-Signature"
 SCHEME = "v1"
@@ -134,12 +136,18 @@ def post_json(
 
     Redirects are not followed (a 3xx is not ok: the signed body must reach the URL the Admin
     entered, not one an answer names), TLS certificates are verified, and the answer's body is
-    never read (nothing a system sends back is kept, and a huge answer costs nothing). Errors
-    are reported, not raised, so the caller decides about retrying.
+    never read (nothing a system sends back is kept, and a huge answer costs nothing). The host
+    is resolved and checked first, and the call goes to the address checked
+    (`core.outbound`). Errors are reported, not raised, so the caller decides about retrying.
     """
+    try:
+        target = outbound.pinned_target(url)
+    except outbound.RefusedAddress as exc:
+        return WebhookResult(status_code=None, ok=False, error=f"refused: {exc}")
     body = encode_payload(payload)
     timestamp = int((now or timezone.now()).timestamp())
     headers = {
+        "Host": target.host_header,
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         **signature_headers(secret=secret, timestamp=timestamp, body=body),
@@ -149,7 +157,13 @@ def post_json(
     try:
         with (
             httpx.Client(timeout=limits, follow_redirects=False, verify=True) as client,
-            client.stream("POST", url, content=body, headers=headers) as response,
+            client.stream(
+                "POST",
+                target.url,
+                content=body,
+                headers=headers,
+                extensions={"sni_hostname": target.server_name} if target.server_name else {},
+            ) as response,
         ):
             status = response.status_code
     except httpx.TimeoutException as exc:

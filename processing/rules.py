@@ -10,7 +10,6 @@ model, so the seed can apply them to a migration's historical models too, which 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from core import outbound
 from processing.adequacy import adequacy_decision_for, is_in_eea
 from processing.models import Connector, LegalBasis, SubjectKind, SystemKind, TransferGround
 
@@ -226,9 +226,6 @@ def system_field_problems(system: System) -> Problems:
     return problems
 
 
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
 def _webhook_url_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url)
@@ -236,7 +233,7 @@ def _webhook_url_problem(url: str) -> str | None:
         parts.port  # noqa: B018 — raises ValueError for a port out of range
     except ValueError:
         return _("Enter a valid address.")
-    local = host in LOCAL_HOSTS or _is_loopback_or_link_local(host)
+    local = outbound.is_local_host(host)
     if parts.username is not None or parts.password is not None:
         # The address is shown to every reader of the register; the call is authenticated by
         # its signature, so a password in the address would only leak.
@@ -250,14 +247,6 @@ def _webhook_url_problem(url: str) -> str | None:
         # system, and a webhook pointed at them would make the portal call itself.
         return _("This address is the portal's own host or a link-local one, not a system.")
     return None
-
-
-def _is_loopback_or_link_local(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_link_local or address.is_unspecified
 
 
 def refuse(problems: Problems) -> None:

@@ -9,13 +9,14 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
 from django.core import signing
 from django.test import override_settings
 
-from core import webhooks
+from core import outbound, webhooks
 from core.webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -308,3 +309,95 @@ def test_new_secrets_and_nonces_are_long_and_different() -> None:
     assert webhooks.generate_secret() != webhooks.generate_secret()
     assert len(webhooks.new_nonce()) >= 22
     assert webhooks.new_nonce() != webhooks.new_nonce()
+
+
+# --- where a call may go (core.outbound) ---------------------------------------------------
+
+
+def resolving(monkeypatch: pytest.MonkeyPatch, names: dict[str, list[str]]) -> list[str]:
+    """Make each of `names` resolve to its addresses, one lookup after the other (the last
+    one repeated); other names as before. Returns the names looked up."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(str(host))
+        if host in names:
+            answers = names[host]
+            return real(answers.pop(0) if len(answers) > 1 else answers[0], port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+@override_settings(WEBHOOK_ALLOW_LOCAL_HTTP=False)
+@pytest.mark.parametrize("address", ["169.254.169.254", "127.0.0.1", "::1", "0.0.0.0"])  # noqa: S104
+def test_a_name_resolving_to_a_refused_address_is_not_called(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    """A system's address passed the register's check by name; today the name resolves to the
+    cloud's metadata service or the portal's own host: nothing is sent."""
+    resolving(monkeypatch, {"crm.example": [address]})
+    port = server.url.rsplit(":", 1)[1]
+    result = post_json(url=f"https://crm.example:{port}/ok", payload={}, secret=SECRET, timeout=2)
+    assert result == webhooks.WebhookResult(
+        status_code=None,
+        ok=False,
+        error="refused: crm.example resolves to the portal's own host or a link-local address.",
+    )
+    assert server.received == []
+
+
+def test_the_call_goes_to_the_address_checked_with_the_name_as_host(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resolved once, checked, connected to: "crm.test" exists only in this test's resolver,
+    which answers the test server's address once and an unreachable one after (as a name
+    rebound between the check and the call would); the server sees the name as Host."""
+    port = server.url.rsplit(":", 1)[1]
+    asked = resolving(monkeypatch, {"crm.test": ["127.0.0.1", "192.0.2.1"]})
+    result = post_json(url=f"http://crm.test:{port}/ok", payload={}, secret=SECRET, timeout=5)
+    assert result.ok
+    (call,) = server.received
+    assert call.headers["Host"] == f"crm.test:{port}"
+    assert asked.count("crm.test") == 1
+
+
+def test_a_name_that_does_not_resolve_is_reported_not_raised() -> None:
+    result = post_json(url="https://nowhere.invalid/hook", payload={}, secret=SECRET, timeout=2)
+    assert (result.status_code, result.ok) == (None, False)
+    assert result.error.startswith("refused: nowhere.invalid does not resolve")
+
+
+@pytest.mark.parametrize(
+    ("host", "local"),
+    [
+        ("localhost", True),
+        ("api.localhost", True),
+        ("127.0.0.2", True),
+        ("[::1]", True),
+        ("::ffff:127.0.0.1", True),
+        ("169.254.169.254", True),
+        ("fe80::1", True),
+        ("0.0.0.0", True),  # noqa: S104
+        ("224.0.0.1", True),
+        ("10.1.2.3", False),  # a company's internal system may live on a private network
+        ("93.184.216.34", False),
+        ("crm.example", False),
+    ],
+)
+def test_which_hosts_are_the_portals_own_or_link_local(host: str, local: bool) -> None:
+    assert outbound.is_local_host(host) is local
+
+
+def test_an_https_target_keeps_the_name_for_the_certificate_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    resolving(monkeypatch, {"crm.test": ["127.0.0.1"], "v6.test": ["::1"]})
+    assert outbound.pinned_target("https://crm.test:8443/hook?x=1") == outbound.Target(
+        url="https://127.0.0.1:8443/hook?x=1", host_header="crm.test:8443", server_name="crm.test"
+    )
+    assert outbound.pinned_target("http://v6.test/hook") == outbound.Target(
+        url="http://[::1]/hook", host_header="v6.test", server_name=None
+    )
