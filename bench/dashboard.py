@@ -43,9 +43,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from consent.models import ConsentEvent  # noqa: E402
+from core.models import Authenticator  # noqa: E402
 from processing.models import Purpose  # noqa: E402
 from retention.models import PurgeRun  # noqa: E402
 from subject_requests.deadlines import request_deadline  # noqa: E402
@@ -215,7 +215,7 @@ def main() -> None:
     client = Client()
     dpo = get_user_model().objects.get(username="bench-dpo")
     client.force_login(dpo)
-    device, _ = TOTPDevice.objects.get_or_create(
+    device, _ = Authenticator.objects.get_or_create(
         user=dpo, name="bench", defaults={"confirmed": True}
     )
     session = client.session

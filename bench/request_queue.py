@@ -55,8 +55,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.timezone import localtime  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
+from core.models import Authenticator  # noqa: E402
 from core.timeutil import legal_zone  # noqa: E402
 from subject_requests.deadlines import request_deadline  # noqa: E402
 from subject_requests.models import (  # noqa: E402
@@ -387,7 +387,7 @@ def logged_in_dpo() -> tuple[Client, Any]:
     dpo = get_user_model().objects.get(username="bench-dpo")
     client.force_login(dpo)
     # The DPO's pages need the second factor: the session holds it as after a real login.
-    device, _ = TOTPDevice.objects.get_or_create(
+    device, _ = Authenticator.objects.get_or_create(
         user=dpo, name="bench", defaults={"confirmed": True}
     )
     session = client.session

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin_audit import audit_admin_edits
 from core.generics import AnyModelAdmin
-from core.models import AuditEvent, AuditVerification, RecoveryCodeDevice
+from core.models import AuditEvent, AuditVerification, Authenticator, RecoveryCodeDevice
 
 
 class ReadOnlyPersonalDataAdmin(AnyModelAdmin):
@@ -45,10 +45,28 @@ class AuditVerificationAdmin(ReadOnlyPersonalDataAdmin):
     list_filter = ("intact",)
 
 
+# Authenticators are core's own (their secret encrypted); django-otp's TOTP devices, kept in
+# clear, are not used and not offered.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(ReadOnlyPersonalDataAdmin):
+    """Listed without their secret; deleting one (with the user's recovery codes) resets the
+    second factor: the user enrols again at their next login."""
+
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return True
+
+
 @admin.register(RecoveryCodeDevice)
 class RecoveryCodeDeviceAdmin(ReadOnlyPersonalDataAdmin):
-    """Deleting a user's codes (with their authenticator under OTP › TOTP devices) resets
-    their second factor: they enrol again at their next login."""
+    """Deleting a user's codes (with their authenticator under Core › Authenticator apps)
+    resets their second factor: they enrol again at their next login."""
 
     list_display = ("user", "name")
 
@@ -68,7 +86,7 @@ audit_admin_edits(
         ClockedSchedule,
         get_user_model(),
         Group,
-        TOTPDevice,
+        Authenticator,
         RecoveryCodeDevice,
     ],
 )

@@ -52,7 +52,7 @@ DESCRIBE: dict[str, Callable[[Any], dict[str, Any]]] = {
         "name": group.name,
         "permissions": group.permissions.count(),
     },
-    "otp_totp.totpdevice": lambda device: {"user": device.user_id, "confirmed": device.confirmed},
+    "core.authenticator": lambda device: {"user": device.user_id, "confirmed": device.confirmed},
     "core.recoverycodedevice": lambda device: {"user": device.user_id},
 }
 

@@ -146,13 +146,16 @@ class RecoveryCode(models.Model):
         return f"recovery code {self.pk} ({'used' if self.used_at else 'unused'})"
 
 
-# The API's keys and idempotent replies live with the API frame (`core.api`).
+# The API's keys and idempotent replies live with the API frame (`core.api`), the
+# authenticator app beside it (both need the encrypted fields, which need this module).
 from core.api.models import ApiKey, IdempotentReply  # noqa: E402
+from core.authenticators import Authenticator  # noqa: E402
 
 __all__ = [
     "ApiKey",
     "AuditEvent",
     "AuditVerification",
+    "Authenticator",
     "IdempotentReply",
     "RecoveryCode",
     "RecoveryCodeDevice",

@@ -133,15 +133,15 @@ PERSONA_TOTP_KEY = "3132333435363738393031323334353637383930"
 
 
 def persona_authenticator(user: User) -> Any:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from core.models import Authenticator
 
-    device, _ = TOTPDevice.objects.get_or_create(
+    device, _ = Authenticator.objects.get_or_create(
         user=user, name="test persona", defaults={"key": PERSONA_TOTP_KEY, "confirmed": True}
     )
     return device
 
 
-def current_totp(device: Any) -> str:  # django-otp's TOTPDevice is untyped
+def current_totp(device: Any) -> str:  # django-otp's Authenticator is untyped
     from django_otp.oath import totp
 
     return f"{totp(device.bin_key, step=device.step, digits=device.digits):0{device.digits}d}"

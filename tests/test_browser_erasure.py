@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
+from core.models import Authenticator
 from subject_requests import services
 from subject_requests.models import Status, SystemTask
 from subjects.models import DataSubject, SubjectKind
@@ -82,7 +82,7 @@ def test_the_dpo_erases_a_person_the_owner_confirms_and_the_letter_says_what_sta
     # The DPO completes and previews the letter (a later login: the code of the first one is
     # spent, django-otp refuses a code twice).
     page.get_by_role("button", name="Log out").click()
-    TOTPDevice.objects.filter(user=dpo).update(last_t=-1)
+    Authenticator.objects.filter(user=dpo).update(last_t=-1)
     login_in_browser(dpo)
     page.goto(f"/requests/{request.pk}/")
     page.get_by_role("link", name="Complete", exact=True).click()

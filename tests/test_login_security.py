@@ -5,6 +5,7 @@ second factor for DPO and Admin, and sessions that end."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from typing import Any
 
@@ -12,9 +13,8 @@ import pytest
 import time_machine
 from axes.models import AccessAttempt
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.models import AuditEvent, RecoveryCode
+from core.models import AuditEvent, Authenticator, RecoveryCode
 from tests.conftest import current_totp
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_enrolment_by_qr_code_then_a_later_login_asks_for_the_code(dpo: Any) -> 
     # The QR code is drawn on the server: the page runs only the portal's own static script.
     assert "<svg" in page
     assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/js/portal.js" defer>']
-    device = TOTPDevice.objects.get(user=dpo, confirmed=False)
+    device = Authenticator.objects.get(user=dpo, confirmed=False)
     wrong = client.post("/account/2fa/", {"code": "000000", "step": "confirm", "next": "/"})
     assert "That code does not match" in wrong.content.decode()
     # django-otp throttles after a failure (1 s, doubling): the next try comes later.
@@ -173,3 +173,45 @@ def test_a_session_ends_after_thirty_idle_minutes_and_at_eight_hours(staff: Any)
 def test_there_is_no_password_reset_to_enumerate_accounts(client: Client) -> None:
     assert client.get("/password_reset/").status_code == 404
     assert client.get("/accounts/password_reset/").status_code == 404
+
+
+def test_the_authenticators_secret_is_encrypted_at_rest_and_follows_a_key_rotation(
+    dpo: Any,
+) -> None:
+    """django-otp's own TOTP device keeps the secret as hex in clear; the portal's keeps it
+    encrypted, so a copy of the database hands out no second factor."""
+    from cryptography.fernet import Fernet
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import override_settings
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from core import crypto
+
+    client = Client()
+    login(client, "dpo", "correct horse battery")
+    client.get("/account/2fa/?next=/")
+    device = Authenticator.objects.get(user=dpo, confirmed=False)
+    assert len(device.bin_key) == 20 and device.bin_key == bytes.fromhex(device.key)
+
+    def stored() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT key FROM core_authenticator WHERE id = %s", [device.pk])
+            (value,) = cursor.fetchone()
+        return str(value)
+
+    assert device.key not in stored() and crypto.is_current(stored().encode())
+    assert not TOTPDevice.objects.exists()  # nothing written where the secret is in clear
+
+    new_key = Fernet.generate_key().decode()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new_key, *settings.FIELD_ENCRYPTION_KEYS]):
+        before = stored()
+        call_command("reencrypt", "--no-progress", stdout=open(os.devnull, "w"))
+        assert stored() != before and crypto.is_current(stored().encode())
+        confirmed = client.post(
+            "/account/2fa/",
+            {"code": current_totp(Authenticator.objects.get(pk=device.pk)), "step": "confirm"},
+        )
+        assert confirmed.status_code == 200 and len(confirmed.context["codes"]) == 10
+    assert Authenticator.objects.filter(pk=device.pk, confirmed=True).exists()

@@ -15,10 +15,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django_otp import login as otp_login
 from django_otp.models import Device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.audit import record_event
-from core.models import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
+from core.models import Authenticator, RecoveryCode, RecoveryCodeDevice, recovery_code_digest
 from core.permissions import Role, user_roles
 
 SECOND_FACTOR_ROLES = frozenset({Role.DPO, Role.ADMIN})
@@ -42,7 +41,7 @@ def second_factor_missing(request: HttpRequest) -> bool:
 
 
 def has_authenticator(user: AbstractBaseUser) -> bool:
-    return bool(TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists())
+    return bool(Authenticator.objects.filter(user_id=user.pk, confirmed=True).exists())
 
 
 def remember_enrolment(request: HttpRequest, user: AbstractBaseUser) -> None:
@@ -52,22 +51,24 @@ def remember_enrolment(request: HttpRequest, user: AbstractBaseUser) -> None:
 # --- enrolment ------------------------------------------------------------------------------
 
 
-def pending_authenticator(user: AbstractBaseUser) -> TOTPDevice:
+def pending_authenticator(user: AbstractBaseUser) -> Authenticator:
     """The authenticator being set up: the same secret until it is confirmed, so reloading
     the page does not invalidate a QR code already scanned."""
-    device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).first()
+    device: Authenticator | None = Authenticator.objects.filter(
+        user_id=user.pk, confirmed=False
+    ).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device = Authenticator.objects.create(user=user, name="Authenticator app", confirmed=False)
     return device
 
 
-def qr_code_svg(device: TOTPDevice) -> str:
+def qr_code_svg(device: Authenticator) -> str:
     """The otpauth:// URI as an inline SVG drawn here: the secret never leaves the server
     for a QR service, and the page needs no script."""
     return str(segno.make(device.config_url, error="m").svg_inline(scale=5, border=2))
 
 
-def manual_key(device: TOTPDevice) -> str:
+def manual_key(device: Authenticator) -> str:
     key = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
@@ -80,11 +81,13 @@ def confirm_authenticator(*, request: HttpRequest, token: str) -> list[str] | No
     assert isinstance(user, AbstractBaseUser)
     with transaction.atomic():
         device = (
-            TOTPDevice.objects.select_for_update().filter(user_id=user.pk, confirmed=False).first()
+            Authenticator.objects.select_for_update()
+            .filter(user_id=user.pk, confirmed=False)
+            .first()
         )
         if device is None or not device.verify_token(_digits(token)):
             return None
-        TOTPDevice.objects.filter(user_id=user.pk).exclude(pk=device.pk).delete()
+        Authenticator.objects.filter(user_id=user.pk).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _issue_recovery_codes(user)
@@ -146,7 +149,7 @@ def verify_second_factor(*, request: HttpRequest, token: str) -> Device | None:
     matched: Device | None = None
     method = ""
     with transaction.atomic():
-        for device in TOTPDevice.objects.select_for_update().filter(
+        for device in Authenticator.objects.select_for_update().filter(
             user_id=user.pk, confirmed=True
         ):
             if device.verify_token(_digits(token)):
