@@ -12,6 +12,7 @@ from processing import api as processing_api
 from retention import api as retention_api
 from subject_requests import api as requests_api
 from subjects.api import events as event_api
+from subjects.api import organisations as organisations_api
 from subjects.api import people as people_api
 
 V1 = "v1/"
@@ -23,6 +24,16 @@ urlpatterns = [
     path(f"{V1}subjects/", people_api.PersonListCreate.as_view(), name="api_subjects"),
     path(f"{V1}subjects/bulk/", people_api.PersonBulkUpsert.as_view(), name="api_subjects_bulk"),
     path(f"{V1}subjects/<int:pk>/", people_api.PersonDetail.as_view(), name="api_subject"),
+    path(
+        f"{V1}organisations/",
+        organisations_api.OrganisationListCreate.as_view(),
+        name="api_organisations",
+    ),
+    path(
+        f"{V1}organisations/<int:pk>/",
+        organisations_api.OrganisationDetail.as_view(),
+        name="api_organisation",
+    ),
     *[
         path(f"{V1}events/{slug}/", view.as_view(), name=f"api_event_{view.event}")
         for slug, view in event_api.EVENT_VIEWS.items()

@@ -329,7 +329,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["core.api.auth.SchemaPermission"],
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "privacyops.settings.LANGUAGES"},
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "privacyops.settings.LANGUAGES",
+        "UpsertActionEnum": "subjects.api.people.UPSERT_ACTIONS",
+    },
 }
 
 # --- Security -----------------------------------------------------------------------------

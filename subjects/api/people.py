@@ -79,8 +79,12 @@ PersonInputSerializer._declared_fields["source"] = serializers.ChoiceField(
 )
 
 
+# What an upsert did (people and organisations): one enum in the schema, `UpsertActionEnum`.
+UPSERT_ACTIONS = ["create", "update", "unchanged"]
+
+
 class UpsertResultSerializer(serializers.Serializer[Any]):
-    action = serializers.ChoiceField(choices=["create", "update", "unchanged"])
+    action = serializers.ChoiceField(choices=UPSERT_ACTIONS)
     person = PersonSerializer()
 
 
