@@ -18,6 +18,7 @@ from playwright.sync_api import Browser
 from pytest_django.live_server_helper import LiveServer
 
 from processing.models import Connector, Purpose
+from retention.models import RetentionRule
 from subjects.models import SubjectKind
 from tests.accessibility import Walk, audit
 from tests.factories import DataSubjectFactory, SystemFactory
@@ -25,12 +26,21 @@ from tests.factories import DataSubjectFactory, SystemFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def posted(user: User, path: str, data: dict[str, object]) -> str:
+def posted(user: User, path: str, data: dict[str, object], *, follow: bool = False) -> str:
     client = Client()
     client.force_login(user)  # with the second factor, as after a real login
-    response = client.post(path, data)
+    response = client.post(path, data, follow=follow)
     assert response.status_code == 200, (path, response.status_code)
     return response.content.decode()
+
+
+def rule_form(rule: RetentionRule, **changes: object) -> dict[str, object]:
+    return {
+        "name": rule.name, "anchor": rule.anchor, "period_years": rule.period_years,
+        "period_months": rule.period_months, "period_days": rule.period_days,
+        "action": rule.action, "legal_reference": rule.legal_reference,
+        "description": rule.description, "active": "on", **changes,
+    }  # fmt: skip
 
 
 def test_axe_finds_no_violation_on_pages_a_form_answers_with(
@@ -49,6 +59,14 @@ def test_axe_finds_no_violation_on_pages_a_form_answers_with(
         owner=admin_user,
         connector=Connector.WEBHOOK,
         webhook_url="https://billing.example/privacyops",
+    )
+    rule = RetentionRule.objects.get(code="claims-10y")
+    shorter = rule_form(
+        rule,
+        period_years=9,
+        name="Claims: 9 years after falling due",
+        legal_reference=rule.legal_reference.replace("10 years", "9 years"),
+        reason="The limitation period is 9 years",
     )
     objection = {"all_marketing": "on", "channel": "phone", "occurred_at": "2025-06-09T10:00"}
     expires = (dt.date.today() + dt.timedelta(days=90)).isoformat()
@@ -81,6 +99,12 @@ def test_axe_finds_no_violation_on_pages_a_form_answers_with(
             admin_user, f"/processing/systems/{system.pk}/secret/", {}
         ),
         "recovery codes renewed": posted(dpo, "/account/2fa/", {"step": "renew"}),
+        "retention rule form, errors": posted(
+            admin_user, f"/retention/rules/{rule.pk}/edit/", rule_form(rule, period_years=9)
+        ),
+        "retention rule changed, its history": posted(
+            admin_user, f"/retention/rules/{rule.pk}/edit/", shorter, follow=True
+        ),
     }
     # Each page is what it claims to be, not an error page that happens to pass.
     assert "Confirm" in pages["objection logged, confirm"]
@@ -90,6 +114,8 @@ def test_axe_finds_no_violation_on_pages_a_form_answers_with(
     assert "Billing webhook" in pages["webhook secret shown once"]
     assert "Your recovery codes" in pages["recovery codes renewed"]
     assert "This field is required" in pages["API key form, errors"]
+    assert 'class="errorlist' in pages["retention rule form, errors"]
+    assert "The limitation period is 9 years" in pages["retention rule changed, its history"]
 
     context = browser.new_context(base_url=live_server.url, locale="en-GB", bypass_csp=True)
     page = context.new_page()
