@@ -21,8 +21,8 @@ from rest_framework.response import Response
 from core.api.auth import api_actor
 from core.api.models import Scope
 from core.api.schema import IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
-from core.api.views import ApiView, ApiWriteView
-from subjects.api.people import UPSERT_ACTIONS
+from core.api.views import ApiWriteView
+from subjects.api.people import UPSERT_ACTIONS, SubjectsApi
 from subjects.models import Organisation, OrganisationStatus
 from subjects.services.organisations import create_organisation, update_organisation
 
@@ -68,14 +68,8 @@ class OrganisationFilter(django_filters.FilterSet):
         fields = ["registry_code", "country", "status"]
 
 
-class OrganisationsApi(ApiView):
-    permission = "subjects.list"
-    permissions_by_method = {"POST": "subjects.edit"}
-    scopes = {"GET": Scope.SUBJECTS_READ, "POST": Scope.SUBJECTS_WRITE}
-
-
 @extend_schema(tags=["organisations"])
-class OrganisationListCreate(OrganisationsApi, ApiWriteView, generics.ListAPIView[Any]):
+class OrganisationListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any]):
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilter
     queryset = Organisation.objects.all()
@@ -149,7 +143,7 @@ class OrganisationListCreate(OrganisationsApi, ApiWriteView, generics.ListAPIVie
 
 
 @extend_schema(tags=["organisations"])
-class OrganisationDetail(OrganisationsApi, generics.RetrieveAPIView[Any]):
+class OrganisationDetail(SubjectsApi, generics.RetrieveAPIView[Any]):
     serializer_class = OrganisationSerializer
     scopes = {"GET": Scope.SUBJECTS_READ}
     queryset = Organisation.objects.all()

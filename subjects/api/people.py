@@ -182,14 +182,17 @@ class PersonFilter(django_filters.FilterSet):
         return queryset.filter(work_email_index=blind_index(value) or "-")
 
 
-class PeopleApi(ApiView):
+class SubjectsApi(ApiView):
+    """People and their organisations: read with `subjects:read`, written with
+    `subjects:write` (a signed-in user: `subjects.list`, `subjects.edit`)."""
+
     permission = "subjects.list"
     permissions_by_method = {"POST": "subjects.edit"}
     scopes = {"GET": Scope.SUBJECTS_READ, "POST": Scope.SUBJECTS_WRITE}
 
 
 @extend_schema(tags=["people"])
-class PersonListCreate(PeopleApi, ApiWriteView, generics.ListAPIView[Any]):
+class PersonListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any]):
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
 
@@ -255,7 +258,7 @@ class PersonListCreate(PeopleApi, ApiWriteView, generics.ListAPIView[Any]):
 
 
 @extend_schema(tags=["people"])
-class PersonDetail(PeopleApi, generics.RetrieveAPIView[Any]):
+class PersonDetail(SubjectsApi, generics.RetrieveAPIView[Any]):
     serializer_class = PersonSerializer
     scopes = {"GET": Scope.SUBJECTS_READ}
 
@@ -276,7 +279,7 @@ class PersonDetail(PeopleApi, generics.RetrieveAPIView[Any]):
 
 
 @extend_schema(tags=["people"])
-class PersonBulkUpsert(PeopleApi, ApiWriteView):
+class PersonBulkUpsert(SubjectsApi, ApiWriteView):
     scopes = {"POST": Scope.SUBJECTS_WRITE}
 
     @extend_schema(
