@@ -141,7 +141,7 @@ def persona_authenticator(user: User) -> Any:
     return device
 
 
-def current_totp(device: Any) -> str:  # django-otp's Authenticator is untyped
+def current_totp(device: Any) -> str:  # an Authenticator (django-otp's bases are untyped)
     from django_otp.oath import totp
 
     return f"{totp(device.bin_key, step=device.step, digits=device.digits):0{device.digits}d}"
