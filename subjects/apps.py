@@ -11,6 +11,8 @@ class SubjectsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from core.audit_browser import TargetKind, register_person_search, register_target
+        from subjects.api.people import forget_answers_of_erased
+        from subjects.hooks import register_after_erase
         from subjects.selectors import people_matching
 
         register_target(
@@ -21,3 +23,4 @@ class SubjectsConfig(AppConfig):
             TargetKind(_("Organisation"), "subjects:organisation", "subjects.list"),
         )
         register_person_search(people_matching)
+        register_after_erase(forget_answers_of_erased)

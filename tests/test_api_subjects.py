@@ -183,3 +183,31 @@ def test_iso_offsets_postgresql_cannot_store_are_taken_in_utc(api: KeyClient) ->
     assert listed.status_code == 200 and len(listed.json()["results"]) == 1
     bad = api.post(SUBJECTS, person(2, collected_at="yesterday"))
     assert bad.status_code == 400 and "collected_at" in bad.json()["error"]["fields"]
+
+
+def test_a_retry_after_the_person_was_erased_replays_neither_the_data_nor_a_creation(
+    api: KeyClient, dpo: User
+) -> None:
+    """The stored first answer showed the person; once they are erased, a retry with the same
+    key answers 410 with nothing of theirs and does not create them again. Other stored
+    answers (another person's) still replay."""
+    from subjects.services.erasure import erase_subjects
+
+    key = {"Idempotency-Key": "signup-1842"}
+    first = api.post(SUBJECTS, person(1), **key)
+    other = api.post(SUBJECTS, person(2), **{"Idempotency-Key": "signup-1843"})
+    assert first.status_code == other.status_code == 201
+    pk = first.json()["person"]["id"]
+    erase_subjects(subject_ids=[pk], actor=dpo, reason="GDPR Art. 17")
+
+    retry = api.post(SUBJECTS, person(1), **key)
+    assert retry.status_code == 410
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json()["error"]["code"] == "gone"
+    assert "mari1@example.ee" not in retry.content.decode()
+    assert not DataSubject.objects.with_email("mari1@example.ee").exists()
+    stored = IdempotentReply.objects.get(idempotency_key="signup-1842")
+    assert "Mari" not in (stored.body or "") and stored.shows_id == ""
+    # The other person's answer is untouched.
+    again = api.post(SUBJECTS, person(2), **{"Idempotency-Key": "signup-1843"})
+    assert again.status_code == 201 and again.json() == other.json()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -21,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.auth import principal_of
-from core.api.errors import Conflict
+from core.api.errors import Conflict, error_body
 from core.api.models import IdempotentReply
 
 HEADER = "Idempotency-Key"
@@ -30,6 +31,12 @@ MAX_KEY_LENGTH = 200
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 # Answers not worth replaying: the caller fixes its credentials or waits, then retries.
 NOT_STORED = frozenset({401, 403, 409, 429})
+SHOWS = "idempotent_shows"
+ERASED = error_body(
+    410,
+    "The first answer to this request showed a person who has since been erased; it is not "
+    "repeated, and the request is not run again.",
+)
 
 
 def _digest(request: Request) -> str:
@@ -69,13 +76,32 @@ def begin(request: Request) -> IdempotentReply | Response | None:
     return reply
 
 
+def shows(response: Response, *, target_type: str, target_id: object) -> Response:
+    """Mark the answer as showing this row's data: stored for a replay, it is blanked when
+    the row is erased (`forget`)."""
+    setattr(response, SHOWS, (target_type, str(target_id)))
+    return response
+
+
+def forget(*, target_type: str, ids: Iterable[object]) -> int:
+    """Blank the stored answers that show any of these rows (erased): a retry then gets 410
+    and neither the erased data nor a second creation. Returns how many were blanked."""
+    wanted = [str(pk) for pk in ids]
+    if not wanted or not IdempotentReply.objects.filter(shows_type=target_type).exists():
+        return 0
+    return IdempotentReply.objects.filter(shows_type=target_type, shows_id__in=wanted).update(
+        status_code=410, body=json.dumps(ERASED), shows_type="", shows_id=""
+    )
+
+
 def finish(claim: IdempotentReply, response: Response) -> None:
     if response.status_code >= 500 or response.status_code in NOT_STORED:
         claim.delete()
         return
     claim.status_code = response.status_code
     claim.body = json.dumps(response.data, default=str)
-    claim.save(update_fields=["status_code", "body"])
+    claim.shows_type, claim.shows_id = getattr(response, SHOWS, ("", ""))
+    claim.save(update_fields=["status_code", "body", "shows_type", "shows_id"])
     IdempotentReply.objects.filter(
         principal=claim.principal, created_at__lt=timezone.now() - IDEMPOTENCY_TTL
     ).delete()

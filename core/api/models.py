@@ -84,6 +84,10 @@ class IdempotentReply(models.Model):
     # it is a cache of an answer rather than a record about a person.
     body = EncryptedTextField(null=True, blank=True, personal_data=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The row whose data the answer shows (a person created or updated), so that erasing it
+    # blanks the answer (`idempotency.forget`): a retry must not bring an erased person back.
+    shows_type = models.CharField(max_length=100, blank=True, default="")
+    shows_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -91,6 +95,7 @@ class IdempotentReply(models.Model):
                 fields=["principal", "idempotency_key"], name="one_reply_per_idempotency_key"
             )
         ]
+        indexes = [models.Index(fields=["shows_type", "shows_id"], name="core_reply_shows")]
 
     def __str__(self) -> str:
         return f"{self.principal} {self.method_path} {self.status_code}"

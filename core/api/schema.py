@@ -8,6 +8,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
 from core.api.errors import ErrorSerializer
+from core.api.idempotency import ERASED
 
 
 def _error(description: str, code: str, message: str) -> OpenApiResponse:
@@ -61,6 +62,13 @@ CONFLICT = _error(
     "The Idempotency-Key was used with a different request body.",
     "idempotency_key_reused",
     "This Idempotency-Key was used with a different request.",
+)
+# A replay of an answer that showed a person erased since (`idempotency.forget`).
+GONE = _error(
+    "Replayed for an Idempotency-Key whose first answer showed a person since erased: not "
+    "repeated, and the request is not run again.",
+    "gone",
+    ERASED["error"]["message"],
 )
 
 READ_ERRORS: dict[int, Any] = {400: INVALID, 401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED}

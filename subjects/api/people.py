@@ -18,10 +18,11 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import idempotency
 from core.api.auth import api_actor, api_key
 from core.api.fields import IdFilter, id_field
 from core.api.models import Scope
-from core.api.schema import IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
+from core.api.schema import GONE, IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from core.api.views import ApiView, ApiWriteView, audit_read
 from core.crypto import blind_index
 from processing.models import SubjectKind
@@ -218,7 +219,12 @@ class PersonListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any]):
         "address are refused with 400 naming the field. 201 when created, 200 otherwise.",
         request=PersonInputSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: UpsertResultSerializer, 201: UpsertResultSerializer, **WRITE_ERRORS},
+        responses={
+            200: UpsertResultSerializer,
+            201: UpsertResultSerializer,
+            **WRITE_ERRORS,
+            410: GONE,
+        },
         examples=[
             OpenApiExample(
                 "A prospect from the platform's sign-up",
@@ -251,10 +257,17 @@ class PersonListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any]):
         assert pk is not None  # the row was not refused: it names its person
         person = DataSubject.objects.get(pk=pk)
         action = outcome.actions[0]
-        return Response(
+        answer = Response(
             {"action": action, "person": PersonSerializer(person).data},
             status=status.HTTP_201_CREATED if action == "create" else status.HTTP_200_OK,
         )
+        return idempotency.shows(answer, target_type=TARGET_TYPE, target_id=person.pk)
+
+
+def forget_answers_of_erased(*, subject_ids: list[int], now: dt.datetime) -> object:
+    """`subjects.hooks.after_erase`: the stored answers that show an erased person's data
+    are blanked (a retry gets 410, not the data nor a second creation)."""
+    return idempotency.forget(target_type=TARGET_TYPE, ids=subject_ids)
 
 
 @extend_schema(tags=["people"])
