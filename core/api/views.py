@@ -75,6 +75,13 @@ class ApiWriteView(ApiView):
         raise NotImplementedError
 
 
+def json_object(request: Request) -> dict[str, Any]:
+    """The request's body as a JSON object, or 400: a list or a scalar is no record."""
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError({"non_field_errors": ["Give a JSON object."]})
+    return request.data
+
+
 def audit_read(
     request: Request,
     *,

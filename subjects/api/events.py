@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from django.db.models import Model
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,7 +15,7 @@ from core.api.auth import api_actor
 from core.api.fields import id_field
 from core.api.models import Scope
 from core.api.schema import IDEMPOTENCY_KEY, WRITE_ERRORS
-from core.api.views import ApiWriteView
+from core.api.views import ApiWriteView, json_object
 from core.audit import Actor
 from subjects.models import (
     Claim,
@@ -150,9 +150,7 @@ class EventView(ApiWriteView):
         raise NotImplementedError
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not isinstance(request.data, dict):
-            raise exceptions.ValidationError({"non_field_errors": ["Give a JSON object."]})
-        given = self.input(data=request.data)
+        given = self.input(data=json_object(request))
         given.is_valid(raise_exception=True)
         written = self.record(dict(given.validated_data), api_actor(request))
         return Response({"event": self.event, "id": written.pk}, status=status.HTTP_201_CREATED)

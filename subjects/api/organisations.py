@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from core.api.auth import api_actor
 from core.api.models import Scope
 from core.api.schema import IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
-from core.api.views import ApiWriteView
+from core.api.views import ApiWriteView, json_object
 from subjects.api.people import UPSERT_ACTIONS, SubjectsApi
 from subjects.models import Organisation, OrganisationStatus
 from subjects.services.organisations import create_organisation, update_organisation
@@ -107,11 +107,10 @@ class OrganisationListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any
         return super().post(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not isinstance(request.data, dict):
-            raise exceptions.ValidationError({"non_field_errors": ["Give a JSON object."]})
-        given = OrganisationInputSerializer(data=request.data)
+        data = json_object(request)
+        given = OrganisationInputSerializer(data=data)
         given.is_valid(raise_exception=True)
-        if unknown := set(request.data) - set(given.fields):
+        if unknown := set(data) - set(given.fields):
             raise exceptions.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
         values = {
             "name": given.validated_data["name"],

@@ -23,7 +23,7 @@ from core.api.auth import api_actor, api_key
 from core.api.fields import IdFilter, id_field
 from core.api.models import Scope
 from core.api.schema import GONE, IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
-from core.api.views import ApiView, ApiWriteView, audit_read
+from core.api.views import ApiView, ApiWriteView, audit_read, json_object
 from core.crypto import blind_index
 from processing.models import SubjectKind
 from subjects.models import DataSubject, Source
@@ -244,10 +244,8 @@ class PersonListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any]):
         return super().post(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not isinstance(request.data, dict):
-            raise exceptions.ValidationError({"non_field_errors": ["Give a JSON object."]})
         try:
-            outcome = _upsert(request, person_rows([request.data], limit=1))
+            outcome = _upsert(request, person_rows([json_object(request)], limit=1))
         except exceptions.ValidationError as refused:
             detail = refused.detail
             raise exceptions.ValidationError(
