@@ -1,7 +1,9 @@
 """HTML to PDF with WeasyPrint, the same way for every document the portal sends.
 
 Deterministic: the same HTML gives the same bytes (no creation time is written), so building
-a document twice gives the same document and its SHA-256 proves what was sent.
+a document twice gives the same document and its SHA-256 proves what was sent — on any day and
+whichever font subsetter WeasyPrint finds (HarfBuzz's where libharfbuzz-subset is installed,
+fontTools' elsewhere).
 """
 
 from __future__ import annotations
@@ -15,10 +17,25 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from fontTools.ttLib import TTFont
 from weasyprint import HTML, Attachment
+from weasyprint.pdf import fonts as weasyprint_fonts
 
 # Templates refer to static files (the stylesheet) relative to the project's static folder.
 BASE_URL = Path(settings.BASE_DIR / "static").as_uri() + "/"
+
+
+class _UndatedTTFont(TTFont):  # type: ignore[misc]  # fontTools ships no type information
+    """A font fontTools saves with the date it was read with: without libharfbuzz-subset,
+    WeasyPrint subsets each font with fontTools, whose `save` stamps the moment into the
+    font's `head.modified` — and a document built a second later differs by those bytes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("recalcTimestamp", False)
+        super().__init__(*args, **kwargs)
+
+
+weasyprint_fonts.TTFont = _UndatedTTFont
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,12 @@ holds personal data, and PDF text extraction."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
-import tempfile
+import io
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from pypdf import PdfReader
 
 from consent.models import ConsentEvent, ConsentEvidence, ObjectionReview, PendingSubscription
 from subject_requests.models import Answer, TimelineEntry
@@ -35,41 +33,25 @@ PNG = bytes.fromhex(
 )
 
 
+def _reader(pdf: bytes) -> PdfReader:
+    return PdfReader(io.BytesIO(pdf))
+
+
 def pdf_text(pdf: bytes) -> str:
-    """The PDF's text as pdftotext reads it, whitespace collapsed."""
-    assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is needed"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "doc.pdf"
-        path.write_bytes(pdf)
-        text = subprocess.run(
-            ["pdftotext", "-enc", "UTF-8", str(path), "-"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+    """The PDF's text, page after page, whitespace collapsed (pypdf: no system tool needed)."""
+    text = " ".join(page.extract_text() for page in _reader(pdf).pages)
     return " ".join(text.split())
 
 
-def pdf_info(pdf: bytes) -> dict[str, str]:
-    """pdfinfo's fields (page size, pages, …) of a PDF."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "doc.pdf"
-        path.write_bytes(pdf)
-        out = subprocess.run(
-            ["pdfinfo", str(path)], check=True, capture_output=True, text=True
-        ).stdout
-    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+def pdf_page_size_mm(pdf: bytes) -> tuple[int, int]:
+    """The first page's width and height in millimetres, rounded (A4 is 210 x 297)."""
+    box = _reader(pdf).pages[0].mediabox
+    return round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)
 
 
 def pdf_attachments(pdf: bytes) -> list[str]:
-    """The names of the files embedded in a PDF (pdfdetach)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "doc.pdf"
-        path.write_bytes(pdf)
-        out = subprocess.run(
-            ["pdfdetach", "-list", str(path)], check=True, capture_output=True, text=True
-        ).stdout
-    return [line.split(": ", 1)[1] for line in out.splitlines()[1:] if ": " in line]
+    """The names of the files embedded in a PDF."""
+    return list(_reader(pdf).attachments)
 
 
 def canary(
