@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
@@ -34,6 +37,22 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+TALLINN = ZoneInfo("Europe/Tallinn")
+# The instant every test starts at, its fixtures included: a test never reads the machine's
+# clock. `PRIVACYOPS_TEST_CLOCK` (ISO 8601, read in Tallinn when it names no offset) runs the
+# suite at another instant; CI runs the date-sensitive modules so, on a 29 February.
+DEFAULT_TEST_CLOCK = dt.datetime(2026, 11, 20, 10, 0, tzinfo=TALLINN)
+
+
+def suite_clock() -> dt.datetime:
+    """The instant a test starts at, unless its `clock` marker names another."""
+    configured = os.environ.get("PRIVACYOPS_TEST_CLOCK", "").strip()
+    if not configured:
+        return DEFAULT_TEST_CLOCK
+    moment = dt.datetime.fromisoformat(configured)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=TALLINN)
 
 
 def _on_postgres() -> bool:
@@ -68,6 +87,46 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if ON_CI and reporter is not None and reporter.stats.get("skipped"):
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _frozen_session_clock() -> Iterator[time_machine.travel]:
+    """The session's set-up runs on the suite's clock too: the test database's migrations
+    write rows dated "today" (the seeded transfer's certification check), and a date read
+    from the machine would put them after the tests' today."""
+    traveller = time_machine.travel(suite_clock(), tick=False)
+    traveller.start()
+    yield traveller
+    traveller.stop()
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(
+    request: pytest.FixtureRequest, _frozen_session_clock: time_machine.travel
+) -> Iterator[time_machine.Traveller | None]:
+    """Every test, with its function-scoped fixtures, runs on one frozen clock in Tallinn
+    (`tick=False`: the clock moves only when a test moves it, with `time_machine.travel`).
+    `@pytest.mark.clock(instant)` on a test or a module freezes it at that instant instead, so
+    a fixture and its test share the module's clock; `@pytest.mark.wall_clock` lets the few
+    tests that measure real time or share it with another process read the machine's clock.
+    Defined first in this file, so the autouse fixtures below run on it too."""
+    if request.node.get_closest_marker("wall_clock") is not None:
+        _frozen_session_clock.stop()
+        yield None
+        _frozen_session_clock.start()
+        return
+    marker = request.node.get_closest_marker("clock")
+    instant = marker.args[0] if marker is not None else suite_clock()
+    with time_machine.travel(instant, tick=False) as coordinates:
+        yield coordinates
+
+
+@pytest.fixture
+def clock(_frozen_clock: time_machine.Traveller | None) -> time_machine.Traveller:
+    """The test's frozen clock, to move on: `clock.shift(dt.timedelta(minutes=1))` is "a
+    minute later" for what follows (a withdrawal after a grant, a second build)."""
+    assert _frozen_clock is not None, "a wall_clock test has no frozen clock to move"
+    return _frozen_clock
 
 
 @pytest.fixture(autouse=True)

@@ -3,10 +3,12 @@ the incremental audience, the suppression check, unsubscribe links and unsubscri
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 from pytest_django import DjangoCaptureOnCommitCallbacks
@@ -70,9 +72,10 @@ def test_a_backdated_grant_is_refused_naming_the_field(
 
 
 def test_withdraw_then_state_now_and_at_a_moment(
-    api: KeyClient, person: DataSubject, marketing: Purpose
+    api: KeyClient, person: DataSubject, marketing: Purpose, clock: time_machine.Traveller
 ) -> None:
     granted_at = grant(api, person).json()["state"]["since"]
+    clock.shift(dt.timedelta(minutes=1))
     withdrawn = api.post(
         "/api/v1/consent/withdraw/", {"external_id": "nobody", "purpose": "direct-marketing"}
     )
@@ -136,16 +139,18 @@ def test_may_mail_answers_each_address_sent_and_no_other(
 
 
 def test_the_audience_is_incremental_since_a_cursor(
-    api: KeyClient, person: DataSubject, marketing: Purpose
+    api: KeyClient, person: DataSubject, marketing: Purpose, clock: time_machine.Traveller
 ) -> None:
     first = api.get("/api/v1/marketing/audience/", {"purpose": "direct-marketing"}).json()
     assert first["members"] == [] and first["more"] is False
+    clock.shift(dt.timedelta(minutes=1))
     grant(api, person)
     second = api.get(
         "/api/v1/marketing/audience/", {"purpose": "direct-marketing", "cursor": first["cursor"]}
     ).json()
     assert [m["id"] for m in second["members"]] == [person.pk]
     assert second["members"][0]["work_email"] == "anna@example.ee"
+    clock.shift(dt.timedelta(minutes=1))
     services.withdraw_consent(subject=person, purpose=marketing, channel="email", actor="test")
     third = api.get(
         "/api/v1/marketing/audience/", {"purpose": "direct-marketing", "cursor": second["cursor"]}

@@ -256,13 +256,16 @@ def test_publishing_through_the_page_shows_the_confirmation_then_progress(
     assert "2 of 2 sent" in detail
 
 
-def test_a_version_adding_a_consent_purpose_asks_for_fresh_consent(dpo: User, seeded: None) -> None:
+def test_a_version_adding_a_consent_purpose_asks_for_fresh_consent(
+    dpo: User, seeded: None, clock: time_machine.Traveller
+) -> None:
     marketing = purpose("direct-marketing")
     subject = DataSubjectFactory.create()
     services.grant_consent(
         subject=subject, purpose=marketing, channel="web_form", actor="data subject",
         wording="Newsletter",
     )  # fmt: skip
+    clock.shift(dt.timedelta(days=1))  # the version is published after the consent
     with pytest.raises(ValidationError, match="Only consent-based"):
         _publish(dpo, dt.date(2099, 1, 1), new_consent_purposes=[purpose("prospect-marketing")])
     _publish(dpo, dt.date(2099, 1, 1), new_consent_purposes=[marketing])

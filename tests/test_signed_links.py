@@ -41,10 +41,10 @@ from subjects.models import DataSubject
 from tests import factories as f
 from tests.test_answers import _completed_with_link
 
-pytestmark = pytest.mark.django_db
-
 TALLINN = ZoneInfo("Europe/Tallinn")
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=TALLINN)
+# Each fixture issues its link at NOW and each test opens it at NOW or a moved clock: one clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(NOW)]
 EMAIL = "mari.maasikas@company.example"
 NAME = "Mari Maasikas"
 
@@ -92,7 +92,7 @@ def requested(
     links."""
     f.DataSubjectFactory.create(work_email=EMAIL, first_name="Mari", last_name="Maasikas")
     form = {"type": "access", "name": NAME, "email": EMAIL, "description": "", "website": ""}
-    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/privacy/request/", form).status_code == 302
     verify = next(link_in(m, VERIFY) for m in mail.outbox if re.search(VERIFY, str(m.body)))
     status = next(link_in(m, STATUS) for m in mail.outbox if re.search(STATUS, str(m.body)))
@@ -212,10 +212,9 @@ CONFIRM = r"/p/subscribe/confirm/[^/\s]+/"
 
 @pytest.fixture
 def confirm_link(client: Client, marketing: Purpose) -> str:
-    with time_machine.travel(NOW, tick=False):
-        response = client.post(
-            "/p/subscribe/", {"email": EMAIL, "name": NAME, "purposes": [marketing.pk]}
-        )
+    response = client.post(
+        "/p/subscribe/", {"email": EMAIL, "name": NAME, "purposes": [marketing.pk]}
+    )
     assert response.status_code == 302
     return link_in(mail.outbox[-1], CONFIRM)
 
@@ -318,8 +317,7 @@ def test_pending_subscriptions_go_when_their_link_has_expired(
 def download(
     seeded: None, dpo: Any, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> tuple[SubjectRequest, str]:
-    with time_machine.travel(NOW, tick=False):
-        return _completed_with_link(dpo, django_capture_on_commit_callbacks)
+    return _completed_with_link(dpo, django_capture_on_commit_callbacks)
 
 
 def document_links(client: Client, link: str) -> list[str]:
