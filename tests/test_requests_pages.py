@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client, RequestFactory
+from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks, Settings
 
 from core.models import AuditEvent
@@ -226,7 +227,7 @@ def test_staff_may_enter_a_request_but_not_extend_reject_or_complete_it(
         {
             "type": "erasure",
             "channel": "phone",
-            "received_at": "2026-01-05T10:00",
+            "received_at": f"{timezone.localtime() - dt.timedelta(days=3):%Y-%m-%dT%H:%M}",
             "name": "Jaan Tamm",
             "email": "",
             "description": "Called to ask for erasure",
