@@ -282,6 +282,21 @@ class VerifyForm(forms.Form):
     )
 
 
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Find a stored person by name words or exact e-mail"),
+        max_length=200,
+        required=False,
+    )
+
+
+class MatchChangeForm(forms.Form):
+    subject = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    change = forms.ChoiceField(
+        choices=[("link", _("Link")), ("unlink", _("Unlink"))], widget=forms.HiddenInput
+    )
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(
         label=_("Internal note (never sent)"),

@@ -61,6 +61,18 @@ def can_start(request: SubjectRequest, now: dt.datetime) -> str | None:
     return transition_refusal(request, Status.IN_PROGRESS)
 
 
+def can_change_match(request: SubjectRequest, now: dt.datetime) -> str | None:
+    """The DPO links a stored person to the request, or unlinks one, once the requester's
+    identity is checked and until the request is answered."""
+    if request.status not in (Status.VERIFIED, Status.IN_PROGRESS):
+        if request.status in (Status.RECEIVED, Status.AWAITING_IDENTITY):
+            return _("Check the requester's identity first: then link the people it holds.")
+        return _("A request that is %(status)s no longer changes whom it is about.") % {
+            "status": request.get_status_display().lower()
+        }
+    return None
+
+
 def can_complete(request: SubjectRequest, now: dt.datetime) -> str | None:
     return (
         transition_refusal(request, Status.COMPLETED)

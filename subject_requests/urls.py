@@ -5,6 +5,7 @@ from django.urls import path
 from subject_requests import (
     answer_views,
     change_views,
+    people_views,
     rights_views,
     task_views,
     timeline_views,
@@ -44,6 +45,7 @@ urlpatterns = [
     path("<int:pk>/erasure/propose/", rights_views.erasure_propose, name="erasure_propose"),
     path("<int:pk>/erasure/confirm/", rights_views.erasure_confirm, name="erasure_confirm"),
     path("<int:pk>/erasure/withdraw/", rights_views.erasure_cancel, name="erasure_cancel"),
+    path("<int:pk>/people/", people_views.people, name="people"),
     path("<int:pk>/people/<int:subject_pk>/rectify/", change_views.rectify, name="rectify"),
     path(
         "<int:pk>/people/<int:subject_pk>/restriction/",

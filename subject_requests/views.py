@@ -21,7 +21,7 @@ from core.audit import record_event, record_grouped_read
 from core.pagination import FromEitherEndPaginator
 from core.permissions import has_permission, requires
 from core.timeutil import legal_date, legal_zone
-from subject_requests import exports, services
+from subject_requests import exports, guards, services
 from subject_requests.answer_views import LETTER_PREVIEWS
 from subject_requests.choices import Channel, RequestType, Status
 from subject_requests.deadlines import EXTENDED_MONTHS, legal_deadline, period_end
@@ -244,6 +244,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
         "fulfilment": answer_card(subject_request, actions=actions),
         "can_decide": has_permission(request.user, "requests.decide"),
+        "can_change_match": has_permission(request.user, "requests.decide")
+        and guards.can_change_match(subject_request, now) is None,
         "Status": Status,
     }
     return render(request, "subject_requests/detail.html", context)

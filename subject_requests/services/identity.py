@@ -188,15 +188,16 @@ def verify_manually(
     if not asked.strip() or not shown.strip():
         raise RequestError("Record what was asked and what the requester showed.")
     refuse_unless_allowed(guards.can_verify(request, now))
-    matched = 0
-    if subject_email.strip():
-        from subjects.models import DataSubject
+    from subjects.models import DataSubject
 
-        matches = list(DataSubject.objects.active().with_email(subject_email))
-        if not matches:
-            raise RequestError("No stored subject has that e-mail address.")
-        request.subjects.add(*matches)
-        matched = len(matches)
+    # The address the DPO names, else the requester's own: once identity is checked, the
+    # stored people with the requester's address (any case: the blind index) are theirs.
+    email = subject_email.strip() or (request.requester_email or "").strip()
+    matches = list(DataSubject.objects.active().with_email(email)) if email else []
+    if subject_email.strip() and not matches:
+        raise RequestError("No stored subject has that e-mail address.")
+    request.subjects.add(*matches)
+    matched = len(matches)
     request.verified_at = now
     request.verification_method = VerificationMethod.MANUAL
     request.verification_note = f"Asked: {asked.strip()}\nShown: {shown.strip()}"
@@ -217,7 +218,8 @@ def verify_manually(
         kind=EntryKind.IDENTITY,
         actor=actor,
         now=now,
-        summary="Verified by the DPO's proportionate check",
+        summary="Verified by the DPO's proportionate check"
+        + (f"; matched to {matched} stored subject(s) by e-mail" if matched else ""),
         body=request.verification_note,
     )
     audit(
@@ -229,3 +231,78 @@ def verify_manually(
     )
     flag_duplicate(request=request, actor=actor, now=now, verified_only=False)
     return request
+
+
+def _person(subject_id: int) -> Any:
+    from subjects.models import DataSubject
+
+    person = DataSubject.objects.active().filter(pk=subject_id).first()
+    if person is None:
+        raise RequestError(_("No such stored person (erased, or never stored)."))
+    return person
+
+
+@transaction.atomic
+def link_subject(
+    *, request: SubjectRequest, subject_id: int, actor: Actor, now: dt.datetime | None = None
+) -> None:
+    """The DPO found the requester under another address or a name: the request is about
+    this stored person too (item 2 of issue 22)."""
+    require(actor, "requests.decide")
+    now = now or timezone.now()
+    request = lock(request)
+    refuse_unless_allowed(guards.can_change_match(request, now))
+    person = _person(subject_id)
+    if request.subjects.filter(pk=person.pk).exists():
+        raise RequestError(_("This person is already linked to the request."))
+    request.subjects.add(person)
+    add_entry(
+        request,
+        kind=EntryKind.IDENTITY,
+        actor=actor,
+        now=now,
+        summary="A stored subject was linked to the request by the DPO",
+    )
+    audit("request.subject_linked", actor=actor, request=request, subject=person.pk)
+
+
+@transaction.atomic
+def unlink_subject(
+    *, request: SubjectRequest, subject_id: int, actor: Actor, now: dt.datetime | None = None
+) -> None:
+    """A person matched by mistake leaves the request; what was built for them and not yet
+    sent goes with them. A person whose data the request already acted on stays: the
+    action is on the record."""
+    from subject_requests.choices import ActionStatus
+
+    require(actor, "requests.decide")
+    now = now or timezone.now()
+    request = lock(request)
+    refuse_unless_allowed(guards.can_change_match(request, now))
+    if not request.subjects.filter(pk=subject_id).exists():
+        raise RequestError(_("This person is not linked to the request."))
+    acted = request.actions.filter(subject_id=subject_id).exclude(status=ActionStatus.CANCELLED)
+    if acted.exists():
+        raise RequestError(
+            _(
+                "An action of this request was proposed or carried out on this person: they "
+                "stay linked. Withdraw a proposal first."
+            )
+        )
+    drafts, _kinds = request.answers.filter(subject_id=subject_id).delete()
+    request.subjects.remove(subject_id)
+    add_entry(
+        request,
+        kind=EntryKind.IDENTITY,
+        actor=actor,
+        now=now,
+        summary="A stored subject was unlinked from the request by the DPO"
+        + (f"; {drafts} unsent document(s) for them removed" if drafts else ""),
+    )
+    audit(
+        "request.subject_unlinked",
+        actor=actor,
+        request=request,
+        subject=subject_id,
+        documents_removed=drafts,
+    )

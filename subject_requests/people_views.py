@@ -1,0 +1,89 @@
+"""Whom a request is about: the DPO links a stored person found by name words or e-mail,
+or unlinks one matched by mistake, between the identity check and the answer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import record_grouped_read
+from core.permissions import requires
+from subject_requests import guards, services
+from subject_requests.forms import MatchChangeForm, PersonSearchForm
+from subject_requests.models import SubjectRequest
+from subjects.models import DataSubject
+
+PEOPLE_FOUND_LIMIT = 20
+
+
+@requires("requests.decide")
+def people(request: HttpRequest, pk: int) -> HttpResponse:
+    """Whom the request is about: the DPO finds a stored person by name words or e-mail and
+    links them, or unlinks one matched by mistake (each change audited by the service)."""
+    subject_request = get_object_or_404(SubjectRequest.objects.defer("agent_proof"), pk=pk)
+    refusal = guards.can_change_match(subject_request, timezone.now())
+    change = MatchChangeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if refusal is None and change.is_valid():
+            service = (
+                services.link_subject
+                if change.cleaned_data["change"] == "link"
+                else services.unlink_subject
+            )
+            try:
+                service(
+                    request=subject_request,
+                    subject_id=change.cleaned_data["subject"],
+                    actor=request.user,
+                )
+            except services.RequestError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Person linked to the request.")
+                    if change.cleaned_data["change"] == "link"
+                    else _("Person unlinked from the request."),
+                )
+                return redirect("subject_requests:people", pk=pk)
+        else:
+            messages.error(request, refusal or _("Choose a person to link or unlink."))
+        status = 400
+    search = PersonSearchForm(request.GET or None)
+    linked = list(subject_request.subjects.order_by("pk"))
+    found: list[DataSubject] = []
+    if refusal is None and search.is_valid() and search.cleaned_data["q"].strip():
+        found = list(
+            DataSubject.objects.active()
+            .search(search.cleaned_data["q"])
+            .exclude(pk__in=[p.pk for p in linked])
+            .select_related("organisation")
+            .order_by("pk")[:PEOPLE_FOUND_LIMIT]
+        )
+    record_grouped_read(
+        action="request.people_viewed",
+        actor=request.user,
+        target_type="subjects.datasubject",
+        target_ids=[p.pk for p in [*linked, *found]],
+        details={"request": subject_request.pk, "searched": bool(found)},
+    )
+    response = render(
+        request,
+        "subject_requests/people.html",
+        {
+            "req": subject_request,
+            "refusal": refusal,
+            "linked": linked,
+            "found": found,
+            "search": search,
+            "searched": search.is_bound,
+            "limit": PEOPLE_FOUND_LIMIT,
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
