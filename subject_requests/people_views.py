@@ -53,10 +53,15 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, refusal or _("Choose a person to link or unlink."))
         status = 400
-    search = PersonSearchForm(request.GET or None)
+    search = PersonSearchForm(request.GET if "q" in request.GET else None)
     linked = list(subject_request.subjects.order_by("pk"))
+    # Unlinking asks first: the answer stops covering the person, and what was built for
+    # them and not sent is removed.
+    asked = request.GET.get("unlink", "")
+    confirming = next((p for p in linked if asked.isdigit() and p.pk == int(asked)), None)
+    drafts = subject_request.answers.filter(subject=confirming).count() if confirming else 0
     found: list[DataSubject] = []
-    if refusal is None and search.is_valid() and search.cleaned_data["q"].strip():
+    if refusal is None and search.is_valid() and search.cleaned_data.get("q", "").strip():
         found = list(
             DataSubject.objects.active()
             .search(search.cleaned_data["q"])
@@ -78,6 +83,8 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
             "req": subject_request,
             "refusal": refusal,
             "linked": linked,
+            "confirming": None if refusal else confirming,
+            "drafts": drafts,
             "found": found,
             "search": search,
             "searched": search.is_bound,

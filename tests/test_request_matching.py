@@ -105,7 +105,12 @@ def test_unlinking_removes_the_person_and_what_was_built_for_them(
     request, person = unmatched
     services.link_subject(request=request, subject_id=person.pk, actor=dpo)
     Answer.objects.create(request=request, subject=person, kind="access_report", status="ready")
-    response = client_for(dpo).post(
+    client = client_for(dpo)
+    asked = client.get(f"/requests/{request.pk}/people/", {"unlink": person.pk}).content.decode()
+    assert 'data-testid="confirm-unlink"' in asked
+    assert "1 document built for them and not yet sent is removed" in asked
+    assert request.subjects.exists()  # asking changes nothing
+    response = client.post(
         f"/requests/{request.pk}/people/", {"subject": person.pk, "change": "unlink"}
     )
     assert response.status_code == 302
