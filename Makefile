@@ -85,7 +85,7 @@ typecheck: install
 	$(VENV)/bin/mypy .
 
 messages: install
-	$(PY) manage.py makemessages -l et -l lv --ignore=.venv --ignore=tests
+	$(PY) manage.py makemessages -l et -l lv --ignore=.venv --ignore=tests --no-wrap
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

@@ -191,6 +191,9 @@ class ActionStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed, awaiting confirmation")
     DONE = "done", _("Carried out")
     CANCELLED = "cancelled", _("Cancelled")
+    # The DPO does not act on this person's data, and says why (GDPR Art. 12(4)): the letter
+    # gives the reason.
+    REFUSED = "refused", _("Refused, with reasons")
 
 
 # The rights whose requests the DPO answers by acting on the data, and the actions each offers.

@@ -220,6 +220,16 @@ class ReasonForm(forms.Form):
     )
 
 
+class RefuseActionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why you do not act on this person's data (the requester reads it)"),
+        help_text=_("GDPR Art. 12(4): the reasons, and that they may complain to the authority."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2000,
+        error_messages={"required": _("Give your reasons: the requester receives them.")},
+    )
+
+
 class CompleteForm(forms.Form):
     outcome = forms.CharField(
         label=_("What was done (the requester reads it in the letter)"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -78,7 +79,62 @@ def can_complete(request: SubjectRequest, now: dt.datetime) -> str | None:
         transition_refusal(request, Status.COMPLETED)
         or answer_not_reviewed(request)
         or action_waiting(request)
+        or action_missing(request)
     )
+
+
+def people_not_acted_on(request: SubjectRequest) -> list[Any]:
+    """The matched people a right that acts on data (erasure, rectification, restriction,
+    objection) has not yet reached: no action of the right was carried out on them, nor
+    refused with reasons. A person whose data is already so (erased for an erasure,
+    restricted for a restriction) needs nothing more."""
+    kinds = ACTIONS_FOR_TYPE.get(request.type)
+    if not kinds:
+        return []
+    answered = {
+        a.subject_id
+        for a in request.actions.all()
+        if a.kind == kinds[0] and a.status in (ActionStatus.DONE, ActionStatus.REFUSED)
+    }
+    return [
+        person
+        for person in request.subjects.all()
+        if person.pk not in answered and not _already_so(request, person)
+    ]
+
+
+def _already_so(request: SubjectRequest, person: Any) -> bool:
+    """The person's data is already as the right asks: erased, or restricted."""
+    if request.type == RequestType.ERASURE:
+        return person.anonymised_at is not None
+    if request.type == RequestType.RESTRICTION:
+        return person.restricted_at is not None
+    return False
+
+
+def action_missing(request: SubjectRequest) -> str | None:
+    """GDPR Art. 12(3)-(4): a request of a right that acts on data is answered only once,
+    for every matched person, the action was carried out or refused with the DPO's reasons.
+    Matched to nobody, the answer is that no data is held."""
+    waiting = people_not_acted_on(request)
+    if not waiting:
+        return None
+    return _(
+        "%(right)s is not yet carried out for %(people)s: carry it out, or refuse it for "
+        "that person with your reasons, before completing."
+    ) % {
+        "right": ActionKind(ACTIONS_FOR_TYPE[request.type][0]).label,
+        "people": ", ".join(str(person) for person in waiting),
+    }
+
+
+def can_refuse_action(request: SubjectRequest, now: dt.datetime) -> str | None:
+    """May the DPO refuse the request's action for one of its people (with reasons)?"""
+    if request.type not in ACTIONS_FOR_TYPE:
+        return _("This right is answered with a document, not by acting on the data.")
+    if request.status not in (Status.VERIFIED, Status.IN_PROGRESS):
+        return _("Only a verified request that is not yet answered can be refused in part.")
+    return None
 
 
 def action_waiting(request: SubjectRequest) -> str | None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from consent.models import ObjectionReview, ReviewStatus
 from processing.models import Purpose
-from subject_requests.choices import ActionKind, TaskKind, TaskStatus
+from subject_requests.choices import ActionKind, ActionStatus, TaskKind, TaskStatus
 from subject_requests.models import SubjectRequest
 from subjects.erasure_preview import ERASED_LABELS, KeptItem, erasure_preview
 from subjects.models import DataSubject, RestrictionGround
@@ -32,6 +32,8 @@ class LetterActions:
     notified: list[str] = field(default_factory=list)
     # Completed while systems had not all confirmed: the DPO's reason.
     systems_override: str = ""
+    # GDPR Art. 12(4): the action refused for a record, named by its address or name, and why.
+    refused: list[tuple[str, str, str]] = field(default_factory=list)  # action, record, why
 
     @property
     def any(self) -> bool:
@@ -44,6 +46,7 @@ class LetterActions:
             or self.objected
             or self.notified
             or self.systems_override
+            or self.refused
         )
 
 
@@ -92,6 +95,9 @@ def letter_actions(request: SubjectRequest) -> LetterActions:
                 found.objections.append(
                     (gettext(review.purpose.name), outcome, review.reasoning or "")
                 )
+    for action in request.actions.filter(status=ActionStatus.REFUSED).select_related("subject"):
+        record = (action.subject.work_email or str(action.subject)) if action.subject else ""
+        found.refused.append((str(action.get_kind_display()), record, action.note or ""))
     if request.recipients_requested:
         notices = request.system_tasks.filter(kind=TaskKind.NOTICE, status=TaskStatus.DONE)
         found.notified = sorted(

@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy
 
 from core.audit import record_event
 from core.timeutil import legal_date
-from subject_requests.choices import DeliveryStatus, Outcome, Status, StrOrPromise
+from subject_requests.choices import (
+    ActionStatus,
+    DeliveryStatus,
+    Outcome,
+    Status,
+    StrOrPromise,
+)
 from subject_requests.delivery import documents_for, download_url, link_until
 from subject_requests.letter_actions import letter_actions
 from subject_requests.models import Answer, SubjectRequest, TimelineEntry
@@ -95,7 +101,10 @@ def letter_outcome(request: SubjectRequest, letter: str) -> str:
     if letter == "rejection":
         return Outcome.REFUSED
     if request.status == Status.COMPLETED:
-        return Outcome.PARTLY_REFUSED if request.refused_part else Outcome.COMPLETED
+        refused = bool(request.refused_part) or (
+            request.actions.filter(status=ActionStatus.REFUSED).exists()
+        )
+        return Outcome.PARTLY_REFUSED if refused else Outcome.COMPLETED
     if request.status == Status.WITHDRAWN:
         return Outcome.WITHDRAWN
     return Outcome.CLOSED_UNVERIFIED

@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from core.audit import record_grouped_read
 from core.permissions import requires
 from subject_requests import guards, services
-from subject_requests.forms import MatchChangeForm, PersonSearchForm
+from subject_requests.choices import ACTIONS_FOR_TYPE, ActionKind
+from subject_requests.forms import MatchChangeForm, PersonSearchForm, RefuseActionForm
 from subject_requests.models import SubjectRequest
+from subject_requests.services.refusals import refuse_action
 from subjects.models import DataSubject
 
 PEOPLE_FOUND_LIMIT = 20
@@ -94,3 +96,41 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@requires("requests.decide")
+def refuse(request: HttpRequest, pk: int, subject_pk: int) -> HttpResponse:
+    """GET asks for the reasons; POST refuses the request's action for this one person."""
+    subject_request = get_object_or_404(SubjectRequest.objects.defer("agent_proof"), pk=pk)
+    person = get_object_or_404(subject_request.subjects.all(), pk=subject_pk)
+    refusal = guards.can_refuse_action(subject_request, timezone.now())
+    if refusal is None and person not in guards.people_not_acted_on(subject_request):
+        refusal = _("This person's answer is already given: carried out or refused.")
+    if refusal is not None:
+        messages.error(request, refusal)
+        return redirect(subject_request)
+    form = RefuseActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            refuse_action(
+                request=subject_request,
+                subject_id=person.pk,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except services.RequestError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Refusal recorded: the letter gives your reasons."))
+            return redirect(subject_request)
+    return render(
+        request,
+        "subject_requests/refuse.html",
+        {
+            "req": subject_request,
+            "person": person,
+            "right": ActionKind(ACTIONS_FOR_TYPE[subject_request.type][0]).label,
+            "form": form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

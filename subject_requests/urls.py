@@ -46,6 +46,7 @@ urlpatterns = [
     path("<int:pk>/erasure/confirm/", rights_views.erasure_confirm, name="erasure_confirm"),
     path("<int:pk>/erasure/withdraw/", rights_views.erasure_cancel, name="erasure_cancel"),
     path("<int:pk>/people/", people_views.people, name="people"),
+    path("<int:pk>/people/<int:subject_pk>/refuse/", people_views.refuse, name="refuse"),
     path("<int:pk>/people/<int:subject_pk>/rectify/", change_views.rectify, name="rectify"),
     path(
         "<int:pk>/people/<int:subject_pk>/restriction/",

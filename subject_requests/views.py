@@ -246,6 +246,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_decide": has_permission(request.user, "requests.decide"),
         "can_change_match": has_permission(request.user, "requests.decide")
         and guards.can_change_match(subject_request, now) is None,
+        "waiting": guards.people_not_acted_on(subject_request),
+        "waiting_text": guards.action_missing(subject_request),
+        "can_refuse": guards.can_refuse_action(subject_request, now) is None,
         "Status": Status,
     }
     return render(request, "subject_requests/detail.html", context)

@@ -238,7 +238,7 @@ def _person(subject_id: int) -> Any:
 
     person = DataSubject.objects.active().filter(pk=subject_id).first()
     if person is None:
-        raise RequestError(_("No such stored person (erased, or never stored)."))
+        raise RequestError("No such stored person (erased, or never stored).")
     return person
 
 
@@ -254,7 +254,7 @@ def link_subject(
     refuse_unless_allowed(guards.can_change_match(request, now))
     person = _person(subject_id)
     if request.subjects.filter(pk=person.pk).exists():
-        raise RequestError(_("This person is already linked to the request."))
+        raise RequestError("This person is already linked to the request.")
     request.subjects.add(person)
     add_entry(
         request,
@@ -280,14 +280,12 @@ def unlink_subject(
     request = lock(request)
     refuse_unless_allowed(guards.can_change_match(request, now))
     if not request.subjects.filter(pk=subject_id).exists():
-        raise RequestError(_("This person is not linked to the request."))
+        raise RequestError("This person is not linked to the request.")
     acted = request.actions.filter(subject_id=subject_id).exclude(status=ActionStatus.CANCELLED)
     if acted.exists():
         raise RequestError(
-            _(
-                "An action of this request was proposed or carried out on this person: they "
-                "stay linked. Withdraw a proposal first."
-            )
+            "An action of this request was proposed or carried out on this person: they stay "
+            "linked. Withdraw a proposal first."
         )
     drafts, _kinds = request.answers.filter(subject_id=subject_id).delete()
     request.subjects.remove(subject_id)

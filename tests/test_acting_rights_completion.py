@@ -1,0 +1,156 @@
+"""Issue 22 item 1: a request of a right that acts on data (erasure, rectification,
+restriction, objection) completes only when, for every matched person, the action was carried
+out, or refused with the DPO's reasons (Art. 12(4)), or no data is held; and the letter says
+which."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from core.models import AuditEvent
+from subject_requests import services
+from subject_requests.choices import ActionStatus, Outcome, Status
+from subject_requests.letters import letter_outcome, render_letter_html
+from subject_requests.models import RightAction, SubjectRequest
+from subject_requests.services import erasure as erasure_services
+from subject_requests.services.refusals import refuse_action
+from subjects.models import DataSubject
+from tests import factories as f
+from tests.fixture_types import ClientFor
+
+pytestmark = pytest.mark.django_db
+
+ACTING_RIGHTS = [
+    "erasure",
+    "rectification",
+    "restriction",
+    "objection_marketing",
+    "objection_processing",
+]
+
+
+def started(dpo: User, type: str, *, email: str = "mari@company.example") -> SubjectRequest:
+    request = services.submit_request(
+        type=type, name="Mari Tamm", email=email, description="", language="en"
+    )
+    request = services.verify_manually(request=request, asked="a", shown="b", actor=dpo)
+    return services.start_work(request=request, actor=dpo)
+
+
+@pytest.fixture
+def mari(seeded: None) -> DataSubject:
+    return f.DataSubjectFactory.create(
+        first_name="Mari", last_name="Tamm", work_email="mari@company.example"
+    )
+
+
+@pytest.mark.parametrize("type", ACTING_RIGHTS)
+def test_a_request_that_acts_on_data_does_not_complete_with_nothing_done(
+    dpo: User, mari: DataSubject, type: str
+) -> None:
+    request = started(dpo, type)
+    assert list(request.subjects.all()) == [mari]
+    with pytest.raises(services.RequestError, match="not yet carried out for Mari Tamm"):
+        services.complete_request(request=request, outcome="Done.", actor=dpo)
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS
+    assert not AuditEvent.objects.filter(action="request.completed").exists()
+
+
+def test_the_erasure_that_was_the_walks_finding_completes_once_carried_out(
+    dpo: User, staff: User, mari: DataSubject
+) -> None:
+    request = started(dpo, "erasure")
+    erasure_services.propose_erasure(request=request, actor=staff)
+    erasure_services.confirm_erasure(request=request, actor=dpo)
+    completed = services.complete_request(request=request, outcome="Erased.", actor=dpo)
+    assert completed.status == Status.COMPLETED
+    mari.refresh_from_db()
+    assert mari.anonymised_at is not None
+    assert letter_outcome(completed, "closure") == Outcome.COMPLETED
+
+
+def test_a_refusal_with_reasons_answers_for_that_person_and_the_letter_gives_them(
+    dpo: User, mari: DataSubject
+) -> None:
+    request = started(dpo, "erasure")
+    reason = "Your contract with us is still running; we erase the data when it ends."
+    action = refuse_action(request=request, subject_id=mari.pk, reason=reason, actor=dpo)
+    assert (action.status, action.note) == (ActionStatus.REFUSED, reason)
+    event = AuditEvent.objects.get(action="request.action_refused")
+    assert event.details["subject"] == mari.pk
+    completed = services.complete_request(request=request, outcome="Answered.", actor=dpo)
+    mari.refresh_from_db()
+    assert mari.anonymised_at is None  # refused: nothing erased
+    assert letter_outcome(completed, "closure") == Outcome.PARTLY_REFUSED
+    letter = render_letter_html(completed, letter="closure", now=timezone.now())
+    assert "What we did not do, and why" in letter
+    assert "for the record held under mari@company.example" in letter and reason in letter
+
+
+def test_a_requester_matched_to_nobody_is_answered_that_no_data_is_held(
+    dpo: User, seeded: None
+) -> None:
+    request = started(dpo, "erasure", email="nobody@company.example")
+    completed = services.complete_request(request=request, outcome="No data held.", actor=dpo)
+    assert completed.status == Status.COMPLETED
+
+
+def test_a_restriction_of_a_person_already_restricted_needs_no_new_action(
+    dpo: User, mari: DataSubject
+) -> None:
+    DataSubject.objects.filter(pk=mari.pk).update(restricted_at=timezone.now())
+    request = started(dpo, "restriction")
+    assert services.complete_request(request=request, outcome="Already.", actor=dpo).status == (
+        Status.COMPLETED
+    )
+
+
+def test_a_refusal_needs_reasons_a_linked_person_and_an_acting_right(
+    dpo: User, mari: DataSubject
+) -> None:
+    request = started(dpo, "rectification")
+    with pytest.raises(services.RequestError, match="Give your reasons"):
+        refuse_action(request=request, subject_id=mari.pk, reason="  ", actor=dpo)
+    other = f.DataSubjectFactory.create()
+    with pytest.raises(services.RequestError, match="linked to the request"):
+        refuse_action(request=request, subject_id=other.pk, reason="No.", actor=dpo)
+    refuse_action(request=request, subject_id=mari.pk, reason="Accurate as it is.", actor=dpo)
+    with pytest.raises(services.RequestError, match="already given"):
+        refuse_action(request=request, subject_id=mari.pk, reason="Again.", actor=dpo)
+    access = started(dpo, "access")
+    with pytest.raises(services.RequestError, match="answered with a document"):
+        refuse_action(request=access, subject_id=mari.pk, reason="No.", actor=dpo)
+    assert RightAction.objects.filter(status=ActionStatus.REFUSED).count() == 1
+
+
+def test_the_request_page_names_who_waits_and_the_dpo_refuses_there(
+    client_for: ClientFor, dpo: User, mari: DataSubject
+) -> None:
+    request = started(dpo, "objection_processing")
+    client = client_for(dpo)
+    page = client.get(f"/requests/{request.pk}/").content.decode()
+    assert 'data-testid="not-acted-on"' in page and "Mari Tamm" in page
+    assert 'data-action="complete"' not in page
+    url = f"/requests/{request.pk}/people/{mari.pk}/refuse/"
+    assert f'href="{url}"' in page
+    assert client.get(url).status_code == 200
+    empty = client.post(url, {"reason": ""})
+    assert empty.status_code == 400 and "Give your reasons" in empty.content.decode()
+    assert not RightAction.objects.exists()
+    assert client.post(url, {"reason": "Not an objection under Art. 21."}).status_code == 302
+    page = client.get(f"/requests/{request.pk}/").content.decode()
+    assert 'data-testid="not-acted-on"' not in page
+    assert "Not an objection under Art. 21." in page
+    assert client.get(url).status_code == 302  # answered already: back to the request
+
+
+def test_staff_may_not_refuse(client: Client, staff: User, dpo: User, mari: DataSubject) -> None:
+    request = started(dpo, "erasure")
+    client.force_login(staff)
+    url = f"/requests/{request.pk}/people/{mari.pk}/refuse/"
+    assert client.post(url, {"reason": "No."}).status_code == 403
+    assert not RightAction.objects.filter(status=ActionStatus.REFUSED).exists()
