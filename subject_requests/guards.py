@@ -243,10 +243,10 @@ def can_propose_erasure(request: SubjectRequest, now: dt.datetime) -> str | None
         return refusal
     if _proposed(request, ActionKind.ERASURE):
         return "An erasure is already proposed: a DPO confirms or withdraws it."
-    if not request.subjects.filter(anonymised_at__isnull=True).exists():
+    if not people_not_acted_on(request):
         return (
-            "No matched person holds data any more: nothing to erase. Match the requester "
-            "to a person, or complete the request saying that no data is held."
+            "No matched person is left to erase: each is erased, or its erasure was carried "
+            "out or refused with reasons, or nobody is matched. Complete the request."
         )
     return None
 

@@ -82,6 +82,8 @@ def test_a_refusal_with_reasons_answers_for_that_person_and_the_letter_gives_the
     assert (action.status, action.note) == (ActionStatus.REFUSED, reason)
     event = AuditEvent.objects.get(action="request.action_refused")
     assert event.details["subject"] == mari.pk
+    with pytest.raises(services.RequestError, match="No matched person is left to erase"):
+        erasure_services.propose_erasure(request=request, actor=dpo)
     completed = services.complete_request(request=request, outcome="Answered.", actor=dpo)
     mari.refresh_from_db()
     assert mari.anonymised_at is None  # refused: nothing erased

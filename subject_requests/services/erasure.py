@@ -38,8 +38,9 @@ REASON = "GDPR Art. 17: erasure on request"
 
 
 def erasure_candidates(request: SubjectRequest) -> list[DataSubject]:
-    """The matched people an erasure still has to act on."""
-    return list(request.subjects.filter(anonymised_at__isnull=True).order_by("pk"))
+    """The matched people an erasure still has to act on: not erased, not yet erased by this
+    request (a legal hold may keep them), and not refused with reasons."""
+    return sorted(guards.people_not_acted_on(request), key=lambda person: person.pk)
 
 
 @transaction.atomic
