@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterator
-from typing import NoReturn
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +24,7 @@ from retention.models import PurgeBatch, PurgeRun, PurgeRunStatus
 from retention.selectors import purge_is_late
 from retention.services.purge import PurgeRefused, run_purge
 from subjects.models import DataSubject
+from subjects.services import set_organisation_legal_hold, set_subject_legal_hold
 from tests import factories as f
 from tests.fixture_types import ClientFor
 
@@ -214,3 +215,25 @@ def test_a_fresh_install_is_not_in_alarm_until_36_hours_have_passed(seeded: None
         assert not purge_is_late()
     with time_machine.travel(installed + dt.timedelta(hours=37), tick=False):
         assert purge_is_late()
+
+
+def test_a_hold_set_after_the_day_a_purge_runs_as_of_still_stops_it(
+    seeded: None, frozen: time_machine.Traveller, dpo: Any
+) -> None:
+    """Issue 22 item 16: a run `--as-of` an earlier day (a missed night made up) meets every
+    hold in place when it runs — the person's own and their organisation's."""
+    held = f.ProspectFactory.create(collected_at=LONG_AGO)
+    company = f.ProspectFactory.create(collected_at=LONG_AGO)
+    free = f.ProspectFactory.create(collected_at=LONG_AGO)
+    set_subject_legal_hold(
+        subject=held, actor=dpo, reason="Court order 12/2025", review_on=D(2026, 1, 1)
+    )
+    assert company.organisation is not None
+    set_organisation_legal_hold(
+        organisation=company.organisation, actor=dpo, reason="Audit", review_on=D(2026, 1, 1)
+    )
+    for dry_run in (True, False):
+        run = run_purge(as_of=D(2025, 5, 20), dry_run=dry_run, actor="test")
+        assert run.counts["prospects-1y"]["records"] == 1, run.counts
+    erased = DataSubject.objects.filter(anonymised_at__isnull=False)
+    assert set(erased.values_list("pk", flat=True)) == {free.pk}
