@@ -76,7 +76,12 @@ def render_email(
 def build_service_email(
     *, to: str, template_base: str, context: dict[str, Any], language: str, connection: Any = None
 ) -> EmailMultiAlternatives:
-    context = {"privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL, **context}
+    context = {
+        "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
+        # GDPR Art. 13(1)(b), 14(1)(b): the data protection officer's contact details.
+        "dpo_contact": settings.PRIVACY_DPO_CONTACT,
+        **context,
+    }
     subject_line, text, html = render_email(template_base, context, language=language)
     message = EmailMultiAlternatives(
         subject=subject_line,

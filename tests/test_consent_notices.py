@@ -63,6 +63,28 @@ def test_the_art_14_task_informs_people_whose_data_came_from_others_once(seeded:
     assert AuditEvent.objects.filter(action="subject.informed").count() == 2
 
 
+@pytest.mark.parametrize(
+    ("language", "dpo_line", "automated"),
+    [
+        ("en", "Our data protection officer: dpo@company.example", "(GDPR Art. 22)"),
+        ("et", "Meie andmekaitseametnik: dpo@company.example", "(IKÜM art 22)"),
+        ("lv", "Mūsu datu aizsardzības speciālists: dpo@company.example", "(VDAR 22. pants)"),
+    ],
+)
+def test_the_art_14_notice_names_the_dpo_and_says_no_decision_is_automated(
+    seeded: None, settings: Any, language: str, dpo_line: str, automated: str
+) -> None:
+    """Issue 22 items 12 and 13: Art. 14(1)(b) and 14(2)(g), in the person's language, in the
+    text and the HTML part alike."""
+    settings.PRIVACY_DPO_CONTACT = "dpo@company.example"
+    DataSubjectFactory.create(source="colleague", collected_at=NOW, preferred_language=language)
+    assert services.send_information_notices() == 1
+    (message,) = mail.outbox
+    html = html_part(message)
+    for part in (str(message.body), html):
+        assert dpo_line in part and automated in part
+
+
 def test_notices_follow_a_preferred_language_over_the_country_guess(
     dpo: User, seeded: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:

@@ -206,3 +206,15 @@ def test_the_information_sheet_names_every_processor_and_transfer_ground(seeded:
     for transfer in holders.transfers:
         assert str(transfer.get_ground_display()).split(" (")[0] in text
     assert "Australia" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "statement"),
+    [("en", "(GDPR Art. 22)"), ("et", "(IKÜM art 22)"), ("lv", "(VDAR 22. pants)")],
+)
+def test_the_report_says_no_decision_about_the_person_is_automated(
+    seeded: None, language: str, statement: str
+) -> None:
+    """Issue 22 item 12, GDPR Art. 15(1)(h)."""
+    person = f.DataSubjectFactory.create(preferred_language=language)
+    assert statement in pdf_text(render_access_report(subject=person))
