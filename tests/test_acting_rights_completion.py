@@ -10,6 +10,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from consent.models import SuppressionEntry
+from consent.suppression import suppression_errors
+from core.crypto import blind_index
 from core.models import AuditEvent
 from subject_requests import services
 from subject_requests.choices import ActionStatus, Outcome, Status
@@ -156,3 +159,20 @@ def test_staff_may_not_refuse(client: Client, staff: User, dpo: User, mari: Data
     url = f"/requests/{request.pk}/people/{mari.pk}/refuse/"
     assert client.post(url, {"reason": "No."}).status_code == 403
     assert not RightAction.objects.filter(status=ActionStatus.REFUSED).exists()
+
+
+def test_a_prospect_erased_on_request_is_suppressed_so_no_import_brings_them_back(
+    dpo: User, staff: User, seeded: None
+) -> None:
+    """Issue 22 item 8 (GDPR Art. 17 with 21(2)-(3)): only a keyed hash of the address stays."""
+    prospect = f.ProspectFactory.create(work_email="pia.prospect@company.example")
+    client = f.DataSubjectFactory.create(kind="client", work_email="carl.client@company.example")
+    for person in (prospect, client):
+        request = started(dpo, "erasure", email=person.work_email or "")
+        erasure_services.propose_erasure(request=request, actor=staff)
+        erasure_services.confirm_erasure(request=request, actor=dpo)
+    errors = suppression_errors(["Pia.Prospect@company.example", "carl.client@company.example"])
+    assert list(errors) == ["Pia.Prospect@company.example"]
+    entry = SuppressionEntry.objects.get()
+    assert entry.email_index == blind_index("pia.prospect@company.example")
+    assert AuditEvent.objects.filter(action="consent.suppressed").count() == 1

@@ -13,11 +13,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from consent.models import Channel as ConsentChannel
+from consent.services import suppress_email
 from core.audit import Actor, acting_user
 from core.duties import second_pair_of_eyes_refusal, sole_dpo
 from core.timeutil import legal_today
 from subject_requests import guards
-from subject_requests.choices import ActionKind, ActionStatus, EntryKind, Operation
+from subject_requests.choices import ActionKind, ActionStatus, Channel, EntryKind, Operation
 from subject_requests.models import RightAction, SubjectRequest
 from subject_requests.services import systems
 from subject_requests.services.common import (
@@ -31,10 +33,19 @@ from subject_requests.services.common import (
 )
 from subject_requests.services.workflow import begin_work
 from subjects.erasure_preview import erasure_preview
-from subjects.models import DataSubject
+from subjects.models import PROSPECT_KINDS, DataSubject
 from subjects.services import defer_erasure, erase_subjects
 
 REASON = "GDPR Art. 17: erasure on request"
+# The channel a suppression records: the one the erasure request came by.
+SUPPRESSION_CHANNEL: dict[str, str] = {
+    Channel.WEB: ConsentChannel.WEB_FORM,
+    Channel.EMAIL: ConsentChannel.EMAIL,
+    Channel.LETTER: ConsentChannel.LETTER,
+    Channel.PHONE: ConsentChannel.PHONE,
+    Channel.API: ConsentChannel.API,
+    Channel.SELF_SERVICE: ConsentChannel.SELF_SERVICE,
+}
 
 
 def erasure_candidates(request: SubjectRequest) -> list[DataSubject]:
@@ -125,6 +136,13 @@ def confirm_erasure(
         p.pk: systems.identifiers_of(p)
         for p in DataSubject.objects.filter(pk__in=ids).select_related("organisation")
     }
+    # GDPR Art. 17 with 21(2)-(3): an erased prospect's address goes on the suppression list
+    # (a keyed hash), so the next lead import cannot bring them back. Read before erasure.
+    prospect_emails = [
+        p.work_email
+        for p in DataSubject.objects.filter(pk__in=ids, kind__in=PROSPECT_KINDS)
+        if p.work_email
+    ]
     held = set(
         DataSubject.objects.filter(pk__in=ids).held(as_of=as_of).values_list("pk", flat=True)
     )
@@ -135,6 +153,13 @@ def confirm_erasure(
     if free:
         outcome = erase_subjects(subject_ids=free, actor=actor, reason=REASON, now=now)
         done.erased, done.kept_for_claims = outcome.anonymised, outcome.kept_for_claims
+    for email in prospect_emails:
+        suppress_email(
+            email=email,
+            channel=SUPPRESSION_CHANNEL.get(request.channel, ConsentChannel.STAFF),
+            actor=actor,
+            now=now,
+        )
     people = {p.pk: p for p in DataSubject.objects.filter(pk__in=ids)}
     after = {p.subject.pk: p for p in erasure_preview(people.values(), as_of=as_of)}
     confirmer = acting_user(actor)
