@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 
 from core.audit import Actor
 from subject_requests import guards
-from subject_requests.choices import EntryKind, PauseReason, Status, VerificationMethod
+from subject_requests.choices import (
+    ActionStatus,
+    EntryKind,
+    PauseReason,
+    Status,
+    VerificationMethod,
+)
 from subject_requests.models import SubjectRequest
 from subject_requests.services.common import (
     RequestError,
@@ -242,16 +248,24 @@ def _person(subject_id: int) -> Any:
     return person
 
 
+def _changing_match(
+    request: SubjectRequest, *, actor: Actor, now: dt.datetime | None
+) -> tuple[SubjectRequest, dt.datetime]:
+    """The request locked for a change of whom it is about, once the guard allows it."""
+    require(actor, "requests.decide")
+    now = now or timezone.now()
+    request = lock(request)
+    refuse_unless_allowed(guards.can_change_match(request, now))
+    return request, now
+
+
 @transaction.atomic
 def link_subject(
     *, request: SubjectRequest, subject_id: int, actor: Actor, now: dt.datetime | None = None
 ) -> None:
     """The DPO found the requester under another address or a name: the request is about
     this stored person too (item 2 of issue 22)."""
-    require(actor, "requests.decide")
-    now = now or timezone.now()
-    request = lock(request)
-    refuse_unless_allowed(guards.can_change_match(request, now))
+    request, now = _changing_match(request, actor=actor, now=now)
     person = _person(subject_id)
     if request.subjects.filter(pk=person.pk).exists():
         raise RequestError("This person is already linked to the request.")
@@ -273,12 +287,7 @@ def unlink_subject(
     """A person matched by mistake leaves the request; what was built for them and not yet
     sent goes with them. A person whose data the request already acted on stays: the
     action is on the record."""
-    from subject_requests.choices import ActionStatus
-
-    require(actor, "requests.decide")
-    now = now or timezone.now()
-    request = lock(request)
-    refuse_unless_allowed(guards.can_change_match(request, now))
+    request, now = _changing_match(request, actor=actor, now=now)
     if not request.subjects.filter(pk=subject_id).exists():
         raise RequestError("This person is not linked to the request.")
     acted = request.actions.filter(subject_id=subject_id).exclude(status=ActionStatus.CANCELLED)
