@@ -191,6 +191,26 @@ def test_people_are_selected_by_organisation_and_filter(seeded: None, dpo: User)
     assert event is not None and event.details == {"selection": "kind user", "added": 1}
 
 
+def test_people_kept_after_asking_for_erasure_are_affected_the_erased_are_not(
+    seeded: None, dpo: User
+) -> None:
+    """Issue 22 item 10: everyone whose data is still stored counts (Art. 33(3)(a), 34),
+    someone kept for a claim after asking for erasure too; an anonymised person holds no data."""
+    acme = OrganisationFactory.create()
+    kept = DataSubjectFactory.create(organisation=acme, erasure_requested_at=timezone.now())
+    erased = DataSubjectFactory.create(organisation=acme, anonymised_at=timezone.now())
+    in_use = DataSubjectFactory.create(organisation=acme)
+    breach = _breach(dpo)
+    added = services.add_affected_people(
+        breach=breach, people=people_for_selection(organisation=acme), selection="acme", actor=dpo
+    )
+    assert added == 2
+    affected = set(
+        AffectedPerson.objects.filter(breach=breach).values_list("subject_id", flat=True)
+    )
+    assert affected == {kept.pk, in_use.pk} and erased.pk not in affected
+
+
 def test_the_letter_goes_to_each_person_in_their_language(seeded: None, dpo: User) -> None:
     breach = _breach(dpo)
     estonian = DataSubjectFactory.create(preferred_language="et", work_email="mari@example.ee")

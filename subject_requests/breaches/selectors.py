@@ -23,8 +23,10 @@ def people_for_selection(
     country: str = "",
 ) -> DataSubjectQuerySet:
     """The people a breach selection covers; conditions combine (an organisation's people in
-    one system). A system holds the people of the kinds it lists (`System.subject_kinds`)."""
-    people = DataSubject.objects.active()
+    one system). A system holds the people of the kinds it lists (`System.subject_kinds`).
+    Everyone whose data is stored counts, those kept for a claim after asking for erasure
+    too."""
+    people = DataSubject.objects.stored()
     if organisation is not None:
         people = people.filter(organisation=organisation)
     if system is not None:

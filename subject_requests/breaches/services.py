@@ -203,7 +203,7 @@ def add_affected_people(
     """Add the people a selection finds (an organisation, a system, a filter), set-based;
     the audit event names the selection and the count, not the people."""
     existing = AffectedPerson.objects.filter(breach=breach).values("subject_id")
-    ids = list(people.active().exclude(pk__in=existing).values_list("pk", flat=True).order_by("pk"))
+    ids = list(people.stored().exclude(pk__in=existing).values_list("pk", flat=True).order_by("pk"))
     now = timezone.now()
     AffectedPerson.objects.bulk_create(
         [AffectedPerson(breach=breach, subject_id=pk, added_at=now) for pk in ids],

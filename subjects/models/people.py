@@ -192,6 +192,12 @@ class DataSubjectQuerySet(NameTokenWrites["DataSubject"]):
         for a claim after asking for erasure is in no list, search, audience or export)."""
         return self.filter(in_use_condition())
 
+    def stored(self) -> DataSubjectQuerySet:
+        """People whose data is still stored, whether or not in use: not anonymised. Someone
+        kept for a claim or a hold after asking for erasure is out of every list, but a breach
+        of what is stored still reaches them (GDPR Art. 33(3)(a), 34)."""
+        return self.filter(anonymised_at__isnull=True)
+
     def with_email(self, email: str) -> DataSubjectQuerySet:
         return self.filter(work_email_index=blind_index(email))
 
