@@ -218,3 +218,23 @@ def test_the_report_says_no_decision_about_the_person_is_automated(
     """Issue 22 item 12, GDPR Art. 15(1)(h)."""
     person = f.DataSubjectFactory.create(preferred_language=language)
     assert statement in pdf_text(render_access_report(subject=person))
+
+
+def test_a_processor_serving_only_a_consent_purpose_is_named_only_once_the_person_consented(
+    seeded: None,
+) -> None:
+    """Issue 22 item 11, GDPR Art. 15(1)(c): the direct-marketing service holds a client
+    user's data only once they consented to the newsletter."""
+    from consent.services import grant_consent
+    from tests.factories import purpose
+
+    person = f.DataSubjectFactory.create(kind="user", preferred_language="en")
+    before = pdf_text(render_access_report(subject=person))
+    assert "Pop-up service" in before  # it serves the service too
+    assert "Direct marketing service" not in before
+    grant_consent(
+        subject=person, purpose=purpose("direct-marketing"), channel="web_form",
+        actor="data subject", wording="Newsletter",
+    )  # fmt: skip
+    after = pdf_text(render_access_report(subject=person))
+    assert "Direct marketing service — only if you agree to it" in after

@@ -278,7 +278,16 @@ def collect(
             photo_uri=_photo_uri(subject),
             sections=sections,
             purposes=purpose_lines,
-            holders=holders_of_subject_data(subject, purposes),
+            # GDPR Art. 15(1)(c): the processors and recipients that hold this person's data,
+            # so not those serving only a consent-based purpose they have not consented to.
+            holders=holders_of_subject_data(
+                subject,
+                [
+                    p
+                    for p in purposes
+                    if p.purpose.pk not in states or states[p.purpose.pk].permitted
+                ],
+            ),
             storage=list(subject.storage_locations),
             retention=_retention_lines(subject, as_of=as_of, language=language),
             source=str(subject.get_source_display()),
