@@ -238,3 +238,22 @@ def test_a_processor_serving_only_a_consent_purpose_is_named_only_once_the_perso
     )  # fmt: skip
     after = pdf_text(render_access_report(subject=person))
     assert "Direct marketing service — only if you agree to it" in after
+
+
+def test_the_operators_notes_on_a_person_never_go_into_the_portability_package(
+    seeded: None,
+) -> None:
+    """Issue 22 item 14, GDPR Art. 20(1), 20(4): a legal hold's, a restriction's and an
+    erasure flag's reasons are the operator's words and may name others."""
+    person = f.DataSubjectFactory.create(
+        kind="client", source="subject", legal_hold_reason="Case 12/2026 against Jaan Kask",
+        restriction_reason="Accuracy contested", erasure_flag_reason="Asked by phone",
+    )  # fmt: skip
+    archive = zipfile.ZipFile(io.BytesIO(portability_package(subject=person)))
+    content = archive.read("data.json").decode() + archive.read("person.csv").decode()
+    schema = json.loads(archive.read("schema.json"))
+    assert json.loads(archive.read("data.json"))["person"]["work_email"] == person.work_email
+    for note in ("Jaan Kask", "Accuracy contested", "Asked by phone", "legal_hold_reason"):
+        assert note not in content
+    assert "legal_hold_reason" not in schema["properties"]["person"]["properties"]
+    assert "Case 12/2026 against Jaan Kask" in pdf_text(render_access_report(subject=person))

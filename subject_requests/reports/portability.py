@@ -24,7 +24,7 @@ from core.timeutil import legal_today
 from subject_requests.models import SubjectRequest
 from subject_requests.reports.collect import SubjectData, collect
 from subject_requests.reports.documents import Progress, _quiet
-from subject_requests.reports.sections import PERSON_FIELDS
+from subject_requests.reports.sections import OPERATOR_NOTES, PERSON_FIELDS
 from subjects.models import DataSubject
 
 SCHEMA_ID = "https://privacyops.example/schemas/portability/1"
@@ -46,7 +46,11 @@ def package_data(data: SubjectData, *, reference: str) -> dict[str, Any]:
         records[section.section.code] = section.raw
     person: dict[str, Any] | None = None
     if data.person_left_out is None:
-        person = {k: v for k, v in data.person_raw.items() if not isinstance(v, dict)}
+        person = {
+            k: v
+            for k, v in data.person_raw.items()
+            if not isinstance(v, dict) and k not in OPERATOR_NOTES
+        }
     else:
         left_out.insert(0, {"section": "person", "title": "", "reason": data.person_left_out})
     return {
@@ -81,7 +85,11 @@ PORTABILITY_SCHEMA: dict[str, Any] = {
         "person": {
             "description": "The person's own record, field by field (null: left out)",
             "type": ["object", "null"],
-            "properties": {c.field: {"type": ["string", "null"]} for c in PERSON_FIELDS},
+            "properties": {
+                c.field: {"type": ["string", "null"]}
+                for c in PERSON_FIELDS
+                if c.field not in OPERATOR_NOTES
+            },
         },
         "records": {
             "description": "Per record type, its rows; every value a string, number or null. "

@@ -66,6 +66,14 @@ PERSON_FIELDS: tuple[Column, ...] = (
 )
 
 
+# The operator's own notes on the person's record: not provided by the person, and they may
+# name others (a court case, a colleague's complaint), so never in the portability package
+# (GDPR Art. 20(1) and 20(4)); the access report shows them (Art. 15).
+OPERATOR_NOTES = frozenset(
+    {"restricted_at", "restriction_reason", "legal_hold_reason", "erasure_flag_reason"}
+)
+
+
 def _person_portable(context: Portability) -> Label | None:
     if not context.provided_by_person:
         return _("Not provided by you (see its source): outside the right to data portability.")
