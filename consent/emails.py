@@ -17,6 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from core.links import public_link
+
 if TYPE_CHECKING:
     from processing.models import Purpose
     from subjects.models import DataSubject
@@ -31,8 +33,9 @@ class NotMarketable(Exception):
     """The person may not receive this purpose's marketing (no consent, objected, …)."""
 
 
-def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+def absolute_url(path: str, *, language: str | None = None) -> str:
+    """A link in an e-mail, in the reader's language when given (`core.links`)."""
+    return public_link(path, language=language)
 
 
 def unsubscribe_token(subject: DataSubject, purpose: Purpose) -> str:
@@ -53,7 +56,8 @@ def read_unsubscribe_token(token: str) -> tuple[int, int]:
 
 def unsubscribe_url(subject: DataSubject, purpose: Purpose) -> str:
     return absolute_url(
-        reverse("consent_public:unsubscribe", args=[unsubscribe_token(subject, purpose)])
+        reverse("consent_public:unsubscribe", args=[unsubscribe_token(subject, purpose)]),
+        language=subject.letter_language(),
     )
 
 
@@ -119,7 +123,9 @@ def send_marketing_email(
         "html_body": html_body,
         "unsubscribe_url": link,
         # The self-service preference centre (issue 14): every purpose in one place.
-        "preferences_url": absolute_url(reverse("selfservice:start")),
+        "preferences_url": absolute_url(
+            reverse("selfservice:start"), language=subject.letter_language()
+        ),
         "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
     }
     with translation.override(subject.letter_language()):

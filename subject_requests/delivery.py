@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import record_event
+from core.links import public_link
 from core.timeutil import legal_date
 from subject_requests.models import Answer, AnswerQuerySet, SubjectRequest
 
@@ -53,7 +54,8 @@ def link_until(issued_at: dt.datetime) -> dt.date:
 
 
 def download_url(request: SubjectRequest) -> str:
-    return f"{settings.SITE_URL}{reverse('requests_public:answers', args=[token_for(request)])}"
+    path = reverse("requests_public:answers", args=[token_for(request)])
+    return public_link(path, language=request.language)
 
 
 def request_for_token(token: str) -> SubjectRequest:

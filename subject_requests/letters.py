@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from core.audit import record_event
+from core.links import public_link
 from core.timeutil import legal_date
 from subject_requests.choices import (
     ActionStatus,
@@ -54,8 +55,8 @@ LETTER_TITLES: dict[str, StrOrPromise] = {
 }
 
 
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+def absolute(path: str, *, language: str | None = None) -> str:
+    return public_link(path, language=language)
 
 
 def letter_context(request: SubjectRequest, entry: TimelineEntry | None = None) -> dict[str, Any]:
@@ -72,7 +73,10 @@ def letter_context(request: SubjectRequest, entry: TimelineEntry | None = None) 
         "name": request.requester_name,
         "received_on": legal_date(request.received_at),
         "due_on": legal_date(request.due_at),
-        "status_url": absolute(reverse("requests_public:status", args=[status_token(request)])),
+        "status_url": absolute(
+            reverse("requests_public:status", args=[status_token(request)]),
+            language=request.language,
+        ),
         "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
         "link_days": VERIFICATION_LINK_DAYS,
         "body": entry.body if entry is not None else "",
@@ -84,7 +88,8 @@ def letter_context(request: SubjectRequest, entry: TimelineEntry | None = None) 
     }
     if request.verification_nonce:
         context["verify_url"] = absolute(
-            reverse("requests_public:verify", args=[verification_token(request)])
+            reverse("requests_public:verify", args=[verification_token(request)]),
+            language=request.language,
         )
     delivering = request.delivery_nonce and request.status == Status.COMPLETED
     if delivering and documents_for(request).documents().exists():

@@ -137,7 +137,7 @@ def test_the_art_14_notice_tells_each_person_what_article_14_requires(
     assert "http://127.0.0.1:8000/privacy/request/" in prospect
     assert "/p/unsubscribe/" not in prospect  # a service e-mail
     html = html_part(by_recipient[in_singapore.work_email])
-    assert 'href="http://127.0.0.1:8000/privacy/request/"' in html
+    assert 'href="http://127.0.0.1:8000/privacy/request/?lang=en"' in html  # its language
     assert "Cloud storage (Australia)" in html
 
     representative = by_recipient[in_finland.work_email].body

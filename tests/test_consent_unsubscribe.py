@@ -35,7 +35,7 @@ def subscriber(marketing: Purpose) -> DataSubject:
 
 
 def _link(message: EmailMessage) -> str:
-    match = re.search(r"http://\S+/p/unsubscribe/\S+/", str(message.body))
+    match = re.search(r"http://\S+/p/unsubscribe/\S+/(?:\?lang=\w+)?", str(message.body))
     assert match is not None
     return match.group(0)
 

@@ -126,8 +126,6 @@ def send_information_notices(
     """GDPR Art. 14(3)(a): tell people within a month of collection. Returns how many."""
     now = now or timezone.now()
     sent = 0
-    request_url = absolute_url(reverse("requests_public:form"))
-    policy_url = absolute_url(reverse("consent_public:policy"))
     while True:
         with transaction.atomic():
             batch = list(
@@ -147,8 +145,14 @@ def send_information_notices(
                         context={
                             "notice": notice,
                             "person": notice.person,
-                            "policy_url": policy_url,
-                            "request_url": request_url,
+                            "policy_url": absolute_url(
+                                reverse("consent_public:policy"),
+                                language=notice.person.letter_language(),
+                            ),
+                            "request_url": absolute_url(
+                                reverse("requests_public:form"),
+                                language=notice.person.letter_language(),
+                            ),
                             "controller_name": settings.PRIVACY_CONTROLLER_NAME,
                         },
                         language=notice.person.letter_language(),
@@ -299,9 +303,15 @@ def send_policy_notices(
                             context={
                                 "person": person,
                                 "policy": policy,
-                                "policy_url": absolute_url(reverse("consent_public:policy")),
+                                "policy_url": absolute_url(
+                                    reverse("consent_public:policy"),
+                                    language=person.letter_language(),
+                                ),
                                 "fresh_consent": list(policy.new_consent_purposes.all()),
-                                "subscribe_url": absolute_url(reverse("consent_public:subscribe")),
+                                "subscribe_url": absolute_url(
+                                    reverse("consent_public:subscribe"),
+                                    language=person.letter_language(),
+                                ),
                             },
                             language=person.letter_language(),
                             connection=connection,

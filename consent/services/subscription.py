@@ -89,7 +89,9 @@ def request_subscription(
             details={"purposes": [p.code for p in purposes], "language": language},
         )
     token = subscription_token(pending_id=pending.pk, nonce=pending.nonce)
-    confirm_url = absolute_url(reverse("consent_public:subscribe_confirm", args=[token]))
+    confirm_url = absolute_url(
+        reverse("consent_public:subscribe_confirm", args=[token]), language=language
+    )
     build_service_email(
         to=email,
         template_base="subscribe_confirm",

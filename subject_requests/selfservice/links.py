@@ -81,7 +81,7 @@ def send_link_email(*, link_id: int) -> bool:
     link = SignInLink.objects.select_related("subject").filter(pk=link_id).first()
     if link is None or not link.nonce or not link.subject.work_email:
         return False
-    url = absolute_url(reverse("selfservice:open", args=[link_token(link)]))
+    url = absolute_url(reverse("selfservice:open", args=[link_token(link)]), language=link.language)
     build_service_email(
         to=link.subject.work_email,
         template_base="sign_in_link",
