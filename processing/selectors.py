@@ -342,6 +342,30 @@ def system_problems() -> list[SystemProblem]:
     ]
 
 
+def systems_out_of_reach(*, kinds: Iterable[str]) -> list[SystemProblem]:
+    """The systems of the register that hold data of people of these kinds but that a
+    request about them would not reach (inactive), or would reach with nobody able to act
+    (`warnings_for`): a warning on the request before it is answered (one query)."""
+    wanted = set(kinds)
+    if not wanted:
+        return []
+    systems = (
+        System.objects.filter(categories__isnull=False)
+        .distinct()
+        .select_related("owner")
+        .order_by("name", "id")
+    )
+    problems = []
+    for system in systems:
+        if not wanted & set(system.subject_kinds):
+            continue
+        if not system.active:
+            problems.append(SystemProblem(system, _("inactive: it gets no task and no notice")))
+            continue
+        problems.extend(SystemProblem(system, problem) for problem in warnings_for(system))
+    return problems
+
+
 def systems_for_list(
     *, kind: str = "", connector: str = "", state: str = "all"
 ) -> QuerySet[System]:

@@ -21,9 +21,10 @@ from core.audit import record_event, record_grouped_read
 from core.pagination import FromEitherEndPaginator
 from core.permissions import has_permission, requires
 from core.timeutil import legal_date, legal_zone
+from processing.selectors import systems_out_of_reach
 from subject_requests import exports, guards, services
 from subject_requests.answer_views import LETTER_PREVIEWS
-from subject_requests.choices import Channel, RequestType, Status
+from subject_requests.choices import ACTIONS_FOR_TYPE, Channel, RequestType, Status
 from subject_requests.deadlines import EXTENDED_MONTHS, legal_deadline, period_end
 from subject_requests.decisions import DECISIONS, buttons_for
 from subject_requests.forms import (
@@ -247,6 +248,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change_match": has_permission(request.user, "requests.decide")
         and guards.can_change_match(subject_request, now) is None,
         "waiting": guards.people_not_acted_on(subject_request),
+        # GDPR Art. 17(2), 19: the systems holding these people's data that the request
+        # would not reach, named before it is answered.
+        "out_of_reach": systems_out_of_reach(
+            kinds={person.kind for person in subject_request.subjects.all()}
+        )
+        if subject_request.is_open and subject_request.type in ACTIONS_FOR_TYPE
+        else [],
+        "can_see_systems": has_permission(request.user, "processing.systems"),
         "waiting_text": guards.action_missing(subject_request),
         "can_refuse": guards.can_refuse_action(subject_request, now) is None,
         "Status": Status,

@@ -176,3 +176,26 @@ def test_a_prospect_erased_on_request_is_suppressed_so_no_import_brings_them_bac
     entry = SuppressionEntry.objects.get()
     assert entry.email_index == blind_index("pia.prospect@company.example")
     assert AuditEvent.objects.filter(action="consent.suppressed").count() == 1
+
+
+def test_the_request_page_names_the_systems_holding_such_data_that_it_will_not_reach(
+    client_for: ClientFor, dpo: User, mari: DataSubject
+) -> None:
+    """Issue 22 item 5: an inactive system, or an active one with nobody to act, that holds
+    data of the matched people's kind is a warning on the request before it is answered."""
+    f.SystemFactory.create(name="Old CRM", active=False, subject_kinds=[mari.kind])
+    gone = f.UserFactory.create(username="left-the-company", is_active=False)
+    f.SystemFactory.create(name="Shared drive", owner=gone, subject_kinds=[mari.kind])
+    f.SystemFactory.create(name="Prospect list", active=False, subject_kinds=["prospect"])
+    f.SystemFactory.create(name="Working CRM", subject_kinds=[mari.kind])
+    client = client_for(dpo)
+    request = started(dpo, "erasure")
+    page = client.get(f"/requests/{request.pk}/").content.decode()
+    assert 'data-testid="out-of-reach"' in page
+    assert "Old CRM</a>: inactive: it gets no task and no notice" in page
+    assert "Shared drive</a>: Its owner, left-the-company, can no longer log in" in page
+    assert "Prospect list" not in page and "Working CRM" not in page
+    access = started(dpo, "access")
+    assert (
+        'data-testid="out-of-reach"' not in client.get(f"/requests/{access.pk}/").content.decode()
+    )
