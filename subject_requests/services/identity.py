@@ -259,6 +259,20 @@ def _changing_match(
     return request, now
 
 
+def _record_match_change(
+    request: SubjectRequest,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    action: str,
+    summary: str,
+    **details: Any,
+) -> None:
+    """A change of whom the request is about: on the timeline and in the audit log."""
+    add_entry(request, kind=EntryKind.IDENTITY, actor=actor, now=now, summary=summary)
+    audit(action, actor=actor, request=request, **details)
+
+
 @transaction.atomic
 def link_subject(
     *, request: SubjectRequest, subject_id: int, actor: Actor, now: dt.datetime | None = None
@@ -270,14 +284,10 @@ def link_subject(
     if request.subjects.filter(pk=person.pk).exists():
         raise RequestError("This person is already linked to the request.")
     request.subjects.add(person)
-    add_entry(
-        request,
-        kind=EntryKind.IDENTITY,
-        actor=actor,
-        now=now,
+    _record_match_change(
+        request, actor=actor, now=now, action="request.subject_linked", subject=person.pk,
         summary="A stored subject was linked to the request by the DPO",
-    )
-    audit("request.subject_linked", actor=actor, request=request, subject=person.pk)
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -298,18 +308,9 @@ def unlink_subject(
         )
     drafts, _kinds = request.answers.filter(subject_id=subject_id).delete()
     request.subjects.remove(subject_id)
-    add_entry(
-        request,
-        kind=EntryKind.IDENTITY,
-        actor=actor,
-        now=now,
+    _record_match_change(
+        request, actor=actor, now=now, action="request.subject_unlinked", subject=subject_id,
         summary="A stored subject was unlinked from the request by the DPO"
         + (f"; {drafts} unsent document(s) for them removed" if drafts else ""),
-    )
-    audit(
-        "request.subject_unlinked",
-        actor=actor,
-        request=request,
-        subject=subject_id,
         documents_removed=drafts,
-    )
+    )  # fmt: skip
