@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from core.models import AuditEvent
 
@@ -27,8 +28,8 @@ def test_a_dpo_enrols_logs_out_and_logs_in_with_a_code(page: Any, dpo: Any) -> N
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/account/2fa/**")
-    assert page.get_by_role("heading", name="Set up two-factor authentication").is_visible()
-    assert page.locator("figure.qr svg").is_visible()  # drawn by the server, no script
+    expect(page.get_by_role("heading", name="Set up two-factor authentication")).to_be_visible()
+    expect(page.locator("figure.qr svg")).to_be_visible()  # drawn by the server, no script
     manual_key = page.get_by_test_id("manual-key").inner_text()
     page.get_by_label("Code from the app").fill(code_for(manual_key))
     page.get_by_role("button", name="Turn on two-factor authentication").click()
@@ -37,7 +38,7 @@ def test_a_dpo_enrols_logs_out_and_logs_in_with_a_code(page: Any, dpo: Any) -> N
     page.screenshot(path="test-artifacts/2fa-recovery-codes.png", full_page=True)
     page.get_by_role("link", name="I have saved them: continue").click()
     page.wait_for_url("**/")
-    assert page.get_by_role("heading", name="DPO dashboard").is_visible()  # the DPO's home
+    expect(page.get_by_role("heading", name="DPO dashboard")).to_be_visible()  # the DPO's home
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/login/**")
@@ -49,7 +50,7 @@ def test_a_dpo_enrols_logs_out_and_logs_in_with_a_code(page: Any, dpo: Any) -> N
     page.get_by_label("Code").fill(code_for(manual_key, offset=1))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/")
-    assert page.get_by_role("heading", name="DPO dashboard").is_visible()  # the DPO's home
+    expect(page.get_by_role("heading", name="DPO dashboard")).to_be_visible()  # the DPO's home
     actions = list(
         AuditEvent.objects.filter(target_id=str(dpo.pk))
         .order_by("sequence")

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from consent import services
 from tests.factories import DataSubjectFactory, purpose
@@ -37,10 +37,10 @@ def test_staff_find_a_subject_by_email_log_a_withdrawal_and_see_it_on_the_timeli
     page.get_by_role("link", name="Consent").first.click()
     page.get_by_label("E-mail or name").fill("kadri.kask@client.example")
     page.get_by_role("button", name="Find").click()  # an exact e-mail opens the person's form
-    assert page.get_by_role(
-        "heading", name="Log a withdrawal or objection: Kadri Kask"
-    ).is_visible()
-    assert page.locator(".consent-states").get_by_text("Consent given").is_visible()
+    expect(
+        page.get_by_role("heading", name="Log a withdrawal or objection: Kadri Kask")
+    ).to_be_visible()
+    expect(page.locator(".consent-states").get_by_text("Consent given")).to_be_visible()
 
     page.get_by_label("All marketing").check()
     page.get_by_label("How the person told us").select_option("email")
@@ -48,14 +48,14 @@ def test_staff_find_a_subject_by_email_log_a_withdrawal_and_see_it_on_the_timeli
     page.get_by_label("When the person asked").fill(yesterday)
     page.get_by_label("Note (evidence)").fill("Please stop sending me the newsletter.")
     page.get_by_role("button", name="Review").click()
-    assert page.get_by_role("heading", name="Confirm what will be recorded").is_visible()
+    expect(page.get_by_role("heading", name="Confirm what will be recorded")).to_be_visible()
     page.screenshot(path="test-artifacts/consent-confirm.png", full_page=True)
     page.get_by_role("button", name="Confirm and record").click()
 
     page.wait_for_url(f"**/subjects/{subject.pk}/**")
     timeline = page.locator("#consent")
-    assert timeline.get_by_text("Consent withdrawn").is_visible()
-    assert timeline.locator("li.event-withdrawn").get_by_text("Direct marketing").is_visible()
-    assert timeline.locator("li.event-withdrawn").get_by_text("recorded by staff").is_visible()
-    assert page.get_by_text("Recorded: withdrawn — Direct marketing").is_visible()
+    expect(timeline.get_by_text("Consent withdrawn")).to_be_visible()
+    expect(timeline.locator("li.event-withdrawn").get_by_text("Direct marketing")).to_be_visible()
+    expect(timeline.locator("li.event-withdrawn").get_by_text("recorded by staff")).to_be_visible()
+    expect(page.get_by_text("Recorded: withdrawn — Direct marketing")).to_be_visible()
     page.screenshot(path="test-artifacts/consent-timeline.png", full_page=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.fixture_types import LoginInBrowser
 
@@ -31,7 +31,7 @@ def test_the_language_choice_switches_the_public_page_without_inline_script(page
     with page.expect_navigation():
         page.get_by_label("Language").select_option("et")
     assert page.locator("html").get_attribute("lang") == "et"
-    assert page.get_by_role("heading", name="Kasutage oma andmekaitseõigusi").is_visible()
+    expect(page.get_by_role("heading", name="Kasutage oma andmekaitseõigusi")).to_be_visible()
     assert refused == []
 
 

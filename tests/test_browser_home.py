@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.fixture_types import LoginInBrowser
 
@@ -16,7 +16,7 @@ def test_a_dpo_logs_in_and_sees_the_home_page(
     assert "/login/" in page.url  # login required everywhere
     login_in_browser(dpo)  # password, then the authenticator's code
     # The DPO's home page is their dashboard (issue 15).
-    assert page.get_by_role("heading", name="DPO dashboard").is_visible()
+    expect(page.get_by_role("heading", name="DPO dashboard")).to_be_visible()
     assert "DPO" in page.locator(".who").inner_text()
     page.screenshot(path="test-artifacts/home-dpo.png", full_page=True)
 

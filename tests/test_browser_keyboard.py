@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from consent import services as consent_services
 from consent.models import ConsentEvent
@@ -116,7 +116,7 @@ def test_the_dpo_triages_and_answers_a_request_with_the_keyboard(
     tab_to(page, "Mark as verified")
     follow(page)
     page.wait_for_url(f"**/requests/{request.pk}/")
-    assert page.get_by_text("The request is verified.").is_visible()
+    expect(page.get_by_text("The request is verified.")).to_be_visible()
 
     tab_to(page, re.compile(r"^Start"))
     follow(page)
@@ -215,5 +215,5 @@ def test_the_admin_reviews_the_purge_preview_and_a_retention_rule_with_the_keybo
     tab_to(page, str(rule.name))
     follow(page)
     page.wait_for_url(f"**/retention/rules/{rule.pk}/")
-    assert page.get_by_role("heading", name=str(rule.name)).is_visible()
+    expect(page.get_by_role("heading", name=str(rule.name))).to_be_visible()
     page.screenshot(path="/tmp/i16-scale-keyboard-rule.png", full_page=True)

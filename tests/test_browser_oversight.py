@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from core.models import AuditEvent
 from processing.models import RecordVersion
@@ -59,7 +59,7 @@ def test_the_dpo_opens_the_dashboard_records_a_breach_and_prints_the_record(
     page.set_viewport_size({"width": 1280, "height": 900})
     login_in_browser(dpo)
     page.get_by_role("heading", name="DPO dashboard").wait_for()
-    assert page.get_by_role("heading", name="Per right: the last 12 months").is_visible()
+    expect(page.get_by_role("heading", name="Per right: the last 12 months")).to_be_visible()
     assert page.locator("svg.chart-svg").count() >= 5
     shot(page, "dashboard")
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from django.core import mail
-from playwright.sync_api import Browser, Page, ViewportSize
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from consent.models import Channel, ConsentEvent, EventKind
@@ -69,7 +69,7 @@ def test_a_prospect_signs_in_downloads_withdraws_objects_and_sees_the_receipt_on
     look(page, walk, "1-start")
     page.get_by_label("Your work e-mail address").fill("mari.maasikas@lead.example")
     page.get_by_role("button", name="Send me a sign-in link").click()
-    assert page.get_by_role("heading", name="Check your e-mail").is_visible()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
     look(page, walk, "2-sent")
 
     link = re.search(r"http://\S+(/p/me/link/\S+/)", str(mail.outbox[-1].body))
@@ -78,7 +78,7 @@ def test_a_prospect_signs_in_downloads_withdraws_objects_and_sees_the_receipt_on
     look(page, walk, "3-open")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/p/me/data/")
-    assert page.get_by_text("mari.maasikas@lead.example").first.is_visible()
+    expect(page.get_by_text("mari.maasikas@lead.example").first).to_be_visible()
 
     page.get_by_role("button", name="Prepare my copy").click()
     page.get_by_role("link", name="Your data (PDF)").wait_for()  # built, the page reloaded
@@ -97,19 +97,16 @@ def test_a_prospect_signs_in_downloads_withdraws_objects_and_sees_the_receipt_on
     newsletter = page.locator("section.preference", has_text="Newsletters and offers")
     newsletter.get_by_role("button", name="Withdraw my consent").click()
     page.wait_for_url("**/p/me/receipts/*/")
-    assert (
-        page.get_by_text("Consent withdrawn").first.is_visible()
-        or page.get_by_text("Withdrawn").first.is_visible()
-    )
+    expect(page.get_by_text("Withdrawn").first).to_be_visible()
     look(page, walk, "7-receipt-withdrawal")
     assert not DataSubject.objects.filter(pk=person.pk).marketable(purpose=marketing).exists()
 
     page.get_by_role("link", name="Back to your preferences").click()
     prospects = page.locator("section.preference", has_text="Market the platform to trial")
     prospects.get_by_role("button", name="Object").click()
-    assert page.get_by_role("heading", name="Consent receipt").is_visible()
-    assert page.get_by_text("Objected").first.is_visible()
-    assert page.get_by_text("Market the platform to trial and demo clients").first.is_visible()
+    expect(page.get_by_role("heading", name="Consent receipt")).to_be_visible()
+    expect(page.get_by_text("Objected").first).to_be_visible()
+    expect(page.get_by_text("Market the platform to trial and demo clients").first).to_be_visible()
     look(page, walk, "8-receipt-objection")
 
     objection = ConsentEvent.objects.get(purpose=purpose("prospect-marketing"))
