@@ -122,6 +122,10 @@ class RecordType:
     # Why a person's erasure on request (Art. 17) leaves these records to this rule, in words
     # the person reads in their answer letter (empty: the erasure clears them).
     kept_on_erasure: str | Promise = ""
+    # What keeps a governed record that the rule does not yet apply to (an invoice that is
+    # evidence for an open claim), in words the person reads: "kept while …" (empty: the
+    # record only waits for its anchor, e.g. a request still open).
+    waiting_for: str | Promise = ""
 
     # --- declared by each record type ---------------------------------------------------
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
@@ -132,6 +136,17 @@ class RecordType:
         """Rows this rule answers for, including those still waiting for their anchor (a
         running trial, a running contract): a row no rule governs is a finding."""
         return self.applicable(qs, as_of=as_of)
+
+    def awaiting(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        """Rows the rule will apply to but not yet: their anchor is still to come (a running
+        trial, an open request) or `waiting_for` keeps them (an open claim). The person is
+        told the rule's period and what it waits for."""
+        return qs.none()
+
+    @property
+    def awaits(self) -> bool:
+        """Whether this type ever awaits (saves a query per rule for those that do not)."""
+        return type(self).awaiting is not RecordType.awaiting
 
     def anchor_missing(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         """Governed rows whose anchor should exist but does not (a former client without

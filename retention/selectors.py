@@ -20,96 +20,16 @@ from django.utils.translation import ngettext
 from core.fields import personal_data_fields
 from core.models import AuditEvent
 from core.timeutil import legal_today
+from retention.deadlines import Deadline, deadlines_of
 from retention.lastrun import last_success_finished_at
 from retention.models import PurgeBatch, PurgeRun, RetentionRule, RuleChange
-from retention.periods import Period, expires_on, next_purge_date
+from retention.periods import Period, next_purge_date
 from retention.preview import uncovered_groups
 from retention.registry import RecordType, registry
 
 SAMPLE_SIZE = 10
 # The DPO's alarm: the nightly purge has not succeeded for this long.
 ALARM_AFTER = dt.timedelta(hours=36)
-
-
-@dataclass(frozen=True)
-class Deadline:
-    rule: RetentionRule
-    record_type: RecordType
-    anchor: dt.date | None  # None: no anchor yet (a running trial)
-    period: Period
-    expires_on: dt.date | None
-    held: bool
-
-
-def _rules_by_model(rules: Iterable[RetentionRule]) -> dict[str, list[tuple[RetentionRule, Any]]]:
-    found: dict[str, list[tuple[RetentionRule, Any]]] = {}
-    for rule in rules:
-        if rule.record_type in registry:
-            record_type = registry.get(rule.record_type)
-            found.setdefault(record_type.model_label.lower(), []).append((rule, record_type))
-    return found
-
-
-def _longest(deadlines: Iterable[Deadline]) -> Deadline | None:
-    # Longest period wins; no end yet (running trial) is the longest of all.
-    return max(
-        deadlines,
-        key=lambda d: (d.expires_on is None, d.expires_on or dt.date.min),
-        default=None,
-    )
-
-
-def deadlines_of(
-    records: Sequence[models.Model],
-    *,
-    rules: Iterable[RetentionRule] | None = None,
-    as_of: dt.date | None = None,
-) -> dict[Any, Deadline | None]:
-    """The day each record goes: `anchor + period` under the rule in force that applies to
-    it, the longest when several do (None: no rule applies, e.g. a paying client's person).
-    The records are of one model; a fixed number of queries per rule, whatever their number."""
-    if not records:
-        return {}
-    rules = list(RetentionRule.objects.in_force() if rules is None else rules)
-    as_of = as_of or legal_today()
-    model = type(records[0])
-    candidates: dict[Any, list[Deadline]] = {record.pk: [] for record in records}
-    for rule, record_type in _rules_by_model(rules).get(model._meta.label_lower, []):
-        these = model._default_manager.filter(pk__in=list(candidates))
-        applicable = set(record_type.applicable(these, as_of=as_of).values_list("pk", flat=True))
-        if not applicable:
-            continue
-        held = set(
-            record_type.held(these.filter(pk__in=applicable), as_of=as_of).values_list(
-                "pk", flat=True
-            )
-        )
-        governed = [record for record in records if record.pk in applicable]
-        anchors = record_type.anchors_of(governed)
-        for record in governed:
-            anchor = anchors[record.pk]
-            period = record_type.period_for(record, rule.period)
-            candidates[record.pk].append(
-                Deadline(
-                    rule=rule,
-                    record_type=record_type,
-                    anchor=anchor,
-                    period=period,
-                    expires_on=expires_on(anchor, period) if anchor else None,
-                    held=record.pk in held,
-                )
-            )
-    return {pk: _longest(found) for pk, found in candidates.items()}
-
-
-def retention_deadline(
-    record: models.Model,
-    *,
-    rules: Iterable[RetentionRule] | None = None,
-    as_of: dt.date | None = None,
-) -> Deadline | None:
-    """`deadlines_of` for one record."""
-    return deadlines_of([record], rules=rules, as_of=as_of)[record.pk]
 
 
 # --- the subject page ------------------------------------------------------------------------

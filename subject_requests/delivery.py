@@ -92,7 +92,12 @@ class Download:
 
 def documents_for(request: SubjectRequest) -> AnswerQuerySet:
     """What the link serves: the request's reviewed documents and its letters."""
-    return Answer.objects.filter(request=request).deliverable().order_by("requested_at", "id")
+    return (
+        Answer.objects.filter(request=request)
+        .deliverable()
+        .current()
+        .order_by("requested_at", "id")
+    )
 
 
 def download(request: SubjectRequest, answer_id: int) -> Download | None:

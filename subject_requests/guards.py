@@ -29,6 +29,7 @@ from subject_requests.choices import (
     RequestType,
     Status,
 )
+from subject_requests.freshness import stale_documents
 from subject_requests.models import Answer, RightAction, SubjectRequest
 
 Guard = Callable[[SubjectRequest, dt.datetime], str | None]
@@ -78,6 +79,7 @@ def can_complete(request: SubjectRequest, now: dt.datetime) -> str | None:
     return (
         transition_refusal(request, Status.COMPLETED)
         or answer_not_reviewed(request)
+        or answer_out_of_date(request)
         or action_waiting(request)
         or action_missing(request)
     )
@@ -173,6 +175,20 @@ def answer_not_reviewed(request: SubjectRequest) -> str | None:
             "receives it with the closing letter."
         )
     return None
+
+
+def answer_out_of_date(request: SubjectRequest) -> str | None:
+    """The requester receives what holds when the answer goes out: a reviewed document built
+    before a system answered, an action was carried out or the person's data changed is built
+    again (and reviewed) first."""
+    stale = stale_documents(request)
+    if not stale:
+        return None
+    answer, changes = stale[0]
+    return (
+        f"The {answer.get_kind_display().lower()} was built before {', '.join(changes)} "
+        "changed: build it again and review it, so the requester receives what holds now."
+    )
 
 
 def can_build_answer(request: SubjectRequest, now: dt.datetime) -> str | None:

@@ -62,6 +62,12 @@ class ClosedRequests(RecordType):
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
         return qs.filter(closed_at__isnull=False)
 
+    def governed(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs  # an open request waits for its anchor, the day it is closed
+
+    def awaiting(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs.filter(closed_at__isnull=True)
+
     def not_held(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
         return qs.exclude(subjects__in=registry.holds.held_subjects(as_of=as_of))
 
@@ -146,6 +152,12 @@ class AnswerDocuments(RecordType):
 
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
         return qs.filter(request__closed_at__isnull=False)
+
+    def governed(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs  # a document of an open request waits for the request's closing day
+
+    def awaiting(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs.filter(request__closed_at__isnull=True)
 
     def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
         cutoff = start_of_legal_day(purge_cutoff(as_of, period))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
@@ -19,6 +19,7 @@ from subject_requests.choices import (
     AnswerKind,
     Status,
 )
+from subject_requests.freshness import changes_since_built, current
 from subject_requests.guards import ACTIONS
 from subject_requests.models import (
     Answer,
@@ -246,16 +247,33 @@ class AnswerCard:
     letters: list[Answer]
     can_build: bool
     build_refusal: str
+    # The documents a newer one replaced, and what changed since the others were built
+    # (out of date: the requester may not receive them), in words, by id.
+    replaced: set[int] = field(default_factory=set)
+    out_of_date: dict[int, str] = field(default_factory=dict)
+
+    def document_rows(self) -> list[tuple[Answer, bool, str]]:
+        return [(a, a.pk in self.replaced, self.out_of_date.get(a.pk, "")) for a in self.documents]
 
 
 def answer_card(request: SubjectRequest, *, actions: RequestActions) -> AnswerCard:
     """From the answers `request_for_page` prefetched (without their content)."""
     kind = ANSWER_FOR_TYPE.get(request.type)
     answers = list(request.answers.all())
+    documents = [a for a in answers if a.kind != AnswerKind.LETTER]
+    kept = {a.pk for a in current(documents)}
     return AnswerCard(
+        replaced={a.pk for a in documents if a.pk not in kept},
+        out_of_date={
+            pk: ", ".join(changes)
+            for pk, changes in changes_since_built(
+                a for a in documents if a.pk in kept and a.is_ready and not a.sent_at
+            ).items()
+            if changes
+        },
         kind=kind,
         kind_label=str(AnswerKind(kind).label) if kind else "",
-        documents=[a for a in answers if a.kind != AnswerKind.LETTER],
+        documents=documents,
         letters=[a for a in answers if a.kind == AnswerKind.LETTER],
         can_build="build-answer" in actions,
         build_refusal=actions.refused.get("build-answer", ""),

@@ -21,10 +21,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.timeutil import legal_today
-from retention.models import RetentionRule
+from retention.deadlines import deadlines_of
 from retention.periods import Period
 from retention.registry import registry
-from retention.selectors import deadlines_of, record_types_of_subjects
+from retention.selectors import record_types_of_subjects
 from subjects.anonymisation import subjects_kept_for_claims
 from subjects.models import Claim, Communication, DataSubject, Demo, UsageRecord
 
@@ -196,7 +196,6 @@ def _linked_records(person: DataSubject, *, as_of: dt.date) -> list[KeptItem]:
     """Every other record type's rows of this person that still hold personal data, grouped
     by the day their rule ends them."""
     kept: list[KeptItem] = []
-    rules = {rule.record_type: rule for rule in RetentionRule.objects.in_force()}
     for record_type in record_types_of_subjects():
         if record_type.model() is DataSubject:
             continue
@@ -208,12 +207,7 @@ def _linked_records(person: DataSubject, *, as_of: dt.date) -> list[KeptItem]:
         groups: Counter[tuple[dt.date | None, Period | None, str]] = Counter()
         for record in records:
             deadline = deadlines[record.pk]
-            rule = rules.get(record_type.code)
-            if deadline is None and rule is not None:
-                # The rule does not apply yet (the request is still open): its period runs
-                # from an anchor still to come.
-                groups[(None, rule.period, rule.anchor)] += 1
-            elif deadline is None:
+            if deadline is None:
                 groups[(None, None, "")] += 1
             elif deadline.expires_on is not None:
                 groups[(deadline.expires_on, None, "")] += 1

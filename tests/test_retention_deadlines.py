@@ -11,6 +11,7 @@ import time_machine
 from django.db import models
 from pytest_django import DjangoAssertNumQueries, Settings
 
+from retention.deadlines import Deadline, retention_deadline
 from retention.models import RetentionRule
 from retention.periods import (
     Period,
@@ -22,7 +23,6 @@ from retention.periods import (
     purge_cutoff,
 )
 from retention.registry import registry
-from retention.selectors import Deadline, retention_deadline
 from retention.services.purge import run_purge
 from subjects.models import Invoice, OrganisationStatus, TrialContent
 from tests import factories as f

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,19 @@ class AnswerQuerySet(models.QuerySet["Answer"]):
 
     def in_progress(self) -> AnswerQuerySet:
         return self.filter(status__in=BEING_BUILT)
+
+    def current(self) -> AnswerQuerySet:
+        """Not replaced by a newer built document of the same kind for the same person: a
+        rebuilt report replaces the one before it (`freshness.current` on rows already read).
+        """
+        newer = Answer.objects.filter(
+            request=OuterRef("request"),
+            subject=OuterRef("subject"),
+            kind=OuterRef("kind"),
+            status=AnswerStatus.READY,
+            built_at__gt=OuterRef("built_at"),
+        )
+        return self.exclude(Exists(newer))
 
 
 class Answer(models.Model):

@@ -19,12 +19,20 @@ from consent.selectors import consent_state
 from core.timeutil import legal_date, legal_today
 from processing.models import DataCategory
 from processing.selectors import DataHolders, holders_of_subject_data, purposes_for_subject
+from retention.deadlines import Deadline, deadlines_of
+from retention.periods import expires_on
 from retention.registry import registry
-from retention.selectors import Deadline, deadlines_of, subject_deadlines
+from retention.selectors import subject_deadlines
 from subject_requests.reports.pdf import EmbeddedFile
 from subject_requests.reports.section_types import Portability, ReportSection
 from subject_requests.reports.sections import PERSON_FIELDS, PERSON_PORTABLE, SECTIONS
-from subject_requests.reports.values import format_date, format_moment, format_value, raw_value
+from subject_requests.reports.values import (
+    EMPTY,
+    format_date,
+    format_moment,
+    format_value,
+    raw_value,
+)
 from subjects.models import DataSubject, Source
 
 
@@ -63,8 +71,12 @@ class SectionData:
 
     @property
     def cards(self) -> list[tuple[list[tuple[str, str]], str | None]]:
-        """Each row as (header, cell) pairs, for rows too wide for a table."""
-        return [(list(zip(self.headers, cells, strict=True)), kept) for cells, kept in self.entries]
+        """Each row as (header, cell) pairs, for rows too wide for a table; a card leaves out
+        what the record does not hold."""
+        return [
+            ([(h, c) for h, c in zip(self.headers, cells, strict=True) if c != EMPTY], kept)
+            for cells, kept in self.entries
+        ]
 
     @property
     def shared(self) -> list[tuple[str, str]]:
@@ -134,16 +146,28 @@ class SubjectData:
 
 
 def _deadline_text(deadline: Deadline | None, language: str) -> str:
+    """A record's last day, or the criterion that fixes it (GDPR Art. 15(1)(d), 13(2)(a))."""
     if deadline is None:
-        return _("no period set: see “How long we keep it”")
+        return _("while its purpose lasts: see “How long we keep it”")
     if deadline.held:
         return _("kept while a legal hold or a restriction stands")
-    if deadline.expires_on is None:
-        return _("until %(anchor)s, then %(period)s") % {
-            "anchor": deadline.record_type.anchors.get(deadline.rule.anchor, ""),
-            "period": deadline.period,
+    if deadline.expires_on is not None:
+        return format_date(deadline.expires_on, language)
+    period = {
+        "anchor": deadline.record_type.anchors.get(deadline.rule.anchor, ""),
+        "period": deadline.period,
+    }
+    if deadline.waiting and deadline.record_type.waiting_for:
+        if deadline.anchor is not None:
+            return _("kept %(waiting)s, and at least until %(day)s") % {
+                "waiting": deadline.record_type.waiting_for,
+                "day": format_date(expires_on(deadline.anchor, deadline.period), language),
+            }
+        return _("kept %(waiting)s; then %(period)s from %(anchor)s") % {
+            "waiting": deadline.record_type.waiting_for,
+            **period,
         }
-    return format_date(deadline.expires_on, language)
+    return _("%(period)s from %(anchor)s") % period
 
 
 def _kept_until(

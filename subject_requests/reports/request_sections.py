@@ -14,6 +14,7 @@ from subject_requests.models import (
     TimelineEntry,
 )
 from subject_requests.reports.section_types import Column, ReportSection, not_provided
+from subject_requests.reports.words import describe_action, describe_task
 
 REQUEST_SECTIONS: tuple[ReportSection, ...] = (
     ReportSection(
@@ -29,7 +30,7 @@ REQUEST_SECTIONS: tuple[ReportSection, ...] = (
             Column("status", _("status"), "choice"),
             Column("requester_name", _("name given")),
             Column("requester_email", _("e-mail given")),
-            Column("description", _("your words")),
+            Column("description", _("what you wrote")),
             Column("agent_name", _("agent")),
             Column("agent_proof_name", _("agent's authorisation")),
             Column("agent_proof", _("authorisation file"), "file", name_field="agent_proof_name"),
@@ -96,7 +97,7 @@ REQUEST_SECTIONS: tuple[ReportSection, ...] = (
             Column("request.reference", _("request")),
             Column("kind", _("action"), "choice"),
             Column("done_at", _("carried out"), "datetime"),
-            Column("details", _("details"), "json"),
+            Column("details", _("what was done"), "words", words=describe_action),
             Column("note", _("note")),
         ),
         rows=lambda s: (
@@ -119,8 +120,8 @@ REQUEST_SECTIONS: tuple[ReportSection, ...] = (
             Column("operation", _("what"), "choice"),
             Column("status", _("status"), "choice"),
             Column("completed_at", _("done"), "datetime"),
-            Column("evidence", _("what was done")),
-            Column("payload", _("what was sent"), "json"),
+            Column("evidence", _("their answer")),
+            Column("payload", _("what we gave them"), "words", words=describe_task),
         ),
         rows=lambda s: (
             SystemTask.objects.filter(subject=s)

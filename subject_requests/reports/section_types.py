@@ -69,9 +69,11 @@ class Column:
     label: Label
     # text | date | datetime | json | choice | money | file (embedded in the PDF) | photo
     # (shown as the image) | described (by its size only: a copy of what the report holds)
+    # | words (`words(row)` says it in sentences: a stored structure, never shown raw)
     format: str = "text"
     # Files: the column holding the file's own name, for the copy embedded in the report.
     name_field: str = ""
+    words: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)

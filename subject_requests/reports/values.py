@@ -16,6 +16,9 @@ from core.timeutil import legal_zone
 from subject_requests.reports.pdf import EmbeddedFile
 from subject_requests.reports.section_types import Column
 
+# A cell with nothing in it.
+EMPTY = "—"
+
 # The date formats of documents for people: numbers only, the way each language writes them.
 DATE_FORMATS = {"en": "j M Y", "et": "d.m.Y", "lv": "d.m.Y"}
 
@@ -59,7 +62,9 @@ def format_value(row: Any, column: Column, language: str, attach: Attach | None 
     if column.format == "choice":
         return _choice_label(row, column, value)
     if value is None or value == "":
-        return "—"
+        return EMPTY
+    if column.format == "words" and column.words is not None:
+        return column.words(row) or EMPTY
     if column.format == "date":
         return format_date(value, language)
     if column.format == "datetime":

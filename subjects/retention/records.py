@@ -52,6 +52,9 @@ class TrialContentData(RecordType):
         # A converted trial's content becomes client content and leaves this rule.
         return qs.filter(trial__converted_on__isnull=True, trial__ended_on__isnull=False)
 
+    def awaiting(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs.filter(trial__converted_on__isnull=True, trial__ended_on__isnull=True)
+
     def governed(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
         # A running trial's content waits for the trial's end; a converted trial's content
         # is the client's, who is its controller (DOMAIN.md A) and decides how long it stays.
@@ -132,6 +135,7 @@ class InvoiceData(RecordType):
         "for 7 years after the end of their financial year.",
     )
     label = _("Invoice data (billing name, e-mail and address)")
+    waiting_for = pgettext_lazy("data subject", "while a claim it is evidence for is open")
     model_label = "subjects.Invoice"
     anchors = {
         "financial_year_end": pgettext_lazy(
@@ -161,6 +165,13 @@ class InvoiceData(RecordType):
 
     def governed(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
         return qs  # an invoice kept for an open claim is still an invoice of this rule
+
+    def awaiting(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs.filter(
+            open_claim_against(
+                organisation=OuterRef("organisation"), person=OuterRef("billing_contact")
+            )
+        )
 
     def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
         # financial_year_end(d) < c  ⇔  d < start of the financial year containing c.

@@ -1,0 +1,107 @@
+"""What was done on a person's requests, and what our systems were asked, in the reader's
+words: the access report shows these instead of the stored structures (issue 22, item 3).
+Every value of the stored record is still given, labelled as the person knows it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from processing.models import DataCategory, Purpose
+from subject_requests.choices import ActionKind
+from subject_requests.models import RightAction, SystemTask
+from subjects.erasure_preview import ERASED_LABELS, KeptItem
+from subjects.models import DataSubject, RestrictionGround, SubjectKind
+
+# What a system is given to find the person, labelled as on the person's own record.
+IDENTIFIERS = ("first_name", "last_name", "work_email", "work_phone", "organisation")
+
+
+def field_label(name: str) -> str:
+    return str(getattr(DataSubject._meta.get_field(name), "verbose_name", name))
+
+
+def _categories(codes: list[str]) -> str:
+    names = dict(DataCategory.objects.values_list("code", "name"))
+    return ", ".join(_(names[code]) for code in codes if code in names)
+
+
+def _changes(changes: dict[str, list[Any]]) -> list[str]:
+    return [
+        _("%(field)s from “%(before)s” to “%(after)s”")
+        % {"field": field_label(name), "before": before or "—", "after": after or "—"}
+        for name, (before, after) in changes.items()
+    ]
+
+
+def _ground(ground: str) -> str:
+    return str(RestrictionGround(ground).label) if ground in RestrictionGround.values else ""
+
+
+def describe_action(action: RightAction) -> str:
+    """What the action did to the person's data, in sentences."""
+    details: dict[str, Any] = action.details or {}
+    lines: list[str] = []
+    if action.kind == ActionKind.ERASURE:
+        erased = [
+            str(ERASED_LABELS[i["code"]])
+            for i in details.get("erased", [])
+            if i["code"] in ERASED_LABELS
+        ]
+        if erased:
+            lines.append(_("Erased: %(what)s.") % {"what": "; ".join(erased)})
+        for item in details.get("kept", []):
+            kept = KeptItem.from_json(item)
+            lines.append(
+                _("Kept: %(what)s (%(count)s), until %(until)s: %(why)s.")
+                % {
+                    "what": kept.label,
+                    "count": kept.count,
+                    "until": kept.until_text,
+                    "why": kept.reason,
+                }
+            )
+        if details.get("everything_kept"):
+            lines.append(_("Everything else was kept for the reason above."))
+    elif action.kind == ActionKind.RECTIFICATION:
+        changes = _changes(details.get("changes", {}))
+        if changes:
+            lines.append(_("Corrected: %(changes)s.") % {"changes": "; ".join(changes)})
+    elif action.kind in (ActionKind.RESTRICTION, ActionKind.RESTRICTION_LIFT):
+        ground = _ground(details.get("ground", ""))
+        if ground:
+            lines.append(_("Ground: %(ground)s.") % {"ground": ground})
+    elif action.kind == ActionKind.OBJECTION:
+        names = dict(Purpose.objects.values_list("code", "name"))
+        purposes = [_(names[c]) for c in details.get("purposes", []) if c in names]
+        if purposes:
+            lines.append(_("Objected to: %(purposes)s.") % {"purposes": ", ".join(purposes)})
+    return "\n".join(lines)
+
+
+def describe_task(task: SystemTask) -> str:
+    """What the system or recipient was given: the details that let it find the person, the
+    kinds of data concerned, and the corrections or the restriction's ground it had to apply."""
+    payload: dict[str, Any] = task.payload or {}
+    person: dict[str, Any] = payload.get("person") or {}
+    found = [f"{field_label(key)}: {person[key]}" for key in IDENTIFIERS if person.get(key)]
+    if person.get("organisation_registry_code"):
+        found.append(
+            _("company registry code: %(code)s") % {"code": person["organisation_registry_code"]}
+        )
+    if person.get("kind") in SubjectKind.values:
+        found.append(_("how we know you: %(kind)s") % {"kind": SubjectKind(person["kind"]).label})
+    lines = []
+    if found:
+        lines.append(_("To find you: %(details)s.") % {"details": "; ".join(found)})
+    categories = _categories(list(payload.get("categories") or []))
+    if categories:
+        lines.append(_("Data concerned: %(categories)s.") % {"categories": categories})
+    changes = _changes(payload.get("changes") or {})
+    if changes:
+        lines.append(_("Corrections to make: %(changes)s.") % {"changes": "; ".join(changes)})
+    ground = _ground(str(payload.get("ground") or ""))
+    if ground:
+        lines.append(_("Ground of the restriction: %(ground)s.") % {"ground": ground})
+    return "\n".join(lines)
