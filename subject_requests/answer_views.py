@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -153,6 +154,9 @@ def letter_preview(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         response = HttpResponse(pdf.content, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="letter-preview-{pk}.pdf"'
     else:
-        response = HttpResponse(render_letter_html(subject_request, letter=letter, now=now))
+        html = render_letter_html(
+            subject_request, letter=letter, now=now, stylesheet=static("css/report.css")
+        )
+        response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -149,11 +149,14 @@ def pdf_letter_context(request: SubjectRequest, *, letter: str, now: dt.datetime
     }
 
 
-def render_letter_html(request: SubjectRequest, *, letter: str, now: dt.datetime) -> str:
+def render_letter_html(
+    request: SubjectRequest, *, letter: str, now: dt.datetime, stylesheet: str = ""
+) -> str:
+    """The letter as HTML: for the PDF (its stylesheet relative to the static files) or, with
+    `stylesheet` a URL, as a page in the browser."""
     with translation.override(request.language or settings.LANGUAGE_CODE):
-        return render_to_string(
-            "letters/letter.html", pdf_letter_context(request, letter=letter, now=now)
-        )
+        context = pdf_letter_context(request, letter=letter, now=now)
+        return render_to_string("letters/letter.html", {**context, "stylesheet": stylesheet})
 
 
 def render_letter_pdf(request: SubjectRequest, *, letter: str, now: dt.datetime) -> Pdf:

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core import mail
 
 from core.models import AuditEvent
@@ -279,6 +281,10 @@ def test_the_dpo_previews_the_letter_before_sending_it(
     )
     assert html.status_code == 200 and "Not ours" in html.content.decode()
     assert 'lang="lv"' in html.content.decode()
+    # As a page, the letter has its stylesheet (a URL the browser can load, under the policy).
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', html.content.decode())
+    assert stylesheet is not None and stylesheet.group(1) == "/static/css/report.css"
+    assert finders.find(stylesheet.group(1).removeprefix(settings.STATIC_URL))
     pdf = client.post(
         f"/requests/{request.pk}/letter-preview/reject/", {"reason": "Not ours", "format": "pdf"}
     )
