@@ -11,11 +11,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 from consent.models import ObjectionReview, ReviewStatus
-from processing.models import Purpose
+from processing.models import Purpose, System, SystemKind
+from processing.selectors import systems_out_of_reach
 from subject_requests.choices import ActionKind, ActionStatus, TaskKind, TaskStatus
 from subject_requests.models import SubjectRequest
+from subject_requests.reports.words import field_label
 from subjects.erasure_preview import ERASED_LABELS, KeptItem, erasure_preview
-from subjects.models import DataSubject, RestrictionGround
+from subjects.models import RestrictionGround
 
 
 @dataclass
@@ -28,8 +30,11 @@ class LetterActions:
     lifted: bool = False
     objected: list[str] = field(default_factory=list)
     objections: list[tuple[str, str, str]] = field(default_factory=list)  # purpose, outcome, why
-    # GDPR Art. 19: the recipients told of the change, named when the requester asked.
+    # GDPR Art. 19: the recipients told of the change, named when the requester asked; and
+    # those holding such data that were not told, with why (always said).
     notified: list[str] = field(default_factory=list)
+    not_told: list[tuple[str, str]] = field(default_factory=list)
+    asked_for_recipients: bool = False
     # Completed while systems had not all confirmed: the DPO's reason.
     systems_override: str = ""
     # GDPR Art. 12(4): the action refused for a record, named by its address or name, and why.
@@ -45,14 +50,10 @@ class LetterActions:
             or self.lifted
             or self.objected
             or self.notified
+            or self.not_told
             or self.systems_override
             or self.refused
         )
-
-
-def _field_label(name: str) -> str:
-    field = DataSubject._meta.get_field(name)
-    return str(getattr(field, "verbose_name", name))
 
 
 def letter_actions(request: SubjectRequest) -> LetterActions:
@@ -74,7 +75,7 @@ def letter_actions(request: SubjectRequest) -> LetterActions:
                 found.kept.extend(KeptItem.from_json(item) for item in details.get("kept", []))
                 found.everything_kept |= bool(details.get("everything_kept"))
         elif action.kind == ActionKind.RECTIFICATION:
-            found.corrected.extend(_field_label(name) for name in details.get("changes", {}))
+            found.corrected.extend(field_label(name) for name in details.get("changes", {}))
         elif action.kind == ActionKind.RESTRICTION:
             ground = details.get("ground", "")
             if ground in RestrictionGround.values:
@@ -98,13 +99,40 @@ def letter_actions(request: SubjectRequest) -> LetterActions:
     for action in request.actions.filter(status=ActionStatus.REFUSED).select_related("subject"):
         record = (action.subject.work_email or str(action.subject)) if action.subject else ""
         found.refused.append((str(action.get_kind_display()), record, action.note or ""))
-    if request.recipients_requested:
-        notices = request.system_tasks.filter(kind=TaskKind.NOTICE, status=TaskStatus.DONE)
-        found.notified = sorted(
-            {
-                task.system.recipient.name if task.system.recipient else task.system.name
-                for task in notices.select_related("system__recipient")
-            }
-        )
+    if found.erased or found.kept or found.corrected or found.restricted:
+        found.notified, found.not_told = recipients_told(request)
+        found.asked_for_recipients = request.recipients_requested
+        if not request.recipients_requested:
+            found.notified = []
     found.systems_override = request.systems_override
     return found
+
+
+def _recipient_name(system: System) -> str:
+    return gettext(system.recipient.name if system.recipient else system.name)
+
+
+def recipients_told(request: SubjectRequest) -> tuple[list[str], list[tuple[str, str]]]:
+    """GDPR Art. 19: the recipients told of the change (their notice delivered), and those
+    holding data of such people that were not, with why, in the letter's language."""
+    notices = request.system_tasks.filter(kind=TaskKind.NOTICE).select_related("system__recipient")
+    told = {_recipient_name(t.system) for t in notices if t.status == TaskStatus.DONE}
+    not_told: dict[str, str] = {}
+    for task in notices:
+        name = _recipient_name(task.system)
+        if name not in told:
+            not_told[name] = gettext("our notice to them is not yet confirmed")
+    kinds = {person.kind for person in request.subjects.all()}
+    for problem in systems_out_of_reach(kinds=kinds):
+        system = problem.system
+        if system.kind != SystemKind.RECIPIENT or system.pk in {t.system_id for t in notices}:
+            continue
+        name = _recipient_name(system)
+        if name not in told:
+            not_told.setdefault(
+                name,
+                gettext("we have no working channel to notify them at present")
+                if not system.active
+                else gettext("nobody at our company could send them the notice"),
+            )
+    return sorted(told), sorted(not_told.items())
