@@ -230,5 +230,16 @@ class Operation(models.TextChoices):
     LIFT_RESTRICTION = "lift_restriction", _("Lift the restriction of processing")
 
 
+class TaskCause(models.TextChoices):
+    """What started the work a task carries: a request, or an erasure no request started
+    (GDPR Art. 17(1)(c), 19: the systems and recipients holding the person's data act on
+    every erasure, whatever started it)."""
+
+    REQUEST = "request", _("A data-subject request")
+    OBJECTION = "objection", _("An objection to direct marketing (unsubscribe or logged)")
+    PURGE = "purge", _("The nightly purge of a person who asked for erasure or was flagged")
+    ERASURE = "erasure", _("An erasure entered by the operator")
+
+
 # Tasks still waiting for a system: completing the request needs them done or an override.
 UNRESOLVED_TASKS = (TaskStatus.OPEN, TaskStatus.FAILED)

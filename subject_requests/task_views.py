@@ -97,7 +97,7 @@ def system_task(request: HttpRequest, pk: int) -> HttpResponse:
         record_event(
             action="request.system_task_viewed",
             actor=request.user,
-            target=task.request,
+            target=task.request or task,
             details={"task": task.pk},
         )
     return render(
@@ -118,7 +118,7 @@ def system_task_retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Sent again."))
-    return redirect(task.request)
+    return redirect(task.request or "subject_requests:system_tasks")
 
 
 @csrf_exempt  # a system's signed call: the HMAC over the body is its proof, not a cookie

@@ -133,15 +133,21 @@ def delete_subject_rows(subject_ids: Iterable[int], *, now: dt.datetime, applied
 
 
 def erase_people(
-    subject_ids: Sequence[int], *, action: str, now: dt.datetime, applied: Applied
+    subject_ids: Sequence[int],
+    *,
+    action: str,
+    now: dt.datetime,
+    applied: Applied,
+    cause: str,
 ) -> list[int]:
     """Clear the people and their records, except those a kept claim still needs; returns
-    the ids kept for claims (re-checked here, inside the caller's transaction)."""
+    the ids kept for claims (re-checked here, inside the caller's transaction). `cause` says
+    what started it, for the hooks (`subjects.hooks.after_erase`)."""
     kept = subjects_kept_for_claims(subject_ids)
     people = [pk for pk in subject_ids if pk not in kept]
     if people:
         for hook in hooks.after_erase:
-            hook(subject_ids=people, now=now)
+            hook(subject_ids=people, now=now, cause=cause)
     clear_subject_records(people, action=action, applied=applied)
     if action == ANONYMISE:
         applied.add(label_of(DataSubject), anonymise_subject_rows(people, now=now))

@@ -21,7 +21,9 @@ class AfterCreate(Protocol):
 
 
 class AfterErase(Protocol):
-    def __call__(self, *, subject_ids: list[int], now: dt.datetime) -> object: ...
+    # `cause`: what started the erasure — "request" (the request workflow reaches the
+    # systems itself), "objection", "erasure" (the operator), or the purge's record type code.
+    def __call__(self, *, subject_ids: list[int], now: dt.datetime, cause: str) -> object: ...
 
 
 class AudienceFilter(Protocol):

@@ -102,6 +102,7 @@ def erase_objecting_prospect(*, subject_id: int) -> int:
             subject_ids=[subject_id],
             actor="consent: objection to direct marketing",
             reason="GDPR Art. 21(2)-(3), Art. 17(1)(c): objection to direct marketing",
+            cause="objection",
         )
     except SubjectsOnLegalHold:
         # Art. 17(3)(e): a legal hold keeps the data; the objection and suppression still

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedJSONField, EncryptedTextField
-from subject_requests.choices import UNRESOLVED_TASKS, Operation, TaskKind, TaskStatus
+from subject_requests.choices import UNRESOLVED_TASKS, Operation, TaskCause, TaskKind, TaskStatus
 from subject_requests.models.actions import RightAction
 from subject_requests.models.requests import SubjectRequest
 
@@ -24,8 +24,16 @@ class SystemTaskQuerySet(models.QuerySet["SystemTask"]):
 
 
 class SystemTask(models.Model):
+    # The request the task serves; None for an erasure no request started (`cause`).
     request = models.ForeignKey(
-        SubjectRequest, on_delete=models.CASCADE, related_name="system_tasks"
+        SubjectRequest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="system_tasks",
+    )
+    cause = models.CharField(
+        _("started by"), max_length=20, choices=TaskCause.choices, default=TaskCause.REQUEST
     )
     # The action on the data the task carries out (None: an access request's question).
     action = models.ForeignKey(
@@ -84,6 +92,14 @@ class SystemTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_operation_display()} · {self.system_id}"
+
+    @property
+    def reference(self) -> str:
+        """What the task is for, in the staff's words: the request's reference, or what
+        started an erasure no request started."""
+        if self.request is not None:
+            return self.request.reference or ""
+        return str(TaskCause(self.cause).label)
 
     @property
     def is_resolved(self) -> bool:

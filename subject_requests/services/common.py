@@ -17,7 +17,7 @@ from core.permissions import has_permission
 from subject_requests import deadlines
 from subject_requests.choices import AnswerKind, AnswerStatus, EntryKind
 from subject_requests.letters import PDF_LETTERS, letter_outcome, render_letter_pdf
-from subject_requests.models import Answer, SubjectRequest, TimelineEntry
+from subject_requests.models import Answer, SubjectRequest, SystemTask, TimelineEntry
 
 
 class RequestError(ValueError):
@@ -145,6 +145,22 @@ def audit(action: str, *, actor: Actor, request: SubjectRequest, **details: Any)
         target=request,
         details={"reference": request.reference, **details},
     )
+
+
+def note_on_task(task: SystemTask, *, actor: Actor, now: dt.datetime, summary: str) -> None:
+    """A note on the timeline of the request the task serves (an erasure no request started
+    has no timeline: its audit events tell it)."""
+    if task.request is not None:
+        add_entry(task.request, kind=EntryKind.NOTE, actor=actor, now=now, summary=summary)
+
+
+def audit_task(action: str, *, actor: Actor, task: SystemTask, **details: Any) -> None:
+    if task.request is not None:
+        audit(action, actor=actor, request=task.request, task=task.pk, **details)
+    else:
+        record_event(
+            action=action, actor=actor, target=task, details={"cause": task.cause, **details}
+        )
 
 
 def staff_label(choice: Any) -> str:

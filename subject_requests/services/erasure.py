@@ -151,7 +151,9 @@ def confirm_erasure(
     ))  # fmt: skip
     free = [pk for pk in ids if pk not in held]
     if free:
-        outcome = erase_subjects(subject_ids=free, actor=actor, reason=REASON, now=now)
+        outcome = erase_subjects(
+            subject_ids=free, actor=actor, reason=REASON, cause="request", now=now
+        )
         done.erased, done.kept_for_claims = outcome.anonymised, outcome.kept_for_claims
     for email in prospect_emails:
         suppress_email(

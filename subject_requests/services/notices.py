@@ -51,7 +51,7 @@ def send_notice_email(task: SystemTask) -> tuple[bool, str]:
     context = {
         "task": task,
         "system": task.system,
-        "reference": task.request.reference,
+        "reference": task.reference,
         "operation": task.get_operation_display(),
         "person": payload.get("person", {}),
         "changes": payload.get("changes", {}),

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from core.audit import Actor
+from core.audit import Actor, record_event
 from core.timeutil import legal_today
 from core.webhooks import callback_token, new_nonce, post_json
 from processing.models import Connector, DataCategory, System, SystemKind
@@ -33,11 +33,12 @@ from subject_requests.choices import (
     EntryKind,
     Operation,
     RequestType,
+    TaskCause,
     TaskKind,
     TaskStatus,
 )
 from subject_requests.models import RightAction, SubjectRequest, SystemTask
-from subject_requests.services.common import add_entry, audit
+from subject_requests.services.common import add_entry, audit, note_on_task
 from subjects.models import DataSubject
 
 CALLBACK_PURPOSE = "system-task"
@@ -88,7 +89,7 @@ def _task_for(system: System, operation: str) -> str | None:
 
 
 def dispatch(
-    request: SubjectRequest,
+    request: SubjectRequest | None,
     *,
     person: DataSubject,
     operation: str,
@@ -99,19 +100,26 @@ def dispatch(
     action: RightAction | None = None,
     extra: dict[str, Any] | None = None,
     waiting: bool = False,
+    cause: str = TaskCause.REQUEST,
 ) -> list[SystemTask]:
     """Create the tasks and notices for one person, inside the caller's transaction; the
     deliveries go after commit. `waiting`: stored, not sent, until `release_waiting` sends
-    them (an erasure a hold or a claim defers)."""
-    due_on = task_due_on(request, today=legal_today(now))
+    them (an erasure a hold or a claim defers). Without a request (an erasure no request
+    started: `cause`), the tasks are due the lead time from today."""
+    today = legal_today(now)
+    if request is not None:
+        due_on = task_due_on(request, today=today)
+    else:
+        due_on = today + dt.timedelta(days=settings.SYSTEM_TASK_LEAD_DAYS)
     tasks = []
     for system in systems_holding(kind=identifiers["kind"], categories=categories):
         kind = _task_for(system, operation)
         if kind is None:
             continue
         payload = {
-            "reference": request.reference,
-            "right": request.type,
+            "reference": request.reference if request is not None else "",
+            "right": request.type if request is not None else "",
+            "cause": cause,
             "operation": operation,
             "kind": kind,
             "due_on": due_on.isoformat(),
@@ -122,6 +130,7 @@ def dispatch(
         tasks.append(
             SystemTask(
                 request=request,
+                cause=cause,
                 action=action,
                 subject=person,
                 system=system,
@@ -140,25 +149,32 @@ def dispatch(
         return []
     created = SystemTask.objects.bulk_create(tasks)
     notices = sum(1 for t in created if t.kind == TaskKind.NOTICE)
-    when = "kept until the data may go" if waiting else f"sent out, due {due_on:%d.%m.%Y}"
-    add_entry(
-        request,
-        kind=EntryKind.NOTE,
-        actor=actor,
-        now=now,
-        summary=f"{Operation(operation).label}: {len(created) - notices} system task(s) and "
-        f"{notices} Art. 19 notice(s) {when}",
-    )
-    audit(
-        "request.system_tasks_created",
-        actor=actor,
-        request=request,
-        operation=operation,
-        subject=person.pk,
-        tasks=len(created) - notices,
-        notices=notices,
-        waiting=waiting,
-    )
+    counts = {"tasks": len(created) - notices, "notices": notices, "waiting": waiting}
+    if request is not None:
+        when = "kept until the data may go" if waiting else f"sent out, due {due_on:%d.%m.%Y}"
+        add_entry(
+            request,
+            kind=EntryKind.NOTE,
+            actor=actor,
+            now=now,
+            summary=f"{Operation(operation).label}: {len(created) - notices} system task(s) "
+            f"and {notices} Art. 19 notice(s) {when}",
+        )
+        audit(
+            "request.system_tasks_created",
+            actor=actor,
+            request=request,
+            operation=operation,
+            subject=person.pk,
+            **counts,
+        )
+    else:
+        record_event(
+            action="request.system_tasks_created",
+            actor=actor,
+            target=person,
+            details={"cause": cause, "operation": operation, **counts},
+        )
     if not waiting:
         deliver_after_commit(created)
     return created
@@ -272,9 +288,8 @@ def deliver(*, task_id: int, now: dt.datetime | None = None) -> Delivery:
         task.status = TaskStatus.FAILED
         task.next_attempt_at = None
         task.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-        add_entry(
-            task.request,
-            kind=EntryKind.NOTE,
+        note_on_task(
+            task,
             actor="system-tasks",
             now=now,
             summary=f"{system.name}: not delivered after {task.attempts} attempts ({error})"[:300],
@@ -299,9 +314,8 @@ def _delivered(task: SystemTask, *, now: dt.datetime) -> Delivery:
         fields += ["status", "completed_at", "completed_via", "callback_nonce", "payload"]
     task.save(update_fields=fields)
     what = "Art. 19 notice" if task.kind == TaskKind.NOTICE else "Task"
-    add_entry(
-        task.request,
-        kind=EntryKind.NOTE,
+    note_on_task(
+        task,
         actor="system-tasks",
         now=now,
         summary=f"{what} delivered to {task.system.name}"
@@ -310,7 +324,7 @@ def _delivered(task: SystemTask, *, now: dt.datetime) -> Delivery:
     return Delivery(status=task.status)
 
 
-def release_waiting(*, subject_ids: Sequence[int], now: dt.datetime) -> int:
+def release_waiting(*, subject_ids: Sequence[int], now: dt.datetime, cause: str = "") -> int:
     """Send the erasure tasks and notices a legal hold or a kept claim deferred, now that the
     people are being erased (on request or by the nightly purge: `subjects.hooks.after_erase`,
     inside that transaction). Returns how many were sent."""
@@ -333,9 +347,11 @@ def release_waiting(*, subject_ids: Sequence[int], now: dt.datetime) -> int:
     SystemTask.objects.bulk_update(tasks, ["status", "due_on", "payload"])
     by_request: dict[int, list[SystemTask]] = {}
     for task in tasks:
-        by_request.setdefault(task.request_id, []).append(task)
+        if task.request_id is not None:
+            by_request.setdefault(task.request_id, []).append(task)
     for released in by_request.values():
         request = released[0].request
+        assert request is not None
         notices = sum(1 for t in released if t.kind == TaskKind.NOTICE)
         add_entry(
             request,

@@ -16,9 +16,9 @@ from django.utils import timezone
 from core.audit import Actor, user_of
 from core.permissions import has_permission
 from core.webhooks import read_callback_token, verify
-from subject_requests.choices import UNRESOLVED_TASKS, EntryKind, TaskStatus
+from subject_requests.choices import UNRESOLVED_TASKS, TaskStatus
 from subject_requests.models import SystemTask
-from subject_requests.services.common import RequestError, add_entry, audit
+from subject_requests.services.common import RequestError, audit_task, note_on_task
 from subject_requests.services.systems import CALLBACK_PURPOSE, needs_delivery
 
 RESOLUTIONS = (TaskStatus.DONE, TaskStatus.NOT_HELD)
@@ -75,19 +75,17 @@ def resolve_task(
         raise RequestError("This task is already resolved.")
     SystemTask.objects.filter(pk=task.pk).update(completed_by=user_of(actor))
     task.refresh_from_db()
-    add_entry(
-        task.request,
-        kind=EntryKind.NOTE,
+    note_on_task(
+        task,
         actor=actor,
         now=now,
         summary=f"{task.system.name}: {task.get_operation_display().lower()} — "
         f"{task.get_status_display().lower()}",
     )
-    audit(
+    audit_task(
         "request.system_task_resolved",
         actor=actor,
-        request=task.request,
-        task=task.pk,
+        task=task,
         system=task.system_id,
         status=status,
     )
@@ -106,7 +104,7 @@ def retry_task(*, task: SystemTask, actor: Actor, now: dt.datetime | None = None
     if not updated:
         raise RequestError("Only a task whose delivery failed can be sent again.")
     task.refresh_from_db()
-    audit("request.system_task_retried", actor=actor, request=task.request, task=task.pk)
+    audit_task("request.system_task_retried", actor=actor, task=task)
     if needs_delivery(task):
         from subject_requests.tasks import deliver_system_task
 
@@ -186,19 +184,17 @@ def complete_by_callback(
         ):
             raise CallbackRefused(410, "This completion link has been used already.")
         task.refresh_from_db()
-        add_entry(
-            task.request,
-            kind=EntryKind.NOTE,
+        note_on_task(
+            task,
             actor="system-tasks",
             now=now,
             summary=f"{task.system.name} confirmed: {task.get_operation_display().lower()} — "
             f"{task.get_status_display().lower()}",
         )
-        audit(
+        audit_task(
             "request.system_task_confirmed",
             actor=f"system:{task.system_id}",
-            request=task.request,
-            task=task.pk,
+            task=task,
             status=status,
         )
     return CallbackDone(task=task)

@@ -262,7 +262,7 @@ class PersonListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any]):
         return idempotency.shows(answer, target_type=TARGET_TYPE, target_id=person.pk)
 
 
-def forget_answers_of_erased(*, subject_ids: list[int], now: dt.datetime) -> object:
+def forget_answers_of_erased(*, subject_ids: list[int], now: dt.datetime, cause: str) -> object:
     """`subjects.hooks.after_erase`: the stored answers that show an erased person's data
     are blanked (a retry gets 410, not the data nor a second creation)."""
     return idempotency.forget(target_type=TARGET_TYPE, ids=subject_ids)

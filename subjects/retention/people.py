@@ -113,7 +113,9 @@ class _PersonBundle(RecordType):
     def apply(self, ids: Sequence[int], *, action: str, now: dt.datetime) -> Applied:
         applied = Applied()
         # Re-checked inside the batch's transaction: a claim may have arrived since.
-        applied.kept_ids = erase_people(ids, action=action, now=now, applied=applied)
+        applied.kept_ids = erase_people(
+            ids, action=action, now=now, applied=applied, cause=self.code
+        )
         return applied
 
     def describe(self, record: Any) -> str:

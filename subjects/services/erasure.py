@@ -53,14 +53,20 @@ class ErasureOutcome:
 
 
 def erase_subjects(
-    *, subject_ids: Iterable[int], actor: Actor, reason: str, now: dt.datetime | None = None
+    *,
+    subject_ids: Iterable[int],
+    actor: Actor,
+    reason: str,
+    cause: str = "erasure",
+    now: dt.datetime | None = None,
 ) -> ErasureOutcome:
     """Anonymise the given people and their records now, whatever their deadlines.
 
     Refuses (raises `SubjectsOnLegalHold`, changing nothing) if any is under legal hold.
     Invoices keep their own billing copy and claims their data: the law requires them
     (accounting; legal claims), so erasure yields there and the outcome says so.
-    `reason` goes into the audit log: a code or article, never personal data.
+    `reason` goes into the audit log: a code or article, never personal data. `cause` tells
+    the hooks what started it ("request", "objection", "erasure").
     """
     now = now or timezone.now()
     ids = sorted({int(pk) for pk in subject_ids})
@@ -88,7 +94,7 @@ def erase_subjects(
             mark_erasure_requested(live, now=now)
         for start in range(0, len(live), STATEMENT_CHUNK):
             chunk = live[start : start + STATEMENT_CHUNK]
-            kept = erase_people(chunk, action=ANONYMISE, now=now, applied=applied)
+            kept = erase_people(chunk, action=ANONYMISE, now=now, applied=applied, cause=cause)
             outcome.kept_for_claims.extend(kept)
             outcome.anonymised.extend(pk for pk in chunk if pk not in kept)
         outcome.counts = applied.counts
@@ -161,7 +167,10 @@ def defer_erasure(
     return marked
 
 
-def anonymise_subjects(*, subject_ids: Iterable[int], actor: Actor, reason: str) -> int:
+def anonymise_subjects(
+    *, subject_ids: Iterable[int], actor: Actor, reason: str, cause: str = "erasure"
+) -> int:
     """Anonymise the given subjects and their records at once (Art. 17 erasure, Art. 21(2)
     objection). Returns how many people were anonymised; raises `SubjectsOnLegalHold`."""
-    return len(erase_subjects(subject_ids=subject_ids, actor=actor, reason=reason).anonymised)
+    outcome = erase_subjects(subject_ids=subject_ids, actor=actor, reason=reason, cause=cause)
+    return len(outcome.anonymised)
