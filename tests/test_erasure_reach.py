@@ -69,6 +69,9 @@ def test_a_prospect_who_unsubscribes_is_erased_in_every_system_and_recipients_ar
     assert notice.kind == TaskKind.NOTICE and notice.status == TaskStatus.DONE
     [sent] = [m for m in mail.outbox if m.to == ["privacy@partner.example"]]
     assert "liis@lead.example" in sent.body
+    body = " ".join(sent.body.split())
+    assert "Following an objection to direct marketing" in body
+    assert "Erase the person's data" in body and f"TASK-{notice.pk}" in body  # in English
     assert AuditEvent.objects.filter(action="request.system_tasks_created").exists()
 
     # The CRM's owner finds the task, sees what started it, and records the result.

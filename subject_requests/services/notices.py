@@ -48,11 +48,14 @@ def send_notice_email(task: SystemTask) -> tuple[bool, str]:
     if not address:
         return False, "the recipient has no contact e-mail in the register"
     payload = task.payload or {}
+    with translation.override(settings.LANGUAGE_CODE):  # the recipient's notice: in English
+        operation = task.get_operation_display()
     context = {
         "task": task,
         "system": task.system,
-        "reference": task.reference,
-        "operation": task.get_operation_display(),
+        # An erasure no request started is referred to by its task.
+        "reference": task.request.reference if task.request else f"TASK-{task.pk}",
+        "operation": operation,
         "person": payload.get("person", {}),
         "changes": payload.get("changes", {}),
         "controller": settings.PRIVACY_CONTROLLER_NAME,
