@@ -211,8 +211,14 @@ def deliver_letter(*, entry_id: int) -> bool:
         raise
     status = DeliveryStatus.SENT if accepted else DeliveryStatus.FAILED
     TimelineEntry.objects.filter(pk=entry_id).update(delivery_status=status)
-    if entry.answer_id is not None and accepted:
-        Answer.objects.filter(pk=entry.answer_id).update(sent_at=timezone.now())
+    if accepted:
+        sent = timezone.now()
+        if entry.answer_id is not None:
+            Answer.objects.filter(pk=entry.answer_id).update(sent_at=sent)
+        request = entry.request
+        if request.status == Status.COMPLETED and request.delivery_nonce:
+            # The closing letter carried the link to the documents: they are sent with it.
+            documents_for(request).documents().filter(sent_at__isnull=True).update(sent_at=sent)
     record_event(
         action="request.letter_sent",
         actor="requests-mailer",

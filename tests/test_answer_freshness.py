@@ -103,6 +103,11 @@ def test_a_report_built_before_a_system_answered_is_refused_until_built_again(
     page = client_for(dpo).get(f"/requests/{request.pk}/").content.decode()
     assert "replaced by a newer one" in page and "answer-out-of-date" not in page
     services.review_answer(answer=second, actor=dpo)
-    services.complete_request(request=request, outcome="Here is your data.", actor=dpo)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complete_request(request=request, outcome="Here is your data.", actor=dpo)
     sent = list(documents_for(request).documents())
     assert sent == [second] and sent[0].kind == AnswerKind.ACCESS_REPORT
+    # The closing letter carried the link: the report went with it, the replaced one never.
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert second.sent_at is not None and first.sent_at is None
