@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import time_machine
 from django.contrib.auth.models import User
@@ -19,6 +22,7 @@ from tests.conftest import SECOND_FACTOR_ROLES, current_totp, persona_authentica
 from tests.reports_helpers import pdf_text
 
 PASSWORD = "correct horse battery"
+SHOTS = Path("test-artifacts/journeys")
 
 
 def new_page(browser: Browser, base_url: str) -> Page:
@@ -51,6 +55,15 @@ class People:
     dpo: Page
     owner: Page
     clock: time_machine.Traveller
+    name: str = "journey"
+    shots: int = 0
+
+    def look(self, page: Page, step: str) -> None:
+        """A screenshot of what this person sees now (test-artifacts/journeys/), to look at."""
+        self.shots += 1
+        page.wait_for_load_state()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SHOTS / f"{self.name}-{self.shots:02d}-{step}.png", full_page=True)
 
     def later(self, minutes: int = 10) -> None:
         """Time passes between two people's steps, as it does in life (on a clock that stood
@@ -59,28 +72,38 @@ class People:
 
 
 def people(
-    browser: Browser, base_url: str, *, dpo: User, owner: User, clock: time_machine.Traveller
+    browser: Browser,
+    base_url: str,
+    *,
+    dpo: User,
+    owner: User,
+    clock: time_machine.Traveller,
+    name: str,
 ) -> Iterator[People]:
     pages = People(
         requester=new_page(browser, base_url),
         dpo=log_in(new_page(browser, base_url), dpo),
         owner=log_in(new_page(browser, base_url), owner),
         clock=clock,
+        name=re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60],
     )
     yield pages
     for page in (pages.requester, pages.dpo, pages.owner):
         page.context.close()
 
 
-def file_request(page: Page, *, right: str, name: str, email: str, words: str) -> SubjectRequest:
+def file_request(cast: People, *, right: str, name: str, email: str, words: str) -> SubjectRequest:
     """The public form, then the link the confirmation e-mail carries."""
+    page = cast.requester
     page.goto("/privacy/request/")
     page.get_by_label(re.compile(re.escape(right))).check()
     page.get_by_label("Your name", exact=True).fill(name)
     page.get_by_label("Your e-mail address").fill(email)
     page.get_by_label("Your request").fill(words)
+    cast.look(page, "public-form")
     page.get_by_role("button", name="Send request").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    cast.look(page, "check-your-email")
     request = SubjectRequest.objects.latest("pk")
     confirm = next(m for m in reversed(mail.outbox) if m.subject.startswith("Confirm"))
     link = re.search(r"/privacy/request/verify/[^/\s]+/", str(confirm.body))
@@ -88,6 +111,7 @@ def file_request(page: Page, *, right: str, name: str, email: str, words: str) -
     page.goto(link.group(0))
     page.get_by_role("button", name="Confirm my e-mail address").click()
     expect(page.get_by_test_id("status")).to_have_text("Verified")
+    cast.look(page, "verified")
     request.refresh_from_db()
     return request
 
@@ -99,12 +123,14 @@ def open_request(page: Page, request: SubjectRequest) -> None:
     ).to_be_visible()
 
 
-def record_tasks(page: Page, evidence: str) -> int:
+def record_tasks(cast: People, evidence: str) -> int:
     """A system's owner opens each of their tasks and records what they did."""
+    page = cast.owner
     done = 0
     page.goto("/requests/tasks/")
     while page.get_by_test_id("open-task").count():
         page.get_by_test_id("open-task").first.click()
+        cast.look(page, "owner-task")
         page.get_by_label("Done").check()
         page.get_by_label("What you did").fill(evidence)
         page.get_by_test_id("resolve-task").click()
@@ -114,12 +140,16 @@ def record_tasks(page: Page, evidence: str) -> int:
     return done
 
 
-def complete(page: Page, request: SubjectRequest, outcome: str) -> None:
+def complete(cast: People, request: SubjectRequest, outcome: str) -> None:
+    page = cast.dpo
     open_request(page, request)
+    cast.look(page, "request-before-completion")
     page.get_by_role("link", name="Complete", exact=True).click()
     page.get_by_label("What was done (the requester reads it in the letter)").fill(outcome)
+    cast.look(page, "complete-form")
     page.get_by_role("button", name="Complete and send the letter").click()
     expect(page.get_by_text("The request is completed.")).to_be_visible()
+    cast.look(page, "completed")
 
 
 def closing_mail(request: SubjectRequest) -> EmailMessage:
@@ -131,19 +161,28 @@ def closing_mail(request: SubjectRequest) -> EmailMessage:
     )
 
 
-def letter_text(request: SubjectRequest) -> str:
-    """The closing letter as the requester reads it: the PDF attached to the e-mail."""
+def letter_text(cast: People, request: SubjectRequest) -> str:
+    """The closing letter as the requester reads it: the PDF attached to the e-mail (kept,
+    with its pages as PNG where poppler is installed, to look at)."""
     message = closing_mail(request)
     pdfs = [a for a in message.attachments if isinstance(a, tuple) and a[2] == "application/pdf"]
     assert pdfs, "the closing e-mail carries the letter as a PDF"
-    content = pdfs[0][1]
-    return " ".join(pdf_text(content if isinstance(content, bytes) else content.encode()).split())
+    raw = pdfs[0][1]
+    content = raw if isinstance(raw, bytes) else raw.encode()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{cast.name}-letter.pdf"
+    path.write_bytes(content)
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "70", str(path), str(path.with_suffix(""))])
+    return " ".join(pdf_text(content).split())
 
 
-def open_documents(page: Page, request: SubjectRequest) -> Page:
+def open_documents(cast: People, request: SubjectRequest) -> Page:
     """The requester follows the link of the closing e-mail."""
+    page = cast.requester
     link = re.search(r"/privacy/answers/[^/\s]+/", str(closing_mail(request).body))
     assert link is not None, "the closing e-mail carries the documents' link"
     page.goto(link.group(0))
     expect(page.get_by_role("heading", name="Your documents")).to_be_visible()
+    cast.look(page, "documents")
     return page

@@ -62,9 +62,17 @@ def kadri(register: None) -> DataSubject:
 
 @pytest.fixture
 def cast(
-    browser: Browser, live_server: LiveServer, dpo: User, staff: User, clock: Any
+    browser: Browser,
+    live_server: LiveServer,
+    dpo: User,
+    staff: User,
+    clock: Any,
+    request: pytest.FixtureRequest,
 ) -> Iterator[j.People]:
-    yield from j.people(browser, live_server.url, dpo=dpo, owner=staff, clock=clock)
+    name = request.node.callspec.id if hasattr(request.node, "callspec") else request.node.name
+    yield from j.people(
+        browser, live_server.url, dpo=dpo, owner=staff, clock=clock, name=name.removeprefix("test_")
+    )
 
 
 @pytest.mark.parametrize(
@@ -79,7 +87,7 @@ def test_access_copy_and_portability_from_the_form_to_the_downloaded_document(
     cast: j.People, kadri: DataSubject, right: str, document: str
 ) -> None:
     request = j.file_request(
-        cast.requester, right=right, name="Kadri Kask", email="Kadri@Acme.example",
+        cast, right=right, name="Kadri Kask", email="Kadri@Acme.example",
         words="Please send me what you hold about me.",
     )  # fmt: skip
     assert list(request.subjects.all()) == [kadri]  # matched by the verified e-mail, any case
@@ -91,20 +99,21 @@ def test_access_copy_and_portability_from_the_form_to_the_downloaded_document(
     # The systems were asked what they hold: the CRM's owner answers after the first build,
     # so that document no longer tells what holds; the DPO builds it again.
     cast.later()
-    assert j.record_tasks(cast.owner, "Contact #18: name, e-mail, phone.") == 1
+    assert j.record_tasks(cast, "Contact #18: name, e-mail, phone.") == 1
     cast.later()
     j.open_request(dpo, request)
     expect(dpo.get_by_test_id("answer-out-of-date")).to_be_visible()
     dpo.get_by_role("button", name="Build it again").click()
     j.open_request(dpo, request)
     expect(dpo.get_by_text("replaced by a newer one")).to_be_visible()
+    cast.look(dpo, "rebuilt")
     review = dpo.get_by_test_id("review-answer")
     expect(review).to_be_visible()
     review.click()
     cast.later()
-    j.complete(dpo, request, "Here is what we hold about you.")
+    j.complete(cast, request, "Here is what we hold about you.")
 
-    requester = j.open_documents(cast.requester, request)
+    requester = j.open_documents(cast, request)
     with requester.expect_download() as download:
         requester.get_by_role("link", name=document).click()
     content = open(download.value.path(), "rb").read()
@@ -130,7 +139,7 @@ def test_rectification_from_the_form_to_the_corrected_record_and_the_letter(
     cast: j.People, kadri: DataSubject
 ) -> None:
     request = j.file_request(
-        cast.requester, right="Correction of my data", name="Kadri Kask",
+        cast, right="Correction of my data", name="Kadri Kask",
         email="kadri@acme.example", words="My phone is now +372 5555 1234.",
     )  # fmt: skip
     dpo = cast.dpo
@@ -139,16 +148,17 @@ def test_rectification_from_the_form_to_the_corrected_record_and_the_letter(
     dpo.get_by_label("Work phone").fill("+372 5555 1234")
     dpo.get_by_test_id("preview-rectification").click()
     expect(dpo.get_by_test_id("diff")).to_contain_text("+372 5555 1234")
+    cast.look(dpo, "rectification-diff")
     dpo.get_by_test_id("confirm-rectification").click()
     cast.later()
-    assert j.record_tasks(cast.owner, "Phone corrected in the CRM.") == 1
+    assert j.record_tasks(cast, "Phone corrected in the CRM.") == 1
     cast.later()
-    j.complete(dpo, request, "We corrected your phone number.")
+    j.complete(cast, request, "We corrected your phone number.")
 
     kadri.refresh_from_db()
     assert kadri.work_phone == "+372 5555 1234"
     assert SystemTask.objects.filter(request=request, status=TaskStatus.DONE).count() == 2
-    letter = j.letter_text(request)
+    letter = j.letter_text(cast, request)
     assert "We corrected your phone number." in letter and "phone" in letter.lower()
 
 
@@ -159,25 +169,26 @@ def test_erasure_from_the_form_to_the_erased_and_suppressed_prospect(
         first_name="Liis", last_name="Lepp", work_email="liis@lead.example"
     )
     request = j.file_request(
-        cast.requester, right="Erasure of my data", name="Liis Lepp",
+        cast, right="Erasure of my data", name="Liis Lepp",
         email="liis@lead.example", words="Please erase everything about me.",
     )  # fmt: skip
     dpo = cast.dpo
     j.open_request(dpo, request)
     dpo.get_by_test_id("open-erasure").click()
+    cast.look(dpo, "erasure-preview")
     dpo.get_by_test_id("propose-erasure").click()
     dpo.get_by_label("I have read what will be erased").check()
     dpo.get_by_test_id("confirm-erasure").click()
     expect(dpo.get_by_role("status").get_by_text("Erasure carried out: 1 erased")).to_be_visible()
     cast.later()
-    assert j.record_tasks(cast.owner, "Deleted the contact and its notes.") == 1
+    assert j.record_tasks(cast, "Deleted the contact and its notes.") == 1
     cast.later()
-    j.complete(dpo, request, "We erased your data.")
+    j.complete(cast, request, "We erased your data.")
 
     prospect.refresh_from_db()
     assert prospect.anonymised_at is not None and prospect.work_email is None
     assert SuppressionEntry.objects.filter(email_index=blind_index("liis@lead.example")).exists()
-    letter = j.letter_text(request)
+    letter = j.letter_text(cast, request)
     assert "We erased your data." in letter and "We have erased:" in letter
 
 
@@ -185,7 +196,7 @@ def test_restriction_from_the_form_to_the_restricted_record_and_the_letter(
     cast: j.People, kadri: DataSubject
 ) -> None:
     request = j.file_request(
-        cast.requester, right="Restriction of processing", name="Kadri Kask",
+        cast, right="Restriction of processing", name="Kadri Kask",
         email="kadri@acme.example", words="My address is wrong; stop using my data until fixed.",
     )  # fmt: skip
     dpo = cast.dpo
@@ -194,17 +205,18 @@ def test_restriction_from_the_form_to_the_restricted_record_and_the_letter(
     dpo.get_by_label("Ground (GDPR Art. 18(1))").select_option(
         RestrictionGround.ACCURACY_CONTESTED.value
     )
+    cast.look(dpo, "restriction-form")
     dpo.get_by_test_id("restrict").click()
     expect(dpo.get_by_test_id("right-actions")).to_contain_text("Restriction (Art. 18)")
     cast.later()
-    assert j.record_tasks(cast.owner, "Marked restricted in the CRM.") == 1
+    assert j.record_tasks(cast, "Marked restricted in the CRM.") == 1
     cast.later()
-    j.complete(dpo, request, "We restricted the processing of your data.")
+    j.complete(cast, request, "We restricted the processing of your data.")
 
     kadri.refresh_from_db()
     assert kadri.restricted_at is not None
     assert kadri.restriction_ground == RestrictionGround.ACCURACY_CONTESTED
-    letter = j.letter_text(request)
+    letter = j.letter_text(cast, request)
     assert "Accuracy contested" in letter
 
 
@@ -213,22 +225,23 @@ def test_an_objection_to_direct_marketing_erases_and_suppresses_the_prospect(
 ) -> None:
     prospect = f.ProspectFactory.create(first_name="Mati", work_email="mati@lead.example")
     request = j.file_request(
-        cast.requester, right="Objection to direct marketing", name="Mati",
+        cast, right="Objection to direct marketing", name="Mati",
         email="mati@lead.example", words="Stop sending me offers.",
     )  # fmt: skip
     dpo = cast.dpo
     j.open_request(dpo, request)
     dpo.get_by_test_id("open-objection").click()
+    cast.look(dpo, "objection-form")
     dpo.get_by_test_id("record-objection").click()
     cast.later()
-    j.record_tasks(cast.owner, "Deleted from the CRM.")
+    j.record_tasks(cast, "Deleted from the CRM.")
     cast.later()
-    j.complete(dpo, request, "All marketing to you has stopped.")
+    j.complete(cast, request, "All marketing to you has stopped.")
 
     prospect.refresh_from_db()
     assert prospect.anonymised_at is not None
     assert SuppressionEntry.objects.filter(email_index=blind_index("mati@lead.example")).exists()
-    letter = j.letter_text(request)
+    letter = j.letter_text(cast, request)
     assert "We have recorded your objection to:" in letter
 
 
@@ -236,12 +249,13 @@ def test_an_objection_to_other_processing_is_weighed_and_the_letter_gives_the_ou
     cast: j.People, kadri: DataSubject
 ) -> None:
     request = j.file_request(
-        cast.requester, right="Objection to other processing", name="Kadri Kask",
+        cast, right="Objection to other processing", name="Kadri Kask",
         email="kadri@acme.example", words="I object to your use of my data for analytics.",
     )  # fmt: skip
     dpo = cast.dpo
     j.open_request(dpo, request)
     dpo.get_by_test_id("open-objection").click()
+    cast.look(dpo, "objection-form")
     dpo.get_by_test_id("record-objection").click()
     kadri.refresh_from_db()
     assert kadri.restricted_at is not None  # restricted while it is weighed (Art. 18(1)(d))
@@ -254,8 +268,8 @@ def test_an_objection_to_other_processing_is_weighed_and_the_letter_gives_the_ou
         dpo.get_by_role("button", name="Record the decision").click()
         dpo.goto(f"/requests/{request.pk}/people/{kadri.pk}/objection/")
     cast.later()
-    j.complete(dpo, request, "We weighed your objection.")
+    j.complete(cast, request, "We weighed your objection.")
 
-    letter = j.letter_text(request)
+    letter = j.letter_text(cast, request)
     assert "upheld: the processing has stopped" in letter
     assert "Her situation outweighs our interest" in letter
