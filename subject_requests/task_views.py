@@ -18,6 +18,7 @@ from core.permissions import has_permission, requires
 from core.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from subject_requests.choices import UNRESOLVED_TASKS, TaskStatus
 from subject_requests.models import SystemTask
+from subject_requests.reports.words import change_items, identifier_items
 from subject_requests.services import RequestError
 from subject_requests.services.task_results import (
     RESOLUTIONS,
@@ -100,10 +101,17 @@ def system_task(request: HttpRequest, pk: int) -> HttpResponse:
             target=task.request or task,
             details={"task": task.pk},
         )
+    payload = task.payload or {}
     return render(
         request,
         "subject_requests/system_task.html",
-        {"task": task, "payload": task.payload or {}, "form": form},
+        {
+            "task": task,
+            "payload": payload,
+            "person_items": identifier_items(payload.get("person") or {}),
+            "change_items": change_items(payload.get("changes") or {}),
+            "form": form,
+        },
         status=400 if request.method == "POST" else 200,
     )
 

@@ -80,6 +80,7 @@ def test_a_prospect_who_unsubscribes_is_erased_in_every_system_and_recipients_ar
     assert f"/requests/tasks/{crm.pk}/" in listing and "An objection to direct marketing" in listing
     page = owner.get(f"/requests/tasks/{crm.pk}/").content.decode()
     assert "liis@lead.example" in page and "Started by" in page
+    assert "work_email" not in page and "Work e-mail" in page  # in words, not field names
     done = owner.post(f"/requests/tasks/{crm.pk}/", {"status": "done", "evidence": "Deleted"})
     assert done.status_code == 302
     crm.refresh_from_db()

@@ -30,8 +30,8 @@ def _categories(codes: list[str]) -> str:
 def _changes(changes: dict[str, list[Any]]) -> list[str]:
     return [
         _("%(field)s from “%(before)s” to “%(after)s”")
-        % {"field": field_label(name), "before": before or "—", "after": after or "—"}
-        for name, (before, after) in changes.items()
+        % {"field": label, "before": before or "—", "after": after or "—"}
+        for label, before, after in change_items(changes)
     ]
 
 
@@ -80,18 +80,27 @@ def describe_action(action: RightAction) -> str:
     return "\n".join(lines)
 
 
+def identifier_items(person: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a task gives a system to find the person, as (label, value) pairs in the active
+    language: the task's page and the person's report say it the same way."""
+    items = [(field_label(key), str(person[key])) for key in IDENTIFIERS if person.get(key)]
+    if code := person.get("organisation_registry_code"):
+        items.append((_("company registry code"), str(code)))
+    if person.get("kind") in SubjectKind.values:
+        items.append((_("how we know you"), str(SubjectKind(person["kind"]).label)))
+    return items
+
+
+def change_items(changes: dict[str, list[Any]]) -> list[tuple[str, Any, Any]]:
+    """A rectification's (field label, before, after) rows."""
+    return [(field_label(name), before, after) for name, (before, after) in changes.items()]
+
+
 def describe_task(task: SystemTask) -> str:
     """What the system or recipient was given: the details that let it find the person, the
     kinds of data concerned, and the corrections or the restriction's ground it had to apply."""
     payload: dict[str, Any] = task.payload or {}
-    person: dict[str, Any] = payload.get("person") or {}
-    found = [f"{field_label(key)}: {person[key]}" for key in IDENTIFIERS if person.get(key)]
-    if person.get("organisation_registry_code"):
-        found.append(
-            _("company registry code: %(code)s") % {"code": person["organisation_registry_code"]}
-        )
-    if person.get("kind") in SubjectKind.values:
-        found.append(_("how we know you: %(kind)s") % {"kind": SubjectKind(person["kind"]).label})
+    found = [f"{label}: {value}" for label, value in identifier_items(payload.get("person") or {})]
     lines = []
     if found:
         lines.append(_("To find you: %(details)s.") % {"details": "; ".join(found)})
