@@ -15,6 +15,7 @@ from core.audit import record_event
 from core.permissions import has_permission, requires
 from subject_requests.choices import ActionKind, RequestType
 from subject_requests.models import SubjectRequest
+from subject_requests.reports.words import describe_action
 from subject_requests.rights_forms import (
     CancelErasureForm,
     ConfirmErasureForm,
@@ -69,7 +70,7 @@ def _erasure_page(
             "req": subject_request,
             "previews": erasure_preview(people),
             "proposed": proposed,
-            "done": [a for a in erasures if a.status == "done"],
+            "done": [(a, describe_action(a)) for a in erasures if a.status == "done"],
             "can_propose": "propose-erasure" in actions,
             "propose_refusal": actions.refused.get("propose-erasure", ""),
             "can_confirm": "confirm-erasure" in actions and confirm_refusal is None,

@@ -14,6 +14,11 @@ request (`subjects.services.erasure`) share, stated once (README "What goes and 
 - Claim: description and the person link. Kept: dates, amount, company.
 - TrialContent: deleted, or title, content and author link cleared.
 
+A person a kept claim still needs (Art. 17(3)(e)) keeps only what the claim needs — names,
+work contact, company link, and the messages, invoices and claims that may be its evidence —
+and loses the rest at once (Art. 5(1)(c)): `CLAIM_UNNEEDED`, stated once here for the erasure
+and its preview (`subjects.erasure_preview`).
+
 Anonymisation is irreversible: values are overwritten with NULL or an empty string, never
 moved elsewhere.
 """
@@ -24,7 +29,8 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from django.db.models import Q
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from retention.lookups import IdArray
 from retention.registry import ANONYMISE, Applied
@@ -62,38 +68,94 @@ CLAIM_CLEARED: dict[str, Any] = {"description": None, "subject": None}
 TRIAL_CONTENT_CLEARED: dict[str, Any] = {"content": None, "title": "", "author": None}
 
 
+# What a kept claim does not need of its party (GDPR Art. 17(3)(e) read with 5(1)(c)): cleared
+# at once when the person is erased, even while the claim keeps them. Kept for the claim:
+# names, work e-mail, phone and address, the company link, and the messages, invoices and
+# claims that may be its evidence.
+CLAIM_UNNEEDED: dict[str, Any] = {
+    "date_of_birth": None,
+    "photo": None,
+    "photo_content_type": "",
+    "position": "",  # stored as NULL
+}
+# The person's records a claim does not need either — demo notes, platform usage — each with
+# the rows that still hold something and what anonymising clears (DELETE: the rows go).
+# Erasure clears them the same way for everyone else (`clear_subject_records`).
+CLAIM_UNNEEDED_RECORDS: dict[type[models.Model], tuple[Q, dict[str, Any]]] = {
+    Demo: (Q(notes__isnull=False), {"notes": None}),
+    UsageRecord: (Q(), {"subject": None, "details": None}),
+}
+
+
+def claim_unneeded_fields_left() -> Q:
+    """People whose own row still holds something of `CLAIM_UNNEEDED`."""
+    return (
+        Q(date_of_birth__isnull=False)
+        | Q(photo__isnull=False)
+        | ~Q(photo_content_type="")
+        | Q(position__isnull=False)
+    )
+
+
+def claim_unneeded_records_of(
+    model: type[models.Model], where: dict[str, Any], *, action: str = ANONYMISE
+) -> QuerySet[Any]:
+    """`model`'s rows matching `where` that still hold what `clear_claim_unneeded` clears."""
+    left, _cleared = CLAIM_UNNEEDED_RECORDS[model]
+    rows = model._default_manager.filter(**where)
+    return rows.filter(left) if action == ANONYMISE else rows
+
+
+def claim_unneeded_left(*, action: str = ANONYMISE) -> Q:
+    """People (a `DataSubject` filter) still holding something a kept claim does not need:
+    what `clear_claim_unneeded` clears, so it matches nobody once that has run."""
+    condition = claim_unneeded_fields_left()
+    for model in CLAIM_UNNEEDED_RECORDS:
+        rows = claim_unneeded_records_of(model, {"subject": OuterRef("pk")}, action=action)
+        condition |= Q(Exists(rows))
+    return condition
+
+
+def _clear_records(subject_ids: Sequence[int], *, action: str, applied: Applied) -> None:
+    for model, (_left, cleared) in CLAIM_UNNEEDED_RECORDS.items():
+        where = {"subject_id__any_of": IdArray(subject_ids)}
+        if action == ANONYMISE:
+            rows = claim_unneeded_records_of(model, where).update(**cleared)
+        else:
+            rows = delete_set_based(model, where)
+        applied.add(label_of(model), rows)
+
+
 def clear_subject_records(subject_ids: Sequence[int], *, action: str, applied: Applied) -> None:
     """The person's marketing and service records: demos, communications, usage."""
     if action == ANONYMISE:
-        applied.add(
-            label_of(Demo),
-            Demo.objects.filter(
-                subject_id__any_of=IdArray(subject_ids), notes__isnull=False
-            ).update(notes=None),
-        )
-        applied.add(
-            label_of(Communication),
+        messages = (
             Communication.objects.filter(subject_id__any_of=IdArray(subject_ids))
             .filter(Q(subject_line__isnull=False) | Q(body__isnull=False))
-            .update(subject_line=None, body=None),
+            .update(subject_line=None, body=None)
         )
-        applied.add(
-            label_of(UsageRecord),
-            UsageRecord.objects.filter(subject_id__any_of=IdArray(subject_ids)).update(
-                subject=None, details=None
-            ),
-        )
-        return
-    for model in (Demo, Communication, UsageRecord):
-        applied.add(
-            label_of(model), delete_set_based(model, {"subject_id__any_of": IdArray(subject_ids)})
-        )
+    else:
+        messages = delete_set_based(Communication, {"subject_id__any_of": IdArray(subject_ids)})
+    applied.add(label_of(Communication), messages)
+    _clear_records(subject_ids, action=action, applied=applied)
+
+
+def clear_claim_unneeded(subject_ids: Sequence[int], *, action: str, applied: Applied) -> None:
+    """What a kept claim does not need of these people, who stay for it: `CLAIM_UNNEEDED` on
+    their row and `CLAIM_UNNEEDED_RECORDS`. Set-based, and a rerun changes nothing."""
+    applied.add(
+        label_of(DataSubject) + ":kept_for_claim",
+        DataSubject.objects.filter(pk__any_of=IdArray(subject_ids), anonymised_at__isnull=True)
+        .filter(claim_unneeded_fields_left())
+        .update(**CLAIM_UNNEEDED),
+    )
+    _clear_records(subject_ids, action=action, applied=applied)
 
 
 def subjects_kept_for_claims(subject_ids: Collection[int]) -> set[int]:
     """A claim holds no copy of its party's identity and the person's messages may be its
-    evidence, so everything of theirs stays while a claim linked to them is kept (claims:
-    at most 10 years after falling due)."""
+    evidence, so what the claim needs of them (`CLAIM_UNNEEDED` aside) stays while a claim
+    linked to them is kept (claims: at most 10 years after falling due)."""
     return set(
         Claim.objects.filter(subject_id__any_of=IdArray(subject_ids), anonymised_at__isnull=True)
         .values_list("subject_id", flat=True)
@@ -140,17 +202,23 @@ def erase_people(
     applied: Applied,
     cause: str,
 ) -> list[int]:
-    """Clear the people and their records, except those a kept claim still needs; returns
-    the ids kept for claims (re-checked here, inside the caller's transaction). `cause` says
-    what started it, for the hooks (`subjects.hooks.after_erase`)."""
-    kept = subjects_kept_for_claims(subject_ids)
+    """Clear the people and their records; of those a kept claim still needs, only what the
+    claim does not need (`clear_claim_unneeded`). Returns the ids kept for claims (re-checked
+    here, inside the caller's transaction). `cause` says what started it, for the hooks
+    (`subjects.hooks.after_erase`)."""
+    kept = sorted(subjects_kept_for_claims(subject_ids))
     people = [pk for pk in subject_ids if pk not in kept]
-    if people:
-        for hook in hooks.after_erase:
-            hook(subject_ids=people, now=now, cause=cause)
+    if kept:
+        for minimised in hooks.after_minimise:
+            minimised(subject_ids=kept, now=now, cause=cause)
+        clear_claim_unneeded(kept, action=action, applied=applied)
+    if not people:
+        return kept
+    for hook in hooks.after_erase:
+        hook(subject_ids=people, now=now, cause=cause)
     clear_subject_records(people, action=action, applied=applied)
     if action == ANONYMISE:
         applied.add(label_of(DataSubject), anonymise_subject_rows(people, now=now))
     else:
         delete_subject_rows(people, now=now, applied=applied)
-    return sorted(kept)
+    return kept

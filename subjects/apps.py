@@ -12,7 +12,7 @@ class SubjectsConfig(AppConfig):
 
         from core.audit_browser import TargetKind, register_person_search, register_target
         from subjects.api.people import forget_answers_of_erased
-        from subjects.hooks import register_after_erase
+        from subjects.hooks import register_after_erase, register_after_minimise
         from subjects.selectors import people_matching
 
         register_target(
@@ -24,3 +24,4 @@ class SubjectsConfig(AppConfig):
         )
         register_person_search(people_matching)
         register_after_erase(forget_answers_of_erased)
+        register_after_minimise(forget_answers_of_erased)

@@ -2,10 +2,12 @@
 when: the DPO's preview before confirming, and the list the answer letter gives the person.
 
 The same knowledge the erasure acts on, read rather than written: the person's own record
-with their demos, messages and usage goes (`subjects.anonymisation`), unless a legal hold or
-a kept claim keeps everything; every other kind of record linked to the person (invoices,
-claims, consent evidence, requests, …) stays under its own retention rule, each with the
-reason its record type gives (`RecordType.kept_on_erasure`) and the day that rule ends it.
+with their demos, messages and usage goes (`subjects.anonymisation`), unless a legal hold
+keeps everything; a kept claim keeps only what it needs of its party and the rest goes now
+(`CLAIM_UNNEEDED`, `CLAIM_UNNEEDED_RECORDS`); every other kind of record linked to the person
+(invoices, claims, consent evidence, requests, …) stays under its own retention rule, each
+with the reason its record type gives (`RecordType.kept_on_erasure`) and the day that rule
+ends it.
 """
 
 from __future__ import annotations
@@ -25,21 +27,39 @@ from retention.deadlines import deadlines_of
 from retention.periods import Period
 from retention.registry import registry
 from retention.selectors import record_types_of_subjects
-from subjects.anonymisation import subjects_kept_for_claims
+from subjects.anonymisation import (
+    CLAIM_UNNEEDED_RECORDS,
+    claim_unneeded_fields_left,
+    claim_unneeded_records_of,
+    subjects_kept_for_claims,
+)
 from subjects.models import Claim, Communication, DataSubject, Demo, UsageRecord
 
-# Why everything stays, for the reasons that keep the whole person.
+# What stays, and why, for the reasons that keep the person rather than a record type.
 LEGAL_HOLD = "legal_hold"
+# What a kept claim needs of its party: identity, work contact, company link, messages.
+CLAIM_NEEDS = "claim_needs"
+# Erasures recorded before a claim kept only what it needs say that it kept everything.
 CLAIM = "claim"
-WHOLE_PERSON_REASONS: dict[str, Promise] = {
+PERSON_REASONS: dict[str, Promise] = {
     LEGAL_HOLD: _(
         "All your data: we must keep it to establish, exercise or defend a legal claim (GDPR "
         "Art. 17(3)(e)). It is erased as soon as that need ends."
+    ),
+    CLAIM_NEEDS: _(
+        "Your name, work e-mail, phone and address, the link to your company and the messages "
+        "between you and us: they are linked to a claim that we keep to establish, exercise "
+        "or defend it (GDPR Art. 17(3)(e)). They are erased once the claim's period ends."
     ),
     CLAIM: _(
         "All your data: it is linked to a claim that we keep to establish, exercise or defend "
         "it (GDPR Art. 17(3)(e)). It is erased once the claim's period ends."
     ),
+}
+PERSON_LABELS: dict[str, Promise] = {
+    LEGAL_HOLD: _("Everything"),
+    CLAIM_NEEDS: _("Name, work contact, company link and messages, for a claim"),
+    CLAIM: _("Everything"),
 }
 
 # What erasure removes, in the person's words, by the code the preview and the letter use.
@@ -48,6 +68,8 @@ ERASED_LABELS: dict[str, Promise] = {
         "Your name, date of birth, photo, work address, phone, e-mail, position, country and "
         "link to your company"
     ),
+    # What a kept claim does not need of the person's own record (`CLAIM_UNNEEDED`).
+    "person.claim_unneeded": _("Your date of birth, photo and position"),
     "subjects.demo": _("Notes of demonstrations held with you"),
     "subjects.communication": _("The subject and text of messages between you and us"),
     "subjects.usagerecord": _("The link to you and the details of your use of the platform"),
@@ -56,12 +78,17 @@ ERASED_LABELS: dict[str, Promise] = {
 
 @dataclass(frozen=True)
 class ErasedItem:
-    code: str  # "person" or the model label
+    code: str  # "person", "person.claim_unneeded" or the model label
     count: int
 
     @property
     def label(self) -> Promise:
         return ERASED_LABELS[self.code]
+
+    @property
+    def counted(self) -> bool:
+        """A kind of record, counted; not the person's own record."""
+        return not self.code.startswith("person")
 
 
 @dataclass(frozen=True)
@@ -69,7 +96,7 @@ class KeptItem:
     """Records that stay, why, and the last day they are kept (`until`; None when that day
     depends on something still to come, said by `period` after `anchor`)."""
 
-    code: str  # a record type's code, LEGAL_HOLD or CLAIM
+    code: str  # a record type's code or one of PERSON_REASONS
     count: int
     until: dt.date | None
     period: Period | None = None
@@ -77,20 +104,20 @@ class KeptItem:
 
     @property
     def reason(self) -> str | Promise:
-        if self.code in WHOLE_PERSON_REASONS:
-            return WHOLE_PERSON_REASONS[self.code]
+        if self.code in PERSON_REASONS:
+            return PERSON_REASONS[self.code]
         record_type = registry.get(self.code)
         return record_type.kept_on_erasure or record_type.label
 
     @property
     def label(self) -> str | Promise:
-        if self.code in WHOLE_PERSON_REASONS:
-            return _("Everything")
+        if self.code in PERSON_LABELS:
+            return PERSON_LABELS[self.code]
         return registry.get(self.code).label
 
     @property
     def anchor_label(self) -> str | Promise:
-        if self.code in WHOLE_PERSON_REASONS:
+        if self.code in PERSON_REASONS:
             return ""
         return registry.get(self.code).anchors.get(self.anchor, "")
 
@@ -135,7 +162,8 @@ class PersonErasure:
     subject: DataSubject
     erased: list[ErasedItem] = field(default_factory=list)
     kept: list[KeptItem] = field(default_factory=list)
-    # Everything stays (a legal hold, a kept claim): `kept` starts with that item.
+    # Everything stays (a legal hold): `kept` starts with that item. A kept claim keeps what
+    # it needs (`kept` starts with CLAIM_NEEDS) and `erased` lists the rest.
     everything_kept: bool = False
 
     @property
@@ -162,17 +190,17 @@ def erasure_preview(
 
 def _preview_one(person: DataSubject, *, as_of: dt.date, held: bool, claim: bool) -> PersonErasure:
     preview = PersonErasure(subject=person)
-    own = _own_records(person)
-    if held or claim:
+    if held:
         preview.everything_kept = True
-        until = None if held else _last_claim_day(person, as_of=as_of)
-        preview.kept.append(
-            KeptItem(
-                code=LEGAL_HOLD if held else CLAIM, count=sum(i.count for i in own), until=until
-            )
-        )
+        own = _own_records(person)
+        preview.kept.append(KeptItem(code=LEGAL_HOLD, count=sum(i.count for i in own), until=None))
+    elif claim:
+        preview.erased = _claim_unneeded(person)
+        messages = Communication.objects.filter(subject=person).count()
+        until = _last_claim_day(person, as_of=as_of)
+        preview.kept.append(KeptItem(code=CLAIM_NEEDS, count=1 + messages, until=until))
     elif person.anonymised_at is None:
-        preview.erased = own
+        preview.erased = _own_records(person)
     preview.kept.extend(_linked_records(person, as_of=as_of))
     return preview
 
@@ -181,6 +209,18 @@ def _own_records(person: DataSubject) -> list[ErasedItem]:
     items = [ErasedItem(code="person", count=1)]
     for model in (Demo, Communication, UsageRecord):
         count = model.objects.filter(subject=person).count()
+        if count:
+            items.append(ErasedItem(code=model._meta.label_lower, count=count))
+    return items
+
+
+def _claim_unneeded(person: DataSubject) -> list[ErasedItem]:
+    """What a kept claim does not need of its party, still held: what the erasure clears."""
+    items = []
+    if DataSubject.objects.filter(pk=person.pk).filter(claim_unneeded_fields_left()).exists():
+        items.append(ErasedItem(code="person.claim_unneeded", count=1))
+    for model in CLAIM_UNNEEDED_RECORDS:
+        count = claim_unneeded_records_of(model, {"subject": person}).count()
         if count:
             items.append(ErasedItem(code=model._meta.label_lower, count=count))
     return items

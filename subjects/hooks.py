@@ -40,6 +40,9 @@ after_create: list[AfterCreate] = []
 # Called inside the transaction that erases people (on request or by the nightly purge), with
 # the ids about to be erased: the request workflow sends then what it deferred.
 after_erase: list[AfterErase] = []
+# Called there too with the ids of people a kept claim keeps, about to lose what the claim
+# does not need (`subjects.anonymisation.CLAIM_UNNEEDED`): stored copies showing it go.
+after_minimise: list[AfterErase] = []
 
 _audience: list[AudienceFilter] = []
 
@@ -57,6 +60,11 @@ def register_after_create(hook: AfterCreate) -> None:
 def register_after_erase(hook: AfterErase) -> None:
     if hook not in after_erase:
         after_erase.append(hook)
+
+
+def register_after_minimise(hook: AfterErase) -> None:
+    if hook not in after_minimise:
+        after_minimise.append(hook)
 
 
 def register_audience_filter(audience: AudienceFilter) -> None:

@@ -211,3 +211,22 @@ def test_a_retry_after_the_person_was_erased_replays_neither_the_data_nor_a_crea
     # The other person's answer is untouched.
     again = api.post(SUBJECTS, person(2), **{"Idempotency-Key": "signup-1843"})
     assert again.status_code == 201 and again.json() == other.json()
+
+
+def test_a_retry_replays_nothing_of_a_person_a_claim_keeps_after_their_erasure(
+    api: KeyClient, dpo: User
+) -> None:
+    """Kept for a claim, the person lost their date of birth and position (Art. 5(1)(c)): the
+    stored answer that showed them is not replayed either."""
+    from subjects.services.erasure import erase_subjects
+    from tests import factories as f
+
+    key = {"Idempotency-Key": "signup-1844"}
+    first = api.post(SUBJECTS, person(1, position="Analyst"), **key)
+    assert first.status_code == 201
+    pk = first.json()["person"]["id"]
+    f.ClaimFactory.create(subject_id=pk, closed_on=None)
+    outcome = erase_subjects(subject_ids=[pk], actor=dpo, reason="GDPR Art. 17")
+    assert outcome.kept_for_claims == [pk]
+    retry = api.post(SUBJECTS, person(1, position="Analyst"), **key)
+    assert retry.status_code == 410 and "Analyst" not in retry.content.decode()

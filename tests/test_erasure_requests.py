@@ -19,7 +19,7 @@ from subject_requests import services
 from subject_requests.choices import ActionKind, ActionStatus, Channel
 from subject_requests.models import RightAction, SubjectRequest
 from subject_requests.services import erasure as erasure_services
-from subjects.erasure_preview import CLAIM, LEGAL_HOLD, erasure_preview
+from subjects.erasure_preview import CLAIM_NEEDS, LEGAL_HOLD, erasure_preview
 from subjects.models import Communication, DataSubject, Invoice, SubjectKind
 from tests import factories as f
 
@@ -80,12 +80,17 @@ def test_the_preview_lists_what_goes_and_what_stays_with_its_last_day(seeded: No
     assert not preview.everything_kept
 
 
-def test_a_claim_keeps_everything_until_ten_years_after_it_fell_due(seeded: None) -> None:
+def test_a_claim_keeps_what_it_needs_until_ten_years_after_it_fell_due(seeded: None) -> None:
     person = client_with_records()
     f.ClaimFactory.create(subject=person, fell_due_on=dt.date(2024, 3, 1))
     [preview] = erasure_preview([person], as_of=NOW.date())
-    assert preview.everything_kept and preview.erased == []
-    assert preview.kept[0].code == CLAIM and preview.kept[0].until == dt.date(2034, 3, 1)
+    # The factory's person has a position; the usage is no evidence: both go now.
+    assert not preview.everything_kept
+    erased = {item.code: item.count for item in preview.erased}
+    assert erased == {"person.claim_unneeded": 1, "subjects.usagerecord": 2}
+    kept = preview.kept[0]
+    assert kept.code == CLAIM_NEEDS and kept.until == dt.date(2034, 3, 1)
+    assert kept.count == 4  # the person's record and their 3 messages
     claims = [item for item in preview.kept if item.code == "subjects.claim"]
     assert claims and claims[0].until == dt.date(2034, 3, 1)
 

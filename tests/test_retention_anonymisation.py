@@ -175,9 +175,12 @@ def test_longest_period_wins_for_a_prospect_who_is_also_a_billing_contact(seeded
     assert invoice.billing_name is None
 
 
-def test_everything_of_a_person_linked_to_a_kept_claim_stays_until_the_claim_goes(
+def test_what_a_kept_claim_needs_of_a_person_stays_until_the_claim_goes(
     seeded: None,
 ) -> None:
+    # Art. 17(3)(e) with 5(1)(c): the claim keeps its party's identity, contact and the
+    # possible evidence; what it does not need (position, demo notes, usage) goes when the
+    # person's own period ends, as for everyone else.
     prospect = expired_prospect_with_records()
     claim = f.ClaimFactory.create(subject=prospect, fell_due_on=D(2020, 3, 1), closed_on=None)
     invoice = f.InvoiceFactory.create(organisation=prospect.organisation, issued_on=D(2010, 1, 1))
@@ -185,11 +188,17 @@ def test_everything_of_a_person_linked_to_a_kept_claim_stays_until_the_claim_goe
     prospect.refresh_from_db()
     invoice.refresh_from_db()
     assert prospect.anonymised_at is None and prospect.work_email == "mari@prospect.example"
+    assert prospect.first_name == "Mari" and prospect.position == ""
     # Their messages may be the claim's evidence; an open claim keeps its invoices too.
-    assert Demo.objects.get(subject=prospect).notes == "Liked the reports"
     assert Communication.objects.get(subject=prospect).body is not None
     assert invoice.billing_name == "Billing Person"
-    assert purge_history_for_subject(prospect.pk) == []
+    assert Demo.objects.get(subject=prospect).notes is None
+    assert not UsageRecord.objects.filter(subject=prospect).exists()
+    [entry] = purge_history_for_subject(prospect.pk)
+    assert entry["kept"] and entry["rule"] == "prospects-1y"
+    # Nothing is left to clear: the next purge does not touch the person again.
+    purge(D(2025, 6, 2))
+    assert len(purge_history_for_subject(prospect.pk)) == 1
     Claim.objects.filter(pk=claim.pk).update(closed_on=D(2021, 1, 1))
     purge(D(2030, 3, 2))
     prospect.refresh_from_db()
@@ -290,13 +299,18 @@ def test_anonymise_subjects_refuses_anyone_under_legal_hold_and_changes_nothing(
     assert not AuditEvent.objects.filter(action__startswith="retention.").exists()
 
 
-def test_anonymise_subjects_keeps_a_claims_party_untouched_and_says_so(dpo: User) -> None:
+def test_anonymise_subjects_keeps_what_a_claim_needs_of_its_party_and_says_so(
+    dpo: User,
+) -> None:
     person = f.DataSubjectFactory.create()
     f.ClaimFactory.create(subject=person, closed_on=None)
     f.UsageRecordFactory.create(subject=person)
     outcome = erase_subjects(subject_ids=[person.pk], actor=dpo, reason="art-17")
     assert outcome.anonymised == [] and outcome.kept_for_claims == [person.pk]
-    assert UsageRecord.objects.filter(subject=person).exists()
+    person.refresh_from_db()
+    assert person.anonymised_at is None and person.work_email is not None
+    # Usage is no evidence of a claim: it goes at once (Art. 5(1)(c)).
+    assert not UsageRecord.objects.filter(subject=person).exists()
     assert anonymise_subjects(subject_ids=[person.pk], actor=dpo, reason="art-17") == 0
 
 

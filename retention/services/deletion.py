@@ -66,4 +66,5 @@ def delete_set_based(model: type[models.Model], where: dict[str, Any]) -> int:
             raise models.ProtectedError(
                 f"{label_of(related)} protects {label_of(model)} rows", set()
             )
-    return int(doomed._raw_delete(router.db_for_write(model)))
+    # No row to delete (an empty id list): Django runs no statement and returns None.
+    return int(doomed._raw_delete(router.db_for_write(model)) or 0)

@@ -57,7 +57,9 @@ class SectionData:
     kept_until: list[str] | None
     # The raw values (for the portability package): column field → value per row.
     raw: list[dict[str, Any]] = field(default_factory=list)
-    left_out: str | None = None  # why it is not portable, for this person
+    # Whether it goes into the portability package for this person, and why (in or out).
+    portable: bool = False
+    why: str = ""
 
     @property
     def count(self) -> int:
@@ -103,6 +105,18 @@ class SectionData:
 
 
 @dataclass
+class PersonPart:
+    """The fields of the person's own record in one of the register's data categories, and
+    whether they go into the portability package, and why."""
+
+    code: str
+    name: str
+    fields: list[str]
+    portable: bool
+    why: str
+
+
+@dataclass
 class PurposeLine:
     name: str
     description: str
@@ -126,7 +140,7 @@ class SubjectData:
     as_of: dt.date
     person: list[PersonGroup]
     person_raw: dict[str, Any]
-    person_left_out: str | None
+    person_parts: list[PersonPart]
     photo_uri: str
     sections: list[SectionData]
     purposes: list[PurposeLine]
@@ -180,10 +194,12 @@ def _kept_until(
     return [_deadline_text(deadlines[r.pk], language) for r in records]
 
 
-def _person_groups(subject: DataSubject, language: str) -> tuple[list[PersonGroup], set[str]]:
+def _person_groups(
+    subject: DataSubject, language: str, categories: list[DataCategory]
+) -> tuple[list[PersonGroup], set[str]]:
     by_field = {column.field.split(".")[0]: column for column in PERSON_FIELDS}
     groups, shown = [], set()
-    for category in DataCategory.objects.order_by("id"):
+    for category in categories:
         names = [n for n in category.fields if n in by_field]
         if not names:
             continue
@@ -201,6 +217,26 @@ def _person_groups(subject: DataSubject, language: str) -> tuple[list[PersonGrou
         )
     )
     return groups, shown
+
+
+def _person_parts(categories: list[DataCategory], context: Portability) -> list[PersonPart]:
+    """The person's own record by category (`DataCategory.fields`), each decided apart."""
+    names = {column.field.split(".")[0] for column in PERSON_FIELDS}
+    parts = []
+    for category in categories:
+        fields = [n for n in category.fields if n in names]
+        if fields:
+            decision = PERSON_PORTABLE(context, category.code)
+            parts.append(
+                PersonPart(
+                    code=category.code,
+                    name=_(category.name),
+                    fields=fields,
+                    portable=decision.portable,
+                    why=str(decision.reason),
+                )
+            )
+    return parts
 
 
 def _photo_uri(subject: DataSubject) -> str:
@@ -249,19 +285,19 @@ def collect(
             if entry.only_with_consent
         }
         # A consent-based purpose applies only while the person has consented.
-        context = Portability(
-            bases=frozenset(
-                p.purpose.legal_basis
-                for p in purposes
-                if p.purpose.pk not in states or states[p.purpose.pk].permitted
-            ),
-            provided_by_person=subject.source == Source.SUBJECT,
+        processing = [
+            p for p in purposes if p.purpose.pk not in states or states[p.purpose.pk].permitted
+        ]
+        context = Portability.of(
+            [p.purpose for p in processing], provided_by_person=subject.source == Source.SUBJECT
         )
         files: list[EmbeddedFile] = []
-        person, _shown = _person_groups(subject, language)
+        categories = list(DataCategory.objects.order_by("id"))
+        person, _shown = _person_groups(subject, language, categories)
         sections = []
         for done, section in enumerate(SECTIONS, start=1):
             records = list(section.rows(subject))
+            decision = section.portable(context, section.category)
             sections.append(
                 SectionData(
                     section=section,
@@ -276,7 +312,8 @@ def collect(
                     if records
                     else None,
                     raw=[{c.field: raw_value(r, c) for c in section.columns} for r in records],
-                    left_out=_text(section.portable(context)),
+                    portable=decision.portable,
+                    why=str(decision.reason),
                 )
             )
             if on_section is not None:
@@ -298,20 +335,13 @@ def collect(
             as_of=as_of,
             person=person,
             person_raw={c.field: raw_value(subject, c) for c in PERSON_FIELDS},
-            person_left_out=_text(PERSON_PORTABLE(context)),
+            person_parts=_person_parts(categories, context),
             photo_uri=_photo_uri(subject),
             sections=sections,
             purposes=purpose_lines,
             # GDPR Art. 15(1)(c): the processors and recipients that hold this person's data,
             # so not those serving only a consent-based purpose they have not consented to.
-            holders=holders_of_subject_data(
-                subject,
-                [
-                    p
-                    for p in purposes
-                    if p.purpose.pk not in states or states[p.purpose.pk].permitted
-                ],
-            ),
+            holders=holders_of_subject_data(subject, processing),
             storage=list(subject.storage_locations),
             retention=_retention_lines(subject, as_of=as_of, language=language),
             source=str(subject.get_source_display()),
@@ -333,7 +363,7 @@ def collect_register(subject: DataSubject, *, language: str, as_of: dt.date) -> 
             as_of=as_of,
             person=[],
             person_raw={},
-            person_left_out=None,
+            person_parts=[],
             photo_uri="",
             sections=[],
             purposes=[],
@@ -345,7 +375,3 @@ def collect_register(subject: DataSubject, *, language: str, as_of: dt.date) -> 
             informed_on="",
             not_from_person=subject.source != Source.SUBJECT,
         )
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)

@@ -1,7 +1,8 @@
 """The portability package (GDPR Art. 20): the data the person provided and the data their use
-of the service generated, processed on consent or a contract, as JSON (one documented,
-versioned schema) and CSV per record type, with a README in their language saying what each
-file holds and what was left out and why.
+of the service generated, where a purpose on their consent or a contract with them processes
+that category of data (`section_types.by_purpose`), as JSON (one documented, versioned schema)
+and CSV per record type, with a README in their language saying, section by section, why it is
+in the package or left out.
 
 Deterministic: entries are sorted and dated with the package's day, so building twice gives
 the same bytes.
@@ -19,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext
 
 from core.timeutil import legal_today
 from subject_requests.models import SubjectRequest
@@ -33,35 +35,53 @@ SCHEMA_VERSION = "1"
 
 def package_data(data: SubjectData, *, reference: str) -> dict[str, Any]:
     """The content of `data.json`: what `PORTABILITY_SCHEMA` describes."""
-    left_out = []
+    included: list[dict[str, str]] = []
+    left_out: list[dict[str, str]] = []
+    for part in data.person_parts:
+        entry = {
+            "section": f"person.{part.code}",
+            "title": gettext("Your own record: %(category)s") % {"category": part.name},
+            "reason": part.why,
+        }
+        (included if part.portable else left_out).append(entry)
     records: dict[str, list[dict[str, Any]]] = {}
     for section in data.sections:
-        if section.left_out is not None:
-            if section.rows:
-                left_out.append(
-                    {"section": section.section.code, "title": str(section.section.title),
-                     "reason": section.left_out}
-                )  # fmt: skip
-            continue
-        records[section.section.code] = section.raw
-    person: dict[str, Any] | None = None
-    if data.person_left_out is None:
-        person = {
-            k: v
-            for k, v in data.person_raw.items()
-            if not isinstance(v, dict) and k not in OPERATOR_NOTES
+        entry = {
+            "section": section.section.code,
+            "title": str(section.section.title),
+            "reason": section.why,
         }
-    else:
-        left_out.insert(0, {"section": "person", "title": "", "reason": data.person_left_out})
+        if section.rows:
+            (included if section.portable else left_out).append(entry)
+        if section.portable:
+            records[section.section.code] = section.raw
     return {
         "$schema": SCHEMA_ID,
         "schema_version": SCHEMA_VERSION,
         "controller": settings.PRIVACY_CONTROLLER_NAME,
         "reference": reference,
         "generated_on": data.as_of.isoformat(),
-        "person": person,
+        "person": _person(data),
         "records": records,
+        "included": included,
         "left_out": left_out,
+    }
+
+
+def _person(data: SubjectData) -> dict[str, Any] | None:
+    """The person's own record: the fields of its portable categories, with the facts about
+    the record that belong to no category (country, language, source, dates); None when no
+    category of it is portable. Never the operator's notes (Art. 20(4))."""
+    portable = {name for part in data.person_parts if part.portable for name in part.fields}
+    if not portable:
+        return None
+    categorised = {name for part in data.person_parts for name in part.fields}
+    return {
+        k: v
+        for k, v in data.person_raw.items()
+        if not isinstance(v, dict)
+        and k not in OPERATOR_NOTES
+        and (k.split(".")[0] in portable or k.split(".")[0] not in categorised)
     }
 
 
@@ -97,8 +117,24 @@ PORTABILITY_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "object"}},
         },
+        "included": {
+            "description": "Record types included, and why (the purposes on consent or "
+            "contract that process their category of data); `person.<category>` for the "
+            "person's own record",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["section", "reason"],
+                "properties": {
+                    "section": {"type": "string"},
+                    "title": {"type": "string"},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
         "left_out": {
-            "description": "Record types not included, and why",
+            "description": "Record types not included, and why; `person.<category>` for the "
+            "person's own record",
             "type": "array",
             "items": {
                 "type": "object",
@@ -140,7 +176,8 @@ def build_portability_package(
         on_section=lambda done, total: progress(5 + 70 * done // total, "Collecting the records"),
     )
     reference = request.reference or "" if request is not None else ""
-    content = package_data(data, reference=reference)
+    with translation.override(language):
+        content = package_data(data, reference=reference)
     files: dict[str, str] = {
         "data.json": json.dumps(content, ensure_ascii=False, indent=2, sort_keys=True),
         "schema.json": json.dumps(PORTABILITY_SCHEMA, ensure_ascii=False, indent=2),

@@ -21,7 +21,7 @@ REQUEST_SECTIONS: tuple[ReportSection, ...] = (
         code="requests",
         model_label="subject_requests.SubjectRequest",
         title=_("Your requests about your data"),
-        category=_("Communication"),
+        category="communication",
         source=_("Given by you (or your agent)"),
         columns=(
             Column("reference", _("reference")),
@@ -48,7 +48,7 @@ REQUEST_SECTIONS: tuple[ReportSection, ...] = (
         code="request_timeline",
         model_label="subject_requests.TimelineEntry",
         title=_("Messages, notes and documents about your requests"),
-        category=_("Communication"),
+        category="communication",
         source=_("Written by you or by us while handling your requests"),
         columns=(
             Column("request.reference", _("request")),
@@ -71,7 +71,7 @@ REQUEST_SECTIONS: tuple[ReportSection, ...] = (
         code="answers",
         model_label="subject_requests.Answer",
         title=_("Documents we sent you"),
-        category=_("Communication"),
+        category="communication",
         source=_("Written by us"),
         columns=(
             Column("request.reference", _("request")),
@@ -91,7 +91,7 @@ REQUEST_SECTIONS: tuple[ReportSection, ...] = (
         code="actions",
         model_label="subject_requests.RightAction",
         title=_("What we did to your data on your requests"),
-        category=_("Communication"),
+        category="communication",
         source=_("Recorded by us"),
         columns=(
             Column("request.reference", _("request")),
@@ -112,7 +112,7 @@ REQUEST_SECTIONS: tuple[ReportSection, ...] = (
         code="system_tasks",
         model_label="subject_requests.SystemTask",
         title=_("What our systems and recipients were asked to do"),
-        category=_("Communication"),
+        category="communication",
         source=_("Recorded by us"),
         columns=(
             Column("request.reference", _("request")),

@@ -1,8 +1,8 @@
 """Erasure on request (GDPR Art. 17), carried out from the request: proposed with its preview,
 confirmed by a DPO — another one than who entered the request or proposed the erasure, where
 the portal has more than one (`core.duties`) — and run by the people's erasure for these
-people only. What stays (invoices, claims, a legal hold, the request's own record) is kept
-with its reason and end day for the answer letter."""
+people only. What stays (invoices, claims, what a kept claim needs of the person, a legal
+hold, the request's own record) is kept with its reason and end day for the answer letter."""
 
 from __future__ import annotations
 
@@ -167,7 +167,9 @@ def confirm_erasure(
     confirmer = acting_user(actor)
     for action in proposals:
         pk = action.subject_id
-        erased = before[pk].erased if pk in before and pk in done.erased else []
+        # Erased, or kept for a claim that needs only part of it: what went, read before.
+        went = pk in done.erased or pk in done.kept_for_claims
+        erased = before[pk].erased if pk in before and went else []
         kept = after.get(pk) if pk is not None else None
         action.status = ActionStatus.DONE
         action.done_by, action.done_at = confirmer, now
@@ -187,8 +189,8 @@ def confirm_erasure(
         actor=actor,
         now=now,
         summary=f"Erasure carried out: {len(done.erased)} erased, "
-        f"{len(done.kept_for_claims)} kept for a claim, {len(done.deferred_for_hold)} kept by a "
-        "legal hold until it is lifted",
+        f"{len(done.kept_for_claims)} kept for a claim (what it does not need erased), "
+        f"{len(done.deferred_for_hold)} kept by a legal hold until it is lifted",
     )
     audit(
         "request.erasure_confirmed",

@@ -15,7 +15,7 @@ from core.expressions import RowCount
 from core.timeutil import legal_date, start_of_legal_day
 from retention.periods import Period, purge_cutoff
 from retention.registry import ANONYMISE, DEFER, DELETE, Applied, RecordType, register, registry
-from subjects.anonymisation import erase_people, mark_erasure_requested
+from subjects.anonymisation import claim_unneeded_left, erase_people, mark_erasure_requested
 from subjects.models import (
     PROSPECT_KINDS,
     PROSPECT_STATUSES,
@@ -81,7 +81,9 @@ class _PersonBundle(RecordType):
         "The person's names, date of birth, photo, work address, phone and e-mail (and its "
         "blind index), position, country and company link; demo notes; the subject line and "
         "body of communications; the person link and details of usage records. A person "
-        "linked to a claim that is still kept keeps everything until the claim's rule ends."
+        "linked to a claim that is still kept loses only the date of birth, photo, position, "
+        "demo notes and usage records; names, work contact, company link and messages stay "
+        "until the claim's rule ends."
     )
 
     def _held(self, *, as_of: dt.date) -> Q:
@@ -103,9 +105,12 @@ class _PersonBundle(RecordType):
         return self.applicable(qs, as_of=as_of) | qs.filter(live_claim_of_person())
 
     def pending(self, qs: QuerySet[Any], *, action: str) -> QuerySet[Any]:
-        # Everything of a person linked to a kept claim stays: the claim holds no copy of
-        # its party's identity, and their messages may be its evidence (Art. 17(3)(e)).
-        return qs.filter(anonymised_at__isnull=True).filter(~live_claim_of_person())
+        # What a kept claim needs of its party stays: the claim holds no copy of their
+        # identity, and their messages may be its evidence (Art. 17(3)(e)). Such a person is
+        # pending only while they hold something the claim does not need (Art. 5(1)(c)).
+        return qs.filter(anonymised_at__isnull=True).filter(
+            ~live_claim_of_person() | claim_unneeded_left(action=action)
+        )
 
     def holds_personal_data(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs.filter(anonymised_at__isnull=True)

@@ -26,9 +26,18 @@ from retention.ledger import record_erasure
 from retention.models import ErasureSource
 from retention.registry import ANONYMISE, DEFER, Applied
 from retention.services.deletion import STATEMENT_CHUNK, label_of
-from subjects.anonymisation import erase_people, mark_erasure_requested
+from subjects.anonymisation import (
+    CLAIM_UNNEEDED,
+    CLAIM_UNNEEDED_RECORDS,
+    claim_unneeded_left,
+    erase_people,
+    mark_erasure_requested,
+)
 from subjects.models import DataSubject
 from subjects.retention import ErasureRequestedData
+
+# What the audit log says went of a person a kept claim keeps: field names and model labels.
+CLEARED_FOR_CLAIM = [*CLAIM_UNNEEDED, *(label_of(model) for model in CLAIM_UNNEEDED_RECORDS)]
 
 
 class SubjectsOnLegalHold(Exception):
@@ -45,9 +54,11 @@ class SubjectsOnLegalHold(Exception):
 @dataclass
 class ErasureOutcome:
     anonymised: list[int] = field(default_factory=list)
-    # Linked to a claim that the law lets the operator keep (Art. 17(3)(e)): nothing of
-    # theirs is touched until the claim's own rule ends.
+    # Linked to a claim that the law lets the operator keep (Art. 17(3)(e)): what the claim
+    # needs stays until the claim's own rule ends; the rest goes now (`CLAIM_UNNEEDED`),
+    # from these people of them, who still held some of it.
     kept_for_claims: list[int] = field(default_factory=list)
+    minimised_for_claims: list[int] = field(default_factory=list)
     already_anonymised: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -94,8 +105,14 @@ def erase_subjects(
             mark_erasure_requested(live, now=now)
         for start in range(0, len(live), STATEMENT_CHUNK):
             chunk = live[start : start + STATEMENT_CHUNK]
+            unneeded = set(
+                DataSubject.objects.filter(pk__in=chunk)
+                .filter(claim_unneeded_left())
+                .values_list("pk", flat=True)
+            )
             kept = erase_people(chunk, action=ANONYMISE, now=now, applied=applied, cause=cause)
             outcome.kept_for_claims.extend(kept)
+            outcome.minimised_for_claims.extend(pk for pk in kept if pk in unneeded)
             outcome.anonymised.extend(pk for pk in chunk if pk not in kept)
         outcome.counts = applied.counts
         _audit(outcome, actor=actor, reason=reason)
@@ -126,6 +143,15 @@ def _audit(outcome: ErasureOutcome, *, actor: Actor, reason: str) -> None:
                 target_ids=ids,
                 details={"reason": reason},
             )
+    if outcome.minimised_for_claims:
+        # Art. 5(1)(c): what a kept claim does not need went, the rest is kept for it.
+        record_events_bulk(
+            action="retention.subject.minimised_for_claim",
+            actor=actor,
+            target_type=label_of(DataSubject),
+            target_ids=outcome.minimised_for_claims,
+            details={"reason": reason, "cleared": CLEARED_FOR_CLAIM},
+        )
     record_event(
         action="retention.erasure",
         actor=actor,
@@ -134,6 +160,7 @@ def _audit(outcome: ErasureOutcome, *, actor: Actor, reason: str) -> None:
             "reason": reason,
             "anonymised": len(outcome.anonymised),
             "kept_for_claims": len(outcome.kept_for_claims),
+            "minimised_for_claims": len(outcome.minimised_for_claims),
             "already_anonymised": len(outcome.already_anonymised),
             "rows": outcome.counts,
         },
