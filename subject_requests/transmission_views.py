@@ -53,6 +53,7 @@ def _page(
             "decline_form": decline_form
             or DeclineTransmissionForm(initial={"reason": subject_request.transmission_reason}),
             "link_days": link_days(),
+            "resend_refusal": transmission_services.resend_refusal(subject_request),
         },
         status=status,
     )
@@ -102,3 +103,16 @@ def transmission_decline(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect(subject_request)
     return _page(request, subject_request, decline_form=form, status=400)
+
+
+@requires("requests.decide")
+@require_POST
+def transmission_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new link to the company, at the confirmed address (the old one stops working)."""
+    subject_request = _asking(pk)
+    if transmission_services.renew_receiver_link(request=subject_request, actor=request.user):
+        messages.success(request, _("A new link is on its way to the company."))
+    else:
+        refusal = transmission_services.resend_refusal(subject_request)
+        messages.error(request, refusal or _("Nothing was sent."))
+    return redirect("subject_requests:transmission", pk=pk)

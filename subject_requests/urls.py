@@ -57,6 +57,11 @@ urlpatterns = [
         transmission_views.transmission_decline,
         name="transmission_decline",
     ),
+    path(
+        "<int:pk>/transmission/resend/",
+        transmission_views.transmission_resend,
+        name="transmission_resend",
+    ),
     path("<int:pk>/people/", people_views.people, name="people"),
     path("<int:pk>/people/<int:subject_pk>/refuse/", people_views.refuse, name="refuse"),
     path("<int:pk>/people/<int:subject_pk>/rectify/", change_views.rectify, name="rectify"),

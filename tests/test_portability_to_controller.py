@@ -514,6 +514,31 @@ def test_an_expired_link_opens_nothing_and_a_new_one_goes_to_the_confirmed_addre
     assert events("request.transmission_link_renewed", request)
 
 
+def test_the_dpo_sends_the_company_a_new_link_when_its_e_mail_bounced(
+    sent: tuple[SubjectRequest, str],
+    dpo: User,
+    staff: User,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    request, link = sent
+    resend = f"/requests/{request.pk}/transmission/resend/"
+    assert client_for(staff).post(resend).status_code == 403
+    client = client_for(dpo)
+    assert (
+        'data-testid="resend-transmission"'
+        in client.get(f"/requests/{request.pk}/transmission/").content.decode()
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(resend).status_code == 302
+    (message,) = mail.outbox
+    assert message.to == [RECEIVER_EMAIL]
+    assert link_in(message, TRANSFER) != link and Client().get(link).status_code == 404
+    (renewed,) = events("request.transmission_link_renewed", request)
+    assert renewed.actor_id == dpo.pk
+
+
 # --- who may decide ----------------------------------------------------------------------------
 
 

@@ -196,17 +196,29 @@ def send_to_receiver(
     return entry
 
 
+def resend_refusal(request: SubjectRequest) -> str | None:
+    """May the package's link go to the company again (its e-mail bounced, or its link
+    expired)? Only once sent, and while the package is still kept."""
+    if request.transmission != Transmission.CONFIRMED or request.transmitted_at is None:
+        return _("The package has not been sent to a company.")
+    if not request.receiver_email or not documents_for(request, RECEIVER).exists():
+        return _("The package is no longer kept: there is nothing to send.")
+    return None
+
+
 @transaction.atomic
-def renew_receiver_link(*, request: SubjectRequest, now: dt.datetime | None = None) -> bool:
+def renew_receiver_link(
+    *, request: SubjectRequest, actor: Actor = "receiving company", now: dt.datetime | None = None
+) -> bool:
     """A new link for the receiving company (the old one stops working), e-mailed to the
-    address the DPO confirmed; asked for on the expired link's page."""
+    address the DPO confirmed: asked for on the expired link's page, or sent again by a DPO
+    (a bounced e-mail)."""
+    require(actor, "requests.decide")
     now = now or timezone.now()
     request = lock(request)
-    if request.transmission != Transmission.CONFIRMED or not request.receiver_email:
-        return False
-    if not documents_for(request, RECEIVER).exists():
+    if resend_refusal(request) is not None:
         return False
     issue_link(request, RECEIVER)
     request.save(update_fields=["receiver_nonce", "updated_at"])
-    send_to_receiver(request, actor="receiving company", now=now, renewed=True)
+    send_to_receiver(request, actor=actor, now=now, renewed=True)
     return True
