@@ -18,6 +18,7 @@ TOKEN_PREFIXES = (
     "/privacy/request/verify/",
     "/privacy/request/status/",
     "/privacy/answers/",
+    "/privacy/transfer/",
     "/p/unsubscribe/",
     "/p/subscribe/confirm/",
     "/hooks/system-tasks/",

@@ -105,7 +105,11 @@ MATRIX: dict[str, Rule] = {
         "Tasks of the systems one owns: what to do, and recording it", DPO, STAFF, ADMIN
     ),
     "requests.propose": _rule("Propose an erasure for a DPO to confirm", DPO, STAFF),
-    "requests.decide": _rule("Verify, extend, pause, reject, complete, assign a request", DPO),
+    "requests.decide": _rule(
+        "Verify, extend, pause, reject, complete, assign a request; confirm or decline sending "
+        "a portability package to another company",
+        DPO,
+    ),
     "requests.register": _rule("Register of requests (CSV)", DPO, AUDITOR),
     # --- breaches (Art. 33, 34) ------------------------------------------------------------
     # The register without the names of the people affected: the Auditor reads it too.
@@ -116,7 +120,10 @@ MATRIX: dict[str, Rule] = {
         "Record a breach, notify, follow up, decide and send the letters to the people", DPO
     ),
     "hooks.system_tasks": _public("A system's signed, single-use completion call"),
-    "requests.public": _public("Public request form and status page"),
+    "requests.public": _public(
+        "Public request form and status page; the download links of the requester and of a "
+        "company a portability package was sent to"
+    ),
     "selfservice.public": _public(
         "Self-service for data subjects: a sign-in link, then only their own data (a subject "
         "session, not a staff login)"

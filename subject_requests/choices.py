@@ -136,6 +136,18 @@ class EntryKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("Assignment")
     IDENTITY = "identity", _("Identity")
     DUPLICATE = "duplicate", _("Duplicate")
+    # GDPR Art. 20(2): the package sent straight to another controller, asked and decided.
+    TRANSMISSION = "transmission", _("Transmission to another company")
+
+
+class Transmission(models.TextChoices):
+    """A portability request that asks for the package to go straight to another controller
+    (GDPR Art. 20(2)): the DPO confirms it, or declines it with reasons (Art. 20(4), 12(4))
+    and the package goes to the requester."""
+
+    ASKED = "asked", _("Asked, awaiting the DPO's decision")
+    CONFIRMED = "confirmed", _("Confirmed by the DPO")
+    DECLINED = "declined", _("Declined by the DPO, with reasons")
 
 
 class DeliveryStatus(models.TextChoices):

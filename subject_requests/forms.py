@@ -15,11 +15,17 @@ from subject_requests.choices import STAFF_CHANNELS, Channel, PauseReason, Reque
 from subject_requests.models import DUE_SOON_DAYS
 from subject_requests.selectors import QueueFilters
 from subject_requests.services.timeline import MAX_DOCUMENT_BYTES, assignable_users
+from subject_requests.transmission_forms import PublicReceiverFields, StaffReceiverFields
 
 MAX_DESCRIPTION = 5000
 
 
-class PublicRequestForm(forms.Form):
+class PublicRequestForm(PublicReceiverFields):
+    """The request form of the public pages; a portability request may name another company
+    to send the data to (`PublicReceiverFields`, shown after the agent's fields)."""
+
+    field_order = ["type", "name", "email", "description", "via_agent", "agent_name"]
+
     type = forms.ChoiceField(
         label=_("Which right do you want to exercise?"),
         choices=RequestType.choices,
@@ -71,10 +77,16 @@ class PublicRequestForm(forms.Form):
         data = super().clean() or {}
         if data.get("via_agent") and not (data.get("agent_name") or "").strip():
             self.add_error("agent_name", _("Tell us the agent's name."))
+        self.clean_receiver(data, own_email=data.get("email") or "")
         return data
 
 
-class StaffEntryForm(forms.Form):
+class StaffEntryForm(StaffReceiverFields):
+    field_order = [
+        "type", "channel", "received_at", "name", "email", "description", "language",
+        "via_agent", "agent_name", "agent_proof",
+    ]  # fmt: skip
+
     type = forms.ChoiceField(label=_("Right"), choices=RequestType.choices)
     channel = forms.ChoiceField(
         label=_("Received by"), choices=[(c.value, c.label) for c in STAFF_CHANNELS]
@@ -125,6 +137,7 @@ class StaffEntryForm(forms.Form):
         proof = data.get("agent_proof")
         if proof is not None and proof.size > MAX_DOCUMENT_BYTES:
             self.add_error("agent_proof", _("The file is larger than 10 MB."))
+        self.clean_receiver(data, own_email=data.get("email") or "")
         return data
 
 

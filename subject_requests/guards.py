@@ -28,6 +28,7 @@ from subject_requests.choices import (
     AnswerStatus,
     RequestType,
     Status,
+    Transmission,
 )
 from subject_requests.freshness import stale_documents
 from subject_requests.models import Answer, RightAction, SubjectRequest
@@ -79,6 +80,7 @@ def can_complete(request: SubjectRequest, now: dt.datetime) -> str | None:
     return (
         transition_refusal(request, Status.COMPLETED)
         or answer_not_reviewed(request)
+        or transmission_undecided(request)
         or answer_out_of_date(request)
         or action_waiting(request)
         or action_missing(request)
@@ -189,6 +191,31 @@ def answer_out_of_date(request: SubjectRequest) -> str | None:
         f"The {answer.get_kind_display().lower()} was built before {', '.join(changes)} "
         "changed: build it again and review it, so the requester receives what holds now."
     )
+
+
+def transmission_undecided(request: SubjectRequest) -> str | None:
+    """GDPR Art. 20(2): a package the requester asked to go to another company goes only once
+    a DPO has confirmed it, or declined it with reasons (then it goes to the requester)."""
+    if request.transmission != Transmission.ASKED:
+        return None
+    return _(
+        "The requester asked that the package go to another company: confirm that, or decline "
+        "it with your reasons, before completing."
+    )
+
+
+def can_decide_transmission(request: SubjectRequest, now: dt.datetime) -> str | None:
+    """May a DPO confirm or decline sending the package to the company the requester named
+    (and change that decision until the request is answered)?"""
+    if request.type != RequestType.PORTABILITY or not request.transmission:
+        return _("The requester did not ask for the data to be sent to another company.")
+    if request.status in (Status.RECEIVED, Status.AWAITING_IDENTITY):
+        return _(
+            "Check the requester's identity first: only then may their data go to another company."
+        )
+    if request.status not in (Status.VERIFIED, Status.IN_PROGRESS):
+        return _("The request is answered: its transmission can no longer change.")
+    return None
 
 
 def can_build_answer(request: SubjectRequest, now: dt.datetime) -> str | None:
@@ -357,6 +384,7 @@ ACTIONS: dict[str, Action] = {
     "withdraw": Action("requests.decide", can_withdraw),
     "assign": Action("requests.decide", can_assign),
     "build-answer": Action("requests.decide", can_build_answer),
+    "transmission": Action("requests.decide", can_decide_transmission),
     "change-received": Action("requests.enter", can_change_received),
     "propose-erasure": Action("requests.propose", can_propose_erasure),
     "confirm-erasure": Action("requests.decide", can_confirm_erasure),

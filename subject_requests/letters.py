@@ -1,6 +1,8 @@
 """Letters to requesters, in the language they wrote in: e-mails (plain text and HTML) and,
 for every answer — completed, partly refused, refused, closed unverified, withdrawn,
-extended — a PDF letter kept with the request and attached to its e-mail."""
+extended — a PDF letter kept with the request and attached to its e-mail. One letter of the
+timeline goes elsewhere: the e-mail that sends a portability package to the company the
+requester named (GDPR Art. 20(2), `transmission_mail`)."""
 
 from __future__ import annotations
 
@@ -21,14 +23,17 @@ from subject_requests.choices import (
     ActionStatus,
     DeliveryStatus,
     Outcome,
+    RequestType,
     Status,
     StrOrPromise,
+    Transmission,
 )
-from subject_requests.delivery import documents_for, download_url, link_until
+from subject_requests.delivery import RECEIVER, documents_for, download_url, link_until
 from subject_requests.letter_actions import letter_actions
 from subject_requests.models import Answer, SubjectRequest, TimelineEntry
 from subject_requests.reports.pdf import Pdf, html_to_pdf
 from subject_requests.reports.values import format_date
+from subject_requests.transmission_mail import TRANSMISSION_LETTER, transmission_email
 
 LETTERS = frozenset(
     {
@@ -40,6 +45,7 @@ LETTERS = frozenset(
         "message",
         "answers_link",
         "restriction_lift",
+        TRANSMISSION_LETTER,
     }
 )
 # The letters that answer the request (GDPR Art. 12(3)-(4)): each is also a PDF.
@@ -97,7 +103,29 @@ def letter_context(request: SubjectRequest, entry: TimelineEntry | None = None) 
         context["download_until"] = link_until(timezone.now())
     context["refused_part"] = request.refused_part
     context["pdf_attached"] = entry is not None and entry.answer_id is not None
+    context["transmission"] = transmission_facts(request, now=timezone.now())
     return context
+
+
+def transmission_facts(request: SubjectRequest, *, now: dt.datetime) -> dict[str, Any] | None:
+    """What the answer to a portability request says of the company the requester asked us
+    to send the package to (GDPR Art. 20(2)): declined and why, or sent there on which day
+    and until when its link works (a preview, before completing, tells what completing now
+    would do), or nothing to send."""
+    if request.type != RequestType.PORTABILITY or request.status != Status.COMPLETED:
+        return None
+    if request.transmission not in (Transmission.CONFIRMED, Transmission.DECLINED):
+        return None
+    facts: dict[str, Any] = {"receiver": request.receiver_name, "address": request.receiver_email}
+    if request.transmission == Transmission.DECLINED:
+        return {**facts, "declined": True, "reason": request.transmission_reason}
+    if request.closed_at is not None:
+        sent_at = request.transmitted_at
+    else:
+        sent_at = now if documents_for(request, RECEIVER).exists() else None
+    if sent_at is None:
+        return {**facts, "nothing_to_send": True}
+    return {**facts, "sent": True, "sent_on": legal_date(sent_at), "until": link_until(sent_at)}
 
 
 def letter_outcome(request: SubjectRequest, letter: str) -> str:
@@ -106,8 +134,10 @@ def letter_outcome(request: SubjectRequest, letter: str) -> str:
     if letter == "rejection":
         return Outcome.REFUSED
     if request.status == Status.COMPLETED:
-        refused = bool(request.refused_part) or (
-            request.actions.filter(status=ActionStatus.REFUSED).exists()
+        refused = (
+            bool(request.refused_part)
+            or request.transmission == Transmission.DECLINED
+            or request.actions.filter(status=ActionStatus.REFUSED).exists()
         )
         return Outcome.PARTLY_REFUSED if refused else Outcome.COMPLETED
     if request.status == Status.WITHDRAWN:
@@ -119,6 +149,10 @@ def pdf_letter_context(request: SubjectRequest, *, letter: str, now: dt.datetime
     """Rendered inside `translation.override(request.language)`."""
     language = request.language or settings.LANGUAGE_CODE
     outcome = letter_outcome(request, letter)
+    transmission = transmission_facts(request, now=now)
+    if transmission and transmission.get("sent"):
+        transmission["sent_on"] = format_date(transmission["sent_on"], language)
+        transmission["until"] = format_date(transmission["until"], language)
     documents = (
         [str(a.get_kind_display()) for a in documents_for(request).documents()]
         if outcome in (Outcome.COMPLETED, Outcome.PARTLY_REFUSED)
@@ -146,6 +180,7 @@ def pdf_letter_context(request: SubjectRequest, *, letter: str, now: dt.datetime
         "actions": letter_actions(request)
         if outcome in (Outcome.COMPLETED, Outcome.PARTLY_REFUSED)
         else None,
+        "transmission": transmission,
     }
 
 
@@ -163,10 +198,19 @@ def render_letter_pdf(request: SubjectRequest, *, letter: str, now: dt.datetime)
     return html_to_pdf(render_letter_html(request, letter=letter, now=now))
 
 
+def recipient_of(entry: TimelineEntry) -> str:
+    """The address a letter goes to: the requester's, or the receiving company's."""
+    if entry.letter == TRANSMISSION_LETTER:
+        return entry.request.receiver_email or ""
+    return entry.request.requester_email or ""
+
+
 def build_letter(entry: TimelineEntry) -> EmailMultiAlternatives:
     request = entry.request
     if entry.letter not in LETTERS:
         raise ValueError(f"unknown letter {entry.letter!r}")
+    if entry.letter == TRANSMISSION_LETTER:
+        return transmission_email(request, to=recipient_of(entry))
     with translation.override(request.language or settings.LANGUAGE_CODE):
         context = letter_context(request, entry)
         base = f"emails/requests/{entry.letter}"
@@ -177,7 +221,7 @@ def build_letter(entry: TimelineEntry) -> EmailMultiAlternatives:
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[request.requester_email or ""],
+        to=[recipient_of(entry)],
         reply_to=[settings.PRIVACY_CONTACT_EMAIL],
     )
     message.attach_alternative(html, "text/html")
@@ -198,7 +242,7 @@ def deliver_letter(*, entry_id: int) -> bool:
     if not claimed:
         return False
     entry = TimelineEntry.objects.select_related("request", "answer").get(pk=entry_id)
-    if not entry.request.requester_email:
+    if not recipient_of(entry):
         TimelineEntry.objects.filter(pk=entry_id).update(emailed_at=None)
         return False
     try:

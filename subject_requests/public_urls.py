@@ -19,4 +19,12 @@ urlpatterns = [
         public_views.answer_download,
         name="answer_download",
     ),
+    # GDPR Art. 20(2): the receiving company's link to the package it was sent.
+    path("transfer/<str:token>/", public_views.transfer, name="transfer"),
+    path("transfer/<str:token>/new-link/", public_views.transfer_renew, name="transfer_renew"),
+    path(
+        "transfer/<str:token>/<int:answer_id>/",
+        public_views.transfer_download,
+        name="transfer_download",
+    ),
 ]

@@ -4,6 +4,7 @@ Latvian)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from subject_requests.choices import TYPE_EXPLANATIONS, RequestType, Status
 from subject_requests.forms import PublicRequestForm
 from subject_requests.models import SubjectRequest
 from subject_requests.ratelimit import allow_answer_link, allow_public_request
+from subject_requests.transmission_forms import RECEIVER_FIELDS
 
 # What the requester reads about each status, in plain words.
 STATUS_EXPLANATIONS = {
@@ -86,6 +88,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
                     language=get_language() or "en",
                     via_agent=data["via_agent"],
                     agent_name=data["agent_name"],
+                    receiver=form.receiver(),
                 )
             except services.RequestError as exc:
                 form.add_error(None, str(exc))
@@ -100,7 +103,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "subject_requests/public/request_form.html",
-        {"form": form, "rights": rights},
+        {"form": form, "rights": rights, "receiver_fields": RECEIVER_FIELDS},
         status=status,
     )
 
@@ -226,7 +229,10 @@ def answer_download(request: HttpRequest, token: str, answer_id: int) -> HttpRes
         return redirect("requests_public:answers", token=token)
     except delivery.LinkInvalid:
         return _link_problem(request, _("This link is not valid."), 404)
-    document = delivery.download(subject_request, answer_id)
+    return _file(request, delivery.download(subject_request, answer_id))
+
+
+def _file(request: HttpRequest, document: delivery.Download | None) -> HttpResponse:
     if document is None:
         return _link_problem(request, _("This document is not available."), 404)
     response = HttpResponse(document.content, content_type=document.content_type)
@@ -253,5 +259,69 @@ def answers_renew(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "subject_requests/public/answers_renewed.html",
         {"limited": limited},
+        status=429 if limited else 200,
+    )
+
+
+# --- GDPR Art. 20(2): the company a portability package was sent to --------------------------
+
+
+@requires("requests.public")
+def transfer(request: HttpRequest, token: str) -> HttpResponse:
+    """The package, behind the receiving company's own signed link (`delivery.RECEIVER`)."""
+    try:
+        subject_request = delivery.request_for_token(token, delivery.RECEIVER)
+    except delivery.LinkExpired:
+        return render(
+            request,
+            "subject_requests/public/transfer_expired.html",
+            {"token": token, "days": delivery.link_days()},
+            status=410,
+        )
+    except delivery.LinkInvalid:
+        return _link_problem(request, _("This link is not valid."), 404)
+    documents = list(delivery.documents_for(subject_request, delivery.RECEIVER).only(
+        "id", "kind", "file_name", "size", "content_type", "built_at"
+    ))  # fmt: skip
+    return render(
+        request,
+        "subject_requests/public/transfer.html",
+        {
+            "req": subject_request,
+            "token": token,
+            "documents": documents,
+            "controller": settings.PRIVACY_CONTROLLER_NAME,
+        },
+    )
+
+
+@requires("requests.public")
+def transfer_download(request: HttpRequest, token: str, answer_id: int) -> HttpResponse:
+    try:
+        subject_request = delivery.request_for_token(token, delivery.RECEIVER)
+    except delivery.LinkExpired:
+        return redirect("requests_public:transfer", token=token)
+    except delivery.LinkInvalid:
+        return _link_problem(request, _("This link is not valid."), 404)
+    return _file(request, delivery.download(subject_request, answer_id, delivery.RECEIVER))
+
+
+@requires("requests.public")
+@require_http_methods(["POST"])
+def transfer_renew(request: HttpRequest, token: str) -> HttpResponse:
+    """An expired link may ask for a new one, sent to the address the DPO confirmed."""
+    try:
+        subject_request = delivery.request_for_token(token, delivery.RECEIVER)
+    except delivery.LinkExpired as expired:
+        subject_request = expired.request
+    except delivery.LinkInvalid:
+        return _link_problem(request, _("This link is not valid."), 404)
+    limited = not allow_answer_link(request_id=subject_request.pk)
+    if not limited:
+        services.renew_receiver_link(request=subject_request)
+    return render(
+        request,
+        "subject_requests/public/transfer_expired.html",
+        {"renewed": not limited, "limited": limited},
         status=429 if limited else 200,
     )

@@ -2,7 +2,8 @@
 
 Three years after a request is closed its requester's identifiers and words are removed:
 name, e-mail (and its blind index), the request's text, the agent's name and proof, the
-identity check, the reasons written to the requester, the links to matched subjects, and the
+company a portability package was to go to (GDPR Art. 20(2)) and its address, the identity
+check, the reasons written to the requester, the links to matched subjects, and the
 text and files of every note, message and document. Reference, right, channel, status
 (the outcome), dates, paused days and assignee stay, so the register of requests still
 accounts for every request (GDPR Art. 5(2)).
@@ -52,7 +53,8 @@ class ClosedRequests(RecordType):
     subject_path = None
     clears = _(
         "The requester's name, e-mail and blind index, the request's words, the agent's name "
-        "and authorisation, the identity check, the reasons written to the requester, the "
+        "and authorisation, the company a portability package was to go to and its address, "
+        "the identity check, the reasons written to the requester, the "
         "links to matched subjects, the text and files of notes, messages and documents, and "
         "the details of what was done to the person's data (a rectification's before and "
         "after) and what the systems outside the portal were sent and answered. "
@@ -118,6 +120,10 @@ class ClosedRequests(RecordType):
                 agent_name=None,
                 agent_proof=None,
                 agent_proof_name=None,
+                receiver_name=None,
+                receiver_email=None,
+                transmission_reason="",
+                receiver_nonce="",
                 verification_note=None,
                 verification_nonce="",
                 closure_reason="",

@@ -89,3 +89,26 @@ class ObjectionForm(forms.Form):
         field.queryset = Purpose.objects.filter(pk__in=[p.pk for p in purposes]).order_by("id")
         if "initial" not in kwargs:
             self.initial["purposes"] = [p.pk for p in purposes]
+
+
+class ConfirmTransmissionForm(forms.Form):
+    checked = forms.BooleanField(
+        label=_(
+            "I have checked that this is the company the requester named and that the address "
+            "is the company's own for receiving data."
+        ),
+        error_messages={"required": _("Tick the box to confirm you checked the company.")},
+    )
+
+
+class DeclineTransmissionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the package does not go there (the requester reads it)"),
+        help_text=_(
+            "GDPR Art. 20(2), 20(4) and 12(4): for example, sending is not technically "
+            "feasible, or the address cannot be trusted. The package goes to the requester."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={"required": _("Give your reasons: the requester reads them.")},
+    )

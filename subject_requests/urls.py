@@ -9,6 +9,7 @@ from subject_requests import (
     rights_views,
     task_views,
     timeline_views,
+    transmission_views,
     views,
 )
 
@@ -45,6 +46,22 @@ urlpatterns = [
     path("<int:pk>/erasure/propose/", rights_views.erasure_propose, name="erasure_propose"),
     path("<int:pk>/erasure/confirm/", rights_views.erasure_confirm, name="erasure_confirm"),
     path("<int:pk>/erasure/withdraw/", rights_views.erasure_cancel, name="erasure_cancel"),
+    path("<int:pk>/transmission/", transmission_views.transmission, name="transmission"),
+    path(
+        "<int:pk>/transmission/confirm/",
+        transmission_views.transmission_confirm,
+        name="transmission_confirm",
+    ),
+    path(
+        "<int:pk>/transmission/decline/",
+        transmission_views.transmission_decline,
+        name="transmission_decline",
+    ),
+    path(
+        "<int:pk>/transmission/resend/",
+        transmission_views.transmission_resend,
+        name="transmission_resend",
+    ),
     path("<int:pk>/people/", people_views.people, name="people"),
     path("<int:pk>/people/<int:subject_pk>/refuse/", people_views.refuse, name="refuse"),
     path("<int:pk>/people/<int:subject_pk>/rectify/", change_views.rectify, name="rectify"),

@@ -174,6 +174,7 @@ def enter(request: HttpRequest) -> HttpResponse:
                 agent_name=data["agent_name"],
                 agent_proof=proof,
                 send_verification_link=data["send_verification_link"],
+                receiver=form.receiver(),
                 actor=request.user,
             )
         except services.RequestError as exc:
@@ -258,6 +259,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_see_systems": has_permission(request.user, "processing.systems"),
         "waiting_text": guards.action_missing(subject_request),
         "can_refuse": guards.can_refuse_action(subject_request, now) is None,
+        # GDPR Art. 20(2): the company the package is to go to, and the DPO's decision.
+        "can_decide_transmission": "transmission" in actions,
+        "transmission_refusal": actions.refused.get("transmission", ""),
         "Status": Status,
     }
     return render(request, "subject_requests/detail.html", context)

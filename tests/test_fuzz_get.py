@@ -115,6 +115,9 @@ class Rows:
         self.request = SubjectRequest.objects.filter(subjects=self.person).get()
         self.request.verification_nonce = "fuzz-nonce"
         delivery.issue_link(self.request)
+        delivery.issue_link(self.request, delivery.RECEIVER)
+        self.request.transmission = "confirmed"
+        self.request.receiver_email = "privacy@receiver.example"
         self.request.save()
         self.answer = Answer.objects.filter(request=self.request).get()
         self.document = TimelineEntry.objects.filter(request=self.request, kind="document")
@@ -145,6 +148,7 @@ class Rows:
             "privacy/request/verify/": verification_token(self.request),
             "privacy/request/status/": status_token(self.request),
             "privacy/answers/": delivery.token_for(self.request),
+            "privacy/transfer/": delivery.token_for(self.request, delivery.RECEIVER),
             "p/unsubscribe/": unsubscribe_token(self.person, marketing),
             "p/subscribe/confirm/": subscription_token(pending_id=pending.pk, nonce="fuzz"),
             "hooks/system-tasks/": callback_token(

@@ -104,6 +104,23 @@ def _erasure_proposed(dpo: User) -> SubjectRequest:
     return request
 
 
+def _asking_a_company(dpo: User) -> SubjectRequest:
+    """A portability request whose package is to go to another company (GDPR Art. 20(2))."""
+    return SubjectRequestFactory.create(
+        received_at=RECEIVED,
+        type="portability",
+        receiver_name="Uus Teenus OÜ",
+        receiver_email="privacy@uusteenus.example",
+        transmission="asked",
+    )
+
+
+def _asking_a_company_verified(dpo: User) -> SubjectRequest:
+    return services.verify_manually(
+        request=_asking_a_company(dpo), asked="a", shown="b", actor=dpo, now=RECEIVED
+    )
+
+
 def _closed(status: str) -> Callable[[Any], SubjectRequest]:
     def make(dpo: User) -> SubjectRequest:
         return SubjectRequestFactory.create(received_at=RECEIVED, channel="phone", status=status)
@@ -123,6 +140,8 @@ STATES: dict[str, Callable[[Any], SubjectRequest]] = {
     "overdue": _overdue,
     "erasure to propose": _erasure,
     "erasure proposed": _erasure_proposed,
+    "portability to a company": _asking_a_company,
+    "portability to a company, verified": _asking_a_company_verified,
     "completed": _closed(Status.COMPLETED),
     "rejected": _closed(Status.REJECTED),
     "withdrawn": _closed(Status.WITHDRAWN),
@@ -153,6 +172,7 @@ def attempts(dpo: User | None) -> dict[str, Callable[[SubjectRequest], Any]]:
         "propose-erasure": lambda r: erasure.propose_erasure(request=r, actor=dpo),
         "confirm-erasure": lambda r: erasure.confirm_erasure(request=r, actor=dpo),
         "cancel-erasure": lambda r: erasure.cancel_erasure(request=r, reason="Wrong", actor=dpo),
+        "transmission": lambda r: services.confirm_transmission(request=r, actor=dpo),
     }
 
 

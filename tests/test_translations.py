@@ -67,6 +67,9 @@ PUBLIC_MODULES = (
     "subject_requests/reports/collect.py",
     "subject_requests/reports/values.py",
     "subject_requests/letter_actions.py",
+    # GDPR Art. 20(2): the receiver's fields of the public form and the refusals they meet.
+    "subject_requests/transmission_forms.py",
+    "subject_requests/services/transmission.py",
     "subjects/erasure_preview.py",
     "retention/periods.py",
     "subject_requests/templatetags/reports.py",

@@ -42,6 +42,7 @@ from subject_requests.choices import (
     VerificationMethod,
 )
 from subject_requests.deadlines import RequestDeadline, paused_days, request_deadline
+from subject_requests.models.transmission import TransmissionFields
 
 # The choices live in `choices.py`; other apps, commands and tests may still import them from
 # here.
@@ -105,7 +106,10 @@ class SubjectRequestQuerySet(PersonalDataQuerySet["SubjectRequest"]):
         return self.closed().filter(closed_at__lt=cutoff)
 
 
-class SubjectRequest(models.Model):
+class SubjectRequest(TransmissionFields):
+    """A request; its fields for sending the package to another company (GDPR Art. 20(2))
+    are `TransmissionFields`."""
+
     reference = models.CharField(
         _("reference"), max_length=20, unique=True, null=True, blank=True, editable=False
     )

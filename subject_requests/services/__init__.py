@@ -37,6 +37,12 @@ from subject_requests.services.timeline import (
     attach_document,
     send_message,
 )
+from subject_requests.services.transmission import (
+    Receiver,
+    confirm_transmission,
+    decline_transmission,
+    renew_receiver_link,
+)
 from subject_requests.services.workflow import (
     close_unverified,
     complete_request,
@@ -53,6 +59,7 @@ __all__ = [
     "ExpiredLink",
     "IllegalTransition",
     "InvalidLink",
+    "Receiver",
     "RequestError",
     "add_note",
     "assign_requests",
@@ -61,6 +68,8 @@ __all__ = [
     "change_received_at",
     "close_unverified",
     "complete_request",
+    "confirm_transmission",
+    "decline_transmission",
     "enter_request",
     "extend_deadline",
     "link_subject",
@@ -68,6 +77,7 @@ __all__ = [
     "record_preview",
     "reject_request",
     "renew_answer_link",
+    "renew_receiver_link",
     "request_answer",
     "request_for_status_token",
     "resend_verification_link",

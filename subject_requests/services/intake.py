@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 from core.audit import Actor, user_of
 from core.timeutil import legal_date, legal_zone
 from subject_requests import deadlines, guards
-from subject_requests.choices import STAFF_CHANNELS, Channel, EntryKind, RequestType, Status
+from subject_requests.choices import (
+    STAFF_CHANNELS,
+    Channel,
+    EntryKind,
+    RequestType,
+    Status,
+    Transmission,
+)
 from subject_requests.models import SubjectRequest
 from subject_requests.services.common import (
     RequestError,
@@ -29,6 +36,7 @@ from subject_requests.services.common import (
     send_letter,
     staff_label,
 )
+from subject_requests.services.transmission import Receiver, check_receiver, record_asked
 
 # Item 6 of the issue: a request of the same type from the same verified e-mail within this
 # window is flagged as a possible duplicate and linked, never merged.
@@ -62,6 +70,7 @@ def _create(
     agent_proof: AgentProof | None,
     created_by: Actor,
     now: dt.datetime,
+    receiver: Receiver | None = None,
 ) -> SubjectRequest:
     if type not in RequestType.values:
         raise RequestError(_("Choose which right the request is about."))
@@ -69,6 +78,7 @@ def _create(
         raise RequestError(_("The requester's name is required."))
     if via_agent and not agent_name.strip():
         raise RequestError(_("Name the agent who acts for the person."))
+    receiver = check_receiver(type=type, receiver=receiver)
     request = SubjectRequest.objects.create(
         type=type,
         channel=channel,
@@ -82,6 +92,9 @@ def _create(
         agent_proof=agent_proof.content if via_agent and agent_proof else None,
         agent_proof_name=agent_proof.name if via_agent and agent_proof else None,
         agent_proof_content_type=agent_proof.content_type if via_agent and agent_proof else "",
+        receiver_name=receiver.name if receiver else None,
+        receiver_email=receiver.email if receiver else None,
+        transmission=Transmission.ASKED if receiver else "",
         received_at=received_at,
         **deadlines.request_deadline(received_at).as_fields(),
         created_by=user_of(created_by),
@@ -97,6 +110,8 @@ def _create(
         now=now,
         to_status=Status.RECEIVED,
     )
+    if receiver is not None:
+        record_asked(request, actor=created_by, now=now)
     flag_duplicate(request=request, actor=created_by, now=now, verified_only=True)
     return request
 
@@ -154,11 +169,13 @@ def submit_request(
     language: str = "en",
     via_agent: bool = False,
     agent_name: str = "",
+    receiver: Receiver | None = None,
     actor: Actor = "data subject",
     now: dt.datetime | None = None,
 ) -> SubjectRequest:
     """The public form (or the platform's in-app form through the API, `actor` then naming
-    its key): acknowledge at once and send the verification link (valid 7 days)."""
+    its key): acknowledge at once and send the verification link (valid 7 days). A
+    portability request may name a `receiver` for its package (GDPR Art. 20(2))."""
     from subject_requests.services.identity import ask_to_confirm_email
 
     now = now or timezone.now()
@@ -177,6 +194,7 @@ def submit_request(
         agent_proof=None,
         created_by=actor,
         now=now,
+        receiver=receiver,
     )
     audit("request.received", actor=actor, request=request, channel=Channel.WEB)
     send_letter(
@@ -261,6 +279,7 @@ def enter_request(
     agent_proof: AgentProof | None = None,
     send_verification_link: bool = False,
     language: str = "en",
+    receiver: Receiver | None = None,
     now: dt.datetime | None = None,
 ) -> SubjectRequest:
     """Staff enter a request that arrived by e-mail, letter or phone; `received_at` is when
@@ -287,6 +306,7 @@ def enter_request(
         agent_proof=agent_proof,
         created_by=actor,
         now=now,
+        receiver=receiver,
     )
     audit(
         "request.entered",

@@ -11,7 +11,7 @@ from core.audit import Actor
 from core.timeutil import legal_date
 from subject_requests import deadlines, guards
 from subject_requests.choices import CLOSED_STATUSES, EntryKind, PauseReason, Status
-from subject_requests.delivery import documents_for, issue_link
+from subject_requests.delivery import RECEIVER, documents_for, issue_link
 from subject_requests.models import Pause, SubjectRequest
 from subject_requests.services import systems
 from subject_requests.services.common import (
@@ -27,6 +27,7 @@ from subject_requests.services.common import (
     send_letter,
     staff_label,
 )
+from subject_requests.services.transmission import send_to_receiver, transmits
 
 CLOSING_LETTER: dict[str, str] = {
     Status.COMPLETED: "closure",
@@ -113,8 +114,10 @@ def complete_request(
 ) -> SubjectRequest:
     """Answer the request: `outcome` says what was done; `refused_part`, when given, what was
     refused and why (GDPR Art. 12(4)). The reviewed documents go with the letter through a
-    new download link. While a system outside the portal has not resolved its task, only a
-    DPO's `systems_override` reason completes it, and the letter states that reason."""
+    new download link — or, for a portability package the DPO confirmed to go to another
+    company, to that company alone (GDPR Art. 20(2), `services.transmission`). While a system
+    outside the portal has not resolved its task, only a DPO's `systems_override` reason
+    completes it, and the letter states that reason."""
     require(actor, "requests.decide")
     if not outcome.strip():
         raise RequestError("Describe the outcome: the requester receives it in the letter.")
@@ -131,7 +134,11 @@ def complete_request(
         request.refused_part = refused_part.strip()
         request.recipients_requested = recipients_requested
         request.systems_override = systems_override.strip() if unresolved else ""
-        if documents_for(request).documents().exists():
+        to_receiver = transmits(request)
+        if to_receiver:
+            issue_link(request, RECEIVER)
+            request.transmitted_at = now
+        elif documents_for(request).documents().exists():
             issue_link(request)
         request.save(
             update_fields=[
@@ -139,6 +146,8 @@ def complete_request(
                 "recipients_requested",
                 "systems_override",
                 "delivery_nonce",
+                "receiver_nonce",
+                "transmitted_at",
                 "updated_at",
             ]
         )
@@ -149,7 +158,10 @@ def complete_request(
                 request=request,
                 unresolved=unresolved,
             )
-        return move(request, to=Status.COMPLETED, actor=actor, now=now, reason=outcome.strip())
+        move(request, to=Status.COMPLETED, actor=actor, now=now, reason=outcome.strip())
+        if to_receiver:
+            send_to_receiver(request, actor=actor, now=now)
+        return request
 
 
 def reject_request(
