@@ -63,13 +63,12 @@ def current(answers: Iterable[Answer]) -> list[Answer]:
             newest[key] = max(
                 newest.get(key, (answer.built_at, answer.pk)), (answer.built_at, answer.pk)
             )
-    return [
-        a
-        for a in answers
-        if a.status != AnswerStatus.READY
-        or not a.subject_id
-        or newest[(a.subject_id, a.kind)][1] == a.pk
-    ]
+
+    def replaced(answer: Answer) -> bool:
+        found = newest.get((answer.subject_id or 0, answer.kind))
+        return answer.status == AnswerStatus.READY and found is not None and found[1] != answer.pk
+
+    return [a for a in answers if not replaced(a)]
 
 
 def stale_documents(request: SubjectRequest) -> list[tuple[Answer, list[str]]]:

@@ -111,3 +111,14 @@ def test_a_report_built_before_a_system_answered_is_refused_until_built_again(
     second.refresh_from_db()
     first.refresh_from_db()
     assert second.sent_at is not None and first.sent_at is None
+
+
+def test_a_ready_document_without_a_build_time_is_kept_not_a_server_error(
+    kadri: DataSubject, dpo: User, client_for: ClientFor, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Rows older than the build times (or made by hand) have a ready document without
+    `built_at`: the request page shows it rather than failing (found by the fuzzed GETs)."""
+    request = started(dpo)
+    answer = built(dpo, request, django_capture_on_commit_callbacks)
+    Answer.objects.filter(pk=answer.pk).update(built_at=None)
+    assert client_for(dpo).get(f"/requests/{request.pk}/").status_code == 200

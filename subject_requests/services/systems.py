@@ -333,7 +333,7 @@ def release_waiting(*, subject_ids: Sequence[int], now: dt.datetime, cause: str 
     if not waiting.exists():
         return 0
     tasks = list(
-        waiting.select_for_update()
+        waiting.select_for_update(of=("self",))
         .filter(subject_id__any_of=IdArray(subject_ids))
         .select_related("request")
         .order_by("pk")
