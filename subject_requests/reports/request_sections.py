@@ -73,7 +73,7 @@ REQUEST_SECTIONS: tuple[ReportSection, ...] = (
     ReportSection(
         code="answers",
         model_label="subject_requests.Answer",
-        title=_("Documents we sent you"),
+        title=_("Documents we prepared for you"),
         category="communication",
         source=_("Written by us"),
         columns=(
