@@ -92,11 +92,24 @@ def people(
         page.context.close()
 
 
-def file_request(cast: People, *, right: str, name: str, email: str, words: str) -> SubjectRequest:
-    """The public form, then the link the confirmation e-mail carries."""
+def file_request(
+    cast: People,
+    *,
+    right: str,
+    name: str,
+    email: str,
+    words: str,
+    receiver: tuple[str, str] | None = None,
+) -> SubjectRequest:
+    """The public form (naming, for portability, another company to send the data to), then
+    the link the confirmation e-mail carries."""
     page = cast.requester
     page.goto("/privacy/request/")
     page.get_by_label(re.compile(re.escape(right))).check()
+    if receiver is not None:
+        page.get_by_label(re.compile("Send my data directly to another company")).check()
+        page.get_by_label("The company's name").fill(receiver[0])
+        page.get_by_label("The company's e-mail address for receiving data").fill(receiver[1])
     page.get_by_label("Your name", exact=True).fill(name)
     page.get_by_label("Your e-mail address").fill(email)
     page.get_by_label("Your request").fill(words)
@@ -152,6 +165,16 @@ def complete(cast: People, request: SubjectRequest, outcome: str) -> None:
     cast.look(page, "completed")
 
 
+def keep_pdf(cast: People, content: bytes, what: str) -> Path:
+    """A document as the person received it, with its pages as PNG where poppler is installed."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{cast.name}-{what}.pdf"
+    path.write_bytes(content)
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "70", str(path), str(path.with_suffix(""))])
+    return path
+
+
 def closing_mail(request: SubjectRequest) -> EmailMessage:
     return next(
         m
@@ -169,11 +192,7 @@ def letter_text(cast: People, request: SubjectRequest) -> str:
     assert pdfs, "the closing e-mail carries the letter as a PDF"
     raw = pdfs[0][1]
     content = raw if isinstance(raw, bytes) else raw.encode()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{cast.name}-letter.pdf"
-    path.write_bytes(content)
-    if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "70", str(path), str(path.with_suffix(""))])
+    keep_pdf(cast, content, "letter")
     return " ".join(pdf_text(content).split())
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import mail
 from playwright.sync_api import Browser, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -121,6 +123,7 @@ def test_access_copy_and_portability_from_the_form_to_the_downloaded_document(
     assert second.downloads == 1 and second.sent_at is not None  # what the requester got
     assert first.downloads == 0 and first.sent_at is None  # the out-of-date one never went
     if document.startswith("Access"):
+        j.keep_pdf(cast, content, "report")
         text = " ".join(pdf_text(content).split())
         assert "Kadri" in text and "kadri@acme.example" in text
         assert "their answer: Contact #18: name, e-mail, phone." in text.replace("Their", "their")
@@ -273,3 +276,51 @@ def test_an_objection_to_other_processing_is_weighed_and_the_letter_gives_the_ou
     letter = j.letter_text(cast, request)
     assert "upheld: the processing has stopped" in letter
     assert "Her situation outweighs our interest" in letter
+
+
+def test_portability_to_another_company_confirmed_by_the_dpo_and_downloaded_by_it(
+    cast: j.People, kadri: DataSubject, browser: Browser, live_server: LiveServer
+) -> None:
+    receiver = ("Beta Payroll OÜ", "privacy@beta.example")
+    request = j.file_request(
+        cast, right="Data portability", name="Kadri Kask", email="kadri@acme.example",
+        words="Please send my data to my new employer's payroll.", receiver=receiver,
+    )  # fmt: skip
+    dpo = cast.dpo
+    j.open_request(dpo, request)
+    expect(dpo.get_by_test_id("transmission")).to_contain_text("privacy@beta.example")
+    dpo.get_by_role("button", name="Build: Portable data (Art. 20)").click()
+    expect(dpo.get_by_test_id("review-answer")).to_be_visible()
+    cast.later()
+    j.record_tasks(cast, "Contact #18: name, e-mail, phone.")
+    cast.later()
+    j.open_request(dpo, request)
+    dpo.get_by_role("button", name="Build it again").click()
+    j.open_request(dpo, request)
+    dpo.get_by_test_id("review-answer").click()
+    dpo.get_by_role("link", name="Confirm or decline").click()
+    cast.look(dpo, "transmission")
+    dpo.get_by_label(re.compile("I have checked that this is the company")).check()
+    dpo.get_by_test_id("confirm-transmission").click()
+    cast.later()
+    j.complete(cast, request, "We sent your data to the company you named.")
+
+    # The company follows the link its e-mail carries, and gets the package alone.
+    to_company = next(m for m in mail.outbox if m.to == ["privacy@beta.example"])
+    link = re.search(r"/privacy/transfer/[^/\s]+/", str(to_company.body))
+    assert link is not None and "Kadri" not in str(to_company.subject)
+    company = j.new_page(browser, live_server.url)
+    company.goto(link.group(0))
+    cast.look(company, "company-documents")
+    with company.expect_download() as download:
+        company.get_by_role("link", name="Portable data (Art. 20)").click()
+    package = zipfile.ZipFile(download.value.path())
+    assert "kadri@acme.example" in package.read("data.json").decode()
+    company.context.close()
+
+    letter = j.letter_text(cast, request)
+    assert "we sent your data to Beta Payroll OÜ at privacy@beta.example" in letter.replace(
+        "We sent", "we sent"
+    )
+    request.refresh_from_db()
+    assert request.status == Status.COMPLETED and request.transmitted_at is not None
