@@ -306,7 +306,8 @@ def unlink_subject(
             "An action of this request was proposed or carried out on this person: they stay "
             "linked. Withdraw a proposal first."
         )
-    drafts, _kinds = request.answers.filter(subject_id=subject_id).delete()
+    # The letters stay: they were sent, and each is kept as the proof of what was.
+    drafts, _kinds = request.answers.documents().filter(subject_id=subject_id).delete()
     request.subjects.remove(subject_id)
     _record_match_change(
         request, actor=actor, now=now, action="request.subject_unlinked", subject=subject_id,
