@@ -26,6 +26,7 @@ from subject_requests.choices import (
     VerificationMethod,
 )
 from subject_requests.models import SubjectRequest
+from subject_requests.services import systems
 from subject_requests.services.common import (
     RequestError,
     add_entry,
@@ -288,6 +289,10 @@ def link_subject(
         request, actor=actor, now=now, action="request.subject_linked", subject=person.pk,
         summary="A stored subject was linked to the request by the DPO",
     )  # fmt: skip
+    if request.status == Status.IN_PROGRESS:
+        # The systems were asked about the people matched when the work started; about this
+        # one now (an access, copy or portability request).
+        systems.ask_what_is_held(request, person=person, actor=actor, now=now)
 
 
 @transaction.atomic
