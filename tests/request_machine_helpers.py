@@ -4,6 +4,7 @@ may write, and what the machine knows of each request to aim its rules at."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -14,6 +15,8 @@ from hypothesis import strategies as st
 
 from consent.models import ConsentEvent, ObjectionReview, SuppressionEntry
 from core.models import AuditEvent
+from core.pdf import Pdf
+from core.webhooks import WebhookResult
 from processing.models import DataCategory, System
 from subject_requests.choices import ACTIONS_FOR_TYPE, OPEN_STATUSES, Status
 from subject_requests.models import (
@@ -24,7 +27,7 @@ from subject_requests.models import (
     SystemTask,
     TimelineEntry,
 )
-from subjects.models import DataSubject
+from subjects.models import DataSubject, RestrictionGround
 from tests import factories as f
 
 # The webhook system's signing secret (the test's own).
@@ -100,9 +103,7 @@ def snapshot() -> list[Any]:
     return [*tables, last_event_id()]
 
 
-class Machine(Protocol):
-    known: dict[int, Known]
-
+# --- what the machine knows of the requests, to aim its rules -----------------------------
 
 TYPES = [
     "erasure",
@@ -147,6 +148,10 @@ class Known(NamedTuple):
     restricted: bool  # a matched person whose processing is restricted
 
 
+class Machine(Protocol):
+    known: dict[int, Known]
+
+
 @dataclass(frozen=True)
 class Aim:
     """The requests a rule is meant for; as a precondition, that there is one."""
@@ -188,3 +193,27 @@ ERASING = Aim(ACTIVE, ("erasure",), lambda known: not known.proposing)
 PROPOSED = Aim(ACTIVE, ("erasure",), lambda known: known.proposing)
 ACTING = Aim(ACTIVE, tuple(ACTIONS_FOR_TYPE), lambda known: known.waiting)
 UNANSWERED = Aim(ACTIVE, ("access",), lambda known: known.unanswered)
+GROUNDS = [g for g in RestrictionGround.values if g != RestrictionGround.OBJECTION_PENDING]
+
+# What each right's machine must have reached, besides answering a request: the services of
+# the right itself. Without them its invariants would hold by never getting there.
+REACHED = {
+    "erasure": {"propose_erasure", "confirm_erasure", "refuse"},
+    "restriction": {"restrict", "lift", "refuse"},
+    "objection_processing": {"object", "decide_objection"},
+    "objection_marketing": {"object"},
+    "rectification": {"rectify", "refuse"},
+    "access": {"request_answer", "review_answer"},
+}
+
+
+def accepted(**request: object) -> WebhookResult:
+    return WebhookResult(status_code=202, ok=True)  # the webhook system's answer
+
+
+def stand_in_pdf(html: str, **options: object) -> Pdf:
+    return Pdf(content=b"%PDF stand-in " + hashlib.sha256(html.encode()).digest(), pages=1)
+
+
+def not_emailed(entry_id: int) -> None:
+    """A letter stays on the timeline, not e-mailed (its worker is not run)."""

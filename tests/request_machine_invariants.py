@@ -14,6 +14,7 @@ from subject_requests.choices import (
     TRANSITIONS,
     ActionStatus,
     EntryKind,
+    Operation,
     RequestType,
     Status,
 )
@@ -94,6 +95,37 @@ def check_no_open_task_on_a_completed_request() -> None:
         assert request.systems_override.strip(), (
             f"{request.reference} completed with a task unresolved and no reason given"
         )
+
+
+def check_open_tasks_concern_the_requests_people() -> None:
+    """A system is asked about a person only while the request is about them."""
+    linked = set(
+        SubjectRequest.subjects.through.objects.values_list("subjectrequest_id", "datasubject_id")
+    )
+    for pk, request, person in SystemTask.objects.unresolved().values_list(
+        "pk", "request_id", "subject_id"
+    ):
+        assert person is None or (request, person) in linked, (
+            f"task {pk} of request {request} asks about person {person}, no longer linked"
+        )
+
+
+def check_access_asks_the_systems_about_everyone() -> None:
+    """A started access request has asked the systems holding their data what they hold about
+    each person it is about (still in use)."""
+    started = SubjectRequest.objects.filter(
+        type=RequestType.ACCESS, status__in=(Status.IN_PROGRESS, Status.COMPLETED)
+    )
+    asked = set(
+        SystemTask.objects.filter(request__in=started, operation=Operation.ACCESS).values_list(
+            "request_id", "subject_id"
+        )
+    )
+    links = SubjectRequest.subjects.through.objects.filter(
+        subjectrequest__in=started, datasubject__anonymised_at__isnull=True
+    )
+    for pair in links.values_list("subjectrequest_id", "datasubject_id"):
+        assert pair in asked, f"request {pair[0]}: no system was asked about person {pair[1]}"
 
 
 def check_deadlines(watch: Watch) -> None:
