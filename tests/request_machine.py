@@ -100,8 +100,8 @@ class RequestMachineBase(RuleBasedStateMachine):
         before = None if allowed else snapshot()
         last_event = last_event_id()
         try:
-            # The workers keep up: what the call queued for after its commit (letters, the
-            # systems' deliveries, report builds, a prospect's erasure) runs with the step.
+            # The workers keep up: what the call queued for after its commit (the systems'
+            # deliveries, report builds, a prospect's erasure) runs with the step.
             with TestCase.captureOnCommitCallbacks(execute=True):
                 service()
         except refused_by as refusal:
@@ -117,8 +117,8 @@ class RequestMachineBase(RuleBasedStateMachine):
         return True
 
     def _after_change(self) -> None:
-        """What the rules aim at: the requests' states and people, the tasks, the reviews,
-        and the completion links the webhook system was sent with its new tasks."""
+        """What the rules aim at: what is left to do on each request, the open tasks and
+        reviews, and the completion links the webhook system was sent with its new tasks."""
         proposing = set(
             RightAction.objects.filter(status=ActionStatus.PROPOSED).values_list(
                 "request_id", flat=True

@@ -39,7 +39,7 @@ class Watch:
     # Of each completed request of an acting right, the people whose data was already as the
     # right asks when it completed (erased, restricted): they needed no action.
     already_so: dict[int, set[int]] = field(default_factory=dict)
-    audit_head = -1  # the last audit event when the invariants were last read
+    audit_head: int = -1  # the last audit event when the invariants were last read
 
     def changed(self) -> bool:
         """Whether an audit event was added since the last call."""
@@ -89,6 +89,10 @@ def check_acting_rights_answered(watch: Watch) -> None:
 
 
 def check_no_open_task_on_a_completed_request() -> None:
+    """No completed request has a system task unresolved, unless it was completed with the
+    DPO's reason. (By design an erasure a legal hold or a claim defers leaves its tasks
+    waiting, which is not unresolved, and opens them when the purge erases the person, after
+    the request completed: the machine runs no purge.)"""
     waiting = SystemTask.objects.unresolved().filter(request__status=Status.COMPLETED)
     for pk in set(waiting.values_list("request_id", flat=True)):
         request = SubjectRequest.objects.only("reference", "systems_override").get(pk=pk)

@@ -1,13 +1,16 @@
 """A state machine of the data-subject request services: random sequences of intake,
 verification, matching, extension, pauses, erasure proposals and confirmations,
-rectification, restriction, objections, refusals, the systems' answers (by their owner, the
-DPO or the webhook's signed call) and the request's end, with invariants read from the data
-after every step:
+rectification, restriction, objections, refusals, access reports, the systems' answers (by
+their owner, the DPO or the webhook's signed call) and the request's end, one machine per
+right of its first request, with invariants read from the data after every step:
 
 - a completed request of a right that acts on data has, for every matched person, the
   right's action carried out or refused with reasons, or the person was already so;
-- no completed request leaves a system task unresolved without the DPO's reason;
-- a request's due and target instants never move back;
+- no completed request leaves a system task unresolved without the DPO's reason, a system
+  is asked only about the request's people, and a started access request asked it about
+  each of them;
+- a request's deadline never moves back and is always that of its receipt, extension and
+  pauses; its status history stays within the status machine; its letters stay on record;
 - every call a service took wrote its audit event, and the audit log's chain verifies;
 - every call a service refused raised its own error and left the data as it was, and the
   request page's guards agree with the services (`tests.request_machine`).
