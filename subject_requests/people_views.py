@@ -61,7 +61,9 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
     # them and not sent is removed.
     asked = request.GET.get("unlink", "")
     confirming = next((p for p in linked if asked.isdigit() and p.pk == int(asked)), None)
-    drafts = subject_request.answers.filter(subject=confirming).count() if confirming else 0
+    drafts = (
+        subject_request.answers.documents().filter(subject=confirming).count() if confirming else 0
+    )
     found: list[DataSubject] = []
     if refusal is None and search.is_valid() and search.cleaned_data.get("q", "").strip():
         found = list(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from subject_requests import services
-from subject_requests.choices import ActionKind, ActionStatus, EntryKind, Status
+from subject_requests.choices import ActionKind, ActionStatus, AnswerKind, EntryKind, Status
 from subject_requests.models import Answer, RightAction, SubjectRequest, TimelineEntry
 from subjects.models import DataSubject
 from tests import factories as f
@@ -118,6 +118,25 @@ def test_unlinking_removes_the_person_and_what_was_built_for_them(
     unlinked = AuditEvent.objects.get(action="request.subject_unlinked")
     assert (unlinked.details["subject"], unlinked.details["documents_removed"]) == (person.pk, 1)
     assert DataSubject.objects.filter(pk=person.pk).exists()  # the person is untouched
+
+
+def test_unlinking_keeps_the_letters_already_sent(client_for: ClientFor, dpo: User) -> None:
+    """Found by the state machine of the request services: a letter sent as a PDF is kept
+    with the request as the proof of what was sent, filed under its first matched person;
+    unlinking that person removed the letter with their unsent documents."""
+    mari = f.DataSubjectFactory.create(work_email="mari.tamm@company.example")
+    request = verified(dpo, filed())
+    services.extend_deadline(request=request, reason="Many systems to search", actor=dpo)
+    letter = request.answers.get(kind=AnswerKind.LETTER)
+    Answer.objects.create(request=request, subject=mari, kind="access_report", status="ready")
+    url = f"/requests/{request.pk}/people/"
+    asked = client_for(dpo).get(url, {"unlink": mari.pk}).content.decode()
+    assert "1 document built for them and not yet sent is removed" in asked
+    services.unlink_subject(request=request, subject_id=mari.pk, actor=dpo)
+    assert list(request.answers.all()) == [letter]
+    assert TimelineEntry.objects.get(request=request, letter="extension").answer == letter
+    unlinked = AuditEvent.objects.get(action="request.subject_unlinked")
+    assert unlinked.details["documents_removed"] == 1
 
 
 def test_a_person_an_action_was_taken_on_stays_linked(

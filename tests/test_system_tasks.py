@@ -320,6 +320,26 @@ def test_an_access_request_asks_every_system_what_it_holds(seeded: None, dpo: An
     assert task.system.name == "CRM" and task.operation == Operation.ACCESS
 
 
+def test_a_person_linked_after_an_access_request_started_is_asked_about_too(
+    seeded: None, dpo: Any
+) -> None:
+    """Found by the state machine of the request services: the systems were asked only about
+    the people matched when the work started; a person the DPO linked afterwards was never
+    asked about, and the report about them went out without the systems' answers."""
+    f.SystemFactory.create(name="CRM")
+    kadri = person()
+    request = services.submit_request(
+        type="access", name="Kadri Kask", email="kadri.k@home.example", description=""
+    )
+    request = services.verify_manually(request=request, asked="a", shown="b", actor=dpo)
+    services.start_work(request=request, actor=dpo)
+    assert not SystemTask.objects.exists()  # matched to nobody yet
+    services.link_subject(request=request, subject_id=kadri.pk, actor=dpo)
+    [task] = SystemTask.objects.select_related("system")
+    assert (task.system.name, task.operation, task.subject) == ("CRM", Operation.ACCESS, kadri)
+    assert task.payload["person"]["work_email"] == "kadri@acme.example"
+
+
 def test_an_erasure_a_hold_defers_reaches_the_systems_when_the_purge_erases(
     seeded: None, dpo: Any, staff: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

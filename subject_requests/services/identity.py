@@ -26,6 +26,7 @@ from subject_requests.choices import (
     VerificationMethod,
 )
 from subject_requests.models import SubjectRequest
+from subject_requests.services import systems
 from subject_requests.services.common import (
     RequestError,
     add_entry,
@@ -288,6 +289,10 @@ def link_subject(
         request, actor=actor, now=now, action="request.subject_linked", subject=person.pk,
         summary="A stored subject was linked to the request by the DPO",
     )  # fmt: skip
+    if request.status == Status.IN_PROGRESS:
+        # The systems were asked about the people matched when the work started; about this
+        # one now (an access, copy or portability request).
+        systems.ask_what_is_held(request, person=person, actor=actor, now=now)
 
 
 @transaction.atomic
@@ -306,7 +311,8 @@ def unlink_subject(
             "An action of this request was proposed or carried out on this person: they stay "
             "linked. Withdraw a proposal first."
         )
-    drafts, _kinds = request.answers.filter(subject_id=subject_id).delete()
+    # The letters stay: they were sent, and each is kept as the proof of what was.
+    drafts, _kinds = request.answers.documents().filter(subject_id=subject_id).delete()
     request.subjects.remove(subject_id)
     _record_match_change(
         request, actor=actor, now=now, action="request.subject_unlinked", subject=subject_id,

@@ -222,21 +222,27 @@ def dispatch_access(request: SubjectRequest, *, actor: Actor, now: dt.datetime) 
     """An access, copy or portability request started: each system reports what it holds."""
     if request.type not in ACCESS_TYPES or request.system_tasks.exists():
         return 0
-    categories = every_category()
-    return sum(
-        len(
-            dispatch(
-                request,
-                person=person,
-                operation=Operation.ACCESS,
-                categories=categories,
-                identifiers=identifiers_of(person),
-                actor=actor,
-                now=now,
-            )
-        )
-        for person in request.subjects.filter(anonymised_at__isnull=True).select_related(
-            "organisation"
+    people = request.subjects.filter(anonymised_at__isnull=True).select_related("organisation")
+    return sum(ask_what_is_held(request, person=p, actor=actor, now=now) for p in people)
+
+
+def ask_what_is_held(
+    request: SubjectRequest, *, person: DataSubject, actor: Actor, now: dt.datetime
+) -> int:
+    """Each system holding data of the person reports what it holds about them: for an access,
+    copy or portability request, when its work starts, or when the DPO links the person to it
+    later."""
+    if request.type not in ACCESS_TYPES:
+        return 0
+    return len(
+        dispatch(
+            request,
+            person=person,
+            operation=Operation.ACCESS,
+            categories=every_category(),
+            identifiers=identifiers_of(person),
+            actor=actor,
+            now=now,
         )
     )
 
