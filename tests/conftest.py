@@ -316,21 +316,26 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context.close()
 
 
+def log_in_page(page: Page, user: User, password: str = "correct horse battery") -> Page:
+    """Log `user` in on `page`: password, then the authenticator's code for DPO and Admin."""
+    needs_code = user.groups.filter(name__in=SECOND_FACTOR_ROLES).exists()
+    device = persona_authenticator(user) if needs_code else None
+    page.goto("/login/")
+    page.get_by_label("Username").fill(user.get_username())
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    if device is not None:
+        page.wait_for_url("**/account/2fa/verify/**")
+        page.get_by_label("Code").fill(current_totp(device))
+        page.get_by_role("button", name="Verify").click()
+    page.wait_for_url("**/")
+    return page
+
+
 @pytest.fixture
 def login_in_browser(page: Page) -> LoginInBrowser:
     def login(user: User, password: str = "correct horse battery") -> Page:
-        needs_code = user.groups.filter(name__in=SECOND_FACTOR_ROLES).exists()
-        device = persona_authenticator(user) if needs_code else None
-        page.goto("/login/")
-        page.get_by_label("Username").fill(user.get_username())
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
-        if device is not None:
-            page.wait_for_url("**/account/2fa/verify/**")
-            page.get_by_label("Code").fill(current_totp(device))
-            page.get_by_role("button", name="Verify").click()
-        page.wait_for_url("**/")
-        return page
+        return log_in_page(page, user, password)
 
     return login
 

@@ -18,10 +18,9 @@ from django.core.mail import EmailMessage
 from playwright.sync_api import Browser, Page, expect
 
 from subject_requests.models import SubjectRequest
-from tests.conftest import SECOND_FACTOR_ROLES, current_totp, persona_authenticator
+from tests.conftest import log_in_page
 from tests.reports_helpers import pdf_text
 
-PASSWORD = "correct horse battery"
 SHOTS = Path("test-artifacts/journeys")
 
 
@@ -29,21 +28,6 @@ def new_page(browser: Browser, base_url: str) -> Page:
     context = browser.new_context(base_url=base_url, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    return page
-
-
-def log_in(page: Page, user: User) -> Page:
-    needs_code = user.groups.filter(name__in=SECOND_FACTOR_ROLES).exists()
-    device = persona_authenticator(user) if needs_code else None
-    page.goto("/login/")
-    page.get_by_label("Username").fill(user.get_username())
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    if device is not None:
-        page.wait_for_url("**/account/2fa/verify/**")
-        page.get_by_label("Code").fill(current_totp(device))
-        page.get_by_role("button", name="Verify").click()
-    page.wait_for_url("**/")
     return page
 
 
@@ -82,8 +66,8 @@ def people(
 ) -> Iterator[People]:
     pages = People(
         requester=new_page(browser, base_url),
-        dpo=log_in(new_page(browser, base_url), dpo),
-        owner=log_in(new_page(browser, base_url), owner),
+        dpo=log_in_page(new_page(browser, base_url), dpo),
+        owner=log_in_page(new_page(browser, base_url), owner),
         clock=clock,
         name=re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60],
     )
