@@ -230,6 +230,9 @@ class TaskStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     # An erasure a legal hold or a claim defers: sent when the purge erases the person.
     WAITING = "waiting", _("Waits until the kept data may go")
+    # A question the request no longer needs: its person was unlinked, or the request closed
+    # without an answer (`services.task_withdrawal`).
+    WITHDRAWN = "withdrawn", _("Withdrawn: no longer needed")
 
 
 # What a system is asked to do, by the action on the request (an access request asks each

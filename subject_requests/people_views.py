@@ -16,6 +16,7 @@ from subject_requests.choices import ACTIONS_FOR_TYPE, ActionKind
 from subject_requests.forms import MatchChangeForm, PersonSearchForm, RefuseActionForm
 from subject_requests.models import SubjectRequest
 from subject_requests.services.refusals import refuse_action
+from subject_requests.services.task_withdrawal import open_questions
 from subjects.models import DataSubject
 
 PEOPLE_FOUND_LIMIT = 20
@@ -64,6 +65,18 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
     drafts = (
         subject_request.answers.documents().filter(subject=confirming).count() if confirming else 0
     )
+    # The systems asked what they hold about the person are told the question is withdrawn.
+    withdrawn = (
+        sorted(
+            set(
+                open_questions(subject_request, subject_id=confirming.pk).values_list(
+                    "system__name", flat=True
+                )
+            )
+        )
+        if confirming
+        else []
+    )
     found: list[DataSubject] = []
     if refusal is None and search.is_valid() and search.cleaned_data.get("q", "").strip():
         found = list(
@@ -89,6 +102,7 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
             "linked": linked,
             "confirming": None if refusal else confirming,
             "drafts": drafts,
+            "withdrawn": withdrawn,
             "found": found,
             "search": search,
             "searched": search.is_bound,

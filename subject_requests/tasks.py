@@ -68,6 +68,26 @@ def deliver_system_task(self: Task[Any, Any], task_id: int) -> str:
     return outcome.status
 
 
+# Telling a webhook system that a question it was sent is withdrawn: tried like a delivery,
+# with the same backoff, until WEBHOOK_MAX_ATTEMPTS; the last failure is noted on the request.
+@shared_task(
+    bind=True,
+    name="subject_requests.tasks.tell_task_withdrawn",
+    max_retries=None,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def tell_task_withdrawn(self: Task[Any, Any], task_id: int, why: str) -> bool:
+    from subject_requests.services.systems import retry_delay
+    from subject_requests.services.task_withdrawal import tell_withdrawn
+
+    attempt = self.request.retries or 0
+    finished = tell_withdrawn(task_id=task_id, why=why, attempt=attempt)
+    if not finished and not self.request.is_eager:
+        raise self.retry(countdown=retry_delay(attempt + 1))
+    return finished
+
+
 # The person's own copy from the self-service pages: the same reports as the DPO's, on the
 # same queue and with the same limits.
 @shared_task(

@@ -114,6 +114,17 @@ def check_open_tasks_concern_the_requests_people() -> None:
         )
 
 
+def check_a_request_closed_unanswered_asks_nothing() -> None:
+    """A request rejected, withdrawn or closed unverified leaves no question to a system
+    unanswered and no action waiting for a DPO's confirmation (an action carried out keeps
+    its tasks: the systems still act on their copies)."""
+    closed = (Status.REJECTED, Status.WITHDRAWN, Status.CLOSED_UNVERIFIED)
+    asking = SystemTask.objects.unresolved().filter(request__status__in=closed, action__isnull=True)
+    assert not asking.exists(), f"questions left open: {list(asking.values_list('pk', 'status'))}"
+    proposed = RightAction.objects.proposed().filter(request__status__in=closed)
+    assert not proposed.exists(), f"proposals left: {list(proposed.values_list('pk', flat=True))}"
+
+
 def check_access_asks_the_systems_about_everyone() -> None:
     """A started access request has asked the systems holding their data what they hold about
     each person it is about (still in use)."""

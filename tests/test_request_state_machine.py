@@ -56,6 +56,7 @@ from tests.request_machine_helpers import (
     stand_in_pdf,
 )
 from tests.request_machine_invariants import (
+    check_a_request_closed_unanswered_asks_nothing,
     check_access_asks_the_systems_about_everyone,
     check_acting_rights_answered,
     check_audit_log_verifies,
@@ -359,6 +360,7 @@ class RequestMachine(RequestMachineBase):
         check_acting_rights_answered(self.watch)
         check_no_open_task_on_a_completed_request()
         check_open_tasks_concern_the_requests_people()
+        check_a_request_closed_unanswered_asks_nothing()
         check_access_asks_the_systems_about_everyone()
         check_deadlines(self.watch)
         check_status_history()

@@ -36,6 +36,7 @@ from subject_requests.services.common import (
     require,
     send_letter,
 )
+from subject_requests.services.task_withdrawal import NOT_THE_REQUESTER, withdraw_questions
 
 VERIFICATION_SALT = "subject_requests.verify-email"
 STATUS_SALT = "subject_requests.status-page"
@@ -300,8 +301,9 @@ def unlink_subject(
     *, request: SubjectRequest, subject_id: int, actor: Actor, now: dt.datetime | None = None
 ) -> None:
     """A person matched by mistake leaves the request; what was built for them and not yet
-    sent goes with them. A person whose data the request already acted on stays: the
-    action is on the record."""
+    sent goes with them, and the systems asked what they hold about them are told the question
+    is withdrawn. A person whose data the request already acted on stays: the action is on the
+    record."""
     request, now = _changing_match(request, actor=actor, now=now)
     if not request.subjects.filter(pk=subject_id).exists():
         raise RequestError("This person is not linked to the request.")
@@ -314,6 +316,7 @@ def unlink_subject(
     # The letters stay: they were sent, and each is kept as the proof of what was.
     drafts, _kinds = request.answers.documents().filter(subject_id=subject_id).delete()
     request.subjects.remove(subject_id)
+    withdraw_questions(request, why=NOT_THE_REQUESTER, actor=actor, now=now, subject_id=subject_id)
     _record_match_change(
         request, actor=actor, now=now, action="request.subject_unlinked", subject=subject_id,
         summary="A stored subject was unlinked from the request by the DPO"

@@ -36,10 +36,12 @@ CLOSE_REASON = (
 
 
 def unverified_to_close(*, now: dt.datetime) -> Any:
-    """Awaiting identity, link sent more than 7 days ago and never followed."""
+    """Awaiting identity, link sent more than 7 days ago and never followed. Not one the DPO
+    paused to ask for identity documents (Art. 12(6)): that waits for the requester's answer,
+    and the DPO decides when to close it."""
     cutoff = now - dt.timedelta(days=VERIFICATION_LINK_DAYS)
     return SubjectRequest.objects.unverified_since(cutoff=cutoff).filter(
-        email_confirmed_at__isnull=True
+        email_confirmed_at__isnull=True, paused_since__isnull=True
     )
 
 

@@ -13,7 +13,7 @@ from subject_requests import deadlines, guards
 from subject_requests.choices import CLOSED_STATUSES, EntryKind, PauseReason, Status
 from subject_requests.delivery import RECEIVER, documents_for, issue_link
 from subject_requests.models import Pause, SubjectRequest
-from subject_requests.services import systems
+from subject_requests.services import systems, task_withdrawal
 from subject_requests.services.common import (
     IllegalTransition,
     RequestError,
@@ -68,6 +68,8 @@ def move(
     if to == Status.IN_PROGRESS:
         # Access, copy, portability: every system holding the person reports what it holds.
         systems.dispatch_access(request, actor=actor, now=now)
+    if to in CLOSED_STATUSES and to != Status.COMPLETED:
+        task_withdrawal.close_unanswered(request, actor=actor, now=now)
     if to in CLOSED_STATUSES:
         # GDPR Art. 12(4): every refusal or closure tells the person why and how to complain.
         send_letter(
