@@ -163,6 +163,8 @@ class QueueFilterForm(forms.Form):
     due_soon = forms.BooleanField(
         label=format_lazy(_("Due within {days} days"), days=DUE_SOON_DAYS), required=False
     )
+    paused = forms.BooleanField(label=_("Clock paused"), required=False)
+    transmission = forms.BooleanField(label=_("Transmission to decide"), required=False)
 
     def __init__(self, *args: Any, assignees: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -184,6 +186,8 @@ class QueueFilterForm(forms.Form):
             assignee=data["assignee"] or "",
             overdue=bool(data["overdue"]),
             due_soon=bool(data["due_soon"]),
+            paused=bool(data["paused"]),
+            transmission=bool(data["transmission"]),
             q=data["q"] or "",
         )
 

@@ -32,7 +32,12 @@ def requests_panel(request: HttpRequest) -> dict[str, Any] | None:
             "text": _("%(n)s awaiting identity") % {"n": counts["awaiting_identity"]},
             "url": f"{queue}?status=awaiting_identity",
         },
-        {"text": _("%(n)s paused") % {"n": counts["paused"]}, "url": queue},
+        {"text": _("%(n)s paused") % {"n": counts["paused"]}, "url": f"{queue}?paused=on"},
+        {
+            "text": _("%(n)s transmissions to another company to decide")
+            % {"n": counts["transmission"]},
+            "url": f"{queue}?transmission=on",
+        },
         {
             "text": _("%(n)s unassigned") % {"n": counts["unassigned"]},
             "url": f"{queue}?assignee=none",

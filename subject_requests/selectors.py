@@ -18,6 +18,7 @@ from subject_requests.choices import (
     OPEN_STATUSES,
     AnswerKind,
     Status,
+    Transmission,
 )
 from subject_requests.freshness import changes_since_built, current
 from subject_requests.guards import ACTIONS
@@ -65,6 +66,8 @@ class QueueFilters:
     assignee: str = ""  # "" = anyone, "me", "none" or a user id
     overdue: bool = False
     due_soon: bool = False
+    paused: bool = False  # the clock is paused (identity or a clarification outstanding)
+    transmission: bool = False  # a receiving company named, waiting for a DPO's decision
     q: str = ""
 
 
@@ -97,6 +100,10 @@ def requests_for_queue(
         requests = requests.overdue(now=now)
     if filters.due_soon:
         requests = requests.due_soon(now=now)
+    if filters.paused:
+        requests = requests.filter(paused_since__isnull=False)
+    if filters.transmission:
+        requests = requests.filter(transmission=Transmission.ASKED)
     if filters.q:
         requests = requests.search(filters.q)
     return requests.order_by("target_at", "id")
@@ -185,6 +192,7 @@ def queue_counts(*, now: dt.datetime, assignee: Any = None) -> dict[str, int]:
         awaiting_identity=Count("id", filter=Q(status=Status.AWAITING_IDENTITY)),
         paused=Count("id", filter=Q(paused_since__isnull=False)),
         unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        transmission=Count("id", filter=Q(transmission=Transmission.ASKED)),
     )
 
 

@@ -537,6 +537,33 @@ def test_the_dpo_home_shows_the_request_counts(
         assert "Data-subject requests" not in client_for(staff).get("/").content.decode()
 
 
+def test_each_count_on_the_dpo_home_opens_the_list_it_counts(
+    client_for: ClientFor, dpo: User
+) -> None:
+    """The paused count used to open the whole queue; a transmission to another company
+    waiting for a DPO's decision was not counted at all."""
+    now = dt.datetime(2026, 3, 20, 9, 0, tzinfo=TALLINN)
+    with time_machine.travel(now, tick=False):
+        SubjectRequestFactory.create(received_at=now - dt.timedelta(days=40))
+        SubjectRequestFactory.create(paused_since=now - dt.timedelta(days=2))
+        SubjectRequestFactory.create(status=Status.AWAITING_IDENTITY, paused_since=now)
+        SubjectRequestFactory.create(
+            type="portability",
+            receiver_name="Other Company OÜ",
+            receiver_email="data@other.example",
+            transmission="asked",
+        )
+        client = client_for(dpo)
+        home = client.get("/").content.decode()
+        lines = re.findall(r'<li><a href="(/requests/[^"]*)">(\d+) ([^<]+)</a></li>', home)
+        counted = {words: (int(n), href.replace("&amp;", "&")) for href, n, words in lines}
+        assert counted["paused"][0] == 2
+        assert counted["transmissions to another company to decide"][0] == 1
+        for words, (n, href) in counted.items():
+            listed = client.get(href).content.decode().count('name="requests" value=')
+            assert listed == n, f"{words}: {n} on the home page, {listed} in {href}"
+
+
 def test_the_subject_page_section_lists_the_persons_requests_for_the_dpo_only(
     rf: RequestFactory, dpo: User, staff: User
 ) -> None:
