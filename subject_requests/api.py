@@ -18,10 +18,16 @@ from core.api.auth import api_actor
 from core.api.models import Scope
 from core.api.schema import IDEMPOTENCY_KEY, ONE_ERRORS, WRITE_ERRORS
 from core.api.views import ApiView, ApiWriteView, audit_read
-from subject_requests.choices import RequestType
+from subject_requests.choices import RequestType, Transmission
 from subject_requests.models import SubjectRequest
 from subject_requests.services.common import RequestError
 from subject_requests.services.intake import submit_request
+from subject_requests.services.transmission import Receiver, check_receiver
+
+
+class ReceiverInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200, help_text="The receiving company's name.")
+    email = serializers.EmailField(help_text="Its address for receiving data.")
 
 
 class RequestInput(serializers.Serializer[Any]):
@@ -30,6 +36,27 @@ class RequestInput(serializers.Serializer[Any]):
     email = serializers.EmailField(help_text="Where the answer goes; confirmed by a link.")
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
+    receiver = ReceiverInput(
+        required=False,
+        help_text="GDPR Art. 20(2), a portability request only: the company the package is to "
+        "be sent to instead of the requester. A DPO confirms or declines it (Art. 20(4)).",
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The receiver by the service's rule (`check_receiver`), reported on its field."""
+        given = data.get("receiver")
+        if given is None:
+            return data
+        try:
+            receiver = check_receiver(type=data["type"], receiver=Receiver(**given))
+        except RequestError as refused:
+            raise serializers.ValidationError({"receiver": [str(refused)]}) from None
+        assert receiver is not None
+        if receiver.email.lower() == data["email"].strip().lower():
+            own = "This is the requester's own address: leave out receiver."
+            raise serializers.ValidationError({"receiver": {"email": [own]}})
+        data["receiver"] = receiver
+        return data
 
 
 class RequestStatusSerializer(serializers.Serializer[SubjectRequest]):
@@ -40,6 +67,11 @@ class RequestStatusSerializer(serializers.Serializer[SubjectRequest]):
     due_on = serializers.SerializerMethodField(help_text="The legal due day (GDPR Art. 12(3)).")
     target_on = serializers.SerializerMethodField(help_text="The day the operator aims for.")
     overdue = serializers.SerializerMethodField()
+    transmission = serializers.ChoiceField(
+        choices=[("", "none asked"), *Transmission.choices],
+        help_text="Sending the package to another company (Art. 20(2)): empty when none was "
+        "asked, else asked, confirmed or declined.",
+    )
 
     def get_due_on(self, request: SubjectRequest) -> str:
         return request.due_on(timezone.now()).isoformat()
@@ -93,6 +125,7 @@ class FileRequest(RequestsApi, ApiWriteView):
                 email=data["email"],
                 description=data.get("description", ""),
                 language=data["language"],
+                receiver=data.get("receiver"),
                 actor=api_actor(request),
             )
         except RequestError as refused:

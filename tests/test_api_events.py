@@ -149,3 +149,43 @@ def test_a_request_is_filed_and_its_due_day_read_back(api: KeyClient, seeded: No
         action="request.received", actor_label__startswith="api-key"
     ).exists()
     assert not DataSubject.objects.exists()
+
+
+def test_a_portability_request_filed_through_the_api_names_the_receiving_company(
+    api: KeyClient, seeded: None
+) -> None:
+    """GDPR Art. 20(2) through the platform's in-app form too, checked by the public form's
+    rule, each refusal on its field."""
+    body = {"type": "portability", "name": "Mari Tamm", "email": "mari@example.ee"}
+    filed = api.post(
+        "/api/v1/requests/",
+        {**body, "receiver": {"name": "Other Company OÜ", "email": "data@other.example"}},
+    )
+    assert filed.status_code == 201, filed.json()
+    assert filed.json()["transmission"] == "asked"
+    request = SubjectRequest.objects.get(reference=filed.json()["reference"])
+    assert (request.receiver_name, request.receiver_email) == (
+        "Other Company OÜ",
+        "data@other.example",
+    )
+    assert request.transmission_awaits_decision
+    assert request.timeline.filter(kind="transmission").exists()
+    plain = api.post("/api/v1/requests/", body).json()
+    assert api.get(f"/api/v1/requests/{plain['reference']}/").json()["transmission"] == ""
+
+    refusals = {
+        "not portability": {
+            **body,
+            "type": "access",
+            "receiver": {"name": "X", "email": "data@x.example"},
+        },
+        "no company name": {**body, "receiver": {"email": "data@x.example"}},
+        "not an address": {**body, "receiver": {"name": "X", "email": "x"}},
+        "a bare host": {**body, "receiver": {"name": "X", "email": "data@localhost"}},
+        "the requester's own": {**body, "receiver": {"name": "X", "email": "MARI@example.ee"}},
+    }
+    for case, sent in refusals.items():
+        refused = api.post("/api/v1/requests/", sent)
+        assert refused.status_code == 400, case
+        assert list(refused.json()["error"]["fields"]) == ["receiver"], case
+    assert SubjectRequest.objects.count() == 2
