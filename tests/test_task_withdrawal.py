@@ -24,9 +24,9 @@ from subject_requests.services import erasure as erasure_services
 from subject_requests.services import systems
 from subject_requests.services.reminders import close_unverified_requests
 from subject_requests.services.task_withdrawal import REQUEST_CLOSED, tell_withdrawn
-from subjects.models import DataSubject, SubjectKind
 from tests import factories as f
 from tests.test_system_tasks import SECRET, signed_post
+from tests.test_system_tasks import person as kadri
 from tests.webhook_server import LocalServer, serve
 
 pytestmark = pytest.mark.django_db
@@ -40,15 +40,6 @@ def _only_the_tests_systems(seeded: None) -> None:
 @pytest.fixture
 def server() -> Iterator[LocalServer]:
     yield from serve(LocalServer(url=""))
-
-
-def kadri() -> DataSubject:
-    return f.DataSubjectFactory.create(
-        kind=SubjectKind.CLIENT,
-        first_name="Kadri",
-        last_name="Kask",
-        work_email="kadri@acme.example",
-    )
 
 
 def started_access(dpo: Any, capture: Any, type: str = "access") -> SubjectRequest:
