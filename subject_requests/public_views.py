@@ -4,6 +4,8 @@ Latvian)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -242,24 +244,43 @@ def _file(request: HttpRequest, document: delivery.Download | None) -> HttpRespo
     return response
 
 
-@requires("requests.public")
-@require_http_methods(["POST"])
-def answers_renew(request: HttpRequest, token: str) -> HttpResponse:
-    """An expired link may ask for a new one, sent to the address the request came from."""
+def _renew(
+    request: HttpRequest,
+    token: str,
+    *,
+    audience: delivery.Audience,
+    renew: Callable[[SubjectRequest], object],
+    template: str,
+) -> HttpResponse:
+    """An expired link (of the requester's, or of the receiving company's) asks for a new
+    one, sent to the address the link was sent to; rate-limited per request."""
     try:
-        subject_request = delivery.request_for_token(token)
+        subject_request = delivery.request_for_token(token, audience)
     except delivery.LinkExpired as expired:
         subject_request = expired.request
     except delivery.LinkInvalid:
         return _link_problem(request, _("This link is not valid."), 404)
     limited = not allow_answer_link(request_id=subject_request.pk)
     if not limited:
-        services.renew_answer_link(request=subject_request)
+        renew(subject_request)
     return render(
         request,
-        "subject_requests/public/answers_renewed.html",
-        {"limited": limited},
+        template,
+        {"renewed": not limited, "limited": limited},
         status=429 if limited else 200,
+    )
+
+
+@requires("requests.public")
+@require_http_methods(["POST"])
+def answers_renew(request: HttpRequest, token: str) -> HttpResponse:
+    """A new link, sent to the address the request came from."""
+    return _renew(
+        request,
+        token,
+        audience=delivery.REQUESTER,
+        renew=lambda asking: services.renew_answer_link(request=asking),
+        template="subject_requests/public/answers_renewed.html",
     )
 
 
@@ -309,19 +330,11 @@ def transfer_download(request: HttpRequest, token: str, answer_id: int) -> HttpR
 @requires("requests.public")
 @require_http_methods(["POST"])
 def transfer_renew(request: HttpRequest, token: str) -> HttpResponse:
-    """An expired link may ask for a new one, sent to the address the DPO confirmed."""
-    try:
-        subject_request = delivery.request_for_token(token, delivery.RECEIVER)
-    except delivery.LinkExpired as expired:
-        subject_request = expired.request
-    except delivery.LinkInvalid:
-        return _link_problem(request, _("This link is not valid."), 404)
-    limited = not allow_answer_link(request_id=subject_request.pk)
-    if not limited:
-        services.renew_receiver_link(request=subject_request)
-    return render(
+    """A new link, sent to the address the DPO confirmed."""
+    return _renew(
         request,
-        "subject_requests/public/transfer_expired.html",
-        {"renewed": not limited, "limited": limited},
-        status=429 if limited else 200,
+        token,
+        audience=delivery.RECEIVER,
+        renew=lambda asking: services.renew_receiver_link(request=asking),
+        template="subject_requests/public/transfer_expired.html",
     )

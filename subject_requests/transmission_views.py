@@ -5,6 +5,9 @@ checking them, or decline with reasons (Art. 20(4), 12(4)). Plumbing only: the r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -65,44 +68,59 @@ def transmission(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, _asking(pk))
 
 
-@requires("requests.decide")
-@require_POST
-def transmission_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def _decide(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form: ConfirmTransmissionForm | DeclineTransmissionForm,
+    act: Callable[[SubjectRequest, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """A DPO's decision on the transmission: the service's refusal re-displays the form."""
     subject_request = _asking(pk)
-    form = ConfirmTransmissionForm(request.POST)
     if form.is_valid():
         try:
-            transmission_services.confirm_transmission(request=subject_request, actor=request.user)
+            act(subject_request, form.cleaned_data)
         except RequestError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(
-                request,
-                _("Confirmed: the package goes to the company when you complete the request."),
-            )
+            messages.success(request, done)
             return redirect(subject_request)
-    return _page(request, subject_request, confirm_form=form, status=400)
+    return _page(
+        request,
+        subject_request,
+        confirm_form=form if isinstance(form, ConfirmTransmissionForm) else None,
+        decline_form=form if isinstance(form, DeclineTransmissionForm) else None,
+        status=400,
+    )
+
+
+@requires("requests.decide")
+@require_POST
+def transmission_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request,
+        pk,
+        form=ConfirmTransmissionForm(request.POST),
+        act=lambda asking, _data: transmission_services.confirm_transmission(
+            request=asking, actor=request.user
+        ),
+        done=_("Confirmed: the package goes to the company when you complete the request."),
+    )
 
 
 @requires("requests.decide")
 @require_POST
 def transmission_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    subject_request = _asking(pk)
-    form = DeclineTransmissionForm(request.POST)
-    if form.is_valid():
-        try:
-            transmission_services.decline_transmission(
-                request=subject_request, reason=form.cleaned_data["reason"], actor=request.user
-            )
-        except RequestError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
-                _("Declined: the package goes to the requester, and the letter says why."),
-            )
-            return redirect(subject_request)
-    return _page(request, subject_request, decline_form=form, status=400)
+    return _decide(
+        request,
+        pk,
+        form=DeclineTransmissionForm(request.POST),
+        act=lambda asking, data: transmission_services.decline_transmission(
+            request=asking, reason=data["reason"], actor=request.user
+        ),
+        done=_("Declined: the package goes to the requester, and the letter says why."),
+    )
 
 
 @requires("requests.decide")

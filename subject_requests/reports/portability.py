@@ -90,6 +90,17 @@ REQUIRED_KEYS = [
     "left_out",
 ]  # fmt: skip
 
+# A record type the package includes or leaves out, and why.
+SECTION_AND_REASON = {
+    "type": "object",
+    "required": ["section", "reason"],
+    "properties": {
+        "section": {"type": "string"},
+        "title": {"type": "string"},
+        "reason": {"type": "string"},
+    },
+}
+
 PORTABILITY_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": SCHEMA_ID,
@@ -122,29 +133,13 @@ PORTABILITY_SCHEMA: dict[str, Any] = {
             "contract that process their category of data); `person.<category>` for the "
             "person's own record",
             "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["section", "reason"],
-                "properties": {
-                    "section": {"type": "string"},
-                    "title": {"type": "string"},
-                    "reason": {"type": "string"},
-                },
-            },
+            "items": SECTION_AND_REASON,
         },
         "left_out": {
             "description": "Record types not included, and why; `person.<category>` for the "
             "person's own record",
             "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["section", "reason"],
-                "properties": {
-                    "section": {"type": "string"},
-                    "title": {"type": "string"},
-                    "reason": {"type": "string"},
-                },
-            },
+            "items": SECTION_AND_REASON,
         },
     },
 }
