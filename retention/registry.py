@@ -126,6 +126,11 @@ class RecordType:
     # evidence for an open claim), in words the person reads: "kept while …" (empty: the
     # record only waits for its anchor, e.g. a request still open).
     waiting_for: str | Promise = ""
+    # The kinds of people whose whole record this type's rule removes when their period ends:
+    # the systems holding such people's data are told once per run to apply the same rule
+    # (`subject_requests.services.erasure_reach.reach_systems_after_retention`). Empty: the
+    # records are not people, or each person's erasure reaches the systems on its own.
+    person_kinds: frozenset[str] = frozenset()
 
     # --- declared by each record type ---------------------------------------------------
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:

@@ -254,6 +254,8 @@ class TaskCause(models.TextChoices):
     OBJECTION = "objection", _("An objection to direct marketing (unsubscribe or logged)")
     PURGE = "purge", _("The nightly purge of a person who asked for erasure or was flagged")
     ERASURE = "erasure", _("An erasure entered by the operator")
+    # One task per system and rule for a purge run: the people whose period ended.
+    RETENTION = "retention", _("The nightly purge of people whose retention period ended")
 
 
 # Tasks still waiting for a system: completing the request needs them done or an override.

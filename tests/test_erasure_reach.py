@@ -128,22 +128,67 @@ def test_the_purge_of_a_person_who_asked_for_erasure_reaches_the_systems(
     assert crm.payload["person"]["work_email"] == "held@acme.example"
 
 
-def test_people_whose_retention_period_ran_out_get_no_task_per_person(
-    register: None, django_capture_on_commit_callbacks: Any
+def test_people_whose_retention_period_ran_out_reach_each_system_once_per_run(
+    register: None,
+    staff: User,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    """An expired prospect is erased by the purge under the prospect rule; the systems apply
-    that same rule to their copies (see `erasure_reach`)."""
+    """Expired prospects are erased by the purge under the prospect rule; each system holding
+    such people's data gets one task for the run (each recipient one notice) naming the rule,
+    its criterion and how many it removed, with no identifiers: not one task per person."""
+    import time_machine
     from django.utils import timezone
 
     from core.timeutil import legal_today
+    from retention.models import RetentionRule
     from retention.services import run_purge
 
-    old = f.ProspectFactory.create()
-    DataSubject.objects.filter(pk=old.pk).update(
+    expired = f.ProspectFactory.create_batch(3)
+    f.ProspectFactory.create(first_name="Fresh", work_email="fresh@lead.example")
+    DataSubject.objects.filter(pk__in=[p.pk for p in expired]).update(
         collected_at=timezone.now() - dt.timedelta(days=3 * 365)
     )
+    names = {p.last_name for p in expired}
     with django_capture_on_commit_callbacks(execute=True):
-        run_purge(as_of=legal_today(), dry_run=False, actor="retention")
-    old.refresh_from_db()
-    assert old.anonymised_at is not None or not DataSubject.objects.filter(pk=old.pk).exists()
-    assert not SystemTask.objects.exists()
+        run = run_purge(as_of=legal_today(), dry_run=False, actor="retention")
+    assert run.status == "succeeded", run.note
+    assert (
+        DataSubject.objects.filter(pk__in=[p.pk for p in expired], anonymised_at=None).count() == 0
+    )
+    rule = RetentionRule.objects.in_force().get(record_type="subjects.prospect")
+    tasks = {t.system.name: t for t in SystemTask.objects.select_related("system")}
+    assert set(tasks) == {"CRM", "Partner"}
+    crm, notice = tasks["CRM"], tasks["Partner"]
+    assert (crm.cause, crm.request, crm.subject, crm.status) == (
+        TaskCause.RETENTION,
+        None,
+        None,
+        TaskStatus.OPEN,
+    )
+    retention = crm.payload["retention"]
+    assert (retention["rule"], retention["people"]) == (rule.code, 3)
+    assert retention["purged_on"] == run.as_of.isoformat() and "person" not in crm.payload
+    assert notice.kind == TaskKind.NOTICE and notice.status == TaskStatus.DONE
+    [sent] = [m for m in mail.outbox if m.to == ["privacy@partner.example"]]
+    body = " ".join(sent.body.split())
+    assert (
+        f"has erased the personal data of 3 people whose retention period ended under its "
+        f"rule “{rule.name}”" in body
+    )
+    assert "Please apply the same rule to your copy." in body
+    assert "The person" not in body and not any(name in body for name in names)
+    event = AuditEvent.objects.get(action="request.system_tasks_created")
+    assert (event.details["cause"], event.details["people"]) == ("retention", 3)
+
+    # The CRM's owner reads what to do, and records it.
+    page = client_for(staff).get(f"/requests/tasks/{crm.pk}/").content.decode()
+    assert "The nightly purge of people whose retention period ended" in page
+    assert "removed the data of 3 people under the rule" in page
+    # The next night removes nothing: nobody is told anything.
+    with (
+        time_machine.travel(timezone.now() + dt.timedelta(days=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert run_purge(as_of=legal_today(), dry_run=False, actor="retention").total == 0
+    assert SystemTask.objects.count() == 2

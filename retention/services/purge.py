@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from core.audit import Actor, record_event
 from core.timeutil import legal_today
+from retention import hooks
 from retention.lastrun import forget_last_success
 from retention.ledger import record_erasure
 from retention.models import (
@@ -181,6 +182,10 @@ def _summarise(run: PurgeRun, rule_code: str, *, interrupted: bool) -> None:
         },
     )
     run.summarised_rules = [*run.summarised_rules, rule_code]
+    if entry["records"] and rule is not None:
+        # The systems outside the portal hear of what the rule removed (once per rule and run).
+        for hook in hooks.after_rule_purged:
+            hook(run=run, rule=rule, records=entry["records"])
 
 
 def _close(run: PurgeRun, *, status: str, note: str) -> None:

@@ -58,6 +58,8 @@ def send_notice_email(task: SystemTask) -> tuple[bool, str]:
         "operation": operation,
         "person": payload.get("person", {}),
         "changes": payload.get("changes", {}),
+        # A purge run's people whose period ended: the rule, not a person (`erasure_reach`).
+        "retention": _retention_context(payload.get("retention")),
         "controller": settings.PRIVACY_CONTROLLER_NAME,
         "contact": settings.PRIVACY_CONTACT_EMAIL,
     }
@@ -66,6 +68,13 @@ def send_notice_email(task: SystemTask) -> tuple[bool, str]:
     except OSError as exc:
         return False, f"{type(exc).__name__}: {exc}"
     return bool(accepted), "" if accepted else "not accepted by the mail server"
+
+
+def _retention_context(retention: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not retention:
+        return None
+    days = {key: dt.date.fromisoformat(retention[key]) for key in ("purged_on", "cut_off")}
+    return {**retention, **days}
 
 
 def owners_open_tasks(*, today: dt.date) -> dict[int, list[SystemTask]]:

@@ -80,7 +80,7 @@ def task_due_on(request: SubjectRequest, *, today: dt.date) -> dt.date:
     return max(today, request.target_on() - lead)
 
 
-def _task_for(system: System, operation: str) -> str | None:
+def task_kind_for(system: System, operation: str) -> str | None:
     """The kind of task a system gets for an operation, or None (a recipient is not asked
     what it holds, nor told of a lifting)."""
     if system.kind == SystemKind.RECIPIENT:
@@ -113,7 +113,7 @@ def dispatch(
         due_on = today + dt.timedelta(days=settings.SYSTEM_TASK_LEAD_DAYS)
     tasks = []
     for system in systems_holding(kind=identifiers["kind"], categories=categories):
-        kind = _task_for(system, operation)
+        kind = task_kind_for(system, operation)
         if kind is None:
             continue
         payload = {

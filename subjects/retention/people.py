@@ -154,6 +154,7 @@ class _PersonBundle(RecordType):
 @register
 class ProspectData(_PersonBundle):
     code = "subjects.prospect"
+    person_kinds = frozenset(PROSPECT_KINDS)
     label = _("Prospect data (trial, demo and marketing contacts)")
     anchors = {"prospect_latest": _("the latest of trial end, demo and collection")}
     max_period = Period(years=1)
@@ -204,6 +205,7 @@ class ProspectData(_PersonBundle):
 @register
 class FormerClientData(_PersonBundle):
     code = "subjects.former_client"
+    person_kinds = frozenset(SubjectKind.values)
     label = _("Former clients' other data (people, usage, communications)")
     anchors = {"contract_end": _("the day the contract ended")}
     bound_reference = _("The policy names no period: the DPO sets it.")
@@ -242,6 +244,7 @@ class FormerUserData(_PersonBundle):
     lietojis"): the policy names no period, so the DPO must set one."""
 
     code = "subjects.former_user"
+    person_kinds = frozenset({SubjectKind.OTHER})
     label = _("Former users and other people without a client relationship")
     anchors = {
         "last_activity": _(
