@@ -176,7 +176,9 @@ def test_people_whose_retention_period_ran_out_reach_each_system_once_per_run(
         f"has erased the personal data of 3 people whose retention period ended under its "
         f"rule “{rule.name}”" in body
     )
+    assert "the people for whom the latest of trial end, demo and collection was before" in body
     assert "Please apply the same rule to your copy." in body
+    assert "Erase the data of the people a retention rule removed" in sent.subject
     assert "The person" not in body and not any(name in body for name in names)
     event = AuditEvent.objects.get(action="request.system_tasks_created")
     assert (event.details["cause"], event.details["people"]) == ("retention", 3)
@@ -185,6 +187,8 @@ def test_people_whose_retention_period_ran_out_reach_each_system_once_per_run(
     page = client_for(staff).get(f"/requests/tasks/{crm.pk}/").content.decode()
     assert "The nightly purge of people whose retention period ended" in page
     assert "removed the data of 3 people under the rule" in page
+    assert "<h1>Erase the data of the people a retention rule removed · CRM</h1>" in page
+    assert "the person&#x27;s data" not in page
     # The next night removes nothing: nobody is told anything.
     with (
         time_machine.travel(timezone.now() + dt.timedelta(days=1)),

@@ -102,5 +102,13 @@ class SystemTask(models.Model):
         return str(TaskCause(self.cause).label)
 
     @property
+    def what(self) -> str:
+        """What the system is asked to do, in the staff's words: a purge run's task is about
+        the people a rule removed, not about one person."""
+        if self.cause == TaskCause.RETENTION:
+            return str(_("Erase the data of the people a retention rule removed"))
+        return str(self.get_operation_display())
+
+    @property
     def is_resolved(self) -> bool:
         return self.status not in UNRESOLVED_TASKS

@@ -106,12 +106,14 @@ def reach_systems_after_retention(*, run: PurgeRun, rule: RetentionRule, records
     }
     now = timezone.now()
     due_on = legal_today(now) + dt.timedelta(days=settings.SYSTEM_TASK_LEAD_DAYS)
-    criterion = f"{rule.period} from {record_type.anchors.get(rule.anchor, rule.anchor)}"
+    anchor = record_type.anchors.get(rule.anchor, rule.anchor)
+    criterion = f"{rule.period} from {anchor}"
     cut_off = purge_cutoff(run.as_of, rule.period)
     retention = {
         "rule": rule.code,
         "name": rule.name,
         "criterion": criterion,
+        "anchor": str(anchor),
         "legal_reference": rule.legal_reference,
         "cut_off": cut_off.isoformat(),
         "purged_on": run.as_of.isoformat(),
@@ -120,7 +122,8 @@ def reach_systems_after_retention(*, run: PurgeRun, rule: RetentionRule, records
     }
     note = (
         f"The nightly purge of {run.as_of:%d.%m.%Y} removed the data of {records} people under "
-        f"the rule “{rule.name}” ({criterion}): those whose day is before {cut_off:%d.%m.%Y}. "
+        f"the rule “{rule.name}” ({criterion}): the people for whom {anchor} was before "
+        f"{cut_off:%d.%m.%Y}. "
         "Apply the same rule to this system's copy, then record what you did."
     )
     tasks = []

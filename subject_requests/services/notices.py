@@ -49,7 +49,7 @@ def send_notice_email(task: SystemTask) -> tuple[bool, str]:
         return False, "the recipient has no contact e-mail in the register"
     payload = task.payload or {}
     with translation.override(settings.LANGUAGE_CODE):  # the recipient's notice: in English
-        operation = task.get_operation_display()
+        operation = task.what
     context = {
         "task": task,
         "system": task.system,
