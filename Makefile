@@ -63,7 +63,8 @@ DATED_TESTS := $(sort $(wildcard tests/test_*deadline*.py tests/test_retention_*
 	tests/test_purge_*.py tests/test_selfservice*.py)) tests/test_api_events.py tests/test_api_frame.py \
 	tests/test_signed_links.py tests/test_legal_days.py tests/test_due_soon.py \
 	tests/test_requests_reminders.py tests/test_requests_retention.py tests/test_breaches.py \
-	tests/test_login_security.py tests/test_consent_retention.py tests/test_answers.py
+	tests/test_login_security.py tests/test_consent_retention.py tests/test_answers.py \
+	tests/test_portability_to_controller.py
 OTHER_DAY = $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -q -m "not browser" $(DATED_TESTS)
 test-other-days: install
 	faketime -f "+365d" $(OTHER_DAY)

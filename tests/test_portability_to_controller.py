@@ -4,8 +4,9 @@ The requester names the company and its address on the public form (or staff ent
 a letter); a DPO confirms the transmission on its own page, or declines it with reasons
 (Art. 20(4), 12(4)); completing a confirmed request e-mails the company a signed, expiring,
 logged link to the package alone, and the requester's letter says where it went, when, and
-until when the link works. Every test runs on the suite's frozen clock: Friday 20 November
-2026, 10:00 in Tallinn, so links issued now expire on 4 December 2026.
+until when the link works. Every test runs on the suite's frozen clock (Friday 20 November
+2026, 10:00 in Tallinn, unless PRIVACYOPS_TEST_CLOCK moves it); the days the letters state
+are read from it: `SENT` today, `EXPIRES` the links' end.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.core import mail, signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.test import Client
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 from playwright.sync_api import Page, expect
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
@@ -38,6 +39,25 @@ from tests.reports_helpers import pdf_text
 pytestmark = pytest.mark.django_db
 
 FORM = "/privacy/request/"
+
+
+def _days() -> tuple[dt.date, dt.date]:
+    from core.timeutil import legal_today
+
+    today = legal_today()
+    return today, today + dt.timedelta(days=delivery.link_days())
+
+
+def long_day(day: dt.date) -> str:
+    with translation.override("en"):  # Django's month names: not the machine's locale
+        return dateformat.format(day, "j F Y")  # 20 November 2026
+
+
+def short_day(day: dt.date) -> str:
+    with translation.override("en"):
+        return dateformat.format(day, "j M Y")  # 20 Nov 2026
+
+
 EMAIL = "mari@company.example"
 RECEIVER = "Uus Teenus OÜ"
 RECEIVER_EMAIL = "privacy@uusteenus.example"
@@ -217,7 +237,7 @@ def test_staff_enter_a_receiver_from_a_letter(client_for: ClientFor, staff: User
     entry = {
         "type": "portability",
         "channel": "letter",
-        "received_at": "2026-11-19T09:00",
+        "received_at": f"{timezone.localtime() - dt.timedelta(days=1):%Y-%m-%dT%H:%M}",
         "name": "Mari Maasikas",
         "email": EMAIL,
         "description": "",
@@ -277,9 +297,10 @@ def test_the_dpo_confirms_and_the_company_downloads_exactly_the_package(
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
     assert request.transmitted_at is not None and request.delivery_nonce == ""
+    sent_on, expires = _days()
     status = Client().get(f"/privacy/request/status/{services.status_token(request)}/")
     assert re.search(
-        rf'data-testid="receiver">{RECEIVER}, {RECEIVER_EMAIL} · sent on 20 November 2026<',
+        rf'data-testid="receiver">{RECEIVER}, {RECEIVER_EMAIL} · sent on {long_day(sent_on)}<',
         status.content.decode(),
     )
 
@@ -291,7 +312,7 @@ def test_the_dpo_confirms_and_the_company_downloads_exactly_the_package(
         assert personal not in subject
     body = str(to_company.body)
     assert body.startswith(f"To {RECEIVER},") and "GDPR Art. 20(2)" in body
-    assert "expires on 4 December 2026" in body and "privacy" in body
+    assert f"expires on {long_day(expires)}" in body and "privacy" in body
     assert "Mari" not in body and EMAIL not in body
     link = link_in(to_company, TRANSFER)
 
@@ -299,8 +320,8 @@ def test_the_dpo_confirms_and_the_company_downloads_exactly_the_package(
     letter = message_to(EMAIL)
     text = str(letter.body)
     assert (
-        f"we sent your data to {RECEIVER} at {RECEIVER_EMAIL} on 20 November 2026" in text
-        and "expires on 4 December 2026" in text
+        f"we sent your data to {RECEIVER} at {RECEIVER_EMAIL} on {long_day(sent_on)}" in text
+        and f"expires on {long_day(expires)}" in text
     )
     assert not re.search(ANSWERS, text) and not re.search(TRANSFER, text)
 
@@ -336,11 +357,12 @@ def test_the_letter_names_the_company_the_address_the_day_and_the_links_end(
     letter = Answer.objects.get(request=request, kind=AnswerKind.LETTER)
     assert letter.outcome == Outcome.COMPLETED
     text = pdf_text(bytes(letter.content or b""))
+    sent_on, expires = _days()
     assert (
-        f"we sent your data to {RECEIVER} at {RECEIVER_EMAIL} on 20 Nov 2026 (GDPR Art. 20(2))"
-        in text
+        f"we sent your data to {RECEIVER} at {RECEIVER_EMAIL} on {short_day(sent_on)} "
+        "(GDPR Art. 20(2))" in text
     )
-    assert "which expires on 4 Dec 2026" in text
+    assert f"which expires on {short_day(expires)}" in text
     assert "We have not sent the package to you" in text
     assert "Download them with the personal link" not in text
     # The letter e-mailed is this one.
@@ -358,7 +380,8 @@ def test_the_letter_is_in_the_requesters_language(
     services.confirm_transmission(request=request, actor=dpo)
     complete(dpo, request, capture)
     text = str(message_to(EMAIL).body)
-    assert RECEIVER in text and "20.11.2026" in text and "04.12.2026" in text
+    sent_on, expires = _days()
+    assert RECEIVER in text and f"{sent_on:%d.%m.%Y}" in text and f"{expires:%d.%m.%Y}" in text
     assert "we sent your data" not in text
     # The company's e-mail stays in English.
     assert str(message_to(RECEIVER_EMAIL).body).startswith(f"To {RECEIVER},")
