@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from processing.models.databases import DatabaseManifest, PlatformDatabase
 from processing.models.record import RecordVersion, SecurityMeasures
 from processing.models.register import (
     DataCategory,
@@ -22,7 +23,9 @@ from processing.models.systems import Connector, System, SystemKind, SystemQuery
 __all__ = [
     "Connector",
     "DataCategory",
+    "DatabaseManifest",
     "LegalBasis",
+    "PlatformDatabase",
     "Processor",
     "ProcessorCategory",
     "Purpose",
