@@ -356,3 +356,22 @@ def sign_in_as_subject(client: Client, django_capture_on_commit_callbacks: Any) 
         return client
 
     return sign_in
+
+
+# --- a platform database (issue 23) ----------------------------------------------------------
+
+
+@pytest.fixture
+def platform_url(tmp_path: Path) -> str:
+    """The small platform database of `tests.platform_db`, as an SQLite file."""
+    from tests.platform_db import sqlite_platform
+
+    return sqlite_platform(tmp_path)
+
+
+@pytest.fixture
+def postgres_platform_url() -> Iterator[str]:
+    """The same, as a second PostgreSQL database (skipped without one)."""
+    from tests.platform_db import postgres_platform
+
+    yield from postgres_platform()

@@ -5,8 +5,6 @@ table the manifest leaves out. On SQLite here, and on PostgreSQL where CI gives 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,77 +17,7 @@ from processing.databases.manifest import ManifestError, parse
 from processing.databases.schema import Unreachable, problems_against, reflect
 from processing.models import DatabaseManifest, PlatformDatabase
 from tests import factories as f
-
-PLATFORM_DDL = """
-CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(200), plan VARCHAR(20));
-CREATE TABLE users (
-    id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
-    email VARCHAR(254), full_name VARCHAR(200), created_at TIMESTAMP
-);
-CREATE TABLE projects (id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id),
-    title VARCHAR(200));
-CREATE TABLE comments (
-    id INTEGER PRIMARY KEY, project_id INTEGER REFERENCES projects(id),
-    author_id INTEGER REFERENCES users(id) ON DELETE CASCADE, body TEXT
-);
-"""
-
-MANIFEST = """
-manifest: 1
-tables:
-  accounts: not personal
-  projects: not personal
-  users:
-    columns:
-      id: not personal
-      account_id: {references: accounts.id}
-      email: {category: contact, identity: email, erase: hash}
-      full_name: {category: identification, erase: clear}
-      created_at: not personal
-  comments:
-    erase: delete
-    columns:
-      id: not personal
-      project_id: {references: projects.id}
-      author_id: {references: users.id}
-      body: {category: communication}
-"""
-
-
-def _create(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        for statement in PLATFORM_DDL.split(";"):
-            if statement.strip():
-                connection.exec_driver_sql(statement)
-    engine.dispose()
-
-
-@pytest.fixture
-def platform_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'platform.sqlite3'}"
-    _create(url)
-    return url
-
-
-@pytest.fixture
-def postgres_platform_url() -> Iterator[str]:
-    """A second PostgreSQL database beside the suite's, per worker."""
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgres://", "postgresql://")):
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
-    server = sa.engine.make_url(base.replace("postgres://", "postgresql://", 1))
-    name = f"po_platform_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    _create(url)
-    yield url
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.dispose()
+from tests.platform_db import MANIFEST
 
 
 def test_reflection_reads_tables_columns_and_foreign_keys(platform_url: str) -> None:
