@@ -80,3 +80,27 @@ def postgres_platform() -> Iterator[str]:
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
     admin.dispose()
+
+
+# A table more, and people: Kadri (two comments, one with a file), her colleague Mart, and
+# someone at another company whose address only looks like hers.
+ATTACHMENTS = """
+  attachments:
+    erase: delete
+    columns:
+      id: not personal
+      comment_id: {references: comments.id}
+      file_name: {category: communication}
+"""
+ROWS = """
+CREATE TABLE attachments (id INTEGER PRIMARY KEY, comment_id INTEGER REFERENCES comments(id),
+    file_name VARCHAR(200));
+INSERT INTO accounts (id, name, plan) VALUES (1, 'Acme', 'pro'), (2, 'Other', 'free');
+INSERT INTO users (id, account_id, email, full_name) VALUES
+    (1, 1, 'Kadri@Acme.example', 'Kadri Kask'), (2, 1, 'mart@acme.example', 'Mart Mets'),
+    (3, 2, 'kadri@acme.example.other', 'Not Kadri');
+INSERT INTO projects (id, account_id, title) VALUES (1, 1, 'Launch');
+INSERT INTO comments (id, project_id, author_id, body) VALUES
+    (1, 1, 1, 'Kadri writes'), (2, 1, 2, 'Mart answers'), (3, 1, 1, NULL);
+INSERT INTO attachments (id, comment_id, file_name) VALUES (1, 1, 'plan.pdf'), (2, 2, 'x.pdf')
+"""

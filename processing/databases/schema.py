@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from processing.databases.manifest import Manifest, Problem
+from processing.databases.manifest import ERASE_CLEAR, Manifest, Problem
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class LiveTable:
     name: str
     columns: dict[str, str] = field(default_factory=dict)  # name → SQL type, as reflected
     foreign_keys: list[ForeignKey] = field(default_factory=list)
+    required: set[str] = field(default_factory=set)  # NOT NULL columns
 
 
 @dataclass
@@ -53,6 +54,8 @@ def reflect(url: str, *, timeout: int = 10) -> LiveSchema:
                 table = LiveTable(name=name)
                 for column in inspector.get_columns(name):
                     table.columns[column["name"]] = str(column["type"])
+                    if not column.get("nullable", True):
+                        table.required.add(column["name"])
                 on_delete = _sqlite_on_delete(connection, name)
                 for fk in inspector.get_foreign_keys(name):
                     columns = tuple(fk["constrained_columns"])
@@ -135,6 +138,14 @@ def problems_against(
                 )
             if column.references is not None:
                 problems += _reference_problems(column_path, column.references, manifest, live)
+            clears = column.erase is not None and column.erase.how == ERASE_CLEAR
+            if clears and column.name in found.required and not table.delete_rows:
+                problems.append(
+                    Problem(
+                        f"{column_path}.erase",
+                        "the column is NOT NULL: it cannot be cleared (hash it, or give a value)",
+                    )
+                )
             if coverage and not column.reviewed:
                 problems.append(
                     Problem(column_path, "not reviewed: annotate it or mark it not personal")
