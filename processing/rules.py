@@ -211,6 +211,13 @@ def system_field_problems(system: System) -> Problems:
         )
     )
     url = system.webhook_url
+    if system.connector == Connector.DATABASE and not _has_database(system):
+        problems["connector"] = [
+            _(
+                "Connect the system's database and its manifest first "
+                "(manage.py connect_database SYSTEM --url … --manifest …)."
+            )
+        ]
     if system.connector == Connector.WEBHOOK:
         if not url:
             problems["webhook_url"] = [_("A webhook system needs the HTTPS address to call.")]
@@ -224,6 +231,12 @@ def system_field_problems(system: System) -> Problems:
         if system.synchronous:
             problems["synchronous"] = [_("Only a webhook system can answer synchronously.")]
     return problems
+
+
+def _has_database(system: System) -> bool:
+    from processing.models import DatabaseManifest
+
+    return bool(system.pk) and DatabaseManifest.objects.filter(database__system=system).exists()
 
 
 def _webhook_url_problem(url: str) -> str | None:

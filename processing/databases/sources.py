@@ -10,22 +10,27 @@ from django.core.management.base import CommandError
 from processing.models import DataCategory, PlatformDatabase, System
 
 
-def database_of(system: str) -> PlatformDatabase:
+def system_named(system: str) -> System:
     found = (
         System.objects.filter(pk=int(system))
         if system.isdigit()
         else System.objects.filter(name=system)
     )
-    match list(found.select_related("database")[:2]):
+    match list(found[:2]):
         case []:
             raise CommandError(f"No system “{system}” in the register.")
         case [one]:
-            try:
-                return one.database
-            except PlatformDatabase.DoesNotExist:
-                raise CommandError(f"The system “{one.name}” has no database connection.") from None
+            return one
         case _:
             raise CommandError(f"Several systems are named “{system}”: give its id.")
+
+
+def database_of(system: str) -> PlatformDatabase:
+    named = system_named(system)
+    database = PlatformDatabase.objects.filter(system=named).first()
+    if database is None:
+        raise CommandError(f"The system “{named.name}” has no database connection.")
+    return database
 
 
 def url_for(system: str | None, url: str | None) -> str:

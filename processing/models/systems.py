@@ -24,6 +24,9 @@ class SystemKind(models.TextChoices):
 class Connector(models.TextChoices):
     MANUAL = "manual", _("Manual: its owner gets a task")
     WEBHOOK = "webhook", _("Webhook: a signed HTTPS call")
+    # The portal itself finds and erases the person by SQL, following the database's manifest
+    # (`processing.databases`; connected by `manage.py connect_database`).
+    DATABASE = "database", _("Database: the portal acts on it by SQL, by its manifest")
 
 
 class SystemQuerySet(models.QuerySet["System"]):

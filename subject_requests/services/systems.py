@@ -38,7 +38,7 @@ from subject_requests.choices import (
     TaskStatus,
 )
 from subject_requests.models import RightAction, SubjectRequest, SystemTask
-from subject_requests.services.common import add_entry, audit, note_on_task
+from subject_requests.services.common import add_entry, audit, audit_task, note_on_task
 from subjects.models import DataSubject
 
 CALLBACK_PURPOSE = "system-task"
@@ -67,6 +67,7 @@ def identifiers_of(person: DataSubject) -> dict[str, Any]:
         "work_phone": person.work_phone or "",
         "organisation": organisation.name if organisation else "",
         "organisation_registry_code": organisation.registry_code if organisation else "",
+        "external_id": person.external_id or "",
     }
 
 
@@ -86,6 +87,16 @@ def task_kind_for(system: System, operation: str) -> str | None:
     if system.kind == SystemKind.RECIPIENT:
         return TaskKind.NOTICE if operation in NOTIFIED_OPERATIONS else None
     return TaskKind.ACTION
+
+
+def connector_for(system: System, operation: str) -> str:
+    """How the task reaches the system: a database system's owner acts by hand on what the
+    portal does not yet carry out by SQL (`platform_tasks.HANDLED`)."""
+    from subject_requests.services.platform_tasks import HANDLED
+
+    if system.connector == Connector.DATABASE and operation not in HANDLED:
+        return Connector.MANUAL
+    return str(system.connector)
 
 
 def dispatch(
@@ -136,7 +147,7 @@ def dispatch(
                 system=system,
                 kind=kind,
                 operation=operation,
-                connector=system.connector,
+                connector=connector_for(system, operation),
                 owner=system.owner,
                 due_on=due_on,
                 status=TaskStatus.WAITING if waiting else TaskStatus.OPEN,
@@ -189,8 +200,9 @@ def deliver_after_commit(tasks: Sequence[SystemTask]) -> None:
 
 
 def needs_delivery(task: SystemTask) -> bool:
-    """Webhook tasks and notices are sent; a manual task waits for its owner."""
-    return task.connector == Connector.WEBHOOK or task.kind == TaskKind.NOTICE
+    """Webhook tasks and notices are sent, a database system's task is carried out by the
+    portal; a manual task waits for its owner."""
+    return task.connector in (Connector.WEBHOOK, Connector.DATABASE) or task.kind == TaskKind.NOTICE
 
 
 def dispatch_action(
@@ -277,7 +289,15 @@ def deliver(*, task_id: int, now: dt.datetime | None = None) -> Delivery:
     if task.is_resolved or task.delivered_at is not None or not needs_delivery(task):
         return Delivery(status=task.status)
     system = task.system
-    if task.connector == Connector.WEBHOOK:
+    if task.connector == Connector.DATABASE:
+        from subject_requests.services import platform_tasks
+
+        outcome = platform_tasks.run(task, now=now)
+        task.refresh_from_db(fields=["payload"])
+        if outcome.ok:
+            return _carried_out(task, evidence=outcome.evidence, now=now)
+        ok, error = False, outcome.error
+    elif task.connector == Connector.WEBHOOK:
         payload = dict(task.payload or {})
         payload["task"] = task.pk
         if task.kind == TaskKind.ACTION and not system.synchronous:
@@ -305,6 +325,24 @@ def deliver(*, task_id: int, now: dt.datetime | None = None) -> Delivery:
     task.next_attempt_at = now + dt.timedelta(seconds=delay)
     task.save(update_fields=["attempts", "last_error", "next_attempt_at"])
     return Delivery(status=task.status, retry_in=delay)
+
+
+def _carried_out(task: SystemTask, *, evidence: str, now: dt.datetime) -> Delivery:
+    """The portal did the work in the system's database: the evidence is its answer (the
+    access found, or the erasure's certificate)."""
+    task.attempts += 1
+    task.status, task.completed_at, task.completed_via = TaskStatus.DONE, now, "database"
+    task.evidence, task.last_error, task.next_attempt_at = evidence, "", None
+    task.delivered_at, task.callback_nonce, task.payload = now, "", None
+    task.save()
+    note_on_task(
+        task,
+        actor="system-tasks",
+        now=now,
+        summary=f"{task.system.name}: carried out by the portal in its database",
+    )
+    audit_task("request.system_task_carried_out", actor="system-tasks", task=task)
+    return Delivery(status=task.status)
 
 
 def _delivered(task: SystemTask, *, now: dt.datetime) -> Delivery:
