@@ -41,6 +41,7 @@ def platform(platform_url: str, tmp_path: Path, staff: Any, seeded: None) -> Sys
         name="Platform under test",
         owner=staff,
         categories=["identification", "contact", "communication"],
+        subject_kinds=["client", "prospect"],
     )
     call_command(
         "connect_database", str(system.pk), "--url", platform_url, "--manifest", str(manifest)
@@ -165,3 +166,22 @@ def test_the_database_connector_needs_a_connection_first(seeded: None, admin_use
     with pytest.raises(ValidationError) as refused:
         create_system(values=values, actor=admin_user)
     assert "manage.py connect_database" in refused.value.message_dict["connector"][0]
+
+
+def test_an_unsubscribing_prospect_is_erased_there_too(
+    platform: System,
+    platform_url: str,
+    client: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Every erasure path reaches the database, not only a request's (Art. 17(1)(c), 21(3))."""
+    from consent.emails import unsubscribe_token
+
+    prospect = f.ProspectFactory.create(work_email="mart@acme.example")
+    token = unsubscribe_token(prospect, f.purpose("prospect-marketing"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/p/unsubscribe/{token}/").status_code == 200
+    task = SystemTask.objects.get(system=platform)
+    assert (task.cause, task.status) == ("objection", TaskStatus.DONE), task.last_error
+    assert rows(platform_url, "SELECT full_name FROM users WHERE id = 2") == [(None,)]
+    assert rows(platform_url, "SELECT id FROM comments ORDER BY id") == [(1,), (3,)]
