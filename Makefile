@@ -40,6 +40,7 @@ run: install
 	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
 	$(PY) manage.py seed_policy
 	$(PY) manage.py seed_demo --subjects 300 --if-empty
+	$(PY) manage.py demo_platform --if-empty
 	$(PY) manage.py demo_users -v0
 	$(PY) manage.py demo_activity --if-empty
 	PORT=$(PORT) $(PY) manage.py demo_users
