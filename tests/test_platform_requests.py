@@ -96,7 +96,8 @@ def test_an_access_request_is_answered_with_the_persons_rows(
         "done",
         "database",
     )
-    assert "email: Kadri@Acme.example" in task.evidence and "body: Kadri writes" in task.evidence
+    assert "Contact, users (1): email: Kadri@Acme.example" in task.evidence
+    assert "full name: Kadri Kask" in task.evidence and "body: Kadri writes" in task.evidence
     assert "Mart" not in task.evidence and "Not Kadri" not in task.evidence
     assert not request.system_tasks.unresolved().exists()
 

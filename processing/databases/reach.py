@@ -39,7 +39,9 @@ class Found:
             for category in sorted({c.category for c in columns}):
                 mine = [c.name for c in columns if c.category == category]
                 said = [{c: row[c] for c in mine} for row in rows]
-                said = [values for values in said if any(v is not None for v in values.values())]
+                said = [
+                    values for values in said if any(v not in (None, "") for v in values.values())
+                ]
                 if said:
                     told.setdefault(category, {})[name] = said
         return told

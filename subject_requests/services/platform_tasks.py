@@ -33,7 +33,7 @@ from processing.databases.erase import (
 from processing.databases.manifest import Manifest, ManifestError, parse
 from processing.databases.reach import find, identities_of
 from processing.databases.schema import Unreachable, reflect
-from processing.models import DatabaseManifest, PlatformDatabase
+from processing.models import DatabaseManifest, DataCategory, PlatformDatabase
 from subject_requests.choices import Operation
 from subject_requests.models import SystemTask
 
@@ -90,16 +90,19 @@ def _access(engine: sa.Engine, manifest: Manifest, identities: dict[str, list[st
     told = found.personal(manifest)
     if not told:
         return Outcome(True, evidence="Looked for in the database by the portal: nothing held.")
+    names = dict(DataCategory.objects.values_list("code", "name"))
     lines = ["Found in the database by the portal:"]
     for category, tables in told.items():
         for table, rows in tables.items():
             values = "; ".join(
                 ", ".join(
-                    f"{column}: {value}" for column, value in row.items() if value is not None
+                    f"{column.replace('_', ' ')}: {value}"
+                    for column, value in row.items()
+                    if value not in (None, "")
                 )
                 for row in rows
             )
-            lines.append(f"- {category}, {table} ({len(rows)}): {values}")
+            lines.append(f"- {names.get(category, category)}, {table} ({len(rows)}): {values}")
     return Outcome(True, evidence="\n".join(lines))
 
 
