@@ -186,3 +186,45 @@ def test_an_unsubscribing_prospect_is_erased_there_too(
     assert (task.cause, task.status) == ("objection", TaskStatus.DONE), task.last_error
     assert rows(platform_url, "SELECT full_name FROM users WHERE id = 2") == [(None,)]
     assert rows(platform_url, "SELECT id FROM comments ORDER BY id") == [(1,), (3,)]
+
+
+@pytest.mark.postgres
+def test_a_role_with_more_rights_than_the_manifest_needs_is_refused(
+    postgres_platform_url: str, tmp_path: Path, seeded: None
+) -> None:
+    """A superuser, a role that may change the schema or delete where nothing is erased: each
+    named, nothing saved. A role with exactly the manifest's rights connects."""
+    from processing.databases.connect import ConnectRefused, connect_database
+
+    system = f.SystemFactory.create(name="Platform on PostgreSQL")
+    text = MANIFEST
+    with pytest.raises(ConnectRefused, match="is a superuser"):
+        connect_database(system=system, url=postgres_platform_url, manifest_text=text, actor="t")
+    role = f"po_portal_{abs(hash(postgres_platform_url)) % 10**6}"
+    url = sa.engine.make_url(postgres_platform_url)
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
+        connection.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        connection.exec_driver_sql(
+            f'GRANT SELECT, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'
+        )
+        connection.exec_driver_sql(f'GRANT UPDATE ON users TO "{role}"')
+        connection.exec_driver_sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    limited = url.set(username=role, password=None).render_as_string(hide_password=False)
+    with pytest.raises(ConnectRefused) as refused:
+        connect_database(system=system, url=limited, manifest_text=text, actor="t")
+    assert refused.value.problems == [
+        f"The role {role} may DELETE on accounts, which the manifest never needs: revoke it.",
+        f"The role {role} may DELETE on projects, which the manifest never needs: revoke it.",
+        f"The role {role} may DELETE on users, which the manifest never needs: revoke it.",
+    ]
+    assert not DatabaseManifest.objects.exists()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'REVOKE DELETE ON accounts, projects, users FROM "{role}"')
+    assert connect_database(system=system, url=limited, manifest_text=text, actor="t").version == 1
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'REASSIGN OWNED BY "{role}" TO CURRENT_USER')
+        connection.exec_driver_sql(f'DROP OWNED BY "{role}"')
+        connection.exec_driver_sql(f'DROP ROLE "{role}"')
+    admin.dispose()

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from core.audit import Actor, record_event, user_of
 from processing.databases.manifest import ManifestError, parse
+from processing.databases.rights import rights_problems
 from processing.databases.schema import Unreachable, problems_against, reflect
 from processing.databases.sources import register_categories
 from processing.models import Connector, DatabaseManifest, PlatformDatabase, System
@@ -28,7 +29,15 @@ class Connected:
     reached: int
 
 
-def connect_database(*, system: System, url: str, manifest_text: str, actor: Actor) -> Connected:
+def connect_database(
+    *,
+    system: System,
+    url: str,
+    manifest_text: str,
+    actor: Actor,
+    broad_role_allowed: bool = False,
+) -> Connected:
+    """`broad_role_allowed`: the demo's database only, reached as the portal's own user."""
     try:
         manifest = parse(manifest_text)
     except ManifestError as exc:
@@ -37,9 +46,11 @@ def connect_database(*, system: System, url: str, manifest_text: str, actor: Act
         live = reflect(url)
     except Unreachable as exc:
         raise ConnectRefused([f"The database cannot be read: {exc}"]) from None
-    problems = problems_against(manifest, live, categories=register_categories())
+    problems = [str(p) for p in problems_against(manifest, live, categories=register_categories())]
+    if not broad_role_allowed:
+        problems += rights_problems(url, manifest)
     if problems:
-        raise ConnectRefused([str(p) for p in problems])
+        raise ConnectRefused(problems)
     with transaction.atomic():
         database, _created = PlatformDatabase.objects.update_or_create(
             system=system, defaults={"url": url}

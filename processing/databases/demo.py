@@ -161,4 +161,11 @@ NOTES = ["Planning", "Customer call", "Report", ""]
 
 def connect_demo(url: str, *, actor: Any) -> Connected:
     system = System.objects.get(seed_key=SYSTEM_KEY)
-    return connect_database(system=system, url=url, manifest_text=MANIFEST.read_text(), actor=actor)
+    # The demo's database is reached as the portal's own user (development only).
+    return connect_database(
+        system=system,
+        url=url,
+        manifest_text=MANIFEST.read_text(),
+        actor=actor,
+        broad_role_allowed=True,
+    )
