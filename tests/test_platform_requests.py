@@ -228,3 +228,32 @@ def test_a_role_with_more_rights_than_the_manifest_needs_is_refused(
         connection.exec_driver_sql(f'DROP OWNED BY "{role}"')
         connection.exec_driver_sql(f'DROP ROLE "{role}"')
     admin.dispose()
+
+
+def test_a_shared_work_phone_does_not_find_a_colleague(
+    platform: System, platform_url: str, dpo: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The company's switchboard number is Kadri's work phone and her colleague's: an erasure
+    of Kadri by her e-mail must not reach Mart through the phone."""
+    run_script(platform_url, "ALTER TABLE users ADD COLUMN phone VARCHAR(40)")
+    run_script(platform_url, "UPDATE users SET phone = '+372 600 0000' WHERE id IN (1, 2)")
+    manifest = MANIFEST + ATTACHMENTS
+    manifest = manifest.replace(
+        "      created_at: not personal\n",
+        "      created_at: not personal\n"
+        "      phone: {category: contact, identity: phone, erase: clear}\n",
+        1,
+    )
+    database = platform.database
+    DatabaseManifest.objects.create(database=database, version=2, text=manifest)
+    person = kadri()
+    person.work_phone = "+372 600 0000"
+    person.save()
+    request = request_for(person, dpo, "erasure")
+    erase(request, dpo, django_capture_on_commit_callbacks)
+    task = SystemTask.objects.get(system=platform, operation=Operation.ERASE)
+    assert task.status == TaskStatus.DONE, task.last_error
+    assert rows(platform_url, "SELECT full_name, phone FROM users WHERE id = 2") == [
+        ("Mart Mets", "+372 600 0000")
+    ]
+    assert rows(platform_url, "SELECT full_name, phone FROM users WHERE id = 1") == [(None, None)]

@@ -63,12 +63,7 @@ def run(task: SystemTask, *, now: dt.datetime | None = None) -> Outcome:
         manifest = parse(version.text)
     except ManifestError as exc:
         return Outcome(False, error=f"the manifest v{version.version} is invalid: {exc}")
-    person = (task.payload or {}).get("person") or {}
-    identities = identities_of(
-        email=str(person.get("work_email") or ""),
-        external_id=str(person.get("external_id") or ""),
-        phone=str(person.get("work_phone") or ""),
-    )
+    identities = _identities(task)
     if not identities:
         return Outcome(False, error="the task names no e-mail, external id or phone to find")
     engine = sa.create_engine(str(database.url))
@@ -82,6 +77,17 @@ def run(task: SystemTask, *, now: dt.datetime | None = None) -> Outcome:
         return Outcome(False, error=f"erasure refused: {refused}")
     finally:
         engine.dispose()
+
+
+def _identities(task: SystemTask) -> dict[str, list[str]]:
+    """How the person is found there: their e-mail and the platform's id for them. A work
+    phone is often a company's switchboard, shared by colleagues: it finds the person only
+    when nothing else can."""
+    person = (task.payload or {}).get("person") or {}
+    email = str(person.get("work_email") or "")
+    external_id = str(person.get("external_id") or "")
+    phone = "" if email or external_id else str(person.get("work_phone") or "")
+    return identities_of(email=email, external_id=external_id, phone=phone)
 
 
 def _access(engine: sa.Engine, manifest: Manifest, identities: dict[str, list[str]]) -> Outcome:
