@@ -1,9 +1,10 @@
-"""Benchmark of the platform connector (issue 23): finding and erasing people in the
+"""Benchmark of the platform connector (issue 23; not `platform.py`, which would shadow the
+standard library's `platform` for every script in bench/): finding and erasing people in the
 platform's own database by its manifest, against hand-written SQL doing the same.
 
-    python bench/platform.py                       # 100 000 users, SQLite file in a temp dir
-    python bench/platform.py --url postgresql://…  # an empty database of your own
-    python bench/platform.py --smoke               # tiny, checked (CI)
+    python bench/platform_db.py                       # 100 000 users, SQLite file in a temp dir
+    python bench/platform_db.py --url postgresql://…  # an empty database of your own
+    python bench/platform_db.py --smoke               # tiny, checked (CI)
 
 The database is the demo's platform schema (`processing/databases/demo/`: accounts, users,
 projects, comments, time entries, logins) filled with `--users` users and about 12 rows each.
@@ -14,7 +15,7 @@ machine's load; memory as the peak of Python's allocations (tracemalloc).
 
 Goals (issue 23, at 1 000 000 users): one access under 1 s, one erasure certified under 2 s,
 10 000 people within 1.5 × of hand-written SQL, memory under 150 MB.
-A machine-readable line: `BENCH platform key=value …`.
+A machine-readable line: `BENCH platform_db key=value …`.
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ def run(url: str, users: int, people: int) -> None:
         f"(ratio {many / many_sql:.2f}); peak Python memory {peak:.1f} MB"
     )
     print(
-        f"BENCH platform users={users} rows={rows} access_ms={access * 1000:.1f} "
+        f"BENCH platform_db users={users} rows={rows} access_ms={access * 1000:.1f} "
         f"access_sql_ms={access_sql * 1000:.1f} erase_one_ms={one * 1000:.1f} people={people} "
         f"erase_many_s={many:.3f} erase_many_sql_s={many_sql:.3f} ratio={many / many_sql:.2f} "
         f"peak_mb={peak:.1f} load={load:.2f} dialect={dialect}"
