@@ -1,33 +1,32 @@
-"""Erasing a person from a platform database by its manifest (issue 23, item 5): planned,
+"""Erasing a person from a platform database by its manifest: planned, then (`statements`)
 carried out set-based and resumable, then proved by looking for them again.
 
-1. `plan_erasure` reads the person's rows (`reach.find`) and the live schema, and fixes what
-   happens to each table: its rows deleted, its personal columns changed (cleared, replaced by
-   a keyed hash, or a fixed value), or kept with the manifest's reason. Deletes run children
-   before parents, in the order the foreign keys give; a row of someone else that refers to a
-   row about to be deleted refuses the plan (unless its key sets NULL on delete), as does a
-   cycle of deletes — nothing is half-applied. The plan holds the rows' primary keys: it is
-   what a rerun follows, since after a first batch the person may no longer be findable.
-2. `execute` runs the plan one table and batch at a time, each batch its own transaction with
-   one statement (`DELETE … WHERE pk IN (…)`, or one `UPDATE … FROM (VALUES …)` for hashed
-   values); `done` names the batches already committed, so a killed run resumes where it
-   stopped and a finished one does nothing.
+1. `plan_erasure` reads the person's rows (their keys and the columns references use) and fixes
+   what happens to each table: its rows deleted, its personal columns changed (cleared,
+   replaced by a keyed hash, or a fixed value), or kept with the manifest's reason. Deletes run
+   children before parents, in the order the foreign keys give; a row of someone else that
+   refers to a row about to be deleted refuses the plan (unless its key sets NULL on delete),
+   as does a cycle of deletes — nothing is half-applied. The rows that find the person (the
+   identity tables') change last, so a run killed before its end leaves them findable. The
+   plan holds the rows' primary keys: it is what a rerun follows, since after a first batch
+   the person may no longer be findable.
+2. `statements.execute` runs the plan one table and batch at a time (see there).
 3. `refind` looks for the person again by every identity: what it still finds that is
    personal (kept rows aside) is the certificate's failure.
+
+`bulk.erase_many` does all three for many people in one run.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from processing.databases.manifest import ERASE_CLEAR, ERASE_HASH, ERASE_VALUE, Manifest, Problem
-from processing.databases.reach import Found, find
+from processing.databases.manifest import ERASE_CLEAR, ERASE_VALUE, Manifest, Problem
+from processing.databases.reach import CHUNK, Found, Reflected, find, find_columns
 from processing.databases.schema import LiveSchema
 
 BATCH = 1000
@@ -85,16 +84,25 @@ def plan_erasure(
     manifest: Manifest,
     live: LiveSchema,
     identities: Mapping[str, Sequence[str]],
+    *,
+    reflected: Reflected | None = None,
 ) -> Plan:
-    found = find(connection, manifest, identities)
-    metadata = sa.MetaData()
-    tables = {name: sa.Table(name, metadata, autoload_with=connection) for name in found.rows}
+    """The plan for the person with these identities (several people's together make one
+    plan for all of them). `reflected`: tables already reflected, reused across plans."""
+    reflected = reflected or Reflected()
+    referred: dict[str, set[str]] = {}  # table → its columns other tables' foreign keys use
+    for referrer in live.tables.values():
+        for fk in referrer.foreign_keys:
+            if len(fk.columns) == 1:
+                referred.setdefault(fk.table, set()).add(fk.referred[0])
+    found = find_columns(connection, manifest, identities, reflected=reflected, columns=referred)
+    tables = reflected.tables(connection, found.rows)
     steps: dict[str, Step] = {}
     for name, rows in found.rows.items():
         if not rows:
             continue
         spec = manifest.tables[name]
-        keys = [_key(tables[name], row) for row in rows]
+        keys = _keys(tables[name], rows)
         if spec.keep is not None:
             steps[name] = Step(name, KEEP, keys, reason=spec.keep.reason)
         elif spec.delete_rows:
@@ -108,27 +116,36 @@ def plan_erasure(
                 columns={c: e.how for c, e in changed.items()},
                 values={c: e.value for c, e in changed.items() if e.how == ERASE_VALUE},
             )
-    problems = _blocking_rows(connection, live, tables, steps)
-    order = _delete_order(manifest, steps, problems)
+    problems = _blocking_rows(connection, live, reflected, found, steps, manifest)
+    # The rows that find the person change last: a run killed before its end leaves them
+    # findable, and a fresh plan finds what is left (a stored plan is not always at hand).
+    finding = {name for name in steps if manifest.tables[name].identities}
+    order = delete_order(manifest, steps, problems, last=finding)
     if problems:
         raise PlanRefused(problems)
-    updates = [s for s in steps.values() if s.action != DELETE]
-    return Plan(steps=[steps[name] for name in order] + updates)
+    others = [s for s in steps.values() if s.action != DELETE and s.table not in finding]
+    last = [s for s in steps.values() if s.action != DELETE and s.table in finding]
+    return Plan(steps=others + [steps[name] for name in order] + last)
 
 
-def _key(table: sa.Table, row: Mapping[str, Any]) -> list[Any]:
+def _keys(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
     primary = [c.name for c in table.primary_key.columns]
     if not primary:
         raise PlanRefused(
             [Problem(f"tables.{table.name}", "has no primary key: its rows cannot be named")]
         )
-    return [row[c] for c in primary]
+    return [[row[c] for c in primary] for row in rows]
 
 
-def _delete_order(
-    manifest: Manifest, steps: Mapping[str, Step], problems: list[Problem]
+def delete_order(
+    manifest: Manifest,
+    steps: Mapping[str, Step],
+    problems: list[Problem],
+    *,
+    last: Collection[str] = (),
 ) -> list[str]:
-    """The deleting tables, children before parents (Kahn's order on the references)."""
+    """The deleting tables, children before parents (Kahn's order on the references); of the
+    tables free to go, those named `last` go last."""
     deleting = {n for n, s in steps.items() if s.action == DELETE}
     parents: dict[str, set[str]] = {n: set() for n in deleting}
     for child, column in manifest.references():
@@ -136,17 +153,17 @@ def _delete_order(
         parent = column.references[0]
         if child in deleting and parent in deleting and parent != child:
             parents[child].add(parent)
-    children = {n: {c for c, ps in parents.items() if n in ps} for n in deleting}
+    remaining = {n: {c for c, ps in parents.items() if n in ps} for n in deleting}
     order: list[str] = []
-    ready = sorted(n for n in deleting if not children[n])
-    remaining = {n: set(cs) for n, cs in children.items()}
+    ready = {n for n in deleting if not remaining[n]}
     while ready:
-        name = ready.pop(0)
+        name = min(ready, key=lambda n: (n in last, n))
+        ready.discard(name)
         order.append(name)
         for parent in parents[name]:
             remaining[parent].discard(name)
-            if not remaining[parent] and parent not in order and parent not in ready:
-                ready.append(parent)
+            if not remaining[parent] and parent not in order:
+                ready.add(parent)
     stuck = sorted(deleting - set(order))
     if stuck:
         problems.append(
@@ -158,37 +175,45 @@ def _delete_order(
 def _blocking_rows(
     connection: sa.Connection,
     live: LiveSchema,
-    tables: Mapping[str, sa.Table],
+    reflected: Reflected,
+    found: Found,
     steps: Mapping[str, Step],
+    manifest: Manifest,
 ) -> list[Problem]:
     """Rows of someone else (or of a table not in the plan) referring to a row the plan
-    deletes: a foreign-key error mid-run, or a cascade into data that is not the person's."""
+    deletes: a foreign-key error mid-run, or a cascade into data that is not the person's.
+    Where the manifest models the key, `find` has followed it and the referring rows are among
+    the found ones; other keys are asked, a statement per chunk of deleted rows."""
+    followed = {
+        (child, column.name, *column.references)
+        for child, column in manifest.references()
+        if column.references is not None and child in found.rows
+    }
     problems = []
     for name, step in steps.items():
         if step.action != DELETE:
             continue
-        primary = [c.name for c in tables[name].primary_key.columns]
-        if len(primary) != 1:
-            continue
-        deleted = [k[0] for k in step.keys]
         for referrer in live.tables.values():
             for fk in referrer.foreign_keys:
                 if fk.table != name or fk.on_delete == "SET NULL" or len(fk.columns) != 1:
                     continue
-                table = sa.Table(referrer.name, sa.MetaData(), autoload_with=connection)
+                column, referred = fk.columns[0], fk.referred[0]
+                deleted = {row[referred] for row in found.rows[name]} - {None}
                 mine = (
                     {tuple(k) for k in steps[referrer.name].keys}
                     if referrer.name in steps and steps[referrer.name].action == DELETE
                     else set()
                 )
-                others = 0
-                for chunk in _chunks(deleted):
-                    rows = connection.execute(
-                        sa.select(*table.primary_key.columns).where(
-                            table.c[fk.columns[0]].in_(chunk)
-                        )
-                    ).all()
-                    others += sum(1 for r in rows if tuple(r) not in mine)
+                if (referrer.name, column, name, referred) in followed and referrer.name != name:
+                    table = reflected.tables(connection, [referrer.name])[referrer.name]
+                    primary = [c.name for c in table.primary_key.columns]
+                    others = sum(
+                        1
+                        for row in found.rows[referrer.name]
+                        if row[column] in deleted and tuple(row[c] for c in primary) not in mine
+                    )
+                else:
+                    others = _referring(connection, reflected, referrer.name, column, deleted, mine)
                 if others:
                     how = (
                         "would be deleted with them (ON DELETE CASCADE)"
@@ -197,7 +222,7 @@ def _blocking_rows(
                     )
                     problems.append(
                         Problem(
-                            f"tables.{referrer.name}.columns.{fk.columns[0]}",
+                            f"tables.{referrer.name}.columns.{column}",
                             f"{others} row(s) the plan does not delete {how}: deleting the "
                             f"person's {name} rows would fail or take them along",
                         )
@@ -205,104 +230,41 @@ def _blocking_rows(
     return problems
 
 
-def keyed_hash(value: Any, key: bytes, length: int | None = None) -> str | None:
-    if value is None:
-        return None
-    digest = hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()
-    return digest[:length] if length else digest
-
-
-@dataclass
-class Batch:
-    table: str
-    index: int
-    rows: int
-
-
-def execute(
-    engine: sa.Engine,
-    plan: Plan,
-    *,
-    hash_key: bytes,
-    done: Collection[tuple[str, int]] = (),
-    on_done: Callable[[Batch], None] | None = None,
-    batch_size: int = BATCH,
-) -> list[Batch]:
-    """Carry the plan out, skipping the batches `done` names; `on_done` records each batch
-    inside its transaction's commit order (called after the commit)."""
-    ran: list[Batch] = []
-    metadata = sa.MetaData()
-    for step in plan.steps:
-        if step.action == KEEP:
-            continue
-        for index, keys in enumerate(step.batches(batch_size)):
-            if (step.table, index) in done:
-                continue
-            with engine.begin() as connection:
-                table = (
-                    sa.Table(step.table, metadata, autoload_with=connection)
-                    if step.table not in metadata.tables
-                    else metadata.tables[step.table]
-                )
-                rows = _apply(connection, table, step, keys, hash_key)
-            batch = Batch(step.table, index, rows)
-            ran.append(batch)
-            if on_done is not None:
-                on_done(batch)
-    return ran
-
-
-def _apply(
-    connection: sa.Connection, table: sa.Table, step: Step, keys: list[list[Any]], hash_key: bytes
+def _referring(
+    connection: sa.Connection,
+    reflected: Reflected,
+    name: str,
+    column: str,
+    deleted: Collection[Any],
+    mine: Collection[tuple[Any, ...]],
 ) -> int:
+    """How many rows of `name` outside `mine` have `column` in `deleted`."""
+    table = reflected.tables(connection, [name])[name]
     primary = list(table.primary_key.columns)
-    where = _keys_in(primary, keys)
-    if step.action == DELETE:
-        return int(connection.execute(sa.delete(table).where(where)).rowcount)
-    fixed: dict[str, Any] = {}
-    for column, how in step.columns.items():
-        if how == ERASE_CLEAR:
-            fixed[column] = None
-        elif how == ERASE_VALUE:
-            fixed[column] = step.values[column]
-    hashed = [c for c, how in step.columns.items() if how == ERASE_HASH]
-    if not hashed:
-        return int(connection.execute(sa.update(table).where(where).values(**fixed)).rowcount)
-    # The hashes differ per row: one UPDATE … SET c = CASE key WHEN … THEN … END (standard
-    # SQL: SQLite has no column list on a VALUES alias).
-    current = connection.execute(
-        sa.select(*primary, *[table.c[c] for c in hashed]).where(where)
-    ).all()
-    if not current:
-        return 0
-    n = len(primary)
-    for offset, column in enumerate(hashed):
-        length = getattr(table.c[column].type, "length", None)
-        whens = [
-            (_key_is(primary, row[:n]), keyed_hash(row[n + offset], hash_key, length))
-            for row in current
-        ]
-        fixed[column] = sa.case(*whens, else_=table.c[column])
-    return int(connection.execute(sa.update(table).where(where).values(**fixed)).rowcount)
-
-
-def _key_is(primary: Sequence[sa.Column[Any]], key: Sequence[Any]) -> sa.ColumnElement[bool]:
-    return sa.and_(*[column == value for column, value in zip(primary, key, strict=True)])
-
-
-def _keys_in(primary: Sequence[sa.Column[Any]], keys: list[list[Any]]) -> sa.ColumnElement[bool]:
-    if len(primary) == 1:
-        return primary[0].in_([k[0] for k in keys])
-    return sa.tuple_(*primary).in_([tuple(k) for k in keys])
+    where = table.c[column].in_(sa.bindparam("_deleted", expanding=True))
+    others = 0
+    for chunk in _chunks(sorted(deleted)):
+        named = {"_deleted": list(chunk)}
+        if not primary:
+            statement = sa.select(sa.func.count()).select_from(table).where(where)
+            others += connection.execute(statement, named).scalar_one()
+            continue
+        rows = connection.execute(sa.select(*primary).where(where), named).all()
+        others += sum(1 for r in rows if tuple(r) not in mine)
+    return others
 
 
 def refind(
-    connection: sa.Connection, manifest: Manifest, identities: Mapping[str, Sequence[str]]
+    connection: sa.Connection,
+    manifest: Manifest,
+    identities: Mapping[str, Sequence[str]],
+    *,
+    reflected: Reflected | None = None,
 ) -> dict[str, int]:
     """What is still found of the person, per table, outside the tables that keep it: rows a
     delete should have removed, an identity still readable, a cleared column not empty, a
     fixed value not written. Empty for a complete erasure."""
-    found: Found = find(connection, manifest, identities)
+    found: Found = find(connection, manifest, identities, reflected=reflected)
     wanted = {v.lower() for values in identities.values() for v in values}
     left = {}
     for name, rows in found.rows.items():
@@ -330,5 +292,5 @@ def _identifying(spec: Any, row: Mapping[str, Any], wanted: set[str]) -> bool:
     return False
 
 
-def _chunks(values: Sequence[Any], size: int = 900) -> list[Sequence[Any]]:
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> list[Sequence[Any]]:
     return [values[i : i + size] for i in range(0, len(values), size)]

@@ -40,29 +40,57 @@ class Unreachable(RuntimeError):
     """The database could not be read: the message says why, without the password."""
 
 
-def reflect(url: str, *, timeout: int = 10) -> LiveSchema:
-    """Tables, columns and foreign keys of the database at `url` (read-only)."""
+# Seconds to wait for a database to answer a connection: a host that drops packets would
+# otherwise hold a request or a worker for the operating system's two minutes, and one that
+# accepts and never answers, for ever. libpq counts whole seconds, at least 2, per address a
+# host name resolves to.
+CONNECT_TIMEOUT = 10
+
+
+def engine_for(url: str, *, timeout: int = CONNECT_TIMEOUT) -> sa.Engine:
+    """An engine on the database at `url` whose connections give up after `timeout` seconds
+    (PostgreSQL's `connect_timeout`; SQLite's wait for a lock) and fail as `Unreachable`, the
+    message without the password."""
     try:
         engine = sa.create_engine(url, connect_args=_connect_args(url, timeout))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
         raise Unreachable(f"not a database URL SQLAlchemy knows: {exc}") from None
+
+    @sa.event.listens_for(engine, "handle_error")
+    def unreachable(context: sa.engine.ExceptionContext) -> BaseException | None:
+        if context.connection is None and not context.is_pre_ping:  # connecting failed
+            return Unreachable(_without_secrets(context.original_exception, url))
+        return None
+
+    return engine
+
+
+def reflect(url: str, *, timeout: int = CONNECT_TIMEOUT) -> LiveSchema:
+    """Tables, columns and foreign keys of the database at `url` (read-only): on PostgreSQL a
+    few catalog queries for all the tables, not a few per table."""
+    engine = engine_for(url, timeout=timeout)
     try:
         with engine.connect() as connection:
             inspector = sa.inspect(connection)
+            names = inspector.get_table_names()
+            columns = inspector.get_multi_columns(filter_names=names)
+            keys = inspector.get_multi_foreign_keys(filter_names=names)
             schema = LiveSchema()
-            for name in inspector.get_table_names():
+            for name in names:
                 table = LiveTable(name=name)
-                for column in inspector.get_columns(name):
+                for column in columns.get((None, name), []):
                     table.columns[column["name"]] = str(column["type"])
                     if not column.get("nullable", True):
                         table.required.add(column["name"])
                 on_delete = _sqlite_on_delete(connection, name)
-                for fk in inspector.get_foreign_keys(name):
-                    columns = tuple(fk["constrained_columns"])
-                    rule = (fk.get("options") or {}).get("ondelete") or on_delete.get(columns, "")
+                for fk in keys.get((None, name), []):
+                    constrained = tuple(fk["constrained_columns"])
+                    rule = (fk.get("options") or {}).get("ondelete") or on_delete.get(
+                        constrained, ""
+                    )
                     table.foreign_keys.append(
                         ForeignKey(
-                            columns=columns,
+                            columns=constrained,
                             table=fk["referred_table"],
                             referred=tuple(fk["referred_columns"]),
                             on_delete=_rule(rule),
@@ -103,8 +131,8 @@ def _connect_args(url: str, timeout: int) -> dict[str, object]:
     return {}
 
 
-def _without_secrets(exc: Exception, url: str) -> str:
-    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+def _without_secrets(exc: BaseException, url: str) -> str:
+    message = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [repr(exc)])[0]
     password = sa.engine.make_url(url).password
     return message.replace(password, "***") if password else message
 
