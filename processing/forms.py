@@ -139,6 +139,7 @@ class FilterForm(forms.Form):
             ("", _("any")),
             (Connector.MANUAL.value, _("Manual")),
             (Connector.WEBHOOK.value, _("Webhook")),
+            (Connector.DATABASE.value, _("Database")),
         ],
     )
     state = forms.ChoiceField(

@@ -214,8 +214,8 @@ def system_field_problems(system: System) -> Problems:
     if system.connector == Connector.DATABASE and not _has_database(system):
         problems["connector"] = [
             _(
-                "Connect the system's database and its manifest first "
-                "(manage.py connect_database SYSTEM --url … --manifest …)."
+                "Connect the system's database and its manifest first: save the system as it "
+                "is, then “Connect its database” on its page."
             )
         ]
     if system.connector == Connector.WEBHOOK:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from processing import views
+from processing import database_views, views
 from processing.record import views as record_views
 
 app_name = "processing"
@@ -25,4 +25,15 @@ urlpatterns = [
     path("systems/<int:pk>/secret/", views.system_secret, name="system_secret"),
     path("systems/<int:pk>/deactivate/", views.system_deactivate, name="system_deactivate"),
     path("systems/<int:pk>/reactivate/", views.system_reactivate, name="system_reactivate"),
+    path("systems/<int:pk>/database/", database_views.system_database, name="system_database"),
+    path(
+        "systems/<int:pk>/database/edit/",
+        database_views.system_database_edit,
+        name="system_database_edit",
+    ),
+    path(
+        "systems/<int:pk>/database/v<int:version>/decide/",
+        database_views.system_database_decide,
+        name="system_database_decide",
+    ),
 ]

@@ -14,7 +14,7 @@ from core.permissions import has_permission, requires
 from core.timeutil import legal_today
 from core.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from processing.forms import FilterForm, SystemForm
-from processing.models import RecordVersion, System
+from processing.models import PlatformDatabase, RecordVersion, System
 from processing.record.content import record_changes, record_context, record_text
 from processing.selectors import (
     seeded_waiting,
@@ -81,11 +81,15 @@ def system_detail(request: HttpRequest, pk: int) -> HttpResponse:
     events = AuditEvent.objects.filter(
         target_type="processing.system", target_id=str(system.pk)
     ).select_related("actor")
+    database = PlatformDatabase.objects.filter(system=system).first()
     return render(
         request,
         "processing/system_detail.html",
         {
             "system": system,
+            "database": database,
+            "manifest_in_force": database.manifest() if database else None,
+            "pending_manifest": database.pending_manifest() if database else None,
             "warnings": warnings_for(system),
             "page": Paginator(events, 20).get_page(request.GET.get("page")),
             "can_manage": has_permission(request.user, "processing.systems.manage"),

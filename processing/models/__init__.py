@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from processing.models.databases import DatabaseManifest, PlatformDatabase
+from processing.models.databases import DatabaseManifest, ManifestState, PlatformDatabase
 from processing.models.record import RecordVersion, SecurityMeasures
 from processing.models.register import (
     DataCategory,
@@ -25,6 +25,7 @@ __all__ = [
     "DataCategory",
     "DatabaseManifest",
     "LegalBasis",
+    "ManifestState",
     "PlatformDatabase",
     "Processor",
     "ProcessorCategory",
