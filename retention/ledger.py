@@ -71,10 +71,12 @@ def record_erasure(
     rule_code: str = "",
     purge_run: int | None = None,
     now: dt.datetime | None = None,
+    details: dict[str, Any] | None = None,
 ) -> ErasureEntry:
     """The ledger entry of an erasure about to run, in the caller's transaction; copied
     outside the database once that transaction commits."""
     entry = ErasureEntry.objects.create(
+        details=details,
         recorded_at=now or timezone.now(),
         source=source,
         record_type=record_type,
@@ -121,7 +123,7 @@ def as_json(entry: ErasureEntry) -> dict[str, Any]:
         "reason": entry.reason,
         "purge_run": entry.purge_run,
         "ids": entry.ids,
-    }
+    } | ({"details": entry.details} if entry.details is not None else {})
 
 
 def from_json(data: dict[str, Any]) -> ErasureEntry:
@@ -139,7 +141,10 @@ def from_json(data: dict[str, Any]) -> ErasureEntry:
             reason=str(data["reason"]),
             purge_run=None if data.get("purge_run") is None else int(data["purge_run"]),
             object_ids=id_list(ids),
+            details=data.get("details"),
         )
+        if entry.details is not None and not isinstance(entry.details, dict):
+            raise ValueError("details is not an object")
     except (KeyError, TypeError, ValueError) as exc:
         raise LedgerCopyError(f"not an erasure ledger entry ({exc})") from None
     if timezone.is_naive(recorded_at):

@@ -295,6 +295,8 @@ class ErasureAction(models.TextChoices):
 class ErasureSource(models.TextChoices):
     PURGE = "purge", _("Retention purge")
     ERASURE = "erasure", _("Erasure on request or objection")
+    # Carried out by the portal in a system's own database (`details` holds the plan).
+    PLATFORM = "platform", _("Erasure in a system's own database")
 
 
 class ErasureEntryQuerySet(AppendOnlyQuerySet["ErasureEntry"]):
@@ -326,6 +328,10 @@ class ErasureEntry(AppendOnlyModel):
     reason = models.CharField(_("reason"), max_length=300)
     purge_run = models.PositiveBigIntegerField(_("purge run"), null=True, blank=True)
     object_ids = models.TextField(_("primary record ids"))
+    # An erasure in a system's own database: the system, the manifest's version and the plan
+    # (per table: the rows' keys and what was done), so it can be made again after a restore
+    # of that database's backup. Keys and the manifest's fixed values only.
+    details = models.JSONField(_("details"), null=True, blank=True)
 
     objects: ClassVar[ErasureEntryManager[ErasureEntry]] = ErasureEntryManager()
 

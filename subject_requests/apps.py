@@ -12,12 +12,13 @@ class SubjectRequestsConfig(AppConfig):
 
         from core.audit_browser import TargetKind, register_target
         from core.home import register_alarm, register_home_page, register_panel
-        from retention.hooks import register_after_rule_purged
+        from retention.hooks import register_after_rule_purged, register_before_batch_purged
         from subject_requests.breaches.alarms import breach_clock_alarms
         from subject_requests.dashboard.views import dashboard_home
         from subject_requests.home import requests_panel, system_tasks_panel
         from subject_requests.sections import requests_section
         from subject_requests.services.erasure_reach import (
+            capture_for_databases,
             reach_systems,
             reach_systems_after_retention,
         )
@@ -27,6 +28,7 @@ class SubjectRequestsConfig(AppConfig):
 
         register_after_erase(release_waiting)
         register_after_erase(reach_systems)
+        register_before_batch_purged(capture_for_databases)
         register_after_rule_purged(reach_systems_after_retention)
         register_target(
             "subject_requests.subjectrequest",

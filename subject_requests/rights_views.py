@@ -22,7 +22,7 @@ from subject_requests.rights_forms import (
     ProposeErasureForm,
 )
 from subject_requests.selectors import request_actions
-from subject_requests.services import RequestError
+from subject_requests.services import RequestError, platform_erasure
 from subject_requests.services import erasure as erasure_services
 from subjects.erasure_preview import erasure_preview
 
@@ -58,6 +58,12 @@ def _erasure_page(
         )
     )
     proposed = [a for a in erasures if a.status == "proposed"]
+    # The dry run in the databases the portal erases itself, while the erasure is ahead.
+    databases = (
+        {person.pk: platform_erasure.previews_for(person) for person in people}
+        if not any(a.status == "done" for a in erasures)
+        else {}
+    )
     confirm_refusal = (
         erasure_services.confirm_refusal(subject_request, actor=request.user, now=now)
         if proposed and has_permission(request.user, "requests.decide")
@@ -68,9 +74,13 @@ def _erasure_page(
         "subject_requests/erasure.html",
         {
             "req": subject_request,
-            "previews": erasure_preview(people),
+            "previews": [
+                (preview, databases.get(preview.subject.pk, []))
+                for preview in erasure_preview(people)
+            ],
             "proposed": proposed,
             "done": [(a, describe_action(a)) for a in erasures if a.status == "done"],
+            "certificates": platform_erasure.certificates(subject_request),
             "can_propose": "propose-erasure" in actions,
             "propose_refusal": actions.refused.get("propose-erasure", ""),
             "can_confirm": "confirm-erasure" in actions and confirm_refusal is None,

@@ -93,8 +93,8 @@ def system_task(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Recorded. Thank you."))
             return redirect("subject_requests:system_tasks")
-    if task.payload:
-        # Section F: every look at a person's data is logged.
+    if task.payload or task.found:
+        # Every look at a person's data is logged.
         record_event(
             action="request.system_task_viewed",
             actor=request.user,
@@ -110,6 +110,7 @@ def system_task(request: HttpRequest, pk: int) -> HttpResponse:
             "payload": payload,
             "person_items": identifier_items(payload.get("person") or {}),
             "change_items": change_items(payload.get("changes") or {}),
+            "found": (task.found or {}).get("parts", []),
             "form": form,
         },
         status=400 if request.method == "POST" else 200,

@@ -358,7 +358,7 @@ def sign_in_as_subject(client: Client, django_capture_on_commit_callbacks: Any) 
     return sign_in
 
 
-# --- a platform database (issue 23) ----------------------------------------------------------
+# --- a platform database ----------------------------------------------------------
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A small platform database for the tests of the platform connector (issue 23): its schema,
+"""A small platform database for the tests of the platform connector: its schema,
 a manifest of it, and where it lives (an SQLite file, or a second PostgreSQL database beside the
 suite's, per worker)."""
 

@@ -49,4 +49,42 @@ def test_the_demo_platform_holds_the_people_and_answers_their_requests(
         services.start_work(request=request, actor=dpo)
     task = SystemTask.objects.get(system=platform)
     assert task.status == "done", task.last_error
-    assert "email: kadri@acme.example" in task.evidence and "Kadri Kask" in task.evidence
+    assert "users (1)" in task.evidence
+    values = [v for part in task.found["parts"] for row in part["rows"] for v in row]
+    assert "kadri@acme.example" in values and "Kadri Kask" in values
+
+
+def test_make_run_keeps_the_demo_platform_and_remakes_one_of_an_older_schema(
+    seeded: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlalchemy as sa
+
+    from processing.models import DatabaseManifest
+
+    company = f.OrganisationFactory.create(name="Acme OÜ")
+    f.DataSubjectFactory.create(
+        kind="client", work_email="kadri@acme.example", organisation=company
+    )
+    url = f"sqlite:///{tmp_path / 'platform.sqlite3'}"
+    call_command("demo_platform", "--url", url)
+    # An Admin changed the manifest since: the next `make run` keeps it.
+    DatabaseManifest.objects.filter(version=1).update(text="# the Admin's\n" + demo_manifest_text())
+    capsys.readouterr()
+    call_command("demo_platform", "--url", url, "--if-empty")
+    assert "kept as they are" in capsys.readouterr().out
+    assert DatabaseManifest.objects.count() == 1
+
+    # A database made by an earlier demo (a column fewer) is made again, not refused.
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE users DROP COLUMN processing_restricted")
+    engine.dispose()
+    DatabaseManifest.objects.all().delete()
+    call_command("demo_platform", "--url", url, "--if-empty")
+    assert "1 users, manifest v1" in capsys.readouterr().out
+
+
+def demo_manifest_text() -> str:
+    from processing.databases.demo import MANIFEST
+
+    return MANIFEST.read_text()

@@ -1,4 +1,4 @@
-"""A system's own database, reached by SQL by its manifest (issue 23)."""
+"""A system's own database, reached by SQL by its manifest."""
 
 import warnings
 

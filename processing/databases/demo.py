@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from processing.databases.connect import Connected, connect_database
-from processing.models import System
+from processing.models import PlatformDatabase, System
 
 HERE = Path(__file__).parent / "demo"
 SCHEMA = HERE / "schema.sql"
@@ -57,9 +57,43 @@ def create_database(url: str) -> bool:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url)
     try:
-        return not sa.inspect(engine).has_table("users")
+        if not sa.inspect(engine).has_table("users"):
+            return True
+        if _columns(engine) == _columns(_schema_engine()):
+            return False
+        # Made by an earlier version of the demo: made again, as the demo it is.
+        stale = sa.MetaData()
+        stale.reflect(engine)
+        stale.drop_all(engine)
+        return True
     finally:
         engine.dispose()
+
+
+def _schema_engine() -> sa.Engine:
+    """The demo's schema in an in-memory database, to compare a live one with."""
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as connection:
+        for statement in _statements():
+            connection.exec_driver_sql(statement)
+    return engine
+
+
+def _columns(engine: sa.Engine) -> dict[str, set[str]]:
+    inspector = sa.inspect(engine)
+    return {
+        table: {column["name"] for column in inspector.get_columns(table)}
+        for table in inspector.get_table_names()
+    }
+
+
+def _statements() -> list[str]:
+    statements = []
+    for statement in SCHEMA.read_text().split(";"):
+        body = "\n".join(line for line in statement.splitlines() if not line.startswith("--"))
+        if body.strip():
+            statements.append(body)
+    return statements
 
 
 def fill(url: str, people: list[Any], *, seed: int = 7) -> int:
@@ -68,10 +102,8 @@ def fill(url: str, people: list[Any], *, seed: int = 7) -> int:
     now = timezone.now()
     engine = sa.create_engine(url)
     with engine.begin() as connection:
-        for statement in SCHEMA.read_text().split(";"):
-            body = "\n".join(line for line in statement.splitlines() if not line.startswith("--"))
-            if body.strip():
-                connection.exec_driver_sql(body)
+        for statement in _statements():
+            connection.exec_driver_sql(statement)
         accounts = {p.organisation_id: p.organisation.name for p in people if p.organisation_id}
         metadata = sa.MetaData()
         tables = {n: sa.Table(n, metadata, autoload_with=connection) for n in (
@@ -157,6 +189,12 @@ COMMENTS = [
     "Please add my colleague to the project.",
 ]
 NOTES = ["Planning", "Customer call", "Report", ""]
+
+
+def connected_already() -> bool:
+    """Whether "The platform" has a connection and a manifest in force."""
+    database = PlatformDatabase.objects.filter(system__seed_key=SYSTEM_KEY).first()
+    return database is not None and database.manifest() is not None
 
 
 def connect_demo(url: str, *, actor: Any) -> Connected:

@@ -1,5 +1,5 @@
 """The manifest of a platform database: what each table and column of a system's own database
-holds, how a person is found there, and what erasure does to each column (issue 23).
+holds, how a person is found there, and what erasure does to each column.
 
 A versioned YAML document::
 
@@ -21,6 +21,12 @@ A versioned YAML document::
         keep: {reason: "Accounting Act: 7 years", rule: invoice-data}
         columns: ...
       feature_flags: not personal     # the whole table
+
+A table or column may carry a `label`, the words the person reads in their access report
+(one text, or one per language: `{en: Your comments, et: Teie kommentaarid, lv: …}`); without
+one the report reads its name. A table may name a `restrict` column, a flag set to true on
+the person's rows while their processing is restricted (GDPR Art. 18) and back to false when
+it is lifted.
 
 A person is found by the columns marked `identity`; their rows elsewhere are those whose
 `references` lead to one of theirs (a comment on someone else's project is theirs, the project
@@ -71,6 +77,19 @@ class Erase:
     value: Any = None
 
 
+Label = str | dict[str, str]  # one text, or language code → text
+
+
+def label_in(label: Label | None, name: str, language: str) -> str:
+    """The label in `language` (its base language, then English, then any), or the name."""
+    if isinstance(label, dict):
+        for code in (language, language.split("-")[0], "en"):
+            if label.get(code):
+                return label[code]
+        label = next(iter(label.values()), "")
+    return label or name.replace("_", " ")
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -80,6 +99,10 @@ class Column:
     identity: str = ""
     references: tuple[str, str] | None = None  # (table, column)
     erase: Erase | None = None
+    label: Label | None = None
+
+    def label_in(self, language: str) -> str:
+        return label_in(self.label, self.name, language)
 
 
 @dataclass(frozen=True)
@@ -95,6 +118,11 @@ class Table:
     columns: dict[str, Column] = field(default_factory=dict)
     delete_rows: bool = False
     keep: Keep | None = None
+    label: Label | None = None
+    restrict: str = ""  # the flag column set while the person's processing is restricted
+
+    def label_in(self, language: str) -> str:
+        return label_in(self.label, self.name, language)
 
     @property
     def identities(self) -> list[Column]:
@@ -166,10 +194,16 @@ def _table(name: str, spec: Any, problems: list[Problem]) -> Table:
     if not isinstance(spec, Mapping):
         problems.append(Problem(path, f"a mapping with `columns`, or “{NOT_PERSONAL}”"))
         return Table(name=name)
-    unknown = set(spec) - {"columns", "erase", "keep"}
+    unknown = set(spec) - {"columns", "erase", "keep", "label", "restrict"}
     if unknown:
         problems.append(Problem(path, f"unknown key(s): {', '.join(sorted(map(str, unknown)))}"))
-    table = Table(name=name)
+    table = Table(name=name, label=_label(f"{path}.label", spec.get("label"), problems))
+    restrict = spec.get("restrict")
+    if restrict is not None:
+        if not isinstance(restrict, str) or not restrict.strip():
+            problems.append(Problem(f"{path}.restrict", "the name of a flag column"))
+        else:
+            table.restrict = restrict.strip()
     erase = spec.get("erase")
     if erase not in (None, TABLE_DELETE):
         problems.append(Problem(f"{path}.erase", f"only “{TABLE_DELETE}” (the person's rows go)"))
@@ -187,6 +221,10 @@ def _table(name: str, spec: Any, problems: list[Problem]) -> Table:
     for column, annotation in columns.items():
         column_path = f"{path}.columns.{column}"
         table.columns[str(column)] = _column(column_path, str(column), annotation, problems)
+    if table.restrict and table.restrict not in table.columns:
+        problems.append(
+            Problem(f"{path}.restrict", f"“{table.restrict}” is not among the table's columns")
+        )
     if not (table.delete_rows or table.keep):
         for column in table.personal_columns:
             if column.erase is None:
@@ -210,7 +248,7 @@ def _column(path: str, name: str, annotation: Any, problems: list[Problem]) -> C
             Problem(path, f"“{NOT_PERSONAL}”, or a mapping (category, identity, references, erase)")
         )
         return Column(name=name, personal=True, reviewed=False)
-    unknown = set(annotation) - {"category", "identity", "references", "erase"}
+    unknown = set(annotation) - {"category", "identity", "references", "erase", "label"}
     if unknown:
         problems.append(Problem(path, f"unknown key(s): {', '.join(sorted(map(str, unknown)))}"))
     identity = str(annotation.get("identity") or "")
@@ -236,7 +274,23 @@ def _column(path: str, name: str, annotation: Any, problems: list[Problem]) -> C
         identity=identity,
         references=references,
         erase=_erase(f"{path}.erase", annotation.get("erase"), problems) if category else None,
+        label=_label(f"{path}.label", annotation.get("label"), problems),
     )
+
+
+def _label(path: str, spec: Any, problems: list[Problem]) -> Label | None:
+    if spec is None:
+        return None
+    if isinstance(spec, str) and spec.strip():
+        return spec.strip()
+    if (
+        isinstance(spec, Mapping)
+        and spec
+        and all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in spec.items())
+    ):
+        return {k: v.strip() for k, v in spec.items()}
+    problems.append(Problem(path, "a text, or one text per language ({en: …, et: …, lv: …})"))
+    return None
 
 
 def _erase(path: str, spec: Any, problems: list[Problem]) -> Erase | None:

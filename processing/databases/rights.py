@@ -1,4 +1,4 @@
-"""The rights of the role the portal connects with (issue 23, item 1): only what the manifest
+"""The rights of the role the portal connects with: only what the manifest
 needs. A superuser, or a role that may change the schema, is refused with a clear message;
 a role that may delete from or change a table the manifest never erases is named. PostgreSQL
 only: SQLite has no roles (the demo's file is the portal's own)."""

@@ -120,6 +120,10 @@ def _purge_rule(run: PurgeRun, rule: RetentionRule, *, batch_size: int) -> None:
                 purge_run=run.pk,
                 now=now,
             )
+            people = sorted({s for _, s in batch if s is not None})
+            if people:
+                for before in hooks.before_batch_purged:
+                    before(run=run, rule=rule, subject_ids=people)
             applied = record_type.apply(ids, action=rule.action, now=now)
             _crash_point("in-batch")
             rows = sum(applied.counts.values())
@@ -132,7 +136,7 @@ def _purge_rule(run: PurgeRun, rule: RetentionRule, *, batch_size: int) -> None:
                 counts=applied.counts,
                 rows=rows,
                 object_ids=id_list(ids),
-                subject_ids=id_list(sorted({s for _, s in batch if s is not None})),
+                subject_ids=id_list(people),
                 kept_ids=id_list(applied.kept_ids),
             )
             entry["records"] += len(ids)

@@ -35,6 +35,10 @@ class SystemTask(models.Model):
     cause = models.CharField(
         _("started by"), max_length=20, choices=TaskCause.choices, default=TaskCause.REQUEST
     )
+    # Started by the purge (cause retention): the run and the rule whose removals it carries
+    # to the system (no foreign key: a purge run may be restored away, the task stays).
+    purge_run = models.PositiveBigIntegerField(_("purge run"), null=True, blank=True)
+    rule_code = models.CharField(_("retention rule"), max_length=60, blank=True)
     # The action on the data the task carries out (None: an access request's question).
     action = models.ForeignKey(
         RightAction, null=True, blank=True, on_delete=models.CASCADE, related_name="system_tasks"
@@ -65,6 +69,10 @@ class SystemTask(models.Model):
     payload = EncryptedJSONField(_("what was sent"), null=True, blank=True)
     # The owner's or the system's word on what was done (may name the person: encrypted).
     evidence = EncryptedTextField(_("evidence"), null=True, blank=True)
+    # What the portal found of the person in a system it reaches by SQL (an access question):
+    # per data category and table, the rows' personal columns. The access report's sections
+    # from that system (`reports.platform`); kept as long as the task.
+    found = EncryptedJSONField(_("found in its database"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)

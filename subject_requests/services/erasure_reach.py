@@ -15,7 +15,11 @@ systems once per purge run and rule, not one by one (`reach_systems_after_retent
 (each recipient one Art. 19 notice) naming the rule, its criterion, the cut-off day and how
 many people it removed, to apply the same rule to its copy. No identifiers: the criterion
 finds the same people there, and a task per person would cost a purge of a million expired
-prospects more than the purge itself.
+prospects more than the purge itself. A system the portal reaches by SQL has no owner to apply
+a rule: for it, each batch of the purge first writes down how the platform finds its people
+(`capture_for_databases`, from `retention.hooks.before_batch_purged`, before they are erased)
+on one waiting task per run, rule and system, and the rule's end opens it: the portal erases
+them all there in one run (`platform_tasks`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from django.utils import timezone
 from core.audit import record_event
 from core.timeutil import legal_today
 from core.webhooks import new_nonce
+from processing.models import Connector, System
 from processing.selectors import systems_holding
 from retention.models import PurgeRun, RetentionRule
 from retention.periods import purge_cutoff
@@ -92,6 +97,73 @@ def reach_systems(*, subject_ids: Sequence[int], now: dt.datetime, cause: str) -
     )
 
 
+def _database_systems(rule: RetentionRule) -> list[System]:
+    record_type = registry.get(rule.record_type)
+    categories = every_category()
+    found = {
+        system.pk: system
+        for kind in sorted(record_type.person_kinds)
+        for system in systems_holding(kind=kind, categories=categories)
+        if system.connector == Connector.DATABASE
+    }
+    return list(found.values())
+
+
+def capture_for_databases(*, run: PurgeRun, rule: RetentionRule, subject_ids: list[int]) -> None:
+    """Before a purge batch erases these people: how each system reached by SQL finds them,
+    appended to the run's waiting task for the rule and system (in the batch's transaction)."""
+    if not registry.get(rule.record_type).person_kinds:
+        return
+    systems = _database_systems(rule)
+    if not systems:
+        return
+    people = []
+    for person in DataSubject.objects.filter(pk__in=subject_ids).only(
+        "work_email", "external_id", "work_phone"
+    ):
+        found = {
+            "work_email": person.work_email or "",
+            "external_id": person.external_id or "",
+            "work_phone": person.work_phone or "",
+        }
+        if any(found.values()):
+            people.append(found)
+    if not people:
+        return
+    now = timezone.now()
+    for system in systems:
+        task = (
+            SystemTask.objects.select_for_update()
+            .filter(
+                cause=TaskCause.RETENTION,
+                system=system,
+                purge_run=run.pk,
+                rule_code=rule.code,
+                status=TaskStatus.WAITING,
+            )
+            .first()
+        )
+        if task is None:
+            SystemTask.objects.create(
+                cause=TaskCause.RETENTION,
+                system=system,
+                kind=TaskKind.ACTION,
+                operation=Operation.ERASE,
+                connector=Connector.DATABASE,
+                owner=system.owner,
+                due_on=legal_today(now),
+                status=TaskStatus.WAITING,
+                purge_run=run.pk,
+                rule_code=rule.code,
+                payload={"cause": TaskCause.RETENTION, "people": people},
+                created_at=now,
+            )
+        else:
+            payload = dict(task.payload or {})
+            payload["people"] = [*payload.get("people", []), *people]
+            SystemTask.objects.filter(pk=task.pk).update(payload=payload)
+
+
 def reach_systems_after_retention(*, run: PurgeRun, rule: RetentionRule, records: int) -> int:
     """One task per system holding the data of the kinds of people the rule removed in this
     run (one notice per recipient): apply the same rule to your copy. Returns how many."""
@@ -127,9 +199,31 @@ def reach_systems_after_retention(*, run: PurgeRun, rule: RetentionRule, records
         "Apply the same rule to this system's copy, then record what you did."
     )
     tasks = []
+    captured = {
+        task.system_id: task
+        for task in SystemTask.objects.filter(
+            cause=TaskCause.RETENTION,
+            purge_run=run.pk,
+            rule_code=rule.code,
+            status=TaskStatus.WAITING,
+        )
+    }
+    opened = []
     for system in systems.values():
         kind = task_kind_for(system, Operation.ERASE)
         if kind is None:
+            continue
+        if system.pk in captured:  # the portal erases the people it wrote down, by SQL
+            task = captured[system.pk]
+            task.status, task.due_on = TaskStatus.OPEN, due_on
+            task.payload = {
+                **(task.payload or {}),
+                "operation": Operation.ERASE,
+                "retention": retention,
+                "note": note,
+            }
+            task.save(update_fields=["status", "due_on", "payload"])
+            opened.append(task)
             continue
         tasks.append(
             SystemTask(
@@ -156,9 +250,9 @@ def reach_systems_after_retention(*, run: PurgeRun, rule: RetentionRule, records
                 created_at=now,
             )
         )
-    if not tasks:
+    if not tasks and not opened:
         return 0
-    created = SystemTask.objects.bulk_create(tasks)
+    created = SystemTask.objects.bulk_create(tasks) + opened
     notices = sum(1 for t in created if t.kind == TaskKind.NOTICE)
     record_event(
         action="request.system_tasks_created",

@@ -91,10 +91,10 @@ def task_kind_for(system: System, operation: str) -> str | None:
 
 def connector_for(system: System, operation: str) -> str:
     """How the task reaches the system: a database system's owner acts by hand on what the
-    portal does not yet carry out by SQL (`platform_tasks.HANDLED`)."""
-    from subject_requests.services.platform_tasks import HANDLED
+    portal does not carry out by SQL (`platform_tasks.handles`)."""
+    from subject_requests.services.platform_tasks import handles
 
-    if system.connector == Connector.DATABASE and operation not in HANDLED:
+    if system.connector == Connector.DATABASE and not handles(system.pk, operation):
         return Connector.MANUAL
     return str(system.connector)
 
@@ -295,7 +295,7 @@ def deliver(*, task_id: int, now: dt.datetime | None = None) -> Delivery:
         outcome = platform_tasks.run(task, now=now)
         task.refresh_from_db(fields=["payload"])
         if outcome.ok:
-            return _carried_out(task, evidence=outcome.evidence, now=now)
+            return _carried_out(task, evidence=outcome.evidence, found=outcome.found, now=now)
         ok, error = False, outcome.error
     elif task.connector == Connector.WEBHOOK:
         payload = dict(task.payload or {})
@@ -327,12 +327,15 @@ def deliver(*, task_id: int, now: dt.datetime | None = None) -> Delivery:
     return Delivery(status=task.status, retry_in=delay)
 
 
-def _carried_out(task: SystemTask, *, evidence: str, now: dt.datetime) -> Delivery:
-    """The portal did the work in the system's database: the evidence is its answer (the
-    access found, or the erasure's certificate)."""
+def _carried_out(
+    task: SystemTask, *, evidence: str, found: dict[str, Any] | None, now: dt.datetime
+) -> Delivery:
+    """The portal did the work in the system's database: the evidence is its answer (what
+    the access found, the erasure's certificate), `found` the rows an access found."""
     task.attempts += 1
     task.status, task.completed_at, task.completed_via = TaskStatus.DONE, now, "database"
     task.evidence, task.last_error, task.next_attempt_at = evidence, "", None
+    task.found = found
     task.delivered_at, task.callback_nonce, task.payload = now, "", None
     task.save()
     note_on_task(

@@ -9,7 +9,8 @@ CREATE TABLE users (
     email VARCHAR(254) NOT NULL,
     full_name VARCHAR(200),
     phone VARCHAR(40),
-    created_at TIMESTAMP
+    created_at TIMESTAMP,
+    processing_restricted BOOLEAN NOT NULL DEFAULT FALSE
 );
 CREATE TABLE projects (
     id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id),

@@ -8,7 +8,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from processing.databases.connect import ConnectRefused
-from processing.databases.demo import connect_demo, create_database, default_url, fill
+from processing.databases.demo import (
+    connect_demo,
+    connected_already,
+    create_database,
+    default_url,
+    fill,
+)
 from subjects.models import DataSubject
 
 
@@ -35,6 +41,10 @@ class Command(BaseCommand):
             users = fill(url, [p for p in people if p.work_email])
         elif not options["if_empty"]:
             raise CommandError("The platform database already exists: pass --if-empty to keep it.")
+        elif connected_already():
+            # Kept as it is, with the manifest an Admin may have changed since.
+            self.stdout.write("The platform: its database and manifest are kept as they are.")
+            return
         try:
             connected = connect_demo(url, actor="demo")
         except ConnectRefused as refused:
