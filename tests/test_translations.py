@@ -66,6 +66,7 @@ PUBLIC_MODULES = (
     "subject_requests/reports/request_sections.py",
     "subject_requests/reports/collect.py",
     "subject_requests/reports/values.py",
+    "subject_requests/reports/platform.py",
     "subject_requests/letter_actions.py",
     # GDPR Art. 20(2): the receiver's fields of the public form and the refusals they meet.
     "subject_requests/transmission_forms.py",

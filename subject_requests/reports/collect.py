@@ -24,6 +24,7 @@ from retention.periods import expires_on
 from retention.registry import registry
 from retention.selectors import subject_deadlines
 from subject_requests.reports.pdf import EmbeddedFile
+from subject_requests.reports.platform import platform_sections
 from subject_requests.reports.section_types import Portability, ReportSection
 from subject_requests.reports.sections import PERSON_FIELDS, PERSON_PORTABLE, SECTIONS
 from subject_requests.reports.values import (
@@ -318,6 +319,20 @@ def collect(
             )
             if on_section is not None:
                 on_section(done, len(SECTIONS))
+        for section, headers, rows, raw, portable, why in platform_sections(
+            subject, language=language, context=context
+        ):
+            sections.append(
+                SectionData(
+                    section=section,
+                    headers=headers,
+                    rows=rows,
+                    kept_until=None,
+                    raw=raw,
+                    portable=portable,
+                    why=why,
+                )
+            )
         purpose_lines = [
             PurposeLine(
                 name=_(entry.purpose.name),

@@ -13,6 +13,7 @@ from subject_requests.models import (
     SystemTask,
     TimelineEntry,
 )
+from subject_requests.reports.platform import FOUND_LABEL, describe_found
 from subject_requests.reports.section_types import Column, ReportSection, not_provided
 from subject_requests.reports.words import describe_action, describe_task
 
@@ -124,6 +125,7 @@ REQUEST_SECTIONS: tuple[ReportSection, ...] = (
             Column("status", _("status"), "choice"),
             Column("completed_at", _("done"), "datetime"),
             Column("evidence", _("their answer")),
+            Column("found", FOUND_LABEL, "words", words=describe_found),
             Column("payload", _("what we gave them"), "words", words=describe_task),
         ),
         rows=lambda s: (

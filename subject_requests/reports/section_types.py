@@ -178,10 +178,13 @@ class ReportSection:
     # WeasyPrint lays out lines many times faster than table cells); or "cards", a block of
     # "label: value" per row (rows too wide for a table).
     layout: str = "table"
+    # The category's name where it is not one of `CATEGORY_LABELS` (a category the Admin
+    # added to the register, named by a platform database's manifest).
+    category_name: Label = ""
 
     @property
     def category_label(self) -> Label:
-        return CATEGORY_LABELS[self.category]
+        return self.category_name or CATEGORY_LABELS[self.category]
 
     @property
     def fields(self) -> set[str]:

@@ -59,7 +59,7 @@ def describe_action(action: RightAction) -> str:
                     "what": kept.label,
                     "count": kept.count,
                     "until": kept.until_text,
-                    "why": kept.reason,
+                    "why": str(kept.reason).rstrip("."),
                 }
             )
         if details.get("everything_kept"):
