@@ -26,50 +26,40 @@ A million requests take about a minute this way.
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import os
+import statistics
 import sys
-from pathlib import Path
+import time
+from collections.abc import Callable
+from typing import Any
 
-# Run as a script, bench/ comes first on sys.path: put the project root there instead.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.db.models import Model, QuerySet
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.timezone import localtime
+from django_otp import DEVICE_ID_SESSION_KEY
 
-import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyops.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.db.models import Model, QuerySet  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.timezone import localtime  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-
-from core.models import Authenticator  # noqa: E402
-from core.timeutil import legal_zone  # noqa: E402
-from subject_requests.deadlines import request_deadline  # noqa: E402
-from subject_requests.models import (  # noqa: E402
+from core.models import Authenticator
+from core.timeutil import legal_zone
+from subject_requests.deadlines import request_deadline
+from subject_requests.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     EntryKind,
     SubjectRequest,
     TimelineEntry,
 )
-from subject_requests.selectors import requests_for_queue  # noqa: E402
-from subject_requests.views import QUEUE_PAGE_SIZE  # noqa: E402
-from subjects.models import Communication, DataSubject, UsageRecord  # noqa: E402
-from subjects.selectors import RECORDS_PAGE_SIZE  # noqa: E402
+from subject_requests.selectors import requests_for_queue
+from subject_requests.views.requests import QUEUE_PAGE_SIZE
+from subjects.models import Communication, DataSubject, UsageRecord
+from subjects.selectors import RECORDS_PAGE_SIZE
 
 TYPES = [
     "access",

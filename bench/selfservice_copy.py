@@ -15,30 +15,22 @@ documents. A machine-readable line per case: `BENCH selfservice_copy case=… ke
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from importlib import import_module
-from pathlib import Path
 
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyops.settings")
+import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.cache import cache  # noqa: E402
-from django.db import connection  # noqa: E402
-
-from core.crypto import decrypt  # noqa: E402
-from subject_requests.models import SelfServiceCopy  # noqa: E402
-from subject_requests.reports import build_access_report, build_portability_package  # noqa: E402
-from subject_requests.selfservice.copies import REPORT, _key, run_copy_build  # noqa: E402
-from subjects.models import DataSubject, Organisation  # noqa: E402
+from core.crypto import decrypt
+from selfservice.copies import REPORT, _key, run_copy_build
+from selfservice.models import SelfServiceCopy
+from subject_requests.reports import build_access_report, build_portability_package
+from subjects.models import DataSubject, Organisation
 
 # The people of the report benchmark (its records of every kind); imported by name, as the
 # benchmarks are scripts rather than a package.

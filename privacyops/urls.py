@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from subject_requests import task_views
-from subject_requests.dashboard.views import dashboard_page
+from oversight.views import dashboard_page
+from subject_requests.views import system_tasks
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,13 +16,13 @@ urlpatterns = [
     path("retention/", include("retention.urls")),
     path("requests/", include("subject_requests.urls")),
     path("dashboard/", dashboard_page, name="dashboard"),
-    path("breaches/", include("subject_requests.breaches.urls")),
+    path("breaches/", include("breaches.urls")),
     path("privacy/", include("subject_requests.public_urls")),
-    path("p/me/", include("subject_requests.selfservice.urls")),
+    path("p/me/", include("selfservice.urls")),
     path("p/", include("consent.public_urls")),
     path(
         "hooks/system-tasks/<str:token>/",
-        task_views.system_task_callback,
+        system_tasks.system_task_callback,
         name="system_task_callback",
     ),
 ]

@@ -11,10 +11,8 @@ class SubjectRequestsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from core.audit_browser import TargetKind, register_target
-        from core.home import register_alarm, register_home_page, register_panel
+        from core.home import register_panel
         from retention.hooks import register_after_rule_purged, register_before_batch_purged
-        from subject_requests.breaches.alarms import breach_clock_alarms
-        from subject_requests.dashboard.views import dashboard_home
         from subject_requests.home import requests_panel, system_tasks_panel
         from subject_requests.sections import requests_section
         from subject_requests.services.erasure_reach import (
@@ -34,13 +32,6 @@ class SubjectRequestsConfig(AppConfig):
             "subject_requests.subjectrequest",
             TargetKind(_("Request"), "subject_requests:detail", "requests.queue"),
         )
-        register_target(
-            "subject_requests.breach",
-            TargetKind(_("Breach"), "breaches:detail", "breaches.register"),
-        )
         register_section(requests_section, position=30)
         register_panel(requests_panel, position=20)
         register_panel(system_tasks_panel, position=15)
-        register_alarm(breach_clock_alarms)
-        # The DPO's home page is the dashboard (issue 15 item 3).
-        register_home_page(dashboard_home)

@@ -26,10 +26,21 @@ from core.timeutil import (
     months_after,
     next_working_day_on_or_after,
 )
+from retention.periods import Period
 
 # GDPR Art. 12(3): one month, or three from receipt when extended.
 ANSWER_MONTHS = 1
 EXTENDED_MONTHS = 3
+
+
+def answer_periods() -> dict[str, Period]:
+    """The periods as pages and letters state them, in the reader's language: the answer's,
+    the extension's (the further months) and the extended one's (from receipt)."""
+    return {
+        "answer_period": Period(months=ANSWER_MONTHS),
+        "extension_period": Period(months=EXTENDED_MONTHS - ANSWER_MONTHS),
+        "extended_period": Period(months=EXTENDED_MONTHS),
+    }
 
 
 def period_end(received_at: dt.datetime, months: int = ANSWER_MONTHS) -> dt.date:

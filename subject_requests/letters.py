@@ -28,6 +28,7 @@ from subject_requests.choices import (
     StrOrPromise,
     Transmission,
 )
+from subject_requests.deadlines import answer_periods
 from subject_requests.delivery import RECEIVER, documents_for, download_url, link_until
 from subject_requests.letter_actions import letter_actions
 from subject_requests.models import Answer, SubjectRequest, TimelineEntry
@@ -91,6 +92,7 @@ def letter_context(request: SubjectRequest, entry: TimelineEntry | None = None) 
         # An acknowledgement sent again after an extension names the extended day as such.
         "extended": request.extended_at is not None,
         "site_url": settings.SITE_URL,
+        **answer_periods(),
     }
     if request.verification_nonce:
         context["verify_url"] = absolute(
@@ -181,6 +183,7 @@ def pdf_letter_context(request: SubjectRequest, *, letter: str, now: dt.datetime
         if outcome in (Outcome.COMPLETED, Outcome.PARTLY_REFUSED)
         else None,
         "transmission": transmission,
+        **answer_periods(),
     }
 
 

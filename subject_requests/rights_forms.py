@@ -1,4 +1,4 @@
-"""Forms of the pages that carry out a right from the request (`rights_views`)."""
+"""Forms of the pages that carry out a right from the request (`views.erasure`)."""
 
 from __future__ import annotations
 

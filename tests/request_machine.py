@@ -26,10 +26,10 @@ from consent.models import ObjectionReview
 from core.models import AuditEvent
 from core.timeutil import legal_today
 from core.webhooks import callback_token
+from selfservice.requests import file_request
 from subject_requests import guards, services
 from subject_requests.choices import UNRESOLVED_TASKS, ActionStatus, PauseReason
 from subject_requests.models import Pause, RightAction, SubjectRequest, SystemTask
-from subject_requests.selfservice.requests import file_request
 from subject_requests.services.reminders import close_unverified_requests, unverified_to_close
 from subject_requests.services.systems import CALLBACK_PURPOSE
 from subjects.models import DataSubject

@@ -1,5 +1,5 @@
 """The shape of the code: the apps' layering, the engine that knows no domain, module sizes,
-and every Celery task bounded in time."""
+each app's share of the code, and every Celery task bounded in time."""
 
 from __future__ import annotations
 
@@ -13,8 +13,29 @@ from pytest_django import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Each app imports only apps to its left (INSTALLED_APPS follows the same order).
-LAYERS = ["core", "retention", "processing", "subjects", "consent", "subject_requests"]
+# The apps in levels, lowest first: an app imports the apps of the levels below its own and
+# nothing from its own level but itself (INSTALLED_APPS lists them in this order). The breach
+# register and the self-service pages both stand on the requests and know nothing of each
+# other; oversight reads across everything, and nothing imports it.
+LEVELS = [
+    ["core"],
+    ["retention"],
+    ["processing"],
+    ["subjects"],
+    ["consent"],
+    ["subject_requests"],
+    ["breaches", "selfservice"],
+    ["oversight"],
+]
+LAYERS = [app for level in LEVELS for app in level]
+ALLOWED = {
+    app: {below for lower in LEVELS[:n] for below in lower} | {app}
+    for n, level in enumerate(LEVELS)
+    for app in level
+}
+# No app grows into the place where new things go (STYLE.md: "a breach register is not a
+# request"): each holds at most this share of the apps' lines.
+MAX_APP_SHARE = 0.25
 # A module past this many lines becomes a folder (STYLE.md: "a file that passes ~400 lines").
 MAX_MODULE_LINES = 420
 # mypy runs strict over the whole tree; a silenced error needs its code and a reason, and
@@ -43,7 +64,7 @@ def _imported_apps(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("app", LAYERS)
 def test_an_app_imports_only_the_apps_below_it(app: str) -> None:
-    allowed = set(LAYERS[: LAYERS.index(app) + 1])
+    allowed = ALLOWED[app]
     wrong = {
         str(path.relative_to(ROOT)): sorted(_imported_apps(path) - allowed)
         for path in _modules(app)
@@ -52,8 +73,14 @@ def test_an_app_imports_only_the_apps_below_it(app: str) -> None:
     assert wrong == {}
 
 
+def test_the_layer_test_refuses_an_import_from_the_same_level(tmp_path: Path) -> None:
+    module = tmp_path / "sibling.py"
+    module.write_text("from selfservice.links import send_link\nfrom subject_requests import x\n")
+    assert _imported_apps(module) - ALLOWED["breaches"] == {"selfservice"}
+
+
 def test_the_retention_engine_imports_no_domain_app() -> None:
-    domain = {"processing", "subjects", "consent", "subject_requests"}
+    domain = set(LAYERS) - {"core", "retention"}
     assert {p.name: _imported_apps(p) & domain for p in _modules("retention")} == {
         p.name: set() for p in _modules("retention")
     }
@@ -69,7 +96,9 @@ def test_installed_apps_follow_the_layering(settings: Settings) -> None:
     from django.conf import settings as django_settings
 
     ours = [app for app in django_settings.INSTALLED_APPS if app in LAYERS]
-    assert ours == LAYERS
+    assert sorted(ours) == sorted(LAYERS)
+    # Every app comes after every app it may import.
+    assert [app for app in ours if any(ours.index(b) > ours.index(app) for b in ALLOWED[app])] == []
 
 
 @pytest.mark.parametrize("app", [*LAYERS, "privacyops"])
@@ -80,6 +109,31 @@ def test_no_module_of_an_app_is_over_about_400_lines(app: str) -> None:
         if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
     }
     assert long == {}
+
+
+def _lines(app: str) -> int:
+    return sum(len(p.read_text().splitlines()) for p in _modules(app))
+
+
+@pytest.mark.parametrize(
+    "app",
+    [
+        pytest.param(
+            app,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="still about 28 %: its reports (the access report and the portability"
+                " package) or its system tasks are the next to move out",
+            ),
+        )
+        if app == "subject_requests"
+        else app
+        for app in LAYERS
+    ],
+)
+def test_no_app_holds_over_a_quarter_of_the_code(app: str) -> None:
+    total = sum(_lines(each) for each in LAYERS)
+    assert _lines(app) <= MAX_APP_SHARE * total, f"{app}: {_lines(app) / total:.0%}"
 
 
 def test_every_celery_task_has_a_soft_and_a_hard_time_limit() -> None:

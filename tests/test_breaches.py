@@ -14,17 +14,17 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from core.models import AuditEvent
-from processing.models import DataCategory
-from subject_requests.breaches import services
-from subject_requests.breaches.clock import clock_at, notification_deadline
-from subject_requests.breaches.letters import (
+from breaches import services
+from breaches.clock import clock_at, notification_deadline
+from breaches.letters import (
     notification_draft_html,
     people_letter_html,
     send_people_letters,
 )
-from subject_requests.breaches.selectors import people_for_selection
-from subject_requests.models import AffectedPerson, Breach
+from breaches.models import AffectedPerson, Breach
+from breaches.selectors import people_for_selection
+from core.models import AuditEvent
+from processing.models import DataCategory
 from tests.factories import DataSubjectFactory, OrganisationFactory
 from tests.fixture_types import ClientFor
 

@@ -12,9 +12,9 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from breaches.models import Breach
 from core.models import AuditEvent
 from processing.models import RecordVersion
-from subject_requests.models import Breach
 from tests.factories import ConsentEventFactory, DataSubjectFactory, SubjectRequestFactory, purpose
 from tests.fixture_types import LoginInBrowser
 

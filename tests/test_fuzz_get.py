@@ -42,9 +42,10 @@ from core.checks import iter_patterns
 from core.permissions import PUBLIC_KEYS, declared_permission
 from core.webhooks import callback_token
 from retention.models import RetentionRule, RuleChange
+from selfservice.links import link_token
+from selfservice.models import SignInLink
 from subject_requests import delivery
-from subject_requests.models import Answer, SignInLink, SubjectRequest, SystemTask, TimelineEntry
-from subject_requests.selfservice.links import link_token
+from subject_requests.models import Answer, SubjectRequest, SystemTask, TimelineEntry
 from subject_requests.services.identity import status_token, verification_token
 from subject_requests.services.systems import CALLBACK_PURPOSE
 from subjects.models import DataSubject

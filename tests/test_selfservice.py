@@ -14,8 +14,9 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from core.audit import subject_actor
 from core.models import AuditEvent
+from selfservice.models import SelfServiceCopy
 from subject_requests.choices import ActionKind, RequestType, Status, VerificationMethod
-from subject_requests.models import RightAction, SelfServiceCopy, SubjectRequest, SystemTask
+from subject_requests.models import RightAction, SubjectRequest, SystemTask
 from subjects.models import SubjectKind
 from tests.factories import DataSubjectFactory, OrganisationFactory, SystemFactory
 from tests.fixture_types import SignInAsSubject

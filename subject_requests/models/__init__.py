@@ -27,15 +27,6 @@ from subject_requests.choices import (
 )
 from subject_requests.models.actions import RightAction, RightActionQuerySet
 from subject_requests.models.answers import Answer, AnswerQuerySet
-from subject_requests.models.breaches import (
-    AffectedPerson,
-    AuthorityDecision,
-    Breach,
-    BreachFollowUp,
-    BreachNature,
-    BreachQuerySet,
-    PeopleDecision,
-)
 from subject_requests.models.requests import (
     DUE_SOON_DAYS,
     Pause,
@@ -46,7 +37,6 @@ from subject_requests.models.requests import (
     due_soon_q,
     overdue_q,
 )
-from subject_requests.models.selfservice import SelfServiceCopy, SignInLink
 from subject_requests.models.systems import SystemTask, SystemTaskQuerySet
 
 __all__ = [
@@ -58,16 +48,10 @@ __all__ = [
     "UNRESOLVED_TASKS",
     "ActionKind",
     "ActionStatus",
-    "AffectedPerson",
     "Answer",
     "AnswerKind",
     "AnswerQuerySet",
     "AnswerStatus",
-    "AuthorityDecision",
-    "Breach",
-    "BreachFollowUp",
-    "BreachNature",
-    "BreachQuerySet",
     "Channel",
     "DeliveryStatus",
     "EntryKind",
@@ -75,13 +59,10 @@ __all__ = [
     "Outcome",
     "Pause",
     "PauseReason",
-    "PeopleDecision",
     "ReminderSent",
     "RequestType",
     "RightAction",
     "RightActionQuerySet",
-    "SelfServiceCopy",
-    "SignInLink",
     "Status",
     "SubjectRequest",
     "SubjectRequestQuerySet",

@@ -362,7 +362,7 @@ def collect(
             source=str(subject.get_source_display()),
             collected_on=format_date(legal_date(subject.collected_at), language),
             informed_on=format_moment(subject.informed_at, language) if subject.informed_at else "",
-            not_from_person=subject.source != Source.SUBJECT,
+            not_from_person=subject.needs_information_notice,
             files=files,
         )
 
@@ -388,5 +388,5 @@ def collect_register(subject: DataSubject, *, language: str, as_of: dt.date) -> 
             source=str(subject.get_source_display()),
             collected_on=format_date(legal_date(subject.collected_at), language),
             informed_on="",
-            not_from_person=subject.source != Source.SUBJECT,
+            not_from_person=subject.needs_information_notice,
         )

@@ -302,7 +302,8 @@ def deliver(*, task_id: int, now: dt.datetime | None = None) -> Delivery:
         payload["task"] = task.pk
         if task.kind == TaskKind.ACTION and not system.synchronous:
             payload["callback_url"] = callback_url(task)
-        result = post_json(url=system.webhook_url, payload=payload, secret=system.webhook_secret)
+        url, secret, message_id = system.webhook_url, system.webhook_secret, f"task-{task.pk}"
+        result = post_json(url=url, payload=payload, secret=secret, message_id=message_id)
         ok, error = result.ok, result.error
     else:
         ok, error = send_notice_email(task)

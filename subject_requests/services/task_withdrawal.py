@@ -127,7 +127,12 @@ def tell_withdrawn(*, task_id: int, why: str, attempt: int, now: dt.datetime | N
         "reference": task.request.reference if task.request is not None else "",
         "withdrawn": why,
     }
-    result = post_json(url=system.webhook_url, payload=payload, secret=system.webhook_secret)
+    result = post_json(
+        url=system.webhook_url,
+        payload=payload,
+        secret=system.webhook_secret,
+        message_id=f"task-{task.pk}-withdrawn",
+    )
     if result.ok:
         note_on_task(
             task, actor="system-tasks", now=now, summary=f"{system.name} told of the withdrawal"

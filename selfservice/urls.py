@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from subject_requests.selfservice import views, views_inside
+from selfservice import views, views_inside
 
 app_name = "selfservice"
 

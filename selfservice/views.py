@@ -18,15 +18,15 @@ from core.audit import record_event, subject_actor
 from core.http import client_ip
 from core.permissions import requires
 from core.timeutil import legal_today
-from subject_requests.choices import AnswerStatus
-from subject_requests.reports.collect import collect
-from subject_requests.selfservice import copies, links, session
-from subject_requests.selfservice.corrections import (
+from selfservice import copies, links, session
+from selfservice.corrections import (
     CHECKED_FIELDS,
     DIRECT_FIELDS,
     correct_own_data,
 )
-from subject_requests.selfservice.forms import CorrectionForm, SignInForm
+from selfservice.forms import CorrectionForm, SignInForm
+from subject_requests.choices import AnswerStatus
+from subject_requests.reports.collect import collect
 from subjects.models import DataSubject
 
 PERMISSION = "selfservice.public"

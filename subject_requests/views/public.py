@@ -18,11 +18,14 @@ from django.views.decorators.http import require_http_methods
 from core.http import client_ip
 from core.permissions import requires
 from core.timeutil import legal_date
+from retention.periods import Period
 from subject_requests import delivery, services
 from subject_requests.choices import TYPE_EXPLANATIONS, RequestType, Status
+from subject_requests.deadlines import answer_periods
 from subject_requests.forms import PublicRequestForm
 from subject_requests.models import SubjectRequest
 from subject_requests.ratelimit import allow_answer_link, allow_public_request
+from subject_requests.services.identity import VERIFICATION_LINK_DAYS
 from subject_requests.transmission_forms import RECEIVER_FIELDS
 
 # What the requester reads about each status, in plain words.
@@ -105,14 +108,18 @@ def request_form(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "subject_requests/public/request_form.html",
-        {"form": form, "rights": rights, "receiver_fields": RECEIVER_FIELDS},
+        {"form": form, "rights": rights, "receiver_fields": RECEIVER_FIELDS, **answer_periods()},
         status=status,
     )
 
 
 @requires("requests.public")
 def request_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "subject_requests/public/request_sent.html")
+    return render(
+        request,
+        "subject_requests/public/request_sent.html",
+        {"link_period": Period(days=VERIFICATION_LINK_DAYS)},
+    )
 
 
 @requires("requests.public")

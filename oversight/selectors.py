@@ -10,13 +10,12 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from breaches.models import Breach
+from breaches.selectors import running_clocks
 from core.timeutil import legal_today
-from processing.selectors import register_findings
-from retention.preview import purge_preview_counts
-from retention.selectors import tonights_as_of
-from subject_requests.breaches.selectors import running_clocks
-from subject_requests.dashboard import charts
-from subject_requests.dashboard.figures import (
+from oversight import charts
+from oversight.figures import (
+    PER_RIGHT_MONTHS,
     Bar,
     Chart,
     consent_per_week,
@@ -28,7 +27,10 @@ from subject_requests.dashboard.figures import (
     purged_per_night,
     received_per_week,
 )
-from subject_requests.models import Breach
+from processing.selectors import register_findings
+from retention.periods import Period
+from retention.preview import purge_preview_counts
+from retention.selectors import tonights_as_of
 
 # Tonight's purge counts run every rule's predicate over its table (~50 ms); a count five
 # minutes old is as good for a dashboard, and the preview page itself stays live.
@@ -58,6 +60,7 @@ def dashboard(*, now: dt.datetime) -> dict[str, Any]:
         "open_breaches": Breach.objects.open().count(),
         "findings": register_findings(today=legal_today(now)),
         "per_right": per_right,
+        "per_right_period": Period(months=PER_RIGHT_MONTHS),
         "purge_total": sum(count for _rule, count in previews),
         "row_charts": [
             charts.rows(Chart("status", _("Open requests by status"), by_status)),

@@ -1,7 +1,7 @@
 """Staff pages: the queue, entering a request, a request's page and its decisions, the
 register. Views validate, call one service and render; the rules live in the services and
 their guards. The decisions table is `decisions.py`, the register's CSV `exports.py`, and the
-notes, messages and documents of a request `timeline_views.py`."""
+notes, messages and documents of a request `views/timeline.py`."""
 
 from __future__ import annotations
 
@@ -22,10 +22,15 @@ from core.pagination import FromEitherEndPaginator
 from core.permissions import has_permission, requires
 from core.timeutil import legal_date, legal_zone
 from processing.selectors import systems_out_of_reach
+from retention.periods import Period
 from subject_requests import exports, guards, services
-from subject_requests.answer_views import LETTER_PREVIEWS
 from subject_requests.choices import ACTIONS_FOR_TYPE, Channel, RequestType, Status
-from subject_requests.deadlines import EXTENDED_MONTHS, legal_deadline, period_end
+from subject_requests.deadlines import (
+    EXTENDED_MONTHS,
+    answer_periods,
+    legal_deadline,
+    period_end,
+)
 from subject_requests.decisions import DECISIONS, buttons_for
 from subject_requests.forms import (
     AssignForm,
@@ -47,7 +52,9 @@ from subject_requests.selectors import (
     request_for_page,
     requests_for_queue,
 )
+from subject_requests.services.intake import DUPLICATE_WINDOW_DAYS
 from subject_requests.services.timeline import assignable_users
+from subject_requests.views.answers import LETTER_PREVIEWS
 
 QUEUE_PAGE_SIZE = 50
 
@@ -229,6 +236,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "first_due_on": legal_deadline(received),
         "extended_period_end": period_end(received, EXTENDED_MONTHS),
         "extended_due_on": legal_deadline(received, EXTENDED_MONTHS),
+        **answer_periods(),
+        "duplicate_window": Period(days=DUPLICATE_WINDOW_DAYS),
         "deadline": subject_request.deadline(now),
         "days_to_target": subject_request.days_to_target(now),
         "deadline_class": subject_request.deadline_class(now),

@@ -9,9 +9,9 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+from breaches.clock import Clock
+from breaches.models import Breach
 from processing.models import System
-from subject_requests.breaches.clock import Clock
-from subject_requests.models import Breach
 from subjects.models import DataSubject, DataSubjectQuerySet, Organisation
 
 

@@ -1,6 +1,6 @@
 """The erasure's pages on a request: its preview, proposal, confirmation by a DPO and the
 withdrawal of a proposal. Each shows what its service would do and calls it; refusals come
-from the service and its guards (`change_views` carries out the other rights)."""
+from the service and its guards (`views.changes` carries out the other rights)."""
 
 from __future__ import annotations
 

@@ -21,10 +21,10 @@ from django.utils import timezone
 from consent.emails import absolute_url, build_service_email
 from core.audit import record_event, subject_actor
 from core.ratelimit import Limit, allow_per_address_and_email
-from subject_requests.models import SignInLink
+from selfservice.models import SignInLink
 from subjects.models import DataSubject
 
-SALT = "subject_requests.selfservice.sign-in"
+SALT = "selfservice.sign-in"
 # Issue 14 item 1: the link is valid 30 minutes.
 LINK_MINUTES = 30
 # (attempts, window in seconds) per client address and per e-mail typed; each known address
@@ -69,7 +69,7 @@ def request_sign_in_link(
     # Links older than a day are of no use to anyone: they go when a new one is made.
     SignInLink.objects.filter(created_at__lt=now - dt.timedelta(days=1)).delete()
     record_event(action="selfservice.link_sent", actor="self-service", target=subject)
-    from subject_requests.tasks import send_sign_in_link
+    from selfservice.tasks import send_sign_in_link
 
     link_id = link.pk
     transaction.on_commit(lambda: send_sign_in_link.delay(link_id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from subject_requests.dashboard.figures import Bar, Chart
+from oversight.figures import Bar, Chart
 
 WIDTH = 640
 HEIGHT = 200

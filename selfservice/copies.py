@@ -25,9 +25,9 @@ from django.utils import timezone
 from core.audit import record_event, subject_actor
 from core.crypto import decrypt, encrypt
 from core.timeutil import legal_date
+from selfservice.models import SelfServiceCopy
+from selfservice.session import SESSION_MINUTES
 from subject_requests.choices import AnswerStatus
-from subject_requests.models import SelfServiceCopy
-from subject_requests.selfservice.session import SESSION_MINUTES
 from subjects.models import DataSubject
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def request_copy(
         target=subject,
         details={"copy": copy.pk},
     )
-    from subject_requests.tasks import build_selfservice_copy
+    from selfservice.tasks import build_selfservice_copy
 
     copy_id = copy.pk
     transaction.on_commit(lambda: build_selfservice_copy.delay(copy_id))

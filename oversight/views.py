@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from core.home import home_panels
 from core.permissions import has_permission, requires
+from oversight.selectors import dashboard
 from retention.alarms import purge_panel
-from subject_requests.dashboard.selectors import dashboard
 
 
 @requires("dashboard")

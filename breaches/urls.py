@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from subject_requests.breaches import views
+from breaches import views
 
 app_name = "breaches"
 

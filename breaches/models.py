@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from subject_requests.breaches.clock import Clock, clock_at, is_late
+from breaches.clock import Clock, clock_at, is_late
 
 
 class BreachNature(models.TextChoices):
@@ -91,6 +91,9 @@ class Breach(models.Model):
     objects = BreachQuerySet.as_manager()
 
     class Meta:
+        # The tables kept the names they had inside subject_requests: the move changed the
+        # code's home, not the data.
+        db_table = "subject_requests_breach"
         ordering = ["-aware_at", "-id"]
         verbose_name = _("personal-data breach")
         verbose_name_plural = _("personal-data breaches")
@@ -142,6 +145,7 @@ class BreachFollowUp(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
+        db_table = "subject_requests_breachfollowup"
         ordering = ["breach", "phase"]
         constraints = [
             models.UniqueConstraint(fields=["breach", "phase"], name="breach_follow_up_phase")
@@ -162,6 +166,7 @@ class AffectedPerson(models.Model):
     informed_at = models.DateTimeField(_("informed at"), null=True, blank=True)
 
     class Meta:
+        db_table = "subject_requests_affectedperson"
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["breach", "subject"], name="breach_affected_once")

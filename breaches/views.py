@@ -14,10 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.audit import record_event, record_grouped_read
-from core.permissions import has_permission, requires
-from subject_requests.breaches import letters, services
-from subject_requests.breaches.forms import (
+from breaches import letters, services
+from breaches.forms import (
     AffectedSelectionForm,
     AuthorityDecisionForm,
     BreachForm,
@@ -25,8 +23,10 @@ from subject_requests.breaches.forms import (
     NotificationForm,
     PeopleDecisionForm,
 )
-from subject_requests.breaches.selectors import breach_rows, people_for_selection
-from subject_requests.models import AffectedPerson, Breach
+from breaches.models import AffectedPerson, Breach
+from breaches.selectors import breach_rows, people_for_selection
+from core.audit import record_event, record_grouped_read
+from core.permissions import has_permission, requires
 
 AFFECTED_PAGE_SIZE = 50
 
@@ -218,7 +218,7 @@ def breach_send_letters(request: HttpRequest, pk: int) -> HttpResponse:
     if breach.people_decision != "inform":
         messages.error(request, _("Decide first to inform the people (Art. 34)."))
         return redirect(breach)
-    from subject_requests.tasks import send_breach_letters
+    from breaches.tasks import send_breach_letters
 
     transaction.on_commit(lambda: send_breach_letters.delay(breach.pk))
     messages.success(request, _("The letters are being sent, each in the person's language."))

@@ -6,10 +6,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from breaches.clock import clock_at
+from breaches.selectors import running_clock_lines
 from core.display import staff_datetime
 from core.permissions import has_permission
-from subject_requests.breaches.clock import clock_at
-from subject_requests.breaches.selectors import running_clock_lines
 
 
 def breach_clock_alarms(request: HttpRequest) -> list[str]:

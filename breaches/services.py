@@ -12,16 +12,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import Actor, record_event, user_of
-from subject_requests.breaches.clock import is_late, notification_deadline
-from subject_requests.breaches.selectors import forget_running_clocks
-from subject_requests.models import (
+from breaches.clock import is_late, notification_deadline
+from breaches.models import (
     AffectedPerson,
     AuthorityDecision,
     Breach,
     BreachFollowUp,
     PeopleDecision,
 )
+from breaches.selectors import forget_running_clocks
+from core.audit import Actor, record_event, user_of
 from subjects.models import DataSubjectQuerySet
 
 # The fields `record_breach` and `update_breach` take from a form (the categories apart).

@@ -14,11 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from consent.models import ConsentEvent
 from core.permissions import requires
+from selfservice import preferences, requests, session
+from selfservice.forms import FileRequestForm
+from selfservice.receipt import consent_record, receipt_lines
+from selfservice.views import PERMISSION, page
 from subject_requests.choices import TYPE_EXPLANATIONS, RequestType
-from subject_requests.selfservice import preferences, requests, session
-from subject_requests.selfservice.forms import FileRequestForm
-from subject_requests.selfservice.receipt import consent_record, receipt_lines
-from subject_requests.selfservice.views import PERMISSION, page
 from subjects.models import DataSubject
 
 

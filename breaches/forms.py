@@ -8,9 +8,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from breaches.models import AuthorityDecision, Breach, BreachNature, PeopleDecision
+from breaches.services import BREACH_FIELDS
 from processing.models import DataCategory, SubjectKind, System
-from subject_requests.breaches.services import BREACH_FIELDS
-from subject_requests.models import AuthorityDecision, Breach, BreachNature, PeopleDecision
 from subjects.forms import ServiceErrorsMixin, country_choices
 from subjects.models import Organisation
 

@@ -24,6 +24,8 @@ class SignInLink(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # The tables kept the names they had inside subject_requests.
+        db_table = "subject_requests_signinlink"
         verbose_name = _("self-service sign-in link")
         verbose_name_plural = _("self-service sign-in links")
 
@@ -53,6 +55,7 @@ class SelfServiceCopy(models.Model):
     package_size = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "subject_requests_selfservicecopy"
         verbose_name = _("self-service copy")
         verbose_name_plural = _("self-service copies")
 

@@ -1,0 +1,30 @@
+"""Self-service jobs: the person's copy and the sign-in link."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+# The person's own copy from the self-service pages: the same reports as the DPO's, on the
+# same queue and with the same limits.
+@shared_task(
+    # The names they were queued under before self-service had its own app: messages
+    # already in the queue still find their task.
+    name="subject_requests.tasks.build_selfservice_copy",
+    queue="reports",
+    soft_time_limit=300,
+    time_limit=330,
+)
+def build_selfservice_copy(copy_id: int) -> bool:
+    from selfservice.copies import run_copy_build
+
+    return run_copy_build(copy_id=copy_id)
+
+
+# The sign-in link of the self-service pages: sent after commit, so asking for one answers
+# in the same time whether or not the address is known.
+@shared_task(name="subject_requests.tasks.send_sign_in_link", soft_time_limit=60, time_limit=90)
+def send_sign_in_link(link_id: int) -> bool:
+    from selfservice.links import send_link_email
+
+    return send_link_email(link_id=link_id)
