@@ -9,9 +9,12 @@ STAMP := $(VENV)/.installed
 # tests then fail on CI and skip elsewhere, as they do without Chromium.
 JS_TOOLS := tests/js/node_modules/.installed
 
-.PHONY: install run test test-other-days bench-smoke lint format typecheck messages demo clean
+.PHONY: install run test test-other-days bench-smoke lint format typecheck messages docs demo clean
 
+# The settings default to production (DEBUG off, keys required): a laptop gets a git-ignored
+# `.env` with development keys and DEBUG=true, written once (privacyops/devkeys.py).
 install: $(STAMP) $(JS_TOOLS)
+	$(PY) -m privacyops.devkeys
 
 $(STAMP): pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -87,6 +90,11 @@ format: install
 
 typecheck: install
 	$(VENV)/bin/mypy .
+
+# The manual in docs/, built as CI builds it (strict: a broken link fails) into site/;
+# `.venv/bin/mkdocs serve` serves it while you edit.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 messages: install
 	$(PY) manage.py makemessages -l et -l lv --ignore=.venv --ignore=tests --no-wrap

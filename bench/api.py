@@ -24,36 +24,25 @@ The database's domain tables are TRUNCATEd: never point it at data you want to k
 
 from __future__ import annotations
 
-import os
+import argparse
+import datetime as dt
+import json
+import statistics
 import sys
-from pathlib import Path
+import time
+from typing import Any
 
-# Run as a script, bench/ comes first on sys.path: put the project root there instead.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
 
-import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from typing import Any  # noqa: E402
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyops.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from consent.models import Channel, SuppressionEntry  # noqa: E402
-from core.api.models import ApiKey, IdempotentReply, Scope  # noqa: E402
-from core.api.services import create_api_key  # noqa: E402
-from core.crypto import blind_index  # noqa: E402
-from subjects.models import DataSubject, KindChange  # noqa: E402
+from consent.models import Channel, SuppressionEntry
+from core.api.models import ApiKey, IdempotentReply, Scope
+from core.api.services import create_api_key
+from core.crypto import blind_index
+from subjects.models import DataSubject, KindChange
 
 SMOKE = {"people": 2000, "batch": 1000, "suppressed": 500, "checked": 100, "calls": 3}
 TABLES = "subjects_datasubject, subjects_kindchange, subjects_nametoken, consent_suppressionentry"

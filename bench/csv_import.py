@@ -17,30 +17,23 @@ A machine-readable line: `BENCH csv_import key=value …`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-# Run as a script, Python puts bench/ first on the path: the project root takes its place.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyops.settings")
+import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+
+from consent.imports import services
+from consent.imports.models import ImportStatus
+from privacyops import celery_app
+from subjects.models import DataSubject
+
 # The dry run and the apply are Celery tasks; here they run in this process.
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-
-from consent.imports import services  # noqa: E402
-from consent.imports.models import ImportStatus  # noqa: E402
-from subjects.models import DataSubject  # noqa: E402
+celery_app.conf.task_always_eager = True
 
 
 class BenchFailed(SystemExit):

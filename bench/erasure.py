@@ -18,37 +18,28 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
-# Run as a script, Python puts bench/ first on the path: the project root takes its place.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyops.settings")
+import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from core.webhooks import generate_secret  # noqa: E402
-from processing.models import DataCategory, System  # noqa: E402
-from subject_requests import tasks as request_tasks  # noqa: E402
-from subject_requests.models import SubjectRequest, SystemTask  # noqa: E402
-from subject_requests.services import submit_request, verify_manually  # noqa: E402
-from subject_requests.services.erasure import confirm_erasure, propose_erasure  # noqa: E402
-from subjects.models import (  # noqa: E402
+from core.webhooks import generate_secret
+from processing.models import DataCategory, System
+from subject_requests import tasks as request_tasks
+from subject_requests.models import SubjectRequest, SystemTask
+from subject_requests.services import submit_request, verify_manually
+from subject_requests.services.erasure import confirm_erasure, propose_erasure
+from subjects.models import (
     Communication,
     DataSubject,
     Demo,

@@ -40,24 +40,22 @@ import os
 import random
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+import sqlalchemy as sa
+import yaml
 
-import sqlalchemy as sa  # noqa: E402
-import yaml  # noqa: E402
-
-from processing.databases.bulk import GROUP, erase_many  # noqa: E402
-from processing.databases.erase import DELETE, KEEP, Plan, plan_erasure, refind  # noqa: E402
-from processing.databases.manifest import Manifest, parse  # noqa: E402
-from processing.databases.reach import CHUNK, find  # noqa: E402
-from processing.databases.schema import engine_for, reflect  # noqa: E402
-from processing.databases.statements import execute  # noqa: E402
+from processing.databases.bulk import GROUP, erase_many
+from processing.databases.erase import DELETE, KEEP, Plan, plan_erasure, refind
+from processing.databases.manifest import Manifest, parse
+from processing.databases.reach import CHUNK, find
+from processing.databases.schema import engine_for, reflect
+from processing.databases.statements import execute
 
 DEMO = Path(__file__).resolve().parent.parent / "processing" / "databases" / "demo"
 KEY = b"bench-hash-key"

@@ -29,32 +29,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import resource
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-# Run as a script, Python puts bench/ first on the path: the project root takes its place.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyops.settings")
-if "ERASURE_LEDGER_DIR" not in os.environ:
-    _ledger_copy = tempfile.TemporaryDirectory(prefix="bench-erasure-ledger-")
-    os.environ["ERASURE_LEDGER_DIR"] = _ledger_copy.name
+import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from django.conf import settings
+from django.db import connection, transaction
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-
-from core.timeutil import start_of_legal_day  # noqa: E402
-from retention.models import ErasureEntry, RetentionRule  # noqa: E402
-from retention.periods import Period, purge_cutoff  # noqa: E402
-from retention.services.purge import run_purge  # noqa: E402
+from core.timeutil import start_of_legal_day
+from retention.models import ErasureEntry, RetentionRule
+from retention.periods import Period, purge_cutoff
+from retention.services.purge import run_purge
 
 AS_OF = dt.date(2025, 6, 1)
 DUMMY = "gAAAAABdummy-ciphertext-the-purge-only-nulls-it"

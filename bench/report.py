@@ -24,23 +24,15 @@ import sys
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
-# Run as a script, Python puts bench/ first on the path: the project root takes its place.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyops.settings")
+import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from subject_requests.reports import build_access_report  # noqa: E402
-from subjects.models import (  # noqa: E402
+from subject_requests.reports import build_access_report
+from subjects.models import (
     Communication,
     DataSubject,
     Invoice,

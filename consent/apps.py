@@ -8,11 +8,10 @@ class ConsentConfig(AppConfig):
     verbose_name = "Consent"
 
     def ready(self) -> None:
-        # The suppression list guards every new person, and the ledger answers who may be
-        # marketed: plugged into `subjects`, which sits below this app and never imports it.
+        # The suppression list guards every new person: plugged into `subjects`, which sits
+        # below this app and never imports it.
         from consent.home import consent_panel
         from consent.sections import consent_timeline_section
-        from consent.selectors import marketable_filter
         from consent.suppression import flag_if_suppressed, suppression_errors
         from core.home import register_panel
         from subjects import hooks
@@ -20,6 +19,5 @@ class ConsentConfig(AppConfig):
 
         hooks.register_email_check(suppression_errors)
         hooks.register_after_create(flag_if_suppressed)
-        hooks.register_audience_filter(marketable_filter)
         register_section(consent_timeline_section, position=20)
         register_panel(consent_panel, position=10)

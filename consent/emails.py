@@ -1,7 +1,7 @@
 """Every e-mail this app sends, and the one door for marketing e-mail.
 
 Marketing e-mail goes through `send_marketing_email` only: it refuses anyone not
-`marketable()` and adds the signed unsubscribe link plus the RFC 8058 one-click headers.
+`marketable_filter` and adds the signed unsubscribe link plus the RFC 8058 one-click headers.
 Service e-mails (notices, confirmations) carry no unsubscribe link: a stated decision, since
 they are not marketing (DOMAIN.md D).
 """
@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from core.links import public_link
+from retention.periods import Period
 
 if TYPE_CHECKING:
     from processing.models import Purpose
@@ -25,8 +26,11 @@ if TYPE_CHECKING:
 
 UNSUBSCRIBE_SALT = "consent.unsubscribe"
 SUBSCRIBE_SALT = "consent.subscribe"
-# A confirmation link older than this is refused: the person asks again.
-SUBSCRIBE_MAX_AGE_SECONDS = 7 * 24 * 3600
+# A confirmation link older than this is refused: the person asks again. The pages and the
+# e-mail state it from here (`SUBSCRIBE_LINK_PERIOD`).
+SUBSCRIBE_LINK_DAYS = 7
+SUBSCRIBE_MAX_AGE_SECONDS = SUBSCRIBE_LINK_DAYS * 24 * 3600
+SUBSCRIBE_LINK_PERIOD = Period(days=SUBSCRIBE_LINK_DAYS)
 
 
 class NotMarketable(Exception):
@@ -109,11 +113,12 @@ def send_marketing_email(
     connection: Any = None,
 ) -> EmailMultiAlternatives:
     """Send one marketing e-mail, or raise `NotMarketable`. The only way marketing leaves."""
+    from consent.selectors import marketable_filter
     from subjects.models import DataSubject
 
     if not purpose.is_direct_marketing:
         raise NotMarketable(f"purpose {purpose.code} is not a marketing purpose")
-    if not DataSubject.objects.filter(pk=subject.pk).marketable(purpose=purpose).exists():
+    if not marketable_filter(DataSubject.objects.filter(pk=subject.pk), purpose=purpose).exists():
         raise NotMarketable(f"subject {subject.pk} may not receive {purpose.code}")
     from consent.wording import public_wording
 
@@ -153,7 +158,7 @@ def subscription_token(*, pending_id: int, nonce: str) -> str:
 
 def read_subscription_token(token: str) -> tuple[int, str]:
     """The (pending subscription id, nonce) a link names; raises `signing.BadSignature` (or
-    its subclass `SignatureExpired` after the link's 7 days)."""
+    its subclass `SignatureExpired` after `SUBSCRIBE_LINK_DAYS`)."""
     data = signing.loads(token, salt=SUBSCRIBE_SALT, max_age=SUBSCRIBE_MAX_AGE_SECONDS)
     if not isinstance(data, dict) or not isinstance(data.get("s"), int):
         raise signing.BadSignature("malformed subscription token")

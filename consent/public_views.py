@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consent import services
-from consent.emails import read_unsubscribe_token
+from consent.emails import SUBSCRIBE_LINK_PERIOD, read_unsubscribe_token
 from consent.forms import SubscribeForm
 from consent.models import POLICY_ORIGINAL_LANGUAGE, PolicyVersion
 from consent.selectors import consent_state
@@ -131,7 +131,11 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "consent/public/subscribe.html",
-        {"form": form, "wording": subscription_wording(purposes) if purposes else ""},
+        {
+            "form": form,
+            "wording": subscription_wording(purposes) if purposes else "",
+            "link_period": SUBSCRIBE_LINK_PERIOD,
+        },
         status=status,
     )
 
@@ -139,7 +143,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 @requires("consent.public")
 @require_GET
 def subscribe_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "consent/public/subscribe_sent.html")
+    return render(
+        request, "consent/public/subscribe_sent.html", {"link_period": SUBSCRIBE_LINK_PERIOD}
+    )
 
 
 @requires("consent.public")

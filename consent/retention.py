@@ -109,8 +109,9 @@ class ObjectionReviewsOfAnonymisedPeople(AfterAnonymisation):
 
 @register
 class PendingSubscriptions(RecordType):
-    """A subscription asked for is kept only while its confirmation link works (7 days):
-    after that nobody can confirm it, so the address has no purpose left (GDPR Art. 5(1)(e))."""
+    """A subscription asked for is kept only while its confirmation link works
+    (`consent.emails.SUBSCRIBE_LINK_DAYS`): after that nobody can confirm it, so the address
+    has no purpose left (GDPR Art. 5(1)(e))."""
 
     code = "consent.pending_subscription"
     label = _("Subscriptions asked for on the public form (confirmed or not)")

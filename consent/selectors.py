@@ -1,9 +1,9 @@
 """What the ledger means, in one place: a person's state at a moment, and who may be marketed.
 
-`consent_state` answers for one person; `marketable_filter` (behind
-`DataSubject.objects.marketable`) answers the same question set-based for everyone. Both read
-events by `occurred_at` (when the person acted), not `recorded_at`, so a withdrawal logged today
-for an e-mail that came yesterday takes effect from yesterday, and nothing earlier changes.
+`consent_state` answers for one person; `marketable_filter` answers the same question
+set-based (the audience, the marketing API and the one door for marketing e-mail ask it). Both
+read events by `occurred_at` (when the person acted), not `recorded_at`, so a withdrawal logged
+today for an e-mail that came yesterday takes effect from yesterday, and nothing earlier changes.
 """
 
 from __future__ import annotations
@@ -136,9 +136,9 @@ def suppressed_filter(at: dt.datetime | None = None) -> Exists:
 
 
 def marketable_filter(
-    queryset: QuerySet[Any], *, purpose: Purpose, at: dt.datetime | None = None
-) -> QuerySet[Any]:
-    """People who may receive `purpose`'s messages at `at`.
+    queryset: QuerySet[DataSubject], *, purpose: Purpose, at: dt.datetime | None = None
+) -> QuerySet[DataSubject]:
+    """Those of `queryset` who may receive `purpose`'s messages at `at`.
 
     Everyone: of a kind the purpose covers (the register's one rule), not restricted
     (Art. 18), not anonymised, not suppressed, with an e-mail. Consent purposes: the latest
@@ -147,7 +147,7 @@ def marketable_filter(
     absolute).
     """
     at = at or timezone.now()
-    people: QuerySet[Any] = (
+    people = (
         queryset.filter(in_use_condition())
         .exclude(restricted_condition())
         .exclude(work_email_index__isnull=True)

@@ -3,7 +3,7 @@
 An address that objected to direct marketing (GDPR Art. 21(2)-(3)) stays as a keyed hash so a
 later import does not bring the person back. What happens then is the DPO's choice
 (`ConsentSettings.on_suppressed_import`): refuse, or store the person flagged — a flagged
-person is never marketed to, because `marketable()` excludes every suppressed address.
+person is never marketed to, because `marketable_filter` excludes every suppressed address.
 """
 
 from __future__ import annotations

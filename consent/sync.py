@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q
 
 from consent.models import ConsentEvent, SuppressionEntry
+from consent.selectors import marketable_filter
 from core.crypto import blind_index
 from processing.models import Purpose
 from subjects.models import DataSubject
@@ -47,7 +48,7 @@ def audience_page(
 ) -> AudiencePage:
     """Members at `until` (all, or those whose state changed after `since`) with an id above
     `after`, and on the first page of a window the ids that changed and are not members."""
-    audience = DataSubject.objects.marketable(purpose=purpose, at=until)
+    audience = marketable_filter(DataSubject.objects.all(), purpose=purpose, at=until)
     changed = _changed_since(purpose, since) if since is not None else Q()
     members = list(audience.filter(changed, pk__gt=after).order_by("pk")[: limit + 1])
     removed: list[int] = []
@@ -81,9 +82,7 @@ def suppressed_positions(emails: list[str]) -> set[int]:
 
 def mailable_positions(emails: list[str], *, purpose: Purpose) -> set[int]:
     positions = indexes_of(emails)
-    found = (
-        DataSubject.objects.filter(work_email_index__in=list(positions))
-        .marketable(purpose=purpose)
-        .values_list("work_email_index", flat=True)
-    )
+    found = marketable_filter(
+        DataSubject.objects.filter(work_email_index__in=list(positions)), purpose=purpose
+    ).values_list("work_email_index", flat=True)
     return {position for index in set(found) for position in positions[index]}

@@ -4,7 +4,7 @@ Every view declares one key of `MATRIX` (`@requires("subjects.list")` on a funct
 `permission = "subjects.list"` on a class view); `PermissionMiddleware` enforces it before the
 view runs, so a view without a declaration is refused (and fails the matrix test and the
 system check). Views that branch on finer actions call `has_permission(user, key)`.
-The README's matrix is generated from this module (`manage.py permission_matrix`).
+The matrix in docs/admin-guide.md is generated from this module (`manage.py permission_matrix`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
@@ -151,11 +150,6 @@ def has_permission(user: Any, key: str) -> bool:
     return bool(user_roles(user) & rule.roles)
 
 
-def check_permission(user: Any, key: str) -> None:
-    if not has_permission(user, key):
-        raise PermissionDenied(key)
-
-
 V = TypeVar("V", bound=Callable[..., Any])
 
 
@@ -171,12 +165,6 @@ def requires(key: str) -> Callable[[V], V]:
         return view
 
     return decorate
-
-
-class PermissionRequiredMixin:
-    """Class views set `permission`; the middleware reads it from `view_class`."""
-
-    permission: str = ""
 
 
 def declared_permission(view_func: Any, app_names: Iterable[str] = ()) -> str | None:

@@ -1,15 +1,25 @@
 """Signed webhook calls to outside systems, and signed single-use links for their answers.
 
 Generic: nothing here knows what a system, a request or a task is; the apps that reach outside
-systems bring the URL, the payload, the secret and the row a callback completes.
+systems bring the URL, the payload, the secret, the message's id and the row a callback
+completes.
 
-**Signature (v1).** The body is signed together with the moment it was sent:
-`hex(HMAC-SHA256(secret, f"{timestamp}.".encode() + body))`, sent as
-`X-PrivacyOps-Timestamp: <Unix seconds>` and `X-PrivacyOps-Signature: v1=<hex>` (the scheme of
-Stripe and Slack, so receivers know it). The timestamp is inside the MAC so that a captured
-call cannot be replayed once it falls outside the tolerance; the `v1=` prefix lets a later
-scheme be offered beside this one. `verify` accepts any of several secrets, because during a
-rotation the previous secret must keep verifying until the other side has the new one.
+**Calls out: Standard Webhooks.** Every call is signed as the Standard Webhooks specification
+says, with its reference library (`standardwebhooks`), so a receiving system verifies it with
+`Webhook(secret).verify(body, headers)` of a maintained library in its own language rather
+than code of its own: `webhook-id` (the message, the same on every retry of it, so the
+receiver can drop a duplicate), `webhook-timestamp` (Unix seconds) and `webhook-signature:
+v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. The id and the timestamp are inside the MAC,
+so a captured call cannot be replayed once it falls outside the receiver's five minutes.
+Secrets are issued as the specification spells them, `whsec_` and the base64 of 32 random
+bytes. One issued before (URL-safe base64 of 32 random bytes, no prefix) signs with the same
+32 bytes: `signing_key` decodes either form, so no stored secret had to change.
+
+**Callbacks in (v1).** A system's completion call is still checked by the portal's own
+scheme: `hex(HMAC-SHA256(secret, f"{timestamp}.".encode() + body))` sent as
+`X-PrivacyOps-Timestamp: <Unix seconds>` and `X-PrivacyOps-Signature: v1=<hex>`, the key being
+the secret's text as shown. `verify` accepts any of several secrets, because during a rotation
+the previous secret must keep verifying until the other side has the new one.
 
 **Callback links.** `callback_token` signs an object id and a nonce with Django's signing
 (`SECRET_KEY`, a salt per purpose, so a token for one purpose opens nothing else) and
@@ -22,6 +32,8 @@ Empty nonces are refused at both ends, so a cleared nonce can never match a toke
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import hmac
@@ -32,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import standardwebhooks
 from django.conf import settings
 from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
@@ -39,9 +52,12 @@ from django.utils import timezone
 
 from core import outbound
 
+# The headers of a system's callback (the portal's v1 scheme).
 TIMESTAMP_HEADER = "X-PrivacyOps-Timestamp"
 SIGNATURE_HEADER = "X-PrivacyOps-Signature"
 SCHEME = "v1"
+# How Standard Webhooks spells a secret: this prefix, then base64.
+STANDARD_KEY_PREFIX = "whsec_"
 USER_AGENT = "PrivacyOps-Webhook/1"
 # Five minutes either way: enough for clock drift and a slow queue, short enough that a
 # replayed call is refused.
@@ -52,8 +68,22 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 def generate_secret() -> str:
-    """A new signing secret: 256 random bits, URL-safe text (43 characters)."""
-    return secrets_module.token_urlsafe(32)
+    """A new signing secret: 256 random bits, as Standard Webhooks spells a secret."""
+    return STANDARD_KEY_PREFIX + base64.b64encode(secrets_module.token_bytes(32)).decode()
+
+
+def signing_key(secret: str) -> bytes:
+    """The key bytes of a stored secret, either form (see the module's docstring)."""
+    if not secret:
+        # An empty key is a key everyone has.
+        raise ValueError("A webhook is signed with a secret; this one is empty.")
+    try:
+        if secret.startswith(STANDARD_KEY_PREFIX):
+            return base64.b64decode(secret.removeprefix(STANDARD_KEY_PREFIX), validate=True)
+        padded = secret + "=" * (-len(secret) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("The webhook secret is not base64 text.") from None
 
 
 def new_nonce() -> str:
@@ -76,10 +106,17 @@ def sign(*, secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def signature_headers(*, secret: str, timestamp: int, body: bytes) -> dict[str, str]:
+def signature_headers(
+    *, secret: str, message_id: str, sent_at: dt.datetime, body: bytes
+) -> dict[str, str]:
+    """The Standard Webhooks headers of one call."""
+    if not message_id:
+        raise ValueError("A webhook call needs a message id.")
+    signature = standardwebhooks.Webhook(signing_key(secret)).sign(message_id, sent_at, body)
     return {
-        TIMESTAMP_HEADER: str(timestamp),
-        SIGNATURE_HEADER: f"{SCHEME}={sign(secret=secret, timestamp=timestamp, body=body)}",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(sent_at.timestamp())),
+        "webhook-signature": signature,
     }
 
 
@@ -92,9 +129,10 @@ def verify(
     now: dt.datetime,
     tolerance: dt.timedelta = DEFAULT_TOLERANCE,
 ) -> bool:
-    """Whether `signature` (a header value, `v1=<hex>`, possibly several comma-separated) signs
-    `body` at `timestamp` under one of `secrets`, and `timestamp` is within `tolerance` of
-    `now` either way (a timestamp from the future is as suspect as a stale one)."""
+    """Whether a callback's `signature` (a header value, `v1=<hex>`, possibly several
+    comma-separated) signs `body` at `timestamp` under one of `secrets`, and `timestamp` is
+    within `tolerance` of `now` either way (a timestamp from the future is as suspect as a
+    stale one)."""
     if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         return False
     sent_at = int(timestamp)
@@ -129,10 +167,12 @@ def post_json(
     url: str,
     payload: Mapping[str, Any],
     secret: str,
+    message_id: str,
     timeout: float | None = None,
     now: dt.datetime | None = None,
 ) -> WebhookResult:
-    """POST the payload as signed JSON; `ok` only for a 2xx answer.
+    """POST the payload as signed JSON; `ok` only for a 2xx answer. `message_id` names the
+    message, not the attempt: a retry sends the same one.
 
     Redirects are not followed (a 3xx is not ok: the signed body must reach the URL the Admin
     entered, not one an answer names), TLS certificates are verified, and the answer's body is
@@ -145,12 +185,13 @@ def post_json(
     except outbound.RefusedAddress as exc:
         return WebhookResult(status_code=None, ok=False, error=f"refused: {exc}")
     body = encode_payload(payload)
-    timestamp = int((now or timezone.now()).timestamp())
     headers = {
         "Host": target.host_header,
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        **signature_headers(secret=secret, timestamp=timestamp, body=body),
+        **signature_headers(
+            secret=secret, message_id=message_id, sent_at=now or timezone.now(), body=body
+        ),
     }
     seconds = float(settings.WEBHOOK_TIMEOUT_SECONDS if timeout is None else timeout)
     limits = httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT_SECONDS))

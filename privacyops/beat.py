@@ -4,6 +4,8 @@ Times are Europe/Tallinn."""
 
 from __future__ import annotations
 
+from subject_requests.models import DUE_SOON_DAYS
+
 SCHEDULE: dict[str, dict[str, str]] = {
     "nightly-purge": {
         "task": "retention.tasks.nightly_purge",
@@ -41,6 +43,7 @@ SCHEDULE: dict[str, dict[str, str]] = {
         "hour": "7",
         "minute": "0",
         # Before the working day starts, so assignees see it first thing.
-        "why": "Remind assignees of requests due within 5 days or overdue; close unverified ones.",
+        "why": f"Remind assignees of requests due within {DUE_SOON_DAYS} days or overdue; close "
+        "unverified ones.",
     },
 }

@@ -1,10 +1,10 @@
 """Settings for PrivacyOps, read from the environment with django-environ.
 
-With no environment at all the portal runs on a laptop: SQLite, a filesystem Celery broker,
-DEBUG on, development keys generated once into `.env`. Production sets `DEBUG=false`,
-`DATABASE_URL`, `REDIS_URL`, `SECRET_KEY`, `ALLOWED_HOSTS`, `FIELD_ENCRYPTION_KEYS`,
-`BLIND_INDEX_KEY` and the e-mail settings; a missing or malformed value stops start-up with
-`ImproperlyConfigured` naming the variable.
+DEBUG is off unless turned on: a laptop's git-ignored `.env`, written once by `make install`,
+turns it on and holds development keys (SQLite and a filesystem Celery broker are the default).
+Production sets `DATABASE_URL`, `REDIS_URL`, `SECRET_KEY`, `ALLOWED_HOSTS`,
+`FIELD_ENCRYPTION_KEYS`, `BLIND_INDEX_KEY` and the e-mail settings; a missing or malformed
+value stops start-up with `ImproperlyConfigured` naming the variable.
 """
 
 from __future__ import annotations
@@ -37,15 +37,16 @@ VAR_DIR = Path(os.environ.get("PRIVACYOPS_VAR_DIR", BASE_DIR / "var"))
 env = environ.Env()
 
 
-DEBUG = read_bool("DEBUG", True)
 TESTING = "pytest" in sys.modules or os.environ.get("PRIVACYOPS_TESTING") == "1"
 
 ENV_FILE = BASE_DIR / ".env"
-if DEBUG:
+if TESTING or read_bool("DEBUG", False):
+    # The suite and DEBUG=true commands (the image's build) need keys before `make install`.
     ensure_dev_env(ENV_FILE)
 if ENV_FILE.exists():
     # Values already in the environment win over `.env`.
     environ.Env.read_env(str(ENV_FILE), overwrite=False)
+DEBUG = read_bool("DEBUG", False)
 
 
 SECRET_KEY = read_secret("SECRET_KEY", debug=DEBUG)
@@ -89,7 +90,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "django_celery_beat",
-    "django_htmx",
     "django_countries",
     "axes",
     "django_otp",
@@ -101,6 +101,9 @@ INSTALLED_APPS = [
     "subjects",
     "consent",
     "subject_requests",
+    "breaches",
+    "selfservice",
+    "oversight",
 ]
 
 MIDDLEWARE = [
@@ -115,7 +118,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "core.audit.AuditContextMiddleware",
     "core.sessions.SessionTimeoutMiddleware",
     "core.permissions.PermissionMiddleware",
@@ -394,7 +396,7 @@ LOGGING = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
 # The erasure ledger's copy outside the database (`retention.ledger`): one JSON-lines file a
 # day, appended after each erasure commits. A restored backup rolls the database's own ledger
 # back with the data, so this copy is what `replay_erasures --from-file` redoes the later
-# erasures from: keep it on storage the database's backups do not cover (README "Backups").
+# erasures from: keep it on storage the database's backups do not cover (docs/operations.md).
 _ledger_dir = os.environ.get("ERASURE_LEDGER_DIR", "").strip()
 if _ledger_dir and not Path(_ledger_dir).is_absolute():
     raise ImproperlyConfigured("ERASURE_LEDGER_DIR must be an absolute path.")

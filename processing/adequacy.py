@@ -116,7 +116,8 @@ def adequacy_decision_for(country: str) -> AdequacyDecision | None:
 
 # EU–US Data Privacy Framework: organisations re-certify every year (Commission Implementing
 # Decision (EU) 2023/1795, section 2.3.1), so a check older than that says nothing of today.
-DPF_RECHECK_INTERVAL = relativedelta(months=12)
+DPF_RECHECK_MONTHS = 12
+DPF_RECHECK_INTERVAL = relativedelta(months=DPF_RECHECK_MONTHS)
 
 
 def dpf_recheck_due(checked_on: dt.date) -> dt.date:

@@ -13,6 +13,7 @@ from core.models import AuditEvent
 from core.permissions import has_permission, requires
 from core.timeutil import legal_today
 from core.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from processing.adequacy import DPF_RECHECK_MONTHS
 from processing.forms import FilterForm, SystemForm
 from processing.models import PlatformDatabase, RecordVersion, System
 from processing.record.content import record_changes, record_context, record_text
@@ -23,6 +24,7 @@ from processing.selectors import (
     warnings_for,
 )
 from processing.services import systems as system_services
+from retention.periods import Period
 
 
 @requires("processing.register")
@@ -40,6 +42,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "versions": versions,
             "changes": record_changes(latest.text, record_text(context)) if latest else None,
             "can_print": True,
+            "dpf_recheck": Period(months=DPF_RECHECK_MONTHS),
             "can_manage": has_permission(request.user, "processing.manage"),
             "can_see_systems": has_permission(request.user, "processing.systems"),
             "system_problem_count": (

@@ -58,10 +58,6 @@ def expires_on(anchor: dt.date, period: Period) -> dt.date:
     return anchor + period.delta
 
 
-def is_expired(anchor: dt.date, period: Period, *, as_of: dt.date) -> bool:
-    return expires_on(anchor, period) < as_of
-
-
 def purge_cutoff(as_of: dt.date, period: Period) -> dt.date:
     """The smallest anchor `a` with `a + period >= as_of`.
 

@@ -111,7 +111,7 @@ class RecordType:
     # holds and restriction (Art. 18).
     subject_path: str | None = None
     organisation_paths: tuple[str, ...] = ()
-    # What is cleared, said in words for the rule page and the README.
+    # What is cleared, said in words for the rule page and the manual.
     clears: str | Promise = ""
     # The purge runs record types in ascending order (ties by rule code): a type whose
     # records keep others alive (claims keep their parties) runs before those others.

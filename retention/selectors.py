@@ -185,6 +185,13 @@ def retention_periods() -> list[GoverningRule]:
     ]
 
 
+def period_in_force(record_type: str) -> Period | None:
+    """How long records of a type are kept, as pages and letters state it: the period of the
+    rule in force that governs the type (an Admin may change it; None: no rule in force)."""
+    rule = RetentionRule.objects.in_force().filter(record_type=record_type).first()
+    return rule.period if rule is not None else None
+
+
 def rules_governing_subjects(
     subject_ids: Sequence[int], *, as_of: dt.date | None = None
 ) -> dict[int, list[GoverningRule]]:

@@ -1,6 +1,7 @@
 """What each of this app's models loses when a person's data goes: the field lists and the
 set-based statements that the nightly purge (through `subjects.retention`) and erasure on
-request (`subjects.services.erasure`) share, stated once (README "What goes and what stays").
+request (`subjects.services.erasure`) share, stated once (docs/admin-guide.md, "What goes and
+what stays").
 
 - DataSubject: the platform's external id, names with their search tokens, date of birth,
   photo (and its type), work address, phone and e-mail with its blind index, position,

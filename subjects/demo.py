@@ -57,6 +57,7 @@ from subjects.models import (
     Trial,
     TrialContent,
     UsageRecord,
+    source_needs_notice,
 )
 
 # Subjects per chunk: each chunk's people and their records are inserted before the next is
@@ -229,8 +230,7 @@ class DemoPopulation:
                 earliest = org.started if org and org.started else self.years_ago(5)
                 collected = self.day_between(earliest, self.today)
             informed = None
-            needs_notice = source in (Source.COLLEAGUE, Source.THIRD_PARTY, Source.PUBLIC_REGISTER)
-            if needs_notice and rng.random() < 0.85:  # the rest are Art. 14 findings
+            if source_needs_notice(source) and rng.random() < 0.85:  # the rest are Art. 14 findings
                 informed = self.moment_on(
                     min(collected + dt.timedelta(days=rng.randint(1, 25)), self.today)
                 )

@@ -16,6 +16,12 @@ from core.forms import DatePicker
 from core.generics import AnyModelForm
 from core.timeutil import legal_date, start_of_legal_day
 from subjects import guards
+from subjects.fields import (
+    ORGANISATION_FIELD_NAMES,
+    PERSON_FIELD_NAMES,
+    OrganisationFields,
+    PersonFields,
+)
 from subjects.models import (
     DataSubject,
     Organisation,
@@ -102,8 +108,17 @@ class OrganisationLookupField(forms.CharField):
         return matches[0]
 
 
+# The person's moments the form asks as days (a service field → its form field).
+MOMENTS_AS_DAYS = {"collected_at": "collected_on", "informed_at": "informed_on"}
+# The person's fields `SubjectForm` hands over as typed: all but the moments and the photo
+# (an upload, or its removal).
+PERSON_FIELDS_AS_TYPED = tuple(
+    name for name in PERSON_FIELD_NAMES if name not in MOMENTS_AS_DAYS and name != "photo"
+)
+
+
 class SubjectForm(ServiceErrorsMixin, forms.Form):
-    field_map = {"collected_at": "collected_on", "informed_at": "informed_on"}
+    field_map = MOMENTS_AS_DAYS
 
     kind = forms.ChoiceField(label=_("Kind"), choices=_blank("—") + SubjectKind.choices)
     kind_changed_on = forms.DateField(
@@ -209,45 +224,35 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
             )
         return bytes(upload.read())
 
-    def service_fields(self) -> dict[str, Any]:
-        """Keyword arguments for `create_subject` / `update_subject`."""
+    def service_fields(self) -> PersonFields:
+        """The person's fields for `create_subject` / `update_subject`."""
         data = self.cleaned_data
-        fields: dict[str, Any] = {
-            name: data[name]
-            for name in (
-                "kind",
-                "first_name",
-                "last_name",
-                "date_of_birth",
-                "work_address",
-                "work_phone",
-                "work_email",
-                "organisation",
-                "position",
-                "country",
-                "preferred_language",
-                "source",
-            )
-        }
-        fields.update(self._moment("collected_at", data.get("collected_on")))
-        fields.update(self._moment("informed_at", data.get("informed_on"), clearable=True))
+        # The form's fields of these names are declared above; a test holds them to the keys.
+        fields = cast(PersonFields, {name: data[name] for name in PERSON_FIELDS_AS_TYPED})
+        if (collected_at := self._moment("collected_at", data.get("collected_on"))) is not None:
+            fields["collected_at"] = collected_at
+        if (informed_at := self._moment("informed_at", data.get("informed_on"))) is not None:
+            fields["informed_at"] = informed_at
+        elif data.get("informed_on") is None and self.subject and self.subject.informed_at:
+            fields["informed_at"] = None  # the day was cleared
         if data.get("photo"):
             fields["photo"] = data["photo"]
         elif data.get("remove_photo"):
             fields["photo"] = None
-        if self.subject is not None and data.get("kind_changed_on"):
-            fields["kind_changed_on"] = data["kind_changed_on"]
         return fields
 
-    def _moment(self, name: str, day: dt.date | None, clearable: bool = False) -> dict[str, Any]:
+    def kind_change_day(self) -> dt.date | None:
+        """For `update_subject`: the day a changed kind took effect (None: today)."""
+        day: dt.date | None = self.cleaned_data.get("kind_changed_on")
+        return day
+
+    def _moment(self, name: str, day: dt.date | None) -> dt.datetime | None:
         # A day from the form keeps the stored moment when it is the same day, so an
-        # untouched form changes nothing.
+        # untouched form changes nothing (None: nothing to write).
         current = getattr(self.subject, name, None) if self.subject else None
-        if day is None:
-            return {name: None} if clearable and current is not None else {}
-        if current is not None and legal_date(current) == day:
-            return {}
-        return {name: start_of_legal_day(day)}
+        if day is None or (current is not None and legal_date(current) == day):
+            return None
+        return start_of_legal_day(day)
 
 
 class LegalHoldForm(ServiceErrorsMixin, forms.Form):
@@ -269,7 +274,12 @@ class ConfirmForm(forms.Form):
 class OrganisationForm(ServiceErrorsMixin, AnyModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "registry_code", "country", "status"]
+        # The contract's dates follow from the status (`change_organisation_status`).
+        fields = [name for name in ORGANISATION_FIELD_NAMES if not name.startswith("contract_")]
+
+    def service_fields(self) -> OrganisationFields:
+        """The organisation's fields for `create_organisation`."""
+        return cast(OrganisationFields, dict(self.cleaned_data))
 
 
 class OrganisationStatusForm(ServiceErrorsMixin, forms.Form):

@@ -3,8 +3,9 @@
 The layering is `core` ← `retention` ← `processing` ← `subjects` ← `consent` ←
 `subject_requests`: an app imports only apps to its left. The consent app owns the ledger
 and the suppression list (DOMAIN.md D), yet a person's creation must refuse a suppressed
-address and "who may be marketed" is asked of people. So consent registers its functions here
-from its `AppConfig.ready()`, and this app calls whatever is registered.
+address. So consent registers its functions here from its `AppConfig.ready()`, and this app
+calls whatever is registered. "Who may be marketed" is not among them: only consent asks it,
+of its own selector (`consent.selectors.marketable_filter`).
 """
 
 from __future__ import annotations
@@ -26,10 +27,6 @@ class AfterErase(Protocol):
     def __call__(self, *, subject_ids: list[int], now: dt.datetime, cause: str) -> object: ...
 
 
-class AudienceFilter(Protocol):
-    def __call__(self, queryset: Any, *, purpose: Any, at: dt.datetime | None = None) -> Any: ...
-
-
 # Each takes work e-mails about to be stored and returns the refusal messages of those it
 # refuses (absent: clear). A set of addresses at once, so a bulk import asks once, not per row.
 EmailCheck = Callable[[Collection[str]], dict[str, list[str]]]
@@ -43,8 +40,6 @@ after_erase: list[AfterErase] = []
 # Called there too with the ids of people a kept claim keeps, about to lose what the claim
 # does not need (`subjects.anonymisation.CLAIM_UNNEEDED`): stored copies showing it go.
 after_minimise: list[AfterErase] = []
-
-_audience: list[AudienceFilter] = []
 
 
 def register_email_check(check: EmailCheck) -> None:
@@ -65,14 +60,3 @@ def register_after_erase(hook: AfterErase) -> None:
 def register_after_minimise(hook: AfterErase) -> None:
     if hook not in after_minimise:
         after_minimise.append(hook)
-
-
-def register_audience_filter(audience: AudienceFilter) -> None:
-    """The one predicate of who may receive a purpose's marketing (the consent ledger's)."""
-    _audience[:] = [audience]
-
-
-def audience_filter() -> AudienceFilter:
-    if not _audience:
-        raise LookupError("No app has declared who may be marketed (the consent app does).")
-    return _audience[0]

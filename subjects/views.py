@@ -147,7 +147,10 @@ def subject_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             updated = services.update_subject(
-                subject=subject, actor=request.user, **form.service_fields()
+                subject=subject,
+                actor=request.user,
+                kind_changed_on=form.kind_change_day(),
+                **form.service_fields(),
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -278,7 +281,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            organisation = services.create_organisation(actor=request.user, **form.cleaned_data)
+            organisation = services.create_organisation(actor=request.user, **form.service_fields())
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from consent.models import Channel, ConsentEvent, EventKind
+from consent.selectors import marketable_filter
 from consent.services import grant_consent
 from core.audit import subject_actor
 from core.models import AuditEvent
@@ -99,7 +100,9 @@ def test_a_prospect_signs_in_downloads_withdraws_objects_and_sees_the_receipt_on
     page.wait_for_url("**/p/me/receipts/*/")
     expect(page.get_by_text("Withdrawn").first).to_be_visible()
     look(page, walk, "7-receipt-withdrawal")
-    assert not DataSubject.objects.filter(pk=person.pk).marketable(purpose=marketing).exists()
+    assert not marketable_filter(
+        DataSubject.objects.filter(pk=person.pk), purpose=marketing
+    ).exists()
 
     page.get_by_role("link", name="Back to your preferences").click()
     prospects = page.locator("section.preference", has_text="Market the platform to trial")

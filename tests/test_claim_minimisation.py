@@ -10,11 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from core.models import AuditEvent
-from retention.models import PurgeBatch, PurgeRun, RetentionRule
-from retention.services.purge import run_purge
+from retention.models import PurgeBatch, RetentionRule
 from subject_requests import services
 from subject_requests.letters import render_letter_html
 from subject_requests.models import RightAction, SubjectRequest
@@ -31,6 +29,7 @@ from subjects.models import (
 )
 from subjects.services import erase_subjects
 from tests import factories as f
+from tests.retention_helpers import purge
 
 pytestmark = pytest.mark.django_db
 
@@ -213,13 +212,6 @@ def test_a_second_erasure_changes_nothing(seeded: None, dpo: Any) -> None:
     assert sum(again.counts.values()) == 0
     assert AuditEvent.objects.filter(action="retention.subject.minimised_for_claim").count() == 1
     assert_only_the_claims_needs_are_left(person)
-
-
-def purge(as_of: dt.date) -> PurgeRun:
-    with time_machine.travel(dt.datetime(as_of.year, as_of.month, as_of.day, 3, tzinfo=TALLINN)):
-        run = run_purge(as_of=as_of, dry_run=False, actor="test")
-    assert run.status == "succeeded", run.note
-    return run
 
 
 @pytest.mark.parametrize("action", ["anonymise", "delete"])

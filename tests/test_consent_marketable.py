@@ -21,7 +21,7 @@ from consent.models import (
     ReviewStatus,
     SuppressionEntry,
 )
-from consent.selectors import consent_state
+from consent.selectors import consent_state, marketable_filter
 from core.crypto import blind_index
 from core.models import AuditEvent
 from processing.models import Purpose
@@ -47,7 +47,8 @@ def _grant(subject: DataSubject, marketing: Purpose) -> None:
 
 
 def _marketable(purpose_: Purpose, at: dt.datetime | None = None) -> set[int]:
-    return set(DataSubject.objects.marketable(purpose=purpose_, at=at).values_list("pk", flat=True))
+    audience = marketable_filter(DataSubject.objects.all(), purpose=purpose_, at=at)
+    return set(audience.values_list("pk", flat=True))
 
 
 def test_consent_purpose_marketable_means_granted_and_not_withdrawn_since(

@@ -7,22 +7,15 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from consent.models import ConsentEvent, ConsentEvidence, ObjectionReview
 from retention.models import RetentionRule
-from retention.services.purge import run_purge
 from tests.factories import ConsentEventFactory, DataSubjectFactory, purpose
+from tests.retention_helpers import purge
 
 pytestmark = pytest.mark.django_db
 
 TALLINN = ZoneInfo("Europe/Tallinn")
-
-
-def purge(as_of: dt.date) -> None:
-    with time_machine.travel(dt.datetime(as_of.year, as_of.month, as_of.day, 3, tzinfo=TALLINN)):
-        run = run_purge(as_of=as_of, dry_run=False, actor="test")
-    assert run.status == "succeeded", run.note
 
 
 def anonymised_person_with_evidence(anonymised_on: dt.date) -> tuple[ConsentEvent, ObjectionReview]:

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from consent.models import ConsentEvent
-from subject_requests.dashboard.figures import (
+from oversight.figures import (
     consent_per_week,
     figures_per_right,
     open_by_days_left,

@@ -25,7 +25,7 @@ from retention.ledger import (
     export_missing,
     read_copy,
 )
-from retention.models import ErasureEntry, PurgeRun, RetentionRule
+from retention.models import ErasureEntry, RetentionRule
 from retention.registry import registry
 from retention.selectors import coverage_findings
 from retention.services.purge import run_purge
@@ -33,6 +33,7 @@ from subjects.models import DataSubject
 from subjects.services import SubjectsOnLegalHold, defer_erasure, erase_subjects
 from tests import factories as f
 from tests.fixture_types import ClientFor
+from tests.retention_helpers import purge
 
 pytestmark = pytest.mark.django_db
 
@@ -42,13 +43,6 @@ PURGE_DAY = dt.date(2025, 6, 1)
 
 # What the people below carry: none of it may reach the ledger or its copy.
 PERSONAL = ("Mari", "Maasikas", "mari@prospect.example", "Jaan", "Tamm", "jaan@client.example")
-
-
-def purge() -> PurgeRun:
-    with time_machine.travel(dt.datetime(2025, 6, 1, 3, tzinfo=TALLINN)):
-        run = run_purge(as_of=PURGE_DAY, dry_run=False, actor="test")
-    assert run.status == "succeeded", run.note
-    return run
 
 
 def expired_prospect() -> DataSubject:
@@ -90,7 +84,7 @@ def test_a_purge_batch_is_in_the_ledger_before_its_statements_run(
     people = [expired_prospect() for _ in range(3)]
     prospects = registry.get("subjects.prospect")
     seen = entries_before(monkeypatch, prospects, "apply")
-    run = purge()
+    run = purge(PURGE_DAY)
     assert [[e.ids for e in entries] for entries in seen] == [[sorted(p.pk for p in people)]]
     entry = ErasureEntry.objects.get()
     rule = RetentionRule.objects.get(code="prospects-1y")
@@ -181,7 +175,7 @@ def test_closed_requests_are_in_the_ledger_when_the_purge_anonymises_them(seeded
     request = f.SubjectRequestFactory.create(
         status="completed", closed_at=dt.datetime(2020, 3, 1, 12, tzinfo=TALLINN)
     )
-    purge()
+    purge(PURGE_DAY)
     entry = ErasureEntry.objects.get(record_type="subject_requests.request")
     assert (entry.rule_code, entry.ids) == ("requests-3y", [request.pk])
 
@@ -199,7 +193,7 @@ def test_the_ledger_and_its_copy_hold_no_personal_data(
         erase_subjects(subject_ids=[erased.pk], actor=dpo, reason="GDPR Art. 17")
         defer_erasure(subject_ids=[held.pk], actor=dpo, reason="GDPR Art. 17")
         erase_objecting_prospect(subject_id=objecting.pk)
-        purge()
+        purge(PURGE_DAY)
     assert ErasureEntry.objects.count() == 4
     assert purged.pk in ErasureEntry.objects.get(source="purge").ids
     stored = json.dumps(list(ErasureEntry.objects.values()), default=str)
@@ -211,7 +205,7 @@ def test_the_ledger_and_its_copy_hold_no_personal_data(
 
 def test_ledger_entries_cannot_be_changed_or_removed_through_the_orm(seeded: None) -> None:
     expired_prospect()
-    purge()
+    purge(PURGE_DAY)
     entry = ErasureEntry.objects.get()
     entry.reason = "rewritten"
     refusals: list[Callable[[], object]] = [
@@ -327,7 +321,7 @@ def test_a_torn_last_line_is_skipped_and_a_broken_line_before_it_refused(
     seeded: None, erasure_ledger_dir: Path
 ) -> None:
     expired_prospect()
-    purge()
+    purge(PURGE_DAY)
     entry = ErasureEntry.objects.get()
     append_to_copy([entry])
     path = copy_path(dt.date(2025, 6, 1))

@@ -31,7 +31,6 @@ from hypothesis.stateful import invariant, precondition, rule, run_state_machine
 
 from consent.models import ObjectionReview, ReviewStatus
 from consent.services import decide_objection
-from core.webhooks import signature_headers
 from subject_requests import guards, services
 from subject_requests.choices import UNRESOLVED_TASKS, AnswerStatus
 from subject_requests.models import Answer, SystemTask
@@ -66,6 +65,7 @@ from tests.request_machine_invariants import (
     check_status_history,
     check_the_record_of_letters_stays,
 )
+from tests.webhook_server import callback_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +292,7 @@ class RequestMachine(RequestMachineBase):
         tasks = list(SystemTask.objects.filter(pk__in=self.tokens).order_by("pk"))
         task = choose(data, [t for t in tasks if t.status in UNRESOLVED_TASKS], tasks, "task")
         body = json.dumps({"status": "done" if held else "not_held"}).encode()
-        headers = signature_headers(secret=SECRET, timestamp=int(time.time()), body=body)
+        headers = callback_headers(secret=SECRET, timestamp=int(time.time()), body=body)
         timestamp, signature = headers.values()
         self._call(
             "system_calls_back",

@@ -8,17 +8,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.db import connection
 
 from retention.models import RetentionRule
 from retention.registry import registry
 from retention.selectors import coverage_findings
-from retention.services.purge import run_purge
 from subject_requests.models import Status, SubjectRequest, TimelineEntry
 from tests.factories import DataSubjectFactory, SubjectRequestFactory
 from tests.fixture_types import ClientFor
+from tests.retention_helpers import purge
 
 pytestmark = pytest.mark.django_db
 
@@ -56,12 +55,6 @@ def closed_request(closed_at: dt.datetime, **kw: Any) -> SubjectRequest:
         document_name="id-card.jpg",
     )
     return request
-
-
-def purge(as_of: dt.date) -> None:
-    with time_machine.travel(dt.datetime(as_of.year, as_of.month, as_of.day, 3, tzinfo=TALLINN)):
-        run = run_purge(as_of=as_of, dry_run=False, actor="test")
-    assert run.status == "succeeded", run.note
 
 
 def test_the_rule_is_seeded_and_requests_are_covered(seeded: None) -> None:

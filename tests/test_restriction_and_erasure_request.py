@@ -7,13 +7,12 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
+from consent.selectors import marketable_filter
 from core.models import AuditEvent
 from processing.models import Purpose
-from retention.services.purge import run_purge
 from subjects.models import DataSubject, RestrictionGround
 from subjects.services import (
     announce_restriction_lift,
@@ -23,17 +22,12 @@ from subjects.services import (
 )
 from tests import factories as f
 from tests.fixture_types import ClientFor
+from tests.retention_helpers import purge
 
 pytestmark = pytest.mark.django_db
 
 TALLINN = ZoneInfo("Europe/Tallinn")
 D = dt.date
-
-
-def purge(as_of: dt.date) -> None:
-    with time_machine.travel(dt.datetime(as_of.year, as_of.month, as_of.day, 3, tzinfo=TALLINN)):
-        run = run_purge(as_of=as_of, dry_run=False, actor="test")
-    assert run.status == "succeeded", run.note
 
 
 def test_a_restriction_needs_its_ground_and_is_audited(dpo: User) -> None:
@@ -66,9 +60,10 @@ def test_a_restricted_person_leaves_every_marketing_audience(dpo: User, marketin
 
     person = f.DataSubjectFactory.create()
     grant_consent(subject=person, purpose=marketing, channel="web_form", actor="x", wording="Y")
-    assert DataSubject.objects.marketable(purpose=marketing).filter(pk=person.pk).exists()
+    audience = marketable_filter(DataSubject.objects.filter(pk=person.pk), purpose=marketing)
+    assert audience.exists()
     restrict_processing(subject=person, ground=RestrictionGround.UNLAWFUL_KEPT, actor=dpo)
-    assert not DataSubject.objects.marketable(purpose=marketing).filter(pk=person.pk).exists()
+    assert not audience.exists()
 
 
 def test_a_restriction_keeps_a_prospect_past_the_period_but_not_a_claim_past_its_legal_end(
@@ -98,7 +93,9 @@ def test_an_erased_person_a_claim_keeps_is_gone_from_every_list_at_once(
     person.refresh_from_db()
     assert person.anonymised_at is None and person.erasure_requested_at is not None
     assert not DataSubject.objects.active().filter(pk=person.pk).exists()
-    assert not DataSubject.objects.marketable(purpose=marketing).filter(pk=person.pk).exists()
+    assert not marketable_filter(
+        DataSubject.objects.filter(pk=person.pk), purpose=marketing
+    ).exists()
     listing = client_for(dpo).get("/subjects/", {"q": person.last_name}).content.decode()
     assert f'href="/subjects/{person.pk}/"' not in listing
     colleague.refresh_from_db()

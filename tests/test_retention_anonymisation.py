@@ -7,14 +7,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from core.models import AuditEvent
-from retention.models import PurgeBatch, PurgeRun, RetentionRule
+from retention.models import PurgeBatch, RetentionRule
 from retention.selectors import purge_history_for_subject
-from retention.services.purge import run_purge
 from subjects.models import (
     Claim,
     Communication,
@@ -29,19 +27,13 @@ from subjects.models import (
 )
 from subjects.services import SubjectsOnLegalHold, anonymise_subjects, erase_subjects
 from tests import factories as f
+from tests.retention_helpers import purge
 
 pytestmark = pytest.mark.django_db
 
 TALLINN = ZoneInfo("Europe/Tallinn")
 D = dt.date
 LONG_AGO = dt.datetime(2020, 1, 5, 12, tzinfo=TALLINN)
-
-
-def purge(as_of: dt.date) -> PurgeRun:
-    with time_machine.travel(dt.datetime(as_of.year, as_of.month, as_of.day, 3, tzinfo=TALLINN)):
-        run = run_purge(as_of=as_of, dry_run=False, actor="test")
-    assert run.status == "succeeded", run.note
-    return run
 
 
 def expired_prospect_with_records() -> DataSubject:

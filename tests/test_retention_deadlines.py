@@ -23,9 +23,9 @@ from retention.periods import (
     purge_cutoff,
 )
 from retention.registry import registry
-from retention.services.purge import run_purge
 from subjects.models import Invoice, OrganisationStatus, TrialContent
 from tests import factories as f
+from tests.retention_helpers import purge
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +34,6 @@ TALLINN = ZoneInfo("Europe/Tallinn")
 
 def at_tallinn(day: dt.date, hour: int = 12, minute: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=TALLINN)
-
-
-def purge(as_of: dt.date) -> None:
-    with time_machine.travel(at_tallinn(as_of, 3), tick=False):
-        run = run_purge(as_of=as_of, dry_run=False, actor="test")
-    assert run.status == "succeeded", run.note
 
 
 def deadline_of(record: models.Model) -> Deadline:

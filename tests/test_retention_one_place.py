@@ -16,7 +16,6 @@ from django.test.utils import CaptureQueriesContext
 from retention.models import RetentionRule
 from retention.preview import uncovered_groups
 from retention.selectors import subject_deadlines
-from retention.services.purge import run_purge
 from subjects.models import Claim, DataSubject, Organisation, OrganisationStatus, SubjectKind
 from subjects.services import (
     SubjectsOnLegalHold,
@@ -26,6 +25,7 @@ from subjects.services import (
 )
 from tests import factories as f
 from tests.fixture_types import ClientFor
+from tests.retention_helpers import purge
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +33,6 @@ TALLINN = ZoneInfo("Europe/Tallinn")
 D = dt.date
 LONG_AGO = dt.datetime(2020, 1, 5, 12, tzinfo=TALLINN)
 NOW = dt.datetime(2026, 1, 10, 12, tzinfo=TALLINN)
-
-
-def purge(as_of: dt.date) -> None:
-    with time_machine.travel(dt.datetime(as_of.year, as_of.month, as_of.day, 3, tzinfo=TALLINN)):
-        run = run_purge(as_of=as_of, dry_run=False, actor="test")
-    assert run.status == "succeeded", run.note
 
 
 def test_an_open_claim_goes_ten_years_and_one_day_after_it_fell_due(seeded: None) -> None:

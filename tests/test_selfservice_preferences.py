@@ -14,6 +14,7 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 from consent import iso27560
 from consent.emails import send_marketing_email, unsubscribe_token
 from consent.models import Channel, ConsentEvent, EventKind, ObjectionReview, SuppressionEntry
+from consent.selectors import marketable_filter
 from consent.services import grant_consent
 from core.audit import subject_actor
 from processing.models import Purpose
@@ -31,7 +32,9 @@ def switch(client: Client, target: Purpose, action: str) -> ConsentEvent:
 
 
 def audience(target: Purpose) -> set[int]:
-    return set(DataSubject.objects.marketable(purpose=target).values_list("pk", flat=True))
+    return set(
+        marketable_filter(DataSubject.objects.all(), purpose=target).values_list("pk", flat=True)
+    )
 
 
 def test_grant_and_withdraw_write_the_ledger_and_the_audience_follows_at_once(

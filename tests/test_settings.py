@@ -12,6 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from privacyops.devkeys import ensure_dev_env
 from privacyops.environment import redis_url_of_test_worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,3 +105,29 @@ def test_each_test_worker_clears_a_redis_database_of_its_own() -> None:
         redis_url_of_test_worker(url, "gw15")
     with pytest.raises(ImproperlyConfigured, match="PYTEST_XDIST_WORKER"):
         redis_url_of_test_worker(url, "worker-a")
+
+
+def test_debug_is_on_only_where_the_generated_env_turns_it_on(tmp_path: Path) -> None:
+    """The settings default to DEBUG off; the development `.env` turns it on, and one written
+    before that default changed gets the line once. A `.env` with keys of its own (no `dev-`
+    value) is someone's configuration and is left as it is."""
+    fresh = tmp_path / "fresh.env"
+    ensure_dev_env(fresh)
+    written = dict(
+        line.split("=", 1) for line in fresh.read_text().splitlines() if line[:1].isalpha()
+    )
+    assert written["DEBUG"] == "true"
+    for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"):
+        assert written[name].startswith("dev-")
+
+    older = tmp_path / "older.env"
+    older.write_text("SECRET_KEY=dev-abc\nBLIND_INDEX_KEY=dev-def\n")
+    ensure_dev_env(older)
+    ensure_dev_env(older)
+    assert older.read_text() == "SECRET_KEY=dev-abc\nBLIND_INDEX_KEY=dev-def\nDEBUG=true\n"
+
+    chosen = tmp_path / "chosen.env"
+    for text in ("SECRET_KEY=dev-abc\nDEBUG=false\n", "SECRET_KEY=production-value\n"):
+        chosen.write_text(text)
+        ensure_dev_env(chosen)
+        assert chosen.read_text() == text

@@ -34,11 +34,11 @@ from consent.selectors import consent_state
 from consent.services import subscription
 from core.models import AuditEvent
 from processing.models import Purpose
-from retention.services.purge import run_purge
 from subject_requests.choices import Status
 from subject_requests.models import SubjectRequest
 from subjects.models import DataSubject
 from tests import factories as f
+from tests.retention_helpers import purge
 from tests.test_answers import _completed_with_link
 
 TALLINN = ZoneInfo("Europe/Tallinn")
@@ -298,11 +298,6 @@ def test_pending_subscriptions_go_when_their_link_has_expired(
     client: Client, confirm_link: str
 ) -> None:
     pending = PendingSubscription.objects.get()
-
-    def purge(day: dt.date) -> None:
-        at = dt.datetime(day.year, day.month, day.day, 2, tzinfo=TALLINN)
-        with time_machine.travel(at, tick=False):
-            assert run_purge(as_of=day, dry_run=False, actor="test").status == "succeeded"
 
     purge(NOW.date() + dt.timedelta(days=7))  # the link works until 10:00 that day
     assert PendingSubscription.objects.filter(pk=pending.pk).exists()

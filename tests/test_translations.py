@@ -57,7 +57,7 @@ PUBLIC_MODULES = (
     "consent/public_views.py",
     "consent/emails.py",
     "consent/services/subscription.py",
-    "subject_requests/public_views.py",
+    "subject_requests/views/public.py",
     "subject_requests/services/identity.py",
     "subject_requests/choices.py",
     "subject_requests/letters.py",
@@ -87,11 +87,11 @@ PUBLIC_MODULES = (
     "consent/seed.py",
     "subject_requests/seed.py",
     "consent/wording.py",
-    "subject_requests/selfservice/views.py",
-    "subject_requests/selfservice/views_inside.py",
-    "subject_requests/selfservice/forms.py",
-    "subject_requests/selfservice/preferences.py",
-    "subject_requests/selfservice/receipt.py",
+    "selfservice/views.py",
+    "selfservice/views_inside.py",
+    "selfservice/forms.py",
+    "selfservice/preferences.py",
+    "selfservice/receipt.py",
 )
 
 
@@ -390,7 +390,7 @@ def test_the_public_forms_and_the_rights_are_translated(language: str) -> None:
     from consent.forms import SubscribeForm
     from subject_requests.choices import TYPE_EXPLANATIONS, RequestType, Status
     from subject_requests.forms import PublicRequestForm
-    from subject_requests.public_views import STATUS_EXPLANATIONS
+    from subject_requests.views.public import STATUS_EXPLANATIONS
 
     texts = [
         *_form_texts(PublicRequestForm),
@@ -503,9 +503,9 @@ def test_a_withdrawal_that_comes_too_late_is_refused_in_latvian(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two clicks: the second passes the page's "still open?" check, the service refuses."""
-    from subject_requests import public_views
     from subject_requests.models import Status, SubjectRequest
     from subject_requests.services import status_token
+    from subject_requests.views import public as public_views
 
     stale = _request_at_tallinn_times()
     SubjectRequest.objects.filter(pk=stale.pk).update(status=Status.COMPLETED)

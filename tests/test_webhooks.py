@@ -1,9 +1,10 @@
-"""core.webhooks: the signature scheme, calls to a real local HTTP server, callback tokens."""
+"""core.webhooks: calls signed per Standard Webhooks and verified by its library, the callbacks'
+own scheme, calls to a real local HTTP server, callback tokens."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import json
 import socket
 import ssl
 import time
@@ -13,19 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import standardwebhooks
 import time_machine
 from django.core import signing
 from django.test import override_settings
 
 from core import outbound, webhooks
 from core.webhooks import (
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
     callback_token,
+    generate_secret,
     post_json,
     read_callback_token,
     sign,
     signature_headers,
+    signing_key,
     verify,
 )
 from tests.webhook_server import LocalServer, serve
@@ -33,25 +35,67 @@ from tests.webhook_server import LocalServer, serve
 NOW = dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)  # Unix time 1 700 000 000
 SECRET = "whsec-test"
 BODY = b'{"a":1}'
+# The example of the Standard Webhooks specification (and of its libraries' tests).
+STANDARD_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+STANDARD_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
+STANDARD_BODY = b'{"test": 2432232314}'
+STANDARD_SENT_AT = dt.datetime.fromtimestamp(1614265330, tz=dt.UTC)
+STANDARD_SIGNATURE = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 # Computed apart from this code: printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac whsec-test
 KNOWN_SIGNATURE = "fed7a1a6c799a6367d73724d76bc70c16678908a32a879cd1ded6565ac05cece"
 # printf '1700000000.' | openssl dgst -sha256 -hmac whsec-test
 KNOWN_EMPTY_BODY_SIGNATURE = "70b977d08298e622e7e76b0fe7fced4909b9d0a83ac8d75d8be1a428baa02352"
 
 
-# --- signing and verifying -------------------------------------------------------------------
+# --- calls out: Standard Webhooks ------------------------------------------------------------
+
+
+def test_a_call_is_signed_as_the_specifications_example() -> None:
+    assert signature_headers(
+        secret=STANDARD_SECRET, message_id=STANDARD_ID, sent_at=STANDARD_SENT_AT, body=STANDARD_BODY
+    ) == {
+        "webhook-id": STANDARD_ID,
+        "webhook-timestamp": "1614265330",
+        "webhook-signature": STANDARD_SIGNATURE,
+    }
+
+
+def test_a_new_secret_is_spelt_as_the_specification_spells_it() -> None:
+    secret = generate_secret()
+    assert secret.startswith("whsec_")
+    assert len(signing_key(secret)) == 32
+    assert generate_secret() != secret
+
+
+def test_a_secret_issued_before_signs_with_the_same_32_bytes_in_the_standard_spelling() -> None:
+    """Secrets issued before were URL-safe base64 text without a prefix: the same bytes, so a
+    receiver verifies with `whsec_` and their standard base64."""
+    issued_before = "E3q_lPVv-9mYw8Qk0ZrX1n2cA4sT6uH7jK8LmNoPqRs"
+    key = base64.urlsafe_b64decode(issued_before + "=")
+    assert signing_key(issued_before) == key
+    headers = signature_headers(secret=issued_before, message_id="m", sent_at=NOW, body=BODY)
+    receiver = standardwebhooks.Webhook("whsec_" + base64.b64encode(key).decode())
+    with time_machine.travel(NOW, tick=False):
+        assert receiver.verify(BODY, headers) == {"a": 1}
+
+
+@pytest.mark.parametrize("secret", ["", "whsec_not base64!", "a"])
+def test_a_secret_that_is_empty_or_not_base64_signs_nothing(secret: str) -> None:
+    with pytest.raises(ValueError, match=r"empty|base64"):
+        signature_headers(secret=secret, message_id="m", sent_at=NOW, body=BODY)
+
+
+def test_a_call_without_a_message_id_is_not_signed() -> None:
+    with pytest.raises(ValueError, match="message id"):
+        signature_headers(secret=STANDARD_SECRET, message_id="", sent_at=NOW, body=BODY)
+
+
+# --- callbacks in: the portal's v1 scheme -----------------------------------------------------
 
 
 def test_the_signature_is_hmac_sha256_over_timestamp_dot_body_as_openssl_computes_it() -> None:
     assert sign(secret=SECRET, timestamp=1_700_000_000, body=BODY) == KNOWN_SIGNATURE
     assert sign(secret=SECRET, timestamp=1_700_000_000, body=b"") == KNOWN_EMPTY_BODY_SIGNATURE
-
-
-def test_the_headers_carry_the_timestamp_and_the_versioned_signature() -> None:
-    assert signature_headers(secret=SECRET, timestamp=1_700_000_000, body=BODY) == {
-        "X-PrivacyOps-Timestamp": "1700000000",
-        "X-PrivacyOps-Signature": f"v1={KNOWN_SIGNATURE}",
-    }
 
 
 def test_an_empty_secret_signs_nothing() -> None:
@@ -130,51 +174,79 @@ def server() -> Iterator[LocalServer]:
     yield from serve(LocalServer(url=""))
 
 
-def test_the_server_receives_the_payload_signed_so_that_it_verifies(server: LocalServer) -> None:
+def test_the_server_receives_the_payload_signed_so_that_its_library_verifies(
+    server: LocalServer,
+) -> None:
     payload = {"event": "erasure.requested", "task": 7, "categories": ["contact", "usage"]}
     with time_machine.travel(NOW, tick=False):
-        result = post_json(url=f"{server.url}/ok", payload=payload, secret=SECRET, timeout=5)
+        result = post_json(
+            url=f"{server.url}/ok",
+            payload=payload,
+            secret=STANDARD_SECRET,
+            message_id="task-7",
+            timeout=5,
+        )
     assert result == webhooks.WebhookResult(status_code=200, ok=True, error="")
     (call,) = server.received
-    assert json.loads(call.body) == payload
     assert call.body == b'{"categories":["contact","usage"],"event":"erasure.requested","task":7}'
     assert call.headers["Content-Type"] == "application/json"
-    assert call.headers[TIMESTAMP_HEADER] == "1700000000"
-    assert verify(
-        secrets=[SECRET],
-        timestamp=call.headers[TIMESTAMP_HEADER],
-        signature=call.headers[SIGNATURE_HEADER],
-        body=call.body,
-        now=NOW,
-    )
-    assert not verify(
-        secrets=["another secret"],
-        timestamp=call.headers[TIMESTAMP_HEADER],
-        signature=call.headers[SIGNATURE_HEADER],
-        body=call.body,
-        now=NOW,
-    )
+    receiver = standardwebhooks.Webhook(STANDARD_SECRET)
+    with time_machine.travel(NOW + dt.timedelta(minutes=4), tick=False):
+        assert receiver.verify(call.body, call.headers) == payload
+    headers = {name.lower(): value for name, value in call.headers.items()}
+    assert (headers["webhook-id"], headers["webhook-timestamp"]) == ("task-7", "1700000000")
+
+
+def test_the_receivers_library_refuses_a_tampered_call_an_old_one_and_another_secret(
+    server: LocalServer,
+) -> None:
+    with time_machine.travel(NOW, tick=False):
+        post_json(
+            url=f"{server.url}/ok", payload={"a": 1}, secret=STANDARD_SECRET, message_id="m-1"
+        )
+    (call,) = server.received
+    receiver = standardwebhooks.Webhook(STANDARD_SECRET)
+    refused = standardwebhooks.WebhookVerificationError
+    with time_machine.travel(NOW, tick=False):
+        with pytest.raises(refused, match="No matching signature"):
+            receiver.verify(call.body.replace(b"1", b"2"), call.headers)
+        with pytest.raises(refused, match="No matching signature"):
+            receiver.verify(call.body, call.headers | {"webhook-id": "m-2"})
+        with pytest.raises(refused, match="No matching signature"):
+            standardwebhooks.Webhook(generate_secret()).verify(call.body, call.headers)
+    # Five minutes is the receiver's tolerance: a replay a second later is refused.
+    later = NOW + dt.timedelta(minutes=5, seconds=1)
+    with time_machine.travel(later, tick=False), pytest.raises(refused, match="too old"):
+        receiver.verify(call.body, call.headers)
 
 
 def test_any_2xx_is_ok(server: LocalServer) -> None:
-    result = post_json(url=f"{server.url}/accepted", payload={}, secret=SECRET, timeout=5)
+    result = post_json(
+        url=f"{server.url}/accepted", payload={}, secret=STANDARD_SECRET, message_id="m", timeout=5
+    )
     assert (result.status_code, result.ok) == (202, True)
 
 
 def test_a_500_is_reported_as_not_ok(server: LocalServer) -> None:
-    result = post_json(url=f"{server.url}/error", payload={}, secret=SECRET, timeout=5)
+    result = post_json(
+        url=f"{server.url}/error", payload={}, secret=STANDARD_SECRET, message_id="m", timeout=5
+    )
     assert result == webhooks.WebhookResult(status_code=500, ok=False, error="HTTP 500")
 
 
 def test_a_redirect_is_not_followed_and_not_ok(server: LocalServer) -> None:
-    result = post_json(url=f"{server.url}/redirect", payload={}, secret=SECRET, timeout=5)
+    result = post_json(
+        url=f"{server.url}/redirect", payload={}, secret=STANDARD_SECRET, message_id="m", timeout=5
+    )
     assert (result.status_code, result.ok) == (302, False)
     assert [call.path for call in server.received] == ["/redirect"]
 
 
 def test_a_system_that_does_not_answer_in_time_is_a_timeout(server: LocalServer) -> None:
     started = time.monotonic()  # a duration: the monotonic clock, which tests do not freeze
-    result = post_json(url=f"{server.url}/slow", payload={}, secret=SECRET, timeout=0.3)
+    result = post_json(
+        url=f"{server.url}/slow", payload={}, secret=STANDARD_SECRET, message_id="m", timeout=0.3
+    )
     assert result.status_code is None
     assert not result.ok
     assert result.error.startswith("timed out")
@@ -184,7 +256,7 @@ def test_a_system_that_does_not_answer_in_time_is_a_timeout(server: LocalServer)
 @override_settings(WEBHOOK_TIMEOUT_SECONDS=1)
 def test_the_timeout_defaults_to_the_setting(server: LocalServer) -> None:
     started = time.monotonic()
-    result = post_json(url=f"{server.url}/slow", payload={}, secret=SECRET)
+    result = post_json(url=f"{server.url}/slow", payload={}, secret=STANDARD_SECRET, message_id="m")
     assert result.error.startswith("timed out")
     assert 0.9 < time.monotonic() - started < 4
 
@@ -193,7 +265,13 @@ def test_a_refused_connection_is_reported_not_raised() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = post_json(url=f"http://127.0.0.1:{port}/", payload={}, secret=SECRET, timeout=2)
+    result = post_json(
+        url=f"http://127.0.0.1:{port}/",
+        payload={},
+        secret=STANDARD_SECRET,
+        message_id="m",
+        timeout=2,
+    )
     assert result.status_code is None
     assert not result.ok
     assert result.error.startswith("ConnectError")
@@ -204,7 +282,9 @@ def test_a_certificate_the_system_trusts_nobody_for_is_refused(tmp_path: Path) -
     context.load_cert_chain(*_self_signed_certificate(tmp_path))
     state = LocalServer(url="")
     for running in serve(state, context):
-        result = post_json(url=f"{running.url}/ok", payload={}, secret=SECRET, timeout=5)
+        result = post_json(
+            url=f"{running.url}/ok", payload={}, secret=STANDARD_SECRET, message_id="m", timeout=5
+        )
         assert result.status_code is None
         assert not result.ok
         assert "CERTIFICATE_VERIFY_FAILED" in result.error
@@ -213,7 +293,7 @@ def test_a_certificate_the_system_trusts_nobody_for_is_refused(tmp_path: Path) -
 
 def test_nothing_is_sent_without_a_secret(server: LocalServer) -> None:
     with pytest.raises(ValueError, match="empty"):
-        post_json(url=f"{server.url}/ok", payload={}, secret="", timeout=5)
+        post_json(url=f"{server.url}/ok", payload={}, secret="", message_id="m", timeout=5)
     assert server.received == []
 
 
@@ -342,7 +422,13 @@ def test_a_name_resolving_to_a_refused_address_is_not_called(
     cloud's metadata service or the portal's own host: nothing is sent."""
     resolving(monkeypatch, {"crm.example": [address]})
     port = server.url.rsplit(":", 1)[1]
-    result = post_json(url=f"https://crm.example:{port}/ok", payload={}, secret=SECRET, timeout=2)
+    result = post_json(
+        url=f"https://crm.example:{port}/ok",
+        payload={},
+        secret=STANDARD_SECRET,
+        message_id="m",
+        timeout=2,
+    )
     assert result == webhooks.WebhookResult(
         status_code=None,
         ok=False,
@@ -359,7 +445,13 @@ def test_the_call_goes_to_the_address_checked_with_the_name_as_host(
     rebound between the check and the call would); the server sees the name as Host."""
     port = server.url.rsplit(":", 1)[1]
     asked = resolving(monkeypatch, {"crm.test": ["127.0.0.1", "192.0.2.1"]})
-    result = post_json(url=f"http://crm.test:{port}/ok", payload={}, secret=SECRET, timeout=5)
+    result = post_json(
+        url=f"http://crm.test:{port}/ok",
+        payload={},
+        secret=STANDARD_SECRET,
+        message_id="m",
+        timeout=5,
+    )
     assert result.ok
     (call,) = server.received
     assert call.headers["Host"] == f"crm.test:{port}"
@@ -367,7 +459,13 @@ def test_the_call_goes_to_the_address_checked_with_the_name_as_host(
 
 
 def test_a_name_that_does_not_resolve_is_reported_not_raised() -> None:
-    result = post_json(url="https://nowhere.invalid/hook", payload={}, secret=SECRET, timeout=2)
+    result = post_json(
+        url="https://nowhere.invalid/hook",
+        payload={},
+        secret=STANDARD_SECRET,
+        message_id="m",
+        timeout=2,
+    )
     assert (result.status_code, result.ok) == (None, False)
     assert result.error.startswith("refused: nowhere.invalid does not resolve")
 

@@ -1,5 +1,6 @@
 """A real HTTP server on 127.0.0.1 for webhook tests: it records what it receives and answers
-by path (/ok 200, /accepted 202, /error 500, /slow waits, /redirect 302, else 404)."""
+by path (/ok 200, /accepted 202, /error 500, /slow waits, /redirect 302, else 404); and the
+headers a system signs its completion call with."""
 
 from __future__ import annotations
 
@@ -8,6 +9,15 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from core.webhooks import SCHEME, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+
+
+def callback_headers(*, secret: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """What a system sends with its completion call (the callbacks' v1 scheme)."""
+    signature = sign(secret=secret, timestamp=timestamp, body=body)
+    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: f"{SCHEME}={signature}"}
+
 
 # --- a real HTTP server ----------------------------------------------------------------------
 

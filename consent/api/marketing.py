@@ -17,6 +17,7 @@ from consent import services
 from consent.api.common import BATCH_LIMIT, PurposeField
 from consent.emails import unsubscribe_headers, unsubscribe_url
 from consent.models import Channel
+from consent.selectors import marketable_filter
 from consent.sync import audience_page, indexes_of, suppressed_positions
 from core.api.auth import api_actor
 from core.api.fields import id_field
@@ -229,7 +230,7 @@ class UnsubscribeLinks(ApiWriteView):
         if not purpose.is_direct_marketing:
             raise exceptions.ValidationError({"purpose": ["Not a marketing purpose."]})
         wanted: list[int] = given.validated_data["subjects"]
-        people = DataSubject.objects.filter(pk__in=wanted).marketable(purpose=purpose)
+        people = marketable_filter(DataSubject.objects.filter(pk__in=wanted), purpose=purpose)
         links = []
         for person in people.only("pk"):
             url = unsubscribe_url(person, purpose)

@@ -20,6 +20,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from consent.emails import (
+    SUBSCRIBE_LINK_PERIOD,
     absolute_url,
     build_service_email,
     read_subscription_token,
@@ -63,7 +64,7 @@ def request_subscription(
     language: str = "en",
     now: dt.datetime | None = None,
 ) -> PendingSubscription:
-    """Keep the request until the link's 7 days are over and e-mail the confirmation link."""
+    """Keep the request (its retention rule says how long) and e-mail the confirmation link."""
     email = email.strip()
     if not email:
         raise ValidationError({"email": _("Give your work e-mail address.")})
@@ -95,7 +96,12 @@ def request_subscription(
     build_service_email(
         to=email,
         template_base="subscribe_confirm",
-        context={"confirm_url": confirm_url, "purposes": purposes, "wording": wording},
+        context={
+            "confirm_url": confirm_url,
+            "purposes": purposes,
+            "wording": wording,
+            "link_period": SUBSCRIBE_LINK_PERIOD,
+        },
         language=language,
     ).send()
     return pending
@@ -117,7 +123,7 @@ class SubscriptionLink:
 
 def read_subscription(token: str) -> SubscriptionLink:
     """The pending request a link names. Raises `signing.BadSignature` (tampered),
-    `signing.SignatureExpired` (older than 7 days) or `SubscriptionLinkUsed`."""
+    `signing.SignatureExpired` (older than `SUBSCRIBE_LINK_DAYS`) or `SubscriptionLinkUsed`."""
     pending_id, nonce = read_subscription_token(token)
     pending = PendingSubscription.objects.filter(pk=pending_id).first()
     if pending is None or not pending.nonce or not constant_time_compare(pending.nonce, nonce):

@@ -103,11 +103,12 @@ def audience(request: HttpRequest) -> Any:
         assert isinstance(purpose_field, forms.ModelChoiceField)
         assert purpose_field.queryset is not None
         counts = [
-            (p, DataSubject.objects.marketable(purpose=p).count()) for p in purpose_field.queryset
+            (p, selectors.marketable_filter(DataSubject.objects.all(), purpose=p).count())
+            for p in purpose_field.queryset
         ]
         return render(request, "consent/audience.html", {"form": form, "counts": counts})
     purpose = form.cleaned_data["purpose"]
-    people = DataSubject.objects.marketable(purpose=purpose).order_by("pk")
+    people = selectors.marketable_filter(DataSubject.objects.all(), purpose=purpose).order_by("pk")
     ids = list(people.values_list("pk", flat=True))
     record_event(
         action="consent.audience_exported",

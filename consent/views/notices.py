@@ -21,6 +21,8 @@ from consent.models import (
 from consent.views.common import PAGE_SIZE, add_errors
 from core.permissions import has_permission, requires
 from core.timeutil import legal_today
+from retention.periods import Period
+from subjects.models import INFORMATION_NOTICE_MONTHS
 
 # --- notices and policy versions ------------------------------------------------------------
 
@@ -38,6 +40,7 @@ def notices(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "due_count": services.information_notice_due().count(),
+            "notice_period": Period(months=INFORMATION_NOTICE_MONTHS),
             "versions": PolicyVersion.objects.all()[:20],
             "can_publish": has_permission(request.user, "consent.policy.manage"),
         },

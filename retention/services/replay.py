@@ -15,7 +15,7 @@ again. A dry run does everything in one transaction and rolls it back: its count
 
 Ids are the only identity an entry keeps (no personal data), so run the replay before the
 portal takes writes again: a row created after the restore could take the id of a row that
-was created and erased after the backup (README "Backups and restore").
+was created and erased after the backup (docs/operations.md, "Backups and restore").
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from core.api.models import Scope
 from core.api.schema import IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from core.api.views import ApiWriteView, json_object
 from subjects.api.people import UPSERT_ACTIONS, SubjectsApi
+from subjects.fields import ORGANISATION_FIELD_NAMES, OrganisationFields
 from subjects.models import Organisation, OrganisationStatus
 from subjects.services.organisations import create_organisation, update_organisation
 
@@ -32,10 +33,7 @@ class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
 
     class Meta:
         model = Organisation
-        fields = [
-            "id", "name", "registry_code", "country", "status", "contract_started_on",
-            "contract_ended_on", "created_at",
-        ]  # fmt: skip
+        fields = ["id", *ORGANISATION_FIELD_NAMES, "created_at"]
         read_only_fields = fields
 
 
@@ -112,7 +110,7 @@ class OrganisationListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any
         given.is_valid(raise_exception=True)
         if unknown := set(data) - set(given.fields):
             raise exceptions.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-        values = {
+        values: OrganisationFields = {
             "name": given.validated_data["name"],
             "registry_code": given.validated_data.get("registry_code", "").strip(),
             "country": given.validated_data.get("country", "").strip().upper(),

@@ -26,15 +26,13 @@ from core.api.schema import GONE, IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRIT
 from core.api.views import ApiView, ApiWriteView, audit_read, json_object
 from core.crypto import blind_index
 from processing.models import SubjectKind
+from subjects.fields import PERSON_FIELD_NAMES
 from subjects.models import DataSubject, Source
 from subjects.services.bulk import MAX_ROWS, BulkOutcome, upsert_subjects
 
-# What the API accepts of a person (the photo is a portal upload, not an integration field).
-API_FIELDS = (
-    "external_id", "kind", "first_name", "last_name", "date_of_birth", "work_address",
-    "work_phone", "work_email", "organisation", "position", "country", "preferred_language",
-    "source", "collected_at", "informed_at",
-)  # fmt: skip
+# What the API accepts of a person: the platform's id and the person's fields, but the photo
+# (a portal upload, not an integration field).
+API_FIELDS = ("external_id", *(name for name in PERSON_FIELD_NAMES if name != "photo"))
 TARGET_TYPE = "subjects.datasubject"
 MOMENTS = ("collected_at", "informed_at")
 

@@ -6,6 +6,7 @@ from processing.models import SubjectKind
 from subjects.models.names import NamePart, NameToken
 from subjects.models.people import (
     COUNTRY_LANGUAGES,
+    INFORMATION_NOTICE_MONTHS,
     PROSPECT_KINDS,
     PROSPECT_STATUSES,
     SOURCES_NEEDING_NOTICE,
@@ -22,6 +23,7 @@ from subjects.models.people import (
     hold_in_force,
     in_use_condition,
     restricted_condition,
+    source_needs_notice,
 )
 from subjects.models.records import (
     Claim,
@@ -37,6 +39,7 @@ from subjects.models.records import (
 
 __all__ = [
     "COUNTRY_LANGUAGES",
+    "INFORMATION_NOTICE_MONTHS",
     "PROSPECT_KINDS",
     "PROSPECT_STATUSES",
     "SOURCES_NEEDING_NOTICE",
@@ -65,4 +68,5 @@ __all__ = [
     "hold_in_force",
     "in_use_condition",
     "restricted_condition",
+    "source_needs_notice",
 ]

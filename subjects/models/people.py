@@ -39,7 +39,6 @@ from core.timeutil import start_of_legal_day
 # register says which purposes cover which kind; this app stores the people of each kind.
 from processing.models import SubjectKind
 from processing.selectors import storage_locations_for
-from subjects.hooks import audience_filter
 from subjects.models.names import (
     NAME_PARTS,
     NameTokenWrites,
@@ -84,6 +83,16 @@ class Source(models.TextChoices):
 
 # GDPR Art. 14: data not obtained from the person needs an information notice.
 SOURCES_NEEDING_NOTICE = frozenset({Source.COLLEAGUE, Source.THIRD_PARTY, Source.PUBLIC_REGISTER})
+
+
+def source_needs_notice(source: str) -> bool:
+    """GDPR Art. 14: data a colleague, a third party or a public register gave needs a notice;
+    what the person gave, or their device sent (Art. 13), does not."""
+    return source in SOURCES_NEEDING_NOTICE
+
+
+# GDPR Art. 14(3)(a): the notice goes "at the latest within one month" of collection.
+INFORMATION_NOTICE_MONTHS = 1
 
 # The language a person is written to when they have not said which they prefer: the
 # operator's Baltic markets, English otherwise.
@@ -220,14 +229,6 @@ class DataSubjectQuerySet(NameTokenWrites["DataSubject"]):
         """People whose processing is restricted (GDPR Art. 18)."""
         return self.filter(restricted_condition())
 
-    def marketable(
-        self, *, purpose: models.Model, at: dt.datetime | None = None
-    ) -> DataSubjectQuerySet:
-        """Who may get `purpose`'s marketing at `at`: the consent ledger answers, through the
-        predicate the consent app registers (`subjects.hooks`)."""
-        marketable: DataSubjectQuerySet = audience_filter()(self, purpose=purpose, at=at)
-        return marketable
-
     def held(self, *, as_of: dt.date | None = None) -> DataSubjectQuerySet:
         """People on legal hold on `as_of`, their own or their organisation's. The purge,
         its preview, erasure on request and the pages all ask this."""
@@ -239,7 +240,7 @@ class DataSubjectQuerySet(NameTokenWrites["DataSubject"]):
         due 28 March, overdue from the 29th). The cutoff states that exactly on the column."""
         from core.timeutil import months_after_cutoff, start_of_legal_day
 
-        cutoff = start_of_legal_day(months_after_cutoff(as_of, 1))
+        cutoff = start_of_legal_day(months_after_cutoff(as_of, INFORMATION_NOTICE_MONTHS))
         return self.active().filter(
             source__in=SOURCES_NEEDING_NOTICE, informed_at__isnull=True, collected_at__lt=cutoff
         )
@@ -343,6 +344,10 @@ class DataSubject(LegalHold):
     @property
     def is_restricted(self) -> bool:
         return self.restricted_at is not None
+
+    @property
+    def needs_information_notice(self) -> bool:
+        return source_needs_notice(self.source)
 
     def letter_language(self) -> str:
         """The language every e-mail to the person is written in: the one they prefer, else

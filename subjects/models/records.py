@@ -24,7 +24,7 @@ class Trial(models.Model):
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     converted_on = models.DateField(_("converted to paid on"), null=True, blank=True)
-    # "unless agreed otherwise": a per-trial period for its content instead of 75 days.
+    # "unless agreed otherwise": a per-trial period for its content instead of the rule's.
     retention_override_days = models.PositiveIntegerField(
         _("content kept for (days), if agreed otherwise"), null=True, blank=True
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from core.audit import Actor
@@ -11,7 +12,7 @@ def user_of(actor: Actor) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def check_fields(fields: dict[str, Any], allowed: frozenset[str]) -> None:
+def check_fields(fields: Mapping[str, object], allowed: frozenset[str]) -> None:
     unknown = set(fields) - allowed
     if unknown:
         # A programming error, not bad input: fail loudly.

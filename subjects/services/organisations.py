@@ -4,7 +4,7 @@ paying client to former client (which ends or starts retention rules, DOMAIN.md 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import Actor, record_event, record_events_bulk
 from core.timeutil import legal_today
+from subjects.fields import ORGANISATION_FIELD_NAMES, OrganisationFields
 from subjects.models import (
     DataSubject,
     KindChange,
@@ -23,9 +24,7 @@ from subjects.models import (
 )
 from subjects.services.common import add_error, check_fields, user_of
 
-ORGANISATION_FIELDS = frozenset(
-    {"name", "registry_code", "country", "status", "contract_started_on", "contract_ended_on"}
-)
+ORGANISATION_FIELDS = frozenset(ORGANISATION_FIELD_NAMES)
 
 # A prospect's company becoming a paying client turns its people into client people.
 KIND_ON_CONVERSION = {
@@ -61,7 +60,7 @@ def _organisation_errors(organisation: Organisation) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def create_organisation(*, actor: Actor, **fields: Any) -> Organisation:
+def create_organisation(*, actor: Actor, **fields: Unpack[OrganisationFields]) -> Organisation:
     check_fields(fields, ORGANISATION_FIELDS)
     organisation = Organisation(**fields)
     organisation.name = organisation.name.strip()
@@ -79,7 +78,9 @@ def create_organisation(*, actor: Actor, **fields: Any) -> Organisation:
 
 
 @transaction.atomic
-def update_organisation(*, organisation: Organisation, actor: Actor, **fields: Any) -> Organisation:
+def update_organisation(
+    *, organisation: Organisation, actor: Actor, **fields: Unpack[OrganisationFields]
+) -> Organisation:
     """Correct an organisation's details. Status changes go through `change_organisation_status`."""
     check_fields(fields, ORGANISATION_FIELDS - {"status"})
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)

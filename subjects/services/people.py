@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,28 +19,11 @@ from django.utils.translation import gettext as _
 from core.audit import Actor, record_event
 from core.timeutil import legal_date, legal_today
 from subjects import guards, hooks
+from subjects.fields import PERSON_FIELD_NAMES, PersonFields
 from subjects.models import DataSubject, KindChange
 from subjects.services.common import add_error, check_fields, user_of
 
-SUBJECT_FIELDS = frozenset(
-    {
-        "kind",
-        "first_name",
-        "last_name",
-        "date_of_birth",
-        "photo",
-        "work_address",
-        "work_phone",
-        "work_email",
-        "organisation",
-        "position",
-        "country",
-        "preferred_language",
-        "source",
-        "collected_at",
-        "informed_at",
-    }
-)
+SUBJECT_FIELDS = frozenset(PERSON_FIELD_NAMES)
 
 
 def normalise(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -154,16 +137,18 @@ def model_errors(subject: DataSubject, errors: dict[str, list[str]]) -> None:
 
 
 @transaction.atomic
-def create_subject(*, actor: Actor, now: dt.datetime | None = None, **fields: Any) -> DataSubject:
+def create_subject(
+    *, actor: Actor, now: dt.datetime | None = None, **fields: Unpack[PersonFields]
+) -> DataSubject:
     """Store a new data subject, refusing minors and data prospects do not get."""
     check_fields(fields, SUBJECT_FIELDS)
-    fields = normalise(fields)
+    given = normalise(fields)
     now = now or timezone.now()
     today = legal_today(now)
-    errors = new_subject_errors(fields, today=today)
-    add_error(errors, "work_email", work_email_errors(fields.get("work_email")))
+    errors = new_subject_errors(given, today=today)
+    add_error(errors, "work_email", work_email_errors(given.get("work_email")))
 
-    subject = DataSubject(**fields)
+    subject = DataSubject(**given)
     if subject.photo:
         subject.photo_content_type = guards.photo_content_type(subject.photo) or ""
     model_errors(subject, errors)
@@ -186,7 +171,7 @@ def create_subject(*, actor: Actor, now: dt.datetime | None = None, **fields: An
         action="subject.created",
         actor=actor,
         target=subject,
-        details={"fields": sorted(name for name, value in fields.items() if value)},
+        details={"fields": sorted(name for name, value in given.items() if value)},
     )
     return subject
 
@@ -198,7 +183,7 @@ def update_subject(
     actor: Actor,
     kind_changed_on: dt.date | None = None,
     now: dt.datetime | None = None,
-    **fields: Any,
+    **fields: Unpack[PersonFields],
 ) -> DataSubject:
     """Correct or complete a subject's data.
 
@@ -207,14 +192,14 @@ def update_subject(
     (refusing the correction would keep a false date) and flags the record for erasure.
     """
     check_fields(fields, SUBJECT_FIELDS)
-    fields = normalise(fields)
+    given = normalise(fields)
     now = now or timezone.now()
     today = legal_today(now)
     subject = DataSubject.objects.select_for_update().get(pk=subject.pk)
     if subject.anonymised_at is not None:
         raise ValidationError(_("This person has been anonymised; their record cannot change."))
 
-    changed = {name: value for name, value in fields.items() if getattr(subject, name) != value}
+    changed = {name: value for name, value in given.items() if getattr(subject, name) != value}
     if not changed:
         return subject
     result = {name: getattr(subject, name) for name in SUBJECT_FIELDS} | changed

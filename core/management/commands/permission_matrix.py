@@ -8,7 +8,7 @@ from core.permissions import markdown_matrix
 
 
 class Command(BaseCommand):
-    help = "Print the permission matrix as a Markdown table (the README's copy)."
+    help = "Print the permission matrix as a Markdown table (the copy in docs/admin-guide.md)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(markdown_matrix())
