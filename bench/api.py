@@ -1,4 +1,4 @@
-"""Benchmark of the API's bulk upsert and suppression check on PostgreSQL (issue 13, item 9).
+"""Benchmark of the API's bulk upsert and suppression check on PostgreSQL.
 
     createdb -h 127.0.0.1 -U postgres po_api_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_api_bench

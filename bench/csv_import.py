@@ -1,4 +1,4 @@
-"""Benchmark of the CSV import (issue 13 item 6) on PostgreSQL.
+"""Benchmark of the CSV import on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_import_bench python bench/csv_import.py
     ... python bench/csv_import.py --rows 10000   # another size

@@ -1,4 +1,4 @@
-"""Benchmark of the DPO dashboard (issue 15 item 3): under 300 ms at 100 000 requests.
+"""Benchmark of the DPO dashboard: under 300 ms at 100 000 requests.
 
 Fills a PostgreSQL database with 100 000 requests over two years (5 000 open, the rest
 answered in 1–60 days), 20 000 people, 10 000 consent events and 60 nights of purge runs,

@@ -1,4 +1,4 @@
-"""Benchmark of erasure on request (issue 11, item 9) on PostgreSQL.
+"""Benchmark of erasure on request on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_erasure_bench python bench/erasure.py
     ... python bench/erasure.py --smoke     # tiny, checked (CI)

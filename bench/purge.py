@@ -1,4 +1,4 @@
-"""Benchmark of the purge on PostgreSQL (issue 4, item 10).
+"""Benchmark of the purge on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_retention_bench \\
         python bench/purge.py --subjects 100000            # (a) expired prospects

@@ -1,4 +1,4 @@
-"""Benchmark of the access report (issue 10, item 9) on PostgreSQL.
+"""Benchmark of the access report on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_report_bench python bench/report.py
     ... python bench/report.py --smoke     # tiny, checked (CI)

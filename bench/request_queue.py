@@ -1,4 +1,4 @@
-"""Benchmark of the daily pages at scale (issue 6 item 12, issue 16 item 12).
+"""Benchmark of the daily pages at scale.
 
 Fills a PostgreSQL database with 1 000 000 data-subject requests (50 000 open) and 100 000
 subjects, one of whom has 2 000 records, then loads the DPO's queue (first and last page),

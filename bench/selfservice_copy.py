@@ -1,4 +1,4 @@
-"""Benchmark of the self-service copy (issue 14 item 2) on PostgreSQL.
+"""Benchmark of the self-service copy on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_copy_bench python bench/selfservice_copy.py
     ... python bench/selfservice_copy.py --smoke     # tiny, checked (CI)

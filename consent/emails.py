@@ -3,7 +3,7 @@
 Marketing e-mail goes through `send_marketing_email` only: it refuses anyone not
 `marketable_filter` and adds the signed unsubscribe link plus the RFC 8058 one-click headers.
 Service e-mails (notices, confirmations) carry no unsubscribe link: a stated decision, since
-they are not marketing (DOMAIN.md D).
+they are not marketing.
 """
 
 from __future__ import annotations
@@ -127,14 +127,14 @@ def send_marketing_email(
         "body": body,
         "html_body": html_body,
         "unsubscribe_url": link,
-        # The self-service preference centre (issue 14): every purpose in one place.
+        # The self-service preference centre: every purpose in one place.
         "preferences_url": absolute_url(
             reverse("selfservice:start"), language=subject.letter_language()
         ),
         "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
     }
     with translation.override(subject.letter_language()):
-        # The purpose by the words the person agreed to, in their language (issue 14 item 6).
+        # The purpose by the words the person agreed to, in their language.
         context["wording"] = public_wording(purpose)
         text = render_to_string("emails/consent/marketing.txt", context)
         html = render_to_string("emails/consent/marketing.html", context)

@@ -1,4 +1,4 @@
-"""The consent ledger, objections, suppression and policy versions (DOMAIN.md B, D, I).
+"""The consent ledger, objections, suppression and policy versions (GDPR Art. 7, 21).
 
 Consent is never a boolean: it is an append-only ledger of grant, withdrawal and objection
 events, and what a person's state *is* at a moment is computed from it (`consent.state`).
@@ -58,7 +58,8 @@ class NoticeStatus(models.TextChoices):
 
 
 class PolicyVersion(models.Model):
-    """A version of the privacy policy and the date it takes effect (section I)."""
+    """A version of the privacy policy and the date it takes effect; subjects are told of it
+    in good time before that date."""
 
     version = models.CharField(_("version"), max_length=50, unique=True)
     summary = models.TextField(_("summary of changes"), blank=True)
@@ -114,7 +115,7 @@ POLICY_ORIGINAL_LANGUAGE = "lv"
 
 class PolicyText(models.Model):
     """A policy version in another language than the original, shown to visitors who read
-    that language (issue 16 item 9); without one they read the original and are told so."""
+    that language; without one they read the original and are told so."""
 
     version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="texts")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
@@ -384,6 +385,6 @@ class PendingSubscription(models.Model):
         return f"pending subscription {self.pk}"
 
 
-# CSV imports (issue 13 item 6) live in a package of their own; imported here so Django sees
+# CSV imports live in a package of their own; imported here so Django sees
 # the model as one of this app.
 from consent.imports.models import CsvImport as CsvImport  # noqa: E402

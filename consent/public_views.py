@@ -54,7 +54,7 @@ def _bad_link(request: HttpRequest, *, expired: bool = False, used: bool = False
 
 
 def _in_their_language(request: HttpRequest, subject: DataSubject | None) -> None:
-    """The page speaks the person's language (issue 14 item 6), as their e-mails do, unless
+    """The page speaks the person's language, as their e-mails do, unless
     the visitor has picked one with the switcher."""
     if subject is None or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
         return

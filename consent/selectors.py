@@ -63,7 +63,7 @@ STATUS_LABELS = {
 
 
 def fresh_consent_cutoff(purpose: Purpose, *, at: dt.datetime) -> dt.datetime | None:
-    """Section I: a version adding a consent-based purpose voids earlier grants for it.
+    """A version adding a consent-based purpose voids earlier grants for it.
 
     Grants recorded before that version was published do not carry over; grants given after
     publication (with the new wording) do.

@@ -1,5 +1,5 @@
 """How a purpose is named to the person it concerns: its public wording, not the register's
-internal name (issue 14 item 6).
+internal name.
 
 The seeded description says what the person receives ("Newsletters and offers to anyone who
 agreed to receive them."), in the reader's language through the catalogues while it is the

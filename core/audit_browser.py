@@ -1,4 +1,4 @@
-"""The audit browser's reads (issue 15 item 5): filters in words, grouped reads found by the
+"""The audit browser's reads: filters in words, grouped reads found by the
 ids inside them, targets as links, and details said in words.
 
 Apps register what core cannot know: which page opens a target type and under which

@@ -15,11 +15,11 @@ Secrets are issued as the specification spells them, `whsec_` and the base64 of 
 bytes. One issued before (URL-safe base64 of 32 random bytes, no prefix) signs with the same
 32 bytes: `signing_key` decodes either form, so no stored secret had to change.
 
-**Callbacks in (v1).** A system's completion call is still checked by the portal's own
-scheme: `hex(HMAC-SHA256(secret, f"{timestamp}.".encode() + body))` sent as
-`X-PrivacyOps-Timestamp: <Unix seconds>` and `X-PrivacyOps-Signature: v1=<hex>`, the key being
-the secret's text as shown. `verify` accepts any of several secrets, because during a rotation
-the previous secret must keep verifying until the other side has the new one.
+**Callbacks in: Standard Webhooks too.** A system signs its completion call the same way, with
+its own library's `Webhook(secret).sign(…)` (or any implementation of the specification).
+`verify` accepts any of several secrets, because during a rotation the previous secret must
+keep verifying until the other side has the new one, and checks the timestamp against the
+portal's clock.
 
 **Callback links.** `callback_token` signs an object id and a nonce with Django's signing
 (`SECRET_KEY`, a salt per purpose, so a token for one purpose opens nothing else) and
@@ -35,7 +35,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
 import hmac
 import json
 import secrets as secrets_module
@@ -52,10 +51,12 @@ from django.utils import timezone
 
 from core import outbound
 
-# The headers of a system's callback (the portal's v1 scheme).
-TIMESTAMP_HEADER = "X-PrivacyOps-Timestamp"
-SIGNATURE_HEADER = "X-PrivacyOps-Signature"
-SCHEME = "v1"
+# The headers of the specification, as HTTP frameworks may capitalise them.
+ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER = (
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+)
 # How Standard Webhooks spells a secret: this prefix, then base64.
 STANDARD_KEY_PREFIX = "whsec_"
 USER_AGENT = "PrivacyOps-Webhook/1"
@@ -98,14 +99,6 @@ def encode_payload(payload: Mapping[str, Any]) -> bytes:
     ).encode()
 
 
-def sign(*, secret: str, timestamp: int, body: bytes) -> str:
-    if not secret:
-        # An empty key is a key everyone has.
-        raise ValueError("A webhook is signed with a secret; this one is empty.")
-    message = f"{timestamp}.".encode() + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
 def signature_headers(
     *, secret: str, message_id: str, sent_at: dt.datetime, body: bytes
 ) -> dict[str, str]:
@@ -123,35 +116,36 @@ def signature_headers(
 def verify(
     *,
     secrets: Sequence[str],
-    timestamp: str,
-    signature: str,
+    headers: Mapping[str, str],
     body: bytes,
     now: dt.datetime,
     tolerance: dt.timedelta = DEFAULT_TOLERANCE,
 ) -> bool:
-    """Whether a callback's `signature` (a header value, `v1=<hex>`, possibly several
-    comma-separated) signs `body` at `timestamp` under one of `secrets`, and `timestamp` is
-    within `tolerance` of `now` either way (a timestamp from the future is as suspect as a
-    stale one)."""
-    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+    """Whether the Standard Webhooks headers of a call sign `body` under one of `secrets`, and
+    its timestamp is within `tolerance` of `now` either way (a timestamp from the future is as
+    suspect as a stale one). The signature header may carry several, space-separated."""
+    given = {name.lower(): value for name, value in headers.items()}
+    message_id = given.get(ID_HEADER, "")
+    timestamp = given.get(TIMESTAMP_HEADER, "")
+    offered = given.get(SIGNATURE_HEADER, "").split()
+    if not (message_id and offered and timestamp.isascii() and timestamp.isdigit()):
         return False
-    sent_at = int(timestamp)
-    if abs(now.timestamp() - sent_at) > tolerance.total_seconds():
+    if len(timestamp) > 12:
         return False
-    offered = [
-        part.strip()[len(SCHEME) + 1 :].encode()
-        for part in signature.split(",")
-        if part.strip().startswith(f"{SCHEME}=")
-    ]
+    sent_at = dt.datetime.fromtimestamp(int(timestamp), tz=dt.UTC)
+    if abs((now - sent_at).total_seconds()) > tolerance.total_seconds():
+        return False
     valid = False
     for secret in secrets:
-        if not secret:
-            continue
-        expected = sign(secret=secret, timestamp=sent_at, body=body).encode()
+        try:
+            key = signing_key(secret)
+        except ValueError:
+            continue  # not a secret this portal issued: it verifies nothing
+        expected = standardwebhooks.Webhook(key).sign(message_id, sent_at, body).encode()
         for candidate in offered:
             # Bytes, since compare_digest refuses non-ASCII text; no early exit, so the time
             # taken does not tell which secret or which candidate matched.
-            valid |= hmac.compare_digest(expected, candidate)
+            valid |= hmac.compare_digest(expected, candidate.encode())
     return valid
 
 

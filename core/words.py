@@ -1,4 +1,4 @@
-"""Internals said in the domain's words on the staff pages (issue 16 item 3): an audit
+"""Internals said in the domain's words on the staff pages: an audit
 event's details as labelled values instead of a Python dict, a table label (`subjects.demo`)
 as the records' name ("Demos"), a language code as the language's name. No page shows a repr."""
 

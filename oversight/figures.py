@@ -1,4 +1,4 @@
-"""The DPO dashboard's figures (issue 15 item 3), each one aggregate query: GROUP BY and date
+"""The DPO dashboard's figures, each one aggregate query: GROUP BY and date
 truncation in the database, never a Python loop over requests. The accountability figures a
 supervisory authority asks for (GDPR Art. 5(2), 12(3)) are `figures_per_right`."""
 
@@ -209,7 +209,7 @@ def open_tasks_per_system() -> list[Bar]:
 
 
 def people_by_storage() -> list[Bar]:
-    """People in use by where their data is stored (section E): counted per country in the
+    """People in use by where their data is stored: counted per country in the
     database, the countries mapped to locations by the register's transfers."""
     storage = regional_storage()
     per_location: dict[str, int] = {}

@@ -22,7 +22,7 @@ SCHEDULE: dict[str, dict[str, str]] = {
         # Every hour, so an erasure whose process died between its commit and its append to
         # the copy is in the copy within the hour; at :20, clear of the purge's 02:00 start.
         "why": "Copy erasure ledger entries to the copy outside the database, so that a "
-        "restored backup can replay them (issue 12).",
+        "restored backup can replay them.",
     },
     "daily-audit-verification": {
         "task": "core.tasks.verify_audit",

@@ -412,7 +412,7 @@ RETENTION_FINANCIAL_YEAR_START_MONTH = read_int(
 )
 if RETENTION_FINANCIAL_YEAR_START_MONTH > 12:
     raise ImproperlyConfigured("RETENTION_FINANCIAL_YEAR_START_MONTH must be a month, 1 to 12.")
-# Section I: subjects are told "in good time" before a policy change takes effect.
+# The policy's words: subjects are told "in good time" before a policy change takes effect.
 POLICY_NOTICE_DAYS = read_int("POLICY_NOTICE_DAYS", 30, minimum=1)
-# Section H: how long the requester's link to their answer documents works.
+# How long the requester's link to their answer documents works.
 ANSWER_LINK_DAYS = read_int("ANSWER_LINK_DAYS", 14, minimum=1)

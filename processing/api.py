@@ -84,7 +84,7 @@ class PurposeList(RegisterList):
 @extend_schema(
     summary="Processors",
     description="Processors with their category, location and the purposes they serve "
-    "(DOMAIN.md E: a person may ask for their names and locations).",
+    "(a person may ask for their names and locations).",
     responses={200: ProcessorSerializer(many=True), **READ_ERRORS},
 )
 class ProcessorList(RegisterList):

@@ -1,4 +1,4 @@
-"""The register's rules, each stated once (DOMAIN.md sections C and E).
+"""The register's rules, each stated once: legal bases (GDPR Art. 6(1)) and transfers (Art. 44-49).
 
 `Purpose.clean()` and `Transfer.clean()` refuse a row that breaks them (so the admin, the seed
 and any later API refuse it alike), and `register_findings` lists the stored rows that break

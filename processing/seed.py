@@ -1,4 +1,4 @@
-"""The register as the privacy policy describes it (DOMAIN.md sections B, C and E).
+"""The register as the privacy policy describes it: categories, purposes, processors, transfers.
 
 Idempotent: rows are matched by code or name, and only missing rows are created, so an
 Admin's later edits survive reseeding. The words stored are English and marked for the

@@ -1,5 +1,5 @@
 """Reads over the register: which purposes cover a person, who holds their data (GDPR Art. 30,
-Art. 15(1)(c), DOMAIN.md sections C and E). Each runs a constant number of queries."""
+Art. 15(1)(c)). Each runs a constant number of queries."""
 
 from __future__ import annotations
 
@@ -90,7 +90,8 @@ HOME_STORAGE = "EU"
 
 @dataclass(frozen=True)
 class RegionalStorage:
-    """Storage destinations by the countries whose people they hold (section E)."""
+    """Storage destinations by the countries whose people they hold, beyond the EU
+    where everyone's is (Australia for people located in AU, KH, MY, NZ and SG)."""
 
     destinations_by_country: dict[str, frozenset[str]]
 

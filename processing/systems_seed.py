@@ -1,5 +1,5 @@
 """The systems register as seeded: one system per seeded processor and recipient, and the
-operator's own systems (DOMAIN.md section E). Idempotent, and every row passes the register's
+operator's own systems (GDPR Art. 30(1)(d)). Idempotent, and every row passes the register's
 rules, as in `processing.seed`, whose lists and helpers it reads."""
 
 from __future__ import annotations

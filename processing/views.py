@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from core.models import AuditEvent
 from core.permissions import has_permission, requires
 from core.timeutil import legal_today
-from core.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from processing.adequacy import DPF_RECHECK_MONTHS
 from processing.forms import FilterForm, SystemForm
 from processing.models import PlatformDatabase, RecordVersion, System
@@ -149,8 +148,6 @@ def system_secret(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "system": system,
                 "secret": secret,
-                "timestamp_header": TIMESTAMP_HEADER,
-                "signature_header": SIGNATURE_HEADER,
             },
         )
     return render(request, "processing/system_secret_confirm.html", {"system": system})

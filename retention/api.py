@@ -22,7 +22,7 @@ class RetentionRuleSerializer(serializers.ModelSerializer[RetentionRule]):
     )
     next_cutoff = serializers.SerializerMethodField(
         help_text="At that purge, records whose anchor is before this day are removed "
-        "(DOMAIN.md G: removed when anchor + period < as of); null for a rule not in force."
+        "(removed when anchor + period < as of); null for a rule not in force."
     )
 
     class Meta:

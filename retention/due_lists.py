@@ -1,4 +1,4 @@
-"""Every record behind a count the DPO is asked to trust (issue 16 items 5 and 6): all the
+"""Every record behind a count the DPO is asked to trust: all the
 records a rule would purge as of a day, and the extra records a proposed change would add,
 as querysets a page paginates and a CSV streams."""
 

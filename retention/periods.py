@@ -1,4 +1,4 @@
-"""The one definition of the retention boundary (DOMAIN.md G).
+"""The one definition of the retention boundary: data is kept until anchor + period.
 
 `expires_on = anchor + period` in calendar arithmetic (`relativedelta`), and a purge as of
 day D removes what has `expires_on < D`. The set-based form needs the same test as a

@@ -1,6 +1,6 @@
 """What the DPO sees before a purge: per rule what would go and what a hold keeps, who is
-held, and every record that no rule in force governs (DOMAIN.md G: "data without one is a
-finding the DPO must see")."""
+held, and every record that no rule in force governs (data without a retention rule is a
+finding the DPO must see)."""
 
 from __future__ import annotations
 

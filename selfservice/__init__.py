@@ -1,4 +1,4 @@
-"""Self-service for data subjects (issue 14; DOMAIN.md H: "pārbaudīt un atjaunot").
+"""Self-service for data subjects: check and update one's own data ("pārbaudīt un atjaunot").
 
 A person signs in with a single-use link sent to a work e-mail the portal already holds
 (`links`), gets a subject session of 30 minutes that is not a staff login (`session`), and on

@@ -1,4 +1,4 @@
-"""The person's own copy (issue 14 item 2): the access report and the portability package of
+"""The person's own copy: the access report and the portability package of
 the request work, built in the background on the `reports` queue with progress the page polls.
 
 The documents are a copy of the person's data, so they are kept only as long as the session

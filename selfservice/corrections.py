@@ -1,4 +1,4 @@
-"""Check and update (issue 14 item 3): the person corrects their own contact and employment
+"""Check and update: the person corrects their own contact and employment
 data; identity data goes to the DPO.
 
 A direct correction is a rectification like any other: it is filed as a verified

@@ -39,7 +39,7 @@ class CorrectionForm(forms.Form):
     def __init__(self, *args: object, hide_address: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if hide_address:
-            # Data minimisation (DOMAIN.md B): no address, date of birth or photo for prospects.
+            # Data minimisation (Art. 5(1)(c)): no address, date of birth or photo for prospects.
             del self.fields["work_address"]
             del self.fields["date_of_birth"]
 

@@ -25,7 +25,7 @@ from selfservice.models import SignInLink
 from subjects.models import DataSubject
 
 SALT = "selfservice.sign-in"
-# Issue 14 item 1: the link is valid 30 minutes.
+# A sign-in link is valid 30 minutes.
 LINK_MINUTES = 30
 # (attempts, window in seconds) per client address and per e-mail typed; each known address
 # gets an e-mail, so the per-e-mail limit keeps the form from flooding an inbox.

@@ -1,4 +1,4 @@
-"""Self-service for data subjects (issue 14): the sign-in links and the copies they download.
+"""Self-service for data subjects: the sign-in links and the copies they download.
 
 Neither table holds personal data. A sign-in link is a row a signed token names with its
 nonce (as the subscription and answer links are): the click claims the nonce with a

@@ -1,4 +1,4 @@
-"""The consent receipt of one ledger event (issue 14 item 4): a readable page and a download.
+"""The consent receipt of one ledger event: a readable page and a download.
 
 The download is the ISO/IEC TS 27560-shaped record of the consent API work
 (`consent.iso27560.consent_record`), the same document the DPO's ledger exports; the page

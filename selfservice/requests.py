@@ -1,4 +1,4 @@
-"""Requests from inside (issue 14 item 5): filed without typing identity again, followed and
+"""Requests from inside: filed without typing identity again, followed and
 withdrawn by the signed-in person; only requests matched to them are shown or touched."""
 
 from __future__ import annotations

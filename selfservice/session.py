@@ -21,7 +21,7 @@ from core.audit import record_event, subject_actor
 from subjects.models import DataSubject
 
 SESSION_KEY = "privacyops_subject"
-# Issue 14 item 1: the session lasts 30 minutes from sign-in, whatever the activity.
+# The subject's session lasts 30 minutes from sign-in, whatever the activity.
 SESSION_MINUTES = 30
 
 

@@ -65,7 +65,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
     API = "api", _("API")
     # Filed by the person from their self-service pages, signed in by a link to a stored
-    # address (issue 14).
+    # address.
     SELF_SERVICE = "self_service", _("Self-service")
 
 

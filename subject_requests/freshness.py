@@ -1,6 +1,6 @@
 """Whether a document still says what holds: an answer built before a system answered, an
 action was carried out, the person's record or their consent changed is out of date, and
-the requester must not receive it (issue 22, item 3). A newer document of the same kind for
+the requester must not receive it. A newer document of the same kind for
 the same person replaces an older one."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Requests' own retention (issue 6, item 11), declared to the retention engine.
+"""Requests' own retention, declared to the retention engine.
 
 Three years after a request is closed its requester's identifiers and words are removed:
 name, e-mail (and its blind index), the request's text, the agent's name and proof, the

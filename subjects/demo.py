@@ -282,7 +282,7 @@ class DemoPopulation:
             collected = s.collected_at.date()
             prospect = s.kind in (SubjectKind.PROSPECT, SubjectKind.PROSPECT_REPRESENTATIVE)
             if not prospect and s.kind != SubjectKind.OTHER and rng.random() < 0.1:
-                # Came in as a prospect, became a client's person later (section A).
+                # Came in as a prospect, became a client's person later: a kind changes over time.
                 was = SubjectKind.PROSPECT
                 kinds.append(KindChange(subject_id=s.pk, kind=was, changed_on=collected))
                 changed = min(collected + dt.timedelta(days=rng.randint(20, 200)), self.today)

@@ -1,4 +1,4 @@
-"""The rules a subject's data must satisfy (DOMAIN.md sections A and B), as pure functions.
+"""The rules a subject's data must satisfy (no minors; less data for prospects), as pure functions.
 
 The services call these; nothing else should re-implement them.
 """
@@ -13,7 +13,7 @@ from subjects.models import PROSPECT_KINDS
 
 ADULT_AGE = 18
 
-# Section B: data prospects do not get (data minimisation by kind).
+# Data prospects do not get (data minimisation by kind).
 NOT_FOR_PROSPECTS = ("date_of_birth", "photo", "work_address")
 
 # A photo is a small portrait, not an archive: larger files are refused with a clear message.
@@ -29,7 +29,7 @@ PHOTO_SIGNATURES: dict[str, bytes] = {
 def eighteenth_birthday(born: dt.date) -> dt.date:
     """The day a person born on `born` turns 18.
 
-    Someone born on 29 February turns 18 on 1 March in a common year (DOMAIN.md A);
+    Someone born on 29 February turns 18 on 1 March in a common year;
     `relativedelta(years=18)` would give 28 February, a day too early.
     """
     try:

@@ -2,7 +2,7 @@
 
 The layering is `core` ← `retention` ← `processing` ← `subjects` ← `consent` ←
 `subject_requests`: an app imports only apps to its left. The consent app owns the ledger
-and the suppression list (DOMAIN.md D), yet a person's creation must refuse a suppressed
+and the suppression list, yet a person's creation must refuse a suppressed
 address. So consent registers its functions here from its `AppConfig.ready()`, and this app
 calls whatever is registered. "Who may be marketed" is not among them: only consent asks it,
 of its own selector (`consent.selectors.marketable_filter`).

@@ -1,4 +1,4 @@
-"""The policy's retention rules for this app's records (DOMAIN.md G), seeded by code.
+"""The policy's retention rules for this app's records, seeded by code.
 
 Idempotent (see `retention.seeding`). Only `apps.get_model` is used, so data migrations can
 call it too.

@@ -32,7 +32,7 @@ from subjects.models import (
 LIST_PAGE_SIZE = 50
 RECORDS_PAGE_SIZE = 10
 
-# Least privilege (DOMAIN.md F): Staff handle requests and consent, so they get the name and
+# Least privilege (GDPR Art. 32): Staff handle requests and consent, so they get the name and
 # the work contact they need to reach the person — not date of birth, photo, address,
 # position, records or recipients. Everything else is the DPO's.
 STAFF_FIELDS = frozenset({"first_name", "last_name", "work_email", "work_phone"})
@@ -122,7 +122,7 @@ def personal_data_groups(subject: DataSubject, *, fields: frozenset[str] | None)
     return groups
 
 
-# Where record data comes from (DOMAIN.md B), for the headings of the record sections.
+# Where record data comes from (GDPR Art. 14(2)(f)), for the headings of the record sections.
 RECORD_SOURCES = {
     "communications": _("Given by the person (inbound) or written by the operator (outbound)"),
     "usage": Source.AUTOMATIC.label,

@@ -40,8 +40,8 @@ def _listed_page(
     request: HttpRequest, rows: Any, filters: dict[str, Any], *, action: str, model: Any
 ) -> Any:
     """One page of a list, its look recorded: a list of names is a look at personal data
-    too (DOMAIN.md F). Filter values may themselves name someone, so only their names are
-    kept."""
+    too, and every look is logged. Filter values may themselves name someone, so only their
+    names are kept."""
     page = Paginator(rows, selectors.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     # One grouped event with the ids inside, not one row per person shown.
     record_grouped_read(

@@ -1,4 +1,4 @@
-"""The accessibility run's tools (issue 16 item 11): axe-core, injected by Playwright, and a
+"""The accessibility run's tools: axe-core, injected by Playwright, and a
 walk that finds the pages by itself.
 
 axe-core comes from the npm registry, pinned by `tests/js/package-lock.json` and installed

@@ -342,7 +342,7 @@ def login_in_browser(page: Page) -> LoginInBrowser:
 
 @pytest.fixture
 def sign_in_as_subject(client: Client, django_capture_on_commit_callbacks: Any) -> SignInAsSubject:
-    """Ask for the link on /p/me/, read it from the outbox and use it (issue 14)."""
+    """Ask for the link on /p/me/, read it from the outbox and use it."""
     import re
 
     from django.core import mail

@@ -31,7 +31,7 @@ from subjects.models import DataSubject, RestrictionGround
 from tests import factories as f
 
 # The webhook system's signing secret (the test's own).
-SECRET = "state-machine-secret-0123456789abcdefghij"
+SECRET = "whsec_c3RhdGUtbWFjaGluZS1zZWNyZXQtMDEyMzQ1Njc4OWE="  # as the portal issues one
 KINDS = ["client", "client_representative", "user", "prospect"]
 # The stored people: (kind, first name, last name, work e-mail). Mari has an unpaid claim, so
 # an erasure keeps her for it (erased in use, her data kept out of it).

@@ -1,4 +1,4 @@
-"""Issue 22 item 1: a request of a right that acts on data (erasure, rectification,
+"""A request of a right that acts on data (erasure, rectification,
 restriction, objection) completes only when, for every matched person, the action was carried
 out, or refused with the DPO's reasons (Art. 12(4)), or no data is held; and the letter says
 which."""
@@ -164,7 +164,7 @@ def test_staff_may_not_refuse(client: Client, staff: User, dpo: User, mari: Data
 def test_a_prospect_erased_on_request_is_suppressed_so_no_import_brings_them_back(
     dpo: User, staff: User, seeded: None
 ) -> None:
-    """Issue 22 item 8 (GDPR Art. 17 with 21(2)-(3)): only a keyed hash of the address stays."""
+    """GDPR Art. 17 with 21(2)-(3): only a keyed hash of the address stays."""
     prospect = f.ProspectFactory.create(work_email="pia.prospect@company.example")
     client = f.DataSubjectFactory.create(kind="client", work_email="carl.client@company.example")
     for person in (prospect, client):
@@ -181,7 +181,7 @@ def test_a_prospect_erased_on_request_is_suppressed_so_no_import_brings_them_bac
 def test_the_request_page_names_the_systems_holding_such_data_that_it_will_not_reach(
     client_for: ClientFor, dpo: User, mari: DataSubject
 ) -> None:
-    """Issue 22 item 5: an inactive system, or an active one with nobody to act, that holds
+    """An inactive system, or an active one with nobody to act, that holds
     data of the matched people's kind is a warning on the request before it is answered."""
     f.SystemFactory.create(name="Old CRM", active=False, subject_kinds=[mari.kind])
     gone = f.UserFactory.create(username="left-the-company", is_active=False)

@@ -1,4 +1,4 @@
-"""Issue 22, item 3: the access report is a document a DPO sends — what each system holds
+"""The access report is a document a DPO sends — what each system holds
 or did in words, nothing internal — and it says what holds when the answer goes out: one
 built before a system answered is out of date, refused at completion until built again."""
 

@@ -1,4 +1,4 @@
-"""Issue 10: building, reviewing and delivering the answer documents and letters."""
+"""Building, reviewing and delivering the answer documents and letters."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The API's schema: valid by drf-spectacular's own validation, and the API keeps it under
-schemathesis (issue 13 item 8): generated requests for every operation, valid and not, never
+schemathesis: generated requests for every operation, valid and not, never
 get a 5xx, and every answer has a documented status, content type and body."""
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ MAX_APP_SHARE = 0.25
 # A module past this many lines becomes a folder (STYLE.md: "a file that passes ~400 lines").
 MAX_MODULE_LINES = 420
 # mypy runs strict over the whole tree; a silenced error needs its code and a reason, and
-# fewer than ten may exist (issue 9). The pattern is spelled so this file does not match it.
+# fewer than ten may exist. The pattern is spelled so this file does not match it.
 MAX_TYPE_IGNORES = 9
 TYPE_IGNORE = re.compile(r"#\s*type:\s*ignore\b")
 
@@ -177,3 +177,25 @@ def test_the_silenced_error_count_sees_every_spelling(tmp_path: Path) -> None:
     (tmp_path / ".venv").mkdir()
     (tmp_path / ".venv" / "lib.py").write_text(f"z = 3  {marker}\n")
     assert _type_ignores(tmp_path) == {"app/a.py": 2}
+
+
+def import_drawing() -> str:
+    """The apps and who imports whom, read from the code, drawn as text (Mermaid's flowchart
+    syntax, readable as it is where no script draws it): each app an arrow to every app it
+    imports, one line per app, top level first."""
+    lines = ["```text", "flowchart TD"]
+    for app in reversed(LAYERS):
+        used = set().union(*(_imported_apps(path) for path in _modules(app))) - {app}
+        targets = [other for other in reversed(LAYERS) if other in used]
+        if targets:
+            lines.append(f"    {app} --> {' & '.join(targets)}")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def test_the_architecture_page_draws_the_imports_as_they_are() -> None:
+    """docs/architecture.md shows the imports between the apps as the code has them: the
+    drawing is this test's output (`python -c "from tests.test_architecture import
+    import_drawing; print(import_drawing())"`), so a new import changes it here first."""
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    assert import_drawing() in page

@@ -1,4 +1,4 @@
-"""The audit browser (issue 15 item 5): grouped reads, filters in words, targets as links,
+"""The audit browser: grouped reads, filters in words, targets as links,
 CSV export, "who looked at this person" from the same data, and no names for the Auditor."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Benchmarks cannot rot (issue 9, item 14): every `bench/*.py` runs with `--smoke` here.
+"""Benchmarks cannot rot: every `bench/*.py` runs with `--smoke` here.
 
 The scripts are found by listing `bench/`, so a new benchmark without a working `--smoke`
 fails CI the day it lands. Each runs as a real process, as a person would run it, against a

@@ -194,7 +194,7 @@ def test_people_are_selected_by_organisation_and_filter(seeded: None, dpo: User)
 def test_people_kept_after_asking_for_erasure_are_affected_the_erased_are_not(
     seeded: None, dpo: User
 ) -> None:
-    """Issue 22 item 10: everyone whose data is still stored counts (Art. 33(3)(a), 34),
+    """Everyone whose data is still stored counts (Art. 33(3)(a), 34),
     someone kept for a claim after asking for erasure too; an anonymised person holds no data."""
     acme = OrganisationFactory.create()
     kept = DataSubjectFactory.create(organisation=acme, erasure_requested_at=timezone.now())

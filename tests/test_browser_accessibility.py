@@ -1,4 +1,4 @@
-"""Issue 16 item 11: axe-core finds no violation on any page of any role, nor on the public
+"""Axe-core finds no violation on any page of any role, nor on the public
 pages.
 
 One browser, one session per role, the demo portal (`seed_demo`, `demo_activity`, as `make

@@ -1,4 +1,4 @@
-"""axe-core on the pages only a form reaches (issue 16 item 11): the walk of
+"""axe-core on the pages only a form reaches: the walk of
 `test_browser_accessibility.py` follows links, so a page a POST answers with — a confirmation
 step, a secret shown once, a form re-displayed with its errors — is audited here.
 

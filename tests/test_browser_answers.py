@@ -1,4 +1,4 @@
-"""The journey in Chromium (issue 10): the DPO answers an access request — builds the report,
+"""The journey in Chromium: the DPO answers an access request — builds the report,
 watches its progress finish, opens it, reviews it and completes the request — in five
 actions, and the requester downloads it with their link."""
 

@@ -1,5 +1,5 @@
-"""Issue 12 item 8 in a real browser: with the Content-Security-Policy on (live_server runs
-the real middleware), the pages' behaviour comes from static scripts and the browser reports
+"""The Content-Security-Policy in a real browser: with it on (live_server runs the real
+middleware), the pages' behaviour comes from static scripts and the browser reports
 no violation."""
 
 from __future__ import annotations

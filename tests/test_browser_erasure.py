@@ -1,4 +1,4 @@
-"""The journey in Chromium (issue 11): the DPO opens an erasure request, reviews the preview of
+"""The journey in Chromium: the DPO opens an erasure request, reviews the preview of
 what goes and what stays, proposes and confirms the erasure; the CRM's owner records their
 task done; the DPO completes the request and previews the letter listing what was kept."""
 

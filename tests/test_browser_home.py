@@ -15,7 +15,7 @@ def test_a_dpo_logs_in_and_sees_the_home_page(
     page.goto("/")
     assert "/login/" in page.url  # login required everywhere
     login_in_browser(dpo)  # password, then the authenticator's code
-    # The DPO's home page is their dashboard (issue 15).
+    # The DPO's home page is their dashboard.
     expect(page.get_by_role("heading", name="DPO dashboard")).to_be_visible()
     assert "DPO" in page.locator(".who").inner_text()
     page.screenshot(path="test-artifacts/home-dpo.png", full_page=True)

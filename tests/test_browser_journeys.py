@@ -1,4 +1,4 @@
-"""Issue 22: every right end to end in Chromium, as the requester, the DPO and a system's
+"""Every right end to end in Chromium, as the requester, the DPO and a system's
 owner live it — the public form and the e-mailed confirmation link, the DPO's work on the
 request page, the systems' tasks, the closing letter, the requester opening their link — and
 each journey ends by asserting the data's state and what the requester reads."""

@@ -1,4 +1,4 @@
-"""Issue 16 item 11: the four daily journeys with the keyboard alone.
+"""The four daily journeys with the keyboard alone.
 
 No click, no `fill`, no `check`, no `select_option`: focus moves with Tab (and Shift+Tab),
 links and buttons are taken with Enter, boxes ticked with Space, choices made with the arrow
@@ -190,7 +190,7 @@ def test_staff_log_an_objection_with_the_keyboard(
     choose(page, "How the person told us", "Phone")
     tab_to(page, "Review")
     follow(page)
-    # A prospect's objection erases them: the button says so (issue 16, item 7).
+    # A prospect's objection erases them: the button says so.
     tab_to(page, "Confirm: record the objection and erase this prospect")
     page.screenshot(path="/tmp/i16-scale-keyboard-objection.png", full_page=True)
     follow(page)

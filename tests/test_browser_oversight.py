@@ -1,4 +1,4 @@
-"""The DPO's oversight journey in Chromium (issue 15): the dashboard, a breach recorded and its
+"""The DPO's oversight journey in Chromium: the dashboard, a breach recorded and its
 72-hour clock on every page, and the record of processing printed as a PDF."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 14: a data subject's journey on a phone (375 px wide) in Chromium — ask for a
+"""A data subject's journey on a phone (375 px wide) in Chromium — ask for a
 sign-in link, open it from the e-mail, download their copy, withdraw a consent, object to
 marketing and see it on the receipt — with axe-core finding nothing on any page on the way."""
 

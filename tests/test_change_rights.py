@@ -1,4 +1,4 @@
-"""Issue 11, items 4-6: rectification, restriction and objection carried out from the request,
+"""Rectification, restriction and objection carried out from the request,
 and what the answer letter says of them and of an erasure."""
 
 from __future__ import annotations

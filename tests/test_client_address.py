@@ -1,4 +1,4 @@
-"""Issue 12 item 6: one source for the client's address behind the TLS proxy, used by the
+"""One source for the client's address behind the TLS proxy, used by the
 audit log, the login lockout and the public rate limits; a spoofed first hop is never read."""
 
 from __future__ import annotations

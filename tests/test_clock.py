@@ -1,4 +1,4 @@
-"""The suite's clock (issue 21): every test, its fixtures and the test database's set-up run
+"""The suite's clock: every test, its fixtures and the test database's set-up run
 frozen at one instant in Tallinn, whatever the machine's date and time zone; a module or a
 test may name another instant; the few tests that need the machine's clock say so."""
 

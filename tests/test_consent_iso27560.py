@@ -1,4 +1,4 @@
-"""Consent records in the ISO/IEC TS 27560 shape (issue 13 item 7): they validate against the
+"""Consent records in the ISO/IEC TS 27560 shape: they validate against the
 JSON Schema the project keeps, expand as JSON-LD with no network, carry their status history,
 and never state a grant before its notice took effect."""
 
@@ -127,7 +127,7 @@ def test_a_grant_cannot_be_dated_before_its_notice_took_effect(
         PolicyVersion.objects.create(
             version="2026-03-11", full_text="…", effective_on=dt.date(2026, 3, 11)
         )
-        # Back-dated before the version in force: refused (DOMAIN.md D).
+        # Back-dated before the version in force: refused: a grant may not be back-dated.
         with pytest.raises(ValidationError):
             grant_consent(
                 subject=person, purpose=marketing, channel=Channel.WEB_FORM, actor=dpo,

@@ -75,7 +75,7 @@ def test_the_art_14_task_informs_people_whose_data_came_from_others_once(seeded:
 def test_the_art_14_notice_names_the_dpo_and_says_no_decision_is_automated(
     seeded: None, settings: Any, language: str, dpo_line: str, automated: str
 ) -> None:
-    """Issue 22 items 12 and 13: Art. 14(1)(b) and 14(2)(g), in the person's language, in the
+    """GDPR Art. 14(1)(b) and 14(2)(g), in the person's language, in the
     text and the HTML part alike."""
     settings.PRIVACY_DPO_CONTACT = "dpo@company.example"
     DataSubjectFactory.create(source="colleague", collected_at=NOW, preferred_language=language)
@@ -110,7 +110,7 @@ def test_the_art_14_notice_tells_each_person_what_article_14_requires(
     seeded: None, settings: Settings
 ) -> None:
     settings.PRIVACY_CONTACT_EMAIL = "dpo@operator.example"
-    # In Singapore: their data is also stored in Australia (section E).
+    # In Singapore: their data is also stored in Australia, as for AU, KH, MY and NZ.
     in_singapore = ProspectFactory.create(collected_at=NOW, country="SG", preferred_language="en")
     in_finland = DataSubjectFactory.create(
         kind="client_representative", source="colleague", collected_at=NOW, country="FI"

@@ -1,4 +1,4 @@
-"""The consent pages as staff and the DPO meet them (issue 16 item 7): an erasing objection
+"""The consent pages as staff and the DPO meet them: an erasing objection
 confirmed in danger style, "erasure scheduled" until it is done, an evidence file with a
 withdrawal, the ledger searched by person, an address checked against the suppression list."""
 

@@ -1,5 +1,5 @@
 """People written by `COPY` (`core.copyinsert`) are the people `bulk_create` writes: the same
-ciphertext-only columns, blind index, name tokens and ids (issue 13, item 9)."""
+ciphertext-only columns, blind index, name tokens and ids."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CSV import in the browser (issue 13 item 6): upload, map, dry run, confirm, apply, result;
+"""CSV import in the browser: upload, map, dry run, confirm, apply, result;
 the dry run's classification is the applied result; withdrawals through the ledger."""
 
 from __future__ import annotations

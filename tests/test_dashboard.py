@@ -1,4 +1,4 @@
-"""The DPO dashboard (issue 15 item 3): its figures against seeded data with time frozen, the
+"""The DPO dashboard: its figures against seeded data with time frozen, the
 per-right accountability figures with their medians, the charts readable without colour,
 and a constant number of queries."""
 

@@ -1,4 +1,4 @@
-"""Issue 12, item 9: every erasure is in the erasure ledger before its data goes, in the same
+"""Every erasure is in the erasure ledger before its data goes, in the same
 transaction, with ids, rule and reason only; the ledger is append-only and copied outside the
 database after commit."""
 

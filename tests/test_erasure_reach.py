@@ -1,4 +1,4 @@
-"""Issue 22, item 7: every erasure reaches the systems holding the person's data and the
+"""Every erasure reaches the systems holding the person's data and the
 recipients (GDPR Art. 17(1)(c), 17(2), 19, 28), whatever started it — the one-click
 unsubscribe of a prospect, an objection staff log, the nightly purge of a person who asked
 for erasure — not only a request; a request's erasure is not sent twice."""

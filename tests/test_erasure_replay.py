@@ -1,4 +1,4 @@
-"""Issue 12, item 9 on SQLite: a backup restored after erasures gives the erased rows back,
+"""Erasures replayed on SQLite: a backup restored after erasures gives the erased rows back,
 and `replay_erasures` erases them again from the ledger's copy, in ledger order, with the
 erasures' own times; a second replay has nothing to do.
 

@@ -1,4 +1,4 @@
-"""Issue 12, item 9 on real PostgreSQL: dump the database, erase one person on request and let
+"""Erasures replayed on real PostgreSQL: dump the database, erase one person on request and let
 the purge anonymise another, restore the dump with pg_restore (which brings both back and
 rolls the database's ledger back with them), replay from the ledger's copy: both end erased,
 and a second replay does nothing. And the database itself refuses to change the ledger."""

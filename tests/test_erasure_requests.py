@@ -1,4 +1,4 @@
-"""Issue 11, items 3 and 8: erasure carried out from the request — its preview with what stays
+"""Erasure carried out from the request — its preview with what stays
 and until when, the confirmation by another DPO, and a person gone from use at once."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 12 item 8: hostile values in every GET parameter of every page, as every role and as
+"""Hostile values in every GET parameter of every page, as every role and as
 an anonymous visitor, never give a server error.
 
 Pages are every URL pattern (core.checks.iter_patterns) with their converters filled from

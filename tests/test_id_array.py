@@ -1,5 +1,5 @@
 """Batches of ids pass Django's filter machinery whole (`retention.lookups.IdArray`) and the
-name tokens of a set follow it in chunks (issue 9: the purge at a million people)."""
+name tokens of a set follow it in chunks (the purge at a million people)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 22, item 5: the letter says which recipients were told of an erasure (GDPR Art. 19)
+"""The letter says which recipients were told of an erasure (GDPR Art. 19)
 and which were not, and why — a recipient of the register that is inactive is named, not
 silently skipped; a requester who asked which were told gets an answer even when none was."""
 

@@ -1,4 +1,4 @@
-"""Issue 22 item 6: a link the portal e-mails carries the reader's language, so the page it
+"""A link the portal e-mails carries the reader's language, so the page it
 opens, and those that follow, speak the language of the e-mail, whatever the browser says."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 12 item 7: no personal data in logs, and none printed by the development e-mail
+"""No personal data in logs, and none printed by the development e-mail
 backend."""
 
 from __future__ import annotations

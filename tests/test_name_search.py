@@ -1,5 +1,5 @@
 """Names are ciphertext in their table and are found through the blind indexes of their words,
-kept in step on every write path (issue 12, item 1)."""
+kept in step on every write path."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The migration that encrypts names, positions and reasons in place (issue 12, item 1): the
+"""The migration that encrypts names, positions and reasons in place: the
 rows already stored are encrypted and get their name tokens, and the way back gives the clear
 text back."""
 

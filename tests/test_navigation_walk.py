@@ -1,5 +1,5 @@
 """Every page a role may open is reachable by clicking, and no page offers a link its viewer
-may not open (issue 16 items 1 and 2).
+may not open.
 
 Each role walks the portal from the home page over a demo population, following every link
 to a staff page (breadth first, each path once). The walk must reach every page of the

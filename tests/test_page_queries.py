@@ -1,4 +1,4 @@
-"""Issue 16 item 12: the daily pages cost a constant number of queries however much data
+"""The daily pages cost a constant number of queries however much data
 there is, and the queue's far pages are read from the far end (the timings at a million
 requests are `bench/request_queue.py`'s)."""
 

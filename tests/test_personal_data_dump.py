@@ -1,4 +1,4 @@
-"""A dump of the database holds no seeded personal data in clear (issue 12, item 1): seed the
+"""A dump of the database holds no seeded personal data in clear: seed the
 demo population and its history as `make run` does, `pg_dump` the database, and look for every
 seeded first name, last name, position, e-mail, phone, address and date of birth.
 

@@ -1,4 +1,4 @@
-"""Issue 23, item 4 (the engine): a person's rows in the platform's database, found from
+"""The engine: a person's rows in the platform's database, found from
 their identities through the manifest's references — only theirs: their comment on someone
 else's project is theirs, the project and the colleague's comment are not. On SQLite here and
 on PostgreSQL where CI gives one."""

@@ -1,4 +1,4 @@
-"""Issue 23, item 7 (the first part): the demo's platform database — the demo's people as the
+"""The demo's platform database — the demo's people as the
 platform's users — and "The platform" connected to it, so a newcomer's access request reaches
 it. `make run` calls `manage.py demo_platform --if-empty`."""
 

@@ -1,4 +1,4 @@
-"""Issue 23, item 5 (the engine): a person erased from the platform's database by its
+"""The engine: a person erased from the platform's database by its
 manifest — planned with a dry run, deletes children before parents, set-based batches each in
 its own transaction, resumed after a crash, nothing done twice, and proved by looking for the
 person again. On SQLite here and on PostgreSQL where CI gives one."""

@@ -1,4 +1,4 @@
-"""Issue 23, items 2 and 3 (the first part): the manifest of a platform database, checked
+"""The manifest of a platform database, checked
 against the live schema read by SQLAlchemy; a draft generated from that schema; and the
 coverage gate `manage.py check_manifest`, which fails naming every column, foreign key or
 table the manifest leaves out. On SQLite here, and on PostgreSQL where CI gives one."""

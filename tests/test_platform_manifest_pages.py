@@ -1,4 +1,4 @@
-"""Issue 23, item 2 and its bad input: the Admin connects a system's database and edits its
+"""The Admin connects a system's database and edits its
 manifest on the system's page, checked as `manage.py connect_database` checks it (nothing saved
 on any problem, every problem named, the text kept); a change that erases less waits, not in
 force, for a DPO to confirm or reject it; the Auditor reads the page and never the password."""

@@ -1,4 +1,4 @@
-"""Issue 23, items 1, 5 and 6 (the first part): a system connected by SQL is reached by the
+"""A system connected by SQL is reached by the
 portal itself. Its access question is answered with the person's rows, its erasure is carried
 out and certified by looking for the person again; a failure is retried and then shown with the
 database's message; what the portal does not yet do by SQL stays with the system's owner."""

@@ -1,5 +1,5 @@
 """The public policy page in the visitor's language where a version exists, otherwise the
-Latvian original with a sentence saying so, in a box a keyboard can scroll (issue 16 item 9)."""
+Latvian original with a sentence saying so, in a box a keyboard can scroll."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The full lists behind the preview's counts (issue 16 items 2, 5 and 6): every record a rule
+"""The full lists behind the preview's counts: every record a rule
 would purge, paginated and as CSV; the extra records a proposed change would purge; ids and no
 links or names for a viewer without `subjects.detail`."""
 

@@ -220,7 +220,7 @@ def test_a_fresh_install_is_not_in_alarm_until_36_hours_have_passed(seeded: None
 def test_a_hold_set_after_the_day_a_purge_runs_as_of_still_stops_it(
     seeded: None, frozen: time_machine.Traveller, dpo: Any
 ) -> None:
-    """Issue 22 item 16: a run `--as-of` an earlier day (a missed night made up) meets every
+    """A run `--as-of` an earlier day (a missed night made up) meets every
     hold in place when it runs — the person's own and their organisation's."""
     held = f.ProspectFactory.create(collected_at=LONG_AGO)
     company = f.ProspectFactory.create(collected_at=LONG_AGO)

@@ -1,5 +1,5 @@
 """The record of processing activities (GDPR Art. 30) as a PDF from live data, its versions and
-their diff, the processors' contracts and the warnings of the register (issue 15 items 1, 2, 6)."""
+their diff, the processors' contracts and the warnings of the register."""
 
 from __future__ import annotations
 

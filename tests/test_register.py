@@ -27,7 +27,7 @@ from tests.fixture_types import ClientFor
 pytestmark = pytest.mark.django_db
 
 
-# Section C of DOMAIN.md: each purpose and its Art. 6(1) basis.
+# The privacy policy's purposes: each purpose and its Art. 6(1) basis.
 SECTION_C = {
     "contract": (LegalBasis.CONTRACT, ["client"]),
     "service": (LegalBasis.LEGITIMATE_INTEREST, ["client_representative", "user"]),

@@ -1,4 +1,4 @@
-"""One rule for which purposes cover a person (DOMAIN.md C): the register's `subject_kinds`.
+"""One rule for which purposes cover a person: the register's `subject_kinds`.
 The subject page, the consent pages and the letters all read `purposes_for_subject`; the
 consent pages show the part of it a person can withdraw from or object to."""
 

@@ -1,4 +1,4 @@
-"""The register's rules (DOMAIN.md C and E): a purpose on legitimate interest carries its
+"""The register's rules (GDPR Art. 6(1), 44-49): a purpose on legitimate interest carries its
 balancing test in four parts, a transfer outside the EEA its valid ground, and the register
 page lists what breaks a rule or is overdue for a check."""
 

@@ -1,4 +1,4 @@
-"""Where a person's data is stored comes from the register's transfers (DOMAIN.md E): the EU for
+"""Where a person's data is stored comes from the register's transfers: the EU for
 everyone, plus Australia for people located in AU, KH, MY, NZ and SG, because the Australian
 storage's transfer says so, not because a constant does."""
 

@@ -1,4 +1,4 @@
-"""Issue 22, item 4: every record a person is told about has its last day or the criterion
+"""Every record a person is told about has its last day or the criterion
 that fixes it (GDPR Art. 15(1)(d), 13(2)(a)) — an invoice kept for an open claim, a request
 still open — in the access report, on the self-service pages and on the person's page."""
 

@@ -1,4 +1,4 @@
-"""Issue 10: the access report, the portability package and the information sheet."""
+"""The access report, the portability package and the information sheet."""
 
 from __future__ import annotations
 
@@ -215,7 +215,7 @@ def test_the_information_sheet_names_every_processor_and_transfer_ground(seeded:
 def test_the_report_says_no_decision_about_the_person_is_automated(
     seeded: None, language: str, statement: str
 ) -> None:
-    """Issue 22 item 12, GDPR Art. 15(1)(h)."""
+    """GDPR Art. 15(1)(h): the report says whether decisions are automated."""
     person = f.DataSubjectFactory.create(preferred_language=language)
     assert statement in pdf_text(render_access_report(subject=person))
 
@@ -223,7 +223,7 @@ def test_the_report_says_no_decision_about_the_person_is_automated(
 def test_a_processor_serving_only_a_consent_purpose_is_named_only_once_the_person_consented(
     seeded: None,
 ) -> None:
-    """Issue 22 item 11, GDPR Art. 15(1)(c): the direct-marketing service holds a client
+    """GDPR Art. 15(1)(c): the direct-marketing service holds a client
     user's data only once they consented to the newsletter."""
     from consent.services import grant_consent
     from tests.factories import purpose
@@ -243,7 +243,7 @@ def test_a_processor_serving_only_a_consent_purpose_is_named_only_once_the_perso
 def test_the_operators_notes_on_a_person_never_go_into_the_portability_package(
     seeded: None,
 ) -> None:
-    """Issue 22 item 14, GDPR Art. 20(1), 20(4): a legal hold's, a restriction's and an
+    """GDPR Art. 20(1), 20(4): a legal hold's, a restriction's and an
     erasure flag's reasons are the operator's words and may name others."""
     person = f.DataSubjectFactory.create(
         kind="client", source="subject", legal_hold_reason="Case 12/2026 against Jaan Kask",

@@ -1,4 +1,4 @@
-"""Issue 22 item 2: whom a request is about. A DPO's identity check matches the requester's
+"""Whom a request is about. A DPO's identity check matches the requester's
 own address (any case) when no other address is named; the DPO links a person found by name
 words or e-mail, or unlinks one matched by mistake, at any point between the identity check
 and the answer, each change on the timeline and in the audit log."""

@@ -293,11 +293,10 @@ class RequestMachine(RequestMachineBase):
         task = choose(data, [t for t in tasks if t.status in UNRESOLVED_TASKS], tasks, "task")
         body = json.dumps({"status": "done" if held else "not_held"}).encode()
         headers = callback_headers(secret=SECRET, timestamp=int(time.time()), body=body)
-        timestamp, signature = headers.values()
         self._call(
             "system_calls_back",
             lambda: task_results.complete_by_callback(
-                token=self.tokens[task.pk], body=body, timestamp=timestamp, signature=signature
+                token=self.tokens[task.pk], body=body, headers=headers
             ),
             audited="request.system_task_confirmed",
             allowed=task.status in UNRESOLVED_TASKS,

@@ -1,4 +1,4 @@
-"""The request pages as a requester and a DPO meet them (issue 16 item 8)."""
+"""The request pages as a requester and a DPO meet them."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Requests' own retention: 3 years after closing the requester's identifiers and words go;
-reference, right, dates and outcome stay (issue 6, item 11)."""
+reference, right, dates and outcome stay."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 11: restriction of processing (Art. 18) with its ground and its announced lifting;
+"""Restriction of processing (Art. 18) with its ground and its announced lifting;
 erasure on request taking the person out of every list at once, even one a claim keeps."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 9: one definition of a legal hold, claims bounded at 10 years closed or not, every
+"""One definition of a legal hold, claims bounded at 10 years closed or not, every
 record that no rule in force governs shown as a finding, and a person's retention lines at a
 fixed number of queries."""
 

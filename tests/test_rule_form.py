@@ -1,4 +1,4 @@
-"""The retention rule pages as an Admin meets them on a seeded portal (issue 16 item 5): no
+"""The retention rule pages as an Admin meets them on a seeded portal: no
 "New rule" that cannot succeed, messages in words, anchors of the chosen kind only, a name
 that follows the period, and a reason for every change."""
 

@@ -1,4 +1,4 @@
-"""Issue 12 item 8: a Content-Security-Policy that allows no inline script or style, no
+"""A Content-Security-Policy that allows no inline script or style, no
 framing, a referrer policy, on every page; and no template of a served page carries inline
 script, style or event handlers (they would be refused by the policy)."""
 

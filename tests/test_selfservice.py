@@ -1,4 +1,4 @@
-"""Self-service for data subjects (issue 14): the sign-in link, the subject session, the
+"""Self-service for data subjects: the sign-in link, the subject session, the
 person's data and copy, check and update, and requests from inside."""
 
 from __future__ import annotations

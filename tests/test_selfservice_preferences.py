@@ -1,5 +1,5 @@
-"""The preference centre (issue 14 item 4), its receipts, and unsubscribe pages in the
-person's language (item 6)."""
+"""The preference centre, its receipts, and unsubscribe pages in the
+person's language."""
 
 from __future__ import annotations
 

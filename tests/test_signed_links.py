@@ -1,4 +1,4 @@
-"""Issue 12 item 5: every signed link the portal e-mails, audited the same way.
+"""Every signed link the portal e-mails, audited the same way.
 
 For each kind — request verification, request status (and withdrawal), unsubscribe,
 subscription confirmation, answer download — a tampered link is refused, an old link is

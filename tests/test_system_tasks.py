@@ -1,4 +1,4 @@
-"""Issue 11, items 2 and 7: the systems outside the portal act on each right — a task per system
+"""The systems outside the portal act on each right — a task per system
 holding the person's data, webhooks signed and retried, a single-use signed completion link,
 Art. 19 notices to recipients — and a request waits for them or for the DPO's reason."""
 

@@ -1,5 +1,5 @@
-"""The systems register (section E): what a system may be, where a request must go, the seeded
-systems, and the services that change them, each with its audit event."""
+"""The systems register (GDPR Art. 30(1)(d)): what a system may be, where a request must go,
+the seeded systems, and the services that change them, each with its audit event."""
 
 from __future__ import annotations
 
@@ -454,15 +454,11 @@ def test_rotation_returns_a_new_secret_and_keeps_the_previous_one_verifying(
     assert system.verifying_secrets == [second, first]
 
     now = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
-    timestamp = int(now.timestamp())
 
     def signed_by(secret: str) -> bool:
+        headers = webhooks.signature_headers(secret=secret, message_id="m", sent_at=now, body=b"{}")
         return webhooks.verify(
-            secrets=system.verifying_secrets,
-            timestamp=str(timestamp),
-            signature=f"v1={webhooks.sign(secret=secret, timestamp=timestamp, body=b'{}')}",
-            body=b"{}",
-            now=now,
+            secrets=system.verifying_secrets, headers=headers, body=b"{}", now=now
         )
 
     assert signed_by(second) and signed_by(first)

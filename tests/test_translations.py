@@ -44,7 +44,7 @@ PUBLIC_TEMPLATE_DIRS = (
     # The answer documents and letters (PDF) a requester receives.
     "templates/reports/",
     "templates/letters/",
-    # The self-service pages (issue 14).
+    # The self-service pages.
     "templates/selfservice/",
 )
 PUBLIC_TEMPLATE_FILES = (

@@ -1,4 +1,4 @@
-"""Every screen and command speaks in the domain's words (issue 16 items 3, 4 and 10): no
+"""Every screen and command speaks in the domain's words: no
 Python dict or repr, no `app.model` label, no comma-joined ids, no language code; one date and
 time format on the staff pages, in Tallinn time; plural forms through ngettext."""
 

@@ -4,19 +4,30 @@ headers a system signs its completion call with."""
 
 from __future__ import annotations
 
+import datetime as dt
 import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from core.webhooks import SCHEME, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+import standardwebhooks
+
+from core.webhooks import signing_key
 
 
-def callback_headers(*, secret: str, timestamp: int, body: bytes) -> dict[str, str]:
-    """What a system sends with its completion call (the callbacks' v1 scheme)."""
-    signature = sign(secret=secret, timestamp=timestamp, body=body)
-    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: f"{SCHEME}={signature}"}
+def callback_headers(
+    *, secret: str, timestamp: int, body: bytes, message_id: str = "msg_callback"
+) -> dict[str, str]:
+    """What a system sends with its completion call: signed by the Standard Webhooks
+    library with its secret, as the system's own code would."""
+    sent_at = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+    signature = standardwebhooks.Webhook(signing_key(secret)).sign(message_id, sent_at, body)
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature,
+    }
 
 
 # --- a real HTTP server ----------------------------------------------------------------------

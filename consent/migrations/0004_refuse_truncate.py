@@ -1,5 +1,5 @@
 """The consent ledger and the suppression list refuse TRUNCATE on PostgreSQL, as they already
-refuse UPDATE and DELETE (issue 12: append-only on every path, whole-table ones included)."""
+refuse UPDATE and DELETE (append-only on every path, whole-table ones included)."""
 
 from __future__ import annotations
 

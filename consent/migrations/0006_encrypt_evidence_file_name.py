@@ -1,4 +1,4 @@
-"""The evidence's file name is encrypted like the file (issue 12: no personal text in clear)."""
+"""The evidence's file name is encrypted like the file: no personal text in clear."""
 
 from __future__ import annotations
 

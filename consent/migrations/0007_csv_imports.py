@@ -1,4 +1,4 @@
-"""CSV imports (issue 13 item 6); the rule `csv-imports-30d` deletes them a month on."""
+"""CSV imports; the rule `csv-imports-30d` deletes them a month on."""
 
 import core.fields
 import django.db.models.deletion

@@ -37,7 +37,7 @@ from processing.models import Purpose
 from subjects.models import DataSubject
 
 # A grant dated a little before "now" is clock skew between a form and the server, not a
-# back-dated grant; anything earlier would manufacture a past lawful basis (DOMAIN.md D).
+# back-dated grant; anything earlier would manufacture a past lawful basis.
 GRANT_CLOCK_SKEW = dt.timedelta(minutes=2)
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 STAFF_EVIDENCE_CHANNELS = {Channel.EMAIL, Channel.PHONE, Channel.LETTER, Channel.STAFF}
@@ -152,7 +152,8 @@ def grant_consent(
     occurred_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> ConsentEvent:
-    """Record consent given now. A grant may not be back-dated (DOMAIN.md D)."""
+    """Record consent given now. A grant may not be back-dated: that would
+    manufacture a past lawful basis."""
     occurred_at, now = _event_times(subject, occurred_at=occurred_at, now=now)
     _require_consent_purpose(purpose, _("%(purpose)s does not rest on consent; nothing to grant."))
     if occurred_at < now - GRANT_CLOCK_SKEW:

@@ -43,7 +43,7 @@ NOTICE_BATCH_SIZE = 200
 
 
 def notice_period_days() -> int:
-    # Section I: "savlaicīgi" — in good time before the change takes effect.
+    # The policy's "savlaicīgi" — in good time before the change takes effect.
     return int(getattr(settings, "POLICY_NOTICE_DAYS", 30))
 
 

@@ -30,7 +30,7 @@ def subject_or_404(pk: int) -> DataSubject:
 
 
 def record_viewed(request: HttpRequest, subject: DataSubject, page: str) -> None:
-    # DOMAIN.md F: every look at a person's data is logged.
+    # Every look at a person's data is logged.
     record_event(
         action="consent.subject_viewed", actor=request.user, target=subject, details={"page": page}
     )

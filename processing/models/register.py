@@ -1,5 +1,5 @@
 """The processing register (GDPR Art. 30): purposes, legal bases, data categories,
-processors, recipients and transfers (DOMAIN.md sections C and E)."""
+processors, recipients and transfers."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from processing.adequacy import (
 
 
 class SubjectKind(models.TextChoices):
-    """The categories of data subjects (DOMAIN.md A; GDPR Art. 30(1)(c))."""
+    """The categories of data subjects the policy names (GDPR Art. 30(1)(c))."""
 
     CLIENT = "client", _("Client")
     CLIENT_REPRESENTATIVE = "client_representative", _("Client representative")
@@ -166,7 +166,7 @@ class Purpose(models.Model):
 
 
 class ProcessorCategory(models.Model):
-    """Section E's nine kinds of processor."""
+    """The privacy policy's nine kinds of processor (data storage, e-mail, payment, ...)."""
 
     code = models.SlugField(_("code"), unique=True)
     name = models.CharField(_("name"), max_length=150)
@@ -250,7 +250,7 @@ class TransferGround(models.TextChoices):
 
 
 class Transfer(models.Model):
-    """A transfer outside the EEA and its legal ground (section E)."""
+    """A transfer outside the EEA and its legal ground (GDPR Art. 44-49)."""
 
     processor = models.ForeignKey(
         Processor, null=True, blank=True, on_delete=models.CASCADE, related_name="transfers"

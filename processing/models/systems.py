@@ -1,5 +1,5 @@
-"""The systems register: where personal data lives outside the portal (DOMAIN.md section E,
-GDPR Art. 30(1)(d)), and how a request reaches it."""
+"""The systems register: where personal data lives outside the portal (GDPR
+Art. 30(1)(d)), and how a request reaches it."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class SystemQuerySet(models.QuerySet["System"]):
 
 
 class System(models.Model):
-    """A place outside the portal where personal data lives (section E; GDPR Art. 30(1)(d)):
+    """A place outside the portal where personal data lives (GDPR Art. 30(1)(d)):
     an internal system, a processor or a recipient, and how a request reaches it (Art. 17, 19).
 
     Rules in `processing.rules.system_field_problems`, checked by `clean()`; writes go through

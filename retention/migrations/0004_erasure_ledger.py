@@ -1,4 +1,4 @@
-"""The erasure ledger (issue 12, item 9): append-only like the audit log and the consent
+"""The erasure ledger: append-only like the audit log and the consent
 ledger, so on PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE of it."""
 
 import django.utils.timezone

@@ -109,7 +109,7 @@ def _purge_rule(run: PurgeRun, rule: RetentionRule, *, batch_size: int) -> None:
                 break
             ids = [pk for pk, _ in batch]
             now = timezone.now()
-            # The ledger first: a restored backup replays the batch from it (issue 12).
+            # The ledger first: a restored backup replays the batch from it.
             record_erasure(
                 source=ErasureSource.PURGE,
                 record_type=rule.record_type,

@@ -1,4 +1,4 @@
-"""Erasures made again after the database is restored from a backup (issue 12, item 9).
+"""Erasures made again after the database is restored from a backup.
 
 A backup taken on day B holds, as they were, the rows erased after B, and a restore brings
 them back. The erasure ledger names them: `replay_erasures` re-applies every entry since a

@@ -1,4 +1,4 @@
-"""A stored target day beside the legal due day (issue 9).
+"""A stored target day beside the legal due day.
 
 Until now `due_at` ended the unrolled day (period end + paused days): exactly what the target
 is. So the target takes that value, and `due_at` becomes the legal deadline: rolled forward

@@ -1,4 +1,4 @@
-"""The reasons written to a requester are encrypted (issue 12: no personal text in clear)."""
+"""The reasons written to a requester are encrypted: no personal text in clear."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Data-subject requests (DOMAIN.md section H): what arrived, from whom, by when it must be
+"""Data-subject requests (GDPR Art. 12-22): what arrived, from whom, by when it must be
 answered, everything that happened to it, and the documents it is answered with."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Data-subject requests (DOMAIN.md section H): what arrived, from whom, by when it must be
+"""Data-subject requests (GDPR Art. 12-22): what arrived, from whom, by when it must be
 answered, and everything that happened to it.
 
 The requester's name, e-mail, words, the agent's proof, every reason written to them and
@@ -226,7 +226,7 @@ class SubjectRequest(TransmissionFields):
             ),
             models.Index(fields=["received_at", "id"], name="dsr_received"),
             # The dashboard's figures per right read type, receipt, status and closing from
-            # the index alone, already grouped by type (issue 15: 300 ms at 100 000). Key
+            # the index alone, already grouped by type (300 ms at 100 000 requests). Key
             # columns rather than INCLUDE: SQLite has no covering indexes (and would neither
             # build nor drop one the same way).
             models.Index(

@@ -1,4 +1,4 @@
-"""The part of a right the systems outside the portal carry out (section E; GDPR Art. 17, 19):
+"""The part of a right the systems outside the portal carry out (GDPR Art. 17, 19):
 one task per system that holds the person's data, for its owner or its webhook, and one Art.
 19 notice per recipient that received it, each with its status and evidence."""
 

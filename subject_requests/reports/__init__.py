@@ -1,6 +1,6 @@
-"""The documents a request is answered with (DOMAIN.md H): the access report and copy
+"""The documents a request is answered with: the access report and copy
 (Art. 15), the portability package (Art. 20) and the information on processors, recipients
-and transfers (section E). Each reads only the person's own rows (`sections`)."""
+and transfers (Art. 15(1)(c), 15(2)). Each reads only the person's own rows (`sections`)."""
 
 from __future__ import annotations
 

@@ -85,7 +85,7 @@ def build_information_report(
     as_of: dt.date | None = None,
     progress: Progress = _quiet,
 ) -> Pdf:
-    """Who holds the person's data, where, and on which transfer ground (DOMAIN.md E)."""
+    """Who holds the person's data, where, and on which transfer ground (Art. 15(1)(c), 15(2))."""
     language = _language(subject, request)
     progress(10, "Reading the register")
     data = collect_register(subject, language=language, as_of=as_of or legal_today())

@@ -24,8 +24,8 @@ from subjects.models import DataSubject
 
 Label = str | Promise
 
-# The register's data categories (`processing.DataCategory.code`, DOMAIN.md B), as a section
-# names the one its data belongs to.
+# The register's data categories (`processing.DataCategory.code`: identification, contact,
+# employment, communication, usage), as a section names the one its data belongs to.
 CATEGORY_LABELS: dict[str, Label] = {
     "identification": _("Identification"),
     "contact": _("Contact"),
@@ -168,7 +168,7 @@ class ReportSection:
     code: str
     model_label: str
     title: Label
-    category: str  # the register's category of the data (DOMAIN.md B): a CATEGORY_LABELS key
+    category: str  # the register's category of the data: a CATEGORY_LABELS key
     source: Label  # where the data came from
     columns: tuple[Column, ...]
     rows: Callable[[DataSubject], QuerySet[Any]]

@@ -1,5 +1,5 @@
 """What was done on a person's requests, and what our systems were asked, in the reader's
-words: the access report shows these instead of the stored structures (issue 22, item 3).
+words: the access report shows these instead of the stored structures.
 Every value of the stored record is still given, labelled as the person knows it."""
 
 from __future__ import annotations

@@ -256,7 +256,7 @@ def review_answer(*, answer: Answer, actor: Actor, now: dt.datetime | None = Non
 
 
 def record_preview(*, answer: Answer, actor: Actor) -> None:
-    """Opening a document is a look at the person's data (DOMAIN.md F)."""
+    """Opening a document is a look at the person's data, and every look is logged."""
     record_event(
         action="request.answer_previewed",
         actor=actor,

@@ -1,5 +1,5 @@
 """Every erasure reaches the systems that hold the person's data, whatever started it (GDPR
-Art. 17(1)(c), 17(2), 19, 28; issue 22, item 7).
+Art. 17(1)(c), 17(2), 19, 28).
 
 A request's erasure sends its own tasks (`erasure.confirm_erasure`, with the request's
 reference and due day). An erasure no request started — a prospect's objection to direct

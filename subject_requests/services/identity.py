@@ -280,7 +280,7 @@ def link_subject(
     *, request: SubjectRequest, subject_id: int, actor: Actor, now: dt.datetime | None = None
 ) -> None:
     """The DPO found the requester under another address or a name: the request is about
-    this stored person too (item 2 of issue 22)."""
+    this stored person too."""
     request, now = _changing_match(request, actor=actor, now=now)
     person = _person(subject_id)
     if request.subjects.filter(pk=person.pk).exists():

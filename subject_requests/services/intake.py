@@ -219,7 +219,7 @@ def submit_verified_request(
 ) -> SubjectRequest:
     """A request the person files from their self-service pages: they signed in by a link
     sent to their stored address, which is what the e-mail link of the public form proves, so
-    the request is verified at once and matched to them alone (issue 14 item 5)."""
+    the request is verified at once and matched to them alone."""
     from subject_requests.choices import VerificationMethod
     from subject_requests.services.workflow import move
 

@@ -1,5 +1,5 @@
 """Sending a right's work to the systems outside the portal that hold the person's data
-(section E), and Art. 19 notices to the recipients that received it.
+(GDPR Art. 30(1)(d)), and Art. 19 notices to the recipients that received it.
 
 One task per system of the register (`processing.selectors.systems_holding`) that holds the
 person's kind of data in the affected categories: internal systems and processors act on the

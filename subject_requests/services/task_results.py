@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,9 +152,10 @@ def _read_body(body: bytes) -> tuple[str, str]:
 
 
 def complete_by_callback(
-    *, token: str, body: bytes, timestamp: str, signature: str, now: dt.datetime | None = None
+    *, token: str, body: bytes, headers: Mapping[str, str], now: dt.datetime | None = None
 ) -> CallbackDone:
-    """The system calls its task's completion link, signed with its secret: once only."""
+    """The system calls its task's completion link, signed with its secret as Standard
+    Webhooks says (`headers`): once only."""
     now = now or timezone.now()
     try:
         task_id, nonce = read_callback_token(
@@ -168,14 +170,10 @@ def complete_by_callback(
     task = SystemTask.objects.select_related("system", "request").filter(pk=task_id).first()
     if task is None:
         raise CallbackRefused(404, "No such completion link.")
-    if not verify(
-        secrets=task.system.verifying_secrets,
-        timestamp=timestamp,
-        signature=signature,
-        body=body,
-        now=now,
-    ):
-        raise CallbackRefused(401, "The signature does not match the body and the timestamp.")
+    if not verify(secrets=task.system.verifying_secrets, headers=headers, body=body, now=now):
+        raise CallbackRefused(
+            401, "The Standard Webhooks signature does not match the body, id and timestamp."
+        )
     status, evidence = _read_body(body)
     with transaction.atomic():
         evidence = evidence or "Confirmed by the system's signed completion call."

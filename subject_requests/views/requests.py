@@ -101,7 +101,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         for r in page.object_list
     ]
     if rows:
-        # Section F: every look at a person's data is logged (here: the names listed).
+        # Every look at a person's data is logged (here: the names listed).
         record_grouped_read(
             action="request.listed",
             actor=request.user,

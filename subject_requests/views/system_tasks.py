@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.audit import record_event
 from core.permissions import has_permission, requires
-from core.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from subject_requests.choices import UNRESOLVED_TASKS, TaskStatus
 from subject_requests.models import SystemTask
 from subject_requests.reports.words import change_items, identifier_items
@@ -130,7 +129,7 @@ def system_task_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(task.request or "subject_requests:system_tasks")
 
 
-@csrf_exempt  # a system's signed call: the HMAC over the body is its proof, not a cookie
+@csrf_exempt  # a system's signed call: the signature over the body is its proof, not a cookie
 @requires("hooks.system_tasks")
 @require_POST
 def system_task_callback(request: HttpRequest, token: str) -> JsonResponse:
@@ -141,8 +140,7 @@ def system_task_callback(request: HttpRequest, token: str) -> JsonResponse:
         done = complete_by_callback(
             token=token,
             body=request.body,
-            timestamp=request.headers.get(TIMESTAMP_HEADER, ""),
-            signature=request.headers.get(SIGNATURE_HEADER, ""),
+            headers=dict(request.headers),
         )
     except CallbackRefused as refused:
         return JsonResponse(refused.body(), status=refused.status)

@@ -1,6 +1,6 @@
 """Staff pages for what gathers on a request's timeline: internal notes, messages to the
 requester, documents, and the downloads of documents and an agent's authorisation (each
-download is logged: section F)."""
+download is logged, as every look at a person's data is)."""
 
 from __future__ import annotations
 

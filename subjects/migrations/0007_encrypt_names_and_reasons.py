@@ -1,5 +1,5 @@
-"""Names, position and every free-text reason are encrypted (issue 12: a dump of the database
-showed every surname); names get their search tokens (`subjects.models.names`).
+"""Names, position and every free-text reason are encrypted (a dump of the database
+must show no surname); names get their search tokens (`subjects.models.names`).
 
 Forwards: the two partial indexes of held people and organisations are dropped (their
 predicate compared the reason with ''), the columns become encrypted text (blank stored as

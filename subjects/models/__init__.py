@@ -1,4 +1,4 @@
-"""Who the data subjects are and what is stored about them (DOMAIN.md sections A and B)."""
+"""Who the data subjects are and what is stored about them."""
 
 from __future__ import annotations
 

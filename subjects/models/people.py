@@ -1,4 +1,4 @@
-"""Who the data subjects are (DOMAIN.md section A): organisations, people and their kind
+"""Who the data subjects are: organisations, people and their kind
 history, with the one definition of a legal hold and of a restriction.
 
 Everything personal is stored in the frame's encrypted fields — names, position and every
@@ -47,7 +47,7 @@ from subjects.models.names import (
 )
 
 ONE_DAY = dt.timedelta(days=1)
-# Section B: prospects get less (no date of birth, photo or address).
+# Data minimisation by kind: prospects get less (no date of birth, photo or address).
 PROSPECT_KINDS = frozenset({SubjectKind.PROSPECT, SubjectKind.PROSPECT_REPRESENTATIVE})
 
 
@@ -358,14 +358,14 @@ class DataSubject(LegalHold):
 
     @cached_property
     def storage_locations(self) -> list[str]:
-        """Where the person's data is stored (section E), as the register's transfers say: one
+        """Where the person's data is stored, as the register's transfers say: one
         query, once per instance; a list reads `processing.selectors.regional_storage()` once
         for the whole page instead."""
         return storage_locations_for(str(self.country or ""))
 
 
 class KindChange(models.Model):
-    """Section A: a person's kind changes over time; each change is kept with its date."""
+    """A person's kind changes over time; each change is kept with its date."""
 
     subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="kind_history")
     kind = models.CharField(_("kind"), max_length=30, choices=SubjectKind.choices)

@@ -1,4 +1,4 @@
-"""What is stored about people (DOMAIN.md section B): trials and their content, demos,
+"""What is stored about people: trials and their content, demos,
 invoices, claims, communications and usage, each personal field encrypted."""
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ class Trial(models.Model):
 
 
 class TrialContent(models.Model):
-    """Content created inside a trial account; the client is controller of it (section A)."""
+    """Content created inside a trial account; the client is its controller, the operator only
+    its processor."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="contents")
     author = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""This app's records as the retention engine sees them (DOMAIN.md G), declared through the
+"""This app's records as the retention engine sees them, declared through the
 registry exactly as every other app declares its own (autodiscovered by `retention`).
 
 Each `expired` is the set-based form of `anchor + period < as_of`: it compares the anchor

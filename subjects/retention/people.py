@@ -1,5 +1,5 @@
 """People as the retention engine sees them: a person with their demos, messages and usage,
-under the prospect, former-client and former-user rules (DOMAIN.md G), and who is held."""
+under the prospect, former-client and former-user rules, and who is held."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Records of people as the retention engine sees them: trial content, invoices and claims
-(DOMAIN.md G)."""
+(under the privacy policy's retention periods)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ class TrialContentData(RecordType):
 
     def governed(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
         # A running trial's content waits for the trial's end; a converted trial's content
-        # is the client's, who is its controller (DOMAIN.md A) and decides how long it stays.
+        # is the client's, who is its controller and decides how long it stays.
         return qs
 
     def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:

@@ -1,5 +1,5 @@
 """Legal holds on people and organisations: a hold stops every purge and every erasure of
-the holder's data until it is lifted (DOMAIN.md G; GDPR Art. 17(3)(e))."""
+the holder's data until it is lifted (GDPR Art. 17(3)(e))."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Lifecycle events the SaaS platform reports, each written where the retention rules read
-their anchors (DOMAIN.md G): a trial's start and end (`Trial`), a demo (`Demo`), conversion
+their anchors: a trial's start and end (`Trial`), a demo (`Demo`), conversion
 and the contract's end (`Organisation.status` through `change_organisation_status`), an
 invoice (`Invoice.issued_on`), a claim falling due and closing (`Claim`), a message
 (`Communication.sent_at`) and platform use (`UsageRecord.occurred_at`).
@@ -168,7 +168,7 @@ def record_claim_fell_due(
     amount: Decimal | None = None,
     now: dt.datetime | None = None,
 ) -> Claim:
-    """A claim: kept at most 10 years from the day it fell due (DOMAIN.md G)."""
+    """A claim: kept at most 10 years from the day it fell due (the maximum limitation period)."""
     now = now or timezone.now()
     _not_future("fell_due_on", fell_due_on, now=now)
     if subject is None and organisation is None:

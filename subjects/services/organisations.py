@@ -1,5 +1,5 @@
 """Writes to organisations: details and the status that moves a company from prospect to
-paying client to former client (which ends or starts retention rules, DOMAIN.md G)."""
+paying client to former client (which ends or starts retention rules)."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def change_organisation_status(
 ) -> Organisation:
     """Move a company along prospect → trial/demo → paying → former.
 
-    Becoming a paying client ends the prospect retention rule (DOMAIN.md G): the contract
+    Becoming a paying client ends the prospect retention rule (1 year): the contract
     starts, the latest unconverted trial is marked converted (its content becomes client
     content) and the company's prospect people become client people, each with a
     `KindChange` dated `on`.

@@ -82,7 +82,8 @@ def date_of_birth_errors(born: dt.date | None, *, today: dt.date) -> list[str]:
 
 
 def minor_error(born: dt.date) -> str:
-    # DOMAIN.md A: nobody under 18 is stored; nothing is written when refused.
+    # The platform is not offered to minors: nobody under 18 is stored; nothing is written
+    # when refused.
     return _(
         "This person is under 18 (they turn 18 on %(date)s). The platform is not "
         "offered to minors, so the record is not stored."
@@ -253,7 +254,8 @@ def update_subject(
         action="subject.updated", actor=actor, target=subject, details={"fields": sorted(changed)}
     )
     if revealed_minor:
-        # DOMAIN.md A: a minor's data is not kept; the DPO erases it through retention.
+        # A minor's data is not kept, not even under a false date; the DPO erases it through
+        # retention.
         record_event(
             action="subject.flagged_for_erasure",
             actor=actor,
