@@ -24,7 +24,7 @@ DOMAIN_NOTES = re.compile(re.escape("DOMAIN" + "." + "md"))
 
 
 def project_files() -> list[Path]:
-    found = []
+    found: list[Path] = []
     for folder, directories, files in os.walk(ROOT):
         # Hidden folders (.git, tool caches) are not the project's text either.
         directories[:] = sorted(
