@@ -5,28 +5,17 @@ that each left nothing behind."""
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.audit import record_event
 from processing.databases.certify import entries_of, replay
 from processing.databases.sources import database_of
-from retention.ledger import LedgerCopyError, read_copy
-from retention.models import ErasureEntry
+from retention.management.ledger_options import add_ledger_arguments, copy_entries
 from retention.services.replay import entries_since
 
 ACTOR = "manage.py replay_platform_erasures"
-
-
-def _day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--since must be a date as YYYY-MM-DD, not {value!r}.") from None
 
 
 class Command(BaseCommand):
@@ -37,32 +26,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("system", help="The system's id or exact name.")
-        parser.add_argument(
-            "--since",
-            type=_day,
-            required=True,
-            help="Legal day (YYYY-MM-DD, Tallinn) the backup was taken on, or any earlier day.",
-        )
-        parser.add_argument(
-            "--from-file",
-            nargs="?",
-            type=Path,
-            const=Path(settings.ERASURE_LEDGER_DIR),
-            default=None,
-            metavar="PATH",
-            help="Also read the ledger's copy outside the portal's database (default: "
+        add_ledger_arguments(
+            parser,
+            copy_help="Also read the ledger's copy outside the portal's database (default: "
             "ERASURE_LEDGER_DIR).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         database = database_of(options["system"])
-        copy: list[ErasureEntry] = []
-        if options["from_file"] is not None:
-            try:
-                read = read_copy(options["from_file"], since=options["since"])
-            except (OSError, LedgerCopyError) as exc:
-                raise CommandError(f"Cannot read the ledger copy: {exc}") from None
-            copy = read.entries
+        copy = copy_entries(options, self.stderr)
         entries = entries_of(database.system_id, entries_since(options["since"], copy))
         done = replay(str(database.url), entries)
         for item in done:

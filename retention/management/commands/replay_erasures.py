@@ -1,25 +1,14 @@
 from __future__ import annotations
 
-import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from retention.ledger import LedgerCopyError, read_copy
-from retention.models import ErasureEntry
+from retention.management.ledger_options import add_ledger_arguments, copy_entries
 from retention.services.replay import ReplayReport, replay_erasures
 
 ACTOR = "manage.py replay_erasures"
-
-
-def _day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--since must be a date as YYYY-MM-DD, not {value!r}.") from None
 
 
 class Command(BaseCommand):
@@ -29,20 +18,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--since",
-            type=_day,
-            required=True,
-            help="Legal day (YYYY-MM-DD, Tallinn) the backup was taken on, or any earlier day.",
-        )
-        parser.add_argument(
-            "--from-file",
-            nargs="?",
-            type=Path,
-            const=Path(settings.ERASURE_LEDGER_DIR),
-            default=None,
-            metavar="PATH",
-            help="Also read the ledger's copy outside the database: a directory of "
+        add_ledger_arguments(
+            parser,
+            copy_help="Also read the ledger's copy outside the database: a directory of "
             "erasures-*.jsonl files or one file (default: ERASURE_LEDGER_DIR). Needed after "
             "a restore, which rolls the database's ledger back too.",
         )
@@ -52,15 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="The report as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        copy: list[ErasureEntry] = []
-        if options["from_file"] is not None:
-            try:
-                read = read_copy(options["from_file"], since=options["since"])
-            except (OSError, LedgerCopyError) as exc:
-                raise CommandError(f"Cannot read the ledger copy: {exc}") from None
-            for torn in read.torn:
-                self.stderr.write(f"Skipped a line cut short by a crash: {torn}")
-            copy = read.entries
+        copy = copy_entries(options, self.stderr)
         report = replay_erasures(
             since=options["since"], actor=ACTOR, copy=copy, dry_run=options["dry_run"]
         )
