@@ -5,15 +5,12 @@ shows their rows from the platform, by category, and nobody else's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from playwright.sync_api import Browser, expect
-from pytest_django.live_server_helper import LiveServer
+from playwright.sync_api import expect
 
 from processing.models import System
 from subject_requests.choices import Operation, Status, TaskStatus
@@ -21,9 +18,13 @@ from subject_requests.models import SystemTask
 from subjects.models import DataSubject, SubjectKind
 from tests import factories as f
 from tests import journeys as j
+from tests import test_browser_journeys
 from tests.platform_db import ATTACHMENTS, MANIFEST, ROWS, run_script
 from tests.reports_helpers import pdf_text
 from tests.test_platform_requests import rows
+
+# The journeys' three browsers (requester, DPO, the system's owner) and their clock.
+cast = test_browser_journeys.cast
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -55,25 +56,6 @@ def kadri(platform: System) -> DataSubject:
         last_name="Kask",
         work_email="kadri@acme.example",
         organisation=f.OrganisationFactory.create(name="Acme"),
-    )
-
-
-@pytest.fixture
-def cast(
-    browser: Browser,
-    live_server: LiveServer,
-    dpo: User,
-    staff: User,
-    clock: Any,
-    request: pytest.FixtureRequest,
-) -> Iterator[j.People]:
-    yield from j.people(
-        browser,
-        live_server.url,
-        dpo=dpo,
-        owner=staff,
-        clock=clock,
-        name=request.node.name.removeprefix("test_"),
     )
 
 
