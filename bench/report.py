@@ -31,7 +31,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from subject_requests.reports import build_access_report
+from reports.documents import build_access_report
 from subjects.models import (
     Communication,
     DataSubject,

@@ -27,9 +27,10 @@ from django.core.cache import cache
 from django.db import connection
 
 from core.crypto import decrypt
+from reports.documents import build_access_report
+from reports.portability import build_portability_package
 from selfservice.copies import REPORT, _key, run_copy_build
 from selfservice.models import SelfServiceCopy
-from subject_requests.reports import build_access_report, build_portability_package
 from subjects.models import DataSubject, Organisation
 
 # The people of the report benchmark (its records of every kind); imported by name, as the

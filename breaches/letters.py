@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from breaches.clock import notification_deadline
 from breaches.models import AffectedPerson, Breach
 from core.audit import record_event
+from core.display import format_date
 from core.pdf import Pdf, html_to_pdf
 from core.timeutil import legal_date
 from processing.models import SubjectKind
-from subject_requests.reports.values import format_date
 
 logger = logging.getLogger(__name__)
 

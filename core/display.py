@@ -2,8 +2,10 @@
 display time zone (`TIME_ZONE`, Europe/Tallinn by default) — the home page, the retention
 pages and the request pages used to disagree (UTC against Tallinn, ISO against dd.mm.yyyy).
 Templates use the `staff_date` / `staff_datetime` filters (core.templatetags.portal); Python
-that builds a sentence for a staff page calls these functions. Letters and e-mails to data
-subjects keep their own per-language formats."""
+that builds a sentence for a staff page calls these functions.
+
+Documents for people (letters, reports, the self-service pages) write a day the way the
+reader's language does (`format_date`, `format_moment`): one format per language."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import dateformat, timezone
+
+from core.timeutil import legal_zone
 
 STAFF_DATE_FORMAT = "d.m.Y"
 STAFF_DATETIME_FORMAT = "d.m.Y H:i"
@@ -39,3 +43,29 @@ def staff_datetime(value: dt.datetime | dt.date | None) -> str:
     if not isinstance(value, dt.datetime):
         return staff_date(value)
     return dateformat.format(_local(value), STAFF_DATETIME_FORMAT)
+
+
+# The date formats of documents for people: numbers only in Estonian and Latvian, the day,
+# the month's short name and the year in English.
+DATE_FORMATS = {"en": "j M Y", "et": "d.m.Y", "lv": "d.m.Y"}
+
+# Thousands of dates in a busy person's report: Django's date filter costs ~100 µs each, so
+# the two formats documents use are written out here (month names only in English).
+MONTHS_3 = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_date(value: dt.date | None, language: str) -> str:
+    """A day in a document for a person, in their language's format."""
+    if value is None:
+        return "—"
+    if DATE_FORMATS.get(language, "j M Y") == "d.m.Y":
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
+    return f"{value.day} {MONTHS_3[value.month - 1]} {value.year}"
+
+
+def format_moment(value: dt.datetime | None, language: str) -> str:
+    """A moment in a document for a person: the legal zone's day and time."""
+    if value is None:
+        return "—"
+    local = value.astimezone(legal_zone())
+    return f"{format_date(local.date(), language)} {local.hour:02d}:{local.minute:02d}"

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "subjects",
     "consent",
     "subject_requests",
+    "reports",
     "breaches",
     "selfservice",
     "oversight",

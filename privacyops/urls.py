@@ -17,7 +17,7 @@ urlpatterns = [
     path("requests/", include("subject_requests.urls")),
     path("dashboard/", dashboard_page, name="dashboard"),
     path("breaches/", include("breaches.urls")),
-    path("privacy/", include("subject_requests.public_urls")),
+    path("privacy/", include("selfservice.request_urls")),
     path("p/me/", include("selfservice.urls")),
     path("p/", include("consent.public_urls")),
     path(

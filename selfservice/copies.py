@@ -81,7 +81,8 @@ def _progress(copy_id: int, start: int, span: int) -> Callable[[int, str], None]
 
 def run_copy_build(*, copy_id: int, now: dt.datetime | None = None) -> bool:
     """The task's body: build both documents once, whoever runs it and however often."""
-    from subject_requests.reports import build_access_report, build_portability_package
+    from reports.documents import build_access_report
+    from reports.portability import build_portability_package
 
     claimed = SelfServiceCopy.objects.filter(pk=copy_id, status=AnswerStatus.QUEUED).update(
         status=AnswerStatus.BUILDING, started_at=now or timezone.now(), progress=1,

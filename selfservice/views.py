@@ -18,6 +18,7 @@ from core.audit import record_event, subject_actor
 from core.http import client_ip
 from core.permissions import requires
 from core.timeutil import legal_today
+from reports.collect import collect
 from selfservice import copies, links, session
 from selfservice.corrections import (
     CHECKED_FIELDS,
@@ -26,7 +27,6 @@ from selfservice.corrections import (
 )
 from selfservice.forms import CorrectionForm, SignInForm
 from subject_requests.choices import AnswerStatus
-from subject_requests.reports.collect import collect
 from subjects.models import DataSubject
 
 PERMISSION = "selfservice.public"

@@ -15,70 +15,9 @@ from subject_requests.choices import STAFF_CHANNELS, Channel, PauseReason, Reque
 from subject_requests.models import DUE_SOON_DAYS
 from subject_requests.selectors import QueueFilters
 from subject_requests.services.timeline import MAX_DOCUMENT_BYTES, assignable_users
-from subject_requests.transmission_forms import PublicReceiverFields, StaffReceiverFields
+from subject_requests.transmission_forms import StaffReceiverFields
 
 MAX_DESCRIPTION = 5000
-
-
-class PublicRequestForm(PublicReceiverFields):
-    """The request form of the public pages; a portability request may name another company
-    to send the data to (`PublicReceiverFields`, shown after the agent's fields)."""
-
-    field_order = ["type", "name", "email", "description", "via_agent", "agent_name"]
-
-    type = forms.ChoiceField(
-        label=_("Which right do you want to exercise?"),
-        choices=RequestType.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose the right your request is about.")},
-    )
-    name = forms.CharField(
-        label=_("Your name"),
-        max_length=200,
-        error_messages={"required": _("Tell us your name.")},
-    )
-    email = forms.EmailField(
-        label=_("Your e-mail address"),
-        help_text=_(
-            "We send a link to this address to confirm it is yours. Use the address we know "
-            "you by (for example your work e-mail)."
-        ),
-        error_messages={
-            "required": _("We need an e-mail address to answer you."),
-            "invalid": _("Enter a valid e-mail address, such as name@company.com."),
-        },
-    )
-    description = forms.CharField(
-        label=_("Your request"),
-        required=False,
-        max_length=MAX_DESCRIPTION,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_(
-            "Optional. Tell us what you want in your own words, for example which data "
-            "should be corrected."
-        ),
-    )
-    via_agent = forms.BooleanField(
-        label=_("I am an authorised agent acting for someone else"), required=False
-    )
-    agent_name = forms.CharField(
-        label=_("Agent's name (the person's own name goes above)"),
-        max_length=200,
-        required=False,
-    )
-    # A honeypot: hidden from people, filled in by bots.
-    website = forms.CharField(required=False, label=_("Leave this field empty"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("via_agent") and not (data.get("agent_name") or "").strip():
-            self.add_error("agent_name", _("Tell us the agent's name."))
-        self.clean_receiver(data, own_email=data.get("email") or "")
-        return data
 
 
 class StaffEntryForm(StaffReceiverFields):

@@ -15,7 +15,7 @@ from processing.models import Purpose, System, SystemKind
 from processing.selectors import systems_out_of_reach
 from subject_requests.choices import ActionKind, ActionStatus, TaskKind, TaskStatus
 from subject_requests.models import SubjectRequest
-from subject_requests.reports.words import field_label
+from subject_requests.words import field_label
 from subjects.erasure_preview import ERASED_LABELS, KeptItem, erasure_preview
 from subjects.models import RestrictionGround
 

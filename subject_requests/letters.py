@@ -17,7 +17,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from core.audit import record_event
+from core.display import format_date
 from core.links import public_link
+from core.pdf import Pdf, html_to_pdf
 from core.timeutil import legal_date
 from subject_requests.choices import (
     ActionStatus,
@@ -32,8 +34,6 @@ from subject_requests.deadlines import answer_periods
 from subject_requests.delivery import RECEIVER, documents_for, download_url, link_until
 from subject_requests.letter_actions import letter_actions
 from subject_requests.models import Answer, SubjectRequest, TimelineEntry
-from subject_requests.reports.pdf import Pdf, html_to_pdf
-from subject_requests.reports.values import format_date
 from subject_requests.transmission_mail import TRANSMISSION_LETTER, transmission_email
 
 LETTERS = frozenset(

@@ -15,7 +15,13 @@ from django.core import mail
 
 from core.models import AuditEvent
 from subject_requests import services
-from subject_requests.choices import AnswerKind, AnswerStatus, DeliveryStatus, Status
+from subject_requests.choices import (
+    ANSWER_FOR_TYPE,
+    AnswerKind,
+    AnswerStatus,
+    DeliveryStatus,
+    Status,
+)
 from subject_requests.models import Answer, SubjectRequest, TimelineEntry
 from tests import factories as f
 from tests.reports_helpers import pdf_text
@@ -317,3 +323,23 @@ def test_the_request_page_follows_a_build_and_offers_review(
     opened = client.get(f"/requests/{request.pk}/answers/{answer.pk}/file/")
     assert opened["Content-Disposition"].startswith("inline;")
     assert AuditEvent.objects.filter(action="request.answer_previewed").exists()
+
+
+def test_every_document_a_request_is_answered_with_has_its_builder() -> None:
+    """The builders live in the reports app, which registers them when it loads: a right
+    answered with a document whose kind has no builder could never be answered."""
+    from subject_requests.services.answers import _BUILDERS
+
+    assert set(ANSWER_FOR_TYPE.values()) <= set(_BUILDERS)
+    assert all(callable(builder) for builder in _BUILDERS.values())
+
+
+def test_a_document_of_a_kind_nobody_builds_fails_with_its_reason(
+    seeded: None, dpo: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    from subject_requests.services import answers
+
+    monkeypatch.setattr(answers, "_BUILDERS", {})
+    answer = built(dpo, verified_request(dpo), django_capture_on_commit_callbacks)
+    assert answer.status == AnswerStatus.FAILED
+    assert "No document of the kind 'access_report'" in answer.error

@@ -17,11 +17,12 @@ from django.core.management import call_command
 
 from processing.databases.manifest import parse
 from processing.models import System
+from reports.collect import collect
+from reports.documents import render_access_report
+from reports.portability import portability_package
 from subject_requests import services
 from subject_requests.choices import Operation, TaskStatus
 from subject_requests.models import SystemTask
-from subject_requests.reports import portability_package, render_access_report
-from subject_requests.reports.collect import collect
 from subject_requests.services import changes
 from subjects.models import DataSubject
 from tests import factories as f

@@ -14,7 +14,7 @@ import pytest
 
 from consent.services import grant_consent
 from processing.models import DataCategory, Purpose
-from subject_requests.reports import portability_package
+from reports.portability import portability_package
 from subjects.models import DataSubject
 from tests import factories as f
 from tests.factories import purpose
@@ -124,8 +124,8 @@ def test_the_readme_says_why_in_the_requesters_language(
 
 
 def test_every_section_names_a_category_of_the_register(seeded: None) -> None:
-    from subject_requests.reports.section_types import CATEGORY_LABELS
-    from subject_requests.reports.sections import SECTIONS
+    from reports.section_types import CATEGORY_LABELS
+    from reports.sections import SECTIONS
 
     codes = set(DataCategory.objects.values_list("code", flat=True))
     assert set(CATEGORY_LABELS) == codes

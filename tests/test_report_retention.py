@@ -10,10 +10,10 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
+from reports.collect import collect
+from reports.documents import render_access_report
 from retention.deadlines import retention_deadline
 from subject_requests import services
-from subject_requests.reports import render_access_report
-from subject_requests.reports.collect import collect
 from subjects.models import DataSubject, Invoice, SubjectKind
 from tests import factories as f
 from tests.fixture_types import ClientFor

@@ -17,13 +17,13 @@ from weasyprint.pdf import fonts as weasyprint_fonts
 
 from core.fields import personal_data_fields
 from core.timeutil import legal_zone
-from subject_requests.reports import (
+from reports.documents import (
     build_access_report,
-    portability_package,
     render_access_report,
     render_information_report,
 )
-from subject_requests.reports.sections import (
+from reports.portability import portability_package
+from reports.sections import (
     NOT_A_PERSONS_DATA,
     PERSON_FIELDS,
     PERSON_MODEL,

@@ -382,7 +382,7 @@ def test_request_services_keep_their_invariants_in_any_order(
     # a second each) and the letters' e-mails are not what the machine checks: the tests of
     # the letters and reports are.
     monkeypatch.setattr("subject_requests.letters.html_to_pdf", stand_in_pdf)
-    monkeypatch.setattr("subject_requests.reports.documents.html_to_pdf", stand_in_pdf)
+    monkeypatch.setattr("reports.documents.html_to_pdf", stand_in_pdf)
     monkeypatch.setattr("subject_requests.tasks.send_request_letter.delay", not_emailed)
     # The webhook system accepts its deliveries (and calls back later: a rule).
     monkeypatch.setattr("subject_requests.services.systems.post_json", accepted)

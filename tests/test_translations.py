@@ -57,16 +57,16 @@ PUBLIC_MODULES = (
     "consent/public_views.py",
     "consent/emails.py",
     "consent/services/subscription.py",
-    "subject_requests/views/public.py",
+    "selfservice/request_pages.py",
     "subject_requests/services/identity.py",
     "subject_requests/choices.py",
     "subject_requests/letters.py",
-    "subject_requests/reports/sections.py",
-    "subject_requests/reports/section_types.py",
-    "subject_requests/reports/request_sections.py",
-    "subject_requests/reports/collect.py",
-    "subject_requests/reports/values.py",
-    "subject_requests/reports/platform.py",
+    "reports/sections.py",
+    "reports/section_types.py",
+    "reports/request_sections.py",
+    "reports/collect.py",
+    "reports/values.py",
+    "reports/platform.py",
     "subject_requests/letter_actions.py",
     # GDPR Art. 20(2): the receiver's fields of the public form and the refusals they meet.
     "subject_requests/transmission_forms.py",
@@ -388,9 +388,9 @@ def _form_texts(form_class: type[forms.Form]) -> list[Any]:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_public_forms_and_the_rights_are_translated(language: str) -> None:
     from consent.forms import SubscribeForm
+    from selfservice.forms import PublicRequestForm
+    from selfservice.request_pages import STATUS_EXPLANATIONS
     from subject_requests.choices import TYPE_EXPLANATIONS, RequestType, Status
-    from subject_requests.forms import PublicRequestForm
-    from subject_requests.views.public import STATUS_EXPLANATIONS
 
     texts = [
         *_form_texts(PublicRequestForm),
@@ -503,9 +503,9 @@ def test_a_withdrawal_that_comes_too_late_is_refused_in_latvian(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two clicks: the second passes the page's "still open?" check, the service refuses."""
+    from selfservice import request_pages as public_views
     from subject_requests.models import Status, SubjectRequest
     from subject_requests.services import status_token
-    from subject_requests.views import public as public_views
 
     stale = _request_at_tallinn_times()
     SubjectRequest.objects.filter(pk=stale.pk).update(status=Status.COMPLETED)

@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import Actor, record_event
-from core.timeutil import legal_date
 from subject_requests import guards
 from subject_requests.choices import ANSWER_FOR_TYPE, AnswerKind, AnswerStatus, EntryKind
 from subject_requests.delivery import documents_for, issue_link
@@ -125,30 +124,28 @@ def _reporter(answer_id: int) -> Callable[[int, str], None]:
     return progress
 
 
-def build(answer: Answer, progress: Callable[[int, str], None]) -> tuple[bytes, str, str, int]:
-    """The document's bytes, content type, file name and pages."""
-    from subject_requests.reports import (
-        build_access_report,
-        build_information_report,
-        build_portability_package,
-    )
+Progress = Callable[[int, str], None]
+# What a builder returns: the document's bytes, content type, file name and pages (0 for a zip).
+Built = tuple[bytes, str, str, int]
+Builder = Callable[[Answer, Progress], Built]
+# The documents' contents are the reports app's, above this one (it reads the requests for
+# the person's own requests and what their systems answered): it registers one builder per
+# kind of document when it loads (`reports.apps`).
+_BUILDERS: dict[str, Builder] = {}
 
-    reference = answer.request.reference or f"request-{answer.request_id}"
-    as_of = legal_date(answer.requested_at)
-    subject, request = answer.subject, answer.request
-    if subject is None:
+
+def register_builder(kind: AnswerKind, builder: Builder) -> None:
+    _BUILDERS[kind] = builder
+
+
+def build(answer: Answer, progress: Progress) -> Built:
+    """The document's bytes, content type, file name and pages."""
+    if answer.subject is None:
         raise RequestError("The person this document was about is no longer in the portal.")
-    if answer.kind == AnswerKind.PORTABILITY:
-        zipped = build_portability_package(
-            subject=subject, request=request, as_of=as_of, progress=progress
-        )
-        return zipped, "application/zip", f"portable-data-{reference}.zip", 0
-    builder = (
-        build_access_report if answer.kind == AnswerKind.ACCESS_REPORT else build_information_report
-    )
-    pdf = builder(subject=subject, request=request, as_of=as_of, progress=progress)
-    name = "access-report" if answer.kind == AnswerKind.ACCESS_REPORT else "who-holds-your-data"
-    return pdf.content, "application/pdf", f"{name}-{reference}.pdf", pdf.pages
+    builder = _BUILDERS.get(answer.kind)
+    if builder is None:
+        raise RequestError(f"No document of the kind {answer.kind!r} can be built here.")
+    return builder(answer, progress)
 
 
 def run_answer_build(*, answer_id: int, now: dt.datetime | None = None) -> bool:

@@ -15,7 +15,6 @@ from core.audit import record_event
 from core.permissions import has_permission, requires
 from subject_requests.choices import ActionKind, RequestType
 from subject_requests.models import SubjectRequest
-from subject_requests.reports.words import describe_action
 from subject_requests.rights_forms import (
     CancelErasureForm,
     ConfirmErasureForm,
@@ -24,6 +23,7 @@ from subject_requests.rights_forms import (
 from subject_requests.selectors import request_actions
 from subject_requests.services import RequestError, platform_erasure
 from subject_requests.services import erasure as erasure_services
+from subject_requests.words import describe_action
 from subjects.erasure_preview import erasure_preview
 
 

@@ -17,7 +17,6 @@ from core.audit import record_event
 from core.permissions import has_permission, requires
 from subject_requests.choices import UNRESOLVED_TASKS, TaskStatus
 from subject_requests.models import SystemTask
-from subject_requests.reports.words import change_items, identifier_items
 from subject_requests.services import RequestError
 from subject_requests.services.task_results import (
     RESOLUTIONS,
@@ -27,6 +26,7 @@ from subject_requests.services.task_results import (
     resolve_task,
     retry_task,
 )
+from subject_requests.words import change_items, identifier_items
 
 PAGE_SIZE = 50
 # A completion call carries a short JSON object; anything larger is refused unread.

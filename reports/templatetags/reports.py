@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
-from subject_requests.reports.collect import SectionData
+from reports.collect import SectionData
 
 register = template.Library()
 

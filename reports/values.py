@@ -12,15 +12,13 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.display import format_date, format_moment
+from core.pdf import EmbeddedFile
 from core.timeutil import legal_zone
-from subject_requests.reports.pdf import EmbeddedFile
-from subject_requests.reports.section_types import Column
+from reports.section_types import Column
 
 # A cell with nothing in it.
 EMPTY = "—"
-
-# The date formats of documents for people: numbers only, the way each language writes them.
-DATE_FORMATS = {"en": "j M Y", "et": "d.m.Y", "lv": "d.m.Y"}
 
 
 def _attr(row: Any, path: str) -> Any:
@@ -30,26 +28,6 @@ def _attr(row: Any, path: str) -> Any:
             return None
         value = getattr(value, part)
     return value
-
-
-# Thousands of dates in a busy person's report: Django's date filter costs ~100 µs each, so
-# the two formats documents use are written out here (month names only in English).
-MONTHS_3 = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def format_date(value: dt.date | None, language: str) -> str:
-    if value is None:
-        return "—"
-    if DATE_FORMATS.get(language, "j M Y") == "d.m.Y":
-        return f"{value.day:02d}.{value.month:02d}.{value.year}"
-    return f"{value.day} {MONTHS_3[value.month - 1]} {value.year}"
-
-
-def format_moment(value: dt.datetime | None, language: str) -> str:
-    if value is None:
-        return "—"
-    local = value.astimezone(legal_zone())
-    return f"{format_date(local.date(), language)} {local.hour:02d}:{local.minute:02d}"
 
 
 Attach = Callable[[EmbeddedFile], object]

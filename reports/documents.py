@@ -11,15 +11,15 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from core.display import format_date
+from core.pdf import Pdf, html_to_pdf
 from core.timeutil import legal_today
-from subject_requests.models import SubjectRequest
-from subject_requests.reports.collect import (
+from reports.collect import (
     SubjectData,
     collect,
     collect_register,
 )
-from subject_requests.reports.pdf import Pdf, html_to_pdf
-from subject_requests.reports.values import format_date
+from subject_requests.models import SubjectRequest
 from subjects.models import DataSubject
 
 # progress(percent, note): the builder reports where it is (no personal data in the note).

@@ -16,24 +16,19 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from consent.selectors import consent_state
+from core.display import format_date, format_moment
+from core.pdf import EmbeddedFile
 from core.timeutil import legal_date, legal_today
 from processing.models import DataCategory
 from processing.selectors import DataHolders, holders_of_subject_data, purposes_for_subject
+from reports.platform import platform_sections
+from reports.section_types import Portability, ReportSection
+from reports.sections import PERSON_FIELDS, PERSON_PORTABLE, SECTIONS
+from reports.values import EMPTY, format_value, raw_value
 from retention.deadlines import Deadline, deadlines_of
 from retention.periods import expires_on
 from retention.registry import registry
 from retention.selectors import subject_deadlines
-from subject_requests.reports.pdf import EmbeddedFile
-from subject_requests.reports.platform import platform_sections
-from subject_requests.reports.section_types import Portability, ReportSection
-from subject_requests.reports.sections import PERSON_FIELDS, PERSON_PORTABLE, SECTIONS
-from subject_requests.reports.values import (
-    EMPTY,
-    format_date,
-    format_moment,
-    format_value,
-    raw_value,
-)
 from subjects.models import DataSubject, Source
 
 

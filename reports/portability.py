@@ -23,10 +23,10 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from core.timeutil import legal_today
+from reports.collect import SubjectData, collect
+from reports.documents import Progress, _quiet
+from reports.sections import OPERATOR_NOTES, PERSON_FIELDS
 from subject_requests.models import SubjectRequest
-from subject_requests.reports.collect import SubjectData, collect
-from subject_requests.reports.documents import Progress, _quiet
-from subject_requests.reports.sections import OPERATOR_NOTES, PERSON_FIELDS
 from subjects.models import DataSubject
 
 SCHEMA_ID = "https://privacyops.example/schemas/portability/1"

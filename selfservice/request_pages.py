@@ -19,12 +19,12 @@ from core.http import client_ip
 from core.permissions import requires
 from core.timeutil import legal_date
 from retention.periods import Period
+from selfservice.forms import PublicRequestForm
+from selfservice.ratelimit import allow_answer_link, allow_public_request
 from subject_requests import delivery, services
 from subject_requests.choices import TYPE_EXPLANATIONS, RequestType, Status
 from subject_requests.deadlines import answer_periods
-from subject_requests.forms import PublicRequestForm
 from subject_requests.models import SubjectRequest
-from subject_requests.ratelimit import allow_answer_link, allow_public_request
 from subject_requests.services.identity import VERIFICATION_LINK_DAYS
 from subject_requests.transmission_forms import RECEIVER_FIELDS
 

@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import ConsentEvent, ConsentEvidence, ObjectionReview, PendingSubscription
-from subject_requests.reports.request_sections import REQUEST_SECTIONS
-from subject_requests.reports.section_types import (
+from reports.request_sections import REQUEST_SECTIONS
+from reports.section_types import (
     Column,
     Decision,
     Portability,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from reports.platform import FOUND_LABEL, describe_found
+from reports.section_types import Column, ReportSection, not_provided
 from subject_requests.models import (
     Answer,
     RightAction,
@@ -13,9 +15,7 @@ from subject_requests.models import (
     SystemTask,
     TimelineEntry,
 )
-from subject_requests.reports.platform import FOUND_LABEL, describe_found
-from subject_requests.reports.section_types import Column, ReportSection, not_provided
-from subject_requests.reports.words import describe_action, describe_task
+from subject_requests.words import describe_action, describe_task
 
 REQUEST_SECTIONS: tuple[ReportSection, ...] = (
     ReportSection(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from subject_requests.views import public as public_views
+from selfservice import request_pages as public_views
 
 app_name = "requests_public"
 

@@ -18,19 +18,20 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.display import format_date
 from core.timeutil import legal_date
 from processing.databases.manifest import Manifest, ManifestError, parse
 from processing.models import DatabaseManifest, DataCategory
-from subject_requests.choices import Operation, TaskStatus
-from subject_requests.models import SystemTask
-from subject_requests.reports.section_types import (
+from reports.section_types import (
     CATEGORY_LABELS,
     Column,
     Portability,
     ReportSection,
     by_purpose,
 )
-from subject_requests.reports.values import EMPTY, format_date
+from reports.values import EMPTY
+from subject_requests.choices import Operation, TaskStatus
+from subject_requests.models import SystemTask
 from subjects.models import DataSubject
 
 # Columns past which a row reads better as a card than as a table's row.
