@@ -30,6 +30,9 @@ from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RoutePattern
 from playwright.sync_api import Page, Route
 
+from core.checks import iter_patterns
+from core.permissions import PUBLIC_KEYS, declared_permission
+
 JS_TOOLS = Path(__file__).resolve().parent / "js"
 AXE = JS_TOOLS / "node_modules" / "axe-core" / "axe.min.js"
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -96,6 +99,16 @@ def pages_without_arguments() -> list[str]:
     ]
 
 
+def public_page_names() -> set[str]:
+    """The URL names of the pages anyone may open (a data subject's): the visitor's walk
+    audits them, so a staff member's walk passes them by."""
+    return {
+        ":".join([*app_names, pattern.name])
+        for _, pattern, app_names in iter_patterns(get_resolver().url_patterns)
+        if pattern.name and declared_permission(pattern.callback, app_names) in PUBLIC_KEYS
+    }
+
+
 def walked(name: str) -> bool:
     return name not in NOT_WALKED and name.partition(":")[0] not in NOT_WALKED_NAMESPACES
 
@@ -134,6 +147,9 @@ def audit(page: Page, walk: Walk, url: str) -> None:
                 f"{walk.who} {url}: {violation['id']} ({violation['impact']}, "
                 f"{violation['help']}) at `{node['target']}`: {node['summary']}"
             )
+
+
+NOT_STATIC = re.compile(r"^(?!.*/static/)")
 
 
 def _no_downloads(route: Route) -> None:
@@ -186,7 +202,8 @@ def walk_pages(
         queued.add(name)
         todo.append(parts.path + (f"?{parts.query}" if parts.query else ""))
 
-    page.route("**/*", _no_downloads)
+    # Stylesheets, scripts and fonts go straight to the server, not through the handler.
+    page.route(NOT_STATIC, _no_downloads)
     for start in starts:
         enqueue(start)
     while todo:

@@ -60,6 +60,7 @@ def _on_postgres() -> bool:
     return engine == "django.db.backends.postgresql"
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected what the run leaves out
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _on_postgres():
         return
