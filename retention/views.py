@@ -179,6 +179,7 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "can_manage": has_permission(request.user, "retention.rules.manage"),
             "can_confirm": has_permission(request.user, "retention.rules.confirm"),
+            "can_preview": has_permission(request.user, "retention.preview"),
             "as_of": as_of,
             "due_if_confirmed": due_if_confirmed,
         },

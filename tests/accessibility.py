@@ -109,6 +109,21 @@ def public_page_names() -> set[str]:
     }
 
 
+TITLE_SUFFIX = " · PrivacyOps"
+
+
+def title_problem(title: str) -> str | None:
+    """What is wrong with a page's browser-tab title, if anything: it is plain text (markup
+    typed into the title block shows as typed) and names the page, not only the portal."""
+    title = " ".join(title.split())  # as the browser shows it
+    if any(mark in title for mark in "<>{}"):
+        return f"is not plain text: {title[:80]!r}"
+    page = title.removesuffix(TITLE_SUFFIX).strip()
+    if not title.endswith(TITLE_SUFFIX) or not page or page == "PrivacyOps":
+        return f"does not name the page: {title!r}"
+    return None
+
+
 def walked(name: str) -> bool:
     return name not in NOT_WALKED and name.partition(":")[0] not in NOT_WALKED_NAMESPACES
 
@@ -221,6 +236,8 @@ def walk_pages(
         done.add(name)
         queued.add(name)
         audit(page, walk, landed.path + (f"?{landed.query}" if landed.query else ""))
+        if problem := title_problem(page.title()):
+            walk.violations.append(f"{walk.who} {landed.path}: the title {problem}")
         walk.audited.append(f"{name} {landed.path}")
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             enqueue(href)

@@ -1,5 +1,5 @@
-"""Every page a role may open is reachable by clicking, and no page offers a link its viewer
-may not open.
+"""Every page a role may open is reachable by clicking, no page offers a link its viewer
+may not open, and every page has a plain, specific title.
 
 Each role walks the portal from the home page over a demo population, following every link
 to a staff page (breadth first, each path once). The walk must reach every page of the
@@ -9,8 +9,10 @@ reached from their lists), and it must never meet a link to a page that answers 
 
 from __future__ import annotations
 
+import re
 from collections import Counter, deque
 from collections.abc import Iterator
+from html import unescape
 from html.parser import HTMLParser
 from io import StringIO
 from typing import Any
@@ -24,8 +26,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from core.permissions import MATRIX, Role, declared_permission, has_permission
+from tests.accessibility import title_problem
 
 pytestmark = pytest.mark.django_db
+
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
 # Pages reached otherwise than by a link: the login flow's second step, and forms that only
 # answer a POST from the page they belong to.
@@ -89,11 +94,32 @@ def pages_without_an_id(role: Role) -> set[str]:
     return expected
 
 
+def staff_links(html: str, user: User) -> Iterator[tuple[str, bool]]:
+    """Each link of a page to a staff page of the portal, and whether `user` may open it."""
+    parser = _Links()
+    parser.feed(html)
+    for href in parser.hrefs:
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+            continue
+        try:
+            target = resolve(parts.path)
+        except Resolver404:
+            continue
+        key = declared_permission(target.func, target.app_names)
+        if key is None or MATRIX[key].public or target.view_name == "logout":
+            continue
+        if key == "admin.site" and target.view_name != "admin:index":
+            continue  # the admin's own pages are Django's; the walk checks the way in
+        yield href, has_permission(user, key)
+
+
 def walk(client: Client, user: User) -> tuple[set[str], list[str]]:
-    """(the url names reached, the links met that answer 403 or that the matrix refuses)."""
+    """(the url names reached, the problems met: links that answer 403 or that the matrix
+    refuses, and pages whose title is not a plain, specific one)."""
     seen: set[str] = set()
     reached: set[str] = set()
-    refused: list[str] = []
+    problems: list[str] = []
     per_view: Counter[str] = Counter()
     queue = deque(["/"])
     while queue and len(seen) < MAX_PAGES:
@@ -110,33 +136,23 @@ def walk(client: Client, user: User) -> tuple[set[str], list[str]]:
         per_view[match.view_name] += 1
         response = client.get(path)
         if response.status_code == 403:
-            refused.append(path)
+            problems.append(path)
             continue
         assert response.status_code < 500, path
         reached.add(match.view_name)
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
-        parser = _Links()
-        parser.feed(response.content.decode())
-        for href in parser.hrefs:
-            parts = urlsplit(href)
-            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-                continue
-            try:
-                target = resolve(parts.path)
-            except Resolver404:
-                continue
-            key = declared_permission(target.func, target.app_names)
-            if key is None or MATRIX[key].public or target.view_name == "logout":
-                continue
-            if key == "admin.site" and target.view_name != "admin:index":
-                continue  # the admin's own pages are Django's; the walk checks the way in
-            if not has_permission(user, key):
-                refused.append(f"{path} → {href}")
+        title = TITLE.search(response.content.decode())
+        problem = title_problem(unescape(title.group(1)) if title else "")
+        if problem and not match.view_name.startswith("admin:"):  # Django's own titles
+            problems.append(f"{path}: the title {problem}")
+        for href, allowed in staff_links(response.content.decode(), user):
+            if not allowed:
+                problems.append(f"{path} → {href}")
                 continue
             # The pages of a list are reached through the first; a query string is a filter.
-            queue.append(parts.path)
-    return reached, refused
+            queue.append(urlsplit(href).path)
+    return reached, problems
 
 
 @pytest.fixture
@@ -155,8 +171,8 @@ def test_every_page_a_role_may_open_is_reachable_and_no_link_is_refused(
     user = User.objects.get(username=username)
     client.force_login(user)
     (role,) = [role for role in Role if user.groups.filter(name=role.value).exists()]
-    reached, refused = walk(client, user)
-    assert refused == []
+    reached, problems = walk(client, user)
+    assert problems == []
     assert pages_without_an_id(role) - reached == set()
 
 
@@ -166,3 +182,40 @@ def test_the_auditor_finds_the_retention_rules_in_the_navigation(
     client.force_login(auditor)
     page = client.get("/").content.decode()
     assert 'href="/retention/rules/"' in page
+
+
+def test_a_rule_page_with_a_larger_purge_pending_offers_its_extra_records_only_to_who_may_see_them(
+    seeded: None, dpo: User, admin_user: User, auditor: User, staff: User
+) -> None:
+    """A pending change that enlarges the purge links its extra records (the purge preview's
+    permission): the DPO and the Admin follow the link, the Auditor is not offered it."""
+    from dateutil.relativedelta import relativedelta
+
+    from core.timeutil import legal_today
+    from retention.models import RetentionRule
+    from retention.services.rules import rule_values, save_rule
+    from tests.factories import ClaimFactory
+
+    rule = RetentionRule.objects.get(code="claims-10y")
+    # Fell due 9½ years ago: kept under 10 years, purged under 9.
+    ClaimFactory.create(fell_due_on=legal_today() - relativedelta(years=9, months=6))
+    saved = save_rule(
+        rule=rule,
+        values=rule_values(rule)
+        | {"period_years": 9, "name": "Claims: 9 years", "legal_reference": "LOA"},
+        actor=admin_user,
+        reason="Shorter",
+    )
+    assert saved.change is not None
+    extra = f"/retention/changes/{saved.change.pk}/extra/"
+    for user in (dpo, admin_user, auditor):
+        client = Client()
+        client.force_login(user)
+        page = client.get(f"/retention/rules/{rule.pk}/")
+        assert page.status_code == 200, user
+        links = list(staff_links(page.content.decode(), user))
+        assert [href for href, allowed in links if not allowed] == [], user
+        offered = any(href == extra for href, _ in links)
+        assert offered == (user is not auditor), user
+        if offered:
+            assert client.get(extra).status_code == 200

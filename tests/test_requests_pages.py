@@ -72,6 +72,24 @@ def test_the_public_form_explains_each_right_in_plain_words(client: Client) -> N
     assert page.count('type="radio" name="type"') == 9
 
 
+def test_a_data_subject_is_never_led_to_the_staff_login_and_finds_their_own_pages(
+    client: Client, staff: User
+) -> None:
+    """On every public page the logo leads to the person's own pages (their data and
+    preferences), not to the staff login; the request form offers those pages too. Staff
+    pages keep the logo leading home."""
+    form = client.get("/privacy/request/").content.decode()
+    brand = re.search(r'<a class="brand" href="([^"]+)"', form)
+    assert brand is not None and brand.group(1) == "/p/me/"
+    assert 'href="/p/me/"' in form.split('class="brand"', 1)[1]  # in the page, not only the logo
+    start = client.get("/p/me/").content.decode()
+    assert re.search(r'<a class="brand" href="/p/me/"', start)
+    assert 'href="/privacy/request/"' in start
+    client.force_login(staff)
+    home = client.get("/").content.decode()
+    assert re.search(r'<a class="brand" href="/"', home)
+
+
 def test_the_public_form_is_translated_when_the_language_is_chosen(client: Client) -> None:
     response = client.get(FORM, HTTP_ACCEPT_LANGUAGE="et")
     assert response.status_code == 200
