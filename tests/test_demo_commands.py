@@ -46,3 +46,36 @@ def test_demo_logins_are_refused_in_production(settings: Settings) -> None:
     settings.DEBUG = False
     with pytest.raises(CommandError, match="development"):
         call_command("demo_users", stdout=StringIO())
+
+
+def test_a_newcomer_logs_in_as_dpo_and_admin_with_the_printed_key(
+    settings: Settings, seeded: None
+) -> None:
+    """`make run` prints, in development only, an enrolled authenticator's key (as text and
+    as an otpauth:// URI) for DPO and Admin: a code computed from the printed key passes the
+    second factor at the first login, with no enrolment step. A second run keeps the key."""
+    import base64
+    import re
+
+    from django.test import Client
+    from django_otp.oath import totp
+
+    settings.DEBUG = True
+    settings.DEMO_PASSWORD = "demo-password-123"
+    out = StringIO()
+    call_command("demo_users", stdout=out)
+    printed = dict(re.findall(r"^  (dpo|admin)\s+key ([A-Z2-7]+=*)$", out.getvalue(), re.M))
+    assert set(printed) == {"dpo", "admin"}
+    uris = re.findall(r"^\s+(otpauth://totp/\S+)$", out.getvalue(), re.M)
+    assert len(uris) == 2 and all(f"secret={key}" in " ".join(uris) for key in printed.values())
+    for username, key in printed.items():
+        client = Client()
+        client.post("/login/", {"username": username, "password": "demo-password-123"})
+        assert client.get("/")["Location"].startswith("/account/2fa/verify/")
+        code = f"{totp(base64.b32decode(key)):06d}"
+        verified = client.post("/account/2fa/verify/", {"code": code, "next": "/"})
+        assert verified.status_code == 302 and verified["Location"] == "/"
+        assert client.get("/").status_code == 200
+    again = StringIO()
+    call_command("demo_users", stdout=again)
+    assert all(f"key {key}" in again.getvalue() for key in printed.values())
