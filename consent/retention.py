@@ -42,6 +42,12 @@ class AfterAnonymisation(RecordType):
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
         return qs.filter(**{f"{self.subject_path}__anonymised_at__isnull": False})
 
+    def governed(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs  # a known person's record waits for its anchor, the person's anonymisation
+
+    def awaiting(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
+        return qs.filter(**{f"{self.subject_path}__anonymised_at__isnull": True})
+
     def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
         # anchor + period < as_of  ⇔  anchor < cutoff, the anchor being the legal day.
         cutoff = start_of_legal_day(purge_cutoff(as_of, period))

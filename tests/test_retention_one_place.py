@@ -5,6 +5,7 @@ fixed number of queries."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -130,6 +131,46 @@ def test_a_record_no_active_rule_covers_is_a_finding(seeded: None) -> None:
     former_user = f.DataSubjectFactory.create(kind=SubjectKind.OTHER, organisation=None)
     groups = {g.key: g for g in uncovered_groups(as_of=D(2026, 1, 10))}
     assert former_user.pk in {p.pk for p in groups["subjects.datasubject:no_rule"].records}
+
+
+def test_with_every_rule_confirmed_the_demo_portal_raises_no_finding(
+    seeded: None, settings: Any
+) -> None:
+    """No false alarm: the demo holds every kind of record the registry knows (open and
+    closed requests with their documents, consent evidence and objection reviews of known
+    people, trials, claims, …), and with every rule in force none of them is a finding —
+    a record that waits for its anchor (an open request, a known person's consent evidence)
+    is governed by its rule, not "governed by none"."""
+    from io import StringIO
+
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from consent.models import ConsentEvidence, ObjectionReview
+    from consent.services import object_to_processing
+    from subject_requests.models import Answer, SubjectRequest
+    from tests.factories import purpose
+
+    call_command("seed_demo", "--subjects", "60", stdout=StringIO())
+    settings.DEBUG = True  # the demo logins and activity refuse to run elsewhere
+    call_command("demo_users", "-v0", stdout=StringIO())
+    call_command("demo_activity", stdout=StringIO(), stderr=StringIO())
+    settings.DEBUG = False
+    person = DataSubject.objects.filter(work_email__isnull=False, anonymised_at__isnull=True)[0]
+    object_to_processing(
+        subject=person, purpose=purpose("service"), channel="email", actor="data subject"
+    )
+    assert SubjectRequest.objects.open().exists() and ConsentEvidence.objects.exists()
+    assert Answer.objects.exists() and ObjectionReview.objects.exists()
+    RetentionRule.objects.update(active=True, confirmed=True)
+    cache.clear()
+    assert [(g.key, g.count) for g in uncovered_groups(as_of=D(2026, 1, 10))] == []
+    # The same records are findings once their rule is gone.
+    gone = ["consent-evidence-3y", "requests-3y"]
+    RetentionRule.objects.filter(code__in=gone).update(active=False)
+    cache.clear()
+    keys = {g.key for g in uncovered_groups(as_of=D(2026, 1, 10))}
+    assert {"consent.consentevidence:no_rule", "subject_requests.subjectrequest:no_rule"} <= keys
 
 
 def test_a_former_client_without_a_contract_end_is_a_finding(seeded: None) -> None:
