@@ -83,6 +83,7 @@ MATRIX: dict[str, Rule] = {
     "retention.rules": _rule("Read retention rules", DPO, ADMIN, AUDITOR),
     "retention.rules.manage": _rule("Create and change retention rules", ADMIN),
     "retention.rules.confirm": _rule("Confirm a rule change that enlarges the purge", DPO),
+    "retention.purge.pause": _rule("Pause and resume the nightly purge, with a reason", DPO, ADMIN),
     # --- consent ---------------------------------------------------------------------------
     "consent.log": _rule("Log a withdrawal, objection or grant", DPO, STAFF),
     "consent.ledger": _rule("Read and export the consent ledger", DPO, AUDITOR),

@@ -4,10 +4,11 @@ Times are Europe/Tallinn."""
 
 from __future__ import annotations
 
+from retention.pause import NIGHTLY_PURGE
 from subject_requests.models import DUE_SOON_DAYS
 
 SCHEDULE: dict[str, dict[str, str]] = {
-    "nightly-purge": {
+    NIGHTLY_PURGE: {
         "task": "retention.tasks.nightly_purge",
         "hour": "2",
         "minute": "0",

@@ -12,13 +12,21 @@ from django.utils.translation import ngettext
 from core.display import staff_datetime
 from core.permissions import Role, has_permission, user_roles
 from retention.ledger import copy_is_failing
+from retention.pause import purge_paused
 from retention.selectors import findings, last_successful_run, purge_is_late
 
 
 def purge_alarm(request: HttpRequest) -> list[str]:
     """The DPO must know when the nightly purge has stopped working (G: no one has to
     remember — so someone must notice when the machine forgets)."""
-    if Role.DPO not in user_roles(request.user):
+    roles = user_roles(request.user)
+    paused = purge_paused()
+    if paused is not None:
+        # Paused on purpose, so not "late"; but a pause left on for a day is the same harm.
+        if {Role.DPO, Role.ADMIN} & roles and paused.is_alarm():
+            return [f"{paused.sentence()} {_('Data past its retention period is kept.')}"]
+        return []
+    if Role.DPO not in roles:
         return []
     if not purge_is_late():
         return []
@@ -68,5 +76,8 @@ def purge_panel(request: HttpRequest) -> dict[str, Any] | None:
                 "url": reverse("retention:preview"),
             }
         )
+    paused = purge_paused()
+    if paused is not None:
+        lines.append({"text": paused.sentence(), "url": reverse("retention:preview")})
     lines.append({"text": _("Tonight's purge: preview"), "url": reverse("retention:preview")})
     return {"title": _("Retention"), "lines": lines}

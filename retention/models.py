@@ -346,3 +346,35 @@ class ErasureEntry(AppendOnlyModel):
     @property
     def ids(self) -> list[int]:
         return ids_of(self.object_ids)
+
+
+class PurgePause(models.Model):
+    """A pause of the nightly purge: who paused it, when and why, and who resumed it. While
+    one is open the beat schedule's entry is disabled and every page that speaks of tonight's
+    purge says so (`retention.pause`)."""
+
+    paused_at = models.DateTimeField(_("paused at"))
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("paused by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    resumed_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resumed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-paused_at", "-id"]
+        verbose_name = _("pause of the nightly purge")
+        verbose_name_plural = _("pauses of the nightly purge")
+
+    def __str__(self) -> str:
+        return f"purge paused at {self.paused_at:%Y-%m-%d %H:%M}"

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from retention import list_views, views
+from retention import list_views, pause_views, views
 
 app_name = "retention"
 
 urlpatterns = [
     path("", views.preview, name="preview"),
     path("findings/", views.uncovered, name="uncovered"),
+    path("pause/", pause_views.purge_pause, name="purge_pause"),
+    path("resume/", pause_views.purge_resume, name="purge_resume"),
     path("runs/", views.history, name="history"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("rules/", views.rule_list, name="rule_list"),

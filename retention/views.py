@@ -14,6 +14,7 @@ from core.models import AuditEvent
 from core.permissions import has_permission, requires
 from retention.forms import AsOfForm, RetentionRuleForm, RunFilterForm
 from retention.models import PurgeRun, RetentionRule, RuleChange
+from retention.pause import purge_paused
 from retention.periods import Period
 from retention.preview import held_people, purge_preview, uncovered_groups
 from retention.registry import RecordType, registry
@@ -55,6 +56,8 @@ def preview(request: HttpRequest) -> HttpResponse:
             "recent_runs": PurgeRun.objects.select_related("actor")[:5],
             "last_success": last_successful_run(),
             "late": purge_is_late(),
+            "paused": purge_paused(),
+            "can_pause": has_permission(request.user, "retention.purge.pause"),
         },
     )
 

@@ -38,6 +38,8 @@ NOT_LINKED = {"two_factor_verify", "consent:suppress", "subject_requests:bulk_as
 # Offered only for a kind of record that no rule governs: a seeded portal has none
 # (tests/test_rule_form.py checks the offer when one is missing).
 NOT_LINKED |= {"retention:rule_create"}
+# Offered only while the nightly purge is paused (tests/test_purge_pause.py follows it).
+NOT_LINKED |= {"retention:purge_resume"}
 # The DPO's dashboard is their home page ("/"); `/dashboard/` is the same page by name.
 NOT_LINKED |= {"dashboard"}
 MAX_PAGES = 400
