@@ -45,22 +45,28 @@ def staff_datetime(value: dt.datetime | dt.date | None) -> str:
     return dateformat.format(_local(value), STAFF_DATETIME_FORMAT)
 
 
-# The date formats of documents for people: numbers only in Estonian and Latvian, the day,
-# the month's short name and the year in English.
-DATE_FORMATS = {"en": "j M Y", "et": "d.m.Y", "lv": "d.m.Y"}
+# The date formats of letters, e-mails, reports and pages for people: digits in Estonian and
+# Latvian (a date sits inside a sentence, "līdz %(due)s", where a month name would need a case
+# ending), the day, the month's name and the year in English ("6 December 2029").
+DATE_FORMATS = {"en": "j F Y", "et": "d.m.Y", "lv": "d.m.Y"}
 
 # Thousands of dates in a busy person's report: Django's date filter costs ~100 µs each, so
-# the two formats documents use are written out here (month names only in English).
-MONTHS_3 = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# the two formats are written out here (month names only in English).
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 
 def format_date(value: dt.date | None, language: str) -> str:
     """A day in a document for a person, in their language's format."""
     if value is None:
         return "—"
-    if DATE_FORMATS.get(language, "j M Y") == "d.m.Y":
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(legal_zone()).date()
+    if DATE_FORMATS.get(language, "j F Y") == "d.m.Y":
         return f"{value.day:02d}.{value.month:02d}.{value.year}"
-    return f"{value.day} {MONTHS_3[value.month - 1]} {value.year}"
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def format_moment(value: dt.datetime | None, language: str) -> str:

@@ -97,6 +97,10 @@ def _pending_subscriptions(subject: DataSubject) -> QuerySet[PendingSubscription
     )
 
 
+def _direction_for_the_person(message: Communication) -> str:
+    return str(_("from you") if message.direction == "inbound" else _("to you"))
+
+
 SECTIONS: tuple[ReportSection, ...] = (
     ReportSection(
         code="kind_history",
@@ -120,7 +124,8 @@ SECTIONS: tuple[ReportSection, ...] = (
         source=_("Written by you (from you) or by us (to you)"),
         columns=(
             Column("sent_at", _("when"), "datetime"),
-            Column("direction", _("direction"), "choice"),
+            # The person reads their own messages: "from you", not "from the person".
+            Column("direction", _("direction"), "words", words=_direction_for_the_person),
             Column("channel", _("channel"), "choice"),
             Column("subject_line", _("subject")),
             Column("body", _("text")),

@@ -28,6 +28,17 @@ class RetentionConfig(AppConfig):
         register_panel(purge_panel, position=30)
         register_alarm(purge_alarm)
         register_alarm(ledger_copy_alarm)
+        # The pause's cached answer goes whenever the beat entry changes, in the Django admin
+        # too, or a pause is written.
+        from django.db.models.signals import post_delete, post_save
+        from django_celery_beat.models import PeriodicTask
+
+        from retention.models import PurgePause
+        from retention.pause import forget_pause
+
+        for model in (PeriodicTask, PurgePause):
+            post_save.connect(forget_pause, sender=model, dispatch_uid=f"forget-pause-{model}")
+            post_delete.connect(forget_pause, sender=model, dispatch_uid=f"forget-pause-d-{model}")
         # Every app's `<app>/retention.py`, where a model with personal data declares its
         # record type or its exemption: the registry is the only door, for every app.
         autodiscover_modules("retention")

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -35,10 +36,16 @@ NIGHTLY_PURGE = "nightly-purge"
 PAUSE_ALARM_AFTER = dt.timedelta(days=1)
 
 
+# Every page of the DPO and the Admin asks (the alarm): the answer is cached, and forgotten
+# whenever the beat entry is saved (here or in the Django admin) or a pause is written.
+CACHE_KEY = "retention:purge-paused"
+RUNNING = "running"
+
+
 @dataclass(frozen=True)
 class Paused:
     since: dt.datetime
-    by: str
+    by: str  # a username; empty: switched off in the Django admin
     reason: str
 
     def is_alarm(self, now: dt.datetime | None = None) -> bool:
@@ -47,7 +54,7 @@ class Paused:
     def sentence(self) -> str:
         said = _("The nightly purge is paused since %(when)s, by %(who)s.") % {
             "when": staff_datetime(self.since),
-            "who": self.by,
+            "who": self.by or _("someone in the Django admin"),
         }
         return f"{said} {_('Reason:')} {self.reason}" if self.reason else said
 
@@ -68,12 +75,25 @@ def purge_time() -> str:
 
 def purge_paused() -> Paused | None:
     """Whether the nightly purge is paused now, since when, by whom and why."""
+    cached = cache.get(CACHE_KEY)
+    if cached is None:
+        cached = _read_pause() or RUNNING
+        cache.set(CACHE_KEY, cached, 3600)
+    return None if cached == RUNNING else cached
+
+
+def forget_pause(**kwargs: Any) -> None:
+    """Connected to the beat entries' and the pauses' saves (`retention.apps`)."""
+    cache.delete(CACHE_KEY)
+
+
+def _read_pause() -> Paused | None:
     entry = _schedule_entry()
     if entry is None or entry.enabled:
         return None
     pause = PurgePause.objects.filter(resumed_at__isnull=True).select_related("paused_by").first()
     if pause is None:
-        return Paused(since=entry.date_changed, by=_("someone in the Django admin"), reason="")
+        return Paused(since=entry.date_changed, by="", reason="")
     return Paused(since=pause.paused_at, by=pause.paused_by.get_username(), reason=pause.reason)
 
 
@@ -94,6 +114,7 @@ def pause_purge(*, actor: Any, reason: str, now: dt.datetime | None = None) -> P
         record_event(
             action="retention.purge_paused", actor=actor, target=pause, details={"reason": reason}
         )
+        transaction.on_commit(forget_pause)
         transaction.on_commit(lambda: _tell_the_dpo(pause))
     return pause
 
@@ -113,6 +134,7 @@ def resume_purge(*, actor: Any, now: dt.datetime | None = None) -> int:
         ended = PurgePause.objects.filter(resumed_at__isnull=True).update(
             resumed_at=now, resumed_by=actor
         )
+        transaction.on_commit(forget_pause)
         record_event(
             action="retention.purge_resumed",
             actor=actor,

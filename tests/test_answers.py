@@ -205,7 +205,7 @@ def test_an_extension_letter_names_the_new_legal_due_day(
     letter = Answer.objects.get(request=request, kind=AnswerKind.LETTER)
     text = pdf_text(bytes(letter.content or b""))
     # Received 20 November 2026: three months end on Saturday 20 February 2027 → Monday 22nd.
-    assert "22 Feb 2027" in text and "Many systems" in text
+    assert "22 February 2027" in text and "Many systems" in text
 
 
 def _completed_with_link(dpo: Any, capture: Any) -> tuple[SubjectRequest, str]:

@@ -53,11 +53,6 @@ def long_day(day: dt.date) -> str:
         return dateformat.format(day, "j F Y")  # 20 November 2026
 
 
-def short_day(day: dt.date) -> str:
-    with translation.override("en"):
-        return dateformat.format(day, "j M Y")  # 20 Nov 2026
-
-
 EMAIL = "mari@company.example"
 RECEIVER = "Uus Teenus OÜ"
 RECEIVER_EMAIL = "privacy@uusteenus.example"
@@ -359,10 +354,10 @@ def test_the_letter_names_the_company_the_address_the_day_and_the_links_end(
     text = pdf_text(bytes(letter.content or b""))
     sent_on, expires = _days()
     assert (
-        f"we sent your data to {RECEIVER} at {RECEIVER_EMAIL} on {short_day(sent_on)} "
+        f"we sent your data to {RECEIVER} at {RECEIVER_EMAIL} on {long_day(sent_on)} "
         "(GDPR Art. 20(2))" in text
     )
-    assert f"which expires on {short_day(expires)}" in text
+    assert f"which expires on {long_day(expires)}" in text
     assert "We have not sent the package to you" in text
     assert "Download them with the personal link" not in text
     # The letter e-mailed is this one.

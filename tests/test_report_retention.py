@@ -53,18 +53,20 @@ def test_an_invoice_kept_for_an_open_claim_says_so_and_its_earliest_last_day(
     deadline = retention_deadline(invoice, as_of=TODAY)
     assert deadline is not None and deadline.waiting and deadline.expires_on is None
     assert kept_until(person, "invoices") == [
-        "kept while a claim it is evidence for is open, and at least until 31 Dec 2027"
+        "kept while a claim it is evidence for is open, and at least until 31 December 2027"
     ]
     person.preferred_language = "en"
     text = words(pdf_text(render_access_report(subject=person)))
     assert "no period set" not in text
-    assert "kept while a claim it is evidence for is open, and at least until 31 Dec 2027" in text
+    assert (
+        "kept while a claim it is evidence for is open, and at least until 31 December 2027" in text
+    )
 
     person.claims.update(closed_on=TODAY)  # the claim ends: the invoice's own rule runs again
     deadline = retention_deadline(invoice, as_of=TODAY)
     assert deadline is not None and not deadline.waiting
     assert deadline.expires_on == dt.date(2027, 12, 31)
-    assert kept_until(person, "invoices") == ["31 Dec 2027"]
+    assert kept_until(person, "invoices") == ["31 December 2027"]
 
 
 def test_an_open_request_is_told_the_period_that_starts_when_it_closes(

@@ -88,7 +88,7 @@ def test_the_canary_appears_whole_in_the_access_report(seeded: None) -> None:
     text = pdf_text(pdf)
     absent = {name: value for name, value in markers.items() if value not in text}
     assert absent == {}
-    assert "29 Feb 1980" in text  # date of birth
+    assert "29 February 1980" in text  # date of birth
     assert "INV-Kanar" in text
     assert "shown above (67 bytes)" in text  # the photo, as an image
     # Every file is inside the PDF: the evidence, the agent's proof, the request document.

@@ -9,6 +9,7 @@ than the .po files they are compiled from (run `manage.py compilemessages`).
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import gettext as gnu_gettext
 import re
 from dataclasses import dataclass, field
@@ -464,9 +465,20 @@ def test_the_acknowledgement_writes_its_dates_in_digits(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_date_format_of_the_letters_uses_no_month_name(language: str) -> None:
-    (entry,) = [e for e in catalogue(language) if e.key == ("date format", "j F Y")]
+    from core.display import DATE_FORMATS, format_date
+
     # F, M, N, E and b are the date filter's month names; D and l are the weekday's.
-    assert entry.msgstr[0] and not set(entry.msgstr[0]) & set("FMNEbDl"), entry.msgstr
+    assert not set(DATE_FORMATS[language]) & set("FMNEbDl"), DATE_FORMATS[language]
+    assert format_date(dt.date(2026, 11, 24), language) == "24.11.2026"
+
+
+def test_english_letters_write_the_months_name() -> None:
+    from core.display import format_date
+
+    assert format_date(dt.date(2029, 12, 6), "en") == "6 December 2029"
+    assert format_date(dt.datetime(2029, 12, 5, 22, 30, tzinfo=dt.UTC), "en") == (
+        "6 December 2029"  # half past midnight in Tallinn
+    )
 
 
 # --- refusals a requester can read -----------------------------------------------------------

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
 from django.urls import reverse
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from core import words
-from core.display import staff_date, staff_datetime
+from core.display import format_date, format_moment, staff_date, staff_datetime
 from core.navigation import SECTION_TABS
 from core.permissions import has_permission
 
@@ -30,6 +31,18 @@ def in_language(value: object) -> str:
     none and show as typed."""
     text = "" if value is None else str(value)
     return gettext(text) if text else ""
+
+
+@register.filter
+def person_date(value: dt.date | None) -> str:
+    """A day on a page, letter or e-mail for a data subject, in their language's one format
+    (core.display.format_date): "6 December 2029", "06.12.2029"."""
+    return format_date(value, get_language() or "en")
+
+
+@register.filter
+def person_datetime(value: dt.datetime | None) -> str:
+    return format_moment(value, get_language() or "en")
 
 
 @register.filter(name="staff_date")
