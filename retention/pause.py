@@ -56,7 +56,10 @@ class Paused:
             "when": staff_datetime(self.since),
             "who": self.by or _("someone in the Django admin"),
         }
-        return f"{said} {_('Reason:')} {self.reason}" if self.reason else said
+        if not self.reason:
+            return said
+        reason = self.reason.strip()
+        return f"{said} {_('Reason:')} {reason}{'' if reason[-1] in '.!?' else '.'}"
 
 
 def _schedule_entry() -> PeriodicTask | None:

@@ -343,3 +343,29 @@ def test_a_document_of_a_kind_nobody_builds_fails_with_its_reason(
     answer = built(dpo, verified_request(dpo), django_capture_on_commit_callbacks)
     assert answer.status == AnswerStatus.FAILED
     assert "No document of the kind 'access_report'" in answer.error
+
+
+def test_two_letters_of_one_request_are_told_apart_on_its_pages(
+    seeded: None, dpo: Any, django_capture_on_commit_callbacks: Any, client: Any
+) -> None:
+    """An extension letter and the answer letter are both letters: the request's page and
+    the requester's download page name each by what it says, not twice "Answer letter"."""
+    capture = django_capture_on_commit_callbacks
+    request = services.start_work(request=verified_request(dpo), actor=dpo)
+    with capture(execute=True):
+        request = services.extend_deadline(request=request, reason="Many systems", actor=dpo)
+    services.review_answer(answer=built(dpo, request, capture), actor=dpo)
+    mail.outbox.clear()
+    with capture(execute=True):
+        services.complete_request(request=request, outcome="Report sent", actor=dpo)
+    found = re.search(r"/privacy/answers/[^/\s]+/", str(mail.outbox[-1].body))
+    assert found
+    link = found.group(0)
+    letters = Answer.objects.filter(request=request, kind=AnswerKind.LETTER)
+    labels = sorted(letter.label for letter in letters)
+    assert labels == ["Answer letter: Completed", "Answer letter: Deadline extended"]
+    public = client.get(link).content.decode()
+    assert all(f">{label}<" in public for label in labels), public
+    client.force_login(dpo)
+    page = client.get(f"/requests/{request.pk}/").content.decode()
+    assert "Deadline extended ·" in page and "Completed ·" in page

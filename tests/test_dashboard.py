@@ -5,6 +5,7 @@ and a constant number of queries."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -162,3 +163,33 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
             _closed("rectification", "completed", NOW - dt.timedelta(days=n + 1), 2)
     assert count() == before
     assert before <= 30
+
+
+def test_every_count_of_the_requests_panel_opens_a_queue_of_as_many_requests(
+    seeded: None, dpo: User, settings: Any
+) -> None:
+    """ "0 paused" opens an empty queue, "4 overdue" a queue of four: each line's link filters
+    the queue to exactly the requests it counts."""
+    import re
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("seed_demo", "--subjects", "60", stdout=StringIO())
+    settings.DEBUG = True  # the demo logins and activity refuse to run elsewhere
+    call_command("demo_users", "-v0", stdout=StringIO())
+    call_command("demo_activity", stdout=StringIO(), stderr=StringIO())
+    settings.DEBUG = False
+    client = Client()
+    client.force_login(dpo)
+    home = client.get("/dashboard/").content.decode()
+    lines = re.findall(r'<a href="(/requests/[^"]*)">(\d+) ([^<]+)</a>', home)
+    assert len(lines) >= 6, home
+    for url, count, words in lines:
+        queue = client.get(url.replace("&amp;", "&")).content.decode()
+        shown = re.search(r"(\d+) requests?</p>", queue)
+        listed = int(shown.group(1)) if shown else 0
+        assert listed == int(count), f"{count} {words}: the queue lists {listed}"
+        if listed == 0:
+            assert "No request matches these filters." in queue, url

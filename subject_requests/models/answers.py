@@ -105,6 +105,14 @@ class Answer(models.Model):
         return f"{self.get_kind_display()} #{self.pk}"
 
     @property
+    def label(self) -> str:
+        """What the document is, in words that tell two letters of one request apart
+        ("Answer letter: Deadline extended", "Answer letter: Completed")."""
+        if self.kind == AnswerKind.LETTER and self.outcome:
+            return f"{self.get_kind_display()}: {self.get_outcome_display()}"
+        return str(self.get_kind_display())
+
+    @property
     def is_ready(self) -> bool:
         return self.status == AnswerStatus.READY
 
