@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.permissions import requires
-from retention.pause import pause_purge, purge_paused, resume_purge
+from retention.pause import PAUSE_ALARM_AFTER, pause_purge, purge_paused, resume_purge
 from retention.preview import purge_preview
 from retention.selectors import tonights_as_of
 
@@ -42,7 +42,12 @@ def purge_pause(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The nightly purge is paused. The DPO has been told why."))
             return redirect("retention:preview")
     due = sum(preview.count for preview in purge_preview(as_of=tonights_as_of()))
-    return render(request, "retention/purge_pause.html", {"form": form, "due": due})
+    alarm_hours = int(PAUSE_ALARM_AFTER.total_seconds() // 3600)
+    return render(
+        request,
+        "retention/purge_pause.html",
+        {"form": form, "due": due, "alarm_hours": alarm_hours},
+    )
 
 
 @requires("retention.purge.pause")
