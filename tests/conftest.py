@@ -228,9 +228,23 @@ def _force_login_includes_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.fixture
 def seeded(db: None) -> None:
-    from core.seeding import seed_all
+    """The seeded policy (roles, purposes, rules, the beat schedule, …). `migrate` seeds the
+    test database, a test's transaction rolls its changes back, and a transactional test's
+    flush runs the same seeding again; so the seeds are there unless a flush inhibited it.
+    Checking costs 3 queries; seeding again 94 (75–115 ms a test on PostgreSQL)."""
+    from django.contrib.auth.models import Group
 
-    seed_all()
+    from core.seeding import seed_all
+    from processing.models import Purpose
+    from retention.models import RetentionRule
+
+    present = (
+        Group.objects.filter(name="DPO").exists()
+        and Purpose.objects.exists()
+        and RetentionRule.objects.exists()
+    )
+    if not present:
+        seed_all()
 
 
 @pytest.fixture
