@@ -195,21 +195,14 @@ def test_a_rule_page_with_a_larger_purge_pending_offers_its_extra_records_only_t
 
     from core.timeutil import legal_today
     from retention.models import RetentionRule
-    from retention.services.rules import rule_values, save_rule
     from tests.factories import ClaimFactory
+    from tests.retention_helpers import propose_nine_year_claims
 
     rule = RetentionRule.objects.get(code="claims-10y")
     # Fell due 9½ years ago: kept under 10 years, purged under 9.
     ClaimFactory.create(fell_due_on=legal_today() - relativedelta(years=9, months=6))
-    saved = save_rule(
-        rule=rule,
-        values=rule_values(rule)
-        | {"period_years": 9, "name": "Claims: 9 years", "legal_reference": "LOA"},
-        actor=admin_user,
-        reason="Shorter",
-    )
-    assert saved.change is not None
-    extra = f"/retention/changes/{saved.change.pk}/extra/"
+    change = propose_nine_year_claims(admin_user)
+    extra = f"/retention/changes/{change.pk}/extra/"
     for user in (dpo, admin_user, auditor):
         client = Client()
         client.force_login(user)

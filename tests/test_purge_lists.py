@@ -16,11 +16,11 @@ from django.contrib.auth.models import User
 from django.http import HttpResponseBase
 
 from retention.models import RetentionRule
-from retention.services.rules import rule_values, save_rule
 from subjects.models import DataSubject
 from tests import factories as f
 from tests.fixture_types import ClientFor
 from tests.responses import streamed
+from tests.retention_helpers import propose_nine_year_claims
 
 pytestmark = pytest.mark.django_db
 
@@ -86,22 +86,15 @@ def test_an_admin_sees_ids_and_no_names_or_links_to_people(
 def test_a_proposal_lists_the_extra_records_it_would_purge(
     seeded: None, frozen: None, admin_user: User, dpo: User, client_for: ClientFor
 ) -> None:
-    rule = RetentionRule.objects.get(code="claims-10y")
     # Fell due 9½ years ago: kept under 10 years, purged under 9.
     extra = f.ClaimFactory.create(fell_due_on=dt.date(2015, 12, 1))
     kept = f.ClaimFactory.create(fell_due_on=dt.date(2024, 1, 1))
-    saved = save_rule(
-        rule=rule,
-        values=rule_values(rule)
-        | {"period_years": 9, "name": "Claims: 9 years", "legal_reference": "LOA"},
-        actor=admin_user,
-        reason="Shorter",
-    )
-    assert saved.change is not None
+    change = propose_nine_year_claims(admin_user)
+    rule = change.rule
     client = client_for(dpo)
     detail = client.get(f"/retention/rules/{rule.pk}/").content.decode()
-    assert f'href="/retention/changes/{saved.change.pk}/extra/"' in detail
-    page = client.get(f"/retention/changes/{saved.change.pk}/extra/").content.decode()
+    assert f'href="/retention/changes/{change.pk}/extra/"' in detail
+    page = client.get(f"/retention/changes/{change.pk}/extra/").content.decode()
     assert f"#{extra.pk}" in page and f"#{kept.pk}" not in page
-    rows = _csv_rows(client.get(f"/retention/changes/{saved.change.pk}/extra.csv"))
+    rows = _csv_rows(client.get(f"/retention/changes/{change.pk}/extra.csv"))
     assert [row[1] for row in rows[1:]] == [str(extra.pk)]
