@@ -16,12 +16,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 from django.test import Client
 from django.urls import get_resolver
+from django.utils import translation
+from django.utils.translation import gettext
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from consent.emails import unsubscribe_token
 from core.checks import iter_patterns
 from core.logscrub import TOKEN_PREFIXES, PersonalDataFilter, scrub
-from core.mail import MaskingConsoleBackend
+from core.mail import GREETINGS, NAME_MASK, MaskingConsoleBackend
 from processing.models import Purpose
 from subjects.models import DataSubject
 from tests.test_settings import production_env, run_django
@@ -170,6 +172,10 @@ def test_the_seeded_flows_log_no_email_phone_or_name(
     except ValueError:
         logging.getLogger("subjects").exception("A failure that names an address")
 
+    # What the development server prints of every e-mail those flows sent.
+    assert mail.outbox
+    MaskingConsoleBackend(stream=log_output).send_messages(mail.outbox)
+
     written = log_output.getvalue()
     assert "Too Many Requests: /privacy/request/" in written  # the capture saw the flows
     assert "Not Found: /privacy/answers/[token]/" in written
@@ -199,6 +205,20 @@ def test_the_console_email_backend_prints_no_address(marketing: Purpose) -> None
     assert "To: [e-mail]" in printed and "https://portal/p/x/" in printed
     assert "[attachment: report.pdf, 25 bytes]" in printed
     assert message.to == ["mari@company.example"]  # the message itself is untouched
+
+
+@pytest.mark.parametrize("language", ["en", "et", "lv"])
+def test_the_console_email_backend_prints_no_name_in_a_greeting(language: str) -> None:
+    with translation.override(language):
+        texts = [gettext(greeting) % {"name": "Mari Maasikas"} for greeting in GREETINGS]
+    message = EmailMultiAlternatives(body="\n".join([*texts, "Kind regards"]), to=["m@x.example"])
+    message.attach_alternative("".join(f"<p>{text}</p>" for text in texts), "text/html")
+    stream = io.StringIO()
+    MaskingConsoleBackend(stream=stream).send_messages([message])
+    printed = stream.getvalue()
+    assert "Maasikas" not in printed and "Mari" not in printed
+    assert printed.count(NAME_MASK) == 2 * len(GREETINGS)
+    assert "Kind regards" in printed
 
 
 def test_development_uses_the_masking_console_backend() -> None:
