@@ -163,6 +163,14 @@ def test_verify_audit_finds_a_log_cut_short_since_the_last_check() -> None:
     assert events
 
 
+def test_a_check_of_an_empty_log_does_not_break_the_next_check() -> None:
+    """A new portal's first daily check may find no event yet: its head is #0, which no
+    later walk meets as an event, and that is no sign of a log cut short."""
+    assert verify_audit_log().head_sequence == 0
+    record_event(action="subject.viewed", actor="test", target_id=1)
+    assert verify_audit_log().intact
+
+
 def test_the_command_prints_the_first_broken_link_and_exits_non_zero(capsys: Any) -> None:
     events = five_events()
     call_command("verify_audit")
