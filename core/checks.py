@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core import checks
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -50,3 +51,18 @@ def blind_indexes_are_kept_in_step(app_configs: Any, **kwargs: Any) -> list[chec
                     )
                 )
     return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def the_proxy_is_trusted(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not settings.TRUSTED_PROXIES:
+        return [
+            checks.Warning(
+                "The portal runs behind a TLS proxy (BEHIND_TLS_PROXY) but TRUSTED_PROXIES "
+                "is empty: every client has the proxy's address in the audit log, the login "
+                "lockout and the public rate limits.",
+                hint="Set TRUSTED_PROXIES to the proxy's address as the portal's socket sees it.",
+                id="privacyops.W001",
+            )
+        ]
+    return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 from urllib.parse import urlsplit, urlunsplit
 
@@ -36,6 +37,22 @@ def read_int(name: str, default: int, minimum: int = 0) -> int:
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}.")
     return value
+
+
+def read_networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or networks (CIDR: 10.20.0.0/16, fd12::/48); none by default."""
+    networks = []
+    for part in (p.strip() for p in os.environ.get(name, "").split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {part!r} is not an address or a network such as 10.20.0.0/16 "
+                "(no host bits set)."
+            ) from None
+    return tuple(networks)
 
 
 def read_secret(name: str, *, debug: bool) -> str:

@@ -26,6 +26,7 @@ from privacyops.environment import (
     read_bool,
     read_fernet_keys,
     read_int,
+    read_networks,
     read_secret,
     redis_url_of_test_worker,
 )
@@ -368,19 +369,16 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     if read_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Behind the TLS proxy every request comes from the proxy's address: the client's is the one
-# the outermost trusted proxy appended to X-Forwarded-For, the N-th entry from the right
-# (core.http.client_ip: the audit log, the per-address lockout and the public rate limits).
-# Entries further left come from the client and are never believed.
-TRUSTED_PROXY_COUNT = read_int(
-    "TRUSTED_PROXY_COUNT", 1 if not DEBUG and read_bool("BEHIND_TLS_PROXY", True) else 0
-)
+# Proxies whose X-Forwarded-For is believed (as web's socket sees them; none by default, so a
+# request that bypassed the proxy cannot name its own address): core.http.client_ip.
+TRUSTED_PROXIES = read_networks("TRUSTED_PROXIES")
 
 # --- Outside systems (webhooks) -----------------------------------------------------------
 # How long a webhook call may wait for the system's answer (connecting has 5 s of its own).
 WEBHOOK_TIMEOUT_SECONDS = read_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
-# Webhook URLs are HTTPS only; a laptop or the test suite may point one at a local test server
-# over plain HTTP (127.0.0.1 or localhost), production never.
+# HTTPS calls to public addresses only (core.outbound), and to these networks (an on-premise
+# system's); development and tests also to a local test server, over plain HTTP too.
+OUTBOUND_ALLOWED_NETWORKS = read_networks("OUTBOUND_ALLOWED_NETWORKS")
 WEBHOOK_ALLOW_LOCAL_HTTP = DEBUG or TESTING
 # A failed call is retried after 1, 2, 4, … minutes (at most an hour apart), up to this many
 # attempts in all; then the task shows as failed for the DPO to retry or resolve by hand.

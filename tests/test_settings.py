@@ -51,6 +51,8 @@ def production_env() -> dict[str, str]:
         "ALLOWED_HOSTS": "privacy.operator.example",
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "BLIND_INDEX_KEY": secrets.token_urlsafe(32),
+        # docker-compose.yml's TLS proxy, as web sees it.
+        "TRUSTED_PROXIES": "172.28.53.10",
     }
 
 
