@@ -35,6 +35,14 @@ class AppendOnlyQuerySet(models.QuerySet[_M]):
     def update_or_create(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(f"{self.model.__name__} is append-only: rows cannot be updated.")
 
+    def select_for_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        # PostgreSQL asks for the UPDATE privilege to lock a row, which the application role
+        # lacks here; refused on every database, so that a test on SQLite meets it too.
+        raise AppendOnlyError(
+            f"{self.model.__name__} is append-only: its rows cannot be locked; "
+            "take an advisory lock (core.locks)."
+        )
+
 
 class AppendOnlyModel(models.Model):
     objects = AppendOnlyQuerySet.as_manager()

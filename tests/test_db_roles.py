@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
+from core.appendonly import AppendOnlyError, AppendOnlyModel
 from core.audit import record_event
 from core.chain import verify_chain
 from core.dbroles import append_only_tables, connected_as
@@ -124,3 +126,13 @@ def test_the_migration_url_must_name_the_same_database_as_another_role() -> None
         "DATABASE_MIGRATE_URL": "postgres://owner@db.example/privacyops",
     }
     assert "needs DATABASE_URL on PostgreSQL" in run_django(env, "check").stderr
+
+
+def test_no_row_of_an_append_only_table_can_be_locked_on_any_database() -> None:
+    """`SELECT … FOR UPDATE` needs the UPDATE privilege the application role lacks on these
+    tables: refused on SQLite too, so that no test passes with what production refuses."""
+    models = [model for model in apps.get_models() if issubclass(model, AppendOnlyModel)]
+    assert len(models) == len(append_only_tables())
+    for model in models:
+        with pytest.raises(AppendOnlyError, match="advisory lock"):
+            model.objects.select_for_update()

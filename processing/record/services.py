@@ -13,10 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import Actor, record_event, user_of
+from core.locks import hold_advisory_lock
 from core.pdf import html_to_pdf
 from core.timeutil import legal_today
 from processing.models import RecordVersion, SecurityMeasures
 from processing.record.content import record_changes, record_context, record_text
+
+# pg_advisory_xact_lock key: "RECORD" in ASCII (`core.locks`).
+RECORD_LOCK_KEY = 0x5245434F5244
 
 
 def latest_version() -> RecordVersion | None:
@@ -27,11 +31,14 @@ def latest_version() -> RecordVersion | None:
 def generate_record(*, actor: Actor) -> RecordVersion:
     """The record as a PDF from the live data. When nothing changed since the latest version,
     that version is the record still (same text, same bytes): no new version is kept."""
+    # One printer at a time, so the second compares with the version the first kept. Not
+    # `select_for_update()`: versions are append-only, and the application role may not lock
+    # their rows (it has no UPDATE on them). The unique number refuses a race anyway.
+    hold_advisory_lock(RECORD_LOCK_KEY)
     now = timezone.now()
     context = record_context(today=legal_today(now))
     text = record_text(context)
-    # A lock on the newest row orders two printers; the unique number refuses a race anyway.
-    latest = RecordVersion.objects.select_for_update().order_by("-number").first()
+    latest = latest_version()
     if latest is not None and latest.text == text:
         record_event(
             action="processing.record_printed",
