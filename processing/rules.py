@@ -246,19 +246,25 @@ def _webhook_url_problem(url: str) -> str | None:
         parts.port  # noqa: B018 — raises ValueError for a port out of range
     except ValueError:
         return _("Enter a valid address.")
-    local = outbound.is_local_host(host)
     if parts.username is not None or parts.password is not None:
         # The address is shown to every reader of the register; the call is authenticated by
         # its signature, so a password in the address would only leak.
         return _("Leave user names and passwords out of the address: the call is signed.")
-    if parts.scheme == "http" and local and settings.WEBHOOK_ALLOW_LOCAL_HTTP:
+    typed = outbound.typed_addresses(host)
+    loopback = bool(typed) and all(address.is_loopback for address in typed)
+    if parts.scheme == "http" and loopback and settings.WEBHOOK_ALLOW_LOCAL_HTTP:
         return None
     if parts.scheme != "https" or not host:
         return _("Webhooks are called over HTTPS only: the address starts with https://.")
-    if local and not settings.WEBHOOK_ALLOW_LOCAL_HTTP:
-        # In production the portal's own host and the cloud's metadata address are no outside
-        # system, and a webhook pointed at them would make the portal call itself.
-        return _("This address is the portal's own host or a link-local one, not a system.")
+    if (refused := outbound.typed_address_refusal(host)) is not None:
+        # The same rule as the call's (core.outbound.may_call), on the address as typed; a
+        # name is checked by each call, on what it resolves to then.
+        return _(
+            "This address is %(address)s, an internal one (private, shared, loopback, "
+            "link-local or another network that is not public), not an outside system. An "
+            "on-premise system is called only on a network the operator allows "
+            "(OUTBOUND_ALLOWED_NETWORKS)."
+        ) % {"address": refused}
     return None
 
 

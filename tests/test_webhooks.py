@@ -443,7 +443,8 @@ def test_a_name_resolving_to_a_refused_address_is_not_called(
     assert result == webhooks.WebhookResult(
         status_code=None,
         ok=False,
-        error="refused: crm.example resolves to the portal's own host or a link-local address.",
+        error=f"refused: crm.example resolves to {address}, not a public address "
+        "(nor in OUTBOUND_ALLOWED_NETWORKS).",
     )
     assert server.received == []
 
@@ -481,25 +482,27 @@ def test_a_name_that_does_not_resolve_is_reported_not_raised() -> None:
     assert result.error.startswith("refused: nowhere.invalid does not resolve")
 
 
+@override_settings(WEBHOOK_ALLOW_LOCAL_HTTP=False)
 @pytest.mark.parametrize(
-    ("host", "local"),
+    ("host", "refused"),
     [
-        ("localhost", True),
-        ("api.localhost", True),
-        ("127.0.0.2", True),
-        ("[::1]", True),
-        ("::ffff:127.0.0.1", True),
-        ("169.254.169.254", True),
-        ("fe80::1", True),
-        ("0.0.0.0", True),  # noqa: S104
-        ("224.0.0.1", True),
-        ("10.1.2.3", False),  # a company's internal system may live on a private network
-        ("93.184.216.34", False),
-        ("crm.example", False),
+        ("localhost", "127.0.0.1"),
+        ("api.localhost", "127.0.0.1"),
+        ("127.0.0.2", "127.0.0.2"),
+        ("[::1]", "::1"),
+        ("::ffff:127.0.0.1", "::ffff:7f00:1"),
+        ("169.254.169.254", "169.254.169.254"),
+        ("fe80::1", "fe80::1"),
+        ("0.0.0.0", "0.0.0.0"),  # noqa: S104
+        ("224.0.0.1", "224.0.0.1"),
+        ("10.1.2.3", "10.1.2.3"),  # an on-premise system only on an allowed network
+        ("93.184.216.34", None),
+        ("crm.example", None),  # a name is checked by each call, on what it resolves to
     ],
 )
-def test_which_hosts_are_the_portals_own_or_link_local(host: str, local: bool) -> None:
-    assert outbound.is_local_host(host) is local
+def test_which_typed_hosts_the_register_refuses(host: str, refused: str | None) -> None:
+    address = outbound.typed_address_refusal(host)
+    assert (str(address) if address else None) == refused
 
 
 def test_an_https_target_keeps_the_name_for_the_certificate_check(
