@@ -10,9 +10,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consent.models import EventKind
 from consent.services import log_withdrawal_or_objection
@@ -31,9 +32,11 @@ from subject_requests.services.common import (
     refuse_unless_allowed,
     require,
     send_letter,
+    staff_label,
 )
 from subject_requests.services.workflow import begin_work
-from subjects.models import DataSubject
+from subject_requests.words import field_label
+from subjects.models import DataSubject, RestrictionGround
 from subjects.services import (
     announce_restriction_lift,
     lift_restriction,
@@ -54,6 +57,12 @@ RECTIFIABLE = (
     "country",
     "preferred_language",
 )
+
+
+def _field_words(names: Iterable[str]) -> str:
+    """The fields in the staff's words (a timeline is for staff, whoever's action wrote it)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return ", ".join(field_label(name) for name in sorted(names))
 
 
 def _matched(request: SubjectRequest, subject: DataSubject) -> DataSubject:
@@ -157,7 +166,7 @@ def rectify(
         actor=actor,
         now=now,
         details={"changes": diff, "categories": categories},
-        summary=f"Rectified: {', '.join(sorted(diff))}",
+        summary=f"Rectified: {_field_words(diff)}",
     )
     systems.dispatch_action(
         action,
@@ -199,7 +208,7 @@ def restrict(
         actor=actor,
         now=now,
         details={"ground": ground},
-        summary=f"Processing restricted (Art. 18(1)): {ground}",
+        summary=f"Processing restricted (Art. 18(1)): {staff_label(RestrictionGround(ground))}",
     )
     systems.dispatch_action(
         action,
@@ -340,7 +349,7 @@ def object_from_request(
             "marketing": request.type == "objection_marketing",
             "prospect": person.is_prospect,
         },
-        summary=f"Objection recorded for {', '.join(p.code for p in purposes)}",
+        summary=f"Objection recorded for {', '.join(p.name for p in purposes)}",
     )
     marketing = [
         e for e in outcome.events if e.kind == EventKind.OBJECTED and e.purpose.is_direct_marketing
