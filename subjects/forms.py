@@ -107,6 +107,17 @@ class OrganisationLookupField(forms.CharField):
             )
         return matches[0]
 
+    @staticmethod
+    def shown(organisation: Organisation | None) -> str:
+        """What the field shows for an organisation: its name, or its registry code where
+        another organisation has the same name (the name would not find it again)."""
+        if organisation is None:
+            return ""
+        namesakes = Organisation.objects.filter(name__iexact=organisation.name)
+        if organisation.registry_code and namesakes.exclude(pk=organisation.pk).exists():
+            return organisation.registry_code
+        return organisation.name
+
 
 # The person's moments the form asks as days (a service field → its form field).
 MOMENTS_AS_DAYS = {"collected_at": "collected_on", "informed_at": "informed_on"}
@@ -190,7 +201,6 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
 
     @staticmethod
     def initial_for(subject: DataSubject) -> dict[str, Any]:
-        organisation = subject.organisation
         return {
             "kind": subject.kind,
             "first_name": subject.first_name,
@@ -199,9 +209,7 @@ class SubjectForm(ServiceErrorsMixin, forms.Form):
             "work_address": subject.work_address,
             "work_phone": subject.work_phone,
             "work_email": subject.work_email,
-            "organisation": (organisation.registry_code or organisation.name)
-            if organisation
-            else "",
+            "organisation": OrganisationLookupField.shown(subject.organisation),
             "position": subject.position,
             "country": str(subject.country or ""),
             "preferred_language": subject.preferred_language,
