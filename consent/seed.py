@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as N_
 
+from consent.emails import SUBSCRIBE_LINK_DAYS
 from retention.seeding import seed_rules
 
 POLICY_TEXT = Path(__file__).resolve().parent / "policy" / "privacy-policy.lv.txt"
@@ -65,11 +66,11 @@ PENDING_SUBSCRIPTION_RULE: dict[str, Any] = {
     "name": N_("Subscriptions asked for: 7 days, the life of the confirmation link"),
     "record_type": "consent.pending_subscription",
     "anchor": "subscription_requested",
-    "period_days": 7,
+    "period_days": SUBSCRIBE_LINK_DAYS,
     "action": "delete",
     "legal_reference": (
         "GDPR Art. 5(1)(c) and (e): an address nobody confirmed is kept only while its "
-        "confirmation link works (consent.emails.SUBSCRIBE_MAX_AGE_SECONDS)"
+        f"confirmation link works ({SUBSCRIBE_LINK_DAYS} days)"
     ),
     "description": "The request and its encrypted address and name go; nothing stays.",
 }
