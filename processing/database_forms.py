@@ -45,7 +45,7 @@ class DatabaseForm(forms.Form):
             )
             if connected
             else _(
-                "For example postgresql://privacyops_reader:…@db.internal:5432/platform — a "
+                "For example postgresql://privacyops:…@db.internal:5432/platform — a "
                 "role with only the rights the manifest needs. Stored encrypted, never shown "
                 "again."
             )

@@ -410,7 +410,7 @@ def seed_demo_population(
         population.build_invoices(orgs)
         record_event(
             action="subjects.demo_seeded",
-            actor="seed_demo",
+            actor="seed-demo",
             target_type=DataSubject._meta.label_lower,
             details=population.counts.as_dict() | {"seed": seed, "at": timezone.now()},
         )

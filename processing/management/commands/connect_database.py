@@ -33,7 +33,7 @@ class Command(BaseCommand):
         text = manifest_text(None, options["manifest"])
         try:
             connected = connect_database(
-                system=system, url=options["url"], manifest_text=text, actor="connect_database"
+                system=system, url=options["url"], manifest_text=text, actor="connect-database"
             )
         except ConnectRefused as refused:
             for problem in refused.problems:
