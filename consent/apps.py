@@ -13,6 +13,7 @@ class ConsentConfig(AppConfig):
         from consent.home import consent_panel
         from consent.sections import consent_timeline_section
         from consent.suppression import flag_if_suppressed, suppression_errors
+        from core.audit_words import register_detail_words
         from core.home import register_panel
         from subjects import hooks
         from subjects.sections import register_section
@@ -21,3 +22,13 @@ class ConsentConfig(AppConfig):
         hooks.register_after_create(flag_if_suppressed)
         register_section(consent_timeline_section, position=20)
         register_panel(consent_panel, position=10)
+        # The consent pages a look at a person was made from, as their titles name them.
+        pages = {
+            "consent.ledger": "Consent ledger",
+            "consent.find_person": "Log a withdrawal or objection",
+            "consent.log": "Log a withdrawal or objection",
+            "consent.subject": "Consent",
+            "consent.objection": "Decide an objection",
+        }
+        register_detail_words("consent.subject_viewed", page=pages)
+        register_detail_words("subject.listed", page=pages)

@@ -20,6 +20,7 @@ class CoreConfig(AppConfig):
         from core import checks, login  # noqa: F401  (system checks, login signal receivers)
         from core.aggregates import install_sqlite_aggregates
         from core.alarms import audit_chain_alarm
+        from core.audit_words import register_detail_words, usernames
         from core.chain import install_sqlite_functions
         from core.home import register_alarm
         from core.seeding import seed_after_migrate
@@ -28,3 +29,6 @@ class CoreConfig(AppConfig):
         connection_created.connect(install_sqlite_functions)
         connection_created.connect(install_sqlite_aggregates)
         register_alarm(audit_chain_alarm)
+        register_detail_words(
+            "", assignee=usernames, owner=usernames, owner_id=usernames, user=usernames
+        )

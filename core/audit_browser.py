@@ -18,6 +18,8 @@ from django.db.models import BooleanField, Func, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 
+from core.audit_actions import ACTION_WORDS
+from core.audit_words import DetailWords, action_words, model_words
 from core.models import AuditEvent
 from core.permissions import has_permission
 from core.timeutil import start_of_legal_day
@@ -125,79 +127,6 @@ def filtered_events(filters: AuditFilters, *, user: Any) -> QuerySet[AuditEvent]
     return events.order_by("-occurred_at", "-id")
 
 
-# --- words -----------------------------------------------------------------------------------
-
-ACTION_WORDS: dict[str, str] = {
-    "auth.logged_in": "Logged in",
-    "auth.login_failed": "Failed to log in",
-    "auth.locked_out": "Locked out after failed logins",
-    "auth.2fa.enrolled": "Set up two-factor authentication",
-    "auth.2fa.verified": "Passed two-factor authentication",
-    "auth.session_expired": "Session expired",
-    "audit.verified": "Verified the audit log's hash chain",
-    "subject.viewed": "Opened a person's record",
-    "subjects.listed": "Listed people",
-    "subject.created": "Added a person",
-    "subject.updated": "Corrected a person's data",
-    "subject.exported": "Exported a person's data",
-    "subject.restricted": "Restricted processing of a person's data",
-    "subject.flagged_for_erasure": "Flagged a person for erasure",
-    "organisation.viewed": "Opened an organisation",
-    "organisations.listed": "Listed organisations",
-    "request.viewed": "Opened a request",
-    "request.listed": "Listed requests",
-    "request.assigned": "Assigned a request",
-    "request.letter_sent": "Sent a letter to a requester",
-    "request.register_exported": "Exported the request register",
-    "consent.granted": "Recorded consent",
-    "consent.withdrawn": "Recorded a withdrawal of consent",
-    "consent.objected": "Recorded an objection",
-    "consent.ledger_exported": "Exported the consent ledger",
-    "consent.evidence_viewed": "Opened consent evidence",
-    "retention.erasure": "Erased a person's data",
-    "retention.purge.rule": "Purged records under a retention rule",
-    "retention.rule.changed": "Changed a retention rule",
-    "retention.rule.confirmed": "Confirmed a retention rule",
-    "processing.record_printed": "Printed the record of processing",
-    "processing.record_opened": "Opened a printed record of processing",
-    "processing.measures_changed": "Changed the security measures",
-    "processing.processor.updated": "Changed a processor",
-    "system.created": "Added a system",
-    "system.updated": "Changed a system",
-    "breach.recorded": "Recorded a personal-data breach",
-    "breach.updated": "Changed a breach",
-    "breach.notified": "Recorded the notification of a breach to the authority",
-    "breach.authority_decided": "Decided on notifying the authority of a breach",
-    "breach.follow_up": "Added a follow-up to a breach",
-    "breach.people_added": "Added the people affected by a breach",
-    "breach.people_decided": "Decided on informing the people of a breach",
-    "breach.people_informed": "Sent the breach letters to the people",
-    "breach.draft_printed": "Printed a breach notification draft",
-    "breach.closed": "Closed a breach",
-    "audit.exported": "Exported the audit log",
-}
-
-
-def action_words(code: str) -> str:
-    if code in ACTION_WORDS:
-        return ACTION_WORDS[code]
-    return code.replace("_", " ").replace(".", ": ").capitalize()
-
-
-def details_words(event: AuditEvent) -> str:
-    """The details as a sentence-like list; a grouped read says how many, not which."""
-    details = dict(event.details or {})
-    parts = []
-    if "ids" in details:
-        details.pop("ids")
-        parts.append(f"{details.pop('count', '?')} records")
-    for key, value in details.items():
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value) or "none"
-        parts.append(f"{key.replace('_', ' ')}: {value}")
-    return "; ".join(parts)
-
-
 @dataclass(frozen=True)
 class EventRow:
     event: AuditEvent
@@ -209,9 +138,10 @@ class EventRow:
 
 def event_rows(events: Iterable[AuditEvent], *, user: Any) -> list[EventRow]:
     rows = []
+    details_words = DetailWords()
     for event in events:
         kind = _targets.get(event.target_type)
-        label = str(kind.label) if kind else event.target_type
+        label = str(kind.label) if kind else model_words(event.target_type)
         target = f"{label} #{event.target_id}" if event.target_id else label
         url = ""
         if kind and kind.url_name and event.target_id and has_permission(user, kind.permission):
@@ -223,7 +153,7 @@ def event_rows(events: Iterable[AuditEvent], *, user: Any) -> list[EventRow]:
             EventRow(
                 event=event,
                 action=action_words(event.action),
-                details=details_words(event),
+                details=details_words(event.action, event.target_type, event.details),
                 target=target,
                 target_url=url,
             )

@@ -27,7 +27,7 @@ class AuditFilterForm(forms.Form):
     PostgreSQL cannot hold in a string — a raw value in a query was a server error."""
 
     actor = forms.ChoiceField(label=_("Who"), required=False, choices=[])
-    action = forms.CharField(label=_("What (words or code)"), required=False, max_length=100)
+    action = forms.CharField(label=_("What"), required=False, max_length=100)
     target_type = forms.ChoiceField(label=_("On"), required=False, choices=[])
     target_id = forms.RegexField(
         label=_("Number"), required=False, regex=r"^\d{1,18}$", max_length=18

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
 from core.appendonly import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
+from core.audit_words import action_words
 
 WRITERS_ONLY = "audit events are written only by core.audit.record_event(s_bulk), which chain them"
 
@@ -63,7 +64,8 @@ class AuditEvent(AppendOnlyModel):
         verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_display} {self.action}"
+        what = action_words(self.action)
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_display}: {what}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._state.adding:

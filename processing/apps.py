@@ -11,6 +11,9 @@ class ProcessingConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from core.audit_browser import TargetKind, register_target
+        from core.audit_words import register_detail_words
+        from processing.models import SubjectKind
+        from processing.selectors import category_names, purpose_names
 
         register_target(
             "processing.system",
@@ -25,3 +28,6 @@ class ProcessingConfig(AppConfig):
             ("securitymeasures", _("Security measures")),
         ):
             register_target(f"processing.{model}", TargetKind(label))
+        register_detail_words("", purpose=purpose_names, purposes=purpose_names)
+        register_detail_words("", categories=category_names)
+        register_detail_words("system.", subject_kinds=SubjectKind)

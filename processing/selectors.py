@@ -396,3 +396,12 @@ def system_owner_candidates() -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
+
+
+def purpose_names() -> dict[str, str]:
+    """Each purpose's name by its code (the audit log's details store codes)."""
+    return dict(Purpose.objects.values_list("code", "name"))
+
+
+def category_names() -> dict[str, str]:
+    return dict(DataCategory.objects.values_list("code", "name"))

@@ -49,6 +49,18 @@ LETTERS = frozenset(
         TRANSMISSION_LETTER,
     }
 )
+# The letters as the staff name them (the audit log's details).
+LETTER_WORDS: dict[str, str] = {
+    "acknowledgement": "acknowledgement",
+    "verification": "verification link",
+    "extension": "extension of the deadline",
+    "rejection": "refusal",
+    "closure": "answer",
+    "message": "message",
+    "answers_link": "new link to the answer",
+    "restriction_lift": "notice that the restriction will be lifted",
+    TRANSMISSION_LETTER: "link for the receiving company",
+}
 # The letters that answer the request (GDPR Art. 12(3)-(4)): each is also a PDF.
 PDF_LETTERS = frozenset({"extension", "rejection", "closure"})
 

@@ -11,8 +11,10 @@ class SubjectsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from core.audit_browser import TargetKind, register_person_search, register_target
+        from core.audit_words import register_detail_words
         from subjects.api.people import forget_answers_of_erased
         from subjects.hooks import register_after_erase, register_after_minimise
+        from subjects.models import OrganisationStatus
         from subjects.selectors import people_matching
 
         register_target(
@@ -21,6 +23,13 @@ class SubjectsConfig(AppConfig):
         register_target(
             "subjects.organisation",
             TargetKind(_("Organisation"), "subjects:organisation", "subjects.list"),
+        )
+        register_detail_words(
+            "organisation.status_changed", **{"from": OrganisationStatus, "to": OrganisationStatus}
+        )
+        register_detail_words(
+            "subject.restriction_lifted",
+            after={"decision": "the balancing decision", "notice": "the person was told"},
         )
         register_person_search(people_matching)
         register_after_erase(forget_answers_of_erased)
