@@ -9,6 +9,9 @@ Django up; a benchmark imported by another (`import_module("bench.report")`) fin
 A benchmark's erasures are written to the erasure ledger as in production, the copy outside
 the database included: into a throwaway folder unless ERASURE_LEDGER_DIR names one, so they
 never mix with a developer's own ledger.
+
+It imports `_measure` (the load and the baseline's spread on every `BENCH` line) while bench/
+is still on the path, so `from _measure import Bench` works in every benchmark after it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import _measure  # noqa: F401  (before the path changes: see above)
 import django
 
 ROOT = Path(__file__).resolve().parent.parent

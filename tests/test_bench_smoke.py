@@ -27,7 +27,7 @@ from django.db import connection
 from psycopg2 import sql
 
 ROOT = Path(__file__).resolve().parent.parent
-# `bench/_setup.py`, which every benchmark imports first, is not one.
+# `bench/_setup.py`, which every benchmark imports first, and `bench/_measure.py` are not.
 BENCHMARKS = sorted(path for path in ROOT.glob("bench/*.py") if not path.name.startswith("_"))
 # A smoke run is seconds; a minute means the tiny size stopped being tiny.
 SMOKE_TIMEOUT_S = 60
@@ -35,6 +35,12 @@ SMOKE_TIMEOUT_S = 60
 # neither queues tasks for a developer's worker nor writes into the shared Redis; and no
 # crash hook left over from the purge tests.
 DROPPED_ENV = ("REDIS_URL", "PRIVACYOPS_PURGE_KILL_AT")
+NUMBER = re.compile(r"\d+(\.\d+)?")
+
+
+def summary(stem: str) -> re.Pattern[str]:
+    """A benchmark's figures line, as CI reads it: `BENCH <stem> key=value …`."""
+    return re.compile(rf"^BENCH {re.escape(stem)}( [a-z0-9_]+=[^\s=]+)+$")
 
 
 @contextmanager
@@ -136,10 +142,9 @@ def test_every_benchmark_runs_its_smoke_size_and_prints_its_figures(
         done = run([str(script.relative_to(ROOT)), "--smoke"], database)
     output = f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     assert done.returncode == 0, output
-    summary = re.compile(rf"^BENCH {re.escape(script.stem)}( [a-z0-9_]+=[^\s=]+)+$")
-    lines = [line for line in done.stdout.splitlines() if summary.match(line)]
+    lines = [line for line in done.stdout.splitlines() if summary(script.stem).match(line)]
     assert lines, f"no line `BENCH {script.stem} key=value …`\n{output}"
     for line in lines:
-        values = [pair.partition("=")[2] for pair in line.split()[2:]]
-        assert any(re.fullmatch(r"\d+(\.\d+)?", value) for value in values), line
+        figures = {key: value for key, _, value in (p.partition("=") for p in line.split()[2:])}
+        assert any(NUMBER.fullmatch(value) for value in figures.values()), line
     print(f"{script.stem} --smoke: {time.monotonic() - started:.1f} s")
