@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from retention.models import PurgeBatch, PurgeRun
 from subjects.models import (
@@ -236,7 +237,7 @@ def test_two_concurrent_runs_do_the_work_once(monkeypatch: pytest.MonkeyPatch) -
     second.join(60)
     first.join(60)
     assert results["second"].status == "skipped"
-    assert "lock" in results["second"].note
+    assert f"Purge #{results['first'].pk} is running" in results["second"].note
     assert results["first"].status == "succeeded"
     assert results["first"].total > 0
     assert PurgeBatch.objects.filter(run=results["second"]).count() == 0
@@ -251,3 +252,35 @@ def test_a_running_marker_left_by_a_dead_process_is_taken_over_at_once() -> None
     rerun = purge_command()
     payload = json.loads(rerun.stdout)
     assert payload["status"] == "succeeded" and payload["total"] > 0
+
+
+def test_a_session_holding_the_lock_for_a_stalled_run_is_ended_and_the_run_taken_over(
+    settings: Any,
+) -> None:
+    """A connection can outlive its process (a vanished host leaves the server waiting for
+    TCP keepalive): a rerun skips while the run's heartbeat is fresh, exits 75 saying from
+    when it takes over, and then ends the silent session and does the work."""
+    from retention.services.purge import run_purge
+    from tests.test_purge_runs import purge_lock_held_elsewhere
+
+    build_world()
+    with time_machine.travel(dt.datetime(2025, 6, 1, 2, 0, tzinfo=TALLINN), tick=False):
+        stalled = PurgeRun.objects.create(status="running", as_of=dt.date(2025, 6, 1))
+    with purge_lock_held_elsewhere() as holder:
+        # The real command, in its own process: the exit status a scheduler sees.
+        skipped = purge_command()
+        assert skipped.returncode == 75, skipped.stderr
+        assert skipped.stderr.strip().splitlines()[-1] == (
+            f"CommandError: Skipped. Purge #{stalled.pk} is running (last heartbeat "
+            "01.06.2025 02:00). If it has stopped, a run from 01.06.2025 02:15 takes it over."
+        )
+        assert json.loads(skipped.stdout)["status"] == "skipped"
+        settings.PURGE_STALE_AFTER_SECONDS = 1  # so that the holder is silent for long enough
+        time.sleep(1.2)
+        with time_machine.travel(dt.datetime(2025, 6, 1, 2, 15, tzinfo=TALLINN), tick=False):
+            run = run_purge(as_of=dt.date(2025, 6, 1), dry_run=False, actor="rerun")
+        assert run.status == "succeeded" and run.total > 0
+        with pytest.raises(DatabaseError), holder.cursor() as cursor:
+            cursor.execute("SELECT 1")  # its session was ended
+    stalled.refresh_from_db()
+    assert stalled.status == "failed" and "taken over" in stalled.note

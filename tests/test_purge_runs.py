@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -15,14 +16,15 @@ import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, connections
 from django.http import HttpRequest
 from pytest_django import Settings
 
 from core.models import AuditEvent
+from retention.management.commands.purge import EXIT_SKIPPED
 from retention.models import PurgeBatch, PurgeRun, PurgeRunStatus
 from retention.selectors import purge_is_late
-from retention.services.purge import PurgeRefused, run_purge
+from retention.services.purge import ADVISORY_LOCK_KEY, PurgeRefused, run_purge
 from subjects.models import DataSubject
 from subjects.services import set_organisation_legal_hold, set_subject_legal_hold
 from tests import factories as f
@@ -94,6 +96,63 @@ def test_a_second_run_while_one_is_running_is_skipped(
     assert AuditEvent.objects.filter(action="retention.purge.skipped").count() == 1
 
 
+@contextmanager
+def purge_lock_held_elsewhere() -> Iterator[Any]:
+    """On PostgreSQL another session holds the purge's lock for the block, as a run in
+    another process does (its connection, to end it early); on SQLite there is no such lock."""
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    holder = connections.create_connection("default")
+    with holder.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+    try:
+        yield holder
+    finally:
+        with suppress(DatabaseError):  # ended by a run that took the purge over
+            holder.close()
+
+
+def test_a_skipped_purge_exits_75_and_says_from_when_a_stopped_run_is_taken_over(
+    seeded: None, settings: Settings
+) -> None:
+    settings.PURGE_STALE_AFTER_SECONDS = 900
+    heartbeat = dt.datetime(2025, 6, 1, 1, 55, 30, tzinfo=TALLINN)
+    running = PurgeRun.objects.create(
+        status=PurgeRunStatus.RUNNING, as_of=D(2025, 6, 1), heartbeat_at=heartbeat
+    )
+    f.ProspectFactory.create(collected_at=LONG_AGO)
+    out = io.StringIO()
+    with purge_lock_held_elsewhere() as holder:
+        for moment in (NOW, dt.datetime(2025, 6, 1, 2, 10, 29, tzinfo=TALLINN)):
+            with time_machine.travel(moment, tick=False), pytest.raises(CommandError) as skip:
+                call_command("purge", stdout=out)
+            assert skip.value.returncode == EXIT_SKIPPED == 75
+            # 01:55:30 and fifteen minutes is 02:10:30: from 02:11, to the minute shown.
+            assert str(skip.value) == (
+                f"Skipped. Purge #{running.pk} is running (last heartbeat 01.06.2025 01:55). "
+                "If it has stopped, a run from 01.06.2025 02:11 takes it over."
+            )
+        if holder is not None:  # the process stopped: the server lets its lock go
+            with holder.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock_all()")
+        with time_machine.travel(dt.datetime(2025, 6, 1, 2, 11, tzinfo=TALLINN), tick=False):
+            call_command("purge", stdout=out)
+    assert "Skipped. Purge #" in out.getvalue()
+    skipped = PurgeRun.objects.filter(status=PurgeRunStatus.SKIPPED)
+    assert skipped.count() == 2 and all("02:11 takes it over" in r.note for r in skipped)
+    assert PurgeRun.objects.filter(status=PurgeRunStatus.SUCCEEDED).get().total == 1
+    running.refresh_from_db()
+    assert running.status == PurgeRunStatus.FAILED and "taken over" in running.note
+
+
+def test_the_purge_commands_help_states_its_exit_statuses() -> None:
+    from retention.management.commands.purge import Command
+
+    text = " ".join(Command().create_parser("manage.py", "purge").format_help().split())
+    assert "Exit status: 0 the purge ran" in text and "75 skipped" in text
+
+
 def test_a_stale_running_marker_is_taken_over(seeded: None, settings: Settings) -> None:
     settings.PURGE_STALE_AFTER_SECONDS = 900
     with time_machine.travel(NOW - dt.timedelta(minutes=20), tick=False):
@@ -163,6 +222,20 @@ def test_nightly_task_purges_as_of_today_in_tallinn(seeded: None) -> None:
         nightly_purge.delay()
     run = PurgeRun.objects.get()
     assert run.as_of == D(2025, 6, 1) and run.actor_label == "nightly-purge"
+
+
+def test_a_skipped_nightly_task_is_listed_as_skipped_and_warns_in_the_workers_log(
+    seeded: None, frozen: time_machine.Traveller, caplog: pytest.LogCaptureFixture
+) -> None:
+    from retention.tasks import nightly_purge
+
+    running = PurgeRun.objects.create(status=PurgeRunStatus.RUNNING, as_of=D(2025, 5, 31))
+    with purge_lock_held_elsewhere(), caplog.at_level("WARNING", logger="retention.tasks"):
+        pk = nightly_purge.delay().get()
+    skipped = PurgeRun.objects.get(pk=pk)
+    assert skipped.status == PurgeRunStatus.SKIPPED and f"#{running.pk} is running" in skipped.note
+    warned = [record.getMessage() for record in caplog.records]
+    assert warned == [f"nightly purge #{pk} skipped: {skipped.note}"]
 
 
 def test_the_nightly_beat_entry_is_present_after_migrate(seeded: None) -> None:

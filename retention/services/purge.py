@@ -10,12 +10,19 @@ One at a time: on PostgreSQL a session advisory lock (released by the server whe
 process's connection drops); on every database a running-run marker (a partial unique index
 allows one) with a heartbeat. Holding the advisory lock proves a running marker belongs to a
 dead process, so it is taken over at once; without advisory locks (SQLite) a marker is taken
-over once its heartbeat is older than `PURGE_STALE_AFTER_SECONDS`.
+over once its heartbeat is older than `PURGE_STALE_AFTER_SECONDS`. A connection can outlive
+its process (a host that vanished leaves the server waiting for TCP keepalive, for hours), so
+on PostgreSQL, once the running run's heartbeat is that stale, a session that holds the lock
+and has sent no statement for `SILENT_SECONDS` is ended and the run taken over too. A run
+that finds the purge taken is skipped (`PurgeRunStatus.SKIPPED`, exit status 75 of
+`manage.py purge`), and its note says from when a stalled run will be taken over.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
 import os
 import signal
 from collections.abc import Iterator
@@ -27,6 +34,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.audit import Actor, record_event
+from core.display import staff_datetime
+from core.locks import try_advisory_lock
 from core.timeutil import legal_today
 from retention import hooks
 from retention.lastrun import forget_last_success
@@ -50,6 +59,12 @@ BATCH_SIZE = 5000
 ADVISORY_LOCK_KEY = 0x5055524745
 
 SYSTEM_ACTOR = "nightly-purge"
+
+# A live run sends a statement every fraction of a second (a batch takes ~0.15 s): a session
+# that holds the lock and sent none for this long is not working (capped by the stale limit).
+SILENT_SECONDS = 30
+
+logger = logging.getLogger(__name__)
 
 
 class PurgeRefused(ValueError):
@@ -78,9 +93,9 @@ def run_purge(
         )
     if dry_run:
         return _dry_run(as_of=as_of, actor=actor)
-    with _advisory_lock() as locked:
+    with _purge_lock(now=now) as locked:
         if not locked:
-            return _skipped(as_of=as_of, actor=actor, note="another purge holds the lock")
+            return _skipped(as_of=as_of, actor=actor)
         run = _claim_marker(as_of=as_of, actor=actor, lock_held=connection.vendor == "postgresql")
         if run.status == PurgeRunStatus.SKIPPED:
             return run
@@ -222,19 +237,43 @@ def _claim_marker(*, as_of: dt.date, actor: Actor, lock_held: bool) -> PurgeRun:
         with transaction.atomic():
             for old in PurgeRun.objects.select_for_update().running():
                 if not lock_held and old.heartbeat_at >= stale_before:
-                    return _skipped(as_of=as_of, actor=actor, note=f"run #{old.pk} is running")
+                    return _skipped(as_of=as_of, actor=actor)
                 _close(old, status=PurgeRunStatus.FAILED, note="interrupted; taken over")
             run = PurgeRun.objects.create(
                 status=PurgeRunStatus.RUNNING, as_of=as_of, **_actor_fields(actor)
             )
     except IntegrityError:
         # Another process created its marker between our check and our insert.
-        return _skipped(as_of=as_of, actor=actor, note="another purge is running")
+        return _skipped(as_of=as_of, actor=actor)
     return run
 
 
-def _skipped(*, as_of: dt.date, actor: Actor, note: str) -> PurgeRun:
+def _takeover_at(run: PurgeRun) -> dt.datetime:
+    """From when a later run takes `run` over if its heartbeat stays where it is."""
+    return run.heartbeat_at + dt.timedelta(seconds=settings.PURGE_STALE_AFTER_SECONDS)
+
+
+def _busy_note() -> str:
+    """Why a run was skipped, and from when a stalled run will be taken over."""
+    running = PurgeRun.objects.running().order_by("pk").first()
+    if running is None:  # PostgreSQL: a session holds the lock, no run is recorded yet
+        minutes = math.ceil(settings.PURGE_STALE_AFTER_SECONDS / 60)
+        return (
+            "Another purge holds the lock and has recorded no run yet. If it has stopped, a "
+            f"run {minutes} minutes after its last statement takes it over."
+        )
+    # Shown to the minute, rounded up: a run at the time shown takes a stalled run over.
+    seconds = math.ceil(_takeover_at(running).timestamp() / 60) * 60
+    return (
+        f"Purge #{running.pk} is running (last heartbeat "
+        f"{staff_datetime(running.heartbeat_at)}). If it has stopped, a run from "
+        f"{staff_datetime(dt.datetime.fromtimestamp(seconds, tz=dt.UTC))} takes it over."
+    )
+
+
+def _skipped(*, as_of: dt.date, actor: Actor) -> PurgeRun:
     now = timezone.now()
+    note = _busy_note()
     run = PurgeRun.objects.create(
         status=PurgeRunStatus.SKIPPED,
         as_of=as_of,
@@ -281,23 +320,63 @@ def _actor_fields(actor: Actor) -> dict[str, Any]:
 
 
 @contextmanager
-def _advisory_lock() -> Iterator[bool]:
+def _purge_lock(*, now: dt.datetime) -> Iterator[bool]:
+    """The purge's advisory lock for the block (True), or False while another run holds it;
+    taken over from a session gone silent for a stalled run (see the module's docstring)."""
+    with try_advisory_lock(ADVISORY_LOCK_KEY) as locked:
+        if locked or not _ended_silent_holder(now=now):
+            with _without_jit():
+                yield locked
+            return
+    with try_advisory_lock(ADVISORY_LOCK_KEY) as locked, _without_jit():
+        yield locked
+
+
+def _ended_silent_holder(*, now: dt.datetime) -> bool:
+    """End the sessions that hold the purge's lock in this database and sent no statement for
+    `SILENT_SECONDS`, when the running run's heartbeat is stale: a dead or hung run (a kill is
+    what every batch is built to survive). The application role may end its own sessions.
+    Returns whether one was ended."""
     if connection.vendor != "postgresql":
-        yield True
+        return False
+    silent = min(SILENT_SECONDS, settings.PURGE_STALE_AFTER_SECONDS)
+    if not PurgeRun.objects.running().exists():
+        # Stopped between taking the lock and recording its run: no heartbeat to go by.
+        silent = settings.PURGE_STALE_AFTER_SECONDS
+    elif not PurgeRun.objects.stale(now=now).exists():
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT locks.pid, pg_terminate_backend(locks.pid, 10000)
+            FROM pg_locks locks JOIN pg_stat_activity activity ON activity.pid = locks.pid
+            WHERE locks.locktype = 'advisory' AND locks.granted AND locks.objsubid = 1
+              AND locks.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND locks.classid = CAST(%s AS oid) AND locks.objid = CAST(%s AS oid)
+              AND activity.state_change < now() - make_interval(secs => %s)
+            """,
+            [ADVISORY_LOCK_KEY >> 32, ADVISORY_LOCK_KEY & 0xFFFFFFFF, silent],
+        )
+        ended = [pid for pid, done in cursor.fetchall() if done]
+    if ended:
+        logger.warning("purge: ended the silent session(s) %s that held the purge's lock", ended)
+    return bool(ended)
+
+
+@contextmanager
+def _without_jit() -> Iterator[None]:
+    """The batch queries are short but look costly to the planner, so PostgreSQL would
+    JIT-compile each one: ~0.7 s per batch measured, more than the batch's own work."""
+    if connection.vendor != "postgresql":
+        yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
-        locked = bool(cursor.fetchone()[0])
-        # The batch queries are short but look costly to the planner, so PostgreSQL would
-        # JIT-compile each one: ~0.7 s per batch measured, more than the batch's own work.
         cursor.execute("SET jit = off")
     try:
-        yield locked
+        yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET jit")
-            if locked:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
 
 
 # --- crash points for the kill-and-rerun test -----------------------------------------------

@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from core.commandline import OneLineErrorCommand
 from core.display import staff_date
 from core.timeutil import legal_today
+from retention.models import PurgeRunStatus
 from retention.runs import rule_line, run_counts_in_words
 from retention.services.purge import BATCH_SIZE, PurgeRefused, run_purge
 
@@ -25,8 +26,18 @@ def _day(value: str) -> dt.date:
         ) from None
 
 
+# sysexits.h's EX_TEMPFAIL, "try again later": a scheduler or a shell tells a skipped run from
+# a purge done (0), a purge refused or failed (1) and a bad argument (2).
+EXIT_SKIPPED = 75
+
+
 class Command(OneLineErrorCommand):
-    help = "Delete or anonymise data whose retention period has run out (as the nightly job)."
+    help = (
+        "Delete or anonymise data whose retention period has run out (as the nightly job). "
+        "Exit status: 0 the purge ran (or the dry run counted); 1 it was refused or failed; "
+        "2 a bad argument; 75 skipped, because another purge is running: the message says "
+        "from when a run takes over one that has stopped."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Count only; change nothing.")
@@ -80,6 +91,5 @@ class Command(OneLineErrorCommand):
                 + ngettext("In all: %(n)d record", "In all: %(n)d records", run.total)
                 % {"n": run.total}
             )
-        if run.status == "skipped":
-            # Not an error: the other run is doing the work.
-            return
+        if run.status == PurgeRunStatus.SKIPPED:
+            raise CommandError(f"Skipped. {run.note}", returncode=EXIT_SKIPPED)
