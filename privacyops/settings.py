@@ -31,6 +31,7 @@ from privacyops.environment import (
     redis_url_of_test_worker,
 )
 from privacyops.logconfig import logging_config
+from privacyops.outside_copies import audit_head_export, erasure_ledger_dir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PRIVACYOPS_VAR_DIR", BASE_DIR / "var"))
@@ -392,17 +393,15 @@ SYSTEM_TASK_LEAD_DAYS = read_int("SYSTEM_TASK_LEAD_DAYS", 5, minimum=0)
 # No personal data in logs (privacyops.logconfig).
 LOGGING = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
 
+# --- Copies outside the database (privacyops.outside_copies, docs/operations.md) ----------
+# The erasure ledger's copy (`retention.ledger`): one JSON-lines file a day, appended after
+# each erasure commits; a restored backup is replayed from it (`replay_erasures --from-file`).
+ERASURE_LEDGER_DIR = erasure_ledger_dir(VAR_DIR)
+# The file each day's head of the audit chain is appended to (`core.audit_heads`), which
+# `verify_audit --against` compares the log with; None: no head is exported.
+AUDIT_HEAD_EXPORT = audit_head_export()
+
 # --- Domain settings ----------------------------------------------------------------------
-# The erasure ledger's copy outside the database (`retention.ledger`): one JSON-lines file a
-# day, appended after each erasure commits. A restored backup rolls the database's own ledger
-# back with the data, so this copy is what `replay_erasures --from-file` redoes the later
-# erasures from: keep it on storage the database's backups do not cover (docs/operations.md).
-_ledger_dir = os.environ.get("ERASURE_LEDGER_DIR", "").strip()
-if _ledger_dir and not Path(_ledger_dir).is_absolute():
-    raise ImproperlyConfigured("ERASURE_LEDGER_DIR must be an absolute path.")
-ERASURE_LEDGER_DIR = Path(_ledger_dir) if _ledger_dir else VAR_DIR.resolve() / "erasure-ledger"
-if ERASURE_LEDGER_DIR.exists() and not ERASURE_LEDGER_DIR.is_dir():
-    raise ImproperlyConfigured(f"ERASURE_LEDGER_DIR ({ERASURE_LEDGER_DIR}) is not a directory.")
 # How long a purge run may go without a heartbeat before the next run may take it over.
 PURGE_STALE_AFTER_SECONDS = read_int("PURGE_STALE_AFTER_SECONDS", 900, minimum=30)
 # Estonian Accounting Act: invoices are kept 7 years after the end of the financial year;

@@ -53,6 +53,8 @@ def production_env() -> dict[str, str]:
         "BLIND_INDEX_KEY": secrets.token_urlsafe(32),
         # docker-compose.yml's TLS proxy, as web sees it.
         "TRUSTED_PROXIES": "172.28.53.10",
+        # docker-compose.yml's file of the audit chain's daily heads.
+        "AUDIT_HEAD_EXPORT": "file:///var/lib/privacyops/audit-heads/audit-heads.jsonl",
     }
 
 
@@ -81,6 +83,8 @@ def test_a_malformed_value_stops_start_up_naming_the_variable() -> None:
         ("DATABASE_URL", "mysql-ish://nowhere", "DATABASE_URL"),
         ("REDIS_URL", "http://localhost", "REDIS_URL must start with redis://"),
         ("ERASURE_LEDGER_DIR", "var/ledger", "ERASURE_LEDGER_DIR must be an absolute path"),
+        ("AUDIT_HEAD_EXPORT", "s3://heads/audit.jsonl", "AUDIT_HEAD_EXPORT must be a file://"),
+        ("AUDIT_HEAD_EXPORT", "file://var/heads.jsonl", "AUDIT_HEAD_EXPORT must be a file://"),
     ]:
         env = production_env()
         env[name] = value
