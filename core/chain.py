@@ -12,8 +12,15 @@ past that: the table owner or a superuser. In the deployment this portal targets
 operator holds the owner's password and the application's environment, so a key in that
 environment would not stop them; it would add a secret whose loss leaves the log
 unverifiable, and stop an auditor from checking a dump independently. What does stop a
-rewrite of the whole chain is a copy of the head outside the database: `verify_audit` logs
-the head's sequence and hash every day, and a later walk must reach the head it last saw.
+rewrite of the whole chain is a copy of the head outside the database: each day's head is
+appended to a file the application cannot rewrite (`core.audit_heads`), and a walk against
+that file must meet every head in it, unchanged and at its place.
+
+What the chain cannot stop: the application role may INSERT, so whoever holds its
+credentials can append an event with a correctly computed link. Such an event is
+indistinguishable from a real one; once a head after it has been exported it can no longer
+be removed unnoticed, and events after the last exported head are covered by nothing but the
+database's own refusals.
 
 The link is computed inside the INSERT statement, under a lock taken by that same
 statement: no extra round trip per event (pages record one event or one bulk of events per
@@ -246,6 +253,37 @@ class Break:
 
 
 @dataclass(frozen=True)
+class ExportedHead:
+    """The head of the chain on one day, as exported outside the database."""
+
+    day: dt.date
+    exported_at: dt.datetime
+    event_id: int
+    sequence: int
+    hash: str
+    # Events from #1 to this one: the sequence itself while the chain has no gap.
+    events: int
+
+
+def _head_problem(head: ExportedHead, event_id: int, stored_hash: str, checked: int) -> str:
+    """What differs between an exported head and the event now at its place ("" if nothing)."""
+    exported = f"the head exported on {head.day:%Y-%m-%d}"
+    if stored_hash != head.hash:
+        return (
+            f"event #{head.sequence} is not {exported}: its hash differs, so the log up to it "
+            "was rewritten (an event inserted, removed or edited and the chain recomputed)"
+        )
+    if event_id != head.event_id:
+        return (
+            f"event #{head.sequence} has id {event_id}, {exported} had id {head.event_id}: "
+            "the row was removed and written again"
+        )
+    if checked != head.events:
+        return f"{exported} counted {head.events} events up to #{head.sequence}, the log {checked}"
+    return ""
+
+
+@dataclass(frozen=True)
 class ChainReport:
     checked: int
     head_sequence: int
@@ -280,15 +318,23 @@ def _walk() -> Iterator[tuple[Any, ...]]:
         last = batch[-1][1]
 
 
-def verify_chain(*, expected_head: tuple[int, str] | None = None) -> ChainReport:
+def verify_chain(
+    *,
+    expected_head: tuple[int, str] | None = None,
+    exported: Sequence[ExportedHead] = (),
+) -> ChainReport:
     """Walk the chain from the first event; stop at the first broken link.
 
     `expected_head` is the head a previous walk reached: a chain that no longer reaches it
     was cut short (deleting the newest events leaves a chain that is valid, only shorter).
+    `exported` are the heads exported outside the database: each must be met, unchanged.
     """
     expected_sequence, prev_hash, checked = 1, GENESIS_HASH, 0
     # A walk of an empty log reached head #0, which is no event: every chain reaches it.
     seen_expected = expected_head is None or expected_head[0] == 0
+    heads: dict[int, list[ExportedHead]] = {}
+    for head in exported:
+        heads.setdefault(head.sequence, []).append(head)
     for row in _walk():
         event_id, sequence, stored_prev, stored_hash = row[:4]
         content = EventContent(*row[4:])
@@ -312,15 +358,34 @@ def verify_chain(*, expected_head: tuple[int, str] | None = None) -> ChainReport
         if link_hash(sequence, content_hash(content), stored_prev) != stored_hash:
             problem = f"event #{sequence} does not match its hash: the row was edited"
             return ChainReport(checked, sequence - 1, prev_hash, Break(sequence, event_id, problem))
+        checked += 1
+        for head in heads.pop(sequence, ()):
+            if problem := _head_problem(head, event_id, stored_hash, checked):
+                return ChainReport(
+                    checked - 1, sequence - 1, prev_hash, Break(sequence, event_id, problem)
+                )
         if expected_head is not None and sequence == expected_head[0]:
             if stored_hash != expected_head[1]:
                 problem = f"event #{sequence} is not the event the last check ended at"
                 return ChainReport(
-                    checked, sequence - 1, prev_hash, Break(sequence, event_id, problem)
+                    checked - 1, sequence - 1, prev_hash, Break(sequence, event_id, problem)
                 )
             seen_expected = True
-        checked += 1
         expected_sequence, prev_hash = sequence + 1, stored_hash
+    if heads:
+        # Exported heads beyond the end of the log: the newest events were cut off.
+        beyond = sorted(
+            (head for same in heads.values() for head in same), key=lambda h: h.sequence
+        )
+        later = f" (and {len(beyond) - 1} later heads)" if len(beyond) > 1 else ""
+        problem = (
+            f"the log ends at #{expected_sequence - 1}, but the head exported on "
+            f"{beyond[0].day:%Y-%m-%d} is #{beyond[0].sequence}{later}: the newest events "
+            "were removed"
+        )
+        return ChainReport(
+            checked, expected_sequence - 1, prev_hash, Break(expected_sequence, None, problem)
+        )
     if not seen_expected and expected_head is not None:
         problem = (
             f"the log ends at #{expected_sequence - 1}, but the last check reached "

@@ -1,12 +1,39 @@
 from __future__ import annotations
 
-from celery import shared_task
+import logging
 
-from core.services.audit_chain import SYSTEM_ACTOR, verify_audit_log
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from core.audit_heads import HeadFileError
+from core.services.audit_chain import (
+    SYSTEM_ACTOR,
+    HeadNotExported,
+    export_audit_head,
+    verify_audit_log,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def _verify_audit() -> bool:
     return verify_audit_log(actor_label=SYSTEM_ACTOR).intact
+
+
+def _export_audit_head() -> bool:
+    if settings.AUDIT_HEAD_EXPORT is None:
+        logger.warning(
+            "AUDIT_HEAD_EXPORT is not set: the audit chain's head was exported nowhere, so "
+            "nothing outside the database anchors the audit log"
+        )
+        return False
+    try:
+        export_audit_head(destination=settings.AUDIT_HEAD_EXPORT, now=timezone.now())
+    except (HeadNotExported, HeadFileError, OSError) as exc:
+        logger.error("audit head not exported to %s: %s", settings.AUDIT_HEAD_EXPORT, exc)
+        return False
+    return True
 
 
 # The walk hashes ~50 000 events per second here (4.5 s for 210 000 on PostgreSQL): an hour
@@ -14,3 +41,7 @@ def _verify_audit() -> bool:
 verify_audit = shared_task(name="core.tasks.verify_audit", soft_time_limit=3600, time_limit=3900)(
     _verify_audit
 )
+# The same walk, then one appended line.
+export_audit_head_task = shared_task(
+    name="core.tasks.export_audit_head", soft_time_limit=3600, time_limit=3900
+)(_export_audit_head)

@@ -33,6 +33,15 @@ SCHEDULE: dict[str, dict[str, str]] = {
         # same morning; the DPO sees a break as a red alarm at the start of the working day.
         "why": "Walk the audit log's hash chain; a broken link raises the DPO's alarm (Art. 5(2)).",
     },
+    "daily-audit-head-export": {
+        "task": "core.tasks.export_audit_head",
+        "hour": "5",
+        "minute": "30",
+        # After the morning's check and the night's purge, so their events are covered the same
+        # morning; what is recorded later waits for tomorrow's export (docs/operations.md).
+        "why": "Append the audit chain's head to the file outside the database "
+        "(AUDIT_HEAD_EXPORT) that `verify_audit --against` compares the log with.",
+    },
     "daily-information-notices": {
         "task": "consent.tasks.send_information_notices",
         "hour": "6",
