@@ -13,10 +13,10 @@ COPY . .
 RUN DEBUG=true python manage.py compilemessages --ignore=.venv -v0 \
  && DEBUG=true python manage.py collectstatic --noinput -v0 \
  && rm -f .env
-# The erasure ledger's copy: a named volume mounted here starts with this owner.
+# The erasure ledger's copy, the audit heads: named volumes mounted here start with this owner.
 RUN useradd --create-home privacyops \
- && mkdir -p /app/var /var/lib/privacyops/erasure-ledger \
- && chown privacyops /app/var /var/lib/privacyops/erasure-ledger
+ && mkdir -p /app/var /var/lib/privacyops/erasure-ledger /var/lib/privacyops/audit-heads \
+ && chown privacyops /app/var /var/lib/privacyops/erasure-ledger /var/lib/privacyops/audit-heads
 USER privacyops
 EXPOSE 8000
 CMD ["gunicorn", "privacyops.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

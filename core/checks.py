@@ -66,3 +66,19 @@ def the_proxy_is_trusted(app_configs: Any, **kwargs: Any) -> list[checks.CheckMe
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def the_audit_head_is_exported(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    if settings.AUDIT_HEAD_EXPORT is None:
+        return [
+            checks.Warning(
+                "AUDIT_HEAD_EXPORT is not set: the audit chain's head is exported nowhere, so "
+                "an event appended with the application's credentials, or a rewrite of the "
+                "whole log by the tables' owner, passes verify_audit.",
+                hint="Set AUDIT_HEAD_EXPORT to a file:// URL of a file the portal's user may "
+                "only append to (docs/operations.md).",
+                id="privacyops.W002",
+            )
+        ]
+    return []
