@@ -1,10 +1,11 @@
 """The sign-in link: single use, valid 30 minutes, sent only to a stored address.
 
-Asking answers the same whether or not the address is known (no enumeration): the row and
-the e-mail exist only for a known address, and the e-mail leaves from a task after commit, so
-the answer takes as long either way. The link is a signed reference to a `SignInLink` row and
-its nonce, like the subscription and answer links; the click claims the nonce with a
-conditional UPDATE, so a second use, a replay or a concurrent click finds nothing.
+Asking answers the same whether or not the address is known (no enumeration), and in the same
+time: the request only queues a job with the address' blind index, and the job looks the person
+up, makes the link, deletes old links and audits, so what the lookup finds costs the answer
+nothing. The link is a signed reference to a `SignInLink` row and its nonce, like the
+subscription and answer links; the click claims the nonce with a conditional UPDATE, so a
+second use, a replay or a concurrent click finds nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from consent.emails import absolute_url, build_service_email
 from core.audit import record_event, subject_actor
+from core.crypto import blind_index
 from core.ratelimit import Limit, allow_per_address_and_email
 from selfservice.models import SignInLink
 from subjects.models import DataSubject
@@ -53,14 +55,31 @@ def link_token(link: SignInLink) -> str:
     return signing.dumps({"l": link.pk, "n": link.nonce}, salt=SALT)
 
 
+def request_sign_in_link(*, email: str, language: str) -> None:
+    """Queue the link for this work e-mail: the same work whether or not the portal holds it.
+
+    The job gets the address' blind index, never the address: task messages carry no personal
+    data in clear. The index is the keyed hash the people table is searched by; a reader of
+    the broker without `BLIND_INDEX_KEY` learns nothing from it."""
+    email_index = blind_index(email.strip())
+    if email_index is None:
+        return
+    from selfservice.tasks import issue_sign_in_link
+
+    transaction.on_commit(lambda: issue_sign_in_link.delay(email_index, language))
+
+
 @transaction.atomic
-def request_sign_in_link(
-    *, email: str, language: str, now: dt.datetime | None = None
+def issue_sign_in_link(
+    *, email_index: str, language: str, now: dt.datetime | None = None
 ) -> SignInLink | None:
-    """A link for the person with this work e-mail, or None (and nothing sent) for an
-    address the portal does not hold. The caller answers the same in both cases."""
+    """The job's body: a link for the person with this work e-mail's blind index, e-mailed
+    after commit; None (and nothing sent) for an address the portal does not hold. Run twice,
+    it sends a second link, which harms nobody: each works once and both expire."""
     now = now or timezone.now()
-    subject = DataSubject.objects.active().with_email(email.strip()).order_by("pk").first()
+    subject = (
+        DataSubject.objects.active().filter(work_email_index=email_index).order_by("pk").first()
+    )
     if subject is None:
         return None
     link = SignInLink.objects.create(

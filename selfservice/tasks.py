@@ -21,8 +21,16 @@ def build_selfservice_copy(copy_id: int) -> bool:
     return run_copy_build(copy_id=copy_id)
 
 
-# The sign-in link of the self-service pages: sent after commit, so asking for one answers
-# in the same time whether or not the address is known.
+# Asking for a sign-in link: the lookup, the link and its audit event, queued by the form so
+# that its answer takes the same time whether or not the address is known.
+@shared_task(soft_time_limit=60, time_limit=90)
+def issue_sign_in_link(email_index: str, language: str) -> bool:
+    from selfservice.links import issue_sign_in_link as issue
+
+    return issue(email_index=email_index, language=language) is not None
+
+
+# The sign-in link's e-mail, sent after the link's commit.
 @shared_task(name="subject_requests.tasks.send_sign_in_link", soft_time_limit=60, time_limit=90)
 def send_sign_in_link(link_id: int) -> bool:
     from selfservice.links import send_link_email

@@ -226,8 +226,7 @@ def jobs(rows: Rows, dpo: User) -> dict[str, Callable[[], object]]:
     schedule's tasks by name, the others through the service a page calls."""
     from consent.tasks import erase_objecting_prospect_task
     from selfservice.copies import request_copy
-    from selfservice.models import SignInLink
-    from selfservice.tasks import send_sign_in_link
+    from selfservice.links import request_sign_in_link
     from subject_requests.services.answers import request_answer
     from subject_requests.services.common import send_letter
     from subject_requests.tasks import deliver_system_task, tell_task_withdrawn
@@ -238,7 +237,6 @@ def jobs(rows: Rows, dpo: User) -> dict[str, Callable[[], object]]:
     def beat(entry: str) -> Callable[[], object]:
         return lambda: current_app.tasks[SCHEDULE[entry]["task"]].delay().get()
 
-    link = SignInLink.objects.order_by("pk").values_list("pk", flat=True)[0]
     found: dict[str, Callable[[], object]] = {
         f"beat: {entry}": beat(entry) for entry in SCHEDULE if entry != "nightly-purge"
     }
@@ -270,7 +268,9 @@ def jobs(rows: Rows, dpo: User) -> dict[str, Callable[[], object]]:
         "a CSV import": lambda: _csv_import(rows, dpo, apply=True),
         "the breach letters": lambda: _breach_letters(dpo),
         "a self-service copy": lambda: request_copy(subject=rows.person, language="en"),
-        "a sign-in link": lambda: send_sign_in_link.delay(link).get(),
+        "a sign-in link": lambda: request_sign_in_link(
+            email=rows.person.work_email or "", language="en"
+        ),
     }
 
 
