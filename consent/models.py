@@ -346,7 +346,7 @@ class ObjectionReview(models.Model):
         verbose_name = _("objection review")
 
     def __str__(self) -> str:
-        return f"objection review {self.pk} ({self.status})"
+        return f"objection review {self.pk} ({self.get_status_display()})"
 
 
 class PendingSubscriptionQuerySet(PersonalDataQuerySet["PendingSubscription"]):

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import record_event
@@ -24,6 +26,7 @@ from processing.models import (
     ProcessorCategory,
     Purpose,
     Recipient,
+    SubjectKind,
     SubProcessor,
     System,
     Transfer,
@@ -141,6 +144,18 @@ class PurposeAdmin(AuditedRegisterAdmin):
         ),
     )
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "subject_kinds":
+            # The kinds by their names, as boxes to tick: not a JSON list of their codes.
+            return forms.MultipleChoiceField(
+                label=capfirst(db_field.verbose_name),
+                help_text=db_field.help_text,
+                choices=SubjectKind.choices,
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(ProcessorCategory)
 class ProcessorCategoryAdmin(AuditedRegisterAdmin):
@@ -183,7 +198,8 @@ class SystemAdmin(AnyModelAdmin):
     list_display = ("name", "kind", "connector", "owner", "active", "portal_page")
     list_filter = ("kind", "connector", "active")
     search_fields = ("name",)
-    exclude = ("webhook_secret", "previous_webhook_secret")
+    exclude = ("webhook_secret", "previous_webhook_secret", "subject_kinds")
+    readonly_fields = ("kinds",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -194,6 +210,10 @@ class SystemAdmin(AnyModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    @admin.display(description=_("subject kinds"))
+    def kinds(self, obj: System) -> str:
+        return ", ".join(obj.subject_kind_labels)
 
     @admin.display(description=_("Change it"))
     def portal_page(self, obj: System) -> SafeString:

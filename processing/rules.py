@@ -62,7 +62,7 @@ def purpose_problems(purpose: Purpose) -> Problems:
     problems.update(
         _subject_kind_problems(
             purpose.subject_kinds,
-            missing=_("Name the kinds of data subject this purpose covers, as a list: %(kinds)s."),
+            missing=_("Choose the kinds of data subject this purpose covers: %(kinds)s."),
         )
     )
     return problems
@@ -107,13 +107,14 @@ def processor_problems(processor: Processor, *, today: dt.date) -> Problems:
 
 
 def _subject_kind_problems(kinds: object, *, missing: str) -> Problems:
+    known = ", ".join(str(label) for label in SubjectKind.labels)
     if not isinstance(kinds, list) or not kinds:
-        return {"subject_kinds": [missing % {"kinds": ", ".join(SubjectKind.values)}]}
+        return {"subject_kinds": [missing % {"kinds": known}]}
     if unknown := [k for k in kinds if k not in SubjectKind.values]:
         return {
             "subject_kinds": [
                 _("Unknown kinds of data subject: %(unknown)s. Known kinds: %(kinds)s.")
-                % {"unknown": ", ".join(map(str, unknown)), "kinds": ", ".join(SubjectKind.values)}
+                % {"unknown": ", ".join(map(str, unknown)), "kinds": known}
             ]
         }
     return {}

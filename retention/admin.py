@@ -1,15 +1,34 @@
 """Read-only admin: rules change through the rule pages (validation, audit, DPO
-confirmation) and runs only through the purge service."""
+confirmation) and runs only through the purge service. A record type and an anchor are shown
+by their registered words, as on the rule pages, not by their codes (`subjects.prospect`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from core.generics import AnyModelAdmin
 from retention.models import ErasureEntry, PurgeBatch, PurgeRun, RetentionRule, RuleChange
+from retention.registry import registry
+
+
+def record_type_words(code: str) -> str:
+    return str(registry.get(code).label) if code in registry else code
+
+
+class RecordTypeFilter(admin.SimpleListFilter):
+    title = _("applies to")
+    parameter_name = "record_type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return registry.choices()
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(record_type=self.value()) if self.value() else queryset
 
 
 class ReadOnlyAdmin(AnyModelAdmin):
@@ -25,8 +44,24 @@ class ReadOnlyAdmin(AnyModelAdmin):
 
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(ReadOnlyAdmin):
-    list_display = ["code", "name", "record_type", "period_years", "action", "active", "confirmed"]
-    list_filter = ["active", "confirmed", "record_type"]
+    list_display = ["code", "name", "applies_to", "period_years", "action", "active", "confirmed"]
+    list_filter = ["active", "confirmed", RecordTypeFilter]
+    fields = [
+        "code", "name", "applies_to", "counted_from", "period_years", "period_months",
+        "period_days", "action", "legal_reference", "description", "active", "confirmed",
+        "confirmed_by", "confirmed_at", "created_at", "updated_at",
+    ]  # fmt: skip
+    readonly_fields = ["applies_to", "counted_from"]
+
+    @admin.display(description=_("applies to"), ordering="record_type")
+    def applies_to(self, rule: RetentionRule) -> str:
+        return record_type_words(rule.record_type)
+
+    @admin.display(description=_("anchor"))
+    def counted_from(self, rule: RetentionRule) -> str:
+        if rule.record_type not in registry:
+            return rule.anchor
+        return str(registry.get(rule.record_type).anchors.get(rule.anchor, rule.anchor))
 
 
 @admin.register(RuleChange)
@@ -49,5 +84,11 @@ class PurgeBatchAdmin(ReadOnlyAdmin):
 
 @admin.register(ErasureEntry)
 class ErasureEntryAdmin(ReadOnlyAdmin):
-    list_display = ["recorded_at", "source", "record_type", "action", "rule_code", "purge_run"]
-    list_filter = ["source", "record_type", "action"]
+    list_display = ["recorded_at", "source", "applies_to", "action", "rule_code", "purge_run"]
+    list_filter = ["source", RecordTypeFilter, "action"]
+    exclude = ["record_type"]
+    readonly_fields = ["applies_to"]
+
+    @admin.display(description=_("record type"), ordering="record_type")
+    def applies_to(self, entry: ErasureEntry) -> str:
+        return record_type_words(entry.record_type)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 from retention.periods import Period, expires_on
+from retention.registry import registry
 
 
 class RuleAction(models.TextChoices):
@@ -226,7 +227,7 @@ class PurgeRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"purge #{self.pk} as of {self.as_of} ({self.status})"
+        return f"purge #{self.pk} as of {self.as_of} ({self.get_status_display()})"
 
     def get_absolute_url(self) -> str:
         return reverse("retention:run_detail", args=[self.pk])
@@ -341,7 +342,9 @@ class ErasureEntry(AppendOnlyModel):
         verbose_name_plural = _("erasure ledger")
 
     def __str__(self) -> str:
-        return f"{self.recorded_at:%Y-%m-%d %H:%M} {self.record_type} {self.action}"
+        kind = registry.get(self.record_type).label if self.record_type in registry else ""
+        what = f"{kind or self.record_type}: {self.get_action_display()}"
+        return f"{self.recorded_at:%Y-%m-%d %H:%M} {what}"
 
     @property
     def ids(self) -> list[int]:

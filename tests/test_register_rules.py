@@ -152,7 +152,7 @@ def purpose_post(purpose: Purpose) -> dict[str, Any]:
         "name": purpose.name,
         "description": "",
         "legal_basis": purpose.legal_basis,
-        "subject_kinds": '["user"]',
+        "subject_kinds": ["user"],  # the boxes ticked
         "active": "on",
         **{part: getattr(purpose, part) for part in LIA_PARTS},
     }

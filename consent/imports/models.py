@@ -66,7 +66,7 @@ class CsvImport(models.Model):
         verbose_name_plural = _("CSV imports")
 
     def __str__(self) -> str:
-        return f"import {self.pk} ({self.kind}, {self.status})"
+        return f"import {self.pk} ({self.get_kind_display()}, {self.get_status_display()})"
 
     @property
     def progress_percent(self) -> int:

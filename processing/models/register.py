@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -73,10 +72,7 @@ class Purpose(models.Model):
     subject_kinds = models.JSONField(
         _("subject kinds"),
         default=list,
-        help_text=format_lazy(
-            _("Kinds of data subject this purpose covers: {kinds}"),
-            kinds=", ".join(SubjectKind.values),
-        ),
+        help_text=_("The kinds of data subject this purpose covers."),
     )
     categories = models.ManyToManyField(
         DataCategory, verbose_name=_("data categories"), related_name="purposes", blank=True

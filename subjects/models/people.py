@@ -383,4 +383,5 @@ class KindChange(models.Model):
         verbose_name = _("kind change")
 
     def __str__(self) -> str:
-        return f"{self.subject_id}: {self.previous_kind or '—'} → {self.kind} on {self.changed_on}"
+        previous = self.get_previous_kind_display() or "—"
+        return f"{self.subject_id}: {previous} → {self.get_kind_display()} on {self.changed_on}"
