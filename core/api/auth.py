@@ -90,13 +90,28 @@ def principal_of(request: Request) -> str:
     return f"key:{key.pk}" if key is not None else f"user:{request.user.pk}"
 
 
-class ScopePermission(permissions.BasePermission):
+class UserCheck(permissions.BasePermission):
+    """What every API view, the schema included, asks of a signed-in user."""
+
+    message = "You do not have permission for this."
+
+    def user_may(self, request: Request, matrix_key: str) -> bool:
+        """A signed-in user's call, as `PermissionMiddleware` judges a page: nothing before
+        the second factor (the message says so), then the matrix. A key has no second
+        factor; its scopes decide."""
+        from core.services.two_factor import second_factor_missing
+
+        if second_factor_missing(request._request):
+            self.message = "Two-factor verification required."
+            return False
+        return has_permission(request.user, matrix_key)
+
+
+class ScopePermission(UserCheck):
     """A view names, per HTTP method, the key scope and the matrix key a user needs:
     `scopes = {"GET": Scope.SUBJECTS_READ}`, `permissions_by_method = {"GET": "subjects.list"}`
     (the class's `permission`, which the matrix test and the middleware read, is the default).
     """
-
-    message = "You do not have permission for this."
 
     def has_permission(self, request: Request, view: Any) -> bool:
         method = request.method or "GET"
@@ -117,13 +132,8 @@ class ScopePermission(permissions.BasePermission):
                 self.message = f"This key lacks the scope {needed or 'for this method'}."
                 return False
             return True
-        from core.services.two_factor import second_factor_missing
-
-        if second_factor_missing(request._request):
-            self.message = "Two-factor verification required."
-            return False
         matrix_key = getattr(view, "permissions_by_method", {}).get(method) or view.permission
-        return has_permission(user, matrix_key)
+        return self.user_may(request, matrix_key)
 
 
 class KeyThrottle(throttling.SimpleRateThrottle):
@@ -135,12 +145,13 @@ class KeyThrottle(throttling.SimpleRateThrottle):
         return f"api-throttle:{principal_of(request)}"
 
 
-class SchemaPermission(permissions.BasePermission):
-    """The schema and its docs: any signed-in user of the portal or any valid key."""
+class SchemaPermission(UserCheck):
+    """The schema and its docs: any valid key, or a signed-in user of the portal once past
+    the second factor."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if api_key(request) is not None:
             return True
         if not getattr(request.user, "is_authenticated", False):
             raise exceptions.NotAuthenticated()
-        return has_permission(request.user, "api.docs")
+        return self.user_may(request, "api.docs")
