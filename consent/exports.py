@@ -37,21 +37,38 @@ def ledger_rows(events: Any) -> Iterator[list[Any]]:
         ]
 
 
-AUDIENCE_HEADER = [
-    "subject_id", "email", "first_name", "last_name", "organisation", "position", "country",
-    "unsubscribe_url",
+# Each column of the audience and the person's field it shows (None: the id, or a link made
+# for the person): a reader gets the columns of the fields `subjects.field_policy` shows it.
+AUDIENCE_COLUMNS: list[tuple[str, str | None]] = [
+    ("subject_id", None), ("email", "work_email"), ("first_name", "first_name"),
+    ("last_name", "last_name"), ("organisation", "organisation"), ("position", "position"),
+    ("country", "country"), ("unsubscribe_url", None),
 ]  # fmt: skip
 
 
-def audience_rows(people: Any, purpose: Any) -> Iterator[list[Any]]:
+def _shown(fields: frozenset[str]) -> list[tuple[str, str | None]]:
+    return [(column, name) for column, name in AUDIENCE_COLUMNS if name is None or name in fields]
+
+
+def audience_header(fields: frozenset[str]) -> list[str]:
+    return [column for column, _ in _shown(fields)]
+
+
+def _cell(person: Any, column: str, purpose: Any) -> Any:
+    if column == "subject_id":
+        return person.pk
+    if column == "email":
+        return person.work_email
+    if column == "organisation":
+        return person.organisation.name if person.organisation else ""
+    if column == "country":
+        return str(person.country or "")
+    if column == "unsubscribe_url":
+        return unsubscribe_url(person, purpose)
+    return getattr(person, column)
+
+
+def audience_rows(people: Any, purpose: Any, *, fields: frozenset[str]) -> Iterator[list[Any]]:
+    columns = audience_header(fields)
     for person in people.select_related("organisation").iterator(chunk_size=2000):
-        yield [
-            person.pk,
-            person.work_email,
-            person.first_name,
-            person.last_name,
-            person.organisation.name if person.organisation else "",
-            person.position,
-            str(person.country or ""),
-            unsubscribe_url(person, purpose),
-        ]
+        yield [_cell(person, column, purpose) for column in columns]

@@ -32,11 +32,6 @@ from subjects.models import (
 LIST_PAGE_SIZE = 50
 RECORDS_PAGE_SIZE = 10
 
-# Least privilege (GDPR Art. 32): Staff handle requests and consent, so they get the name and
-# the work contact they need to reach the person — not date of birth, photo, address,
-# position, records or recipients. Everything else is the DPO's.
-STAFF_FIELDS = frozenset({"first_name", "last_name", "work_email", "work_phone"})
-
 # The big encrypted values the list never shows: decrypting them per row costs time.
 NOT_IN_LIST = ("photo", "date_of_birth", "work_address")
 
@@ -91,16 +86,14 @@ class DataGroup:
     items: list[DataItem] = field(default_factory=list)
 
 
-def personal_data_groups(subject: DataSubject, *, fields: frozenset[str] | None) -> list[DataGroup]:
-    """The person's own data grouped by the register's categories, each with its source.
-
-    `fields=None` means every field; otherwise only those named (least privilege). Groups
-    with nothing visible are left out, so a role never sees even an empty heading it may
-    not open.
+def personal_data_groups(subject: DataSubject, *, fields: frozenset[str]) -> list[DataGroup]:
+    """The person's own data grouped by the register's categories, each with its source:
+    only the `fields` the reader may see (`subjects.field_policy`). Groups with nothing
+    visible are left out, so a role never sees even an empty heading it may not open.
     """
     groups = []
     for category in DataCategory.objects.order_by("id"):
-        names = [n for n in category.fields if fields is None or n in fields]
+        names = [n for n in category.fields if n in fields]
         if not names:
             continue
         items = [

@@ -17,6 +17,7 @@ from core.audit import record_event, record_grouped_read
 from core.permissions import has_permission, requires
 from processing.selectors import holders_of_subject_data, purposes_for_subject
 from subjects import selectors, services
+from subjects.field_policy import fields_for_user
 from subjects.filters import OrganisationFilterForm
 from subjects.forms import (
     ConfirmForm,
@@ -92,9 +93,7 @@ def subject_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "subject": subject,
         "full": full,
         "can_edit": has_permission(request.user, "subjects.edit"),
-        "groups": selectors.personal_data_groups(
-            subject, fields=None if full else selectors.STAFF_FIELDS
-        ),
+        "groups": selectors.personal_data_groups(subject, fields=fields_for_user(request.user)),
         "sections": subject_sections(request, subject),
     }
     if full:

@@ -20,6 +20,7 @@ from core.audit import record_event, record_events_bulk
 from core.exports import csv_response
 from core.permissions import has_permission, requires
 from core.timeutil import legal_today
+from subjects.field_policy import fields_for_user
 from subjects.models import DataSubject
 
 # --- ledger and exports ---------------------------------------------------------------------
@@ -124,4 +125,7 @@ def audience(request: HttpRequest) -> Any:
         details={"export": "consent.audience", "purpose": purpose.code},
     )
     name = f"audience-{purpose.code}-{legal_today().isoformat()}.csv"
-    return csv_response(name, exports.AUDIENCE_HEADER, exports.audience_rows(people, purpose))
+    fields = fields_for_user(request.user)
+    return csv_response(
+        name, exports.audience_header(fields), exports.audience_rows(people, purpose, fields=fields)
+    )

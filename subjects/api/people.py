@@ -26,27 +26,18 @@ from core.api.schema import GONE, IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRIT
 from core.api.views import ApiView, ApiWriteView, audit_read, json_object
 from core.crypto import blind_index
 from processing.models import SubjectKind
-from subjects.fields import PERSON_FIELD_NAMES
+from subjects.api.person_answers import (
+    API_FIELDS,
+    PersonSerializer,
+    answered_actions,
+    readable_fields,
+    refuse_filters_on_hidden_fields,
+)
 from subjects.models import DataSubject, Source
 from subjects.services.bulk import MAX_ROWS, BulkOutcome, upsert_subjects
 
-# What the API accepts of a person: the platform's id and the person's fields, but the photo
-# (a portal upload, not an integration field).
-API_FIELDS = ("external_id", *(name for name in PERSON_FIELD_NAMES if name != "photo"))
 TARGET_TYPE = "subjects.datasubject"
 MOMENTS = ("collected_at", "informed_at")
-
-
-class PersonSerializer(serializers.ModelSerializer[DataSubject]):
-    country = serializers.CharField(read_only=True)
-    preferred_language = serializers.CharField(
-        read_only=True, help_text="en, et or lv; blank when not known."
-    )
-
-    class Meta:
-        model = DataSubject
-        fields = ["id", *API_FIELDS, "created_at", "updated_at"]
-        read_only_fields = fields
 
 
 class PersonInputSerializer(serializers.Serializer[Any]):
@@ -198,13 +189,19 @@ class PersonListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any]):
     def get_queryset(self) -> QuerySet[DataSubject]:
         return DataSubject.objects.active()
 
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        return super().get_serializer(*args, visible=readable_fields(self.request), **kwargs)
+
     @extend_schema(
         summary="List people",
-        description="People in use (not anonymised or erased), oldest first, by cursor. One "
-        "audit event per page names the key and the ids read.",
+        description="People in use (not anonymised or erased), oldest first, by cursor, each "
+        "with the fields the caller's role or scopes show (the field policy of the admin's "
+        "guide); a filter on a field the caller may not read is refused. One audit event per "
+        "page names the key and the ids read.",
         responses={200: PersonSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        refuse_filters_on_hidden_fields(request)
         response = super().get(request, *args, **kwargs)
         ids = [row["id"] for row in response.data["results"]]
         audit_read(request, action="api.subjects_read", target_type=TARGET_TYPE, ids=ids)
@@ -214,7 +211,10 @@ class PersonListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any]):
         summary="Create or update a person",
         description="Matched on `external_id`, then on the work e-mail; otherwise created. "
         "Under 18, data prospects do not get (date of birth, photo, address) and a suppressed "
-        "address are refused with 400 naming the field. 201 when created, 200 otherwise.",
+        "address are refused with 400 naming the field. 201 when created, 200 otherwise. "
+        "The answer shows the person as the caller may read them: a key without "
+        "`subjects:read` gets the id alone, and `update` where nothing changed (`unchanged` "
+        "would tell it the stored values). The audit event names the key and the person.",
         request=PersonInputSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
@@ -252,9 +252,10 @@ class PersonListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any]):
         pk = outcome.subject_ids[0]
         assert pk is not None  # the row was not refused: it names its person
         person = DataSubject.objects.get(pk=pk)
-        action = outcome.actions[0]
+        readable = readable_fields(request)
+        (action,) = answered_actions(outcome.actions, rows=[request.data], readable=readable)
         answer = Response(
-            {"action": action, "person": PersonSerializer(person).data},
+            {"action": action, "person": PersonSerializer(person, visible=readable).data},
             status=status.HTTP_201_CREATED if action == "create" else status.HTTP_200_OK,
         )
         return idempotency.shows(answer, target_type=TARGET_TYPE, target_id=person.pk)
@@ -274,9 +275,13 @@ class PersonDetail(SubjectsApi, generics.RetrieveAPIView[Any]):
     def get_queryset(self) -> QuerySet[DataSubject]:
         return DataSubject.objects.active()
 
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        return super().get_serializer(*args, visible=readable_fields(self.request), **kwargs)
+
     @extend_schema(
         summary="Read a person",
-        description="One person by the portal's id; the read is audited with the key.",
+        description="One person by the portal's id, with the fields the caller's role or "
+        "scopes show; the read is audited with the key.",
         responses={200: PersonSerializer, **ONE_ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -295,7 +300,8 @@ class PersonBulkUpsert(SubjectsApi, ApiWriteView):
         summary="Create or update up to 10 000 people",
         description="All or nothing: every row is validated first; if any row is refused, "
         "nothing is written and `error.fields` maps each refused row's index to its fields' "
-        "messages. One audit event names the key and every id written.",
+        "messages. One audit event names the key and every id written or matched. A key "
+        "without `subjects:read` is told `update` where nothing changed, as for one person.",
         request=BulkInputSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={200: BulkResultSerializer, **WRITE_ERRORS},
@@ -341,12 +347,14 @@ class PersonBulkUpsert(SubjectsApi, ApiWriteView):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
-        outcome = _upsert(request, person_rows(data.get("people"), limit=MAX_ROWS))
+        rows = person_rows(data.get("people"), limit=MAX_ROWS)
+        outcome = _upsert(request, rows)
+        actions = answered_actions(outcome.actions, rows=rows, readable=readable_fields(request))
         return Response(
             {
-                "created": len(outcome.created),
-                "updated": len(outcome.updated),
-                "unchanged": len(outcome.unchanged),
+                "created": actions.count("create"),
+                "updated": actions.count("update"),
+                "unchanged": actions.count("unchanged"),
                 "ids": list(outcome.subject_ids),
             }
         )

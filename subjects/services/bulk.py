@@ -150,14 +150,19 @@ def upsert_subjects(
         if write:
             created = _create([r for r in checked if r.action == "create"], actor=actor, now=now)
             updated = _update([r for r in checked if r.action == "update"], actor=actor, now=now)
+            # A match that changed nothing is named too: the caller was told of that person.
+            unchanged = [r.target.pk for r in checked if r.action == "unchanged" and r.target]
+            touched = {p.pk for p in (*created, *updated)} | set(unchanged)
             record_event(
                 action="subjects.bulk_upserted",
                 actor=actor,
                 target_type="subjects.datasubject",
+                target_id=next(iter(touched)) if len(touched) == 1 else "",
                 details={
                     "source": source,
                     "created": [p.pk for p in created],
                     "updated": [p.pk for p in updated],
+                    "unchanged": unchanged,
                     "refused": sum(1 for r in checked if r.errors),
                     "fields": sorted({n for r in checked if not r.errors for n in r.values}),
                 },
