@@ -1,5 +1,6 @@
 """Every page a role may open is reachable by clicking, no page offers a link its viewer
-may not open, and every page has a plain, specific title.
+may not open, every page has a plain, specific title, and no page shows the code's own names
+(an identifier, an `app.model` label, a printed dict) where the domain has words.
 
 Each role walks the portal from the home page over a demo population, following every link
 to a staff page (breadth first, each path once). The walk must reach every page of the
@@ -27,6 +28,7 @@ from django.urls.exceptions import Resolver404
 
 from core.permissions import MATRIX, Role, declared_permission, has_permission
 from tests.accessibility import title_problem
+from tests.visible_words import internal_names, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +44,8 @@ NOT_LINKED |= {"retention:rule_create"}
 NOT_LINKED |= {"retention:purge_resume"}
 # The DPO's dashboard is their home page ("/"); `/dashboard/` is the same page by name.
 NOT_LINKED |= {"dashboard"}
+# The API's reference is for programmers: it names the fields as the API spells them.
+SPEAKS_CODE = {"api_docs"}
 MAX_PAGES = 400
 # Pages of one view (a person's page, a request's) differ by their row: a few of each show
 # the links each kind of row offers; walking all forty people adds time, not findings.
@@ -118,7 +122,8 @@ def staff_links(html: str, user: User) -> Iterator[tuple[str, bool]]:
 
 def walk(client: Client, user: User) -> tuple[set[str], list[str]]:
     """(the url names reached, the problems met: links that answer 403 or that the matrix
-    refuses, and pages whose title is not a plain, specific one)."""
+    refuses, pages whose title is not a plain, specific one, and pages that show the code's
+    own names — an identifier, an `app.model` label, a printed dict — for the domain's words)."""
     seen: set[str] = set()
     reached: set[str] = set()
     problems: list[str] = []
@@ -148,6 +153,8 @@ def walk(client: Client, user: User) -> tuple[set[str], list[str]]:
         problem = title_problem(unescape(title.group(1)) if title else "")
         if problem and not match.view_name.startswith("admin:"):  # Django's own titles
             problems.append(f"{path}: the title {problem}")
+        if match.view_name not in SPEAKS_CODE:
+            problems += [f"{path}: {name}" for name in internal_names(response.content.decode())]
         for href, allowed in staff_links(response.content.decode(), user):
             if not allowed:
                 problems.append(f"{path} → {href}")
@@ -174,8 +181,29 @@ def test_every_page_a_role_may_open_is_reachable_and_no_link_is_refused(
     client.force_login(user)
     (role,) = [role for role in Role if user.groups.filter(name=role.value).exists()]
     reached, problems = walk(client, user)
-    assert problems == []
+    assert not problems, "\n".join(problems)
     assert pages_without_an_id(role) - reached == set()
+
+
+def test_the_audit_log_says_every_kind_of_event_of_the_demo_in_words(
+    demo: None, client: Client
+) -> None:
+    """The walk sees the log's first page; each kind of event has details of its own shape,
+    so each is opened by its own filter, after a walk has added the reads it records."""
+    from core.models import AuditEvent
+
+    dpo = User.objects.get(username="dpo")
+    client.force_login(dpo)
+    walk(client, dpo)
+    problems = []
+    codes = sorted(set(AuditEvent.objects.values_list("action", flat=True)))
+    for code in codes:
+        page = client.get("/audit/", {"action": code}).content.decode()
+        problems += [f"{code}: {name}" for name in internal_names(page)]
+        if code in visible_text(page):
+            problems.append(f"{code}: the event's code is shown")
+    assert len(codes) > 20
+    assert not problems, "\n".join(problems)
 
 
 def test_the_auditor_finds_the_retention_rules_in_the_navigation(

@@ -8,17 +8,20 @@ import datetime as dt
 import re
 import subprocess
 import sys
+from importlib import import_module
 from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 
+from core.audit import record_event
 from core.display import staff_date, staff_datetime
 from retention.alarms import purge_panel
 from retention.models import PurgeRun, RetentionRule
@@ -26,6 +29,7 @@ from retention.services.purge import run_purge
 from retention.services.rules import rule_values, save_rule
 from tests import factories as f
 from tests.fixture_types import ClientFor
+from tests.visible_words import internal_names, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +197,129 @@ def test_letters_and_pages_for_people_write_dates_in_their_language() -> None:
                 offenders += [f"{name}: {fmt}" for fmt in re.findall(r"\|date:(\S+)", text)]
                 offenders += [f"{name}: staff_date" for _ in re.findall(r"staff_date", text)]
     assert offenders == []
+
+
+def test_the_check_reads_what_the_reader_sees() -> None:
+    html = (
+        "<title>Person</title><style>.first_name{}</style><script>let work_email;</script>"
+        '<p>Mari <input value="first_name" placeholder="e.g. work_email"> mari_tamm@example.com'
+        "</p><p>{'kind': 'prospect_representative'} subjects.prospect</p>"
+    )
+    found = internal_names(html)
+    names = [finding.partition(" in ")[0] for finding in found]
+    assert names == ["'work_email'", '"{\'"', "'prospect_representative'", "'subjects.prospect'"]
+    assert found[0] == "'work_email' in “e.g. work_email”"
+    assert "let" not in visible_text(html) and "Mari" in visible_text(html)
+
+
+def test_the_audit_log_says_grounds_fields_statuses_targets_and_nested_details_in_words(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
+    person = f.DataSubjectFactory.create()
+    request = f.SubjectRequestFactory.create()
+    record_event(
+        action="subject.restricted", actor=dpo, target=person,
+        details={"ground": "accuracy_contested"},
+    )  # fmt: skip
+    record_event(
+        action="subject.updated", actor=dpo, target=person,
+        details={"fields": ["first_name", "work_email"]},
+    )  # fmt: skip
+    record_event(
+        action="request.status_changed", actor=dpo, target=request,
+        details={"old": "awaiting_identity", "new": "in_progress"},
+    )  # fmt: skip
+    record_event(
+        action="consent.subject_viewed", actor=dpo, target=person,
+        details={"page": "consent.ledger"},
+    )  # fmt: skip
+    record_event(
+        action="django_celery_beat.periodictask.changed", actor=dpo,
+        target_type="django_celery_beat.periodictask", target_id=4,
+        details={"via": "admin", "now": {"enabled": False, "one_off": False, "tags": ["a", "b"]}},
+    )  # fmt: skip
+    record_event(action="auth.logged_in", actor=dpo, target=dpo)
+    page = client_for(dpo).get("/audit/").content.decode()
+    text = visible_text(page)
+    assert internal_names(page) == []
+    assert "ground: Accuracy contested, while it is checked" in text
+    assert "fields: first name, work e-mail" in text
+    assert "old: Awaiting identity; new: In progress" in text
+    assert "page: Consent ledger" in text
+    assert "now: (enabled: no, one off: no, tags: a, b)" in text
+    assert f"User #{dpo.pk}" in text and "Periodic task: Changed in the admin" in text
+    assert "Changed a request's status" in text and "request.status_changed" not in text
+
+
+def test_a_request_timeline_names_the_corrected_fields_and_the_ground_of_a_restriction(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
+    from subject_requests.services import changes
+    from tests.test_change_rights import request_for
+
+    person = f.DataSubjectFactory.create(work_email="kadri@acme.example")
+    rectification = request_for(person, dpo, "rectification")
+    changes.rectify(
+        request=rectification, subject=person, actor=dpo,
+        fields={"first_name": "Kadrī", "work_email": "kadri.kask@acme.example"},
+    )  # fmt: skip
+    person.refresh_from_db()
+    restriction = request_for(person, dpo, "restriction")
+    changes.restrict(request=restriction, subject=person, ground="accuracy_contested", actor=dpo)
+    client = client_for(dpo)
+    corrected = client.get(f"/requests/{rectification.pk}/").content.decode()
+    assert "Rectified: first name, work e-mail" in visible_text(corrected)
+    restricted = client.get(f"/requests/{restriction.pk}/").content.decode()
+    assert "(Art. 18(1)): Accuracy contested, while it is checked" in visible_text(restricted)
+    assert internal_names(corrected) == internal_names(restricted) == []
+
+
+def test_a_persons_form_shows_their_organisation_by_name_unless_a_namesake_needs_the_code(
+    dpo: User, client_for: ClientFor
+) -> None:
+    organisation = f.OrganisationFactory.create(name="Acme AS", registry_code="10000002")
+    person = f.DataSubjectFactory.create(organisation=organisation)
+    client = client_for(dpo)
+    form = client.get(f"/subjects/{person.pk}/edit/").content.decode()
+    assert 'value="Acme AS"' in form and "10000002" not in form
+    f.OrganisationFactory.create(name="ACME AS", registry_code="10000003")
+    form = client.get(f"/subjects/{person.pk}/edit/").content.decode()
+    assert 'value="10000002"' in form
+
+
+def test_the_subscription_rule_gives_the_links_life_in_days_not_by_the_codes_constant(
+    seeded: None,
+) -> None:
+    migration = import_module("consent.migrations.0010_subscription_rule_in_words")
+    rule = RetentionRule.objects.get(code=migration.CODE)
+    assert rule.legal_reference.endswith("confirmation link works (7 days)")
+    RetentionRule.objects.filter(pk=rule.pk).update(legal_reference=migration.BY_THE_CODE)
+    migration.in_words(django_apps, None)
+    rule.refresh_from_db()
+    assert rule.legal_reference.endswith("confirmation link works (7 days)")
+
+
+def test_the_admin_names_record_types_anchors_kinds_and_statuses_in_words(
+    seeded: None, admin_user: User, client_for: ClientFor
+) -> None:
+    rule = RetentionRule.objects.get(record_type="subjects.prospect")
+    from processing.models import Purpose, System
+    from subjects.models import KindChange
+
+    person = f.ProspectFactory.create()
+    change = KindChange.objects.create(
+        subject=person, kind="prospect_representative", changed_on=dt.date(2026, 1, 5)
+    )
+    client = client_for(admin_user)
+    pages = [
+        "/admin/retention/retentionrule/",
+        f"/admin/retention/retentionrule/{rule.pk}/change/",
+        f"/admin/subjects/kindchange/{change.pk}/change/",
+        f"/admin/processing/purpose/{Purpose.objects.get(code='service').pk}/change/",
+        f"/admin/processing/system/{System.objects.order_by('pk')[0].pk}/change/",
+    ]
+    for path in pages:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert internal_names(page.content.decode()) == [], path
+    assert "Prospect data" in visible_text(client.get(pages[0]).content.decode())
