@@ -8,11 +8,13 @@
 (a) N expired prospects, each with a demo, a message and a usage record (4 rows each) and the
 two name tokens the search reads, are generated set-based (`INSERT … SELECT generate_series`;
 ciphertext is a fixed dummy token since the purge only nulls it, a token's digest an md5).
-The purge (`run_purge`) runs on them; then the same data is generated again and a
-hand-written raw SQL baseline touches the same tables and columns in one transaction.
-Prints rows/s for both, the ratio and the peak RSS of this process.
+The purge (`run_purge`) runs on them; then, three times, the same data is generated again
+and a hand-written raw SQL baseline touches the same tables and columns in one transaction.
+Prints rows/s for both, the ratio to the baseline's median run (refused when its three runs
+spread over 20 %: `bench/_measure.py`) and the peak RSS of this process.
 
-(b) N live subjects of which 0.1 % are due: the run time of one nightly purge.
+(b) N live subjects of which 0.1 % are due: the run time of one nightly purge (no baseline:
+the machine's load only).
 
 Every run checks its result: the purge and the baseline must each clear exactly the rows of
 the people who were due, and nothing else. Besides the human lines, each part prints one
@@ -35,6 +37,7 @@ import time
 from typing import Any
 
 import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from _measure import MIN_BASELINE_RUNS, Bench
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -276,12 +279,9 @@ def purge(*, expected_records: int) -> float:
     return elapsed
 
 
-def summary(mode: str, **figures: object) -> None:
-    print(" ".join(["BENCH purge", f"mode={mode}", *(f"{k}={v}" for k, v in figures.items())]))
-
-
-def expired_prospects(n: int) -> None:
-    """(a): the purge against the raw SQL baseline on the same n expired prospects."""
+def expired_prospects(bench: Bench, n: int) -> None:
+    """(a): the purge against the raw SQL baseline on the same n expired prospects, the
+    baseline run three times (each on the data generated again) for its spread."""
     t0 = time.perf_counter()
     generate(n, due=n, live_kind_split=False)
     print(f"generated {n:,} expired prospects in {time.perf_counter() - t0:.1f} s")
@@ -289,26 +289,31 @@ def expired_prospects(n: int) -> None:
     purge_s = purge(expected_records=n)
     expect_cleared("the purge", before, n)
     rss = peak_rss_mb()
-    generate(n, due=n, live_kind_split=False)
-    base_s = baseline()
-    expect_cleared("the baseline", before, n)
-    rows = n * ROWS_PER_PROSPECT
+    baseline_runs = []
+    for _ in range(MIN_BASELINE_RUNS):
+        generate(n, due=n, live_kind_split=False)
+        baseline_runs.append(baseline())
+        expect_cleared("the baseline", before, n)
+    ratio = bench.ratio(purge_s, baseline_runs)
+    base_s, rows = ratio.baseline, n * ROWS_PER_PROSPECT
+    runs = ", ".join(f"{s:.2f}" for s in baseline_runs)
     print(f"(a) purge:    {rows:,} rows in {purge_s:.2f} s = {rows / purge_s:,.0f} rows/s")
-    print(f"    baseline: {rows:,} rows in {base_s:.2f} s = {rows / base_s:,.0f} rows/s")
-    print(f"    ratio purge/baseline: {purge_s / base_s:.2f}")
+    print(f"    baseline: {rows:,} rows in {base_s:.2f} s = {rows / base_s:,.0f} rows/s (median)")
+    print(f"    baseline runs: {runs} s, spread {ratio.spread_pct:.1f} %")
+    print(f"    ratio purge/baseline: {ratio}")
     print(f"    peak RSS: {rss:.0f} MB")
-    summary(
-        "expired",
+    bench.line(
+        mode="expired",
         n=n,
         rows=rows,
         rows_per_s=round(rows / purge_s),
         baseline_rows_per_s=round(rows / base_s),
-        ratio=f"{purge_s / base_s:.2f}",
+        **ratio.figures(),
         peak_rss_mb=round(rss),
     )
 
 
-def steady_state(n: int) -> None:
+def steady_state(bench: Bench, n: int) -> None:
     """(b): one nightly purge when 0.1 % of n live people are due, then a rerun."""
     due = max(1, n // 1000)
     t0 = time.perf_counter()
@@ -321,8 +326,8 @@ def steady_state(n: int) -> None:
     rerun = purge(expected_records=0)
     print(f"    rerun with nothing due: 0 records in {rerun:.2f} s")
     print(f"peak RSS {peak_rss_mb():.0f} MB")
-    summary(
-        "steady",
+    bench.line(
+        mode="steady",
         n=n,
         records=due,
         seconds=f"{elapsed:.3f}",
@@ -342,6 +347,7 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL.")
+    bench = Bench("purge", smoke=args.smoke)
     # As in production: with DEBUG on, Django keeps the last 9 000 queries' SQL in memory,
     # which would be measured as the purge's own memory.
     settings.DEBUG = False
@@ -350,12 +356,13 @@ def main() -> None:
     seed_all()
     RetentionRule.objects.filter(code="prospects-1y").update(active=True, confirmed=True)
     if args.smoke:
-        expired_prospects(SMOKE_EXPIRED)
-        steady_state(SMOKE_STEADY)
+        expired_prospects(bench, SMOKE_EXPIRED)
+        steady_state(bench, SMOKE_STEADY)
     elif args.steady:
-        steady_state(args.subjects)
+        steady_state(bench, args.subjects)
     else:
-        expired_prospects(args.subjects)
+        expired_prospects(bench, args.subjects)
+    bench.finish()
 
 
 if __name__ == "__main__":
