@@ -12,12 +12,15 @@ throttling, `upsert_subjects` with its guards, encryption, blind indexes and nam
 the kind history, the audit event). After each API batch, a batch of N other people of the
 same shape goes in by `DataSubject.objects.bulk_create` (encryption, blind index and name
 tokens on too; no guard, no HTTP, no kind history): alternating keeps the load of a shared
-machine and the table sizes the same for both. Prints people/s of both and the ratio; then
-(b) the API's people again with a changed position: the update path.
+machine and the table sizes the same for both. Prints people/s of both and the ratio of the
+API's seconds per person to the median batch of `bulk_create`'s, refused when those batches
+(at least three) spread over 20 % (`bench/_measure.py`); then (b) the API's people again
+with a changed position: the update path.
 
 (c) The suppression check: 1 000 addresses (half of them suppressed) POSTed to
 `/api/v1/marketing/suppression-check/` against a list of 10 000 entries; median and p95 of
-20 calls. Each part checks its result and prints one line `BENCH api mode=… key=value …`.
+20 calls (no baseline: the machine's load only). Each part checks its result and prints one
+line `BENCH api mode=… key=value …`.
 
 The database's domain tables are TRUNCATEd: never point it at data you want to keep.
 """
@@ -33,6 +36,7 @@ import time
 from typing import Any
 
 import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from _measure import MIN_BASELINE_RUNS, Bench
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test import Client
@@ -44,7 +48,8 @@ from core.api.services import create_api_key
 from core.crypto import blind_index
 from subjects.models import DataSubject, KindChange
 
-SMOKE = {"people": 2000, "batch": 1000, "suppressed": 500, "checked": 100, "calls": 3}
+# Three batches: the baseline's three runs.
+SMOKE = {"people": 1500, "batch": 500, "suppressed": 500, "checked": 100, "calls": 3}
 TABLES = "subjects_datasubject, subjects_kindchange, subjects_nametoken, consent_suppressionentry"
 
 
@@ -111,21 +116,26 @@ def bulk_create_batch(people: list[dict[str, Any]]) -> None:
 
 def create_both(
     client: Client, headers: dict[str, str], n: int, batch: int
-) -> tuple[float, float, int]:
+) -> tuple[float, float, list[float], int]:
     """Batch by batch, alternately: the API's people, then as many others by bulk_create.
     On a shared machine the load drifts; alternating gives both the same conditions and the
-    same table sizes."""
+    same table sizes. Returns the seconds of each, the seconds per person of each baseline
+    batch (its runs) and the people the API created."""
     api_people, other_people = rows(n), rows(n, tag="bc")
     api_s = baseline_s = 0.0
+    baseline_runs = []
     created = 0
     for start in range(0, n, batch):
         started = time.perf_counter()
         created += api_batch(client, headers, api_people[start : start + batch])["created"]
         api_s += time.perf_counter() - started
+        others = other_people[start : start + batch]
         started = time.perf_counter()
-        bulk_create_batch(other_people[start : start + batch])
-        baseline_s += time.perf_counter() - started
-    return api_s, baseline_s, created
+        bulk_create_batch(others)
+        elapsed = time.perf_counter() - started
+        baseline_s += elapsed
+        baseline_runs.append(elapsed / len(others))
+    return api_s, baseline_s, baseline_runs, created
 
 
 def update_through_api(client: Client, headers: dict[str, str], n: int, batch: int) -> float:
@@ -178,15 +188,20 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         vars(args).update(SMOKE)
+    if -(-args.people // args.batch) < MIN_BASELINE_RUNS:
+        parser.error(f"--people must fill {MIN_BASELINE_RUNS} batches: the baseline's runs")
     if connection.vendor != "postgresql":
         sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL.")
+    bench = Bench("api", smoke=args.smoke)
 
     client, headers = api_client()
     # The first request imports the URLconf and every view: not part of the figure.
     client.get("/api/v1/register/purposes/", headers=headers)
 
     reset()
-    api_s, baseline_s, created = create_both(client, headers, args.people, args.batch)
+    api_s, baseline_s, baseline_runs, created = create_both(
+        client, headers, args.people, args.batch
+    )
     by_api = DataSubject.objects.filter(external_id__startswith="api-")
     if created != args.people or by_api.count() != args.people:
         raise BenchFailed(f"the API created {created}, expected {args.people}")
@@ -198,30 +213,42 @@ def main() -> None:
     if by_api.order_by("pk").values_list("position", flat=True).first() != "Head of buying":
         raise BenchFailed("the update did not reach the row")
 
+    ratio = bench.ratio(api_s / args.people, baseline_runs)
+    api_rate, update_rate, base_rate = (args.people / s for s in (api_s, update_s, baseline_s))
+    print(f"API bulk upsert, {args.people} new people in batches of {args.batch}:")
+    print(f"  through the API   {api_s:8.2f} s  {api_rate:8.0f} people/s")
+    print(
+        f"  bulk_create       {baseline_s:8.2f} s  {base_rate:8.0f} people/s  "
+        f"({len(baseline_runs)} batches, spread {ratio.spread_pct:.1f} %)"
+    )
+    print(f"  ratio             {ratio!s:>8}     (goal: >= 3000/s, <= 2.5)")
+    print(f"  update pass       {update_s:8.2f} s  {update_rate:8.0f} people/s")
+    bench.line(
+        mode="upsert",
+        people=args.people,
+        batch=args.batch,
+        api_per_s=f"{api_rate:.0f}",
+        bulk_create_per_s=f"{base_rate:.0f}",
+        **ratio.figures(),
+        update_per_s=f"{update_rate:.0f}",
+    )
+
     reset()
     median_s, p95_s = suppression(
         client, headers, suppressed=args.suppressed, checked=args.checked, calls=args.calls
     )
-
-    api_rate, update_rate, base_rate = (args.people / s for s in (api_s, update_s, baseline_s))
-    print(f"API bulk upsert, {args.people} new people in batches of {args.batch}:")
-    print(f"  through the API   {api_s:8.2f} s  {api_rate:8.0f} people/s")
-    print(f"  bulk_create       {baseline_s:8.2f} s  {base_rate:8.0f} people/s")
-    print(f"  ratio             {api_s / baseline_s:8.2f} x   (goal: >= 3000/s, <= 2.5 x)")
-    print(f"  update pass       {update_s:8.2f} s  {update_rate:8.0f} people/s")
     print(
         f"Suppression check of {args.checked} addresses against {args.suppressed} entries: "
         f"median {median_s * 1000:.1f} ms, p95 {p95_s * 1000:.1f} ms (goal: < 200 ms)"
     )
-    print(
-        f"BENCH api mode=upsert people={args.people} batch={args.batch} "
-        f"api_per_s={api_rate:.0f} bulk_create_per_s={base_rate:.0f} "
-        f"ratio={api_s / baseline_s:.2f} update_per_s={update_rate:.0f}"
+    bench.line(
+        mode="suppression",
+        addresses=args.checked,
+        entries=args.suppressed,
+        median_ms=f"{median_s * 1000:.1f}",
+        p95_ms=f"{p95_s * 1000:.1f}",
     )
-    print(
-        f"BENCH api mode=suppression addresses={args.checked} entries={args.suppressed} "
-        f"median_ms={median_s * 1000:.1f} p95_ms={p95_s * 1000:.1f}"
-    )
+    bench.finish()
 
 
 if __name__ == "__main__":
