@@ -4,9 +4,10 @@ Fills a PostgreSQL database with 100 000 requests over two years (5 000 open, th
 answered in 1–60 days), 20 000 people, 10 000 consent events and 60 nights of purge runs,
 set-based (`bulk_create` in batches), then loads the dashboard through Django's test client
 and prints its median, p95 and query count beside a baseline measured in the same run: the
-request queue's first page, a page of the same frame over the same table. The last line,
-`BENCH dashboard key=value …`, is what CI looks for. The page is checked to show the open
-count it must.
+request queue's first page, a page of the same frame over the same table, and the ratio of
+the two medians — refused when the baseline's loads, cut in three consecutive blocks, differ
+from block to block by over 20 % (`bench/_measure.py`). The last line, `BENCH dashboard
+key=value …`, is what CI looks for. The page is checked to show the open count it must.
 
     createdb -h 127.0.0.1 -U postgres po_dashboard_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_dashboard_bench
@@ -25,6 +26,7 @@ import sys
 import time
 
 import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from _measure import MIN_BASELINE_RUNS, Bench, block_medians
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
@@ -161,7 +163,8 @@ def reset() -> None:
     DataSubject.objects.all().delete()
 
 
-def measure(client: Client, url: str, loads: int, shows: str) -> tuple[float, float, int]:
+def measure(client: Client, url: str, loads: int, shows: str) -> tuple[list[float], int]:
+    """The milliseconds of each load, in order, and the most queries one took."""
     page = client.get(url).content.decode()  # also warms caches and the connection
     if shows not in page:
         raise BenchFailed(f"{url} does not show {shows!r}")
@@ -174,8 +177,12 @@ def measure(client: Client, url: str, loads: int, shows: str) -> tuple[float, fl
         if response.status_code != 200:
             raise BenchFailed(f"{url} answered {response.status_code}")
         queries = max(queries, len(captured))
-    timings.sort()
-    return statistics.median(timings), timings[max(0, round(0.95 * len(timings)) - 1)], queries
+    return timings, queries
+
+
+def median_p95(timings: list[float]) -> tuple[float, float]:
+    ordered = sorted(timings)
+    return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 def main() -> None:
@@ -190,8 +197,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         vars(args).update(SMOKE)
+    if args.loads < MIN_BASELINE_RUNS:
+        parser.error(f"--loads must be at least {MIN_BASELINE_RUNS}: the baseline's runs")
     if connection.vendor != "postgresql":
         sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL.")
+    bench = Bench("dashboard", smoke=args.smoke)
     if args.reset or SubjectRequest.objects.count() != args.requests:
         reset()
         fill(
@@ -213,25 +223,33 @@ def main() -> None:
 
     open_count = SubjectRequest.objects.open().count()
     total = SubjectRequest.objects.count()
-    dash = measure(client, "/dashboard/", args.loads, f'data-testid="open-requests">{open_count}<')
-    base = measure(client, "/requests/", args.loads, "DSR-B-")
+    dash, queries = measure(
+        client, "/dashboard/", args.loads, f'data-testid="open-requests">{open_count}<'
+    )
+    base, base_queries = measure(client, "/requests/", args.loads, "DSR-B-")
+    (median, p95), (base_median, base_p95) = median_p95(dash), median_p95(base)
+    ratio = bench.ratio(median, block_medians(base))
     print(f"\n{total} requests ({open_count} open); {args.loads} loads each\n")
     print(f"{'page':<32}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
-    print(f"{'dashboard':<32}{dash[0]:>10.1f}{dash[1]:>10.1f}{dash[2]:>9}")
-    print(f"{'baseline: queue, first page':<32}{base[0]:>10.1f}{base[1]:>10.1f}{base[2]:>9}")
-    if not args.smoke and dash[0] > TARGET_MS:
+    print(f"{'dashboard':<32}{median:>10.1f}{p95:>10.1f}{queries:>9}")
+    print(
+        f"{'baseline: queue, first page':<32}{base_median:>10.1f}{base_p95:>10.1f}{base_queries:>9}"
+    )
+    print(f"dashboard / baseline: {ratio} (baseline's spread {ratio.spread_pct:.1f} %)")
+    if not args.smoke and median > TARGET_MS:
         print(f"warning: the dashboard's median is over {TARGET_MS} ms")
-    figures = {
-        "requests": total,
-        "open": open_count,
-        "loads": args.loads,
-        "median_ms": f"{dash[0]:.1f}",
-        "p95_ms": f"{dash[1]:.1f}",
-        "queries": dash[2],
-        "baseline_median_ms": f"{base[0]:.1f}",
-        "target_ms": TARGET_MS,
-    }
-    print(" ".join(["BENCH dashboard", *(f"{k}={v}" for k, v in figures.items())]))
+    bench.line(
+        requests=total,
+        open=open_count,
+        loads=args.loads,
+        median_ms=f"{median:.1f}",
+        p95_ms=f"{p95:.1f}",
+        queries=queries,
+        baseline_median_ms=f"{base_median:.1f}",
+        **ratio.figures(),
+        target_ms=TARGET_MS,
+    )
+    bench.finish()
 
 
 if __name__ == "__main__":
