@@ -4,9 +4,11 @@ A Staff user logs in through the login page (the form, django-axes' checks, the 
 audit event) `--logins` times with the password hashers of production (`PASSWORD_HASHERS`:
 Argon2id at OWASP's setting, `core.hashers`), and as many times with PBKDF2 at Django's
 default iterations first, the baseline measured in the same run (what every login cost before).
-It prints the median and p95 of each, the machine's load before and after, and checks that a
-password stored with PBKDF2 is stored again with Argon2id at its first login. The last line,
-`BENCH login key=value …`, is what CI looks for.
+It prints the median and p95 of each and their ratio — refused when the baseline's logins,
+cut in three consecutive blocks, differ from block to block by over 20 %
+(`bench/_measure.py`) — and checks that a password stored with PBKDF2 is stored again with
+Argon2id at its first login. The last line, `BENCH login key=value …` with the machine's load
+before and after, is what CI looks for.
 
     .venv/bin/python bench/login.py            # SQLite or DATABASE_URL
     .venv/bin/python bench/login.py --smoke    # a few logins (CI runs it)
@@ -15,13 +17,13 @@ password stored with PBKDF2 is stored again with Argon2id at its first login. Th
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import statistics
 import time
 from typing import Any
 
 import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from _measure import MIN_BASELINE_RUNS, Bench, block_medians
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client, override_settings
@@ -50,7 +52,8 @@ def _user(username: str) -> Any:
     return user
 
 
-def measure(hashers: list[str], username: str, logins: int) -> tuple[float, float]:
+def measure(hashers: list[str], username: str, logins: int) -> list[float]:
+    """The milliseconds of each login, in order."""
     timings = []
     with override_settings(PASSWORD_HASHERS=hashers):
         _user(username)
@@ -65,8 +68,12 @@ def measure(hashers: list[str], username: str, logins: int) -> tuple[float, floa
                 raise BenchFailed(f"{username} was not logged in ({response.status_code})")
             if n:  # the first warms the templates and the connection
                 timings.append(elapsed)
-    timings.sort()
-    return statistics.median(timings), timings[max(0, round(0.95 * len(timings)) - 1)]
+    return timings
+
+
+def median_p95(timings: list[float]) -> tuple[float, float]:
+    ordered = sorted(timings)
+    return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 def upgraded_at_login() -> bool:
@@ -90,30 +97,32 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         vars(args).update(SMOKE)
-    load_before = os.getloadavg()[0]
+    if args.logins < MIN_BASELINE_RUNS:
+        parser.error(f"--logins must be at least {MIN_BASELINE_RUNS}: the baseline's runs")
+    bench = Bench("login", smoke=args.smoke)
     argon = measure(PRODUCTION, "bench-login-argon2id", args.logins)
     pbkdf2 = measure(BEFORE, "bench-login-pbkdf2", args.logins)
-    upgraded = upgraded_at_login()
-    load_after = os.getloadavg()[0]
-    if not upgraded:
+    if not upgraded_at_login():
         raise BenchFailed("a PBKDF2 password was not stored again with Argon2id at its login")
-    print(f"\n{args.logins} logins each; load {load_before:.2f} before, {load_after:.2f} after\n")
+    (median, p95), (base_median, base_p95) = median_p95(argon), median_p95(pbkdf2)
+    ratio = bench.ratio(median, block_medians(pbkdf2))
+    print(f"\n{args.logins} logins each\n")
     print(f"{'passwords stored with':<36}{'median ms':>10}{'p95 ms':>10}")
-    print(f"{'Argon2id (production)':<36}{argon[0]:>10.1f}{argon[1]:>10.1f}")
-    print(f"{'baseline: PBKDF2, Django default':<36}{pbkdf2[0]:>10.1f}{pbkdf2[1]:>10.1f}")
-    if not args.smoke and argon[1] > TARGET_MS:
+    print(f"{'Argon2id (production)':<36}{median:>10.1f}{p95:>10.1f}")
+    print(f"{'baseline: PBKDF2, Django default':<36}{base_median:>10.1f}{base_p95:>10.1f}")
+    print(f"Argon2id / PBKDF2: {ratio} (baseline's spread {ratio.spread_pct:.1f} %)")
+    if not args.smoke and p95 > TARGET_MS:
         print(f"warning: a login's p95 is over {TARGET_MS} ms")
-    figures = {
-        "logins": args.logins,
-        "median_ms": f"{argon[0]:.1f}",
-        "p95_ms": f"{argon[1]:.1f}",
-        "baseline_pbkdf2_median_ms": f"{pbkdf2[0]:.1f}",
-        "baseline_pbkdf2_p95_ms": f"{pbkdf2[1]:.1f}",
-        "load_before": f"{load_before:.2f}",
-        "load_after": f"{load_after:.2f}",
-        "target_ms": TARGET_MS,
-    }
-    print(" ".join(["BENCH login", *(f"{k}={v}" for k, v in figures.items())]))
+    bench.line(
+        logins=args.logins,
+        median_ms=f"{median:.1f}",
+        p95_ms=f"{p95:.1f}",
+        baseline_pbkdf2_median_ms=f"{base_median:.1f}",
+        baseline_pbkdf2_p95_ms=f"{base_p95:.1f}",
+        **ratio.figures(),
+        target_ms=TARGET_MS,
+    )
+    bench.finish()
 
 
 if __name__ == "__main__":
