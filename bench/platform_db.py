@@ -22,7 +22,9 @@ Timed, each against hand-written SQL in the same run:
 - `--people` people erased in one run (`erase.erase_many`, `--group` people per plan, each
   group re-found), against the same statements written by hand (the ratio the goal is about)
   and against the shortest hand-written erasure (DELETE … WHERE user_id IN …, no plan), one
-  group of each in turn, so that the machine's load weighs on all three alike.
+  group of each in turn, so that the machine's load weighs on all three alike. Each group of
+  a baseline is one of its runs (at least three): a ratio (seconds per person over the
+  baseline's median group) is refused when they spread over 20 % (`bench/_measure.py`).
 Memory: the process's peak RSS, and its RSS after the first and the last group (flat means
 alike). Prints the figures, the size and the machine's load at the start and the end.
 
@@ -49,6 +51,7 @@ from typing import Any
 import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
 import sqlalchemy as sa
 import yaml
+from _measure import MIN_BASELINE_RUNS, Bench
 
 from processing.databases.bulk import GROUP, erase_many
 from processing.databases.erase import DELETE, KEEP, Plan, plan_erasure, refind
@@ -462,13 +465,16 @@ def main() -> None:
         parser.error("--existing needs --url: the database built before")
     if args.users < 3 * args.people + 2 * REPEAT:
         parser.error("--users must be at least 3 × --people + 10: each run erases other people")
+    if -(-args.people // args.group) < MIN_BASELINE_RUNS:
+        parser.error(f"--people must fill {MIN_BASELINE_RUNS} groups: the baselines' runs")
+    bench = Bench("platform_db", smoke=args.smoke)
     with tempfile.TemporaryDirectory() as folder:
         url = args.url or f"sqlite:///{Path(folder) / 'platform.sqlite3'}"
-        run(url, args.users, args.people, args.group, existing=args.existing)
+        run(bench, url, args.users, args.people, args.group, existing=args.existing)
+    bench.finish()
 
 
-def run(url: str, users: int, people: int, group: int, *, existing: bool) -> None:
-    load_at_start = os.getloadavg()[0]
+def run(bench: Bench, url: str, users: int, people: int, group: int, *, existing: bool) -> None:
     started = time.perf_counter()
     rows = counted(url) if existing else build(url, users)
     built = time.perf_counter() - started
@@ -508,35 +514,40 @@ def run(url: str, users: int, people: int, group: int, *, existing: bool) -> Non
         engine, the_manifest, reflect(url), ({"email": [email_of(u, users)]} for u in ours),
         hash_key=KEY, group=group,
     )  # fmt: skip
-    many, many_same, many_shortest = time.perf_counter() - t0, 0.0, 0.0
+    many = time.perf_counter() - t0
     after_groups: list[float] = []
+    # Each baseline's seconds and people, group by group: its runs.
+    same_runs: list[tuple[float, int]] = []
+    shortest_runs: list[tuple[float, int]] = []
     for start in range(0, people, group):
         t0 = time.perf_counter()
         done = next(groups)
         many += time.perf_counter() - t0
         assert done.left == {} and done.refused == {}, (done.left, done.refused)
         after_groups.append(rss_mb())
-        emails = [email_of(u, users) for u in same[start : start + group]]
-        t0 = time.perf_counter()
-        by_hand_same_statements(engine, emails)
-        many_same += time.perf_counter() - t0
-        emails = [email_of(u, users) for u in shortest[start : start + group]]
-        t0 = time.perf_counter()
-        by_hand_shortest(engine, emails)
-        many_shortest += time.perf_counter() - t0
+        for targets, by_hand_erasure, runs in (
+            (same, by_hand_same_statements, same_runs),
+            (shortest, by_hand_shortest, shortest_runs),
+        ):
+            emails = [email_of(u, users) for u in targets[start : start + group]]
+            t0 = time.perf_counter()
+            by_hand_erasure(engine, emails)
+            runs.append((time.perf_counter() - t0, len(emails)))
     assert next(groups, None) is None
     peak = peak_rss_mb()
     for erased in (ours, same, shortest):
         assert residue(engine, erased) == 0
     engine.dispose()
 
-    load = os.getloadavg()[0]
     dialect = sa.engine.make_url(url).get_backend_name()
-    ratio, ratio_shortest = many / many_same, many / many_shortest
+    ratio = bench.ratio(many / people, [s / n for s, n in same_runs])
+    ratio_shortest = bench.ratio(
+        many / people, [s / n for s, n in shortest_runs], name="ratio_shortest"
+    )
+    many_same, many_shortest = (sum(s for s, _ in runs) for runs in (same_runs, shortest_runs))
     print(
         f"platform database ({dialect}): {users} users, {rows} rows in {len(TABLES)} tables, "
-        f"{'counted' if existing else 'built'} in {built:.1f} s; {os.cpu_count()} cores, "
-        f"load {load_at_start:.2f} at the start, {load:.2f} at the end"
+        f"{'counted' if existing else 'built'} in {built:.1f} s; {os.cpu_count()} cores"
     )
     print(
         f"one access (connect, reflect, find; median of {REPEAT}): {access_s * 1000:.1f} ms "
@@ -548,24 +559,32 @@ def run(url: str, users: int, people: int, group: int, *, existing: bool) -> Non
     )
     print(
         f"{people} people erased in one run ({group} per plan): {many:.2f} s vs the same "
-        f"statements by hand {many_same:.2f} s (ratio {ratio:.2f}, goal under 1.5); vs the "
-        f"shortest by hand (by user key, no plan) {many_shortest:.2f} s "
-        f"(ratio {ratio_shortest:.2f})"
+        f"statements by hand {many_same:.2f} s (ratio {ratio}, goal under 1.5; the groups "
+        f"spread {ratio.spread_pct:.1f} %); vs the shortest by hand (by user key, no plan) "
+        f"{many_shortest:.2f} s (ratio {ratio_shortest}, spread {ratio_shortest.spread_pct:.1f} %)"
     )
     print(
         f"memory: peak RSS {peak:.0f} MB ({peak_before:.0f} MB before the run; "
         f"{after_groups[0]:.0f} MB after its first group, {after_groups[-1]:.0f} MB after "
         f"the last) (goal: under 150 MB)"
     )
-    print(
-        f"BENCH platform_db users={users} rows={rows} access_ms={access_s * 1000:.1f} "
-        f"access_sql_ms={access_sql_s * 1000:.1f} erase_one_ms={one_s * 1000:.1f} "
-        f"people={people} group={group} erase_many_s={many:.3f} "
-        f"erase_many_sql_s={many_same:.3f} ratio={ratio:.2f} "
-        f"erase_many_shortest_s={many_shortest:.3f} ratio_shortest={ratio_shortest:.2f} "
-        f"peak_rss_mb={peak:.0f} rss_first_group_mb={after_groups[0]:.0f} "
-        f"rss_last_group_mb={after_groups[-1]:.0f} load_start={load_at_start:.2f} "
-        f"load={load:.2f} dialect={dialect}"
+    bench.line(
+        users=users,
+        rows=rows,
+        access_ms=f"{access_s * 1000:.1f}",
+        access_sql_ms=f"{access_sql_s * 1000:.1f}",
+        erase_one_ms=f"{one_s * 1000:.1f}",
+        people=people,
+        group=group,
+        erase_many_s=f"{many:.3f}",
+        erase_many_sql_s=f"{many_same:.3f}",
+        **ratio.figures(),
+        erase_many_shortest_s=f"{many_shortest:.3f}",
+        **ratio_shortest.figures("ratio_shortest", "shortest_baseline_spread_pct"),
+        peak_rss_mb=f"{peak:.0f}",
+        rss_first_group_mb=f"{after_groups[0]:.0f}",
+        rss_last_group_mb=f"{after_groups[-1]:.0f}",
+        dialect=dialect,
     )
 
 
