@@ -5,9 +5,11 @@ subjects, one of whom has 2 000 records, then loads the DPO's queue (first and l
 one request's page and that person's page through Django's test client, 50 times each. For
 each page it prints median, p95 and the query count, next to a **baseline measured in the
 same run**: the page's main query alone, as raw SQL on the same connection (what the page
-cannot be faster than). Ends with one machine-readable line, `BENCH request_queue key=value
-…`, which CI looks for. Every page is checked to show what it must (the earliest due first,
-the latest due last, the person's newest record).
+cannot be faster than), and the ratio of their medians — refused when the baseline's loads,
+cut in three consecutive blocks, differ from block to block by over 20 %
+(`bench/_measure.py`). Ends with one machine-readable line, `BENCH request_queue key=value
+…` with the machine's load before and after, which CI looks for. Every page is checked to
+show what it must (the earliest due first, the latest due last, the person's newest record).
 
     createdb -h 127.0.0.1 -U postgres po_requests_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/po_requests_bench
@@ -36,6 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
+from _measure import MIN_BASELINE_RUNS, Bench, block_medians
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
@@ -327,7 +330,8 @@ def reset() -> None:
         cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
 
 
-def timed(run: Callable[[], Any], loads: int) -> tuple[float, float, int]:
+def timed(run: Callable[[], Any], loads: int) -> tuple[list[float], int]:
+    """The milliseconds of each load, in order, and the most queries one took."""
     timings = []
     queries = 0
     for _ in range(loads):
@@ -336,9 +340,12 @@ def timed(run: Callable[[], Any], loads: int) -> tuple[float, float, int]:
             run()
             timings.append((time.perf_counter() - started) * 1000)
         queries = max(queries, len(captured))
-    timings.sort()
-    p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
-    return statistics.median(timings), p95, queries
+    return timings, queries
+
+
+def median_p95(timings: list[float]) -> tuple[float, float]:
+    ordered = sorted(timings)
+    return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 def page_run(client: Client, url: str, *, shows: list[str], hides: list[str]) -> Callable[[], Any]:
@@ -400,9 +407,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         vars(args).update(SMOKE)
+    if args.loads < MIN_BASELINE_RUNS:
+        parser.error(f"--loads must be at least {MIN_BASELINE_RUNS}: the baselines' runs")
 
     if connection.vendor != "postgresql":
         sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL.")
+    bench = Bench("request_queue", smoke=args.smoke)
     wanted = (args.requests, args.open)
     person = DataSubject.objects.with_email(PERSON_EMAIL).first()
     filled = (SubjectRequest.objects.count(), SubjectRequest.objects.open().count())
@@ -434,21 +444,20 @@ def main() -> None:
     newest = person.communications.order_by("-sent_at").values_list("sent_at", flat=True)[0]
     requests = SubjectRequest.objects.count()
     subjects = DataSubject.objects.count()
-    # Timings on a shared machine mean little without its load beside them.
-    load = os.getloadavg()[0]
     print(
         f"\n{requests} requests ({len(by_due)} open), {subjects} subjects, a person with "
-        f"{records} records; {args.loads} loads each; load average {load:.1f} on "
-        f"{os.cpu_count()} CPUs\n"
+        f"{records} records; {args.loads} loads each; {os.cpu_count()} CPUs\n"
     )
-    print(f"{'page':<22}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'baseline p95 ms':>17}")
+    print(
+        f"{'page':<22}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'baseline p95 ms':>17}"
+        f"{'ratio':>9}{'spread %':>10}"
+    )
     figures: dict[str, object] = {
         "requests": requests,
         "open": len(by_due),
         "subjects": subjects,
         "person_records": records,
         "loads": args.loads,
-        "load_average": f"{load:.1f}",
     }
     queue = requests_for_queue(reviewer=dpo, now=now)
     last_offset = (len(by_due) - 1) // QUEUE_PAGE_SIZE * QUEUE_PAGE_SIZE
@@ -489,24 +498,28 @@ def main() -> None:
         ),
     ]
     for key, label, url, shows, hides, main_query in pages:
-        median, p95, queries = timed(page_run(client, url, shows=shows, hides=hides), args.loads)
-        _, base_p95, _ = timed(baseline_run(main_query), args.loads)
-        print(f"{label:<22}{median:>10.1f}{p95:>9.1f}{queries:>9}{base_p95:>17.1f}")
+        page, queries = timed(page_run(client, url, shows=shows, hides=hides), args.loads)
+        base, _ = timed(baseline_run(main_query), args.loads)
+        (median, p95), (_, base_p95) = median_p95(page), median_p95(base)
+        ratio = bench.ratio(median, block_medians(base), name=key)
+        print(
+            f"{label:<22}{median:>10.1f}{p95:>9.1f}{queries:>9}{base_p95:>17.1f}"
+            f"{ratio!s:>9}{ratio.spread_pct:>10.1f}"
+        )
         figures |= {
             f"{key}_median_ms": f"{median:.1f}",
             f"{key}_p95_ms": f"{p95:.1f}",
             f"{key}_queries": queries,
             f"{key}_baseline_p95_ms": f"{base_p95:.1f}",
+            **ratio.figures(f"{key}_ratio", f"{key}_baseline_spread_pct"),
         }
     # What the last page's query cost before it was read from the far end.
-    _, offset_p95, _ = timed(
-        baseline_run(queue[last_offset : last_offset + QUEUE_PAGE_SIZE]), args.loads
-    )
+    offset, _ = timed(baseline_run(queue[last_offset : last_offset + QUEUE_PAGE_SIZE]), args.loads)
+    offset_p95 = median_p95(offset)[1]
     print(f"{'(last page by OFFSET)':<22}{'':>10}{'':>9}{'':>9}{offset_p95:>17.1f}")
     figures["last_page_offset_baseline_p95_ms"] = f"{offset_p95:.1f}"
-    figures["load_average_after"] = f"{os.getloadavg()[0]:.1f}"
-    print(f"load average after: {figures['load_average_after']}")
-    print(" ".join(["BENCH request_queue", *(f"{k}={v}" for k, v in figures.items())]))
+    bench.line(**figures)
+    bench.finish()
 
 
 def request_queryset(pk: int) -> QuerySet[SubjectRequest]:
