@@ -148,7 +148,35 @@ class Walk:
         return {entry.split()[0] for entry in self.audited}
 
 
+# Axe passes an aria-describedby naming an id the page lacks (Django names a field's help text
+# `<id>_helptext` and its errors `<id>_error` in the input whether the template gives them
+# those ids or not): the input's description is then silent to a screen reader. Every id a
+# description, a label or a `<label for>` names must be on the page. (A hidden input carries
+# its field's reference too, from Django's `as_hidden`, but no one is told about it.)
+DANGLING_REFERENCES = """() => {
+  const found = [];
+  const described = "[aria-describedby]:not([type=hidden]), [aria-labelledby]";
+  for (const element of document.querySelectorAll(described)) {
+    for (const attribute of ["aria-describedby", "aria-labelledby"]) {
+      for (const id of (element.getAttribute(attribute) || "").split(/\\s+/)) {
+        if (id && !document.getElementById(id)) {
+          found.push(`${attribute}="${id}" of ${element.outerHTML.slice(0, 90)}`);
+        }
+      }
+    }
+  }
+  for (const label of document.querySelectorAll("label[for]")) {
+    if (!document.getElementById(label.htmlFor)) {
+      found.push(`<label for="${label.htmlFor}"> (${label.textContent.trim().slice(0, 40)})`);
+    }
+  }
+  return found;
+}"""
+
+
 def audit(page: Page, walk: Walk, url: str) -> None:
+    for reference in page.evaluate(DANGLING_REFERENCES):
+        walk.violations.append(f"{walk.who} {url}: an id that is not on the page: {reference}")
     page.add_script_tag(path=str(axe_script()))
     found = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"

@@ -26,11 +26,19 @@ from tests.factories import DataSubjectFactory, SystemFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def posted(user: User, path: str, data: dict[str, object], *, follow: bool = False) -> str:
+def posted(
+    user: User | None,
+    path: str,
+    data: dict[str, object],
+    *,
+    follow: bool = False,
+    status: int = 200,
+) -> str:
     client = Client()
-    client.force_login(user)  # with the second factor, as after a real login
+    if user is not None:
+        client.force_login(user)  # with the second factor, as after a real login
     response = client.post(path, data, follow=follow)
-    assert response.status_code == 200, (path, response.status_code)
+    assert response.status_code == status, (path, response.status_code)
     return response.content.decode()
 
 
@@ -102,6 +110,17 @@ def test_axe_finds_no_violation_on_pages_a_form_answers_with(
         "retention rule form, errors": posted(
             admin_user, f"/retention/rules/{rule.pk}/edit/", rule_form(rule, period_years=9)
         ),
+        # Forms re-displayed with their errors: every error and help text carries the id
+        # its input's description names (`audit` checks every reference).
+        "breach form, errors": posted(dpo, "/breaches/new/", {"title": "Laptop left on a train"}),
+        "person form, errors": posted(dpo, "/subjects/new/", {"kind": "user"}),
+        "system form, errors": posted(admin_user, "/processing/systems/new/", {"name": ""}),
+        "request form (public), errors": posted(
+            None, "/privacy/request/", {"type": "access", "email": "not an address"}, status=400
+        ),
+        "self-service sign-in (public), errors": posted(
+            None, "/p/me/", {"email": "nope"}, status=400
+        ),
         "retention rule changed, its history": posted(
             admin_user, f"/retention/rules/{rule.pk}/edit/", shorter, follow=True
         ),
@@ -116,6 +135,9 @@ def test_axe_finds_no_violation_on_pages_a_form_answers_with(
     assert "This field is required" in pages["API key form, errors"]
     assert 'class="errorlist' in pages["retention rule form, errors"]
     assert "The limitation period is 9 years" in pages["retention rule changed, its history"]
+    for name, html in pages.items():
+        if name.endswith("errors"):
+            assert 'aria-invalid="true"' in html and "_error" in html, name
 
     context = browser.new_context(base_url=live_server.url, locale="en-GB", bypass_csp=True)
     page = context.new_page()

@@ -51,7 +51,7 @@ PUBLIC_TEMPLATE_DIRS = (
 PUBLIC_TEMPLATE_FILES = (
     "templates/base.html",
     "templates/404.html",
-    "templates/consent/_field.html",
+    "templates/includes/field.html",
 )
 # Python modules whose every string reaches a data subject.
 PUBLIC_MODULES = (
