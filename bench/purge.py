@@ -34,6 +34,7 @@ import datetime as dt
 import resource
 import sys
 import time
+from functools import cache
 from typing import Any
 
 import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
@@ -88,10 +89,9 @@ def sql(statement: str, params: Params = None) -> None:
         cursor.execute(statement, params)
 
 
-def insert_select(table: str, values: dict[str, str], rest: str, params: Params = None) -> None:
-    """`INSERT INTO table (columns) SELECT values rest`, refused before it runs when the
-    columns leave out a NOT NULL column the database cannot fill itself. A column added by a
-    later migration (as `preferred_language` was) then stops the benchmark with its name."""
+@cache  # the schema stays while the data is generated again: information_schema is slow
+def columns(table: str) -> dict[str, bool]:
+    """The table's columns, each with whether a row must be given a value for it."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT column_name, is_nullable = 'NO' AND column_default IS NULL "
@@ -100,7 +100,14 @@ def insert_select(table: str, values: dict[str, str], rest: str, params: Params 
             "WHERE table_schema = current_schema() AND table_name = %s",
             [table],
         )
-        required = {name: must for name, must in cursor.fetchall()}
+        return {name: must for name, must in cursor.fetchall()}
+
+
+def insert_select(table: str, values: dict[str, str], rest: str, params: Params = None) -> None:
+    """`INSERT INTO table (columns) SELECT values rest`, refused before it runs when the
+    columns leave out a NOT NULL column the database cannot fill itself. A column added by a
+    later migration (as `preferred_language` was) then stops the benchmark with its name."""
+    required = columns(table)
     unknown = sorted(set(values) - set(required))
     missing = sorted(name for name, must in required.items() if must and name not in values)
     if not required:
@@ -121,8 +128,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def generate(n: int, *, due: int, live_kind_split: bool) -> None:
-    """n people; the first `due` are prospects collected long ago, the rest live."""
+def generate(n: int, *, due: int, live_kind_split: bool, checkpoint: bool) -> None:
+    """n people; the first `due` are prospects collected long ago, the rest live. The
+    checkpoint gives every timed run the same start, no dirty page of the last one to write;
+    a smoke run measures nothing, and on a shared server a CHECKPOINT writes everyone's."""
     # The cascade reaches the consent ledger, whose trigger refuses TRUNCATE: the benchmark
     # database is a throwaway, so only this statement runs with triggers off (a superuser's
     # `session_replication_role`, for this transaction).
@@ -210,7 +219,8 @@ def generate(n: int, *, due: int, live_kind_split: bool) -> None:
         {"dummy": DUMMY},
     )
     sql("ANALYZE")
-    sql("CHECKPOINT")
+    if checkpoint:
+        sql("CHECKPOINT")
 
 
 def personal_rows() -> dict[str, int]:
@@ -283,7 +293,7 @@ def expired_prospects(bench: Bench, n: int) -> None:
     """(a): the purge against the raw SQL baseline on the same n expired prospects, the
     baseline run three times (each on the data generated again) for its spread."""
     t0 = time.perf_counter()
-    generate(n, due=n, live_kind_split=False)
+    generate(n, due=n, live_kind_split=False, checkpoint=not bench.smoke)
     print(f"generated {n:,} expired prospects in {time.perf_counter() - t0:.1f} s")
     before = personal_rows()
     purge_s = purge(expected_records=n)
@@ -291,7 +301,7 @@ def expired_prospects(bench: Bench, n: int) -> None:
     rss = peak_rss_mb()
     baseline_runs = []
     for _ in range(MIN_BASELINE_RUNS):
-        generate(n, due=n, live_kind_split=False)
+        generate(n, due=n, live_kind_split=False, checkpoint=not bench.smoke)
         baseline_runs.append(baseline())
         expect_cleared("the baseline", before, n)
     ratio = bench.ratio(purge_s, baseline_runs)
@@ -317,7 +327,7 @@ def steady_state(bench: Bench, n: int) -> None:
     """(b): one nightly purge when 0.1 % of n live people are due, then a rerun."""
     due = max(1, n // 1000)
     t0 = time.perf_counter()
-    generate(n, due=due, live_kind_split=True)
+    generate(n, due=due, live_kind_split=True, checkpoint=not bench.smoke)
     print(f"generated {n:,} live subjects ({due:,} due) in {time.perf_counter() - t0:.1f} s")
     before = personal_rows()
     elapsed = purge(expected_records=due)
