@@ -23,12 +23,15 @@ class CoreConfig(AppConfig):
         from core.audit_words import register_detail_words, usernames
         from core.chain import install_sqlite_functions
         from core.home import register_alarm
+        from core.lockout import LOCK_WORDS, name_locked_everywhere_alarm
         from core.seeding import seed_after_migrate
 
         post_migrate.connect(seed_after_migrate, sender=self)
         connection_created.connect(install_sqlite_functions)
         connection_created.connect(install_sqlite_aggregates)
         register_alarm(audit_chain_alarm)
+        register_alarm(name_locked_everywhere_alarm)
         register_detail_words(
             "", assignee=usernames, owner=usernames, owner_id=usernames, user=usernames
         )
+        register_detail_words("auth.locked_out", lock=LOCK_WORDS)

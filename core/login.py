@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 from core.audit import record_event
+from core.lockout import locks_held
 from core.services.two_factor import remember_enrolment
 from core.sessions import start_session_clock
 
@@ -56,13 +57,19 @@ def audit_login_failed(
 
 @receiver(user_locked_out, dispatch_uid="privacyops.audit_locked_out")
 def audit_locked_out(sender: Any, request: Any = None, **kwargs: Any) -> None:
+    """A login locked out, or refused by a lock already held; `lock` names the widest lock
+    that holds (`core.lockout.Lock`)."""
     user = _existing_user(request.POST.get("username") if request is not None else None)
+    held = (
+        [] if request is None else locks_held(request, getattr(request, "axes_credentials", None))
+    )
     record_event(
         action="auth.locked_out",
         actor="anonymous",
         target=user,
         details={
             "account": "known" if user is not None else "unknown",
+            "lock": str(held[-1]) if held else "",
             "failures": getattr(request, "axes_failures_since_start", None),
             "cool_off_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
         },

@@ -233,19 +233,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lockout after repeated failures, per account and (separately) per address. Locks lift by
-# themselves after the cool-off, so a stranger typing the DPO's name cannot shut them out for
-# good. Attempts are keyed by a keyed hash of the typed name (core.login.lockout_key): the
-# table never holds what was typed, which may be a password typed into the wrong field.
-AXES_FAILURE_LIMIT = read_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = dt.timedelta(minutes=read_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_USERNAME_CALLABLE = "core.login.lockout_key"
-AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Successful logins are in the audit log; a second record of every IP and browser is not needed.
-AXES_DISABLE_ACCESS_LOG = True
-AXES_VERBOSE = False
+# Three locks on logging in after failures; none shuts anyone out for good.
+from privacyops.lockout import *  # noqa: E402, F403
+
 # Second factor: TOTP (django-otp), required of DPO and Admin (core.permissions).
 OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "PrivacyOps")
 # Sessions end after inactivity and, whatever the activity, some hours after the login.

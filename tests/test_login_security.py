@@ -1,10 +1,12 @@
-"""Lockout after repeated failures (per account and per address), every failed login and
-lockout audited without what was typed, the same answers for known and unknown accounts, the
-second factor for DPO and Admin, and sessions that end."""
+"""Lockout after repeated failures (a name at one address; an address; a name from every
+address only far later, with an alarm), every failed login and lockout audited without what
+was typed, the same answers for known and unknown accounts, the second factor for DPO and
+Admin, and sessions that end."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import re
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 import time_machine
 from axes.models import AccessAttempt
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from core.models import AuditEvent, Authenticator, RecoveryCode
@@ -20,35 +23,115 @@ from tests.conftest import current_totp
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
+ATTACKER = "192.0.2.13"
+OWNER = "198.51.100.200"
 
 
 def login(client: Client, username: str, password: str, ip: str = "198.51.100.7") -> Any:
     return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
-def test_five_failures_lock_the_account_even_from_another_address(staff: Any) -> None:
-    client = Client()
-    for n in range(4):
-        assert login(client, "staff", "wrong", ip=f"198.51.100.{n}").status_code == 200
-    assert login(client, "staff", "wrong", ip="198.51.100.4").status_code == 429  # the fifth
-    locked = login(client, "staff", "correct horse battery", ip="203.0.113.9")
-    assert locked.status_code == 429
-    assert "Too many failed logins" in locked.content.decode()
-    assert "_auth_user_id" not in client.session
+def test_five_failures_lock_the_name_at_that_address_only(dpo: Any) -> None:
+    """Whoever types the DPO's name with wrong passwords locks themselves out, not the DPO."""
+    attacker = Client()
+    for _ in range(4):
+        assert login(attacker, "dpo", "wrong", ip=ATTACKER).status_code == 200
+    fifth = login(attacker, "dpo", "wrong", ip=ATTACKER)
+    assert fifth.status_code == 429
+    assert "with this name from your address is locked for up to 15 minutes" in (
+        fifth.content.decode()
+    )
+    refused = login(attacker, "dpo", "correct horse battery", ip=ATTACKER)
+    assert refused.status_code == 429 and "_auth_user_id" not in attacker.session
+    owner = Client()
+    assert login(owner, "dpo", "correct horse battery", ip=OWNER).status_code == 302
+    assert owner.session["_auth_user_id"] == str(dpo.pk)
     events = AuditEvent.objects.filter(action="auth.login_failed")
     assert events.count() == 6  # five wrong passwords, then the refused right one
-    assert {e.target_id for e in events} == {str(staff.pk)}
-    lockout = AuditEvent.objects.filter(action="auth.locked_out").first()
-    assert lockout is not None and lockout.target_id == str(staff.pk)
+    assert {e.target_id for e in events} == {str(dpo.pk)}
+    lockout = AuditEvent.objects.filter(action="auth.locked_out").last()
+    assert lockout is not None and lockout.target_id == str(dpo.pk)
     assert lockout.details["account"] == "known"
+    assert lockout.details["lock"] == "name at address" and lockout.details["failures"] == 5
 
 
-def test_five_failures_lock_the_address_whatever_names_it_tries(staff: Any) -> None:
-    client = Client()
-    for n in range(5):
-        login(client, f"guess{n}", "wrong", ip="192.0.2.66")
-    assert login(client, "staff", "correct horse battery", ip="192.0.2.66").status_code == 429
-    assert login(client, "staff", "correct horse battery", ip="192.0.2.67").status_code == 302
+def test_attempts_refused_by_a_lock_do_not_count_towards_the_lock_of_every_address(
+    dpo: Any,
+) -> None:
+    """Hammering one's own lock from one address must not reach the account-wide limit."""
+    attacker = Client()
+    for _ in range(5 + 100):
+        login(attacker, "dpo", "wrong", ip=ATTACKER)
+    assert sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == 5
+    assert login(Client(), "dpo", "correct horse battery", ip=OWNER).status_code == 302
+
+
+def test_twenty_failures_lock_the_address_whatever_names_it_tries(staff: Any) -> None:
+    for n in range(19):  # no name reaches its own lock at this address
+        assert login(Client(), f"guess{n % 5}", "wrong", ip="192.0.2.66").status_code == 200
+    assert login(Client(), "staff", "correct horse battery", ip="192.0.2.66").status_code == 302
+    assert login(Client(), "guess-another", "wrong", ip="192.0.2.66").status_code == 429
+    locked = login(Client(), "staff", "correct horse battery", ip="192.0.2.66")
+    assert locked.status_code == 429
+    assert "Logging in from your address is locked for up to 15 minutes, whatever the name" in (
+        locked.content.decode()
+    )
+    assert login(Client(), "staff", "correct horse battery", ip="192.0.2.67").status_code == 302
+    lockout = AuditEvent.objects.filter(action="auth.locked_out").first()
+    assert lockout is not None and lockout.details["lock"] == "address"
+
+
+@pytest.mark.clock(NOW)
+def test_only_fifty_failures_from_several_addresses_lock_a_name_everywhere_and_alarm_the_admin(
+    dpo: Any, admin_user: Any, staff: Any
+) -> None:
+    for n in range(9):  # nine addresses, each up to its own lock of the name
+        for _ in range(5):
+            login(Client(), "dpo", "wrong", ip=f"203.0.113.{n}")
+    for _ in range(4):
+        login(Client(), "dpo", "wrong", ip="203.0.113.9")
+    assert login(Client(), "dpo", "correct horse battery", ip=OWNER).status_code == 302
+    assert not AuditEvent.objects.filter(details__lock="name everywhere").exists()
+
+    assert login(Client(), "dpo", "wrong", ip="203.0.113.9").status_code == 429  # the 50th
+    owner = login(Client(), "dpo", "correct horse battery", ip=OWNER)
+    assert owner.status_code == 429
+    assert "Logging in with this name is locked for every address for up to 15 minutes" in (
+        owner.content.decode()
+    )
+    assert AuditEvent.objects.filter(
+        action="auth.locked_out", target_id=str(dpo.pk), details__lock="name everywhere"
+    ).exists()
+    assert login(Client(), "staff", "correct horse battery", ip=OWNER).status_code == 302
+
+    admin = Client()
+    admin.force_login(admin_user)
+    page = admin.get("/").content.decode()
+    assert (
+        "Logging in as “dpo” was locked for every address at 20.03.2026 11:00, after 50 failed"
+        in page
+    )
+    watcher = Client()
+    watcher.force_login(staff)
+    assert "locked for every address" not in watcher.get("/").content.decode()
+
+    with time_machine.travel(NOW + dt.timedelta(minutes=16), tick=False):
+        assert login(Client(), "dpo", "correct horse battery", ip=OWNER).status_code == 302
+
+
+def test_an_account_wide_limit_at_or_below_the_per_address_one_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import privacyops.lockout
+
+    monkeypatch.setenv("LOGIN_FAILURE_LIMIT", "5")
+    monkeypatch.setenv("LOGIN_ACCOUNT_FAILURE_LIMIT", "5")
+    try:
+        with pytest.raises(ImproperlyConfigured, match="LOGIN_ACCOUNT_FAILURE_LIMIT"):
+            importlib.reload(privacyops.lockout)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(privacyops.lockout)
 
 
 def test_the_lock_lifts_after_the_cool_off(staff: Any) -> None:
@@ -70,8 +153,10 @@ def test_unknown_and_known_accounts_get_the_same_answers(staff: Any) -> None:
     for _ in range(4):
         login(known, "staff", "wrong", ip="198.51.100.1")
         login(unknown, "nobody-here", "wrong", ip="198.51.100.2")
-    assert login(known, "staff", "x", ip="198.51.100.3").status_code == 429
-    assert login(unknown, "nobody-here", "x", ip="198.51.100.4").status_code == 429
+    locked_known = login(known, "staff", "x", ip="198.51.100.1")
+    locked_unknown = login(unknown, "nobody-here", "x", ip="198.51.100.2")
+    assert locked_known.status_code == locked_unknown.status_code == 429
+    assert locked_known.content == locked_unknown.content
 
 
 def test_what_was_typed_never_reaches_the_audit_log_or_the_lockout_table(staff: Any) -> None:
