@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _errors(html: str) -> list[str]:
     return re.findall(
-        r"<li>(.*?)</li>", " ".join(re.findall(r'class="errorlist[^"]*">(.*?)</ul>', html))
+        r"<li>(.*?)</li>", " ".join(re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', html))
     )
 
 
