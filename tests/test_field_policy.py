@@ -156,6 +156,23 @@ def test_a_write_only_key_cannot_tell_a_stored_value_by_the_action(
     assert bulk == {"created": 0, "updated": 1, "unchanged": 0, "ids": [person.pk]}
 
 
+def test_a_refusal_names_no_stored_field_a_write_only_key_may_not_read(
+    client: Client, admin_user: User, person: DataSubject
+) -> None:
+    """A prospect may hold no date of birth: naming it would say this person has one."""
+    change = {"work_email": "liis.kask@firm.example", "kind": "prospect"}
+    writer = _key_client(client, admin_user, Scope.SUBJECTS_WRITE)
+    refused = writer.post(SUBJECTS, change)
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["fields"]) == {"non_field_errors"}
+    assert "birth" not in refused.content.decode() and "address" not in refused.content.decode()
+    bulk = writer.post(BULK, {"people": [change]})
+    assert set(bulk.json()["error"]["fields"]["0"]) == {"non_field_errors"}
+    reader = _key_client(client, admin_user, Scope.SUBJECTS_READ, Scope.SUBJECTS_WRITE)
+    told = reader.post(SUBJECTS, change).json()["error"]["fields"]
+    assert {"date_of_birth", "work_address"} <= set(told) and "non_field_errors" not in told
+
+
 def test_a_key_that_may_read_gets_the_whole_answer(
     client: Client, admin_user: User, person: DataSubject
 ) -> None:

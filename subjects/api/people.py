@@ -31,6 +31,7 @@ from subjects.api.person_answers import (
     PersonSerializer,
     answered_actions,
     readable_fields,
+    refusals_told,
     refuse_filters_on_hidden_fields,
 )
 from subjects.models import DataSubject, Source
@@ -144,7 +145,7 @@ def _upsert(request: Request, rows: list[Mapping[str, Any]]) -> BulkOutcome:
     if outcome.errors:
         # All or nothing: nothing was written; each refused row says why, by field.
         raise exceptions.ValidationError(
-            {str(index): messages for index, messages in sorted(outcome.errors.items())}
+            refusals_told(outcome.errors, rows=rows, readable=readable_fields(request))
         )
     return outcome
 

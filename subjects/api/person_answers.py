@@ -78,6 +78,28 @@ def answered_actions(
     ]
 
 
+# Said instead of a refusal that names a stored field the caller neither sent nor may read.
+STORED_CONFLICT = "The change conflicts with what is stored of the person, which you may not read."
+
+
+def refusals_told(
+    errors: Mapping[int, Mapping[str, list[str]]],
+    *,
+    rows: Sequence[Mapping[str, Any]],
+    readable: frozenset[str],
+) -> dict[str, Any]:
+    """Each refused row's messages by field, as the caller may be told them: a message about
+    a field it neither sent nor may read (a prospect may hold no date of birth) would tell it
+    that the stored person holds one, so such messages become one that names no field."""
+    told: dict[str, Any] = {}
+    for index, messages in sorted(errors.items()):
+        shown = {name: m for name, m in messages.items() if name in rows[index] or name in readable}
+        if len(shown) < len(messages):
+            shown["non_field_errors"] = [STORED_CONFLICT]
+        told[str(index)] = shown
+    return told
+
+
 # The field each filter compares: a caller who may not read the field may not filter on it,
 # or the answer would tell whether the hidden value matches.
 FILTERED_FIELDS = {
