@@ -217,3 +217,89 @@ def test_the_admin_reviews_the_purge_preview_and_a_retention_rule_with_the_keybo
     page.wait_for_url(f"**/retention/rules/{rule.pk}/")
     expect(page.get_by_role("heading", name=str(rule.name))).to_be_visible()
     page.screenshot(path="/tmp/i16-scale-keyboard-rule.png", full_page=True)
+
+
+def test_enter_on_a_purpose_box_ticks_it_instead_of_sending_the_half_filled_log(
+    page: Page, login_in_browser: LoginInBrowser, staff: User, policy: None
+) -> None:
+    """A keyboard user who presses Enter on a box means to tick it. The browser's implicit
+    submission sent the consent log for review with nothing ticked, an error page; Enter now
+    ticks the box, as Space does, and the form goes only when its button is taken. Here on
+    the log re-displayed with its error, after a review asked for with nothing ticked."""
+    marketing = purpose("direct-marketing")
+    person = DataSubjectFactory.create(first_name="Tiit", work_email="tiit@client.example")
+    with time_machine.travel(timezone.now() - dt.timedelta(days=30)):
+        consent_services.grant_consent(
+            subject=person, purpose=marketing, channel="web_form", actor="data subject",
+            wording="Monthly newsletter",
+        )  # fmt: skip
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    login_in_browser(staff)
+    page.goto(f"/consent/log/{person.pk}/")
+    skip_to_content(page)
+    tab_to(page, "Review")
+    follow(page)
+    expect(page.get_by_text("Tick at least one purpose")).to_be_visible()
+    posts.clear()
+
+    box = page.get_by_label(f"{marketing.name} — withdraw consent")
+    tab_to(page, f"{marketing.name} — withdraw consent")
+    page.keyboard.press("Enter")
+    expect(box).to_be_checked()
+    page.keyboard.press("Enter")  # and again: untick, tick, as Space would
+    expect(box).not_to_be_checked()
+    page.keyboard.press("Enter")
+    expect(box).to_be_checked()
+    assert posts == [], "Enter on a box sent the form"
+
+    choose(page, "How the person told us", "Phone")
+    tab_to(page, "Review")
+    follow(page)
+    expect(page.get_by_role("button", name="Confirm and record")).to_be_visible()
+    expect(page.get_by_text("Tick at least one purpose")).to_have_count(0)
+    assert len(posts) == 1, posts
+
+
+DESCRIBED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  // A box of a group is described by its fieldset, as a screen reader reads it on entering.
+  const owner = e.hasAttribute("aria-describedby") ? e : e.closest("[aria-describedby]");
+  const ids = owner ? owner.getAttribute("aria-describedby").split(/\\s+/) : [];
+  return {
+    name: e.name || "",
+    tag: e.tagName.toLowerCase(),
+    invalid: e.getAttribute("aria-invalid") === "true",
+    description: ids.map(id => document.getElementById(id)?.innerText ?? `(no #${id})`).join(" "),
+  };
+}"""
+
+
+def test_the_keyboard_reaches_every_error_of_a_breach_form_and_each_field_tells_its_own(
+    page: Page, login_in_browser: LoginInBrowser, dpo: User, policy: None
+) -> None:
+    """A form re-displayed with its errors: Tab reaches every field that has one, and each
+    says it is invalid and why (its error in its description, where a screen reader reads
+    it with the field; its help text too), not only the red text a sighted user sees."""
+    login_in_browser(dpo)
+    page.goto("/breaches/new/")
+    type_into(page, "Short title", "Laptop left on a train")
+    tab_to(page, "Save")
+    follow(page)
+    invalid = set(page.eval_on_selector_all("[aria-invalid=true]", "es => es.map(e => e.name)"))
+    assert {"description", "subject_kinds", "categories", "approx_people"} <= invalid
+
+    heard: dict[str, str] = {}
+    skip_to_content(page)
+    for _ in range(150):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(DESCRIBED)
+        if focused is None or focused["tag"] == "button":
+            break  # past the fields: the form's Save
+        if focused["invalid"]:
+            heard.setdefault(focused["name"], focused["description"])
+    assert set(heard) == invalid, f"Tab never reached {invalid - set(heard)}"
+    for name, description in heard.items():
+        assert "This field is required" in description, (name, description)
+    assert "no names" in heard["description"], "the help text is not read with its field"

@@ -4,8 +4,21 @@
 // (a secret shown once, to copy), a print button, and the part of a form that applies to one
 // choice only (`data-show-when="type=portability"`): hidden, its fields disabled so they are
 // not sent, while another is chosen; without JavaScript it stays, its label saying when.
+// And Enter on a checkbox or a radio button ticks it, as Space does: the browsers' implicit
+// submission would send the form half filled (Enter on a purpose's box sent the consent log
+// for review before anything was ticked). Enter still submits from a text field.
 (function () {
   "use strict";
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (event.key !== "Enter" || event.isComposing || !(box instanceof HTMLInputElement)) {
+      return;
+    }
+    if ((box.type === "checkbox" || box.type === "radio") && box.form) {
+      event.preventDefault();
+      box.click();
+    }
+  });
   document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
     select.addEventListener("change", function () {
       if (select.form) { select.form.submit(); }
