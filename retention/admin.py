@@ -12,6 +12,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.generics import AnyModelAdmin
+
+# Registers the beat schedule's crontab page that refuses what the scheduler cannot read.
+from retention import beat_admin  # noqa: F401
 from retention.models import ErasureEntry, PurgeBatch, PurgeRun, RetentionRule, RuleChange
 from retention.registry import registry
 
