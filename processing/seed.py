@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop as N_
 
 from core.timeutil import legal_today
 from processing import rules
+from processing.category_fields import category_field_problems
 
 CATEGORIES = [
     (
@@ -289,7 +290,8 @@ def seed_policy(apps: Any) -> None:
     categories = {}
     for code, name, description, fields in CATEGORIES:
         categories[code] = _existing(DataCategory, code=code) or _create(
-            DataCategory(code=code, name=name, description=description, fields=fields)
+            DataCategory(code=code, name=name, description=description, fields=fields),
+            category_field_problems(fields),
         )
     purposes = {}
     for code, name, description, basis, kinds, cats, marketing in PURPOSES:

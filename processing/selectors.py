@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from core.permissions import Role
 from processing import rules
 from processing.adequacy import dpf_recheck_due, is_dpf_check_stale
+from processing.category_fields import category_field_problems
 from processing.models import (
     DataCategory,
     Processor,
@@ -213,7 +214,7 @@ def processing_register() -> Register:
 class RegisterFinding:
     """A row of the register the DPO and Admin must put right, and what is wrong with it."""
 
-    row: Purpose | Transfer | Processor
+    row: Purpose | Transfer | Processor | DataCategory
     problem: str
 
     @property
@@ -224,8 +225,10 @@ class RegisterFinding:
 def register_findings(*, today: dt.date) -> list[RegisterFinding]:
     """Rows that break the register's rules (saved before a rule existed, or changed outside
     the admin), DPF certifications whose yearly check is overdue, processors without a DPA or
-    past its review, assessments past their review (three queries)."""
+    past its review, assessments past their review (four queries)."""
     findings: list[RegisterFinding] = []
+    for category in DataCategory.objects.order_by("id"):
+        findings += _findings(category, category_field_problems(category.fields))
     for purpose in Purpose.objects.order_by("id"):
         findings += _findings(purpose, rules.purpose_problems(purpose))
         if purpose.active:
@@ -261,7 +264,7 @@ def register_findings(*, today: dt.date) -> list[RegisterFinding]:
 
 
 def _findings(
-    row: Purpose | Transfer | Processor, problems: rules.Problems
+    row: Purpose | Transfer | Processor | DataCategory, problems: rules.Problems
 ) -> list[RegisterFinding]:
     return [
         RegisterFinding(row=row, problem=message)

@@ -196,7 +196,7 @@ def _person_groups(
     by_field = {column.field.split(".")[0]: column for column in PERSON_FIELDS}
     groups, shown = [], set()
     for category in categories:
-        names = [n for n in category.fields if n in by_field]
+        names = [n for n in category.field_names if n in by_field]
         if not names:
             continue
         items = [
@@ -220,7 +220,7 @@ def _person_parts(categories: list[DataCategory], context: Portability) -> list[
     names = {column.field.split(".")[0] for column in PERSON_FIELDS}
     parts = []
     for category in categories:
-        fields = [n for n in category.fields if n in names]
+        fields = [n for n in category.field_names if n in names]
         if fields:
             decision = PERSON_PORTABLE(context, category.code)
             parts.append(

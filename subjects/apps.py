@@ -12,7 +12,9 @@ class SubjectsConfig(AppConfig):
 
         from core.audit_browser import TargetKind, register_person_search, register_target
         from core.audit_words import register_detail_words
+        from processing.category_fields import register_person_fields
         from subjects.api.people import forget_answers_of_erased
+        from subjects.fields import PERSON_FIELD_NAMES
         from subjects.hooks import register_after_erase, register_after_minimise
         from subjects.models import OrganisationStatus
         from subjects.selectors import people_matching
@@ -32,5 +34,7 @@ class SubjectsConfig(AppConfig):
             after={"decision": "the balancing decision", "notice": "the person was told"},
         )
         register_person_search(people_matching)
+        # The names a data category may list (`processing.DataCategory.fields`).
+        register_person_fields(PERSON_FIELD_NAMES)
         register_after_erase(forget_answers_of_erased)
         register_after_minimise(forget_answers_of_erased)

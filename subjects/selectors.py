@@ -93,7 +93,7 @@ def personal_data_groups(subject: DataSubject, *, fields: frozenset[str]) -> lis
     """
     groups = []
     for category in DataCategory.objects.order_by("id"):
-        names = [n for n in category.fields if n in fields]
+        names = [n for n in category.field_names if n in fields]
         if not names:
             continue
         items = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from processing.adequacy import (
     adequacy_decision_for,
     dpf_recheck_due,
 )
+from processing.category_fields import category_field_problems, readable_fields
 
 
 class SubjectKind(models.TextChoices):
@@ -44,7 +46,8 @@ class DataCategory(models.Model):
     code = models.SlugField(_("code"), unique=True)
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
-    # Model fields of subjects.DataSubject in this category, for grouping the subject page.
+    # Model fields of subjects.DataSubject in this category, for grouping the subject page;
+    # read through `field_names` (processing.category_fields).
     fields = models.JSONField(_("fields"), default=list, blank=True)
 
     class Meta:
@@ -54,6 +57,14 @@ class DataCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if problems := category_field_problems(self.fields):
+            raise ValidationError(problems)
+
+    @property
+    def field_names(self) -> list[str]:
+        return readable_fields(self)
 
 
 class PurposeQuerySet(models.QuerySet["Purpose"]):

@@ -128,7 +128,7 @@ def rectification_diff(subject: DataSubject, fields: dict[str, Any]) -> dict[str
 def categories_of(field_names: Iterable[str]) -> list[str]:
     """The register's data categories (`DataCategory.fields`) the fields belong to."""
     names = set(field_names)
-    return [c.code for c in DataCategory.objects.order_by("id") if names & set(c.fields)]
+    return [c.code for c in DataCategory.objects.order_by("id") if names & set(c.field_names)]
 
 
 @transaction.atomic
