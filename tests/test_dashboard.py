@@ -138,6 +138,7 @@ def test_the_dashboard_is_the_dpos_home_and_its_charts_have_tables(
     with time_machine.travel(NOW, tick=False):
         html = client_for(dpo).get("/").content.decode()
     assert "DPO dashboard" in html
+    assert html.count("<h2>Today</h2>") == 1  # the panels once, after the lead
     assert 'data-testid="overdue">2<' in html
     assert html.count("<svg viewBox") >= 4  # the charts with data; the others say so
     assert html.count("The numbers") == 9  # each chart has its table
