@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import (
     ClockedSchedule,
     CrontabSchedule,
@@ -17,6 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.admin_audit import audit_admin_edits
 from core.generics import AnyModelAdmin
 from core.models import AuditEvent, AuditVerification, Authenticator, RecoveryCodeDevice
+
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
 
 
 class ReadOnlyPersonalDataAdmin(AnyModelAdmin):
@@ -32,10 +38,21 @@ class ReadOnlyPersonalDataAdmin(AnyModelAdmin):
         return False
 
 
+class TargetTypeFilter(admin.AllValuesFieldListFilter):
+    """An event about no record (a login, a setting changed) has a blank target type: Django
+    would list it as a link with no text, which a screen reader announces as nothing."""
+
+    def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
+        for choice in super().choices(changelist):
+            if choice["display"] == "":
+                choice["display"] = _("(no record)")
+            yield choice
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyPersonalDataAdmin):
     list_display = ("occurred_at", "actor_display", "action", "target_type", "target_id")
-    list_filter = ("action", "target_type")
+    list_filter = ("action", ("target_type", TargetTypeFilter))
     search_fields = ("action", "target_id")
 
 

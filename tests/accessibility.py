@@ -9,6 +9,12 @@ The walk needs no list of pages: it starts from the home page, every link of the
 and every URL pattern without arguments, and follows the links of each page it audits, one
 page per URL name (the first link found of `subjects:detail` stands for every person's page),
 so a page added to the URL conf or linked from an existing page is audited the day it lands.
+
+The Django admin is walked through its links (the Admin's navigation leads to its index, which
+links every model). Its changelists, change forms, histories and delete confirmations are one
+template each over a model's fields: one page of each kind stands for all of them (every
+model's would add two minutes to the Admin's walk), while every model's add form is audited,
+its widgets being the ones an Admin fills in.
 """
 
 from __future__ import annotations
@@ -38,8 +44,8 @@ AXE = JS_TOOLS / "node_modules" / "axe-core" / "axe.min.js"
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # URL names never opened by the walk, each for a reason: they change state on GET or end the
-# session, answer machines rather than people, or are Django's own admin (its pages are
-# Django's; the portal's templates are what this run keeps accessible).
+# session, answer machines rather than people (the admin's translations script and
+# autocomplete answers), or only redirect to a portal page (the admin's "view on site").
 NOT_WALKED = frozenset(
     {
         "logout",
@@ -48,9 +54,14 @@ NOT_WALKED = frozenset(
         "system_task_callback",
         "requests_public:verify",
         "consent_public:subscribe_confirm",
+        "admin:logout",
+        "admin:jsi18n",
+        "admin:autocomplete",
+        "admin:view_on_site",
     }
 )
-NOT_WALKED_NAMESPACES = ("admin",)
+# The admin views whose pages share one template whatever the model (see the module's doc).
+ADMIN_SHARED_VIEWS = frozenset({"changelist_view", "change_view", "history_view", "delete_view"})
 # Enough for every page type of a role today (DPO ~45) with room to grow; a walk that hits it
 # fails, so a new page is never silently left out.
 PAGE_LIMIT = 120
@@ -91,11 +102,16 @@ def _patterns(
 
 
 def pages_without_arguments() -> list[str]:
-    """The path of every named URL pattern that takes no argument, those walked only."""
+    """The path of every named URL pattern that takes no argument, those walked only; of the
+    admin's, its index (the others follow from its links: as starts, every staff walk would
+    open each model's only to be sent to the admin's login)."""
     return [
         "/" + route
         for route, name, has_arguments in _patterns(get_resolver().url_patterns)
-        if name and not has_arguments and walked(name)
+        if name
+        and not has_arguments
+        and walked(name)
+        and (not name.startswith("admin:") or name == "admin:index")
     ]
 
 
@@ -110,22 +126,24 @@ def public_page_names() -> set[str]:
 
 
 TITLE_SUFFIX = " · PrivacyOps"
+# Django's admin titles its pages its own way (core.admin_site.PrivacyOpsAdminSite.site_title).
+ADMIN_TITLE_SUFFIX = " | PrivacyOps admin"
 
 
-def title_problem(title: str) -> str | None:
+def title_problem(title: str, suffix: str = TITLE_SUFFIX) -> str | None:
     """What is wrong with a page's browser-tab title, if anything: it is plain text (markup
     typed into the title block shows as typed) and names the page, not only the portal."""
     title = " ".join(title.split())  # as the browser shows it
     if any(mark in title for mark in "<>{}"):
         return f"is not plain text: {title[:80]!r}"
-    page = title.removesuffix(TITLE_SUFFIX).strip()
-    if not title.endswith(TITLE_SUFFIX) or not page or page == "PrivacyOps":
+    page = title.removesuffix(suffix).strip()
+    if not title.endswith(suffix) or not page or page == "PrivacyOps":
         return f"does not name the page: {title!r}"
     return None
 
 
 def walked(name: str) -> bool:
-    return name not in NOT_WALKED and name.partition(":")[0] not in NOT_WALKED_NAMESPACES
+    return name not in NOT_WALKED
 
 
 def url_name(path: str) -> str | None:
@@ -133,6 +151,17 @@ def url_name(path: str) -> str | None:
         return resolve(path).view_name
     except Resolver404:
         return None
+
+
+def page_type(path: str) -> str | None:
+    """What the walk audits once: a URL name, or one of the admin's shared views."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    if match.namespace == "admin" and match.func.__name__ in ADMIN_SHARED_VIEWS:
+        return f"admin:{match.func.__name__}"
+    return match.view_name
 
 
 @dataclass
@@ -228,9 +257,9 @@ def walk_pages(
     starts: Iterable[str],
     skip: Iterable[str] = (),
 ) -> Walk:
-    """Audit every page type reachable from `starts` for the logged-in visitor of `page`
-    (`origin`: the server's host and port; links elsewhere are not followed), except the URL
-    names in `skip` (audited by another walk already)."""
+    """Audit every page type (`page_type`) reachable from `starts` for the logged-in visitor
+    of `page` (`origin`: the server's host and port; links elsewhere are not followed), except
+    the URL names in `skip` (audited by another walk already)."""
     queued: set[str] = set(skip)
     done: set[str] = set(skip)
     todo: deque[str] = deque()
@@ -239,10 +268,10 @@ def walk_pages(
         parts = urlsplit(href)
         if parts.scheme not in {"", "http", "https"} or (parts.netloc and parts.netloc != origin):
             return
-        name = url_name(parts.path)
-        if name is None or not walked(name) or name in queued:
+        name, kind = url_name(parts.path), page_type(parts.path)
+        if name is None or kind is None or not walked(name) or kind in queued:
             return
-        queued.add(name)
+        queued.add(kind)
         todo.append(parts.path + (f"?{parts.query}" if parts.query else ""))
 
     # Stylesheets, scripts and fonts go straight to the server, not through the handler.
@@ -258,13 +287,14 @@ def walk_pages(
         if "text/html" not in (response.headers.get("content-type") or ""):
             continue
         landed = urlsplit(page.url)
-        name = url_name(landed.path)
-        if name is None or name in done:
+        name, kind = url_name(landed.path), page_type(landed.path)
+        if name is None or kind is None or kind in done:
             continue  # redirected to a page already audited (the login page, a list)
-        done.add(name)
-        queued.add(name)
+        done.add(kind)
+        queued.add(kind)
         audit(page, walk, landed.path + (f"?{landed.query}" if landed.query else ""))
-        if problem := title_problem(page.title()):
+        suffix = ADMIN_TITLE_SUFFIX if name.startswith("admin:") else TITLE_SUFFIX
+        if problem := title_problem(page.title(), suffix):
             walk.violations.append(f"{walk.who} {landed.path}: the title {problem}")
         walk.audited.append(f"{name} {landed.path}")
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
