@@ -11,12 +11,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
-from core.permissions import DPO
+from core.permissions import DPO, holding_role
 
 
 def dpo_count() -> int:
     """Active users holding the DPO role."""
-    return get_user_model().objects.filter(is_active=True, groups__name=DPO.value).count()
+    return get_user_model().objects.filter(holding_role(DPO), is_active=True).distinct().count()
 
 
 def second_pair_of_eyes_refusal(*, actor: Any, involved: Iterable[Any]) -> str | None:

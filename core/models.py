@@ -12,6 +12,7 @@ from django_otp.models import Device
 
 from core.appendonly import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
 from core.audit_words import action_words
+from core.permissions import ROLE_KEYS, role_key_name
 
 WRITERS_ONLY = "audit events are written only by core.audit.record_event(s_bulk), which chain them"
 
@@ -148,6 +149,20 @@ class RecoveryCode(models.Model):
         return f"recovery code {self.pk} ({'used' if self.used_at else 'unused'})"
 
 
+class RoleKey(models.Model):
+    """No table: it declares the permissions that are the roles' keys (`core.role_dpo`, ...,
+    `core.permissions.ROLE_KEYS`). A group holding one is that role, whatever its name."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [(key, role_key_name(role)) for role, key in ROLE_KEYS.items()]
+        verbose_name = _("role")
+
+    def __str__(self) -> str:
+        return "role keys"
+
+
 # The API's keys and idempotent replies live with the API frame (`core.api`), the
 # authenticator app beside it (both need the encrypted fields, which need this module).
 from core.api.models import ApiKey, IdempotentReply  # noqa: E402
@@ -161,4 +176,5 @@ __all__ = [
     "IdempotentReply",
     "RecoveryCode",
     "RecoveryCodeDevice",
+    "RoleKey",
 ]

@@ -5,6 +5,11 @@ Every view declares one key of `MATRIX` (`@requires("subjects.list")` on a funct
 view runs, so a view without a declaration is refused (and fails the matrix test and the
 system check). Views that branch on finer actions call `has_permission(user, key)`.
 The matrix in docs/admin-guide.md is generated from this module (`manage.py permission_matrix`).
+
+A role is held through a group, and a group is a role while it holds the role's key, a
+permission of `core.RoleKey` (`core.role_dpo`, ...), never by its name: an Admin may rename
+the group "DPO" and its members keep their rights; taking the key from a group takes the role
+from its members.
 """
 
 from __future__ import annotations
@@ -32,6 +37,16 @@ class Role(models.TextChoices):
 
 DPO, STAFF, ADMIN, AUDITOR = Role.DPO, Role.STAFF, Role.ADMIN, Role.AUDITOR
 EVERY_ROLE = frozenset(Role)
+
+# The permissions that are the roles' keys: `core.<codename>`, declared on `core.RoleKey`.
+ROLE_KEY_APP = "core"
+ROLE_KEYS: dict[Role, str] = {role: f"role_{role.value.lower()}" for role in Role}
+ROLE_BY_KEY = {key: role for role, key in ROLE_KEYS.items()}
+
+
+def role_key_name(role: Role) -> str:
+    """The key's name, as the Django admin lists it among a group's permissions."""
+    return f"Is the {role.label} role"
 
 
 @dataclass(frozen=True)
@@ -138,10 +153,28 @@ def user_roles(user: Any) -> frozenset[Role]:
         return frozenset()
     cached = getattr(user, "_privacyops_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        cached = frozenset(role for role in Role if role.value in names)
+        keys = user.groups.filter(
+            permissions__content_type__app_label=ROLE_KEY_APP,
+            permissions__codename__in=ROLE_BY_KEY,
+        ).values_list("permissions__codename", flat=True)
+        cached = frozenset(ROLE_BY_KEY[key] for key in keys)
         user._privacyops_roles = cached
     return cached
+
+
+def role_group(role: Role) -> models.Q:
+    """The groups that are this role (they hold its key), as a filter of groups."""
+    return models.Q(
+        permissions__content_type__app_label=ROLE_KEY_APP, permissions__codename=ROLE_KEYS[role]
+    )
+
+
+def holding_role(*roles: Role) -> models.Q:
+    """The users who hold any of these roles, as a filter of users (join: add `distinct()`)."""
+    return models.Q(
+        groups__permissions__content_type__app_label=ROLE_KEY_APP,
+        groups__permissions__codename__in=[ROLE_KEYS[role] for role in roles],
+    )
 
 
 def has_permission(user: Any, key: str) -> bool:

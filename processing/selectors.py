@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from core.permissions import Role
+from core.permissions import Role, holding_role
 from processing import rules
 from processing.adequacy import dpf_recheck_due, is_dpf_check_stale
 from processing.category_fields import category_field_problems
@@ -393,9 +393,7 @@ def system_owner_candidates() -> QuerySet[User]:
     portal (an Auditor only reads)."""
     return (
         get_user_model()
-        .objects.filter(
-            is_active=True, groups__name__in=[Role.DPO.value, Role.STAFF.value, Role.ADMIN.value]
-        )
+        .objects.filter(holding_role(Role.DPO, Role.STAFF, Role.ADMIN), is_active=True)
         .distinct()
         .order_by("username")
     )

@@ -27,7 +27,7 @@ from django_celery_beat.models import PeriodicTask
 
 from core.audit import record_event
 from core.display import staff_datetime
-from core.permissions import Role
+from core.permissions import Role, holding_role
 from retention.models import PurgePause
 
 # The beat schedule's name of the nightly purge (privacyops/beat.py uses this name).
@@ -148,9 +148,7 @@ def resume_purge(*, actor: Any, now: dt.datetime | None = None) -> int:
 
 
 def _tell_the_dpo(pause: PurgePause) -> None:
-    dpos = get_user_model().objects.filter(
-        groups__name=Role.DPO.value, is_active=True, email__gt=""
-    )
+    dpos = get_user_model().objects.filter(holding_role(Role.DPO), is_active=True, email__gt="")
     addresses = sorted({user.email for user in dpos})
     if not addresses:
         return

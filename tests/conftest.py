@@ -212,7 +212,16 @@ def _flushes_may_truncate_append_only_tables() -> Iterator[None]:
     setattr(DatabaseOperations, "execute_sql_flush", original)  # noqa: B010
 
 
-SECOND_FACTOR_ROLES = ("DPO", "Admin")
+def needs_second_factor(user: User) -> bool:
+    """Whether the user holds a role that signs in with a second factor (by the roles' keys,
+    read afresh: a test may have changed the groups)."""
+    from core.permissions import holding_role
+    from core.services.two_factor import SECOND_FACTOR_ROLES
+
+    users = type(user).objects.filter(pk=user.pk)
+    return bool(users.filter(holding_role(*SECOND_FACTOR_ROLES)).exists())
+
+
 # A fixed authenticator key for test personas, so a browser test can type the current code.
 PERSONA_TOTP_KEY = "3132333435363738393031323334353637383930"
 
@@ -243,7 +252,7 @@ def _force_login_includes_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> 
 
     def force_login(self: Client, user: User, backend: str | None = None) -> None:
         original(self, user, backend)
-        if user.groups.filter(name__in=SECOND_FACTOR_ROLES).exists():
+        if needs_second_factor(user):
             session = self.session
             session[DEVICE_ID_SESSION_KEY] = persona_authenticator(user).persistent_id
             session.save()
@@ -358,7 +367,7 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
 
 def log_in_page(page: Page, user: User, password: str = "correct horse battery") -> Page:
     """Log `user` in on `page`: password, then the authenticator's code for DPO and Admin."""
-    needs_code = user.groups.filter(name__in=SECOND_FACTOR_ROLES).exists()
+    needs_code = needs_second_factor(user)
     device = persona_authenticator(user) if needs_code else None
     page.goto("/login/")
     page.get_by_label("Username").fill(user.get_username())

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.audit import Actor, record_events_bulk
-from core.permissions import Role, user_roles
+from core.permissions import Role, holding_role, user_roles
 from subject_requests.choices import OPEN_STATUSES, EntryKind
 from subject_requests.models import SubjectRequest, TimelineEntry
 from subject_requests.services.common import (
@@ -35,7 +35,7 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 def assignable_users() -> QuerySet[User]:
     return (
         get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[Role.DPO.value, Role.STAFF.value])
+        .objects.filter(holding_role(Role.DPO, Role.STAFF), is_active=True)
         .distinct()
         .order_by("username")
     )

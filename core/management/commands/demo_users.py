@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 from core.models import Authenticator
-from core.permissions import Role
+from core.permissions import Role, role_group
 from core.seeding import seed_all
 from core.services.two_factor import SECOND_FACTOR_ROLES
 
@@ -59,7 +59,7 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.is_staff = role == Role.ADMIN  # the Django admin needs is_staff
                 user.save()
-                user.groups.add(Group.objects.get(name=role.value))
+                user.groups.add(Group.objects.filter(role_group(role)).order_by("id")[0])
             if role in SECOND_FACTOR_ROLES:
                 demo_authenticator(user)
         if options["verbosity"] == 0:
