@@ -6,8 +6,8 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 
-# A batch of letters (each an SMTP conversation and a small PDF); the rest goes in the
-# next run, which the task enqueues itself while people are left.
+# A batch of letters; the rest goes in the next run, which the task enqueues itself while
+# people are left. Its queue and time limits: privacyops.queues.
 @shared_task(
     # The name it was queued under before the register had its own app: batches already
     # in the queue still find their task.
@@ -15,8 +15,6 @@ from celery.exceptions import SoftTimeLimitExceeded
     autoretry_for=(OSError, SoftTimeLimitExceeded),
     retry_backoff=True,
     max_retries=5,
-    soft_time_limit=600,
-    time_limit=660,
 )
 def send_breach_letters(breach_id: int) -> int:
     from breaches.letters import letters_waiting, send_people_letters

@@ -87,6 +87,7 @@ ACTION_WORDS: dict[str, str] = {
     "request.answer_built": "Built an answer document",
     "request.answer_failed": "Failed to build an answer document",
     "request.answer_retried": "Retried an answer document",
+    "request.answer_taken_over": "Took over an answer document whose worker stopped",
     "request.answer_previewed": "Previewed an answer document",
     "request.answer_reviewed": "Reviewed an answer document",
     "request.answer_link_renewed": "Sent a requester a new link to the answer",
@@ -119,6 +120,7 @@ ACTION_WORDS: dict[str, str] = {
     "request.system_task_confirmed": "A system confirmed its task",
     "request.system_task_resolved": "Recorded a system's answer",
     "request.system_task_retried": "Retried a question to a system",
+    "request.system_task_taken_over": "Took over a system's task whose worker stopped",
     "request.system_task_reminder_sent": "Reminded a system's owner of a question",
     # Consent
     "consent.granted": "Recorded consent",

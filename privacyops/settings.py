@@ -20,6 +20,7 @@ import holidays
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from privacyops import queues  # task → queue and time limits, the broker's visibility timeout
 from privacyops.database import database_owner, database_settings
 from privacyops.devkeys import ensure_dev_env
 from privacyops.environment import (
@@ -187,6 +188,8 @@ if TESTING and not REDIS_URL:
 
 # Task messages carry ids only, never personal data.
 CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"
+CELERY_TASK_ROUTES, CELERY_TASK_ANNOTATIONS = queues.TASK_ROUTES, queues.TASK_ANNOTATIONS
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": queues.VISIBILITY_TIMEOUT}
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
     # kombu's filesystem transport needs its folders to exist before web or worker start.

@@ -12,11 +12,9 @@ from retention.services.purge import SYSTEM_ACTOR, run_purge
 logger = logging.getLogger(__name__)
 
 
-# A million expired people purge in ~80 s (bench/purge.py); four hours leave room for a
-# backlog. The purge commits per batch and a rerun finishes what a killed run left.
-@shared_task(
-    name="retention.tasks.nightly_purge", soft_time_limit=4 * 3600, time_limit=4 * 3600 + 300
-)
+# On the `purge` queue, for up to four hours (privacyops.queues). The purge commits per batch
+# and a rerun finishes what a killed run left.
+@shared_task(name="retention.tasks.nightly_purge")
 def nightly_purge() -> int:
     """Purge as of today in Tallinn: a night that was missed is caught up by the next run,
     since everything with `expires_on` before today is due whatever day it expired."""
@@ -28,9 +26,7 @@ def nightly_purge() -> int:
     return run.pk
 
 
-# Reads two days of the ledger's copy (ids only: a night's purge of a million people is 200
-# lines of ~35 kB) and appends the few entries it lacks: seconds.
-@shared_task(name="retention.tasks.export_erasure_ledger", soft_time_limit=600, time_limit=660)
+@shared_task(name="retention.tasks.export_erasure_ledger")
 def export_erasure_ledger() -> int:
     """Entries whose process died between their erasure's commit and their append reach the
     copy outside the database (`retention.ledger`)."""

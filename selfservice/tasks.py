@@ -6,15 +6,10 @@ from celery import shared_task
 
 
 # The person's own copy from the self-service pages: the same reports as the DPO's, on the
-# same queue and with the same limits.
-@shared_task(
-    # The names they were queued under before self-service had its own app: messages
-    # already in the queue still find their task.
-    name="subject_requests.tasks.build_selfservice_copy",
-    queue="reports",
-    soft_time_limit=300,
-    time_limit=330,
-)
+# same queue and with the same limits (privacyops.queues).
+# The names they were queued under before self-service had its own app: messages already in
+# the queue still find their task.
+@shared_task(name="subject_requests.tasks.build_selfservice_copy")
 def build_selfservice_copy(copy_id: int) -> bool:
     from selfservice.copies import run_copy_build
 
@@ -23,7 +18,7 @@ def build_selfservice_copy(copy_id: int) -> bool:
 
 # Asking for a sign-in link: the lookup, the link and its audit event, queued by the form so
 # that its answer takes the same time whether or not the address is known.
-@shared_task(soft_time_limit=60, time_limit=90)
+@shared_task
 def issue_sign_in_link(email_index: str, language: str) -> bool:
     from selfservice.links import issue_sign_in_link as issue
 
@@ -31,7 +26,7 @@ def issue_sign_in_link(email_index: str, language: str) -> bool:
 
 
 # The sign-in link's e-mail, sent after the link's commit.
-@shared_task(name="subject_requests.tasks.send_sign_in_link", soft_time_limit=60, time_limit=90)
+@shared_task(name="subject_requests.tasks.send_sign_in_link")
 def send_sign_in_link(link_id: int) -> bool:
     from selfservice.links import send_link_email
 

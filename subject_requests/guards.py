@@ -28,10 +28,11 @@ from subject_requests.choices import (
     AnswerStatus,
     RequestType,
     Status,
+    TaskStatus,
     Transmission,
 )
 from subject_requests.freshness import stale_documents
-from subject_requests.models import Answer, RightAction, SubjectRequest
+from subject_requests.models import Answer, RightAction, SubjectRequest, SystemTask
 
 Guard = Callable[[SubjectRequest, dt.datetime], str | None]
 
@@ -244,6 +245,29 @@ def can_review_answer(answer: Answer) -> str | None:
         return "This document is already reviewed."
     if not answer.request.is_open:
         return "The request is closed."
+    return None
+
+
+def can_take_over_answer(answer: Answer, now: dt.datetime) -> str | None:
+    """May a DPO build again a document whose worker stopped (`core.heartbeat`)?"""
+    if answer.status == AnswerStatus.QUEUED:
+        return "It is waiting for a worker: taken over already, or not started yet."
+    if answer.status != AnswerStatus.BUILDING:
+        return "Only a document being built can be taken over."
+    if not answer.is_stalled(now):
+        return "Its worker is building it: the page shows its progress."
+    if not answer.request.is_open:
+        return "The request is closed."
+    return None
+
+
+def can_take_over_task(task: SystemTask, now: dt.datetime) -> str | None:
+    """May a DPO have the portal carry out again a system's task whose worker stopped? Also
+    once the request is answered: an erasure still owed is carried out whatever its request."""
+    if task.status == TaskStatus.OPEN and not task.claimed_by:
+        return "It is waiting for a worker: taken over already, or not started yet."
+    if not task.is_stalled(now):
+        return "Only a task whose worker stopped can be taken over."
     return None
 
 

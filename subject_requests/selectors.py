@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q
 
 from core.permissions import has_permission
 from core.timeutil import end_of_legal_day
+from subject_requests import guards
 from subject_requests.choices import (
     ANSWER_FOR_TYPE,
     CLOSED_STATUSES,
@@ -259,12 +260,19 @@ class AnswerCard:
     # (out of date: the requester may not receive them), in words, by id.
     replaced: set[int] = field(default_factory=set)
     out_of_date: dict[int, str] = field(default_factory=dict)
+    # Being built by a worker that stopped: the DPO may take them over (`guards`).
+    stalled: set[int] = field(default_factory=set)
 
-    def document_rows(self) -> list[tuple[Answer, bool, str]]:
-        return [(a, a.pk in self.replaced, self.out_of_date.get(a.pk, "")) for a in self.documents]
+    def document_rows(self) -> list[tuple[Answer, bool, str, bool]]:
+        return [
+            (a, a.pk in self.replaced, self.out_of_date.get(a.pk, ""), a.pk in self.stalled)
+            for a in self.documents
+        ]
 
 
-def answer_card(request: SubjectRequest, *, actions: RequestActions) -> AnswerCard:
+def answer_card(
+    request: SubjectRequest, *, actions: RequestActions, now: dt.datetime
+) -> AnswerCard:
     """From the answers `request_for_page` prefetched (without their content)."""
     kind = ANSWER_FOR_TYPE.get(request.type)
     answers = list(request.answers.all())
@@ -285,4 +293,10 @@ def answer_card(request: SubjectRequest, *, actions: RequestActions) -> AnswerCa
         letters=[a for a in answers if a.kind == AnswerKind.LETTER],
         can_build="build-answer" in actions,
         build_refusal=actions.refused.get("build-answer", ""),
+        stalled={a.pk for a in documents if guards.can_take_over_answer(a, now) is None},
     )
+
+
+def stalled_tasks(request: SubjectRequest, *, now: dt.datetime) -> set[int]:
+    """The request's system tasks whose worker stopped: the DPO may take them over."""
+    return {t.pk for t in request.system_tasks.all() if guards.can_take_over_task(t, now) is None}

@@ -23,6 +23,11 @@ urlpatterns = [
     path("tasks/", system_tasks.system_tasks, name="system_tasks"),
     path("tasks/<int:pk>/", system_tasks.system_task, name="system_task"),
     path("tasks/<int:pk>/retry/", system_tasks.system_task_retry, name="system_task_retry"),
+    path(
+        "tasks/<int:pk>/take-over/",
+        system_tasks.system_task_take_over,
+        name="system_task_take_over",
+    ),
     path("<int:pk>/", requests.detail, name="detail"),
     path("<int:pk>/note/", timeline.add_note, name="note"),
     path("<int:pk>/message/", timeline.send_message, name="message"),
@@ -35,6 +40,11 @@ urlpatterns = [
     path("<int:pk>/answers/<int:answer_id>/file/", answers.open_file, name="answer_file"),
     path("<int:pk>/answers/<int:answer_id>/review/", answers.review, name="answer_review"),
     path("<int:pk>/answers/<int:answer_id>/retry/", answers.retry, name="answer_retry"),
+    path(
+        "<int:pk>/answers/<int:answer_id>/take-over/",
+        answers.take_over,
+        name="answer_take_over",
+    ),
     path(
         "<int:pk>/letter-preview/<slug:action>/",
         answers.letter_preview,

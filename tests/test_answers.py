@@ -316,6 +316,7 @@ def test_the_request_page_follows_a_build_and_offers_review(
         "progress": 0,
         "note": "Waiting for a worker",
         "error": "",
+        "stalled": False,
     }
     services.run_answer_build(answer_id=answer.pk)
     page = client.get(f"/requests/{request.pk}/").content.decode()

@@ -229,7 +229,11 @@ def jobs(rows: Rows, dpo: User) -> dict[str, Callable[[], object]]:
     from selfservice.links import request_sign_in_link
     from subject_requests.services.answers import request_answer
     from subject_requests.services.common import send_letter
-    from subject_requests.tasks import deliver_system_task, tell_task_withdrawn
+    from subject_requests.tasks import (
+        carry_out_platform_task,
+        deliver_system_task,
+        tell_task_withdrawn,
+    )
     from subjects.services.erasure import erase_subjects
 
     current_app.loader.import_default_modules()  # the tasks modules of every app
@@ -262,6 +266,8 @@ def jobs(rows: Rows, dpo: User) -> dict[str, Callable[[], object]]:
             _expired_prospect()
         ).get(),
         "a system's task": lambda: deliver_system_task.delay(rows.task.pk).get(),
+        # The platform connector's queue: the same claim, delivery and release.
+        "a task in a system's database": lambda: carry_out_platform_task.delay(rows.task.pk).get(),
         "a withdrawn task": lambda: tell_task_withdrawn.delay(rows.task.pk, "withdrawn").get(),
         "a policy notice": lambda: _policy(dpo),
         "a CSV import's dry run": lambda: _csv_import(rows, dpo, apply=False),

@@ -1,5 +1,6 @@
 // Follows the build of an answer document on a request's page: polls its progress (a small
-// JSON answer, no personal data) and reloads the page once it is ready or has failed.
+// JSON answer, no personal data) and reloads the page once it is ready or has failed, or its
+// worker stopped (the page then offers to take it over).
 (function () {
   "use strict";
   var bars = document.querySelectorAll("[data-progress-url]");
@@ -13,7 +14,7 @@
         .then(function (state) {
           if (meter) { meter.value = state.progress; meter.textContent = state.progress + "%"; }
           if (note) { note.textContent = state.progress + "% · " + state.note; }
-          if (state.status === "ready" || state.status === "failed") {
+          if (state.status === "ready" || state.status === "failed" || state.stalled) {
             window.location.reload();
           } else {
             window.setTimeout(poll, 1000);

@@ -8,13 +8,16 @@ through a signed link. `sha256` stays after the content is cleared, as proof of 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedBinaryField
+from core.heartbeat import is_stale, stale_before
 from subject_requests.choices import AnswerKind, AnswerStatus, Outcome
 from subject_requests.models.requests import SubjectRequest
 
@@ -36,6 +39,13 @@ class AnswerQuerySet(models.QuerySet["Answer"]):
 
     def in_progress(self) -> AnswerQuerySet:
         return self.filter(status__in=BEING_BUILT)
+
+    def stalled(self, *, now: dt.datetime) -> AnswerQuerySet:
+        """Claimed by a worker that stopped beating (`core.heartbeat`): killed, or gone."""
+        return self.filter(
+            Q(heartbeat_at__lt=stale_before(now)) | Q(heartbeat_at__isnull=True),
+            status=AnswerStatus.BUILDING,
+        )
 
     def current(self) -> AnswerQuerySet:
         """Not replaced by a newer built document of the same kind for the same person: a
@@ -72,6 +82,8 @@ class Answer(models.Model):
     # Where the build is, in words without personal data ("Laying out the pages").
     progress_note = models.CharField(max_length=100, blank=True)
     error = models.CharField(_("why it failed"), max_length=300, blank=True)
+    # Counts the claims: the number of the one building it now, which its writes carry, so a
+    # worker whose build was taken over writes nothing.
     attempts = models.PositiveSmallIntegerField(default=0)
     content = EncryptedBinaryField(_("document"), null=True, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
@@ -84,6 +96,8 @@ class Answer(models.Model):
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The building worker's last sign of life (`core.heartbeat`).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     built_at = models.DateTimeField(_("built at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -123,6 +137,10 @@ class Answer(models.Model):
     @property
     def is_being_built(self) -> bool:
         return self.status in BEING_BUILT
+
+    def is_stalled(self, now: dt.datetime) -> bool:
+        """`AnswerQuerySet.stalled` for one row."""
+        return self.status == AnswerStatus.BUILDING and is_stale(self.heartbeat_at, now=now)
 
     @property
     def is_deliverable(self) -> bool:

@@ -4,12 +4,16 @@ one task per system that holds the person's data, for its owner or its webhook, 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedJSONField, EncryptedTextField
+from core.heartbeat import is_stale, stale_before
 from subject_requests.choices import UNRESOLVED_TASKS, Operation, TaskCause, TaskKind, TaskStatus
 from subject_requests.models.actions import RightAction
 from subject_requests.models.requests import SubjectRequest
@@ -21,6 +25,21 @@ class SystemTaskQuerySet(models.QuerySet["SystemTask"]):
 
     def open(self) -> SystemTaskQuerySet:
         return self.filter(status=TaskStatus.OPEN)
+
+    def stalled(self, *, now: dt.datetime) -> SystemTaskQuerySet:
+        """Open, and claimed by a worker that stopped beating (`core.heartbeat`)."""
+        return (
+            self.open()
+            .exclude(claimed_by="")
+            .filter(Q(heartbeat_at__lt=stale_before(now)) | Q(heartbeat_at__isnull=True))
+        )
+
+    def claimable(self, *, now: dt.datetime) -> SystemTaskQuerySet:
+        """Open, not delivered, and claimed by nobody alive: what a worker may start on."""
+        return self.open().filter(
+            Q(claimed_by="") | Q(heartbeat_at__lt=stale_before(now)) | Q(heartbeat_at__isnull=True),
+            delivered_at__isnull=True,
+        )
 
 
 class SystemTask(models.Model):
@@ -77,6 +96,10 @@ class SystemTask(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # The worker delivering or carrying the task out now (a token of its claim, empty when
+    # none), and its last sign of life (`core.heartbeat`).
+    claimed_by = models.CharField(max_length=64, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The single-use completion link's nonce; emptied by the one call that completes the task.
     callback_nonce = models.CharField(max_length=64, blank=True, editable=False)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -120,3 +143,11 @@ class SystemTask(models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.status not in UNRESOLVED_TASKS
+
+    def is_stalled(self, now: dt.datetime) -> bool:
+        """`SystemTaskQuerySet.stalled` for one row."""
+        return (
+            self.status == TaskStatus.OPEN
+            and bool(self.claimed_by)
+            and is_stale(self.heartbeat_at, now=now)
+        )

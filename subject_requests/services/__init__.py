@@ -9,6 +9,7 @@ from subject_requests.services.answers import (
     retry_answer,
     review_answer,
     run_answer_build,
+    take_over_answer,
 )
 from subject_requests.services.common import IllegalTransition, RequestError
 from subject_requests.services.identity import (
@@ -90,6 +91,7 @@ __all__ = [
     "status_token",
     "submit_request",
     "submit_verified_request",
+    "take_over_answer",
     "unlink_subject",
     "verification_token",
     "verify_by_link",

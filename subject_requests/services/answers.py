@@ -2,9 +2,11 @@
 
 Building runs in a Celery task on its own queue (`reports`), enqueued after commit, so a long
 report never delays the mail or the nightly purge. The task claims its document with a
-conditional UPDATE (a second worker or a rerun does nothing), reports progress in short
-autocommitted UPDATEs the request page polls, and stores the result — or the reason it failed
-— in one statement, so a killed build leaves a document a retry can take over.
+conditional UPDATE (a second worker or a rerun does nothing while the claim's worker beats,
+`core.heartbeat`), reports progress in short autocommitted UPDATEs the request page polls, and
+stores the result — or the reason it failed — in one statement. Every write carries the
+claim's number (`attempts`): a killed build leaves a document the DPO takes over once its
+heartbeat stops, and a worker whose build was taken over writes nothing.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import Actor, record_event
+from core.heartbeat import beating
 from subject_requests import guards
 from subject_requests.choices import ANSWER_FOR_TYPE, AnswerKind, AnswerStatus, EntryKind
 from subject_requests.delivery import documents_for, issue_link
@@ -42,8 +45,6 @@ from subject_requests.services.workflow import begin_work
 logger = logging.getLogger(__name__)
 
 JOB = "reports"
-# A build whose worker died (no progress for this long) may be taken over by a retry.
-STALE_AFTER = dt.timedelta(minutes=15)
 
 
 @transaction.atomic
@@ -97,28 +98,38 @@ def _enqueue(answer: Answer) -> None:
     transaction.on_commit(lambda: build_answer_task.delay(answer_id))
 
 
-def _claim(answer_id: int, now: dt.datetime) -> bool:
+def _claim(answer_id: int, now: dt.datetime) -> int | None:
+    """The claim's number, or None: built, failed, or being built by a worker that beats."""
     fresh = Answer.objects.filter(pk=answer_id, status=AnswerStatus.QUEUED)
-    stale = Answer.objects.filter(
-        pk=answer_id, status=AnswerStatus.BUILDING, started_at__lt=now - STALE_AFTER
-    )
     values = {
         "status": AnswerStatus.BUILDING,
         "started_at": now,
+        "heartbeat_at": now,
         "attempts": F("attempts") + 1,
         "progress": 1,
         "progress_note": "Started",
         "error": "",
     }
-    return bool(fresh.update(**values) or stale.update(**values))
+    # A message delivered again after its worker died finds the claim stale and takes it.
+    if fresh.update(**values) or Answer.objects.stalled(now=now).filter(pk=answer_id).update(
+        **values
+    ):
+        return Answer.objects.values_list("attempts", flat=True).get(pk=answer_id)
+    return None
 
 
-def _reporter(answer_id: int) -> Callable[[int, str], None]:
+def _claimed(answer_id: int, claim: int) -> QuerySet[Answer]:
+    """The document while this claim holds it: what each of the build's writes updates."""
+    return Answer.objects.filter(pk=answer_id, status=AnswerStatus.BUILDING, attempts=claim)
+
+
+def _reporter(answer_id: int, claim: int) -> Callable[[int, str], None]:
     def progress(percent: int, note: str) -> None:
-        # Autocommitted, so the request page sees it while the build goes on; the start
-        # time moves too, so a live build is never taken for a stale one.
-        Answer.objects.filter(pk=answer_id, status=AnswerStatus.BUILDING).update(
-            progress=max(1, min(percent, 99)), progress_note=note[:100], started_at=timezone.now()
+        # Autocommitted, so the request page sees it while the build goes on.
+        _claimed(answer_id, claim).update(
+            progress=max(1, min(percent, 99)),
+            progress_note=note[:100],
+            heartbeat_at=timezone.now(),
         )
 
     return progress
@@ -150,17 +161,28 @@ def build(answer: Answer, progress: Progress) -> Built:
 
 def run_answer_build(*, answer_id: int, now: dt.datetime | None = None) -> bool:
     """The task's body: build the document once, whoever runs it and however often."""
-    if not _claim(answer_id, now or timezone.now()):
+    claim = _claim(answer_id, now or timezone.now())
+    if claim is None:
         return False
     answer = Answer.objects.select_related("request", "subject").get(pk=answer_id)
+
+    def beat() -> bool:
+        return bool(_claimed(answer_id, claim).update(heartbeat_at=timezone.now()))
+
+    with beating(beat):
+        return _build_and_store(answer, claim)
+
+
+def _build_and_store(answer: Answer, claim: int) -> bool:
+    answer_id = answer.pk
     try:
-        content, content_type, file_name, pages = build(answer, _reporter(answer_id))
+        content, content_type, file_name, pages = build(answer, _reporter(answer_id, claim))
     except (Exception, SoftTimeLimitExceeded) as exc:
         logger.exception("building answer document %s failed", answer_id)
-        _fail(answer, exc)
+        _fail(answer, claim, exc)
         return False
     with transaction.atomic():
-        done = Answer.objects.filter(pk=answer_id, status=AnswerStatus.BUILDING).update(
+        done = _claimed(answer_id, claim).update(
             status=AnswerStatus.READY,
             content=content,
             content_type=content_type,
@@ -189,7 +211,7 @@ def _size(pages: int, size: int) -> str:
     return f"{pages} pages" if pages else f"{size:,} bytes"
 
 
-def _fail(answer: Answer, exc: BaseException) -> None:
+def _fail(answer: Answer, claim: int, exc: BaseException) -> None:
     # The reason in words for the DPO, never the data: exception messages may quote it.
     reason = (
         "It took too long and was stopped."
@@ -199,9 +221,11 @@ def _fail(answer: Answer, exc: BaseException) -> None:
         else f"An error occurred while building it ({type(exc).__name__})."
     )
     with transaction.atomic():
-        Answer.objects.filter(pk=answer.pk, status=AnswerStatus.BUILDING).update(
+        failed = _claimed(answer.pk, claim).update(
             status=AnswerStatus.FAILED, error=reason[:300], progress_note="Failed"
         )
+        if not failed:  # taken over: the build that took it says how it ends
+            return
         add_entry(
             answer.request,
             kind=EntryKind.DOCUMENT,
@@ -227,6 +251,45 @@ def retry_answer(*, answer: Answer, actor: Actor) -> Answer:
     answer.progress, answer.progress_note, answer.error = 0, "Waiting for a worker", ""
     answer.save(update_fields=["status", "progress", "progress_note", "error"])
     audit("request.answer_retried", actor=actor, request=answer.request, answer=answer.pk)
+    _enqueue(answer)
+    return answer
+
+
+@transaction.atomic
+def take_over_answer(*, answer: Answer, actor: Actor, now: dt.datetime | None = None) -> Answer:
+    """Build again a document whose worker stopped beating (killed, or its machine gone),
+    without waiting for the broker to hand its message out again (hours: `privacyops.queues`).
+    The build it queues claims the document; the stopped worker, if it ever wakes, writes
+    nothing (its claim's number is no longer the document's)."""
+    require(actor, "requests.decide")
+    now = now or timezone.now()
+    answer = Answer.objects.select_related("request").get(pk=answer.pk)
+    refuse_unless_allowed(guards.can_take_over_answer(answer, now))
+    # Conditional, so of two DPOs pressing at once one takes it over and the other is told.
+    taken = (
+        Answer.objects.stalled(now=now)
+        .filter(pk=answer.pk)
+        .update(status=AnswerStatus.QUEUED, progress=0, progress_note="Waiting for a worker")
+    )
+    if not taken:
+        raise RequestError("Someone else has just taken it over, or its worker is alive again.")
+    answer.refresh_from_db()
+    label = staff_label(AnswerKind(answer.kind))
+    stopped = answer.heartbeat_at or answer.started_at
+    add_entry(
+        answer.request,
+        kind=EntryKind.DOCUMENT,
+        actor=actor,
+        now=now,
+        summary=f"{label}: its worker stopped; taken over and building again",
+    )
+    audit(
+        "request.answer_taken_over",
+        actor=actor,
+        request=answer.request,
+        answer=answer.pk,
+        last_heartbeat=stopped.isoformat() if stopped else None,
+    )
     _enqueue(answer)
     return answer
 

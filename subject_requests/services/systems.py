@@ -192,11 +192,11 @@ def dispatch(
 
 
 def deliver_after_commit(tasks: Sequence[SystemTask]) -> None:
-    to_deliver = [t.pk for t in tasks if needs_delivery(t)]
+    to_deliver = [t for t in tasks if needs_delivery(t)]
     if to_deliver:
-        from subject_requests.tasks import deliver_system_task
+        from subject_requests.services.task_claims import queue_deliveries
 
-        transaction.on_commit(lambda: [deliver_system_task.delay(pk) for pk in to_deliver])
+        transaction.on_commit(lambda: queue_deliveries(to_deliver))
 
 
 def needs_delivery(task: SystemTask) -> bool:

@@ -107,10 +107,9 @@ def retry_task(*, task: SystemTask, actor: Actor, now: dt.datetime | None = None
     task.refresh_from_db()
     audit_task("request.system_task_retried", actor=actor, task=task)
     if needs_delivery(task):
-        from subject_requests.tasks import deliver_system_task
+        from subject_requests.services.task_claims import queue_deliveries
 
-        task_id = task.pk
-        transaction.on_commit(lambda: deliver_system_task.delay(task_id))
+        transaction.on_commit(lambda: queue_deliveries([task]))
     return task
 
 

@@ -54,6 +54,8 @@ def progress(request: HttpRequest, pk: int, answer_id: int) -> JsonResponse:
             "progress": answer.progress,
             "note": answer.progress_note,
             "error": answer.error,
+            # Its worker stopped: the page, reloaded, offers to take it over.
+            "stalled": answer.is_stalled(timezone.now()),
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -98,6 +100,22 @@ def retry(request: HttpRequest, pk: int, answer_id: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Building it again."))
+    return _back(answer.request)
+
+
+@requires("requests.decide")
+@require_POST
+def take_over(request: HttpRequest, pk: int, answer_id: int) -> HttpResponse:
+    answer = _answer(pk, answer_id)
+    if request.POST.get("understood") != "yes":
+        messages.error(request, _("Confirm that its worker stopped, then take it over."))
+        return _back(answer.request)
+    try:
+        services.take_over_answer(answer=answer, actor=request.user)
+    except services.RequestError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Taken over: it is being built again."))
     return _back(answer.request)
 
 

@@ -51,6 +51,7 @@ from subject_requests.selectors import (
     request_actions,
     request_for_page,
     requests_for_queue,
+    stalled_tasks,
 )
 from subject_requests.services.intake import DUPLICATE_WINDOW_DAYS
 from subject_requests.services.timeline import assignable_users
@@ -253,7 +254,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assign_form": AssignForm(initial={"assignee": subject_request.assignee_id})
         if "assign" in actions
         else None,
-        "fulfilment": answer_card(subject_request, actions=actions),
+        "fulfilment": answer_card(subject_request, actions=actions, now=now),
+        "stalled_tasks": stalled_tasks(subject_request, now=now),
         "can_decide": has_permission(request.user, "requests.decide"),
         "can_change_match": has_permission(request.user, "requests.decide")
         and guards.can_change_match(subject_request, now) is None,

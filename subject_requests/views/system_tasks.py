@@ -1,5 +1,6 @@
 """The system owners' pages (their open tasks: what to do in which system, and recording what
-was done), the DPO's retry of a failed delivery, and the systems' signed completion call."""
+was done), the DPO's retry of a failed delivery or take-over of one whose worker stopped, and
+the systems' signed completion call."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from core.permissions import has_permission, requires
 from subject_requests.choices import UNRESOLVED_TASKS, TaskStatus
 from subject_requests.models import SystemTask
 from subject_requests.services import RequestError
+from subject_requests.services.task_claims import take_over_task
 from subject_requests.services.task_results import (
     RESOLUTIONS,
     CallbackRefused,
@@ -126,6 +128,22 @@ def system_task_retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Sent again."))
+    return redirect(task.request or "subject_requests:system_tasks")
+
+
+@requires("requests.decide")
+@require_POST
+def system_task_take_over(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(SystemTask, pk=pk)
+    if request.POST.get("understood") != "yes":
+        messages.error(request, _("Confirm that its worker stopped, then take it over."))
+    else:
+        try:
+            take_over_task(task=task, actor=request.user)
+        except RequestError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Taken over: the portal carries it out again."))
     return redirect(task.request or "subject_requests:system_tasks")
 
 
