@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.core import validators
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Expression
@@ -148,6 +149,14 @@ class EncryptedDateField(EncryptedFieldMixin, _TextField):
             return value.date()
         if isinstance(value, dt.date):
             return value
+        if not isinstance(value, str):
+            # Django's DateField passes anything else to `date.fromisoformat`, whose TypeError
+            # (a JSON object or number sent as a date) would surface as a 500.
+            raise ValidationError(
+                models.DateField.default_error_messages["invalid"],
+                code="invalid",
+                params={"value": value},
+            )
         parsed: dt.date | None = models.DateField().to_python(value)
         return parsed
 

@@ -80,6 +80,39 @@ def test_the_guards_answer_400_naming_the_field(
     assert not DataSubject.objects.exists()
 
 
+@pytest.mark.parametrize("value", [{}, [], 19800101, True])
+def test_a_date_of_birth_that_is_not_text_is_a_400_naming_it_not_a_500(
+    api: KeyClient, value: Any
+) -> None:
+    one = api.post(SUBJECTS, person(kind="client", date_of_birth=value))
+    assert one.status_code == 400, one.content
+    assert "date_of_birth" in one.json()["error"]["fields"]
+    bulk = api.post(BULK, {"people": [person(kind="client", date_of_birth=value)]})
+    assert bulk.status_code == 400, bulk.content
+    assert "date_of_birth" in bulk.json()["error"]["fields"]["0"]
+    assert not DataSubject.objects.exists()
+
+
+def test_the_services_refuse_a_date_of_birth_that_is_not_text_without_a_crash(
+    admin_user: User,
+) -> None:
+    """The model field, not only the API, refuses a dict: the CSV import and any other caller
+    of the bulk upsert reach the same field."""
+    from django.core.exceptions import ValidationError
+
+    from subjects.services.bulk import upsert_subjects
+
+    outcome = upsert_subjects(
+        rows=[person(kind="client", date_of_birth={}, collected_at=[])],
+        actor=admin_user,
+        source="test",
+    )
+    assert not outcome.applied
+    assert {"date_of_birth", "collected_at"} <= set(outcome.errors[0])
+    with pytest.raises(ValidationError):
+        DataSubject._meta.get_field("date_of_birth").clean({}, None)
+
+
 def test_a_suppressed_address_is_refused(api: KeyClient, dpo: User) -> None:
     suppress_email(email="mari1@example.ee", channel="email", actor=dpo)
     response = api.post(SUBJECTS, person())
