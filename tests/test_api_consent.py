@@ -239,12 +239,34 @@ def test_a_persons_consent_records_come_in_the_27560_shape(
 
     grant(api, person)
     api.post("/api/v1/consent/withdraw/", {"subject": person.pk, "purpose": "direct-marketing"})
-    records = api.get(f"/api/v1/subjects/{person.pk}/consent-records/").json()
-    assert len(records) == 2
+    page = api.get(f"/api/v1/subjects/{person.pk}/consent-records/").json()
+    # A page of the cursor pagination, as every list of the API: an object, not an array.
+    assert set(page) == {"next", "previous", "results"} and page["next"] is None
+    records = page["results"]
+    assert [r["eventType"] for r in records] == ["granted", "withdrawn"]
     for record in records:
         jsonschema.validate(record, iso27560.record_schema())
     assert "anna@example.ee" not in json.dumps(records)
     assert AuditEvent.objects.filter(action="api.consent_records_read").count() == 1
+
+
+def test_a_persons_consent_records_come_a_page_at_a_time_in_ledger_order(
+    api: KeyClient, person: DataSubject, marketing: Purpose
+) -> None:
+    for _ in range(2):
+        grant(api, person)
+        api.post("/api/v1/consent/withdraw/", {"subject": person.pk, "purpose": "direct-marketing"})
+    url = f"/api/v1/subjects/{person.pk}/consent-records/"
+    first = api.get(url, {"page_size": "3"}).json()
+    assert len(first["results"]) == 3 and first["next"]
+    second = api.get(first["next"].split("testserver", 1)[1]).json()
+    assert len(second["results"]) == 1 and second["next"] is None
+    ids = [r["@id"] for r in first["results"] + second["results"]]
+    ledger = ConsentEvent.objects.filter(subject=person).order_by("pk").values_list("pk", flat=True)
+    assert ids == [f"po:consent-record:{pk}" for pk in ledger]
+    read = AuditEvent.objects.filter(action="api.consent_records_read").order_by("pk")
+    assert [e.details["count"] for e in read] == [1, 1]
+    assert [e.details["records"] for e in read] == [3, 1]
 
 
 def test_the_ledger_exports_its_records_in_pages(

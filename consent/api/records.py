@@ -8,13 +8,14 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from consent.iso27560 import consent_records_for, export_document
+from consent.iso27560 import context, export_document, iter_consent_records
 from consent.models import ConsentEvent
 from core.api.fields import MAX_ID
 from core.api.models import Scope
@@ -36,25 +37,43 @@ class RecordsApi(ApiView):
     scopes = {"GET": Scope.CONSENT_READ}
 
 
+class ConsentRecordSerializer(serializers.Serializer[Any]):
+    """A record in the schema: built by `consent.iso27560`, not by a serializer."""
+
+
+class ConsentRecordSchema(OpenApiSerializerExtension):
+    target_class = ConsentRecordSerializer
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {"type": "object", "additionalProperties": {}, "description": RECORD}
+
+
 @extend_schema(tags=["consent"])
-class PersonConsentRecords(RecordsApi):
+class PersonConsentRecords(RecordsApi, generics.GenericAPIView[Any]):
+    queryset = ConsentEvent.objects.all()
+
     @extend_schema(
         summary="A person's consent records (ISO/IEC TS 27560)",
         description="Every ledger event of the person as a consent record, each a JSON-LD "
-        "document with its status history for the purpose up to that event.",
-        responses={
-            200: OpenApiResponse(response=OpenApiTypes.OBJECT, description=RECORD),
-            **ONE_ERRORS,
-        },
+        "document with its status history for the purpose up to that event; in ledger order "
+        "(the order they were recorded), a page at a time by cursor as every list.",
+        responses={200: ConsentRecordSerializer(many=True), **ONE_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
         subject = get_object_or_404(DataSubject.objects.all(), pk=pk)
-        records = consent_records_for(subject)
+        page = self.paginate_queryset(self.get_queryset().filter(subject=subject))
+        assert page is not None  # every API list is paginated
+        ids = [event.pk for event in page]
+        by_id = {
+            record["identifier"]: {"@context": context(), **record}
+            for record in iter_consent_records(ConsentEvent.objects.filter(pk__in=ids))
+        }
+        records = [by_id[f"consent-event-{pk}"] for pk in ids]
         audit_read(
             request, action="api.consent_records_read", target_type="subjects.datasubject",
             ids=[subject.pk], details={"records": len(records)},
         )  # fmt: skip
-        return Response(records)
+        return self.get_paginated_response(records)
 
 
 class RecordsQuery(serializers.Serializer[Any]):
