@@ -42,8 +42,10 @@ def seed_beat_schedule(apps: Any) -> None:
     except LookupError:
         return
     for name, entry in SCHEDULE.items():
-        if PeriodicTask.objects.filter(name=name).exists():
-            continue  # Admin may have changed the time: never overwrite it.
+        # Found by its task, never by its name: an Admin may rename an entry or change its
+        # time, and neither is overwritten nor given a twin.
+        if PeriodicTask.objects.filter(task=entry["task"]).exists():
+            continue
         crontab, _ = CrontabSchedule.objects.get_or_create(
             minute=entry["minute"],
             hour=entry["hour"],

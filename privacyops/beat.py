@@ -1,15 +1,16 @@
 """The beat schedule, in one place. Stored with django-celery-beat so Admin can change a
-time in the admin; seeding creates missing entries and never overwrites an existing one.
+time in the admin; seeding creates missing entries, found by their task (an Admin may rename
+one), and never overwrites an existing one.
 Times are Europe/Tallinn."""
 
 from __future__ import annotations
 
-from retention.pause import NIGHTLY_PURGE
+from retention.pause import NIGHTLY_PURGE, NIGHTLY_PURGE_TASK
 from subject_requests.models import DUE_SOON_DAYS
 
 SCHEDULE: dict[str, dict[str, str]] = {
     NIGHTLY_PURGE: {
-        "task": "retention.tasks.nightly_purge",
+        "task": NIGHTLY_PURGE_TASK,
         "hour": "2",
         "minute": "0",
         # 02:00 is outside the DST change hour (03:00-04:00 in Tallinn), so it runs exactly

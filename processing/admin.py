@@ -82,6 +82,15 @@ class AuditedRegisterAdmin(AnyModelAdmin):
                 )
 
 
+class CodedRegisterAdmin(AuditedRegisterAdmin):
+    """A row's code is how the portal, the API and the seed find it again (`processing.seed`):
+    chosen when the row is added, then shown and never changed; the name is the Admin's."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if obj is None else (*readonly, "code")
+
+
 class TransferInline(AnyTabularInline):
     model = Transfer
     extra = 0
@@ -102,12 +111,12 @@ class SubProcessorInline(AnyTabularInline):
 
 
 @admin.register(DataCategory)
-class DataCategoryAdmin(AuditedRegisterAdmin):
+class DataCategoryAdmin(CodedRegisterAdmin):
     list_display = ("name", "code", "description")
 
 
 @admin.register(Purpose)
-class PurposeAdmin(AuditedRegisterAdmin):
+class PurposeAdmin(CodedRegisterAdmin):
     list_display = ("name", "code", "legal_basis", "is_direct_marketing", "active")
     list_filter = ("legal_basis", "active")
     filter_horizontal = ("categories",)
@@ -158,7 +167,7 @@ class PurposeAdmin(AuditedRegisterAdmin):
 
 
 @admin.register(ProcessorCategory)
-class ProcessorCategoryAdmin(AuditedRegisterAdmin):
+class ProcessorCategoryAdmin(CodedRegisterAdmin):
     list_display = ("name", "code")
 
 

@@ -1,15 +1,19 @@
 """The register as the privacy policy describes it: categories, purposes, processors, transfers.
 
-Idempotent: rows are matched by code or name, and only missing rows are created, so an
-Admin's later edits survive reseeding. The words stored are English and marked for the
-catalogues (`N_`): documents for people show them in the reader's language while they are the
-seeded words (`core.templatetags.portal.register_words`); an Admin's own words show as typed.
+Idempotent: rows are matched by a code an Admin cannot change (a category's, a purpose's and a
+processor category's `code`, a processor's and a recipient's `seed_key`, a transfer by its
+seeded processor and country), never by a name, and only missing rows are created, so an
+Admin's later edits, renaming included, survive reseeding (every `migrate` reseeds). The
+words stored are English and marked for the catalogues (`N_`): documents for people show them
+in the reader's language while they are the seeded words
+(`core.templatetags.portal.register_words`); an Admin's own words show as typed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import slugify
 from django.utils.translation import gettext_noop as N_
 
 from core.timeutil import legal_today
@@ -316,17 +320,19 @@ def seed_policy(apps: Any) -> None:
         )
     processors = {}
     for name, category, country, purpose_codes in PROCESSORS:
-        processor = _existing(Processor, name=name)
+        processor = seeded_row(Processor, name)
         if processor is None:
             processor = _create(
-                Processor(name=name, category=processor_categories[category], country=country)
+                Processor(name=name, category=processor_categories[category], country=country),
+                key=seed_key(name),
             )
             processor.purposes.set([purposes[c] for c in purpose_codes])
         processors[name] = processor
     for name, kind, basis, purpose_codes, description in RECIPIENTS:
-        if _existing(Recipient, name=name) is None:
+        if seeded_row(Recipient, name) is None:
             recipient = _create(
-                Recipient(name=name, kind=kind, legal_basis=basis, description=description)
+                Recipient(name=name, kind=kind, legal_basis=basis, description=description),
+                key=seed_key(name),
             )
             recipient.purposes.set([purposes[c] for c in purpose_codes])
 
@@ -371,12 +377,32 @@ def _existing(model: Any, **lookup: Any) -> Any:
     return model.objects.filter(**lookup).first()
 
 
-def _create(row: Any, problems: rules.Problems | None = None) -> Any:
+def seed_key(name: str) -> str:
+    """The key of a seeded processor or recipient: its seeded name's slug, for good."""
+    return slugify(name)
+
+
+def _has_seed_key(model: Any) -> bool:
+    # The migrations that seeded the register before processors and recipients had a key
+    # (0002, 0004) run with models without it; the migration adding it keys their rows.
+    return any(field.name == "seed_key" for field in model._meta.get_fields())
+
+
+def seeded_row(model: Any, name: str) -> Any:
+    """The processor or recipient seeded as `name`, whatever the Admin has renamed it to."""
+    if not _has_seed_key(model):
+        return _existing(model, name=name)
+    return _existing(model, seed_key=seed_key(name))
+
+
+def _create(row: Any, problems: rules.Problems | None = None, *, key: str = "") -> Any:
     """Save a seeded row only if it is valid, so a bad seed fails loudly.
 
     A migration's historical models have no custom `clean()`, so `full_clean()` checks the
     fields and constraints and the register's own rules are applied here by name.
     """
+    if key and _has_seed_key(type(row)):
+        row.seed_key = key
     row.full_clean()
     rules.refuse(problems or {})
     row.save()

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.text import slugify
 from django.utils.translation import gettext_noop as N_
 
 from processing import rules
-from processing.seed import ALL_KINDS, PROCESSORS, RECIPIENTS, _create, _existing
+from processing.seed import ALL_KINDS, PROCESSORS, RECIPIENTS, _create, seed_key, seeded_row
 
 # The operator's own systems holding personal data, and the purposes whose data each holds
 # (its categories and subject kinds follow from them). Seeded manual and without an owner:
@@ -53,15 +52,15 @@ def seed_systems(apps: Any) -> None:
 
     entries: list[tuple[str, dict[str, Any], Any]] = []
     for name, *_rest in PROCESSORS:
-        processor = _existing(Processor, name=name)
+        processor = seeded_row(Processor, name)
         if processor is not None:
             fields = {"name": name, "kind": "processor", "processor": processor}
-            entries.append((f"processor:{slugify(name)}", fields, processor.purposes.all()))
+            entries.append((f"processor:{seed_key(name)}", fields, processor.purposes.all()))
     for name, *_rest in RECIPIENTS:
-        recipient = _existing(Recipient, name=name)
+        recipient = seeded_row(Recipient, name)
         if recipient is not None:
             fields = {"name": name, "kind": "recipient", "recipient": recipient}
-            entries.append((f"recipient:{slugify(name)}", fields, recipient.purposes.all()))
+            entries.append((f"recipient:{seed_key(name)}", fields, recipient.purposes.all()))
     for key, name, codes in INTERNAL_SYSTEMS:
         fields = {"name": name, "kind": "internal"}
         entries.append((key, fields, Purpose.objects.filter(code__in=codes)))

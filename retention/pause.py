@@ -1,6 +1,7 @@
 """Pausing the nightly purge, in the portal: who paused it, when and why, and who resumed it.
 
-The beat schedule's entry (`NIGHTLY_PURGE`, django-celery-beat) is what runs the purge, so its
+The beat schedule's entry of the purge's task (`NIGHTLY_PURGE_TASK`, django-celery-beat; found
+by its task, since an Admin may rename the entry) is what runs the purge, so its
 `enabled` flag is the truth: a purge switched off in the Django admin is paused too, by
 "the Django admin", since its entry changed. An Admin or the DPO pauses it with a reason
 (audited; every DPO is e-mailed), and resumes it (audited). Every page that speaks of
@@ -20,6 +21,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,8 +32,10 @@ from core.display import staff_datetime
 from core.permissions import Role, holding_role
 from retention.models import PurgePause
 
-# The beat schedule's name of the nightly purge (privacyops/beat.py uses this name).
+# The beat schedule's entry of the nightly purge (privacyops/beat.py): seeded under this name,
+# found again by its task.
 NIGHTLY_PURGE = "nightly-purge"
+NIGHTLY_PURGE_TASK = "retention.tasks.nightly_purge"
 # A pause this old is an alarm, as a purge that has not succeeded for 36 hours is.
 PAUSE_ALARM_AFTER = dt.timedelta(days=1)
 
@@ -62,14 +66,19 @@ class Paused:
         return f"{said} {_('Reason:')} {reason}{'' if reason[-1] in '.!?' else '.'}"
 
 
+def _purge_entries() -> QuerySet[PeriodicTask]:
+    entries: QuerySet[PeriodicTask] = PeriodicTask.objects.filter(task=NIGHTLY_PURGE_TASK)
+    return entries.order_by("id")
+
+
 def _schedule_entry() -> PeriodicTask | None:
-    return PeriodicTask.objects.filter(name=NIGHTLY_PURGE).first()
+    return _purge_entries().first()
 
 
 def purge_time() -> str:
     """The time of day the schedule runs the purge, in its own zone ("02:00"); an Admin may
     change it in the admin's periodic tasks."""
-    entry = PeriodicTask.objects.filter(name=NIGHTLY_PURGE).select_related("crontab").first()
+    entry = _purge_entries().select_related("crontab").first()
     crontab = entry.crontab if entry is not None else None
     if crontab is None or not crontab.hour.isdigit() or not crontab.minute.isdigit():
         return "—"
@@ -106,7 +115,7 @@ def pause_purge(*, actor: Any, reason: str, now: dt.datetime | None = None) -> P
         raise ValidationError({"reason": _("Say why the purge pauses: the DPO is told.")})
     now = now or timezone.now()
     with transaction.atomic():
-        entry = PeriodicTask.objects.select_for_update().filter(name=NIGHTLY_PURGE).first()
+        entry = _purge_entries().select_for_update().first()
         if entry is None:
             raise ValidationError(_("The nightly purge is not in the beat schedule."))
         if not entry.enabled:
@@ -127,7 +136,7 @@ def resume_purge(*, actor: Any, now: dt.datetime | None = None) -> int:
     in the Django admin)."""
     now = now or timezone.now()
     with transaction.atomic():
-        entry = PeriodicTask.objects.select_for_update().filter(name=NIGHTLY_PURGE).first()
+        entry = _purge_entries().select_for_update().first()
         if entry is None:
             raise ValidationError(_("The nightly purge is not in the beat schedule."))
         if entry.enabled:

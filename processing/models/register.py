@@ -199,6 +199,8 @@ class Processor(models.Model):
     # service and the law change.
     dpa_review_due_on = models.DateField(_("DPA review due on"), null=True, blank=True)
     purposes = models.ManyToManyField(Purpose, related_name="processors", blank=True)
+    # Which seeded entry this row is, so reseeding finds it after the Admin renamed it.
+    seed_key = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["category", "name"]
@@ -240,6 +242,8 @@ class Recipient(models.Model):
     description = models.TextField(_("description"), blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=30, choices=LegalBasis.choices)
     purposes = models.ManyToManyField(Purpose, related_name="recipients", blank=True)
+    # Which seeded entry this row is, so reseeding finds it after the Admin renamed it.
+    seed_key = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
