@@ -93,6 +93,15 @@ def test_a_date_of_birth_that_is_not_text_is_a_400_naming_it_not_a_500(
     assert not DataSubject.objects.exists()
 
 
+def test_a_null_external_id_is_no_id_not_a_500(api: KeyClient) -> None:
+    """The schema says the platform's id may be null: a person without one."""
+    created = api.post(SUBJECTS, person(external_id=None))
+    assert created.status_code == 201, created.content
+    assert DataSubject.objects.get().external_id is None
+    bulk = api.post(BULK, {"people": [person(2, external_id=None)]})
+    assert bulk.status_code == 200, bulk.content
+
+
 def test_the_services_refuse_a_date_of_birth_that_is_not_text_without_a_crash(
     admin_user: User,
 ) -> None:

@@ -140,7 +140,7 @@ def _clean_values(raw: Mapping[str, Any], organisations: Mapping[int, Organisati
             value = timezone.make_aware(value)
         row.values[name] = value
     if "external_id" in row.values:
-        row.values["external_id"] = row.values["external_id"].strip() or None
+        row.values["external_id"] = (row.values["external_id"] or "").strip() or None
     return row
 
 
