@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.utils.functional import cached_property
 
 # django-stubs makes Paginator generic; at run time it is not subscriptable.
@@ -54,3 +54,34 @@ class CountedPaginator(_Paginator):
     @cached_property
     def count(self) -> int:
         return self.known_count
+
+
+# The attribute each row of a `page_with_count` page carries: how many rows there are in all.
+ROWS_IN_ALL = "rows_in_all"
+
+
+def _rows(queryset: QuerySet[Any], number: int, per_page: int) -> list[Any]:
+    bottom = (number - 1) * per_page
+    counted = queryset.annotate(**{ROWS_IN_ALL: Window(Count("pk"))})
+    return list(counted[bottom : bottom + per_page])
+
+
+def page_with_count(queryset: QuerySet[Any], number: Any, per_page: int) -> Page[Any]:
+    """A page of a list of models and how many rows the list has, in one query:
+    `COUNT(*) OVER ()` beside each row of the page, for a page showing several lists
+    ("showing 10 of 2 000") at one query each. Only a number past the end (an old link)
+    costs a COUNT more, to show the last page instead, as `Paginator.get_page` does."""
+    try:
+        wanted = max(1, int(number))
+    except (TypeError, ValueError):
+        wanted = 1
+    rows = _rows(queryset, wanted, per_page)
+    if rows:
+        count = getattr(rows[0], ROWS_IN_ALL)
+    elif wanted == 1:
+        count = 0
+    else:
+        count = queryset.count()
+        wanted = max(1, -(-count // per_page))
+        rows = _rows(queryset, wanted, per_page)
+    return Page(rows, wanted, CountedPaginator(queryset, per_page, count=count))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit_browser import events_about
 from core.expressions import RowCount
 from core.models import AuditEvent
-from core.pagination import CountedPaginator
+from core.pagination import CountedPaginator, page_with_count
 from processing.models import DataCategory
 from subjects.models import (
     Claim,
@@ -139,8 +139,16 @@ def _page(queryset: QuerySet[Any], number: Any, count: int) -> Page[Any]:
     return CountedPaginator(queryset, RECORDS_PAGE_SIZE, count=count).get_page(number)
 
 
-def subject_records(subject: DataSubject, params: Any) -> list[RecordSection]:
-    """The person's records, each paginated on its own `<code>_page` parameter."""
+@dataclass
+class SubjectLists:
+    """The lists of a person's page: a page of each, on its own parameter, with its count."""
+
+    records: list[RecordSection]
+    kind_history: Page[KindChange]
+    trail: Page[AuditEvent]
+
+
+def _record_querysets(subject: DataSubject) -> list[tuple[str, Any, QuerySet[Any]]]:
     trials: QuerySet[Any] = (
         Trial.objects.filter(organisation_id=subject.organisation_id)
         .annotate(contents_by_subject=Count("contents", filter=Q(contents__author=subject)))
@@ -148,7 +156,7 @@ def subject_records(subject: DataSubject, params: Any) -> list[RecordSection]:
         if subject.organisation_id
         else Trial.objects.none()
     )
-    querysets: list[tuple[str, Any, QuerySet[Any]]] = [
+    return [
         ("trials", _("Trials (of the organisation)"), trials),
         ("demos", _("Demos"), Demo.objects.filter(subject=subject).order_by("-held_on", "-id")),
         (
@@ -156,7 +164,11 @@ def subject_records(subject: DataSubject, params: Any) -> list[RecordSection]:
             _("Invoices (as billing contact)"),
             Invoice.objects.filter(billing_contact=subject).order_by("-issued_on", "-id"),
         ),
-        ("claims", _("Claims"), Claim.objects.filter(subject=subject).order_by("-fell_due_on")),
+        (
+            "claims",
+            _("Claims"),
+            Claim.objects.filter(subject=subject).order_by("-fell_due_on", "-id"),
+        ),
         (
             "communications",
             _("Communications"),
@@ -168,38 +180,48 @@ def subject_records(subject: DataSubject, params: Any) -> list[RecordSection]:
             UsageRecord.objects.filter(subject=subject).order_by("-occurred_at", "-id"),
         ),
     ]
-    # The six counts in one query rather than a COUNT per list; an empty list then needs no
+
+
+def subject_lists(subject: DataSubject, params: Any) -> SubjectLists:
+    """The person's records, kind changes and who looked, each paginated on its own
+    `<code>_page` parameter: a fixed number of queries however long the lists grow."""
+    records = _record_querysets(subject)
+    kind_changes = subject.kind_history.select_related("actor").order_by("-changed_on", "-id")
+    counted = [(code, queryset) for code, _title, queryset in records]
+    counted.append(("kind", kind_changes))
+    # The counts in one query rather than a COUNT per list; an empty list then needs no
     # query at all.
     counts = (
         DataSubject.objects.filter(pk=subject.pk)
-        .annotate(**{f"{code}_count": RowCount(queryset) for code, _title, queryset in querysets})
-        .values(*(f"{code}_count" for code, _title, _queryset in querysets))
+        .annotate(**{f"{code}_count": RowCount(queryset) for code, queryset in counted})
+        .values(*(f"{code}_count" for code, _queryset in counted))
         .get()
     )
-    return [
-        RecordSection(
-            code=code,
-            title=str(title),
-            source=str(RECORD_SOURCES[code]),
-            # A `none()` queryset (no organisation, no trials) counts as NULL.
-            page=_page(queryset, params.get(f"{code}_page"), counts[f"{code}_count"] or 0),
-            param=f"{code}_page",
-        )
-        for code, title, queryset in querysets
-    ]
+    return SubjectLists(
+        records=[
+            RecordSection(
+                code=code,
+                title=str(title),
+                source=str(RECORD_SOURCES[code]),
+                # A `none()` queryset (no organisation, no trials) counts as NULL.
+                page=_page(queryset, params.get(f"{code}_page"), counts[f"{code}_count"] or 0),
+                param=f"{code}_page",
+            )
+            for code, title, queryset in records
+        ],
+        kind_history=_page(kind_changes, params.get("kind_page"), counts["kind_count"] or 0),
+        trail=subject_audit_trail(subject, params.get("trail_page")),
+    )
 
 
-def kind_history(subject: DataSubject) -> QuerySet[KindChange]:
-    return subject.kind_history.select_related("actor").order_by("changed_on", "id")
-
-
-def subject_audit_trail(subject: DataSubject, *, limit: int = 50) -> tuple[list[AuditEvent], int]:
-    """Who looked at or changed this person, newest first, and how many events in all: the
-    audit browser's own predicate, so a list page that showed them counts as a look."""
+def subject_audit_trail(subject: DataSubject, number: Any = 1) -> Page[AuditEvent]:
+    """Who looked at or changed this person, newest first: a page and how many events in
+    all, in one query. The audit browser's own predicate, so a list page that showed them
+    counts as a look; its grouped-read test names the audit table itself, so it cannot be
+    a subquery among `subject_lists`' counts."""
     events = AuditEvent.objects.filter(events_about(DataSubject._meta.label_lower, [subject.pk]))
-    latest = list(events.select_related("actor").order_by("-occurred_at", "-id")[:limit])
-    # Fewer than the limit is all of them: no COUNT.
-    return latest, len(latest) if len(latest) < limit else events.count()
+    latest = events.select_related("actor").order_by("-occurred_at", "-id")
+    return page_with_count(latest, number, RECORDS_PAGE_SIZE)
 
 
 # A name search in the audit browser finds at most this many people to look for.

@@ -98,16 +98,15 @@ def subject_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if full:
         purposes = purposes_for_subject(subject)
-        trail, trail_total = selectors.subject_audit_trail(subject)
+        lists = selectors.subject_lists(subject, request.GET)
         context.update(
             {
                 "photo_url": _photo_data_url(subject),
-                "records": selectors.subject_records(subject, request.GET),
-                "kind_history": selectors.kind_history(subject),
+                "records": lists.records,
+                "kind_history": lists.kind_history,
                 "purposes": purposes,
                 "holders": holders_of_subject_data(subject, purposes),
-                "trail": trail,
-                "trail_total": trail_total,
+                "trail": lists.trail,
             }
         )
     return _private(render(request, "subjects/subject_detail.html", context))
