@@ -12,11 +12,15 @@ from core.permissions import has_permission
 from core.timeutil import legal_date
 from subject_requests.selectors import requests_of_subject
 
+# The section's own page parameter on the person's page, beside the records' ones.
+PAGE_PARAM = "requests_page"
+
 
 def requests_section(request: HttpRequest, subject: Any) -> dict[str, Any] | None:
     if not has_permission(request.user, "requests.decide"):
         return None
     now = timezone.now()
+    page = requests_of_subject(subject, request.GET.get(PAGE_PARAM))
     rows = [
         {
             "req": r,
@@ -24,10 +28,12 @@ def requests_section(request: HttpRequest, subject: Any) -> dict[str, Any] | Non
             "due_on": r.due_on(now),
             "deadline_class": r.deadline_class(now) if r.is_open else "",
         }
-        for r in requests_of_subject(subject)
+        for r in page
     ]
     return {
         "title": _("Data-subject requests"),
         "template": "subject_requests/subject_section.html",
         "rows": rows,
+        "page": page,
+        "param": PAGE_PARAM,
     }

@@ -8,8 +8,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.core.paginator import Page
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 
+from core.expressions import RowCount
+from core.pagination import CountedPaginator, page_with_count
 from core.permissions import has_permission
 from core.timeutil import end_of_legal_day
 from subject_requests import guards
@@ -34,6 +45,7 @@ from subject_requests.models import (
     due_soon_q,
     overdue_q,
 )
+from subjects.models import DataSubject
 
 # Columns the queue needs; the rest (the words, the proof, notes) stays in the database.
 QUEUE_FIELDS = (
@@ -110,39 +122,68 @@ def requests_for_queue(
     return requests.order_by("target_at", "id")
 
 
+# The request page's timeline a page at a time, the latest entries on the first page.
+TIMELINE_PAGE_SIZE = 20
+
+
 def request_for_page(pk: int) -> SubjectRequest:
-    return (
+    """The request with the lists its page shows. Whether it has any matched people,
+    answers, actions and system tasks, and how long its timeline is, come with the request
+    (subqueries of its one query); a list it has none of then costs no query (a request has
+    no action or task for days, and many never), so the page's queries stay few and never
+    grow with the lists. The timeline is read a page at a time: `timeline_page`."""
+    one = OuterRef("pk")
+    request = (
         SubjectRequest.objects.select_related("assignee", "duplicate_of", "created_by")
         .defer("agent_proof")
-        .prefetch_related(
-            "subjects",
-            Prefetch(
-                "answers",
-                queryset=Answer.objects.defer("content")
-                .select_related("reviewed_by")
-                .order_by("requested_at", "id"),
-            ),
-            Prefetch(
-                "actions",
-                queryset=RightAction.objects.select_related("subject", "proposed_by", "done_by")
-                .defer("details")
-                .order_by("proposed_at", "id"),
-            ),
-            Prefetch(
-                "system_tasks",
-                queryset=SystemTask.objects.select_related("system", "owner")
-                .defer("payload")
-                .order_by("kind", "due_on", "id"),
-            ),
-            Prefetch(
-                "timeline",
-                queryset=TimelineEntry.objects.select_related("actor")
-                .defer("document")
-                .order_by("occurred_at", "id"),
-            ),
+        .annotate(
+            has_subjects=Exists(SubjectRequest.subjects.through.objects.filter(subjectrequest=one)),
+            has_answers=Exists(Answer.objects.filter(request=one)),
+            has_actions=Exists(RightAction.objects.filter(request=one)),
+            has_system_tasks=Exists(SystemTask.objects.filter(request=one)),
+            timeline_count=RowCount(TimelineEntry.objects.filter(request=one)),
         )
         .get(pk=pk)
     )
+    lists: dict[str, QuerySet[Any]] = {
+        "subjects": DataSubject.objects.all(),
+        "answers": Answer.objects.defer("content")
+        .select_related("reviewed_by")
+        .order_by("requested_at", "id"),
+        "actions": RightAction.objects.select_related("subject", "proposed_by", "done_by")
+        .defer("details")
+        .order_by("proposed_at", "id"),
+        "system_tasks": SystemTask.objects.select_related("system", "owner")
+        .defer("payload")
+        .order_by("kind", "due_on", "id"),
+    }
+    # A `none()` queryset fills the prefetch cache without asking the database.
+    prefetch_related_objects(
+        [request],
+        *(
+            Prefetch(name, queryset=rows if getattr(request, f"has_{name}") else rows.none())
+            for name, rows in lists.items()
+        ),
+    )
+    return request
+
+
+def timeline_page(request: SubjectRequest, number: Any) -> Page[TimelineEntry]:
+    """A page of the request's timeline: the latest entries on the first page, each page in
+    the order things happened. Its count came with the request (`request_for_page`)."""
+    entries = (
+        TimelineEntry.objects.filter(request=request)
+        .select_related("actor")
+        .defer("document")
+        .order_by("-occurred_at", "-id")
+    )
+    count = getattr(request, "timeline_count", None)
+    paginator = CountedPaginator(
+        entries, TIMELINE_PAGE_SIZE, count=entries.count() if count is None else count
+    )
+    page = paginator.get_page(number)
+    page.object_list = list(page.object_list)[::-1]
+    return page
 
 
 @dataclass(frozen=True)
@@ -227,8 +268,13 @@ def register_rows(
     return requests.order_by("received_at", "id").iterator(chunk_size=2000)
 
 
-def requests_of_subject(subject: Any) -> list[SubjectRequest]:
-    return list(
+# A person's page lists their requests a page at a time (`subject_requests.sections`).
+SUBJECT_REQUESTS_PAGE_SIZE = 10
+
+
+def requests_of_subject(subject: Any, number: Any = 1) -> Page[SubjectRequest]:
+    """A page of the person's requests, newest first, and how many they made: one query."""
+    return page_with_count(
         subject.subject_requests.only(
             "id",
             "reference",
@@ -241,7 +287,9 @@ def requests_of_subject(subject: Any) -> list[SubjectRequest]:
             "paused_days",
             "paused_since",
             "closed_at",
-        ).order_by("-received_at", "-id")
+        ).order_by("-received_at", "-id"),
+        number,
+        SUBJECT_REQUESTS_PAGE_SIZE,
     )
 
 

@@ -52,6 +52,7 @@ from subject_requests.selectors import (
     request_for_page,
     requests_for_queue,
     stalled_tasks,
+    timeline_page,
 )
 from subject_requests.services.intake import DUPLICATE_WINDOW_DAYS
 from subject_requests.services.timeline import assignable_users
@@ -246,6 +247,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "days_overdue": subject_request.days_overdue(now),
         "subjects": _subject_links(subject_request),
         "pauses": pauses_of(subject_request),
+        "timeline": timeline_page(subject_request, request.GET.get("timeline_page")),
         "buttons": buttons_for(actions),
         "can_edit_received": "change-received" in actions,
         "note_form": NoteForm(),
