@@ -9,10 +9,13 @@ from django.utils.translation import gettext as _
 
 from consent import selectors
 from consent.models import ConsentEvent, EventKind, ObjectionReview, SuppressionEntry
+from core.pagination import page_with_count
 from core.permissions import has_permission
 from processing.selectors import purposes_to_withdraw_or_object
 
-TIMELINE_LIMIT = 50
+# The timeline a page at a time: a long-standing subscriber has hundreds of events.
+TIMELINE_PAGE_SIZE = 10
+TIMELINE_PAGE_PARAM = "consent_page"
 # The key `consent.views.evidence_file` declares; the link shows only to roles it lets through.
 EVIDENCE_DOWNLOAD = "consent.evidence"
 
@@ -30,7 +33,12 @@ def erasure_scheduled_for(subject: Any) -> bool:
 def consent_timeline_section(request: HttpRequest, subject: Any) -> dict[str, Any] | None:
     if not has_permission(request.user, "subjects.detail"):
         return None
-    events = list(selectors.timeline_for(subject)[: TIMELINE_LIMIT + 1])
+    # A page of the events, newest first, and how many there are, in one query.
+    events = page_with_count(
+        selectors.timeline_for(subject),
+        request.GET.get(TIMELINE_PAGE_PARAM),
+        TIMELINE_PAGE_SIZE,
+    )
     suppressed = bool(subject.work_email_index) and (
         SuppressionEntry.objects.filter(email_index=subject.work_email_index).first()
     )
@@ -43,8 +51,8 @@ def consent_timeline_section(request: HttpRequest, subject: Any) -> dict[str, An
         "template": "consent/section_timeline.html",
         "subject": subject,
         "states": selectors.consent_states(subject, purposes_to_withdraw_or_object(subject)),
-        "events": events[:TIMELINE_LIMIT],
-        "more": len(events) > TIMELINE_LIMIT,
+        "events": events,
+        "page_param": TIMELINE_PAGE_PARAM,
         "suppressed": suppressed or None,
         "open_reviews": ObjectionReview.objects.open().filter(subject=subject).count(),
         "can_log": has_permission(request.user, "consent.log") and not subject.anonymised_at,
