@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.core.paginator import Page
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -17,8 +18,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.expressions import row_counts
 from core.fields import personal_data_fields
 from core.models import AuditEvent
+from core.pagination import CountedPaginator
 from core.timeutil import legal_today
 from retention.deadlines import Deadline, deadlines_of
 from retention.lastrun import last_success_finished_at
@@ -47,11 +50,17 @@ class DeadlineLine:
 
 @dataclass
 class DeadlineGroup:
-    """One kind of record of a person: its first lines and how many there are in all."""
+    """One kind of record of a person: a page of its lines and how many there are in all."""
 
     label: str
     lines: list[DeadlineLine]
-    total: int
+    page: Page[Any]
+    # The page's parameter on the person's page, one per kind of record.
+    param: str
+
+    @property
+    def total(self) -> int:
+        return self.page.paginator.count
 
     @property
     def more(self) -> int:
@@ -71,20 +80,29 @@ def record_types_of_subjects() -> list[RecordType]:
 
 
 def subject_deadlines(
-    subject: Any, *, as_of: dt.date | None = None, limit: int = SUBJECT_RECORDS_LIMIT
+    subject: Any,
+    *,
+    as_of: dt.date | None = None,
+    limit: int = SUBJECT_RECORDS_LIMIT,
+    pages: Mapping[str, Any] | None = None,
 ) -> list[DeadlineGroup]:
     """Each record of a person, its rule, anchor and the day it goes (DPO's subject page):
-    a fixed number of queries per kind of record, however many records the person has."""
+    a fixed number of queries per kind of record, however many records the person has.
+    `limit` lines of each kind, the page `pages[group.param]` (the first by default)."""
     as_of = as_of or legal_today()
     rules = list(RetentionRule.objects.in_force())
+    record_types = record_types_of_subjects()
+    of_subject = [rt.records_of_subject(subject.pk).order_by("pk") for rt in record_types]
+    # How many of each kind, in one query: a kind the person has none of costs no more.
+    totals = row_counts(of_subject)
     groups = []
-    for record_type in record_types_of_subjects():
-        records_qs = record_type.records_of_subject(subject.pk).order_by("pk")
-        records = list(records_qs[:limit])
-        if not records:
+    for record_type, records_qs, total in zip(record_types, of_subject, totals, strict=True):
+        if not total:
             continue
-        # Fewer than the limit is all of them: no COUNT (most people, most kinds of record).
-        total = len(records) if len(records) < limit else records_qs.count()
+        param = f"deadlines_{record_type.model_label.lower().replace('.', '_')}_page"
+        paginator = CountedPaginator(records_qs, limit, count=total)
+        page = paginator.get_page((pages or {}).get(param))
+        records = list(page.object_list)
         deadlines = deadlines_of(records, rules=rules, as_of=as_of)
         notes = record_type.line_notes(records)
         lines = [
@@ -92,7 +110,7 @@ def subject_deadlines(
             for r in records
         ]
         label = capfirst(record_type.model()._meta.verbose_name_plural)
-        groups.append(DeadlineGroup(label=str(label), lines=lines, total=total))
+        groups.append(DeadlineGroup(label=str(label), lines=lines, page=page, param=param))
     return groups
 
 

@@ -224,11 +224,9 @@ def test_a_persons_retention_lines_cost_the_same_queries_at_30_and_500_records(
                 )
         return person
 
-    # Past the 25 lines shown, the count is one more query whatever the total; under 25 the
-    # lines are all of them and need no count.
+    # The kinds are counted together in one query, under the 25 lines shown or past them.
     few, small, large = person_with(10), person_with(30), person_with(500)
-    assert _lines_query_count(small) == _lines_query_count(large)
-    assert _lines_query_count(few) == _lines_query_count(large) - 1
+    assert _lines_query_count(few) == _lines_query_count(small) == _lines_query_count(large)
     groups = subject_deadlines(large, as_of=D(2026, 1, 10))
     records = next(g for g in groups if g.total == 500)
     assert len(records.lines) == 25 and records.more == 475
