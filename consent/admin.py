@@ -1,4 +1,5 @@
-"""Admin: read-only. The ledger is append-only and every change goes through a service."""
+"""Admin: read-only. The ledger is append-only and every change goes through a service; a
+person is named by id and kind (`subjects.admin`)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from consent.models import (
 )
 from core.admin import ReadOnlyPersonalDataAdmin
 from core.generics import AnyTabularInline
+from subjects.admin import StructureOnlyAdmin
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(ReadOnlyPersonalDataAdmin):
+class ConsentEventAdmin(StructureOnlyAdmin):
     list_display = ("occurred_at", "subject_id", "purpose", "kind", "channel", "actor_display")
     list_filter = ("kind", "channel", "purpose")
     date_hierarchy = "occurred_at"
@@ -43,7 +45,7 @@ class PolicyVersionAdmin(ReadOnlyPersonalDataAdmin):
 
 
 @admin.register(ObjectionReview)
-class ObjectionReviewAdmin(ReadOnlyPersonalDataAdmin):
+class ObjectionReviewAdmin(StructureOnlyAdmin):
     list_display = ("opened_at", "subject_id", "purpose", "status", "decided_at")
     list_filter = ("status",)
 
