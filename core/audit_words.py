@@ -180,7 +180,7 @@ class DetailWords:
         return separator.join(
             f"{KEY_WORDS.get(key, words(key))}: "
             + self.value(value, key=key, action=action, model=model)
-            for key, value in details.items()
+            for key, value in sorted(details.items(), key=_before_after)
         )
 
     def __call__(self, action: str, target_type: str, details: Mapping[str, Any] | None) -> str:
@@ -194,6 +194,16 @@ class DetailWords:
             model = model_of(target_type)
             parts.append(self.pairs(details, action=action, model=model, separator="; "))
         return "; ".join(parts)
+
+
+# PostgreSQL's jsonb keeps an object's keys in its own order (shorter keys first), so the
+# stored order would read differently by database: details read before → after, then by name.
+BEFORE_AFTER = ("old", "new", "from", "to")
+
+
+def _before_after(item: tuple[str, Any]) -> tuple[int, str]:
+    key = item[0]
+    return (BEFORE_AFTER.index(key) if key in BEFORE_AFTER else len(BEFORE_AFTER), key)
 
 
 def _moment(value: str) -> dt.datetime | None:
