@@ -8,6 +8,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
+from core.api.filters import ApiFilterSet
 from core.api.models import Scope
 from core.api.schema import READ_ERRORS
 from core.api.views import ApiView
@@ -48,7 +49,7 @@ class TransferSerializer(serializers.ModelSerializer[Transfer]):
         ]  # fmt: skip
 
 
-class PurposeFilter(django_filters.FilterSet):
+class PurposeFilter(ApiFilterSet):
     legal_basis = django_filters.ChoiceFilter(choices=LegalBasis.choices)
 
     class Meta:
@@ -56,7 +57,7 @@ class PurposeFilter(django_filters.FilterSet):
         fields = ["legal_basis", "is_direct_marketing", "active"]
 
 
-class TransferFilter(django_filters.FilterSet):
+class TransferFilter(ApiFilterSet):
     ground = django_filters.ChoiceFilter(choices=TransferGround.choices)
 
     class Meta:

@@ -15,9 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.auth import api_actor
+from core.api.errors import REFUSED
+from core.api.fields import StrictCharField, StrictChoiceField, StrictEmailField
+from core.api.inputs import ApiInput
 from core.api.models import Scope
 from core.api.schema import IDEMPOTENCY_KEY, ONE_ERRORS, WRITE_ERRORS
-from core.api.views import ApiView, ApiWriteView, audit_read
+from core.api.views import ApiView, ApiWriteView, audit_read, json_object
 from subject_requests.choices import RequestType, Transmission
 from subject_requests.models import SubjectRequest
 from subject_requests.services.common import RequestError
@@ -25,17 +28,23 @@ from subject_requests.services.intake import submit_request
 from subject_requests.services.transmission import Receiver, check_receiver
 
 
-class ReceiverInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200, help_text="The receiving company's name.")
-    email = serializers.EmailField(help_text="Its address for receiving data.")
+class ReceiverInput(ApiInput):
+    name = StrictCharField(max_length=200, help_text="The receiving company's name.")
+    email = StrictEmailField(help_text="Its address for receiving data.")
+    rules = (
+        "The request is not for data portability: only its data goes to another company "
+        "(GDPR Art. 20(2)).",
+        "The address is the requester's own, or not on a domain name (an IP address, a "
+        "host without a dot).",
+    )
 
 
-class RequestInput(serializers.Serializer[Any]):
-    type = serializers.ChoiceField(choices=RequestType.choices)
-    name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(help_text="Where the answer goes; confirmed by a link.")
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
+class RequestInput(ApiInput):
+    type = StrictChoiceField(choices=RequestType.choices)
+    name = StrictCharField(max_length=200)
+    email = StrictEmailField(help_text="Where the answer goes; confirmed by a link.")
+    description = StrictCharField(required=False, allow_blank=True, max_length=5000)
+    language = StrictChoiceField(choices=settings.LANGUAGES, default="en")
     receiver = ReceiverInput(
         required=False,
         help_text="GDPR Art. 20(2), a portability request only: the company the package is to "
@@ -50,11 +59,11 @@ class RequestInput(serializers.Serializer[Any]):
         try:
             receiver = check_receiver(type=data["type"], receiver=Receiver(**given))
         except RequestError as refused:
-            raise serializers.ValidationError({"receiver": [str(refused)]}) from None
+            raise serializers.ValidationError({"receiver": [str(refused)]}, code=REFUSED) from None
         assert receiver is not None
         if receiver.email.lower() == data["email"].strip().lower():
             own = "This is the requester's own address: leave out receiver."
-            raise serializers.ValidationError({"receiver": {"email": [own]}})
+            raise serializers.ValidationError({"receiver": [own]}, code=REFUSED)
         data["receiver"] = receiver
         return data
 
@@ -115,7 +124,7 @@ class FileRequest(RequestsApi, ApiWriteView):
         return super().post(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        given = RequestInput(data=request.data if isinstance(request.data, dict) else {})
+        given = RequestInput(data=json_object(request))
         given.is_valid(raise_exception=True)
         data = given.validated_data
         try:
@@ -129,7 +138,9 @@ class FileRequest(RequestsApi, ApiWriteView):
                 actor=api_actor(request),
             )
         except RequestError as refused:
-            raise exceptions.ValidationError({"non_field_errors": [str(refused)]}) from None
+            raise exceptions.ValidationError(
+                {"non_field_errors": [str(refused)]}, code=REFUSED
+            ) from None
         return Response(RequestStatusSerializer(filed).data, status=status.HTTP_201_CREATED)
 
 

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from consent import services
@@ -71,6 +72,43 @@ def test_a_backdated_grant_is_refused_naming_the_field(
     assert not ConsentEvent.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"wording": 0}, "wording"),  # DRF's CharField would have stored "0"
+        ({"wording": ["Send me news"]}, "wording"),
+        ({"evidence_text": 7}, "evidence_text"),
+        ({"subject": "1"}, "subject"),  # DRF's IntegerField would have read "1"
+        ({"occurred_at": "2026-11-20T10:00"}, "occurred_at"),  # RFC 3339 has seconds, offset
+        ({"purpose": 1}, "purpose"),
+        ({"evidence_txt": "note"}, "evidence_txt"),  # a field the schema does not name
+    ],
+)
+def test_a_value_the_schema_refuses_is_refused_not_coerced(
+    api: KeyClient, person: DataSubject, marketing: Purpose, body: dict[str, Any], field: str
+) -> None:
+    given = {"subject": person.pk, "purpose": "direct-marketing", "wording": "Send me news"}
+    response = api.post("/api/v1/consent/grant/", given | body)
+    assert response.status_code == 400, response.json()
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and field in error["fields"]
+    assert not ConsentEvent.objects.exists()
+
+
+def test_a_person_named_neither_way_breaks_the_schema_and_an_unknown_one_is_404(
+    api: KeyClient, person: DataSubject, marketing: Purpose
+) -> None:
+    neither = api.post("/api/v1/consent/withdraw/", {"purpose": "direct-marketing"})
+    assert neither.status_code == 400 and neither.json()["error"]["code"] == "invalid"
+    for body, field in [
+        ({"subject": 987654, "purpose": "direct-marketing"}, "subject"),
+        ({"subject": person.pk, "purpose": "nope"}, "purpose"),
+    ]:
+        unknown = api.post("/api/v1/consent/withdraw/", body)
+        assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+        assert set(unknown.json()["error"]["fields"]) == {field}
+
+
 def test_withdraw_then_state_now_and_at_a_moment(
     api: KeyClient, person: DataSubject, marketing: Purpose, clock: time_machine.Traveller
 ) -> None:
@@ -79,7 +117,7 @@ def test_withdraw_then_state_now_and_at_a_moment(
     withdrawn = api.post(
         "/api/v1/consent/withdraw/", {"external_id": "nobody", "purpose": "direct-marketing"}
     )
-    assert withdrawn.status_code == 400 and "subject" in withdrawn.json()["error"]["fields"]
+    assert withdrawn.status_code == 404 and "subject" in withdrawn.json()["error"]["fields"]
     withdrawn = api.post(
         "/api/v1/consent/withdraw/", {"subject": person.pk, "purpose": "direct-marketing"}
     )
@@ -89,6 +127,7 @@ def test_withdraw_then_state_now_and_at_a_moment(
     then = api.get(f"/api/v1/subjects/{person.pk}/consent/", {"at": granted_at}).json()
     assert {s["purpose"]: s["status"] for s in then}["direct-marketing"] == "granted"
     assert api.get(f"/api/v1/subjects/{person.pk}/consent/", {"at": "soon"}).status_code == 400
+    assert api.get(f"/api/v1/subjects/{person.pk}/consent/", {"at": ""}).status_code == 400
     assert AuditEvent.objects.filter(action="api.consent_read").count() == 2
 
 
@@ -164,7 +203,8 @@ def test_the_audience_is_incremental_since_a_cursor(
         "/api/v1/marketing/audience/", {"purpose": "direct-marketing", "cursor": "abc"}
     )
     assert forged.status_code == 400 and "cursor" in forged.json()["error"]["fields"]
-    assert api.get("/api/v1/marketing/audience/", {"purpose": "nope"}).status_code == 400
+    unknown = api.get("/api/v1/marketing/audience/", {"purpose": "nope"})
+    assert unknown.status_code == 404 and "purpose" in unknown.json()["error"]["fields"]
 
 
 def test_the_audience_pages_through_one_moment(
@@ -228,6 +268,32 @@ def test_unsubscribes_reported_back_withdraw_and_name_unknown_rows(
     )
     assert again.json() == {"recorded": 0, "unchanged": 1, "unknown": []}
     assert purpose("direct-marketing") == marketing
+
+
+def test_unsubscribes_are_all_or_nothing_and_a_refused_row_is_named(
+    api: KeyClient, person: DataSubject, marketing: Purpose
+) -> None:
+    grant(api, person)
+    other = DataSubjectFactory.create(kind="client", work_email="ott@example.ee")
+    grant(api, other)
+    later = (timezone.now() + dt.timedelta(hours=1)).isoformat()
+    response = api.post(
+        "/api/v1/marketing/unsubscribes/",
+        {
+            "purpose": "direct-marketing",
+            "unsubscribes": [
+                {"email": "anna@example.ee"},
+                {"email": "ott@example.ee", "occurred_at": later},
+            ],
+        },
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "refused"
+    assert set(error["fields"]) == {"unsubscribes"}
+    assert set(error["fields"]["unsubscribes"]["1"]) == {"occurred_at"}
+    # The first row's withdrawal is undone with the refused second.
+    assert not ConsentEvent.objects.filter(kind=EventKind.WITHDRAWN).exists()
 
 
 def test_a_persons_consent_records_come_in_the_27560_shape(

@@ -70,14 +70,19 @@ def test_a_trial_starts_ends_and_converts(api: KeyClient, seeded: None) -> None:
     ).exists()
 
 
-def test_a_future_day_and_an_unknown_company_are_400(api: KeyClient) -> None:
+def test_a_future_day_is_refused_by_its_documented_rule_and_an_unknown_company_is_404(
+    api: KeyClient,
+) -> None:
     company = OrganisationFactory.create()
     tomorrow = (legal_today() + dt.timedelta(days=2)).isoformat()
     future = api.post(
         f"{EVENTS}trial-started/", {"organisation": company.pk, "started_on": tomorrow}
     )
+    assert future.status_code == 400
+    assert future.json()["error"]["code"] == "refused"
     assert "started_on" in future.json()["error"]["fields"]
     unknown = api.post(f"{EVENTS}trial-started/", {"organisation": 999999, "started_on": today()})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
     assert "organisation" in unknown.json()["error"]["fields"]
     assert not Trial.objects.exists()
 
@@ -100,7 +105,7 @@ def test_person_events_feed_their_anchors(api: KeyClient) -> None:
     )
     assert used.status_code == 201 and UsageRecord.objects.get().subject == person
     nobody = api.post(f"{EVENTS}demo-held/", {"subject": 424242, "held_on": today()})
-    assert nobody.status_code == 400
+    assert nobody.status_code == 404 and "subject" in nobody.json()["error"]["fields"]
 
 
 def test_invoices_and_claims(api: KeyClient) -> None:

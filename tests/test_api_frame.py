@@ -127,3 +127,67 @@ def test_a_query_parameter_with_nul_or_absurd_length_is_refused_by_name(
     response = KeyClient(client, secret).get("/api/v1/marketing/audience/", {"purpose": value})
     assert response.status_code == 400
     assert set(error_of(response)["fields"]) == {"purpose"}
+
+
+@pytest.fixture
+def register(client: Client, admin_user: User, seeded: None) -> KeyClient:
+    return KeyClient(client, make_key(admin_user, [Scope.REGISTER_READ, Scope.SUBJECTS_READ])[1])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page_size": ["1", "2"]},  # given twice: no parameter of the API is a list
+        {"active": ["true", "false"]},
+        {"page_size": "null"},
+        {"page_size": ""},
+        {"page_size": "0"},  # the schema's minimum is 1 ...
+        {"page_size": "1001"},  # ... and its maximum 1 000
+        {"page_size": "2.5"},
+        {"active": "null"},  # a boolean is true or false, nothing django-filter reads as "any"
+        {"active": "yes"},
+        {"active": ""},
+        {"legal_basis": ""},  # an enum
+    ],
+)
+def test_a_query_parameter_the_schema_refuses_is_refused_by_name(
+    register: KeyClient, query: dict[str, Any]
+) -> None:
+    """django-filter and DRF's pagination read what they cannot use as no value at all (and a
+    repeated parameter as its last value): the list came back whole."""
+    response = register.get(PURPOSES, query)
+    assert response.status_code == 400, response.json()
+    error = error_of(response)
+    assert error["code"] == "invalid" and set(error["fields"]) == set(query)
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/subjects/", {"organisation": ""}),
+        ("/api/v1/subjects/", {"updated_since": ""}),
+        ("/api/v1/subjects/", {"updated_since": "2026-01-01"}),  # a day is not a moment
+        ("/api/v1/subjects/", {"kind": ""}),
+        ("/api/v1/retention/purge-runs/", {"dry_run": "1"}),
+    ],
+)
+def test_a_filter_value_the_schema_refuses_is_refused_on_every_list(
+    register: KeyClient, path: str, query: dict[str, str]
+) -> None:
+    response = register.get(path, query)
+    assert response.status_code == 400 and set(error_of(response)["fields"]) == set(query)
+
+
+def test_what_the_schema_takes_is_taken(register: KeyClient) -> None:
+    page = register.get(PURPOSES, {"page_size": "1000", "active": "true"})
+    assert page.status_code == 200 and page.json()["results"]
+    first = register.get(PURPOSES, {"page_size": "1"})
+    assert len(first.json()["results"]) == 1 and first.json()["next"]
+
+
+def test_a_cursor_no_page_gave_is_refused_by_its_documented_rule(register: KeyClient) -> None:
+    response = register.get(PURPOSES, {"cursor": "bz1hYmM="})  # base64 of "o=abc"
+    assert response.status_code == 400
+    assert error_of(response) | {"message": ""} == {
+        "code": "refused", "message": "", "fields": {"cursor": ["Not a cursor this API gave."]}
+    }  # fmt: skip

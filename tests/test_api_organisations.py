@@ -15,7 +15,7 @@ from tests.api_helpers import KeyClient, make_key
 pytestmark = pytest.mark.django_db
 
 ORGANISATIONS = "/api/v1/organisations/"
-COMPANY = {"name": "Kask ja Tamm OÜ", "registry_code": "12345678", "country": "ee"}
+COMPANY = {"name": "Kask ja Tamm OÜ", "registry_code": "12345678", "country": "EE"}
 
 
 @pytest.fixture
@@ -73,6 +73,9 @@ def test_bad_input_is_a_400_naming_the_field(api: KeyClient) -> None:
         ({"registry_code": "1"}, "name"),
         ({"name": "   "}, "name"),
         ({"name": "X", "country": "XX"}, "country"),
+        ({"name": "X", "country": "ee"}, "country"),  # ISO 3166-1 as the schema's enum says
+        ({"name": 0}, "name"),
+        ({"name": "X", "registry_code": 12345678}, "registry_code"),
         ({"name": "X", "status": "client"}, "status"),
         ({"name": "X" * 201}, "name"),
     ]

@@ -59,24 +59,50 @@ def test_a_person_is_matched_by_work_email_without_external_id(api: KeyClient) -
 
 
 @pytest.mark.parametrize(
-    ("extra", "field"),
+    ("extra", "field", "code"),
     [
-        ({"kind": "client", "date_of_birth": "2020-01-01"}, "date_of_birth"),
-        ({"date_of_birth": "1980-01-01"}, "date_of_birth"),  # prospects get no date of birth
-        ({"work_email": "not-an-address"}, "work_email"),
-        ({"kind": "alien"}, "kind"),
-        ({"shoe_size": 44}, "shoe_size"),
-        ({"first_name": 7}, "first_name"),
+        # Rules the schema lists under the field's x-rules: "refused".
+        ({"kind": "client", "date_of_birth": "2020-01-01"}, "date_of_birth", "refused"),
+        ({"date_of_birth": "1980-01-01"}, "date_of_birth", "refused"),  # not for prospects
+        # What the schema itself refuses: "invalid".
+        ({"work_email": "not-an-address"}, "work_email", "invalid"),
+        ({"kind": "alien"}, "kind", "invalid"),
+        ({"shoe_size": 44}, "shoe_size", "invalid"),
+        ({"first_name": 7}, "first_name", "invalid"),
+        ({"first_name": None}, "first_name", "invalid"),
+        ({"external_id": ""}, "external_id", "invalid"),
+        ({"date_of_birth": ""}, "date_of_birth", "invalid"),
+        ({"date_of_birth": "19800101"}, "date_of_birth", "invalid"),  # not RFC 3339
+        ({"country": "ee"}, "country", "invalid"),
+        ({"country": "QQ"}, "country", "refused"),  # the shape, but no country has the code
+        ({"collected_at": "2026-01-02T10:00"}, "collected_at", "invalid"),  # no offset
     ],
 )
 def test_the_guards_answer_400_naming_the_field(
-    api: KeyClient, extra: dict[str, Any], field: str
+    api: KeyClient, extra: dict[str, Any], field: str, code: str
 ) -> None:
-    response = api.post(SUBJECTS, person(**extra))
-    assert response.status_code == 400
-    error = response.json()["error"]
-    assert error["code"] == "invalid" and field in error["fields"]
-    assert "mari1@example.ee" not in response.content.decode()
+    for response in (
+        api.post(SUBJECTS, person(**extra)),
+        api.post(BULK, {"people": [person(**extra)]}),
+    ):
+        assert response.status_code == 400
+        error = response.json()["error"]
+        fields = error["fields"].get("0", error["fields"])
+        assert error["code"] == code and field in fields, error
+        sent = [
+            v for v in [*extra.values(), "mari1@example.ee"] if isinstance(v, str) and len(v) > 3
+        ]
+        assert not [value for value in sent if value in response.content.decode()], error
+    assert not DataSubject.objects.exists()
+
+
+def test_an_unknown_organisation_is_404_naming_the_row_and_field(api: KeyClient) -> None:
+    one = api.post(SUBJECTS, person(organisation=987654))
+    assert one.status_code == 404 and one.json()["error"]["fields"] == {
+        "organisation": ["No such organisation."]
+    }
+    bulk = api.post(BULK, {"people": [person(1), person(2, organisation=987654)]})
+    assert bulk.status_code == 404 and set(bulk.json()["error"]["fields"]) == {"1"}
     assert not DataSubject.objects.exists()
 
 

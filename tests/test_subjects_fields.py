@@ -5,8 +5,8 @@ a field added, removed or misspelt in one place cannot drift from the others."""
 from __future__ import annotations
 
 from subjects.api.organisations import OrganisationInputSerializer, OrganisationSerializer
-from subjects.api.people import PersonInputSerializer
 from subjects.api.person_answers import PersonSerializer
+from subjects.api.person_inputs import PersonInputSerializer
 from subjects.fields import OrganisationFields, PersonFields
 from subjects.forms import MOMENTS_AS_DAYS, OrganisationForm, SubjectForm
 from subjects.models import DataSubject, SubjectKind

@@ -8,8 +8,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,14 +19,16 @@ from consent.api.common import (
     ConsentStateSerializer,
     EmailBatch,
     GrantInput,
+    ObjectionInput,
 )
 from consent.models import Channel, ConsentEvent
 from consent.selectors import consent_state
 from consent.sync import mailable_positions
 from core.api.auth import api_actor
+from core.api.fields import StrictDateTimeField
 from core.api.models import Scope
 from core.api.schema import IDEMPOTENCY_KEY, ONE_ERRORS, WRITE_ERRORS
-from core.api.views import ApiView, ApiWriteView, audit_read
+from core.api.views import ApiView, ApiWriteView, audit_read, json_object, read_query
 from processing.models import Purpose
 from subjects.models import DataSubject
 
@@ -48,7 +49,7 @@ class ConsentWrite(ApiWriteView):
         raise NotImplementedError
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        given = self.input(data=request.data if isinstance(request.data, dict) else {})
+        given = self.input(data=json_object(request))
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
         event = self.append(request, data)
@@ -133,12 +134,14 @@ class WithdrawConsent(ConsentWrite):
 
 @extend_schema(tags=["consent"])
 class ObjectToProcessing(ConsentWrite):
+    input = ObjectionInput
+
     @extend_schema(
         summary="Record an objection",
         description="An objection to legitimate-interest processing (Art. 21). To direct "
         "marketing it is absolute: the address is suppressed and a prospect erased; to other "
         "processing it opens the DPO's review and restricts processing meanwhile.",
-        request=ConsentActionInput,
+        request=ObjectionInput,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: ActionResult, **WRITE_ERRORS},
     )
@@ -147,6 +150,10 @@ class ObjectToProcessing(ConsentWrite):
 
     def append(self, request: Request, data: dict[str, Any]) -> ConsentEvent:
         return services.object_to_processing(**_common(request, data))
+
+
+class StateQuery(serializers.Serializer[Any]):
+    at = StrictDateTimeField(required=False, help_text="The moment to read the state at.")
 
 
 @extend_schema(tags=["consent"])
@@ -158,16 +165,12 @@ class ConsentStateView(ApiView):
         summary="A person's consent and objection state",
         description="For every active purpose that applies to the person's kind: the state now, "
         "or at `at` (the ledger read by when the person acted).",
-        parameters=[OpenApiParameter("at", OpenApiTypes.DATETIME, required=False)],
+        parameters=[StateQuery],
         responses={200: ConsentStateSerializer(many=True), **ONE_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        at_field = serializers.DateTimeField()
-        raw = request.query_params.get("at")
-        try:
-            at = at_field.run_validation(raw) if raw else timezone.now()
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({"at": exc.detail}) from None
+        query = read_query(request, StateQuery)
+        at = query.get("at") or timezone.now()
         subject = get_object_or_404(DataSubject.objects.active(), pk=pk)
         purposes = [p for p in Purpose.objects.active() if p.applies_to_kind(subject.kind)]
         states = [consent_state(subject, purpose, at) for purpose in purposes]
@@ -222,7 +225,7 @@ class MayMail(ApiWriteView):
         return super().post(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        given = EmailBatch(data=request.data if isinstance(request.data, dict) else {})
+        given = EmailBatch(data=json_object(request))
         given.is_valid(raise_exception=True)
         emails: list[str] = given.validated_data["emails"]
         purpose: Purpose = given.validated_data["purpose"]

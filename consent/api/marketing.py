@@ -7,23 +7,26 @@ import datetime as dt
 from typing import Any
 
 from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consent import services
-from consent.api.common import BATCH_LIMIT, PurposeField
+from consent.api.common import BATCH_LIMIT, IN_THE_FUTURE, MarketingPurposeField, PurposeField
 from consent.emails import unsubscribe_headers, unsubscribe_url
 from consent.models import Channel
 from consent.selectors import marketable_filter
 from consent.sync import audience_page, indexes_of, suppressed_positions
 from core.api.auth import api_actor
-from core.api.fields import id_field
+from core.api.errors import REFUSED, django_validation_fields
+from core.api.fields import StrictCharField, StrictDateTimeField, id_field
+from core.api.inputs import ApiInput
 from core.api.models import Scope
-from core.api.schema import IDEMPOTENCY_KEY, READ_ERRORS, WRITE_ERRORS
-from core.api.views import ApiView, ApiWriteView, audit_read
+from core.api.schema import IDEMPOTENCY_KEY, ONE_ERRORS, WRITE_ERRORS
+from core.api.views import ApiView, ApiWriteView, audit_read, json_object, read_query
 from core.crypto import blind_index
 from processing.models import Purpose
 from subjects.models import DataSubject
@@ -61,7 +64,9 @@ def _read_cursor(token: str, purpose: Purpose) -> tuple[dt.datetime | None, dt.d
         until = dt.datetime.fromisoformat(data["u"]) if data["u"] else timezone.now()
         return since, until, int(data["a"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise exceptions.ValidationError({"cursor": ["Not a cursor this API gave."]}) from None
+        raise exceptions.ValidationError(
+            {"cursor": ["Not a cursor this API gave."]}, code=REFUSED
+        ) from None
 
 
 def _cursor(
@@ -78,6 +83,15 @@ def _cursor(
     )
 
 
+class AudienceQuery(serializers.Serializer[Any]):
+    purpose = MarketingPurposeField()
+    cursor = StrictCharField(
+        required=False,
+        help_text="The `cursor` of the previous answer.",
+        rules=["It is not a cursor this list gave for this purpose."],
+    )
+
+
 @extend_schema(tags=["marketing tool"])
 class Audience(ApiView):
     permission = "consent.audience"
@@ -89,18 +103,13 @@ class Audience(ApiView):
         "answer carries a `cursor`; passed back, it returns only the people whose state "
         "changed since (`members` to add or refresh, `removed` ids to drop). While `more` is "
         "true, keep calling with the new cursor to page through the same moment.",
-        parameters=[
-            OpenApiParameter("purpose", str, required=True, description="The purpose's code."),
-            OpenApiParameter("cursor", str, required=False),
-        ],
-        responses={200: AudienceSerializer, **READ_ERRORS},
+        parameters=[AudienceQuery],
+        responses={200: AudienceSerializer, **ONE_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        code = request.query_params.get("purpose", "")
-        purpose = Purpose.objects.active().filter(code=code, is_direct_marketing=True).first()
-        if purpose is None:
-            raise exceptions.ValidationError({"purpose": ["Give an active marketing purpose."]})
-        token = request.query_params.get("cursor")
+        query = read_query(request, AudienceQuery)
+        purpose: Purpose = query["purpose"]
+        token = query.get("cursor")
         since, until, after = _read_cursor(token, purpose) if token else (None, timezone.now(), 0)
         page = audience_page(
             purpose=purpose, since=since, until=until, after=after, limit=AUDIENCE_PAGE
@@ -128,9 +137,9 @@ class Audience(ApiView):
         )
 
 
-class SuppressionInput(serializers.Serializer[Any]):
+class SuppressionInput(ApiInput):
     emails = serializers.ListField(
-        child=serializers.CharField(max_length=254), min_length=1, max_length=BATCH_LIMIT
+        child=StrictCharField(max_length=254), min_length=1, max_length=BATCH_LIMIT
     )
 
 
@@ -171,7 +180,7 @@ class SuppressionCheck(ApiWriteView):
         return super().post(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        given = SuppressionInput(data=request.data if isinstance(request.data, dict) else {})
+        given = SuppressionInput(data=json_object(request))
         given.is_valid(raise_exception=True)
         emails: list[str] = given.validated_data["emails"]
         found = suppressed_positions(emails)
@@ -185,8 +194,8 @@ class SuppressionCheck(ApiWriteView):
         return Response({"suppressed": [e for i, e in enumerate(emails) if i in found]})
 
 
-class LinksInput(serializers.Serializer[Any]):
-    purpose = PurposeField()
+class LinksInput(ApiInput):
+    purpose = MarketingPurposeField()
     subjects = serializers.ListField(child=id_field(), min_length=1, max_length=BATCH_LIMIT)
 
 
@@ -224,11 +233,9 @@ class UnsubscribeLinks(ApiWriteView):
         return super().post(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        given = LinksInput(data=request.data if isinstance(request.data, dict) else {})
+        given = LinksInput(data=json_object(request))
         given.is_valid(raise_exception=True)
         purpose: Purpose = given.validated_data["purpose"]
-        if not purpose.is_direct_marketing:
-            raise exceptions.ValidationError({"purpose": ["Not a marketing purpose."]})
         wanted: list[int] = given.validated_data["subjects"]
         people = marketable_filter(DataSubject.objects.filter(pk__in=wanted), purpose=purpose)
         links = []
@@ -248,12 +255,20 @@ class UnsubscribeLinks(ApiWriteView):
         )
 
 
-class UnsubscribeRow(serializers.Serializer[Any]):
-    email = serializers.CharField(max_length=254)
-    occurred_at = serializers.DateTimeField(required=False)
+class UnsubscribeRow(ApiInput):
+    email = StrictCharField(max_length=254)
+    occurred_at = StrictDateTimeField(
+        required=False,
+        help_text="When the person unsubscribed; default now.",
+        rules=[
+            IN_THE_FUTURE,
+            "The person consented again after this time: a withdrawal dated earlier would "
+            "not stop the processing.",
+        ],
+    )
 
 
-class UnsubscribesInput(serializers.Serializer[Any]):
+class UnsubscribesInput(ApiInput):
     purpose = PurposeField()
     unsubscribes = serializers.ListField(
         child=UnsubscribeRow(), min_length=1, max_length=BATCH_LIMIT
@@ -298,7 +313,7 @@ class Unsubscribes(ApiWriteView):
         return super().post(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        given = UnsubscribesInput(data=request.data if isinstance(request.data, dict) else {})
+        given = UnsubscribesInput(data=json_object(request))
         given.is_valid(raise_exception=True)
         purpose: Purpose = given.validated_data["purpose"]
         rows: list[dict[str, Any]] = given.validated_data["unsubscribes"]
@@ -314,13 +329,20 @@ class Unsubscribes(ApiWriteView):
             if person is None:
                 unknown.append(index)
                 continue
-            outcome = services.log_withdrawal_or_objection(
-                subject=person,
-                purposes=[purpose],
-                channel=Channel.API,
-                actor=api_actor(request),
-                occurred_at=row.get("occurred_at"),
-            )
+            try:
+                outcome = services.log_withdrawal_or_objection(
+                    subject=person,
+                    purposes=[purpose],
+                    channel=Channel.API,
+                    actor=api_actor(request),
+                    occurred_at=row.get("occurred_at"),
+                )
+            except DjangoValidationError as refused:
+                # All or nothing (the rows before are rolled back): the row says why.
+                raise exceptions.ValidationError(
+                    {"unsubscribes": {str(index): django_validation_fields(refused)}},
+                    code=REFUSED,
+                ) from None
             recorded += len(outcome.events)
             unchanged += len(outcome.unchanged)
         return Response({"recorded": recorded, "unchanged": unchanged, "unknown": unknown})

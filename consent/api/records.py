@@ -10,17 +10,17 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consent.iso27560 import context, export_document, iter_consent_records
 from consent.models import ConsentEvent
-from core.api.fields import MAX_ID
+from core.api.fields import MAX_ID, StrictSlugRelatedField
 from core.api.models import Scope
-from core.api.schema import ONE_ERRORS, READ_ERRORS
-from core.api.views import ApiView, audit_read
+from core.api.schema import ONE_ERRORS
+from core.api.views import ApiView, audit_read, read_query
 from processing.models import Purpose
 from subjects.models import DataSubject
 
@@ -77,10 +77,15 @@ class PersonConsentRecords(RecordsApi, generics.GenericAPIView[Any]):
 
 
 class RecordsQuery(serializers.Serializer[Any]):
-    purpose = serializers.SlugRelatedField(
-        slug_field="code", queryset=Purpose.objects.all(), required=False
+    purpose = StrictSlugRelatedField(
+        slug_field="code",
+        queryset=Purpose.objects.all(),
+        required=False,
+        help_text="Only this purpose's events, by its code.",
     )
-    after = serializers.IntegerField(min_value=0, max_value=MAX_ID, default=0)
+    after = serializers.IntegerField(
+        min_value=0, max_value=MAX_ID, default=0, help_text="Events after this ledger id."
+    )
 
 
 @extend_schema(tags=["consent"])
@@ -89,22 +94,16 @@ class ConsentRecordsExport(RecordsApi):
         summary="The ledger as consent records (ISO/IEC TS 27560), in bulk",
         description=f"One JSON-LD document: the context once and up to {RECORDS_PAGE} records "
         "in `@graph`, oldest event first; `next` is the URL of the following page, or null.",
-        parameters=[
-            OpenApiParameter("purpose", str, required=False, description="A purpose's code."),
-            OpenApiParameter(
-                "after", int, required=False, description="Events after this ledger id."
-            ),
-        ],
+        parameters=[RecordsQuery],
         responses={
             200: OpenApiResponse(response=OpenApiTypes.OBJECT, description=RECORD),
-            **READ_ERRORS,
+            **ONE_ERRORS,
         },
     )
     def get(self, request: Request) -> Response:
-        query = RecordsQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        events = ConsentEvent.objects.filter(pk__gt=query.validated_data["after"])
-        if purpose := query.validated_data.get("purpose"):
+        query = read_query(request, RecordsQuery)
+        events = ConsentEvent.objects.filter(pk__gt=query["after"])
+        if purpose := query.get("purpose"):
             events = events.filter(purpose=purpose)
         page = list(events.order_by("pk").values_list("pk", flat=True)[: RECORDS_PAGE + 1])
         document = export_document(ConsentEvent.objects.filter(pk__in=page[:RECORDS_PAGE]))

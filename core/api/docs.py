@@ -72,8 +72,11 @@ def _examples(content: dict[str, Any] | None) -> list[Example]:
 
 
 def _operation(path: str, method: str, spec: dict[str, Any]) -> Operation:
+    # The scope a key needs is the operation's `x-scope` (OpenAPI 3.0 names scopes only for
+    # OAuth2 schemes, so `security` lists none for a bearer key).
     scopes = sorted(
         {s for scheme in spec.get("security") or [] for v in scheme.values() for s in v}
+        | ({spec["x-scope"]} if spec.get("x-scope") else set())
     )
     parameters = [
         {

@@ -20,6 +20,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger(__name__)
 
 NON_FIELD = "non_field_errors"
+# A refusal's code says what kind it is: the request breaks the schema (any other code), names
+# a record that does not exist (404), or meets a rule the schema states only in prose (its
+# `x-rules`: a service's refusal).
+NOT_FOUND_CODES = frozenset({"not_found", "does_not_exist"})
+REFUSED = "refused"
 
 CODES = {
     400: "invalid",
@@ -78,10 +83,19 @@ def django_validation_fields(exc: DjangoValidationError) -> dict[str, list[str]]
     return {NON_FIELD: list(exc.messages)}
 
 
+def _codes(detail: Any) -> set[str]:
+    if isinstance(detail, dict):
+        return set().union(*map(_codes, detail.values()))
+    if isinstance(detail, list):
+        return set().union(*map(_codes, detail))
+    return {str(getattr(detail, "code", None) or "invalid")}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's `EXCEPTION_HANDLER`: a service's `ValidationError` is bad input (400), never a 500."""
+    """DRF's `EXCEPTION_HANDLER`: a service's `ValidationError` is a refusal by a rule (400
+    `refused`), never a 500; a request that names no existing record is 404."""
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(django_validation_fields(exc))
+        exc = exceptions.ValidationError(django_validation_fields(exc), code=REFUSED)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -94,7 +108,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     if isinstance(exc, exceptions.ValidationError):
         fields = _validation_fields(exc.detail)
-        body = error_body(400, "The request is invalid; see the fields.", fields)
+        codes = _codes(exc.detail)
+        if codes and codes <= NOT_FOUND_CODES:
+            response.status_code = 404
+            body = error_body(404, "The request names a record that does not exist.", fields)
+        elif codes == {REFUSED}:
+            body = error_body(400, "A rule refuses the request; see the fields.", fields, REFUSED)
+        else:
+            body = error_body(400, "The request is invalid; see the fields.", fields)
     else:
         detail = getattr(exc, "detail", "")
         message = str(detail) if not isinstance(detail, dict | list) else "Request refused."

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework.generics import GenericAPIView
+from rest_framework.serializers import ListSerializer
 
 from core.api.errors import ErrorSerializer
+from core.api.fields import MAX_ID, MAX_PARAMETER, NO_NUL
 from core.api.idempotency import ERASED
 
 
@@ -40,10 +44,17 @@ THROTTLED = _error(
     "throttled",
     "Request was throttled.",
 )
-NOT_FOUND = _error("No such record.", "not_found", "Not found.")
+NOT_FOUND = _error(
+    "No such record: the one the path names, or one the request names by id or code "
+    "(`fields` names which).",
+    "not_found",
+    "Not found.",
+)
 INVALID = OpenApiResponse(
     response=ErrorSerializer,
-    description="Bad input: `fields` names each field and what is wrong with it.",
+    description="Bad input, `fields` naming each field and what is wrong with it: `invalid` "
+    "when the request breaks this schema, `refused` when a rule the schema states in prose "
+    "(a field's `x-rules`: a day in the future, a person under 18) refuses it.",
     examples=[
         OpenApiExample(
             "invalid",
@@ -108,3 +119,63 @@ class PortalSessionScheme(OpenApiAuthenticationExtension):
             "name": "sessionid",
             "description": "The portal's own pages (POST also needs the X-CSRFToken header).",
         }
+
+
+class ApiSchema(AutoSchema):
+    """The schema of every API view: what each operation needs and takes, stated.
+
+    `x-scope` is the key scope the operation needs (OpenAPI 3.0 lets only OAuth2 schemes name
+    scopes); a path's id is a positive 64-bit integer; a field's rules the schema cannot state
+    are under its `x-rules` and in its description."""
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        if scope := getattr(self.view, "scopes", {}).get(self.method):
+            operation["x-scope"] = str(scope)
+        for parameter in operation.get("parameters", []):
+            schema = parameter.get("schema", {})
+            free_text = schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(
+                schema
+            )
+            if parameter["in"] in ("query", "path") and free_text:
+                # What `ApiView.initial` refuses of any parameter.
+                schema.update(
+                    pattern=NO_NUL,
+                    maxLength=min(schema.get("maxLength", MAX_PARAMETER), MAX_PARAMETER),
+                )
+        return operation
+
+    def get_filter_backends(self) -> Any:
+        # Only a generic view filters (DRF reads `filter_backends` there alone).
+        return super().get_filter_backends() if isinstance(self.view, GenericAPIView) else []
+
+    def _resolve_path_parameters(self, variables: Any) -> Any:
+        spectacular: Any = super()  # drf-spectacular is untyped
+        parameters = spectacular._resolve_path_parameters(variables)
+        for parameter in parameters:
+            if parameter["schema"].get("type") == "integer":
+                parameter["schema"].update(minimum=1, maximum=MAX_ID, format="int64")
+        return parameters
+
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> Any:
+        spectacular: Any = super()  # drf-spectacular is untyped
+        schema = spectacular._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, ListSerializer) and schema.get("type") == "array":
+            # drf-spectacular states a ListField's bounds but not a nested serializer's.
+            for bound, keyword in (("min_length", "minItems"), ("max_length", "maxItems")):
+                if (value := getattr(field, bound, None)) is not None:
+                    schema[keyword] = value
+        rules = getattr(field, "rules", None)
+        # Once: an extension maps the field by calling this again.
+        if rules and direction == "request" and "x-rules" not in schema:
+            if "$ref" in schema:  # a $ref takes no siblings in OpenAPI 3.0
+                schema = {"allOf": [schema]}
+            schema["x-rules"] = list(rules)
+            schema["description"] = " ".join(
+                [schema.get("description", ""), "Refused when:", *rules]
+            ).strip()
+        return schema

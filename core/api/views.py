@@ -3,16 +3,21 @@ cursor pagination and the audit event of a read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rest_framework import exceptions, pagination
+from django.db import transaction
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import idempotency
 from core.api.auth import api_actor, api_key
+from core.api.errors import REFUSED
+from core.api.fields import MAX_PARAMETER
+from core.api.filters import ApiFilterBackend
 from core.audit import record_event
 
 
@@ -23,17 +28,59 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
     ordering = "id"
+    CURSOR_RULE = "It is not a cursor a page of this list gave (`next` or `previous`)."
+
+    def get_page_size(self, request: Request) -> int:
+        # DRF falls back to the default on a size it cannot read; the schema refuses it.
+        given = request.query_params.get(self.page_size_query_param)
+        if given is None:
+            return self.page_size
+        if not re.fullmatch(r"[0-9]{1,7}", given) or not 1 <= int(given) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"Give a number from 1 to {self.max_page_size}."]}
+            )
+        return int(given)
 
     def decode_cursor(self, request: Request) -> Any:
-        # DRF answers a bad cursor 404; it is bad input, answered 400 naming the parameter.
+        # DRF answers a bad cursor 404; it is a refusal by the parameter's rule (400), which
+        # names it: no schema can say which strings a page gave.
         try:
             return super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError({"cursor": ["Not a cursor this API gave."]}) from None
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: ["Not a cursor this API gave."]}, code=REFUSED
+            ) from None
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = f"Results per page, 1 to {self.max_page_size}."
+            elif parameter["name"] == self.cursor_query_param:
+                parameter["schema"]["x-rules"] = [self.CURSOR_RULE]
+                parameter["description"] = f"The page to read. Refused when: {self.CURSOR_RULE}"
+        return parameters
 
 
-# Longer than any cursor, code or list of ids the API takes in a query string.
-MAX_PARAMETER = 4096
+class _ApiSchemaOf:
+    """`core.api.schema.ApiSchema`, imported when first asked for: drf-spectacular imports
+    DRF's generics, which import this module for the pagination class."""
+
+    inspector: Any = None
+
+    def _inspector(self) -> Any:
+        if self.inspector is None:
+            from core.api.schema import ApiSchema
+
+            self.inspector = ApiSchema()
+        return self.inspector
+
+    def __get__(self, view: Any, owner: Any) -> Any:
+        return self._inspector().__get__(view, owner)
+
+    def __set__(self, view: Any, schema: Any) -> None:
+        self._inspector().__set__(view, schema)
 
 
 class ApiView(APIView):
@@ -45,18 +92,28 @@ class ApiView(APIView):
     checks_own_permission = True
     permissions_by_method: dict[str, str] = {}
     scopes: dict[str, str] = {}
+    schema = _ApiSchemaOf()
+    filter_backends: Sequence[type[Any]] = [ApiFilterBackend]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         # PostgreSQL refuses a NUL in a string: a query parameter holding one (or absurdly
-        # long) is refused by name here, before any lookup could turn it into a 500.
+        # long) is refused by name here, before any lookup could turn it into a 500. No
+        # parameter of the API is a list, so one given twice is refused rather than read as
+        # whichever came last.
         refused = {
             name: ["Holds a NUL character or is too long."]
             for name, values in request.query_params.lists()
             if any("\x00" in value or len(value) > MAX_PARAMETER for value in values)
+        } | {
+            name: ["Give this parameter once."]
+            for name, values in request.query_params.lists()
+            if len(values) > 1
         }
         if refused:
             raise exceptions.ValidationError(refused)
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise exceptions.NotFound()  # no record has a key PostgreSQL cannot even store
 
 
 class ApiWriteView(ApiView):
@@ -65,7 +122,10 @@ class ApiWriteView(ApiView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         def run() -> Response:
             try:
-                return self.create(request, *args, **kwargs)
+                # All or nothing: a refusal halfway (a batch's fifth row) undoes the first
+                # four; the stored answer of the Idempotency-Key, outside, stays.
+                with transaction.atomic():
+                    return self.create(request, *args, **kwargs)
             except Exception as exc:  # answered as DRF answers it (4xx, stored), or re-raised
                 return self.handle_exception(exc)
 
@@ -73,6 +133,15 @@ class ApiWriteView(ApiView):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raise NotImplementedError
+
+
+def read_query(request: Request, query: type[serializers.Serializer[Any]]) -> dict[str, Any]:
+    """The query string as `query` reads it, from a plain mapping: from a query dict DRF reads
+    an empty value as no value at all, which the schema does not say (`at=` is no time). No
+    parameter is given twice (`ApiView.initial`)."""
+    given = query(data=request.query_params.dict())
+    given.is_valid(raise_exception=True)
+    return dict(given.validated_data)
 
 
 def json_object(request: Request) -> dict[str, Any]:

@@ -5,14 +5,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.db.models import Model
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.auth import api_actor
-from core.api.fields import id_field
+from core.api.errors import NON_FIELD, REFUSED, django_validation_fields
+from core.api.fields import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateField,
+    StrictDateTimeField,
+    StrictDecimalField,
+    existing,
+    id_field,
+)
+from core.api.inputs import ApiInput
 from core.api.models import Scope
 from core.api.schema import IDEMPOTENCY_KEY, WRITE_ERRORS
 from core.api.views import ApiWriteView, json_object
@@ -26,113 +38,123 @@ from subjects.models import (
 )
 from subjects.services import lifecycle
 
+# What `subjects.services.lifecycle` refuses: an anchor in the future would postpone a purge
+# on a promise.
+NOT_FUTURE = "It is after today (Europe/Tallinn): report the event when it has happened."
+FUTURE_TIME = "It is in the future: report it when it has happened."
 
-class PersonRef(serializers.Serializer[Any]):
+
+class PersonRef(ApiInput):
     """A person by the portal's id (`subject`) or the platform's (`external_id`)."""
 
     subject = id_field(required=False, help_text="The portal's id of the person.")
-    external_id = serializers.CharField(
+    external_id = StrictCharField(
         required=False, max_length=100, help_text="The platform's id of the person."
     )
+    required_any = ("subject", "external_id")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         people = DataSubject.objects.active()
         if "subject" in attrs:
-            person = people.filter(pk=attrs.pop("subject")).first()
-        elif "external_id" in attrs:
-            person = people.filter(external_id=attrs.pop("external_id")).first()
+            found = people.filter(pk=attrs.pop("subject")).first()
+            attrs.pop("external_id", None)
         else:
-            raise serializers.ValidationError({"subject": ["Give subject or external_id."]})
-        if person is None:
-            raise serializers.ValidationError({"subject": ["No such person."]})
-        attrs["person"] = person
+            found = people.filter(external_id=attrs.pop("external_id")).first()
+        if found is None:
+            raise serializers.ValidationError({"subject": ["No such person."]}, code="not_found")
+        attrs["person"] = found
         return attrs
 
 
-class OrganisationRef(serializers.Serializer[Any]):
+class OrganisationRef(ApiInput):
     organisation = id_field(help_text="The portal's id of the company.")
 
     def validate_organisation(self, value: int) -> Organisation:
-        organisation = Organisation.objects.filter(pk=value).first()
-        if organisation is None:
-            raise serializers.ValidationError("No such organisation.")
-        return organisation
+        return existing(Organisation.objects.all(), value, "No such organisation.")
 
 
 class TrialStarted(OrganisationRef):
-    started_on = serializers.DateField()
+    organisation = id_field(
+        help_text="The portal's id of the company.",
+        rules=["A trial of this company is still running."],
+    )
+    started_on = StrictDateField(rules=[NOT_FUTURE])
 
 
 class TrialEnded(OrganisationRef):
-    ended_on = serializers.DateField()
+    organisation = id_field(
+        help_text="The portal's id of the company.", rules=["This company has no running trial."]
+    )
+    ended_on = StrictDateField(rules=[NOT_FUTURE, "It is before the trial started."])
 
 
 class DemoHeld(PersonRef):
-    held_on = serializers.DateField()
+    held_on = StrictDateField(rules=[NOT_FUTURE])
 
 
 class Conversion(OrganisationRef):
-    on = serializers.DateField(help_text="The day the company became a paying client.")
+    on = StrictDateField(
+        help_text="The day the company became a paying client.", rules=[NOT_FUTURE]
+    )
+    rules = ("The company is a paying client already, or a former client's conversion back.",)
 
 
 class ContractEnded(OrganisationRef):
-    on = serializers.DateField(help_text="The day the contract ended.")
+    on = StrictDateField(help_text="The day the contract ended.", rules=[NOT_FUTURE])
+    rules = ("The company is not a paying client: only a client's contract ends.",)
 
 
 class InvoiceIssued(OrganisationRef):
-    number = serializers.CharField(max_length=50)
-    issued_on = serializers.DateField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="EUR")
+    number = StrictCharField(
+        max_length=50, rules=["An invoice with this number is already recorded."]
+    )
+    issued_on = StrictDateField(rules=[NOT_FUTURE])
+    amount = StrictDecimalField(max_digits=12, decimal_places=2)
+    currency = StrictCharField(
+        default="EUR", validators=[RegexValidator(r"^[A-Za-z]{3}$")], help_text="ISO 4217."
+    )
     billing_contact = id_field(required=False, help_text="The person the invoice is sent to.")
 
     def validate_billing_contact(self, value: int) -> DataSubject:
-        person = DataSubject.objects.active().filter(pk=value).first()
-        if person is None:
-            raise serializers.ValidationError("No such person.")
-        return person
+        return existing(DataSubject.objects.active(), value, "No such person.")
 
 
-class ClaimFellDue(serializers.Serializer[Any]):
+class ClaimFellDue(ApiInput):
     subject = id_field(required=False)
     organisation = id_field(required=False)
-    fell_due_on = serializers.DateField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    fell_due_on = StrictDateField(rules=[NOT_FUTURE])
+    amount = StrictDecimalField(max_digits=12, decimal_places=2, required=False)
+    required_any = ("subject", "organisation")
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "subject" in attrs:
-            attrs["subject"] = DataSubject.objects.active().filter(pk=attrs["subject"]).first()
-            if attrs["subject"] is None:
-                raise serializers.ValidationError({"subject": ["No such person."]})
-        if "organisation" in attrs:
-            attrs["organisation"] = Organisation.objects.filter(pk=attrs["organisation"]).first()
-            if attrs["organisation"] is None:
-                raise serializers.ValidationError({"organisation": ["No such organisation."]})
-        return attrs
+    def validate_subject(self, value: int) -> DataSubject:
+        return existing(DataSubject.objects.active(), value, "No such person.")
+
+    def validate_organisation(self, value: int) -> Organisation:
+        return existing(Organisation.objects.all(), value, "No such organisation.")
 
 
-class ClaimClosed(serializers.Serializer[Any]):
-    claim = id_field(help_text="The id returned when the claim was reported.")
-    closed_on = serializers.DateField()
+class ClaimClosed(ApiInput):
+    claim = id_field(
+        help_text="The id returned when the claim was reported.",
+        rules=["This claim is already closed."],
+    )
+    closed_on = StrictDateField(rules=[NOT_FUTURE, "It is before the claim fell due."])
 
     def validate_claim(self, value: int) -> Claim:
-        claim = Claim.objects.filter(pk=value, anonymised_at__isnull=True).first()
-        if claim is None:
-            raise serializers.ValidationError("No such claim.")
-        return claim
+        return existing(Claim.objects.filter(anonymised_at__isnull=True), value, "No such claim.")
 
 
 class CommunicationLogged(PersonRef):
-    direction = serializers.ChoiceField(choices=CommunicationDirection.choices)
-    channel = serializers.ChoiceField(choices=CommunicationChannel.choices, default="email")
-    sent_at = serializers.DateTimeField()
-    subject_line = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    direction = StrictChoiceField(choices=CommunicationDirection.choices)
+    channel = StrictChoiceField(choices=CommunicationChannel.choices, default="email")
+    sent_at = StrictDateTimeField(rules=[FUTURE_TIME])
+    subject_line = StrictCharField(required=False, allow_blank=True, max_length=300)
 
 
 class UsageRecorded(PersonRef):
-    occurred_at = serializers.DateTimeField()
-    action = serializers.CharField(max_length=100)
+    occurred_at = StrictDateTimeField(rules=[FUTURE_TIME])
+    action = StrictCharField(max_length=100)
 
 
 class EventRecorded(serializers.Serializer[Any]):
@@ -152,7 +174,15 @@ class EventView(ApiWriteView):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         given = self.input(data=json_object(request))
         given.is_valid(raise_exception=True)
-        written = self.record(dict(given.validated_data), api_actor(request))
+        try:
+            written = self.record(dict(given.validated_data), api_actor(request))
+        except DjangoValidationError as refused:
+            # A refusal about something the request does not name (the company's status) is
+            # one of the whole request.
+            told: dict[str, list[str]] = {}
+            for name, messages in django_validation_fields(refused).items():
+                told.setdefault(name if name in given.fields else NON_FIELD, []).extend(messages)
+            raise exceptions.ValidationError(told, code=REFUSED) from None
         return Response({"event": self.event, "id": written.pk}, status=status.HTTP_201_CREATED)
 
 

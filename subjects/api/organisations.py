@@ -14,11 +14,14 @@ from typing import Any
 
 import django_filters
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.auth import api_actor
+from core.api.fields import CountryField, StrictCharField
+from core.api.filters import ApiFilterSet
+from core.api.inputs import ApiInput
 from core.api.models import Scope
 from core.api.schema import IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from core.api.views import ApiWriteView, json_object
@@ -37,18 +40,16 @@ class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
         read_only_fields = fields
 
 
-class OrganisationInputSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
-    registry_code = serializers.CharField(
+class OrganisationInputSerializer(ApiInput):
+    name = StrictCharField(max_length=200)
+    registry_code = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=50,
         help_text="The company's code in its country's business register: the organisation "
         "is matched on it (with the country). Without one a new organisation is created.",
     )
-    country = serializers.CharField(
-        required=False, allow_blank=True, max_length=2, help_text="ISO 3166-1 alpha-2."
-    )
+    country = CountryField()
 
 
 class OrganisationUpsertSerializer(serializers.Serializer[Any]):
@@ -56,7 +57,7 @@ class OrganisationUpsertSerializer(serializers.Serializer[Any]):
     organisation = OrganisationSerializer()
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(ApiFilterSet):
     registry_code = django_filters.CharFilter()
     country = django_filters.CharFilter()
     status = django_filters.ChoiceFilter(choices=OrganisationStatus.choices)
@@ -105,11 +106,8 @@ class OrganisationListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any
         return super().post(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = json_object(request)
-        given = OrganisationInputSerializer(data=data)
+        given = OrganisationInputSerializer(data=json_object(request))
         given.is_valid(raise_exception=True)
-        if unknown := set(data) - set(given.fields):
-            raise exceptions.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
         values: OrganisationFields = {
             "name": given.validated_data["name"],
             "registry_code": given.validated_data.get("registry_code", "").strip(),

@@ -20,54 +20,26 @@ from rest_framework.response import Response
 
 from core.api import idempotency
 from core.api.auth import api_actor, api_key
-from core.api.fields import IdFilter, id_field
+from core.api.errors import REFUSED
+from core.api.filters import ApiFilterSet, IdFilter, MomentFilter
+from core.api.inputs import UNKNOWN_FIELD
 from core.api.models import Scope
 from core.api.schema import GONE, IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from core.api.views import ApiView, ApiWriteView, audit_read, json_object
 from core.crypto import blind_index
 from processing.models import SubjectKind
 from subjects.api.person_answers import (
-    API_FIELDS,
     PersonSerializer,
     answered_actions,
     readable_fields,
     refusals_told,
     refuse_filters_on_hidden_fields,
 )
-from subjects.models import DataSubject, Source
+from subjects.api.person_inputs import BulkInputSerializer, PersonInputSerializer, person_rows
+from subjects.models import DataSubject
 from subjects.services.bulk import MAX_ROWS, BulkOutcome, upsert_subjects
 
 TARGET_TYPE = "subjects.datasubject"
-MOMENTS = ("collected_at", "informed_at")
-
-
-class PersonInputSerializer(serializers.Serializer[Any]):
-    """The shape of one person in a write (validated by the service, row by row)."""
-
-    external_id = serializers.CharField(
-        required=False, allow_null=True, max_length=100, help_text="The platform's id."
-    )
-    kind = serializers.ChoiceField(choices=SubjectKind.choices, required=False)
-    first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    last_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    date_of_birth = serializers.DateField(
-        required=False, allow_null=True, help_text="Optional; under 18 is refused."
-    )
-    work_address = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    work_phone = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    work_email = serializers.EmailField(required=False, allow_null=True, allow_blank=True)
-    organisation = id_field(required=False, allow_null=True)
-    position = serializers.CharField(required=False, allow_blank=True, max_length=150)
-    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
-    preferred_language = serializers.CharField(required=False, allow_blank=True)
-    collected_at = serializers.DateTimeField(required=False)
-    informed_at = serializers.DateTimeField(required=False, allow_null=True)
-
-
-# `source` is also the name of every DRF field's own attribute: declared after the class.
-PersonInputSerializer._declared_fields["source"] = serializers.ChoiceField(
-    choices=Source.choices, required=False
-)
 
 
 # What an upsert did (people and organisations): one enum in the schema, `UpsertActionEnum`.
@@ -79,10 +51,6 @@ class UpsertResultSerializer(serializers.Serializer[Any]):
     person = PersonSerializer()
 
 
-class BulkInputSerializer(serializers.Serializer[Any]):
-    people = PersonInputSerializer(many=True, help_text=f"At most {MAX_ROWS} people.")
-
-
 class BulkResultSerializer(serializers.Serializer[Any]):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
@@ -90,49 +58,6 @@ class BulkResultSerializer(serializers.Serializer[Any]):
     ids = serializers.ListField(
         child=serializers.IntegerField(), help_text="The person of each row, in order."
     )
-
-
-def person_rows(value: Any, *, limit: int) -> list[Mapping[str, Any]]:
-    """The rows as sent, checked for shape only: the service validates every value."""
-    if not isinstance(value, list):
-        raise exceptions.ValidationError({"people": ["Give a list of people."]})
-    if not value:
-        raise exceptions.ValidationError({"people": ["Give at least one person."]})
-    if len(value) > limit:
-        raise exceptions.ValidationError({"people": [f"At most {limit} people per call."]})
-    errors: dict[str, Any] = {}
-    rows: list[Mapping[str, Any]] = []
-    for index, row in enumerate(value):
-        if not isinstance(row, dict):
-            errors[str(index)] = {"non_field_errors": ["Give an object."]}
-        elif unknown := set(row) - set(API_FIELDS):
-            errors[str(index)] = {name: ["Unknown field."] for name in sorted(unknown)}
-        else:
-            row, moment_errors = _moments_in_utc(row)
-            if moment_errors:
-                errors[str(index)] = moment_errors
-            rows.append(row)
-    if errors:
-        raise exceptions.ValidationError(errors)
-    return rows
-
-
-def _moments_in_utc(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Times parsed as the schema says (ISO 8601) and stored in UTC: PostgreSQL refuses an
-    offset beyond ±15:59 that ISO 8601 allows."""
-    errors: dict[str, list[str]] = {}
-    row = dict(row)
-    for name in MOMENTS:
-        if row.get(name) is None:
-            continue
-        try:
-            moment = serializers.DateTimeField().run_validation(row[name])
-            row[name] = moment.astimezone(dt.UTC)
-        except serializers.ValidationError as refused:
-            errors[name] = [str(message) for message in refused.detail]
-        except OverflowError:
-            errors[name] = ["The time is out of range."]
-    return row, errors
 
 
 def _upsert(request: Request, rows: list[Mapping[str, Any]]) -> BulkOutcome:
@@ -145,19 +70,20 @@ def _upsert(request: Request, rows: list[Mapping[str, Any]]) -> BulkOutcome:
     if outcome.errors:
         # All or nothing: nothing was written; each refused row says why, by field.
         raise exceptions.ValidationError(
-            refusals_told(outcome.errors, rows=rows, readable=readable_fields(request))
+            refusals_told(outcome.errors, rows=rows, readable=readable_fields(request)),
+            code=REFUSED,
         )
     return outcome
 
 
-class PersonFilter(django_filters.FilterSet):
+class PersonFilter(ApiFilterSet):
     kind = django_filters.ChoiceFilter(choices=SubjectKind.choices)
     external_id = django_filters.CharFilter()
     organisation = IdFilter(field_name="organisation_id")
     work_email = django_filters.CharFilter(
         method="filter_email", help_text="Exact address (matched by its blind index)."
     )
-    updated_since = django_filters.IsoDateTimeFilter(method="filter_updated_since")
+    updated_since = MomentFilter(method="filter_updated_since")
 
     class Meta:
         model = DataSubject
@@ -347,7 +273,9 @@ class PersonBulkUpsert(SubjectsApi, ApiWriteView):
         return super().post(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = request.data if isinstance(request.data, dict) else {}
+        data = json_object(request)
+        if unknown := sorted(set(data) - {"people"}):
+            raise exceptions.ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
         rows = person_rows(data.get("people"), limit=MAX_ROWS)
         outcome = _upsert(request, rows)
         actions = answered_actions(outcome.actions, rows=rows, readable=readable_fields(request))
