@@ -12,30 +12,36 @@ import datetime as dt
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from fontTools.ttLib import TTFont
-from weasyprint import HTML, Attachment
-from weasyprint.pdf import fonts as weasyprint_fonts
 
 # Templates refer to static files (the stylesheet) relative to the project's static folder.
 BASE_URL = Path(settings.BASE_DIR / "static").as_uri() + "/"
 
 
-class _UndatedTTFont(TTFont):  # type: ignore[misc]  # fontTools ships no type information
-    """A font fontTools saves with the date it was read with: without libharfbuzz-subset,
-    WeasyPrint subsets each font with fontTools, whose `save` stamps the moment into the
-    font's `head.modified` — and a document built a second later differs by those bytes."""
+@cache
+def _weasyprint() -> Any:
+    """WeasyPrint, imported on the first document: it weighs ~50 MB, which every process
+    would carry (the purge, each worker, each web worker) if the import were at the top."""
+    import weasyprint
+    from fontTools.ttLib import TTFont
+    from weasyprint.pdf import fonts as weasyprint_fonts
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("recalcTimestamp", False)
-        super().__init__(*args, **kwargs)
+    class UndatedTTFont(TTFont):  # type: ignore[misc]  # fontTools ships no type information
+        """A font fontTools saves with the date it was read with: without libharfbuzz-subset,
+        WeasyPrint subsets each font with fontTools, whose `save` stamps the moment into the
+        font's `head.modified` — and a document built a second later differs by those bytes."""
 
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("recalcTimestamp", False)
+            super().__init__(*args, **kwargs)
 
-weasyprint_fonts.TTFont = _UndatedTTFont
+    weasyprint_fonts.TTFont = UndatedTTFont
+    return weasyprint
 
 
 @dataclass(frozen=True)
@@ -61,13 +67,14 @@ def html_to_pdf(
 ) -> Pdf:
     """Lay out and write the PDF; `on_laid_out(pages)` runs between the two (the long part
     is the layout, so a progress bar can move there)."""
-    document = HTML(string=html, base_url=BASE_URL).render()
+    weasyprint = _weasyprint()
+    document = weasyprint.HTML(string=html, base_url=BASE_URL).render()
     if on_laid_out is not None:
         on_laid_out(len(document.pages))
     # Embedded files carry a date; the document's own day keeps the bytes reproducible.
     moment = dt.datetime.combine(dated or dt.date(2000, 1, 1), dt.time(), tzinfo=dt.UTC)
     attachments = [
-        Attachment(
+        weasyprint.Attachment(
             file_obj=io.BytesIO(f.content),
             name=f.name,
             description=f.name,

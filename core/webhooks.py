@@ -42,7 +42,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import standardwebhooks
 from django.conf import settings
 from django.core import signing
@@ -187,6 +186,10 @@ def post_json(
             secret=secret, message_id=message_id, sent_at=now or timezone.now(), body=body
         ),
     }
+    # httpx (with rich, which it imports) is ~20 MB: imported by the first call, not by every
+    # process that merely imports the portal's modules.
+    import httpx
+
     seconds = float(settings.WEBHOOK_TIMEOUT_SECONDS if timeout is None else timeout)
     limits = httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT_SECONDS))
     try:
