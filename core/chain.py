@@ -4,7 +4,9 @@ Event n stores `sequence = n`, `prev_hash` (event n-1's `hash`, or `GENESIS_HASH
 first) and `hash = SHA-256("n:<content hash>:<prev_hash>")`, where the content hash is
 SHA-256 over a canonical JSON of the event's own fields. An edited row no longer matches its
 hash; a deleted row leaves a gap in the sequence and a dangling `prev_hash`; an inserted row
-cannot take a sequence already used (unique) and breaks the link of the row after it.
+cannot take a sequence already used (unique; on PostgreSQL, where the table is partitioned by
+month and a unique key must hold the month, the walk meets the second row with that number)
+and breaks the link of the row after it.
 
 Plain SHA-256, not a keyed HMAC, by decision. The application role cannot edit the table at
 all (triggers, and on PostgreSQL it owns no table), so the chain guards against whoever gets
@@ -34,15 +36,34 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.utils.ipv6 import clean_ipv6_address
+from django.utils.dateparse import parse_datetime
+
+from core.chain_hash import (
+    EventContent,
+    content_hash,
+    link_hash,
+    stored_content_hash,
+    stored_details,
+    stored_ip,
+    utc_iso,
+)
+
+__all__ = [
+    "GENESIS_HASH",
+    "EventContent",
+    "content_hash",
+    "insert_chained",
+    "link_hash",
+    "stored_details",
+    "stored_ip",
+    "verify_chain",
+]
 
 GENESIS_HASH = "0" * 64
 # pg_advisory_xact_lock key: "AUDIT" in ASCII, unique to the audit chain.
@@ -54,69 +75,11 @@ INSERT_BATCH_SIZE = 100
 
 
 @dataclass(frozen=True)
-class EventContent:
-    """An event's own fields, as they are stored (and read back)."""
-
-    occurred_at: dt.datetime
-    actor_id: int | None
-    actor_label: str
-    action: str
-    target_type: str
-    target_id: str
-    details: Any
-    ip_address: str | None
-
-
-@dataclass(frozen=True)
 class Link:
     id: int
     sequence: int
     prev_hash: str
     hash: str
-
-
-def stored_details(details: Any) -> Any:
-    """The JSON value the database will hand back: what is stored is what is hashed."""
-    return json.loads(json.dumps(details, cls=DjangoJSONEncoder))
-
-
-def stored_ip(ip_address: str | None) -> str | None:
-    if not ip_address:
-        return None
-    # PostgreSQL's inet prints IPv6 in this compressed, lower-case form.
-    return clean_ipv6_address(ip_address) if ":" in ip_address else ip_address
-
-
-def _canonical(value: Any) -> Any:
-    # PostgreSQL's jsonb keeps numbers as numeric: 1e20 comes back as an int, 2.0 as 2.0;
-    # an integral float and the int hash alike so that the round trip cannot break a link.
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [_canonical(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _canonical(item) for key, item in value.items()}
-    return value
-
-
-def content_hash(content: EventContent) -> str:
-    payload = {
-        "occurred_at": content.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor_id": content.actor_id,
-        "actor_label": content.actor_label,
-        "action": content.action,
-        "target_type": content.target_type,
-        "target_id": content.target_id,
-        "details": _canonical(content.details),
-        "ip_address": stored_ip(content.ip_address),
-    }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
-
-
-def link_hash(sequence: int, content: str, prev_hash: str) -> str:
-    """The same formula the INSERT statement evaluates in SQL."""
-    return hashlib.sha256(f"{sequence}:{content}:{prev_hash}".encode("ascii")).hexdigest()
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -295,27 +258,45 @@ class ChainReport:
         return self.broken is None
 
 
-def _walk() -> Iterator[tuple[Any, ...]]:
-    from core.models import AuditEvent
+# The walk's columns: `occurred_at` as `utc_iso` writes it (PostgreSQL formats it, which
+# spares a datetime per row), `details` as stored text, the inet without its netmask.
+_WALK_COLUMNS = {
+    "postgresql": "to_char(occurred_at AT TIME ZONE 'UTC', "
+    '\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\'), actor_id, actor_label, action, target_type, '
+    "target_id, details, host(ip_address)",
+    "sqlite": ", ".join(_COLUMNS),
+}
 
-    last = None
+
+def _sqlite_moment(value: Any) -> str:
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        raise ValueError(f"not a moment: {value!r}")
+    return utc_iso(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+
+
+def _walk() -> Iterator[tuple[Any, ...]]:
+    """Every event in (sequence, id) order, in batches: by id too, so that two rows with one
+    number (possible on PostgreSQL, see the module's docstring) both come, one after the
+    other, and neither is skipped by the next batch's start."""
+    vendor = connection.vendor
+    # Built from this module's constants only; the batch's start travels as parameters.
+    query = (
+        f"SELECT id, sequence, prev_hash, hash, {_WALK_COLUMNS[vendor]} "  # noqa: S608
+        "FROM core_auditevent WHERE sequence >= %s AND (sequence > %s OR id > %s) "
+        "ORDER BY sequence, id LIMIT %s"
+    )
+    last_sequence, last_id = 0, 0
     while True:
-        rows = AuditEvent.objects.order_by("sequence")
-        if last is not None:
-            rows = rows.filter(sequence__gt=last)
-        batch = list(
-            rows.values_list(
-                "id",
-                "sequence",
-                "prev_hash",
-                "hash",
-                *_COLUMNS,
-            )[:WALK_BATCH_SIZE]
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, [last_sequence, last_sequence, last_id, WALK_BATCH_SIZE])
+            batch = cursor.fetchall()
         if not batch:
             return
+        if vendor == "sqlite":
+            batch = [(*row[:4], _sqlite_moment(row[4]), *row[5:]) for row in batch]
         yield from batch
-        last = batch[-1][1]
+        last_id, last_sequence = batch[-1][0], batch[-1][1]
 
 
 def verify_chain(
@@ -330,6 +311,7 @@ def verify_chain(
     `exported` are the heads exported outside the database: each must be met, unchanged.
     """
     expected_sequence, prev_hash, checked = 1, GENESIS_HASH, 0
+    link_before = GENESIS_HASH  # the link of the last event walked
     # A walk of an empty log reached head #0, which is no event: every chain reaches it.
     seen_expected = expected_head is None or expected_head[0] == 0
     heads: dict[int, list[ExportedHead]] = {}
@@ -337,7 +319,14 @@ def verify_chain(
         heads.setdefault(head.sequence, []).append(head)
     for row in _walk():
         event_id, sequence, stored_prev, stored_hash = row[:4]
-        content = EventContent(*row[4:])
+        if sequence < expected_sequence:
+            problem = (
+                f"event #{sequence} appears twice (the second has id {event_id}): a row was "
+                "inserted with a number already used"
+            )
+            return ChainReport(
+                checked - 1, sequence - 1, link_before, Break(sequence, event_id, problem)
+            )
         if sequence != expected_sequence:
             problem = (
                 f"event #{expected_sequence} is missing (the next is #{sequence}): "
@@ -355,7 +344,7 @@ def verify_chain(
                 "inserted or deleted before it"
             )
             return ChainReport(checked, sequence - 1, prev_hash, Break(sequence, event_id, problem))
-        if link_hash(sequence, content_hash(content), stored_prev) != stored_hash:
+        if link_hash(sequence, stored_content_hash(*row[4:]), stored_prev) != stored_hash:
             problem = f"event #{sequence} does not match its hash: the row was edited"
             return ChainReport(checked, sequence - 1, prev_hash, Break(sequence, event_id, problem))
         checked += 1
@@ -371,7 +360,7 @@ def verify_chain(
                     checked - 1, sequence - 1, prev_hash, Break(sequence, event_id, problem)
                 )
             seen_expected = True
-        expected_sequence, prev_hash = sequence + 1, stored_hash
+        expected_sequence, prev_hash, link_before = sequence + 1, stored_hash, stored_prev
     if heads:
         # Exported heads beyond the end of the log: the newest events were cut off.
         beyond = sorted(
