@@ -161,7 +161,9 @@ AppendOnlyManager = models.Manager.from_queryset(AppendOnlyQuerySet)
 
 
 class ConsentEvent(AppendOnlyModel):
-    """One grant, withdrawal or objection. Rows are never changed or removed."""
+    """One grant, withdrawal or objection. Rows are never changed or removed.
+
+    On PostgreSQL the table is partitioned by month of `recorded_at` (`core.partitions`)."""
 
     subject = models.ForeignKey(
         "subjects.DataSubject",
@@ -222,7 +224,12 @@ class ConsentEvent(AppendOnlyModel):
 class ConsentEvidence(models.Model):
     """What proves an event: a note, a scanned letter, the e-mail. Purgeable by retention."""
 
-    event = models.OneToOneField(ConsentEvent, on_delete=models.PROTECT, related_name="evidence")
+    # No database constraint: on PostgreSQL the ledger is partitioned by month, and a foreign
+    # key there would have to name the month too; a trigger refuses an event that does not
+    # exist instead (`core.partitions`), and the ledger's rows never go away.
+    event = models.OneToOneField(
+        ConsentEvent, on_delete=models.PROTECT, related_name="evidence", db_constraint=False
+    )
     text = EncryptedTextField(_("note"), null=True, blank=True)
     file = EncryptedBinaryField(_("file"), null=True, blank=True)
     # A scan's name often names the person ("consent-mari-tamm.pdf").
@@ -311,8 +318,12 @@ class ObjectionReviewQuerySet(models.QuerySet["ObjectionReview"]):
 class ObjectionReview(models.Model):
     """GDPR Art. 21(1): the DPO weighs an objection to legitimate-interest processing."""
 
+    # Without a database constraint, as the evidence's (see there).
     event = models.OneToOneField(
-        ConsentEvent, on_delete=models.PROTECT, related_name="objection_review"
+        ConsentEvent,
+        on_delete=models.PROTECT,
+        related_name="objection_review",
+        db_constraint=False,
     )
     subject = models.ForeignKey(
         "subjects.DataSubject", on_delete=models.PROTECT, related_name="objection_reviews"

@@ -7,6 +7,11 @@ or drop what it reads and writes: the append-only triggers hold against the code
 append-only ones (`SELECT, INSERT` only: not even the trigger is needed to refuse an edit)
 and the migration record (`SELECT`), and `USAGE` on the sequences. `REVOKE ALL` comes first
 in the same transaction, so the grants are exactly this list after every run.
+
+A partitioned table (the audit log, the consent ledger: `core.partitions`) is granted as its
+parent only: a statement through the parent is checked against the parent's privileges
+alone, and its partitions grant the role nothing, so it cannot change or empty one directly.
+The role may run the owner's function that makes the months ahead, which does nothing else.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from django.db import connections, transaction
 from core.appendonly import AppendOnlyModel
 
 READ_ONLY_TABLES = frozenset({"django_migrations"})
+# The owner's function that makes the logs' monthly partitions (`core.partitions`).
+MAKE_PARTITIONS = "privacyops_make_partitions(date, integer)"
 
 
 @contextmanager
@@ -94,7 +101,11 @@ def grant_app_role(*, role: str, using: str = "default") -> Grants:
                 f"role {role} owns {', '.join(sorted(owned))}: the application role must own "
                 "no table (it could lift the triggers); migrate as the owner instead"
             )
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema])
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition",
+            [schema],
+        )
         tables = sorted(row[0] for row in cursor.fetchall())
         append_only = [t for t in append_only_tables() if t in tables]
         schema_sql = _quote(using, schema)
@@ -111,6 +122,9 @@ def grant_app_role(*, role: str, using: str = "default") -> Grants:
                 listed = ", ".join(_quote(using, name) for name in names)
                 cursor.execute(f"GRANT {privileges} ON TABLE {listed} TO {role_sql}")
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema_sql} TO {role_sql}")
+        cursor.execute("SELECT to_regprocedure(%s)::text", [MAKE_PARTITIONS])
+        if cursor.fetchone()[0] is not None:
+            cursor.execute(f"GRANT EXECUTE ON FUNCTION {MAKE_PARTITIONS} TO {role_sql}")
     return Grants(role=role, read_write=len(read_write), append_only=append_only)
 
 

@@ -29,7 +29,9 @@ class AuditEvent(AppendOnlyModel):
     """Who did what to which record, when. Never the personal data itself.
 
     Each event is a link of a hash chain (`core.chain`): `sequence` counts from 1 without
-    gaps, `prev_hash` is the previous event's `hash`.
+    gaps, `prev_hash` is the previous event's `hash`. On PostgreSQL the table is partitioned
+    by month of `occurred_at` (`core.partitions`): there `sequence` is unique with its
+    `occurred_at`, and the chain's walk refuses a number used twice.
     """
 
     sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)

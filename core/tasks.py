@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.audit_heads import HeadFileError
+from core.partitions import make_partitions_ahead
 from core.services.audit_chain import (
     SYSTEM_ACTOR,
     HeadNotExported,
@@ -36,7 +37,15 @@ def _export_audit_head() -> bool:
     return True
 
 
+def _make_partitions_ahead() -> bool:
+    return not any(month.missing for month in make_partitions_ahead(now=timezone.now()))
+
+
 # Their queue and time limits: privacyops.queues.
 verify_audit = shared_task(name="core.tasks.verify_audit")(_verify_audit)
 # The same walk, then one appended line.
 export_audit_head_task = shared_task(name="core.tasks.export_audit_head")(_export_audit_head)
+# The logs' monthly partitions, made ahead (PostgreSQL; nothing to do on SQLite).
+make_partitions_ahead_task = shared_task(name="core.tasks.make_partitions_ahead")(
+    _make_partitions_ahead
+)

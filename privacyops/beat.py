@@ -26,6 +26,16 @@ SCHEDULE: dict[str, dict[str, str]] = {
         "why": "Copy erasure ledger entries to the copy outside the database, so that a "
         "restored backup can replay them.",
     },
+    "daily-log-partitions": {
+        "task": "core.tasks.make_partitions_ahead",
+        "hour": "4",
+        "minute": "15",
+        # Daily, though a month's partition is needed only once: made three months ahead, a
+        # failure is retried for three months before a row falls into the DEFAULT partition.
+        # 04:15 is after the DST change hour (03:00-04:00 in Tallinn) and clear of the purge.
+        "why": "Make the audit log's and the consent ledger's monthly partitions ahead "
+        "(PostgreSQL); a month that cannot be made is logged as an error.",
+    },
     "daily-audit-verification": {
         "task": "core.tasks.verify_audit",
         "hour": "5",

@@ -98,6 +98,8 @@ JOBS: dict[str, Job] = {
     # hour leaves room for a log a hundred times that size. The export walks, then appends.
     "core.tasks.verify_audit": Job(HOUSEKEEPING, HOUR, HOUR + 5 * MINUTE),
     "core.tasks.export_audit_head": Job(HOUSEKEEPING, HOUR, HOUR + 5 * MINUTE),
+    # A few empty tables made, each waiting at most 5 s for its lock (core.partitions).
+    "core.tasks.make_partitions_ahead": Job(HOUSEKEEPING, 2 * MINUTE, 150),
     # One person's erasure: a few statements.
     "consent.tasks.erase_objecting_prospect_task": Job(HOUSEKEEPING, 2 * MINUTE, 150),
 }

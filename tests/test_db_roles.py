@@ -5,6 +5,7 @@ database; this test connects as a freshly granted application role.)"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,7 @@ from core.audit import record_event
 from core.chain import verify_chain
 from core.dbroles import append_only_tables, connected_as
 from core.models import AuditEvent
+from core.partitions import PARTITIONED, make_partitions, partitions_of
 from tests.test_settings import production_env, run_django
 
 
@@ -97,6 +99,10 @@ def test_grants_give_the_append_only_tables_select_and_insert_only(app_role: str
     }
     for table in append_only_tables():
         assert grants[table] == "INSERT,SELECT", table
+    # A partition grants nothing: the role reaches the rows through the parent only.
+    partitions = {p for table in PARTITIONED for p in partitions_of(table)}
+    assert len(partitions) > len(PARTITIONED)
+    assert not partitions & set(grants)
     assert grants["django_migrations"] == "SELECT"
     assert grants["subjects_datasubject"] == "DELETE,INSERT,SELECT,UPDATE"
     assert not any("TRUNCATE" in privileges for privileges in grants.values())
@@ -136,3 +142,38 @@ def test_no_row_of_an_append_only_table_can_be_locked_on_any_database() -> None:
     for model in models:
         with pytest.raises(AppendOnlyError, match="advisory lock"):
             model.objects.select_for_update()
+
+
+@pytest.mark.postgres
+def test_the_application_role_can_neither_change_nor_empty_a_partition_directly(
+    app_role: str, dpo: Any
+) -> None:
+    record_event(action="subject.viewed", actor=dpo, target_id=1)
+    partitions = {table: partitions_of(table) for table in PARTITIONED}
+    made = "core_auditevent_p203101"
+    try:
+        with connected_as({"USER": app_role, "PASSWORD": ""}):
+            for table, names in partitions.items():
+                for partition in names:
+                    assert "permission denied" in _refused(f"TRUNCATE {partition}"), partition
+                    assert "permission denied" in _refused(f"DELETE FROM {partition}")
+                    assert "permission denied" in _refused(f"UPDATE {partition} SET id = id")
+                    assert "permission denied" in _refused(
+                        f"INSERT INTO {partition} SELECT * FROM {table} LIMIT 1"
+                    )
+                    assert "must be owner" in _refused(
+                        f"ALTER TABLE {partition} DISABLE TRIGGER ALL"
+                    )
+                    assert "must be owner" in _refused(
+                        f"ALTER TABLE {table} DETACH PARTITION {partition}"
+                    )
+            # The beat job makes the months ahead as the application role, through the
+            # owner's function, which makes partitions and nothing else.
+            outcomes = make_partitions(first_month=dt.date(2031, 1, 1), months=1)
+            assert (outcomes[0].partition, outcomes[0].outcome) == (made, "made")
+            assert "permission denied" in _refused(f"TRUNCATE {made}")
+            second = record_event(action="subject.viewed", actor=dpo, target_id=2)
+            assert second.sequence == 2
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {made}, consent_consentevent_p203101")
