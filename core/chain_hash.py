@@ -12,6 +12,7 @@ fields' encoded strings. `tests/test_audit_chain.py` holds the two to the same h
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -86,9 +87,22 @@ def link_hash(sequence: int, content: str, prev_hash: str) -> str:
 
 # --- the walk's path -----------------------------------------------------------------------
 
-# json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=True) without building an
-# encoder per call.
-_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
+# json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=True) for the walk,
+# made once: json.dumps with arguments builds an encoder per call, json.loads with one a
+# decoder, which cost more than the encoding itself. No check for cycles: the value was
+# parsed from JSON text, it has none.
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_encoder = (
+    None
+    if _make_encoder is None
+    else _make_encoder(None, None, encode_basestring_ascii, None, ":", ",", True, False, True)
+)
+
+
+def _encode(value: Any) -> str:
+    if _encoder is None:  # a Python without the C accelerator
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return "".join(_encoder(value, 0))
 
 
 def _number(text: str) -> float | int:
@@ -96,11 +110,23 @@ def _number(text: str) -> float | int:
     return int(value) if value.is_integer() else value
 
 
+# Integral floats become ints as they are read: `_canonical` without a second pass.
+_decode = json.JSONDecoder(parse_float=_number).decode
+# The same details recur (most events carry `{}` or the same few fields): each distinct text
+# is made canonical once. Bounded, so that a log of distinct details does not grow it.
+DETAILS_CACHE_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=DETAILS_CACHE_SIZE)
+def _canonical_text(stored: str) -> str:
+    return _encode(_decode(stored))
+
+
 def canonical_details(stored: Any) -> str:
     """`details` as the database returns it (JSON text, or a value already parsed), in the
     canonical JSON that `content_hash` hashes."""
     if isinstance(stored, str):
-        return _encode(json.loads(stored, parse_float=_number))
+        return _canonical_text(stored)
     return _encode(_canonical(stored))
 
 

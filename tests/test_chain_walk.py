@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from typing import Any
 
 import pytest
 import time_machine
 from django.db import connection
 
-from core import chain
+from core import chain_walk
 from core.audit import record_event
 from core.chain import EventContent, content_hash, link_hash, verify_chain
 from core.chain_hash import stored_content_hash, stored_details, utc_iso
@@ -62,7 +63,7 @@ def test_the_walk_verifies_awkward_events_through_the_database(dpo: Any) -> None
 
 
 def test_the_walk_reads_in_batches_across_months(dpo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(chain, "WALK_BATCH_SIZE", 2)
+    monkeypatch.setattr(chain_walk, "WALK_BATCH_SIZE", 2)
     for month in (1, 2, 3, 11):
         with time_machine.travel(dt.datetime(2026, month, 28, 23, 0, tzinfo=dt.UTC)):
             for n in range(3):
@@ -90,13 +91,43 @@ def test_a_number_used_twice_stops_the_walk_at_its_second_row() -> None:
         )
         (forged_id,) = cursor.fetchone()
     for batch in (1, 2, 5000):
-        chain.WALK_BATCH_SIZE, saved = batch, chain.WALK_BATCH_SIZE
+        chain_walk.WALK_BATCH_SIZE, saved = batch, chain_walk.WALK_BATCH_SIZE
         try:
             report = verify_chain()
         finally:
-            chain.WALK_BATCH_SIZE = saved
+            chain_walk.WALK_BATCH_SIZE = saved
         assert report.broken is not None, batch
         assert report.broken.sequence == 2
         assert report.broken.event_id == forged_id
         assert "event #2 appears twice" in report.broken.problem
         assert (report.checked, report.head_sequence) == (1, 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_walk_streams_the_log_and_stops_at_a_break(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside a transaction PostgreSQL's walk reads one COPY in a thread: a label with a tab,
+    a newline or a backslash comes back as written, and a walk that stops at a break stops
+    the reader too, mid-stream (batches of 2: it is waiting to hand over the next)."""
+    monkeypatch.setattr(chain_walk, "WALK_BATCH_SIZE", 2)
+    labels = ["tab\there", "new\nline", "back\\slash\\n", "cr\r\\", "plain"]
+    for n, details in enumerate(AWKWARD_DETAILS):
+        record_event(
+            action="subject.viewed",
+            actor=labels[n % len(labels)],
+            target_id=f"id\t{n}",
+            details=details,
+            ip_address=["192.0.2.1", "2001:DB8::1", None][n % 3],
+        )
+    report = verify_chain()
+    assert report.intact and report.checked == len(AWKWARD_DETAILS)
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
+        cursor.execute("UPDATE core_auditevent SET action = 'edited' WHERE sequence = 2")
+        cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
+    report = verify_chain()
+    assert report.broken is not None and report.broken.sequence == 2
+    assert "the row was edited" in report.broken.problem
+    assert [thread.name for thread in threading.enumerate()].count("audit-walk-reader") == 0
