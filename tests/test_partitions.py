@@ -321,3 +321,25 @@ def test_the_migration_converts_a_ledger_with_rows_and_evidence_pointing_into_it
     assert later.pk > events[-1].pk
     assert "append-only" in refused("TRUNCATE consent_consentevent_p202412")
     assert "append-only" in refused("DELETE FROM consent_consentevent")
+
+
+@pytest.mark.postgres
+def test_the_grouped_reads_that_listed_a_record_have_an_index_of_the_filter_s_expression() -> None:
+    """`events_about` asks `(details -> 'ids') @> '[pk]'`: a GIN index of that expression
+    (`jsonb_path_ops` answers `@>`) on the log and on each of its partitions."""
+    from core.audit_browser import GroupedIdsContain
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'core_audit_grouped_ids_idx'"
+        )
+        (definition,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = to_regclass('core_audit_grouped_ids_idx')"
+        )
+        (copies,) = cursor.fetchone()
+    assert "USING gin (((details -> 'ids'::text)) jsonb_path_ops)" in definition
+    assert copies == len(partitions_of("core_auditevent"))
+    compiled = AuditEvent.objects.filter(GroupedIdsContain(12)).query.sql_with_params()
+    assert "\"details\" -> 'ids') @>" in compiled[0]
