@@ -9,6 +9,10 @@ Wrapped in `IdArray`, the ids also pass Django's filter machinery whole: a list 
 resolved element by element (`Query.resolve_lookup_value`) and, on a foreign key, each element
 is type-checked (`Query.check_related_objects`) — six million calls in a purge of a million
 people (bench/purge.py). A plain list still works, at that price.
+
+On PostgreSQL the array goes as one text literal (`'{1,2,…}'::bigint[]`), written once per
+`IdArray`: psycopg2 adapts a list element by element into `ARRAY[…]` for every statement, and
+a purge batch names its 5 000 ids in eight statements — ~10 s of a million people's purge.
 """
 
 from __future__ import annotations
@@ -25,13 +29,21 @@ class IdArray:
     """Ids for an `__any_of` lookup, opaque to Django until the lookup reads them: neither a
     list nor iterable, so the filter machinery hands it over untouched."""
 
-    __slots__ = ("ids",)
+    __slots__ = ("_literal", "ids")
 
     def __init__(self, ids: Iterable[int]) -> None:
         self.ids = [int(pk) for pk in ids]
+        self._literal: str | None = None
 
     def __repr__(self) -> str:
         return f"IdArray({len(self.ids)} ids)"
+
+    @property
+    def literal(self) -> str:
+        """The ids as a PostgreSQL array literal, `{1,2,3}` (ints: nothing to escape)."""
+        if self._literal is None:
+            self._literal = "{" + ",".join(map(str, self.ids)) + "}"
+        return self._literal
 
 
 class AnyOf(AnyLookup):
@@ -39,19 +51,17 @@ class AnyOf(AnyLookup):
     prepare_rhs = False
 
     def get_prep_lookup(self) -> Any:
-        if isinstance(self.rhs, IdArray):
-            return self.rhs.ids
-        return [int(value) for value in self.rhs]
+        return self.rhs if isinstance(self.rhs, IdArray) else IdArray(self.rhs)
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        ids = list(self.rhs)
-        if not ids:
+        ids: IdArray = self.rhs
+        if not ids.ids:
             return "1 = 0", []
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, ids]
-        placeholders = ", ".join(["%s"] * len(ids))
-        return f"{lhs} IN ({placeholders})", [*lhs_params, *ids]
+            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, ids.literal]
+        placeholders = ", ".join(["%s"] * len(ids.ids))
+        return f"{lhs} IN ({placeholders})", [*lhs_params, *ids.ids]
 
 
 def register() -> None:

@@ -159,6 +159,7 @@ def subjects_kept_for_claims(subject_ids: Collection[int]) -> set[int]:
     linked to them is kept (claims: at most 10 years after falling due)."""
     return set(
         Claim.objects.filter(subject_id__any_of=IdArray(subject_ids), anonymised_at__isnull=True)
+        .order_by()  # the model's ordering would add its column to the DISTINCT
         .values_list("subject_id", flat=True)
         .distinct()
     )

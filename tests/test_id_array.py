@@ -6,7 +6,9 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.db.models.sql.query import Query
+from django.test.utils import CaptureQueriesContext
 
 from retention.lookups import IdArray
 from subjects.models import DataSubject, NameToken
@@ -52,3 +54,16 @@ def test_a_set_based_name_change_replaces_tokens_chunk_by_chunk(
     assert set(DataSubject.objects.search("tamm").values_list("pk", flat=True)) == set(ids)
     assert set(DataSubject.objects.search("kask").values_list("pk", flat=True)) == {other.pk}
     assert NameToken.objects.filter(subject_id__in=ids).count() == 5 * 2
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_id_array_goes_as_one_array_literal() -> None:
+    people = DataSubjectFactory.create_batch(3)
+    ids = IdArray([p.pk for p in people])
+    with CaptureQueriesContext(connection) as queries:
+        assert DataSubject.objects.filter(pk__any_of=ids).count() == 3
+    sql = queries.captured_queries[-1]["sql"]
+    literal = "{" + ",".join(str(p.pk) for p in people) + "}"
+    # psycopg2 would write a list as ARRAY[1, 2, 3], adapting each id for every statement.
+    assert f"= ANY('{literal}'::bigint[])" in sql
+    assert "ARRAY[" not in sql
