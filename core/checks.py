@@ -82,3 +82,22 @@ def the_audit_head_is_exported(app_configs: Any, **kwargs: Any) -> list[checks.C
             )
         ]
     return []
+
+
+@checks.register()
+def the_legal_holiday_country_is_known(
+    app_configs: Any, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """Regulation 1182/71's working days need the controller's public holidays: a code the
+    `holidays` package has no calendar for would fail the first legal deadline computed."""
+    from core.timeutil import holiday_country_known
+
+    if holiday_country_known(settings.LEGAL_HOLIDAY_COUNTRY):
+        return []
+    return [
+        checks.Error(
+            "LEGAL_HOLIDAY_COUNTRY must be an ISO 3166 country code the holidays package knows "
+            f"(EE for Estonia), not {settings.LEGAL_HOLIDAY_COUNTRY!r}.",
+            id="privacyops.E003",
+        )
+    ]

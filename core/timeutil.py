@@ -7,7 +7,6 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
 
-import holidays
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.utils import timezone
@@ -66,7 +65,21 @@ def months_after_cutoff(as_of: dt.date, months: int = 1) -> dt.date:
 
 @functools.lru_cache(maxsize=64)
 def _public_holidays(country: str, year: int) -> frozenset[dt.date]:
+    # Imported by the first working-day question: the package is ~24 MB, which a process that
+    # never asks one (the purge, most workers) need not carry (tests/test_process_weight.py).
+    import holidays
+
     return frozenset(holidays.country_holidays(country, years=year))
+
+
+def holiday_country_known(country: str) -> bool:
+    """Whether the `holidays` package has a calendar for this code (ISO 3166 alpha-2 or -3).
+    Its registry names each country's codes without loading every country's calendar
+    (`list_supported_countries()` would, ~18 MB more): an entry is (class name, its codes…,
+    maybe a class alias), the codes being the upper-case names."""
+    from holidays.registry import COUNTRIES
+
+    return country in {code for entry in COUNTRIES.values() for code in entry[1:] if code.isupper()}
 
 
 def public_holidays(year: int) -> frozenset[dt.date]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import environ
-import holidays
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -258,12 +258,9 @@ LEGAL_TIME_ZONE = "Europe/Tallinn"
 # Regulation 1182/71 Art. 3(4): a period ending on a public holiday ends on the next working
 # day; the holidays are those of the controller's establishment (Estonia), from `holidays`.
 LEGAL_HOLIDAY_COUNTRY = os.environ.get("LEGAL_HOLIDAY_COUNTRY", "EE").strip().upper()
-# The registry names each country's codes without loading it: `list_supported_countries()`
-# imports every country's calendar (~18 MB in every process). An entry is (class name, its
-# codes…, maybe a class alias): the codes are the upper-case names.
-if LEGAL_HOLIDAY_COUNTRY not in {
-    code for entry in holidays.registry.COUNTRIES.values() for code in entry[1:] if code.isupper()
-}:
+# The form is checked here, whether the `holidays` package knows the code by the system check
+# `privacyops.E003` (`core.checks`): importing the package costs every process ~24 MB.
+if not re.fullmatch(r"[A-Z]{2,3}", LEGAL_HOLIDAY_COUNTRY):
     raise ImproperlyConfigured(
         "LEGAL_HOLIDAY_COUNTRY must be an ISO 3166 country code the holidays package knows "
         f"(EE for Estonia), not {LEGAL_HOLIDAY_COUNTRY!r}."

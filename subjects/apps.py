@@ -13,7 +13,7 @@ class SubjectsConfig(AppConfig):
         from core.audit_browser import TargetKind, register_person_search, register_target
         from core.audit_words import register_detail_words
         from processing.category_fields import register_person_fields
-        from subjects.api.people import forget_answers_of_erased
+        from subjects.api.erased import forget_answers_of_erased
         from subjects.fields import PERSON_FIELD_NAMES
         from subjects.hooks import register_after_erase, register_after_minimise
         from subjects.models import OrganisationStatus

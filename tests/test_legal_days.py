@@ -108,5 +108,14 @@ def test_an_unknown_holiday_country_stops_start_up_naming_the_variable() -> None
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "LEGAL_HOLIDAY_COUNTRY must be" in result.stderr
+    # Well-formed, but no calendar in the holidays package: the system check stops `check`
+    # and `migrate` (the package is imported there, not by every process at start-up).
+    env["LEGAL_HOLIDAY_COUNTRY"] = "XX"
+    unknown = run_django(env, "check")
+    assert unknown.returncode != 0
+    assert "privacyops.E003" in unknown.stderr
+    assert "LEGAL_HOLIDAY_COUNTRY must be" in unknown.stderr
     env["LEGAL_HOLIDAY_COUNTRY"] = "ee"
+    assert run_django(env, "check").returncode == 0
+    env["LEGAL_HOLIDAY_COUNTRY"] = "LVA"  # an alpha-3 code the package knows
     assert run_django(env, "check").returncode == 0

@@ -17,6 +17,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.api.envelope import CODES, error_body
+
 logger = logging.getLogger(__name__)
 
 NON_FIELD = "non_field_errors"
@@ -25,33 +27,6 @@ NON_FIELD = "non_field_errors"
 # `x-rules`: a service's refusal).
 NOT_FOUND_CODES = frozenset({"not_found", "does_not_exist"})
 REFUSED = "refused"
-
-CODES = {
-    400: "invalid",
-    401: "not_authenticated",
-    403: "permission_denied",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    410: "gone",
-    413: "too_large",
-    415: "unsupported_media_type",
-    429: "throttled",
-    500: "server_error",
-}
-
-
-def error_body(
-    status_code: int, message: str, fields: dict[str, Any] | None = None, code: str = ""
-) -> dict[str, Any]:
-    return {
-        "error": {
-            "code": code or CODES.get(status_code, "error"),
-            "message": message,
-            "fields": fields or {},
-        }
-    }
 
 
 def error_json(status_code: int, message: str, **kwargs: Any) -> JsonResponse:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -22,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.auth import principal_of
-from core.api.errors import Conflict, error_body
+from core.api.errors import Conflict
 from core.api.models import IdempotentReply
 
 HEADER = "Idempotency-Key"
@@ -32,11 +31,6 @@ IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 # Answers not worth replaying: the caller fixes its credentials or waits, then retries.
 NOT_STORED = frozenset({401, 403, 409, 429})
 SHOWS = "idempotent_shows"
-ERASED = error_body(
-    410,
-    "The first answer to this request showed a person who has since been erased; it is not "
-    "repeated, and the request is not run again.",
-)
 
 
 def _digest(request: Request) -> str:
@@ -78,20 +72,9 @@ def begin(request: Request) -> IdempotentReply | Response | None:
 
 def shows(response: Response, *, target_type: str, target_id: object) -> Response:
     """Mark the answer as showing this row's data: stored for a replay, it is blanked when
-    the row is erased (`forget`)."""
+    the row is erased (`core.api.replies.forget`)."""
     setattr(response, SHOWS, (target_type, str(target_id)))
     return response
-
-
-def forget(*, target_type: str, ids: Iterable[object]) -> int:
-    """Blank the stored answers that show any of these rows (erased): a retry then gets 410
-    and neither the erased data nor a second creation. Returns how many were blanked."""
-    wanted = [str(pk) for pk in ids]
-    if not wanted or not IdempotentReply.objects.filter(shows_type=target_type).exists():
-        return 0
-    return IdempotentReply.objects.filter(shows_type=target_type, shows_id__in=wanted).update(
-        status_code=410, body=json.dumps(ERASED), shows_type="", shows_id=""
-    )
 
 
 def finish(claim: IdempotentReply, response: Response) -> None:

@@ -85,7 +85,7 @@ class IdempotentReply(models.Model):
     body = EncryptedTextField(null=True, blank=True, personal_data=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # The row whose data the answer shows (a person created or updated), so that erasing it
-    # blanks the answer (`idempotency.forget`): a retry must not bring an erased person back.
+    # blanks the answer (`core.api.replies.forget`): a retry must not bring an erased person back.
     shows_type = models.CharField(max_length=100, blank=True, default="")
     shows_id = models.CharField(max_length=64, blank=True, default="")
 

@@ -12,7 +12,7 @@ from rest_framework.serializers import ListSerializer
 
 from core.api.errors import ErrorSerializer
 from core.api.fields import MAX_ID, MAX_PARAMETER, NO_NUL
-from core.api.idempotency import ERASED
+from core.api.replies import ERASED
 
 
 def _error(description: str, code: str, message: str) -> OpenApiResponse:
@@ -74,7 +74,7 @@ CONFLICT = _error(
     "idempotency_key_reused",
     "This Idempotency-Key was used with a different request.",
 )
-# A replay of an answer that showed a person erased since (`idempotency.forget`).
+# A replay of an answer that showed a person erased since (`core.api.replies.forget`).
 GONE = _error(
     "Replayed for an Idempotency-Key whose first answer showed a person since erased: not "
     "repeated, and the request is not run again.",

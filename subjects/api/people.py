@@ -28,6 +28,7 @@ from core.api.schema import GONE, IDEMPOTENCY_KEY, ONE_ERRORS, READ_ERRORS, WRIT
 from core.api.views import ApiView, ApiWriteView, audit_read, json_object
 from core.crypto import blind_index
 from processing.models import SubjectKind
+from subjects.api.erased import TARGET_TYPE
 from subjects.api.person_answers import (
     PersonSerializer,
     answered_actions,
@@ -38,9 +39,6 @@ from subjects.api.person_answers import (
 from subjects.api.person_inputs import BulkInputSerializer, PersonInputSerializer, person_rows
 from subjects.models import DataSubject
 from subjects.services.bulk import MAX_ROWS, BulkOutcome, upsert_subjects
-
-TARGET_TYPE = "subjects.datasubject"
-
 
 # What an upsert did (people and organisations): one enum in the schema, `UpsertActionEnum`.
 UPSERT_ACTIONS = ["create", "update", "unchanged"]
@@ -186,12 +184,6 @@ class PersonListCreate(SubjectsApi, ApiWriteView, generics.ListAPIView[Any]):
             status=status.HTTP_201_CREATED if action == "create" else status.HTTP_200_OK,
         )
         return idempotency.shows(answer, target_type=TARGET_TYPE, target_id=person.pk)
-
-
-def forget_answers_of_erased(*, subject_ids: list[int], now: dt.datetime, cause: str) -> object:
-    """`subjects.hooks.after_erase`: the stored answers that show an erased person's data
-    are blanked (a retry gets 410, not the data nor a second creation)."""
-    return idempotency.forget(target_type=TARGET_TYPE, ids=subject_ids)
 
 
 @extend_schema(tags=["people"])
