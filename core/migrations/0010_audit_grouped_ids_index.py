@@ -20,6 +20,10 @@ def create_index(apps: Any, schema_editor: Any) -> None:
             f"CREATE INDEX IF NOT EXISTS {INDEX} ON core_auditevent "
             "USING gin ((details -> 'ids') jsonb_path_ops)"
         )
+        # The planner estimates `@>` from the statistics ANALYZE gathers on the index's
+        # expression; until then it guesses 1 % of the log, and at ten million events it
+        # scanned the log by date (813 ms) where the index answers in 1.5 ms.
+        schema_editor.execute("ANALYZE core_auditevent")
 
 
 def drop_index(apps: Any, schema_editor: Any) -> None:
