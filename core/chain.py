@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +51,7 @@ from core.chain_hash import (
     stored_details,
     stored_ip,
 )
-from core.chain_walk import walk
+from core.chain_walk import Row, feed
 
 __all__ = [
     "GENESIS_HASH",
@@ -265,6 +265,14 @@ def verify_chain(
     was cut short (deleting the newest events leaves a chain that is valid, only shorter).
     `exported` are the heads exported outside the database: each must be met, unchanged.
     """
+    return feed(_checking(expected_head, exported))
+
+
+def _checking(
+    expected_head: tuple[int, str] | None, exported: Sequence[ExportedHead]
+) -> Generator[None, Row | None, ChainReport]:
+    """The walk as a generator the rows are sent to (`core.chain_walk.feed`), None after
+    the last; it returns its report at the first break, or at the end."""
     expected_sequence, prev_hash, checked = 1, GENESIS_HASH, 0
     link_before = GENESIS_HASH  # the link of the last event walked
     # A walk of an empty log reached head #0, which is no event: every chain reaches it.
@@ -272,7 +280,7 @@ def verify_chain(
     heads: dict[int, list[ExportedHead]] = {}
     for head in exported:
         heads.setdefault(head.sequence, []).append(head)
-    for row in walk():
+    while (row := (yield)) is not None:
         event_id, sequence, stored_prev, stored_hash = row[:4]
         if sequence < expected_sequence:
             problem = (
