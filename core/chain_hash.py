@@ -6,7 +6,7 @@ Two ways to the same content hash: `content_hash` from an event being written, a
 walk hashes every event of the log, so its path avoids what costs there: no datetime or
 dict objects, one JSON parse of `details` whose integral floats become ints as they are read
 (instead of a second pass over the value), and the canonical JSON put together from the
-fields' encoded strings. `tests/test_audit_chain.py` holds the two to the same hash.
+fields' encoded strings. `tests/test_chain_walk.py` holds the two to the same hash.
 """
 
 from __future__ import annotations
