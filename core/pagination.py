@@ -56,6 +56,32 @@ class CountedPaginator(_Paginator):
         return self.known_count
 
 
+class CappedPaginator(_Paginator):
+    """A paginator that counts at most `cap` rows: an exact count of a list that may hold
+    millions (the audit log filtered by a common action: a million matches, 3.4 s to count at
+    ten million events) costs a page more than its rows. Past the cap the pages stop at the
+    cap and `capped` says there are more (`includes/pagination.html`: "Page 1 of more than
+    200"); a narrower filter, or the export, reaches the rest."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.queryset = object_list
+        self.cap = cap
+
+    @cached_property
+    def _rows_counted(self) -> int:
+        # Any cap + 1 rows tell whether there are more: no order to keep while counting.
+        return self.queryset.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._rows_counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._rows_counted > self.cap
+
+
 # The attribute each row of a `page_with_count` page carries: how many rows there are in all.
 ROWS_IN_ALL = "rows_in_all"
 

@@ -137,3 +137,34 @@ def test_the_browser_pages(seeded: None, dpo: User, client_for: ClientFor) -> No
         )
     html = _events(client_for(dpo))
     assert "Page 1 of 2" in html
+
+
+def test_the_last_page_link_reaches_the_last_page(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
+    for n in range(120):
+        record_event(action="subject.viewed", actor=dpo, target_id=n)
+    client = client_for(dpo)
+    html = _events(client, action="subject.viewed")
+    assert "Page 1 of 3" in html
+    assert "page=3" in html  # the link names the page: "last" was read as page 1
+    assert "Page 3 of 3" in _events(client, action="subject.viewed", page="3")
+
+
+def test_a_filter_matching_more_than_the_cap_pages_through_the_first_and_says_so(
+    seeded: None, dpo: User, client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The count stops at the cap: a million matches are not counted for one page of 50.
+    monkeypatch.setattr("core.views.AUDIT_COUNT_CAP", 100)
+    for n in range(130):
+        record_event(action="subject.viewed", actor=dpo, target_id=n)
+    client = client_for(dpo)
+    text = visible_text(_events(client, action="subject.viewed"))
+    assert "Page 1 of more than 2" in text
+    assert "More than 100 entries match: these pages show the first 100." in text
+    assert "last" not in text.split("Page 1 of")[1].split("More than")[0]
+    # Below the cap the count is exact and nothing more is said.
+    monkeypatch.setattr("core.views.AUDIT_COUNT_CAP", 1000)
+    text = visible_text(_events(client, action="subject.viewed"))
+    assert "Page 1 of 3" in text
+    assert "More than" not in text
