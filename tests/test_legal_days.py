@@ -9,6 +9,7 @@ import pytest
 from pytest_django import Settings
 
 from core.timeutil import (
+    holiday_country_known,
     is_working_day,
     months_after,
     months_after_cutoff,
@@ -117,5 +118,10 @@ def test_an_unknown_holiday_country_stops_start_up_naming_the_variable() -> None
     assert "LEGAL_HOLIDAY_COUNTRY must be" in unknown.stderr
     env["LEGAL_HOLIDAY_COUNTRY"] = "ee"
     assert run_django(env, "check").returncode == 0
-    env["LEGAL_HOLIDAY_COUNTRY"] = "LVA"  # an alpha-3 code the package knows
-    assert run_django(env, "check").returncode == 0
+
+
+def test_the_holiday_country_may_be_any_code_the_holidays_package_knows() -> None:
+    assert holiday_country_known("EE")
+    assert holiday_country_known("LVA")  # alpha-3
+    assert not holiday_country_known("XX")
+    assert not holiday_country_known("HolidaysAX")  # a class name in the package's registry
