@@ -32,6 +32,7 @@ Not `_setup`: this module sets nothing up, so the unit tests import it without D
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import re
@@ -169,3 +170,21 @@ class Bench:
             return
         print(f"bench/{self.script}.py: {why}; measure again on a quieter machine", file=sys.stderr)
         sys.exit(REFUSED)
+
+
+def page_bench_arguments(
+    parser: argparse.ArgumentParser, smoke: dict[str, int]
+) -> argparse.Namespace:
+    """The arguments of a benchmark that loads pages `--loads` times beside a baseline on
+    PostgreSQL: `--smoke` takes the sizes in `smoke`, the loads must give the baseline its
+    runs, and the database must be PostgreSQL (Django is set up by then: `_setup`)."""
+    from django.db import connection
+
+    args = parser.parse_args()
+    if args.smoke:
+        vars(args).update(smoke)
+    if args.loads < MIN_BASELINE_RUNS:
+        parser.error(f"--loads must be at least {MIN_BASELINE_RUNS}: the baseline's runs")
+    if connection.vendor != "postgresql":
+        sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL.")
+    return args

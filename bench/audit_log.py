@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
-from _measure import MIN_BASELINE_RUNS, Bench, block_medians
+from _measure import Bench, block_medians, page_bench_arguments
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
@@ -281,16 +281,11 @@ def main() -> None:
     parser.add_argument("--reset", action="store_true", help="fill the log again")
     parser.add_argument("--smoke", action="store_true", help=f"tiny, for CI: {SMOKE}")
     parser.add_argument("--verify-only", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.verify_only:
+    if "--verify-only" in sys.argv[1:]:
+        parser.parse_args()
         verify_only()
         return
-    if args.smoke:
-        vars(args).update(SMOKE)
-    if args.loads < MIN_BASELINE_RUNS:
-        parser.error(f"--loads must be at least {MIN_BASELINE_RUNS}: the baseline's runs")
-    if connection.vendor != "postgresql":
-        sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL.")
+    args = page_bench_arguments(parser, SMOKE)
     bench = Bench("audit_log", smoke=args.smoke)
     users = staff_users()
     if args.reset or not filled(args.events):

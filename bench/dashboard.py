@@ -22,11 +22,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
-import sys
 import time
 
 import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
-from _measure import MIN_BASELINE_RUNS, Bench, block_medians
+from _measure import Bench, block_medians, page_bench_arguments
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
@@ -194,13 +193,7 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=30)
     parser.add_argument("--reset", action="store_true")
     parser.add_argument("--smoke", action="store_true", help=f"a tiny size for CI: {SMOKE}")
-    args = parser.parse_args()
-    if args.smoke:
-        vars(args).update(SMOKE)
-    if args.loads < MIN_BASELINE_RUNS:
-        parser.error(f"--loads must be at least {MIN_BASELINE_RUNS}: the baseline's runs")
-    if connection.vendor != "postgresql":
-        sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL.")
+    args = page_bench_arguments(parser, SMOKE)
     bench = Bench("dashboard", smoke=args.smoke)
     if args.reset or SubjectRequest.objects.count() != args.requests:
         reset()

@@ -26,14 +26,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
-from _measure import MIN_BASELINE_RUNS, Bench, block_medians
+from _measure import Bench, block_medians, page_bench_arguments
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
@@ -417,14 +416,7 @@ def main() -> None:
     parser.add_argument(
         "--smoke", action="store_true", help=f"a tiny size for CI, seconds: {SMOKE}"
     )
-    args = parser.parse_args()
-    if args.smoke:
-        vars(args).update(SMOKE)
-    if args.loads < MIN_BASELINE_RUNS:
-        parser.error(f"--loads must be at least {MIN_BASELINE_RUNS}: the baseline's runs")
-    if connection.vendor != "postgresql":
-        sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL.")
-
+    args = page_bench_arguments(parser, SMOKE)
     bench = Bench("person_page", smoke=args.smoke)
     per_kind = max(1, args.records // len(KINDS))
     person = DataSubject.objects.with_email(PERSON_EMAIL).first()

@@ -32,13 +32,12 @@ import argparse
 import datetime as dt
 import os
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 import _setup  # noqa: F401  (first: the project root on sys.path, Django set up)
-from _measure import MIN_BASELINE_RUNS, Bench, block_medians
+from _measure import Bench, block_medians, page_bench_arguments
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
@@ -404,14 +403,7 @@ def main() -> None:
     parser.add_argument(
         "--smoke", action="store_true", help=f"a tiny size for CI, seconds: {SMOKE}"
     )
-    args = parser.parse_args()
-    if args.smoke:
-        vars(args).update(SMOKE)
-    if args.loads < MIN_BASELINE_RUNS:
-        parser.error(f"--loads must be at least {MIN_BASELINE_RUNS}: the baselines' runs")
-
-    if connection.vendor != "postgresql":
-        sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL.")
+    args = page_bench_arguments(parser, SMOKE)
     bench = Bench("request_queue", smoke=args.smoke)
     wanted = (args.requests, args.open)
     person = DataSubject.objects.with_email(PERSON_EMAIL).first()
