@@ -4,26 +4,19 @@ hex in clear, into the portal's own, whose secret is encrypted — and back."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.crypto import is_current
 from core.models import Authenticator
 from tests.factories import UserFactory
+from tests.migrating import migrate
 
 BEFORE = [("core", "0005_api_keys"), ("otp_totp", "0003_add_timestamps")]
 SECRET = "3132333435363738393031323334353637383930"
-
-
-def migrate(targets: list[tuple[str, str]] | None = None) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets or executor.loader.graph.leaf_nodes())
-    return executor
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,24 +5,16 @@ people — and the move goes back."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from breaches.models import Breach
 from processing.models import DataCategory
 from tests.factories import DataSubjectFactory, UserFactory
+from tests.migrating import migrate
 
 BEFORE = [("subject_requests", "0018_system_task_found_and_purge")]
-
-
-def migrate(targets: list[tuple[str, str]] | None = None) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets or executor.loader.graph.leaf_nodes())
-    return executor
 
 
 @pytest.mark.django_db(transaction=True)

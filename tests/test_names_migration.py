@@ -8,19 +8,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from core.crypto import is_current, name_token_digests
 from subjects.models import DataSubject, NameToken, Organisation
+from tests.migrating import migrate
 
 BEFORE = [("subjects", "0006_seed_erasure_requests_rule")]
-
-
-def migrate(targets: list[tuple[str, str]] | None = None) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets or executor.loader.graph.leaf_nodes())
-    return executor
 
 
 def raw(table: str, pk: int, *columns: str) -> tuple[Any, ...]:

@@ -3,22 +3,13 @@ a copy made before the move are the same rows after it — and the move goes bac
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from selfservice.models import SelfServiceCopy, SignInLink
 from tests.factories import DataSubjectFactory
+from tests.migrating import migrate
 
 BEFORE = [("subject_requests", "0019_breaches_moved")]
-
-
-def migrate(targets: list[tuple[str, str]] | None = None) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets or executor.loader.graph.leaf_nodes())
-    return executor
 
 
 @pytest.mark.django_db(transaction=True)
