@@ -189,27 +189,52 @@ def _staff_language_after_each_test() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """pytest-django's test database, its seeded rows kept as it is made (`tests/db_snapshot`)."""
+    from tests import db_snapshot
+
+    with django_db_blocker.unblock():
+        db_snapshot.take()
+
+
 @pytest.fixture(autouse=True, scope="session")
-def _flushes_may_truncate_append_only_tables() -> Iterator[None]:
-    """Transactional tests end with a flush, which on PostgreSQL is one `TRUNCATE` of every
-    table: the triggers rightly refuse it for the audit log, the ledger and the suppression
-    list. Only this test-time flush runs with triggers off (`session_replication_role`, for a
-    superuser, for this transaction); every other statement of the suite meets them."""
-    from django.db.backends.postgresql.operations import DatabaseOperations
+def _flushes_put_back_the_seeded_database() -> Iterator[None]:
+    """Transactional tests end with a flush: here it empties every table and writes back the
+    rows the test database was made with, instead of Django's `TRUNCATE` then a `post_migrate`
+    that seeds everything again (5–6 s a test on PostgreSQL; see `tests/db_snapshot.py`)."""
+    from django.core.management.commands import flush
+    from django.db import connection
 
-    original = DatabaseOperations.execute_sql_flush
+    from tests import db_snapshot
 
-    def execute_sql_flush(self: DatabaseOperations, sql_list: list[str]) -> None:
-        from django.db import transaction
+    operations = type(connection.ops)  # the backend in use (its module is imported by now)
+    original = operations.execute_sql_flush
+    emit = getattr(flush, "emit_post_migrate_signal")  # noqa: B009 (not in the stubs)
+    restored: set[str] = set()
 
-        with transaction.atomic(using=self.connection.alias), self.connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-            for sql in sql_list:
-                cursor.execute(sql)
+    def execute_sql_flush(self: Any, sql_list: list[str]) -> None:
+        if not db_snapshot.taken(self.connection.alias):
+            # Before the test database is made (a flush inside its creation): as Django does,
+            # with the append-only tables' triggers off for this transaction.
+            db_snapshot.flush_as_django(self.connection, sql_list)
+            return
+        db_snapshot.restore(self.connection)
+        restored.add(self.connection.alias)
 
-    setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)  # noqa: B010
+    def emit_unless_restored(
+        verbosity: int, interactive: bool, database: str, **kwargs: Any
+    ) -> None:
+        if database in restored:
+            restored.discard(database)  # the seeded rows are back as migrate left them
+            return
+        emit(verbosity, interactive, database, **kwargs)
+
+    setattr(operations, "execute_sql_flush", execute_sql_flush)  # noqa: B010
+    setattr(flush, "emit_post_migrate_signal", emit_unless_restored)  # noqa: B010
     yield
-    setattr(DatabaseOperations, "execute_sql_flush", original)  # noqa: B010
+    setattr(operations, "execute_sql_flush", original)  # noqa: B010
+    setattr(flush, "emit_post_migrate_signal", emit)  # noqa: B010
 
 
 def needs_second_factor(user: User) -> bool:
