@@ -107,7 +107,9 @@ def test_axe_finds_no_violation_on_any_page_of_any_role_or_the_public_pages(
     page = context.new_page()
     page.set_default_timeout(15_000)
     if who == "visitor":
-        walk = walk_pages(page, Walk(who), origin=origin, starts=[*starts, *public_links()])
+        walk = walk_pages(
+            page, Client(), Walk(who), origin=origin, starts=[*starts, *public_links()]
+        )
     else:
         client = Client()
         client.force_login(demo_portal[who])  # with the second factor, as after a real login
@@ -119,6 +121,7 @@ def test_axe_finds_no_violation_on_any_page_of_any_role_or_the_public_pages(
         )
         walk = walk_pages(
             page,
+            client,
             Walk(who),
             origin=origin,
             starts=[*starts, *harvest(client)],
