@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 
 # SQLite binds at most 32 766 values in one statement; the seeded rows are written in chunks.
 SQLITE_VALUES_PER_STATEMENT = 30_000
@@ -44,9 +45,20 @@ def _tables(connection: BaseDatabaseWrapper) -> list[str]:
     return sorted(connection.introspection.django_table_names(only_existing=True))
 
 
+def is_test_database(connection: BaseDatabaseWrapper) -> bool:
+    """Whether the connection was switched to a test database (Django names them with its
+    prefix, or keeps SQLite's in memory; the settings here name no other test database)."""
+    name = str(connection.settings_dict["NAME"])
+    in_memory = name == ":memory:" or "mode=memory" in name
+    return in_memory or name.startswith(TEST_DATABASE_PREFIX)
+
+
 def take(alias: str = "default") -> None:
-    """Keep the rows the test database holds now (call it right after it is made)."""
+    """Keep the rows the test database holds now (call it right after it is made). A run
+    with no database test makes no test database: then there is nothing to keep."""
     connection = connections[alias]
+    if not is_test_database(connection):
+        return
     snapshot = Snapshot()
     with connection.cursor() as cursor:
         for table in _tables(connection):

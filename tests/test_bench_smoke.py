@@ -3,9 +3,11 @@
 The scripts are found by listing `bench/`, so a new benchmark without a working `--smoke`
 fails CI the day it lands. Each runs as a real process, as a person would run it, against a
 fresh PostgreSQL database of its own: benchmarks TRUNCATE the domain tables, so none may
-ever see the test database. One database is migrated per session (`<test db>_bench`) and
-each benchmark gets a copy of it (`CREATE DATABASE … TEMPLATE`, a file copy, much faster
-than migrating again), dropped afterwards.
+ever see the test database. Each benchmark gets a copy of the worker's test database
+(`CREATE DATABASE … TEMPLATE`, a file copy in a second where migrating another database took
+a minute of CI), dropped afterwards: between tests that database is exactly as `migrate` made
+it (a test's transaction is rolled back; a transactional test's flush puts the migrated rows
+back, `tests/db_snapshot.py`).
 """
 
 from __future__ import annotations
@@ -31,8 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = sorted(path for path in ROOT.glob("bench/*.py") if not path.name.startswith("_"))
 # A smoke run is seconds; a minute means the tiny size stopped being tiny.
 SMOKE_TIMEOUT_S = 60
-# Migrating the template is not a smoke run, and takes over a minute on a shared machine.
-MIGRATE_TIMEOUT_S = 300
 # Subprocess environment: the test settings (Celery eager, a local cache) so a benchmark
 # neither queues tasks for a developer's worker nor writes into the shared Redis; and no
 # crash hook left over from the purge tests.
@@ -117,14 +117,12 @@ def run(
     )
 
 
-@pytest.fixture(scope="session")
-def migrated_bench_database(django_db_setup: None) -> Iterator[str]:
-    with fresh_database(f"{connection.settings_dict['NAME']}_bench") as name:
-        migrated = run(
-            ["manage.py", "migrate", "--noinput", "-v0"], name, timeout=MIGRATE_TIMEOUT_S
-        )
-        assert migrated.returncode == 0, migrated.stderr
-        yield name
+@pytest.fixture
+def migrated_test_database(django_db_setup: None) -> str:
+    """The worker's test database, as `migrate` made it, to be copied: PostgreSQL copies a
+    database only while no session is connected to it, so this worker's is closed first."""
+    connection.close()
+    return str(connection.settings_dict["NAME"])
 
 
 def test_the_benchmarks_are_found() -> None:
@@ -139,15 +137,18 @@ def test_no_module_in_bench_shadows_the_standard_library() -> None:
 
 
 @pytest.mark.postgres
-# One worker runs them all: one migrated template database per run, not one per worker.
+# The worker's test database must exist to be copied; a transactional test holds no transaction
+# open on it, so its connection can be closed for the copy.
+@pytest.mark.django_db(transaction=True)
+# One worker runs them all: their subprocesses would otherwise compete with each other.
 @pytest.mark.xdist_group("benchmarks")
 @pytest.mark.parametrize("script", BENCHMARKS, ids=[script.stem for script in BENCHMARKS])
 def test_every_benchmark_runs_its_smoke_size_and_prints_its_figures(
-    script: Path, migrated_bench_database: str
+    script: Path, migrated_test_database: str
 ) -> None:
     started = time.monotonic()
     with fresh_database(
-        f"{migrated_bench_database}_{script.stem}", template=migrated_bench_database
+        f"{migrated_test_database}_bench_{script.stem}", template=migrated_test_database
     ) as database:
         done = run([str(script.relative_to(ROOT)), "--smoke"], database)
     output = f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
