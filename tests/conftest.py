@@ -406,6 +406,23 @@ def log_in_page(page: Page, user: User, password: str = "correct horse battery")
     return page
 
 
+def sign_in_page(page: Page, user: User, server_url: str) -> Client:
+    """`user`'s session on `page`, the second factor included, as `log_in_page` leaves it but
+    made by the test client (`force_login`) and handed to the browser as its cookie: a test
+    about what comes after the login saves the ~2 s of the forms a person (the login itself is
+    walked by `log_in_page`'s tests and test_browser_2fa). Returns the client, which shares
+    the page's session."""
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [
+            {"name": name, "value": cookie.value, "url": server_url}
+            for name, cookie in client.cookies.items()
+        ]
+    )
+    return client
+
+
 @pytest.fixture
 def login_in_browser(page: Page) -> LoginInBrowser:
     def login(user: User, password: str = "correct horse battery") -> Page:

@@ -33,6 +33,7 @@ from tests.accessibility import (
     public_page_names,
     walk_pages,
 )
+from tests.conftest import sign_in_page
 from tests.factories import PurgeRunFactory, purpose
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -111,14 +112,7 @@ def test_axe_finds_no_violation_on_any_page_of_any_role_or_the_public_pages(
             page, Client(), Walk(who), origin=origin, starts=[*starts, *public_links()]
         )
     else:
-        client = Client()
-        client.force_login(demo_portal[who])  # with the second factor, as after a real login
-        context.add_cookies(
-            [
-                {"name": name, "value": cookie.value, "url": live_server.url}
-                for name, cookie in client.cookies.items()
-            ]
-        )
+        client = sign_in_page(page, demo_portal[who], live_server.url)
         walk = walk_pages(
             page,
             client,

@@ -26,6 +26,7 @@ from subject_requests.models import Answer, SystemTask
 from subjects.models import DataSubject, RestrictionGround, SubjectKind
 from tests import factories as f
 from tests import journeys as j
+from tests.conftest import sign_in_page
 from tests.reports_helpers import pdf_text
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -71,10 +72,17 @@ def cast(
     clock: Any,
     request: pytest.FixtureRequest,
 ) -> Iterator[j.People]:
+    """The requester, the DPO and the CRM's owner, each in a browser of their own; the DPO and
+    the owner are signed in by their session's cookie (`sign_in_page`): the login's forms, ~2 s
+    a person, are not the journey, and test_browser_2fa walks them."""
     name = request.node.callspec.id if hasattr(request.node, "callspec") else request.node.name
-    yield from j.people(
-        browser, live_server.url, dpo=dpo, owner=staff, clock=clock, name=name.removeprefix("test_")
-    )
+    requester, dpo_page, owner = (j.new_page(browser, live_server.url) for _ in range(3))
+    sign_in_page(dpo_page, dpo, live_server.url)
+    sign_in_page(owner, staff, live_server.url)
+    shots = re.sub(r"[^a-z0-9]+", "-", name.removeprefix("test_").lower()).strip("-")[:60]
+    yield j.People(requester=requester, dpo=dpo_page, owner=owner, clock=clock, name=shots)
+    for page in (requester, dpo_page, owner):
+        page.context.close()
 
 
 @pytest.mark.parametrize(
