@@ -94,13 +94,22 @@ WRITTEN = (
 
 
 def snapshot() -> list[Any]:
+    """The rows of every table in `WRITTEN`, and the last audit event. On PostgreSQL in one
+    statement, each row as its text: a call that may be refused is checked against it (325
+    times in a run of the machine), and its twelve queries each time were a quarter of all."""
+    tables = [connection.ops.quote_name(model._meta.db_table) for model in WRITTEN]
     with connection.cursor() as cursor:
-        tables = []
-        for model in WRITTEN:
-            table = connection.ops.quote_name(model._meta.db_table)
+        if connection.vendor == "postgresql":
+            rows = ", ".join(f"ARRAY(SELECT t::text FROM {table} t ORDER BY 1)" for table in tables)
+            audit = connection.ops.quote_name(AuditEvent._meta.db_table)
+            cursor.execute(f"SELECT {rows}, (SELECT MAX(id) FROM {audit})")
+            *found, last = cursor.fetchone()
+            return [*found, int(last or 0)]
+        found = []
+        for table in tables:
             cursor.execute(f"SELECT * FROM {table} ORDER BY 1")
-            tables.append(cursor.fetchall())
-    return [*tables, last_event_id()]
+            found.append(cursor.fetchall())
+    return [*found, last_event_id()]
 
 
 # --- what the machine knows of the requests, to aim its rules -----------------------------

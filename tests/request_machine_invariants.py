@@ -22,7 +22,6 @@ from subject_requests.deadlines import request_deadline
 from subject_requests.letters import PDF_LETTERS
 from subject_requests.models import Pause, RightAction, SubjectRequest, SystemTask, TimelineEntry
 from subjects.models import DataSubject
-from tests.request_machine_helpers import last_event_id
 
 # A person already so needs no action: erased for an erasure, restricted for a restriction.
 ALREADY_SO: dict[str, str] = {
@@ -39,12 +38,12 @@ class Watch:
     # Of each completed request of an acting right, the people whose data was already as the
     # right asks when it completed (erased, restricted): they needed no action.
     already_so: dict[int, set[int]] = field(default_factory=dict)
-    audit_head: int = -1  # the last audit event when the invariants were last read
+    calls_seen: int = -1  # the machine's calls taken when the invariants were last read
 
-    def changed(self) -> bool:
-        """Whether an audit event was added since the last call."""
-        head = last_event_id()
-        changed, self.audit_head = head != self.audit_head, head
+    def changed(self, calls_taken: int) -> bool:
+        """Whether a service call was taken since the last call. Counted, not read: the
+        audit log's last event, read after every step, was a query a step."""
+        changed, self.calls_seen = calls_taken != self.calls_seen, calls_taken
         return changed
 
 
