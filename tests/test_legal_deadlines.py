@@ -190,14 +190,11 @@ def test_the_extension_letter_names_the_extended_legal_due_day(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_keeps_the_old_day_as_target_and_rolls_the_due_day() -> None:
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
     from core.timeutil import end_of_legal_day
+    from tests.migrating import migrate
 
     before = [("subject_requests", "0002_seed_retention_rule")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
+    executor = migrate(before)
     old_model = executor.loader.project_state(before).apps.get_model(
         "subject_requests", "SubjectRequest"
     )
@@ -221,8 +218,7 @@ def test_the_migration_keeps_the_old_day_as_target_and_rolls_the_due_day() -> No
         ).pk
         for n, (received, status, paused, stored) in enumerate(rows)
     ]
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate()
 
     migrated = SubjectRequest.objects.in_bulk(ids)
     days = [(legal_date(migrated[pk].target_at), legal_date(migrated[pk].due_at)) for pk in ids]
