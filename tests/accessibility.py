@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import pytest
@@ -295,6 +295,8 @@ def walk_pages(
         parts = urlsplit(href)
         if parts.scheme not in {"", "http", "https"} or (parts.netloc and parts.netloc != origin):
             return
+        if PurePosixPath(parts.path).suffix:
+            return  # a file (`record.pdf`, `ledger.csv`: the register's PDF takes ~2 s to make)
         name, kind = url_name(parts.path), page_type(parts.path)
         if name is None or kind is None or not walked(name) or kind in queued:
             return
