@@ -60,11 +60,12 @@ run: install
 	$(VENV)/bin/honcho start -p $(PORT)
 
 # The suite runs on every core (pytest-xdist; `make test TEST_WORKERS=0` runs it in one
-# process); tests marked with one xdist_group share a worker. The 15 slowest tests are listed
-# at the end: where the suite's time goes, run by run.
+# process; `.ci/run` starts one worker more than cores). Tests go to whichever worker is free,
+# the longest first (tests/conftest.py: LONG_FIRST). The 15 slowest tests are listed at the
+# end: where the suite's time goes, run by run.
 TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist load --durations=15 $(PYTEST_ARGS)
 
 # Every test runs on a frozen clock (tests/conftest.py); the date-sensitive modules run again
 # with the machine's clock moved by Debian's faketime (apt-get install faketime), so that what
@@ -86,7 +87,7 @@ OTHER_DAY_CLOCK := 2028-02-29T10:00
 OTHER_DAY_MACHINE := @2027-07-14 21:30:00
 test-other-days: install
 	env -u DATABASE_URL -u REDIS_URL PRIVACYOPS_TEST_CLOCK=$(OTHER_DAY_CLOCK) \
-		faketime -f "$(OTHER_DAY_MACHINE)" $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup \
+		faketime -f "$(OTHER_DAY_MACHINE)" $(PY) -m pytest -n $(TEST_WORKERS) --dist load \
 		-q -m "not browser and not postgres" $(DATED_TESTS)
 
 # Every bench/*.py at its --smoke size, each on its own copy of a freshly migrated database

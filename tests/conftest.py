@@ -61,17 +61,17 @@ def _on_postgres() -> bool:
 
 
 # The suite's longest tests, started first: xdist hands tests out in collection order, so a
-# long test collected last keeps one worker busy while the other has nothing left (`make
+# long test collected last keeps one worker busy while the others have nothing left (`make
 # test` lists the slowest tests at the end of every run: keep this in step with it).
 LONG_FIRST = (
-    "tests/test_bench_smoke.py::test_every_benchmark_runs",  # one group, one worker: ~2 min
     "tests/test_fuzz_get.py::test_no_hostile_get_parameter",
-    "tests/test_request_state_machine.py::",
     "tests/test_browser_accessibility.py::",
+    "tests/test_request_state_machine.py::",
+    "tests/test_purge_postgres.py::test_a_purge_killed",
+    "tests/test_bench_smoke.py::test_every_benchmark_runs",
     "tests/test_names_migration.py::",
     "tests/test_legal_deadlines.py::test_the_migration",
     "tests/test_app_role_pages.py::",
-    "tests/test_purge_postgres.py::test_a_purge_killed",
     "tests/test_navigation_walk.py::test_every_page",
     "tests/test_breach_move_migration.py::",
 )

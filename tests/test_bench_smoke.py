@@ -140,8 +140,6 @@ def test_no_module_in_bench_shadows_the_standard_library() -> None:
 # The worker's test database must exist to be copied; a transactional test holds no transaction
 # open on it, so its connection can be closed for the copy.
 @pytest.mark.django_db(transaction=True)
-# One worker runs them all: their subprocesses would otherwise compete with each other.
-@pytest.mark.xdist_group("benchmarks")
 @pytest.mark.parametrize("script", BENCHMARKS, ids=[script.stem for script in BENCHMARKS])
 def test_every_benchmark_runs_its_smoke_size_and_prints_its_figures(
     script: Path, migrated_test_database: str

@@ -166,8 +166,8 @@ def purge_command(kill_at: str | None = None) -> subprocess.CompletedProcess[str
     )
 
 
-# The world before and after an uninterrupted run, made once per worker for the five kill
-# points (the snapshots name no ids, so they compare across rebuilds).
+# The world before and after an uninterrupted run, made once per worker for the kill points
+# it runs (the snapshots name no ids, so they compare across rebuilds).
 _uninterrupted: dict[str, dict[str, Any]] = {}
 
 
@@ -187,8 +187,6 @@ def uninterrupted_run() -> tuple[dict[str, Any], dict[str, Any]]:
     "kill_at",
     ["claimed", "in-batch:2", "after-batch:4", "before-summary:2", "before-finish"],
 )
-# One worker runs the five: the uninterrupted run they compare with is made once.
-@pytest.mark.xdist_group("purge-kills")
 def test_a_purge_killed_at_any_point_and_rerun_ends_as_an_uninterrupted_run(
     kill_at: str,
 ) -> None:
