@@ -190,12 +190,21 @@ def _staff_language_after_each_test() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
-    """pytest-django's test database, its seeded rows kept as it is made (`tests/db_snapshot`)."""
+def django_db_setup(
+    django_db_setup: None, django_db_blocker: Any, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """pytest-django's test database, its seeded rows kept as it is made (`tests/db_snapshot`),
+    and on PostgreSQL a copy of it for the benchmarks' smoke runs when they are collected."""
     from tests import db_snapshot
 
+    benchmarks = any("test_bench_smoke.py" in item.nodeid for item in request.session.items)
     with django_db_blocker.unblock():
         db_snapshot.take()
+        copied = benchmarks and db_snapshot.copy_as_made()
+    yield
+    if copied:
+        with django_db_blocker.unblock():
+            db_snapshot.drop_copy()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -45,6 +45,38 @@ def _tables(connection: BaseDatabaseWrapper) -> list[str]:
     return sorted(connection.introspection.django_table_names(only_existing=True))
 
 
+def copy_name(connection: BaseDatabaseWrapper) -> str:
+    """The name of the test database's copy made by `copy_as_made`."""
+    return f"{connection.settings_dict['NAME']}_as_made"
+
+
+def copy_as_made(alias: str = "default") -> bool:
+    """On PostgreSQL, a copy of the test database as it is now (just made), for what needs a
+    database of its own (the benchmarks' smoke runs copy it again). Made now because
+    PostgreSQL copies a database only while nobody is connected to it, and later the live
+    server's thread keeps a connection to the test database for the rest of the session."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or not is_test_database(connection):
+        return False
+    name, source = (
+        connection.ops.quote_name(copy_name(connection)),
+        connection.ops.quote_name(str(connection.settings_dict["NAME"])),
+    )
+    connection.close()
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        cursor.execute(f"CREATE DATABASE {name} TEMPLATE {source}")
+    return True
+
+
+def drop_copy(alias: str = "default") -> None:
+    connection = connections[alias]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            f"DROP DATABASE IF EXISTS {connection.ops.quote_name(copy_name(connection))}"
+        )
+
+
 def is_test_database(connection: BaseDatabaseWrapper) -> bool:
     """Whether the connection was switched to a test database (Django names them with its
     prefix, or keeps SQLite's in memory; the settings here name no other test database)."""

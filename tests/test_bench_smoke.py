@@ -3,11 +3,9 @@
 The scripts are found by listing `bench/`, so a new benchmark without a working `--smoke`
 fails CI the day it lands. Each runs as a real process, as a person would run it, against a
 fresh PostgreSQL database of its own: benchmarks TRUNCATE the domain tables, so none may
-ever see the test database. Each benchmark gets a copy of the worker's test database
-(`CREATE DATABASE … TEMPLATE`, a file copy in a second where migrating another database took
-a minute of CI), dropped afterwards: between tests that database is exactly as `migrate` made
-it (a test's transaction is rolled back; a transactional test's flush puts the migrated rows
-back, `tests/db_snapshot.py`).
+ever see the test database. Each benchmark gets a copy (`CREATE DATABASE … TEMPLATE`, a file
+copy in a second where migrating another database took a minute of CI) of the copy each worker
+makes of its test database as `migrate` left it (`tests/db_snapshot.py`), dropped afterwards.
 """
 
 from __future__ import annotations
@@ -27,6 +25,8 @@ import psycopg2
 import pytest
 from django.db import connection
 from psycopg2 import sql
+
+from tests import db_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 # `bench/_setup.py`, which every benchmark imports first, and `bench/_measure.py` are not.
@@ -119,10 +119,9 @@ def run(
 
 @pytest.fixture
 def migrated_test_database(django_db_setup: None) -> str:
-    """The worker's test database, as `migrate` made it, to be copied: PostgreSQL copies a
-    database only while no session is connected to it, so this worker's is closed first."""
-    connection.close()
-    return str(connection.settings_dict["NAME"])
+    """The copy of the worker's test database made as `migrate` left it (tests/conftest.py:
+    `django_db_setup`), to be copied again for each benchmark."""
+    return db_snapshot.copy_name(connection)
 
 
 def test_the_benchmarks_are_found() -> None:
@@ -137,9 +136,8 @@ def test_no_module_in_bench_shadows_the_standard_library() -> None:
 
 
 @pytest.mark.postgres
-# The worker's test database must exist to be copied; a transactional test holds no transaction
-# open on it, so its connection can be closed for the copy.
-@pytest.mark.django_db(transaction=True)
+# The worker's test database must be made (with its copy as made).
+@pytest.mark.django_db
 @pytest.mark.parametrize("script", BENCHMARKS, ids=[script.stem for script in BENCHMARKS])
 def test_every_benchmark_runs_its_smoke_size_and_prints_its_figures(
     script: Path, migrated_test_database: str
