@@ -79,6 +79,32 @@ def record_types_of_subjects() -> list[RecordType]:
     return list(seen.values())
 
 
+@dataclass
+class KindOfRecords:
+    """The records of one kind a person has, and how many."""
+
+    record_type: RecordType
+    records: models.QuerySet[Any]
+    total: int
+
+    @property
+    def label(self) -> str:
+        return str(capfirst(self.record_type.model()._meta.verbose_name_plural))
+
+
+def kinds_of_records(subject: Any) -> list[KindOfRecords]:
+    """Each kind of record the person has, with how many, the person's own row first: one
+    query, however many kinds and records (a kind they have none of costs no more)."""
+    record_types = record_types_of_subjects()
+    of_subject = [rt.records_of_subject(subject.pk).order_by("pk") for rt in record_types]
+    totals = row_counts(of_subject)
+    return [
+        KindOfRecords(record_type, records, total)
+        for record_type, records, total in zip(record_types, of_subject, totals, strict=True)
+        if total
+    ]
+
+
 def subject_deadlines(
     subject: Any,
     *,
@@ -91,14 +117,9 @@ def subject_deadlines(
     `limit` lines of each kind, the page `pages[group.param]` (the first by default)."""
     as_of = as_of or legal_today()
     rules = list(RetentionRule.objects.in_force())
-    record_types = record_types_of_subjects()
-    of_subject = [rt.records_of_subject(subject.pk).order_by("pk") for rt in record_types]
-    # How many of each kind, in one query: a kind the person has none of costs no more.
-    totals = row_counts(of_subject)
     groups = []
-    for record_type, records_qs, total in zip(record_types, of_subject, totals, strict=True):
-        if not total:
-            continue
+    for kind in kinds_of_records(subject):
+        record_type, records_qs, total = kind.record_type, kind.records, kind.total
         param = f"deadlines_{record_type.model_label.lower().replace('.', '_')}_page"
         paginator = CountedPaginator(records_qs, limit, count=total)
         page = paginator.get_page((pages or {}).get(param))
@@ -109,8 +130,7 @@ def subject_deadlines(
             _line(record_type.describe(r), r, deadlines[r.pk], notes.get(r.pk, ""), as_of)
             for r in records
         ]
-        label = capfirst(record_type.model()._meta.verbose_name_plural)
-        groups.append(DeadlineGroup(label=str(label), lines=lines, page=page, param=param))
+        groups.append(DeadlineGroup(label=kind.label, lines=lines, page=page, param=param))
     return groups
 
 

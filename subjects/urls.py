@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.subject_list, name="list"),
     path("new/", views.subject_create, name="create"),
     path("<int:pk>/", views.subject_detail, name="detail"),
+    path("<int:pk>/retention/", views.subject_retention, name="retention"),
     path("<int:pk>/edit/", views.subject_edit, name="edit"),
     path("<int:pk>/legal-hold/", views.subject_legal_hold, name="legal_hold"),
     path("organisations/", views.organisation_list, name="organisation_list"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from core.audit import record_event, record_grouped_read
 from core.permissions import has_permission, requires
 from processing.selectors import holders_of_subject_data, purposes_for_subject
+from retention.sections import deadlines_of_person
 from subjects import selectors, services
 from subjects.field_policy import fields_for_user
 from subjects.filters import OrganisationFilterForm
@@ -110,6 +111,19 @@ def subject_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     return _private(render(request, "subjects/subject_detail.html", context))
+
+
+@requires("subjects.detail.all")
+def subject_retention(request: HttpRequest, pk: int) -> HttpResponse:
+    """Each record of the person, the rule that keeps it and the day it goes (the DPO's)."""
+    subject = selectors.subject_for_page(pk)
+    if subject is None:
+        raise Http404
+    record_event(
+        action="subject.viewed", actor=request.user, target=subject, details={"scope": "retention"}
+    )
+    context = {"subject": subject, "section": deadlines_of_person(request, subject)}
+    return _private(render(request, "subjects/subject_retention.html", context))
 
 
 def _photo_data_url(subject: DataSubject) -> str:

@@ -88,6 +88,7 @@ MUST_REACH = {
     "DPO": {
         "subject_requests:detail",
         "subjects:detail",
+        "subjects:retention",
         "retention:rule_detail",
         "retention:run_detail",
         "consent:objection",

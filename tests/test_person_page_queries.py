@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from consent.models import ConsentEvent
@@ -44,13 +45,17 @@ from tests.fixture_types import ClientFor
 pytestmark = pytest.mark.django_db
 
 # The frame (session, user, second factor, roles: 4), the person and the look at them (2),
-# then each part a fixed number: the data groups; the retention lines (the rules, one count
-# of every kind of record, and for each kind the person has a page of lines and whether each
-# rule applies to them); consent (a page of the timeline with its count, the state of each
-# purpose, suppression, objections); the requests (a page with its count); purposes, holders
-# and transfers; the person's lists (their counts in one query and a page of each, the trail a
-# page with its count). 51 with records of every kind; what matters is that it does not grow.
-PERSON_PAGE_QUERIES = 51
+# then each part a fixed number: the data groups; retention (one count of every kind of
+# record, and what the purge did); consent (a page of the timeline with its count, the state
+# of each purpose, suppression, objections); the requests (a page with its count); purposes,
+# holders and transfers; the person's lists (their counts in one query and a page of each,
+# the trail a page with its count). 38 with records of every kind; what matters is that it
+# does not grow.
+PERSON_PAGE_QUERIES = 38
+# The frame (4), the person and the look (2), the rules in force and one count of every kind
+# of record (2), then for each kind the person has a page of its lines and whether each rule
+# applies to them, held or awaited: 20 with records of every kind.
+RETENTION_PAGE_QUERIES = 20
 # Session, user, second factor, roles (4); the look (1); the request with whether it has
 # people, answers, actions and tasks and how long its timeline is (1); each list it has (the
 # people, the answers, a page of the timeline) (3); the users it may be assigned to (1).
@@ -164,11 +169,6 @@ def test_every_list_on_a_persons_page_shows_a_page_and_says_how_many_there_are(
             # The sections of the other apps.
             "Data-subject requests",
             "Consent timeline",
-            # The retention lines of each kind of record.
-            "Retention of Invoices",
-            "Retention of Claims",
-            "Retention of Trial content",
-            "Retention of Data-subject requests",
         )
     )
     # The 25 looks filled in, and this one.
@@ -176,6 +176,32 @@ def test_every_list_on_a_persons_page_shows_a_page_and_says_how_many_there_are(
     assert in_all == expected
     requests = requests_listed(page)
     assert f"DSR-P{person.pk}-0000" in requests and f"DSR-P{person.pk}-0024" not in requests
+
+
+def test_a_persons_retention_lines_cost_the_same_queries_and_each_kind_is_paged(
+    client_for: ClientFor, dpo: User, seeded: None
+) -> None:
+    client = client_for(dpo)
+    client.get("/")  # the session
+    few, _ = queries_of(client, reverse("subjects:retention", args=[person_with(5).pk]))
+    many, page = queries_of(client, reverse("subjects:retention", args=[person_with(200).pk]))
+    assert few == many <= RETENTION_PAGE_QUERIES
+    in_all = {
+        label: int(found.group(1))
+        for label, nav in NAV.findall(page)
+        if (found := re.search(r"\((\d+) in all\)", nav))
+    }
+    assert in_all == {
+        "Retention of Invoices": 200,
+        "Retention of Claims": 200,
+        "Retention of Trial content": 200,
+        "Retention of Data-subject requests": 200,
+    }
+    # A later page of one kind: its older lines, the other kinds on their first page.
+    person = person_with(25)
+    url = reverse("subjects:retention", args=[person.pk])
+    last = client.get(url, {"deadlines_subjects_invoice_page": "3"}).content.decode()
+    assert "Page 3 of 3 (25 in all)" in last and "Page 1 of 3 (25 in all)" in last
 
 
 def test_a_later_page_of_one_list_shows_its_older_rows_and_leaves_the_others_alone(

@@ -11,6 +11,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.test import Client
+from django.urls import reverse
 
 from core.models import AuditEvent
 from retention.models import RetentionRule, RuleChange
@@ -250,7 +251,7 @@ def test_a_new_rule_that_would_purge_tonight_starts_unconfirmed(
 def test_the_subject_page_shows_each_record_its_rule_anchor_and_day_it_goes(
     seeded: None, dpo: User, staff: User, client: Client, client_for: ClientFor
 ) -> None:
-    from retention.sections import deadlines_section
+    from retention.sections import deadlines_of_person, deadlines_section
 
     prospect = f.ProspectFactory.create(collected_at=dt.datetime(2025, 2, 1, 12, tzinfo=TALLINN))
     f.InvoiceFactory.create(
@@ -259,9 +260,7 @@ def test_the_subject_page_shows_each_record_its_rule_anchor_and_day_it_goes(
 
     request = HttpRequest()
     request.user = dpo
-    section = deadlines_section(request, prospect)
-    assert section is not None
-    person, invoice = section["lines"]
+    person, invoice = deadlines_of_person(request, prospect)["lines"]
     assert person.deadline.rule.code == "prospects-1y"
     assert (person.deadline.anchor, person.deadline.expires_on) == (
         dt.date(2025, 2, 1),
@@ -269,10 +268,25 @@ def test_the_subject_page_shows_each_record_its_rule_anchor_and_day_it_goes(
     )
     assert invoice.description == "Invoice INV-77"
     assert invoice.deadline.expires_on == dt.date(2031, 12, 31)
+    # The person's page counts each kind and links to the lines' own page.
+    section = deadlines_section(request, prospect)
+    assert section is not None
+    assert [(kind.label, kind.total) for kind in section["kinds"]] == [
+        ("Data subjects", 1),
+        ("Invoices", 1),
+    ]
     request.user = staff
     assert deadlines_section(request, prospect) is None
-    page = client_for(dpo).get(prospect.get_absolute_url())
-    assert page.status_code == 200
-    assert (
-        "01.02.2026" in page.content.decode() and "Prospect data: 1 year" in page.content.decode()
-    )
+    lines_url = reverse("subjects:retention", args=[prospect.pk])
+    person_page = client_for(dpo).get(prospect.get_absolute_url()).content.decode()
+    assert f'href="{lines_url}"' in person_page
+    assert "INV-77" not in person_page.split('id="records-')[0]
+    lines_page = client_for(dpo).get(lines_url)
+    assert lines_page.status_code == 200
+    text = lines_page.content.decode()
+    assert "01.02.2026" in text and "Prospect data: 1 year" in text and "Invoice INV-77" in text
+    assert "31.12.2031" in text
+    looked = AuditEvent.objects.filter(action="subject.viewed", target_id=str(prospect.pk))
+    assert looked.filter(details__scope="retention").count() == 1
+    assert client_for(staff).get(lines_url).status_code == 403
+    assert client_for(dpo).get(reverse("subjects:retention", args=[987654])).status_code == 404
