@@ -23,16 +23,14 @@ from core.fields import personal_data_fields
 from core.models import AuditEvent
 from core.pagination import CountedPaginator
 from core.timeutil import legal_today
+from retention import lastrun
 from retention.deadlines import Deadline, deadlines_of
-from retention.lastrun import last_success_finished_at
 from retention.models import PurgeBatch, PurgeRun, RetentionRule, RuleChange
 from retention.periods import Period, next_purge_date
 from retention.preview import uncovered_groups
 from retention.registry import RecordType, registry
 
 SAMPLE_SIZE = 10
-# The DPO's alarm: the nightly purge has not succeeded for this long.
-ALARM_AFTER = dt.timedelta(hours=36)
 
 
 # --- the subject page ------------------------------------------------------------------------
@@ -345,12 +343,7 @@ def last_successful_run() -> PurgeRun | None:
 def purge_is_late(*, now: dt.datetime | None = None) -> bool:
     """No purge has succeeded for 36 hours — counting, on a portal that has never purged,
     from when its retention tables were created, so a fresh install is not in alarm."""
-    now = now or timezone.now()
-    finished_at = last_success_finished_at()
-    if finished_at is not None:
-        return now - finished_at > ALARM_AFTER
-    installed = retention_installed_at()
-    return installed is None or now - installed > ALARM_AFTER
+    return lastrun.purge_is_late(now=now or timezone.now(), installed_at=retention_installed_at())
 
 
 _installed_at: dt.datetime | None = None

@@ -266,6 +266,29 @@ def test_the_alarm_shows_when_no_purge_succeeded_for_36_hours(
         assert purge_alarm(request) == []
 
 
+def test_the_alarm_goes_as_soon_as_a_purge_succeeds_though_the_purge_leaves_the_cache_alone(
+    seeded: None, django_assert_num_queries: Any
+) -> None:
+    from django.core.cache import cache
+
+    from retention.lastrun import NOT_LATE_BEFORE_KEY
+
+    with time_machine.travel(NOW, tick=False):
+        f.PurgeRunFactory.create(finished_at=NOW - dt.timedelta(hours=40))
+        assert purge_is_late()
+        assert cache.get(NOT_LATE_BEFORE_KEY) is None  # a late purge is never kept
+        run = run_purge(as_of=NOW.date(), dry_run=False, actor="test")
+        assert run.status == PurgeRunStatus.SUCCEEDED
+        assert cache.get(NOT_LATE_BEFORE_KEY) is None  # the purge told the cache nothing
+        assert not purge_is_late()
+        assert run.finished_at is not None
+        assert cache.get(NOT_LATE_BEFORE_KEY) == run.finished_at + dt.timedelta(hours=36)
+        with django_assert_num_queries(0):  # every page after it: the cache answers
+            assert not purge_is_late()
+    with time_machine.travel(run.finished_at + dt.timedelta(hours=36, seconds=1), tick=False):
+        assert purge_is_late()
+
+
 def test_the_dpo_sees_the_alarm_on_every_page(
     seeded: None, dpo: User, client_for: ClientFor
 ) -> None:

@@ -38,7 +38,6 @@ from core.display import staff_datetime
 from core.locks import try_advisory_lock
 from core.timeutil import legal_today
 from retention import hooks
-from retention.lastrun import forget_last_success
 from retention.ledger import record_erasure
 from retention.models import (
     ErasureSource,
@@ -220,8 +219,6 @@ def _close(run: PurgeRun, *, status: str, note: str) -> None:
         run.save(
             update_fields=["status", "note", "finished_at", "heartbeat_at", "summarised_rules"]
         )
-        if status == PurgeRunStatus.SUCCEEDED:
-            transaction.on_commit(forget_last_success)
         record_event(
             action=f"retention.purge.{status}",
             actor=run.actor if run.actor_id else (run.actor_label or SYSTEM_ACTOR),
