@@ -100,6 +100,25 @@ def test_the_filters_by_actor_action_words_target_person_and_dates(
     assert link in _events(client, person="Tamm")  # the DPO may open the person
 
 
+def test_the_action_filter_finds_codes_the_portal_does_not_name_by_their_code_or_words(
+    seeded: None, dpo: User, client_for: ClientFor
+) -> None:
+    from core.audit_browser import actions_matching
+
+    # An admin edit's code is said in words made from the model; an unknown code as it is.
+    record_event(action="retention.retentionrule.change", actor=dpo, target_id=1)
+    record_event(action="legacy.thing_done", actor=dpo, target_id=2)
+    record_event(action="subject.viewed", actor=dpo, target_id=3)
+    assert "retention.retentionrule.change" in actions_matching("retention rule")
+    assert actions_matching("THING_DONE") == ["legacy.thing_done"]
+    client = client_for(dpo)
+    by_words = visible_text(_events(client, action="retention rule"))
+    assert "Retention rule" in by_words and "Opened a person's record" not in by_words
+    by_code = visible_text(_events(client, action="thing_done"))
+    assert "Legacy: thing done" in by_code and "Opened a person's record" not in by_code
+    assert "No events match." in visible_text(_events(client, action="nothing-like-it"))
+
+
 def test_the_auditor_gets_no_person_search_no_names_and_no_links_to_people(
     seeded: None, dpo: User, auditor: User, client_for: ClientFor
 ) -> None:
