@@ -131,5 +131,5 @@ def test_the_dpo_sees_how_many_records_of_each_kind_the_person_has(
     person = DataSubjectFactory.create(organisation=None)
     CommunicationFactory.create_batch(2, subject=person)
     UsageRecordFactory.create_batch(3, subject=person)
-    page = client_for(dpo).get(f"/subjects/{person.pk}/").content.decode()
+    page = client_for(dpo).get(f"/subjects/{person.pk}/retention/").content.decode()
     assert "0 demos, 2 messages, 3 usage records" in page

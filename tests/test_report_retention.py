@@ -83,9 +83,9 @@ def test_an_open_request_is_told_the_period_that_starts_when_it_closes(
     assert "3 years from the day the request was closed" in text
 
 
-def test_the_self_service_page_and_the_persons_page_tell_the_same(
+def test_the_self_service_page_and_the_persons_retention_page_tell_the_same(
     client_with_claim: tuple[DataSubject, Invoice], client_for: ClientFor, dpo: User
 ) -> None:
     person, _ = client_with_claim
-    page = words(client_for(dpo).get(f"/subjects/{person.pk}/").content.decode())
+    page = words(client_for(dpo).get(f"/subjects/{person.pk}/retention/").content.decode())
     assert "not yet: kept while a claim it is evidence for is open" in page
