@@ -26,14 +26,14 @@ def purge_is_late(*, now: dt.datetime, installed_at: dt.datetime | None) -> bool
     from `installed_at` (when its retention tables were created), so that a fresh install is
     not in alarm."""
     not_late_before = cache.get(NOT_LATE_BEFORE_KEY)
-    if not_late_before is not None and now < not_late_before:
+    if not_late_before is not None and now <= not_late_before:
         return False
     last = PurgeRun.objects.succeeded().order_by("-finished_at").first()
     since = last.finished_at if last is not None and last.finished_at else installed_at
     if since is None:
         return True
     late_from = since + ALARM_AFTER
-    if now >= late_from:
+    if now > late_from:
         return True
     cache.set(NOT_LATE_BEFORE_KEY, late_from, int((late_from - now).total_seconds()) + 1)
     return False

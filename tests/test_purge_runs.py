@@ -285,6 +285,8 @@ def test_the_alarm_goes_as_soon_as_a_purge_succeeds_though_the_purge_leaves_the_
         assert cache.get(NOT_LATE_BEFORE_KEY) == run.finished_at + dt.timedelta(hours=36)
         with django_assert_num_queries(0):  # every page after it: the cache answers
             assert not purge_is_late()
+    with time_machine.travel(run.finished_at + dt.timedelta(hours=36), tick=False):
+        assert not purge_is_late()  # late after 36 hours, not at them
     with time_machine.travel(run.finished_at + dt.timedelta(hours=36, seconds=1), tick=False):
         assert purge_is_late()
 
