@@ -44,14 +44,15 @@ from django.db import connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from core.chain_hash import (
+    GENESIS_HASH,
     EventContent,
     content_hash,
     link_hash,
-    stored_content_hash,
     stored_details,
     stored_ip,
 )
-from core.chain_walk import Row, feed
+from core.chain_segments import walk_in_segments
+from core.chain_walk import FROM_THE_START, WHOLE_LOG, EventLink, Resume, Span, feed
 
 __all__ = [
     "GENESIS_HASH",
@@ -64,7 +65,6 @@ __all__ = [
     "verify_chain",
 ]
 
-GENESIS_HASH = "0" * 64
 # pg_advisory_xact_lock key: "AUDIT" in ASCII, unique to the audit chain.
 ADVISORY_LOCK_KEY = 0x4155444954
 # Rows per INSERT of a bulk. The recursive walk joins each step to the batch, so its cost
@@ -264,66 +264,105 @@ def verify_chain(
     `expected_head` is the head a previous walk reached: a chain that no longer reaches it
     was cut short (deleting the newest events leaves a chain that is valid, only shorter).
     `exported` are the heads exported outside the database: each must be met, unchanged.
+    A large log on PostgreSQL is walked in segments side by side (`core.chain_segments`),
+    with the same report as one walk from the start.
     """
-    return feed(_checking(expected_head, exported))
+    in_segments = walk_in_segments(
+        lambda span, resume: walk_span(span, resume, expected_head, exported)
+    )
+    if in_segments is not None:
+        return in_segments
+    return walk_span(WHOLE_LOG, FROM_THE_START, expected_head, exported)
+
+
+def walk_span(
+    span: Span,
+    resume: Resume,
+    expected_head: tuple[int, str] | None,
+    exported: Sequence[ExportedHead],
+) -> ChainReport:
+    """The walk of the events in `span`, picking the chain up at `resume`: the report a
+    walk from the first event would give if the chain before the span is intact. Only the
+    exported heads and the expected head that fall in the span are looked for."""
+    return feed(
+        _checking(
+            resume,
+            expected_head if expected_head is None or span.holds(expected_head[0]) else None,
+            [head for head in exported if span.holds(head.sequence)],
+        ),
+        span,
+    )
 
 
 def _checking(
-    expected_head: tuple[int, str] | None, exported: Sequence[ExportedHead]
-) -> Generator[None, Row | None, ChainReport]:
-    """The walk as a generator the rows are sent to (`core.chain_walk.feed`), None after
-    the last; it returns its report at the first break, or at the end."""
-    expected_sequence, prev_hash, checked = 1, GENESIS_HASH, 0
-    link_before = GENESIS_HASH  # the link of the last event walked
+    resume: Resume,
+    expected_head: tuple[int, str] | None,
+    exported: Sequence[ExportedHead],
+) -> Generator[None, list[EventLink] | None, ChainReport]:
+    """The walk as a generator the links are sent to a batch at a time
+    (`core.chain_walk.feed`), None after the last; it returns its report at the first
+    break, or at the end. While nothing is broken, the events checked are the events before
+    the next expected: `expected_sequence - 1`."""
+    expected_sequence, prev_hash = resume.sequence, resume.prev_hash
+    # The prev_hash of the last event walked: read only at a number's second row, so after
+    # the first row walked (the span holds no number below `resume.sequence`).
+    link_before = prev_hash
     # A walk of an empty log reached head #0, which is no event: every chain reaches it.
     seen_expected = expected_head is None or expected_head[0] == 0
     heads: dict[int, list[ExportedHead]] = {}
     for head in exported:
         heads.setdefault(head.sequence, []).append(head)
-    while (row := (yield)) is not None:
-        event_id, sequence, stored_prev, stored_hash = row[:4]
-        if sequence < expected_sequence:
-            problem = (
-                f"event #{sequence} appears twice (the second has id {event_id}): a row was "
-                "inserted with a number already used"
-            )
-            return ChainReport(
-                checked - 1, sequence - 1, link_before, Break(sequence, event_id, problem)
-            )
-        if sequence != expected_sequence:
-            problem = (
-                f"event #{expected_sequence} is missing (the next is #{sequence}): "
-                "a row was deleted, or one was inserted out of sequence"
-            )
-            return ChainReport(
-                checked,
-                expected_sequence - 1,
-                prev_hash,
-                Break(expected_sequence, event_id, problem),
-            )
-        if stored_prev != prev_hash:
-            problem = (
-                f"event #{sequence} does not link to event #{sequence - 1}: a row was "
-                "inserted or deleted before it"
-            )
-            return ChainReport(checked, sequence - 1, prev_hash, Break(sequence, event_id, problem))
-        if link_hash(sequence, stored_content_hash(*row[4:]), stored_prev) != stored_hash:
-            problem = f"event #{sequence} does not match its hash: the row was edited"
-            return ChainReport(checked, sequence - 1, prev_hash, Break(sequence, event_id, problem))
-        checked += 1
-        for head in heads.pop(sequence, ()):
-            if problem := _head_problem(head, event_id, stored_hash, checked):
-                return ChainReport(
-                    checked - 1, sequence - 1, prev_hash, Break(sequence, event_id, problem)
+    # The expected head's number, or one no event has, looked at once per event below.
+    watch = -1 if expected_head is None else expected_head[0]
+    while (batch := (yield)) is not None:
+        for event_id, sequence, stored_prev, stored_hash, content in batch:
+            checked = expected_sequence - 1
+            if sequence < 1:  # the rows come in order: it is the first row of the log
+                problem = (
+                    f"event #{sequence} (id {event_id}) is numbered before the first event: "
+                    "a row was inserted out of sequence"
                 )
-        if expected_head is not None and sequence == expected_head[0]:
-            if stored_hash != expected_head[1]:
-                problem = f"event #{sequence} is not the event the last check ended at"
-                return ChainReport(
-                    checked - 1, sequence - 1, prev_hash, Break(sequence, event_id, problem)
+                return ChainReport(checked, checked, prev_hash, Break(sequence, event_id, problem))
+            if sequence < expected_sequence:  # in order: the number of the row before
+                problem = (
+                    f"event #{sequence} appears twice (the second has id {event_id}): a row "
+                    "was inserted with a number already used"
                 )
-            seen_expected = True
-        expected_sequence, prev_hash, link_before = sequence + 1, stored_hash, stored_prev
+                return ChainReport(
+                    checked - 1, checked - 1, link_before, Break(sequence, event_id, problem)
+                )
+            if sequence != expected_sequence:
+                problem = (
+                    f"event #{expected_sequence} is missing (the next is #{sequence}): "
+                    "a row was deleted, or one was inserted out of sequence"
+                )
+                return ChainReport(
+                    checked, checked, prev_hash, Break(expected_sequence, event_id, problem)
+                )
+            if stored_prev != prev_hash:
+                problem = (
+                    f"event #{sequence} does not link to event #{sequence - 1}: a row was "
+                    "inserted or deleted before it"
+                )
+                return ChainReport(checked, checked, prev_hash, Break(sequence, event_id, problem))
+            if link_hash(sequence, content, stored_prev) != stored_hash:
+                problem = f"event #{sequence} does not match its hash: the row was edited"
+                return ChainReport(checked, checked, prev_hash, Break(sequence, event_id, problem))
+            if sequence in heads:
+                for head in heads.pop(sequence):
+                    if problem := _head_problem(head, event_id, stored_hash, sequence):
+                        return ChainReport(
+                            checked, checked, prev_hash, Break(sequence, event_id, problem)
+                        )
+            if sequence == watch and expected_head is not None:
+                if stored_hash != expected_head[1]:
+                    problem = f"event #{sequence} is not the event the last check ended at"
+                    return ChainReport(
+                        checked, checked, prev_hash, Break(sequence, event_id, problem)
+                    )
+                seen_expected = True
+            expected_sequence, prev_hash, link_before = sequence + 1, stored_hash, stored_prev
+    checked = expected_sequence - 1
     if heads:
         # Exported heads beyond the end of the log: the newest events were cut off.
         beyond = sorted(
@@ -331,19 +370,15 @@ def _checking(
         )
         later = f" (and {len(beyond) - 1} later heads)" if len(beyond) > 1 else ""
         problem = (
-            f"the log ends at #{expected_sequence - 1}, but the head exported on "
+            f"the log ends at #{checked}, but the head exported on "
             f"{beyond[0].day:%Y-%m-%d} is #{beyond[0].sequence}{later}: the newest events "
             "were removed"
         )
-        return ChainReport(
-            checked, expected_sequence - 1, prev_hash, Break(expected_sequence, None, problem)
-        )
+        return ChainReport(checked, checked, prev_hash, Break(expected_sequence, None, problem))
     if not seen_expected and expected_head is not None:
         problem = (
-            f"the log ends at #{expected_sequence - 1}, but the last check reached "
+            f"the log ends at #{checked}, but the last check reached "
             f"#{expected_head[0]}: the newest events were removed"
         )
-        return ChainReport(
-            checked, expected_sequence - 1, prev_hash, Break(expected_sequence, None, problem)
-        )
-    return ChainReport(checked, expected_sequence - 1, prev_hash, None)
+        return ChainReport(checked, checked, prev_hash, Break(expected_sequence, None, problem))
+    return ChainReport(checked, checked, prev_hash, None)

@@ -22,6 +22,9 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.ipv6 import clean_ipv6_address
 
+# The link the first event carries as the one before it.
+GENESIS_HASH = "0" * 64
+
 
 @dataclass(frozen=True)
 class EventContent:

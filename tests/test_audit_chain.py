@@ -151,6 +151,23 @@ def test_verify_audit_finds_a_row_inserted_with_a_valid_looking_hash() -> None:
     assert "event #4 does not link to event #3" in report.broken.problem
 
 
+def test_verify_audit_finds_a_row_numbered_before_the_first_event() -> None:
+    """The walk meets it first; the check is stored (it counted no event), not refused."""
+    five_events()
+    forged = EventContent(NOW, None, "test", "subject.viewed", "", "42", {}, None)
+    with owner_tampering() as cursor:
+        cursor.execute(
+            "INSERT INTO core_auditevent (sequence, prev_hash, hash, occurred_at, actor_label, "
+            "action, target_type, target_id, details) VALUES (0, %s, %s, %s, 'test', "
+            "'subject.viewed', '', '42', '{}')",
+            [GENESIS_HASH, link_hash(0, content_hash(forged), GENESIS_HASH), NOW],
+        )
+    result = verify_audit_log()
+    assert not result.intact
+    assert (result.events_checked, result.head_sequence, result.broken_at) == (0, 0, 0)
+    assert "event #0" in result.problem and "numbered before the first event" in result.problem
+
+
 def test_verify_audit_finds_a_log_cut_short_since_the_last_check() -> None:
     events = five_events()
     assert verify_audit_log().intact  # records the head it reached (#5), then event #6
