@@ -24,7 +24,15 @@ from core.models import AuditEvent
 from retention.management.commands.purge import EXIT_SKIPPED
 from retention.models import PurgeBatch, PurgeRun, PurgeRunStatus
 from retention.selectors import purge_is_late
-from retention.services.purge import ADVISORY_LOCK_KEY, PurgeRefused, run_purge
+from retention.services import purge as purge_service
+from retention.services.purge import (
+    ADVISORY_LOCK_KEY,
+    BATCH_SIZE,
+    SQLITE_BATCH_SIZE,
+    PurgeRefused,
+    default_batch_size,
+    run_purge,
+)
 from subjects.models import DataSubject
 from subjects.services import set_organisation_legal_hold, set_subject_legal_hold
 from tests import factories as f
@@ -75,6 +83,25 @@ def test_batches_are_bounded_and_each_is_logged(
     run = run_purge(as_of=D(2025, 6, 1), dry_run=False, actor="test", batch_size=3)
     assert list(PurgeBatch.objects.filter(run=run).values_list("rows", flat=True)) == [3, 3, 1]
     assert run.total == 7 and run.status == PurgeRunStatus.SUCCEEDED
+
+
+def test_the_batch_is_the_databases_own_size_unless_the_command_names_one(
+    seeded: None, frozen: time_machine.Traveller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20 000 on PostgreSQL (one array a statement), 5 000 where each id is bound alone."""
+    expected = BATCH_SIZE if connection.vendor == "postgresql" else SQLITE_BATCH_SIZE
+    assert default_batch_size() == expected
+    monkeypatch.setattr(purge_service, "BATCH_SIZE", 2)
+    monkeypatch.setattr(purge_service, "SQLITE_BATCH_SIZE", 2)
+    for _ in range(5):
+        f.ProspectFactory.create(collected_at=LONG_AGO)
+    run = run_purge(as_of=D(2025, 6, 1), dry_run=True, actor="test")
+    assert run.total == 5
+    call_command("purge", "--as-of", "2025-06-01", stdout=io.StringIO())
+    run = PurgeRun.objects.filter(dry_run=False).latest("pk")
+    assert list(PurgeBatch.objects.filter(run=run).values_list("rows", flat=True)) == [2, 2, 1]
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        call_command("purge", "--batch-size", "0", stdout=io.StringIO())
 
 
 def test_a_second_run_while_one_is_running_is_skipped(

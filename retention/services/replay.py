@@ -32,11 +32,7 @@ from core.audit import Actor, record_event
 from core.timeutil import start_of_legal_day
 from retention.models import ErasureEntry, ErasureSource
 from retention.registry import ActionRefused, Applied, registry
-from retention.services.purge import BATCH_SIZE
-
-# Primary records per `redo`: the purge's batch, whose cost is measured (an entry of the
-# purge holds one batch; one of erasure on request may hold more).
-REDO_CHUNK = BATCH_SIZE
+from retention.services.purge import default_batch_size
 
 
 @dataclass
@@ -152,8 +148,11 @@ def _replay(entry: ErasureEntry, report: ReplayReport) -> None:
             if missing:
                 entry.save()
             ids = entry.ids
-            for start in range(0, len(ids), REDO_CHUNK):
-                chunk = ids[start : start + REDO_CHUNK]
+            # Primary records per `redo`: the purge's batch, whose cost is measured (an
+            # entry of the purge holds one batch; one of erasure on request may hold more).
+            size = default_batch_size()
+            for start in range(0, len(ids), size):
+                chunk = ids[start : start + size]
                 applied.merge(record_type.redo(chunk, action=entry.action, now=entry.recorded_at))
     except ActionRefused as exc:
         report.refused.append(f"{entry.uuid}: {exc}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -139,8 +139,8 @@ def replace_name_tokens(
 
 def set_name_tokens_of_set(people: Any, values: Mapping[str, Any], *, using: str) -> None:
     """Before `people.update(**values)`: the same tokens for every person of the queryset,
-    set-based — one DELETE per `INSERT_BATCH` people, and one INSERT only when a name is given
-    (clearing a name, as anonymisation does, deletes only).
+    set-based — one DELETE (on SQLite one per `INSERT_BATCH` people), and one INSERT only when
+    a name is given (clearing a name, as anonymisation does, deletes only).
 
     The DELETE names the people's ids and their range (one array on PostgreSQL,
     `retention.lookups`), read first. By a subquery PostgreSQL planned a hash join over the
@@ -152,7 +152,11 @@ def set_name_tokens_of_set(people: Any, values: Mapping[str, Any], *, using: str
     if any(not isinstance(values[f], str | None) for f in fields):
         raise TypeError("Names have a blind index: update them with a value.")
     ids = sorted(people.values_list("pk", flat=True))
-    chunks = [ids[start : start + INSERT_BATCH] for start in range(0, len(ids), INSERT_BATCH)]
+    if not ids:
+        return
+    # PostgreSQL takes the ids as one array parameter, however many; SQLite one each.
+    size = len(ids) if connections[using].vendor == "postgresql" else INSERT_BATCH
+    chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
     parts = [NAME_PARTS[f] for f in fields]
     for chunk in chunks:
         NameToken.objects.using(using).filter(

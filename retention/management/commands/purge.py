@@ -13,7 +13,7 @@ from core.display import staff_date
 from core.timeutil import legal_today
 from retention.models import PurgeRunStatus
 from retention.runs import rule_line, run_counts_in_words
-from retention.services.purge import BATCH_SIZE, PurgeRefused, run_purge
+from retention.services.purge import PurgeRefused, default_batch_size, run_purge
 
 
 def _day(value: str) -> dt.date:
@@ -46,11 +46,16 @@ class Command(OneLineErrorCommand):
         )
         parser.add_argument("--json", action="store_true", help="Per-rule counts as JSON.")
         parser.add_argument(
-            "--batch-size", type=int, default=BATCH_SIZE, help="Primary records per batch."
+            "--batch-size",
+            type=int,
+            default=None,
+            help="Primary records per batch (20 000 on PostgreSQL, 5 000 on SQLite).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = options["as_of"] or legal_today()
+        if options["batch_size"] is None:
+            options["batch_size"] = default_batch_size()
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
         try:
