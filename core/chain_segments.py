@@ -70,6 +70,11 @@ def processors() -> int:
         return os.cpu_count() or 1
 
 
+def segments_for(events: int) -> int:
+    """How many segments a log of `events` events is walked in here (1: in one walk)."""
+    return max(1, min(processors(), MAX_SEGMENTS, events // SEGMENT_EVENTS))
+
+
 def walk_in_segments(walk: Callable[[Span, Resume], Report]) -> Report | None:
     """The report of `walk` over the whole log in segments side by side; None when the log
     is not walked so (see the module's docstring), and the caller walks it in one."""
@@ -80,7 +85,7 @@ def walk_in_segments(walk: Callable[[Span, Resume], Report]) -> Report | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(sequence) FROM core_auditevent")
         (head,) = cursor.fetchone()
-    parts = min(processors(), MAX_SEGMENTS, (head or 0) // SEGMENT_EVENTS)
+    parts = segments_for(head or 0)
     if parts < 2:
         return None
     bounds = [head * k // parts for k in range(1, parts)]
