@@ -143,10 +143,12 @@ class _Child:
 
     def report(self) -> Any:
         """The child's report, once it has ended; raises SegmentWalkFailed if it failed."""
-        with os.fdopen(self.pipe, "rb") as pipe:
-            sent = pipe.read()
-        _, status = os.waitpid(self.pid, 0)
         self.done = True
+        try:
+            with os.fdopen(self.pipe, "rb") as pipe:
+                sent = pipe.read()
+        finally:
+            _, status = os.waitpid(self.pid, 0)
         if not sent:
             raise SegmentWalkFailed(f"a segment's walk ended without a report ({status=})")
         try:
