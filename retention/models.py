@@ -247,7 +247,7 @@ class PurgeRun(models.Model):
 
 def id_list(ids: Any) -> str:
     """`,1,2,3,`: a `contains` lookup on `,X,` finds a record on every database."""
-    return "," + ",".join(str(i) for i in ids) + "," if ids else ""
+    return "," + ",".join(map(str, ids)) + "," if ids else ""
 
 
 class PurgeBatchQuerySet(models.QuerySet["PurgeBatch"]):

@@ -27,7 +27,7 @@ moved elsewhere.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import models
@@ -63,6 +63,9 @@ INVOICE_CLEARED: dict[str, Any] = {
     "billing_address": None,
     "billing_contact": None,
 }
+
+# People's ids, as a list or as one array already built for several statements.
+Ids = Iterable[int] | IdArray
 
 CLAIM_CLEARED: dict[str, Any] = {"description": None, "subject": None}
 
@@ -117,9 +120,9 @@ def claim_unneeded_left(*, action: str = ANONYMISE) -> Q:
     return condition
 
 
-def _clear_records(subject_ids: Sequence[int], *, action: str, applied: Applied) -> None:
+def _clear_records(subject_ids: Ids, *, action: str, applied: Applied) -> None:
+    where = {"subject_id__any_of": IdArray(subject_ids)}
     for model, (_left, cleared) in CLAIM_UNNEEDED_RECORDS.items():
-        where = {"subject_id__any_of": IdArray(subject_ids)}
         if action == ANONYMISE:
             rows = claim_unneeded_records_of(model, where).update(**cleared)
         else:
@@ -127,7 +130,7 @@ def _clear_records(subject_ids: Sequence[int], *, action: str, applied: Applied)
         applied.add(label_of(model), rows)
 
 
-def clear_subject_records(subject_ids: Sequence[int], *, action: str, applied: Applied) -> None:
+def clear_subject_records(subject_ids: Ids, *, action: str, applied: Applied) -> None:
     """The person's marketing and service records: demos, communications, usage."""
     if action == ANONYMISE:
         messages = (
@@ -153,7 +156,7 @@ def clear_claim_unneeded(subject_ids: Sequence[int], *, action: str, applied: Ap
     _clear_records(subject_ids, action=action, applied=applied)
 
 
-def subjects_kept_for_claims(subject_ids: Collection[int]) -> set[int]:
+def subjects_kept_for_claims(subject_ids: Ids) -> set[int]:
     """A claim holds no copy of its party's identity and the person's messages may be its
     evidence, so what the claim needs of them (`CLAIM_UNNEEDED` aside) stays while a claim
     linked to them is kept (claims: at most 10 years after falling due)."""
@@ -177,7 +180,7 @@ def mark_erasure_requested(subject_ids: Iterable[int], *, now: dt.datetime) -> i
     )
 
 
-def anonymise_subject_rows(subject_ids: Iterable[int], *, now: dt.datetime) -> int:
+def anonymise_subject_rows(subject_ids: Ids, *, now: dt.datetime) -> int:
     return int(
         DataSubject.objects.filter(
             pk__any_of=IdArray(subject_ids), anonymised_at__isnull=True
@@ -208,19 +211,22 @@ def erase_people(
     claim does not need (`clear_claim_unneeded`). Returns the ids kept for claims (re-checked
     here, inside the caller's transaction). `cause` says what started it, for the hooks
     (`subjects.hooks.after_erase`)."""
-    kept = sorted(subjects_kept_for_claims(subject_ids))
+    # One array for the statements of the batch, converted and written once (`IdArray`).
+    batch = IdArray(subject_ids)
+    kept = sorted(subjects_kept_for_claims(batch))
     people = [pk for pk in subject_ids if pk not in kept]
     if kept:
         for minimised in hooks.after_minimise:
             minimised(subject_ids=kept, now=now, cause=cause)
         clear_claim_unneeded(kept, action=action, applied=applied)
+        batch = IdArray(people)
     if not people:
         return kept
     for hook in hooks.after_erase:
         hook(subject_ids=people, now=now, cause=cause)
-    clear_subject_records(people, action=action, applied=applied)
+    clear_subject_records(batch, action=action, applied=applied)
     if action == ANONYMISE:
-        applied.add(label_of(DataSubject), anonymise_subject_rows(people, now=now))
+        applied.add(label_of(DataSubject), anonymise_subject_rows(batch, now=now))
     else:
         delete_subject_rows(people, now=now, applied=applied)
     return kept

@@ -29,6 +29,17 @@ def test_an_id_array_selects_what_the_same_list_selects() -> None:
     tokens = NameToken.objects.filter(subject_id__any_of=IdArray(chosen))
     assert {t.subject_id for t in tokens} == {people[0].pk, people[2].pk}
     assert not DataSubject.objects.filter(pk__any_of=IdArray([])).exists()
+    # A subquery: on PostgreSQL `= ANY(ARRAY(…))`, elsewhere `IN (…)`; the same rows.
+    ordered = DataSubject.objects.filter(pk__in=chosen).order_by("-pk").values("pk")
+    by_subquery = NameToken.objects.filter(subject_id__any_of=ordered)
+    assert {t.subject_id for t in by_subquery} == {people[0].pk, people[2].pk}
+
+
+def test_an_id_array_of_an_id_array_is_the_same_array() -> None:
+    ids = IdArray([3, 1, 2])
+    assert IdArray(ids) is ids
+    assert IdArray(ids).literal == "{3,1,2}"
+    assert IdArray(ids).ids == [3, 1, 2]
 
 
 def test_an_id_array_is_not_walked_id_by_id() -> None:
@@ -71,3 +82,25 @@ def test_on_postgresql_an_id_array_goes_as_one_array_literal() -> None:
     # psycopg2 would write a list as ARRAY[1, 2, 3], adapting each id for every statement.
     assert f"= ANY('{literal}'::bigint[])" in sql
     assert "ARRAY[" not in sql
+
+
+@pytest.mark.postgres
+def test_clearing_names_on_postgresql_deletes_the_tokens_without_reading_the_people() -> None:
+    cleared = DataSubjectFactory.create_batch(3, last_name="Kask")
+    outside = DataSubjectFactory.create(last_name="Kask")
+    other = DataSubjectFactory.create(last_name="Kask")
+    named = IdArray([p.pk for p in [*cleared, outside, other]])
+    people = DataSubject.objects.filter(pk__any_of=named).exclude(pk__in=[outside.pk, other.pk])
+    with CaptureQueriesContext(connection) as queries:
+        assert people.update(first_name="", last_name="") == 3
+    statements = [q["sql"] for q in queries.captured_queries]
+    writes = [sql.split()[0] for sql in statements if not sql.startswith(("SAVEPOINT", "RELEASE"))]
+    # The tokens go by the people's own query, in the same DELETE: no SELECT of their ids.
+    assert writes == ["DELETE", "UPDATE"], statements
+    assert "= ANY(ARRAY(SELECT" in next(sql for sql in statements if sql.startswith("DELETE"))
+    assert not NameToken.objects.filter(subject_id__in=[p.pk for p in cleared]).exists()
+    # Those the query leaves out keep their tokens, though their ids were in the array.
+    assert set(DataSubject.objects.search("kask").values_list("pk", flat=True)) == {
+        outside.pk,
+        other.pk,
+    }
