@@ -23,7 +23,14 @@ from retention.periods import (
     purge_cutoff,
 )
 from retention.registry import registry
-from subjects.models import Invoice, OrganisationStatus, TrialContent
+from subjects.models import (
+    PROSPECT_STATUSES,
+    DataSubject,
+    Invoice,
+    OrganisationStatus,
+    SubjectKind,
+    TrialContent,
+)
 from tests import factories as f
 from tests.retention_helpers import purge
 
@@ -146,6 +153,26 @@ def test_a_prospect_whose_company_converts_is_kept(seeded: None) -> None:
     prospect.refresh_from_db()
     assert prospect.anonymised_at is None
     assert prospect.work_email is not None
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [("subjects.prospect", SubjectKind.PROSPECT), ("subjects.former_user", SubjectKind.OTHER)],
+)
+def test_only_people_with_no_client_behind_them_fall_under_the_rule(
+    seeded: None, code: str, kind: str
+) -> None:
+    alone = f.DataSubjectFactory.create(kind=kind, organisation=None)
+    by_status = {
+        status: f.DataSubjectFactory.create(
+            kind=kind, organisation=f.OrganisationFactory.create(status=status)
+        )
+        for status in OrganisationStatus.values
+    }
+    under_rule = registry.get(code).applicable(DataSubject.objects.all(), as_of=D(2025, 6, 1))
+    expected = {alone.pk} | {p.pk for s, p in by_status.items() if s in PROSPECT_STATUSES}
+    assert set(under_rule.values_list("pk", flat=True)) == expected
+    assert len(expected) == 1 + 3  # no company, or a prospect, trial or demo company
 
 
 def test_trial_content_goes_75_days_after_a_trial_that_ended_on_29_february(seeded: None) -> None:

@@ -65,6 +65,18 @@ registry.exempt(
 )
 
 
+def no_client_behind() -> Q:
+    """People with no organisation, or one that is still a prospect (`PROSPECT_STATUSES`).
+
+    Asked as "no organisation of theirs beyond a prospect", an anti-join, rather than through
+    a join to every person's organisation: the purge's batch of 20 000 is selected in ~32 ms
+    instead of ~52 ms (bench/purge.py, 100 000 prospects), the clients being few."""
+    beyond = Organisation.objects.filter(pk=OuterRef("organisation")).exclude(
+        status__in=PROSPECT_STATUSES
+    )
+    return ~Q(Exists(beyond))
+
+
 def live_claim_of_person() -> Exists:
     return Exists(Claim.objects.filter(subject=OuterRef("pk"), anonymised_at__isnull=True))
 
@@ -163,9 +175,7 @@ class ProspectData(_PersonBundle):
 
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
         # Only while the person is a prospect: a paying company ends this rule.
-        return qs.filter(kind__in=PROSPECT_KINDS).filter(
-            Q(organisation__isnull=True) | Q(organisation__status__in=PROSPECT_STATUSES)
-        )
+        return qs.filter(kind__in=PROSPECT_KINDS).filter(no_client_behind())
 
     def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
         cutoff = purge_cutoff(as_of, period)
@@ -255,9 +265,7 @@ class FormerUserData(_PersonBundle):
     purge_order = 60
 
     def applicable(self, qs: QuerySet[Any], *, as_of: dt.date) -> QuerySet[Any]:
-        return qs.filter(kind=SubjectKind.OTHER).filter(
-            Q(organisation__isnull=True) | Q(organisation__status__in=PROSPECT_STATUSES)
-        )
+        return qs.filter(kind=SubjectKind.OTHER).filter(no_client_behind())
 
     def expired(self, qs: QuerySet[Any], *, period: Period, as_of: dt.date) -> QuerySet[Any]:
         cutoff = purge_cutoff(as_of, period)
