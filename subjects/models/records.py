@@ -162,7 +162,10 @@ class Communication(models.Model):
         choices=CommunicationChannel.choices,
         default=CommunicationChannel.EMAIL,
     )
-    sent_at = models.DateTimeField(_("sent at"), db_index=True)
+    # No index of its own: every reader asks for one person's messages, through (subject,
+    # -sent_at) below. A second index on the time alone cost every write, and the purge's
+    # batches above all (migration 0009).
+    sent_at = models.DateTimeField(_("sent at"))
     subject_line = EncryptedTextField(_("subject line"), null=True, blank=True)
     body = EncryptedTextField(_("body"), null=True, blank=True)
 
@@ -181,7 +184,8 @@ class UsageRecord(models.Model):
     subject = models.ForeignKey(
         DataSubject, null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
     )
-    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
+    # Read per person only, through (subject, -occurred_at): no index of its own (as sent_at).
+    occurred_at = models.DateTimeField(_("occurred at"))
     action = models.CharField(_("action"), max_length=100)
     details = EncryptedJSONField(_("details"), null=True, blank=True)
 
