@@ -129,10 +129,9 @@ def _purge_rule(run: PurgeRun, rule: RetentionRule, *, batch_size: int) -> None:
     while True:
         with transaction.atomic():
             due = record_type.due(period=rule.period, action=rule.action, as_of=run.as_of)
-            batch = _next_batch(record_type, due.filter(pk__gt=last_id), batch_size)
-            if not batch:
+            ids, people = _next_batch(record_type, due.filter(pk__gt=last_id), batch_size)
+            if not ids:
                 break
-            ids = [pk for pk, _ in batch]
             now = timezone.now()
             # The ledger first: a restored backup replays the batch from it.
             record_erasure(
@@ -145,7 +144,6 @@ def _purge_rule(run: PurgeRun, rule: RetentionRule, *, batch_size: int) -> None:
                 purge_run=run.pk,
                 now=now,
             )
-            people = sorted({s for _, s in batch if s is not None})
             if people:
                 for before in hooks.before_batch_purged:
                     before(run=run, rule=rule, subject_ids=people)
@@ -182,12 +180,15 @@ def _purge_rule(run: PurgeRun, rule: RetentionRule, *, batch_size: int) -> None:
         )
 
 
-def _next_batch(record_type: RecordType, due: Any, size: int) -> list[tuple[int, int | None]]:
+def _next_batch(record_type: RecordType, due: Any, size: int) -> tuple[list[int], list[int]]:
+    """The next batch's primary ids, in order, and the people they belong to (sorted, each
+    once; the ids themselves when the records are the people)."""
     due = due.order_by("pk")
     if record_type.subject_path in (None, "pk"):
         ids = list(due.values_list("pk", flat=True)[:size])
-        return [(pk, pk if record_type.subject_path == "pk" else None) for pk in ids]
-    return list(due.values_list("pk", record_type.subject_path)[:size])
+        return ids, ids if record_type.subject_path == "pk" else []
+    rows = list(due.values_list("pk", record_type.subject_path)[:size])
+    return [pk for pk, _ in rows], sorted({s for _, s in rows if s is not None})
 
 
 def _summarise(run: PurgeRun, rule_code: str, *, interrupted: bool) -> None:
