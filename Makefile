@@ -9,6 +9,12 @@ STAMP := $(VENV)/.installed
 # tests then fail on CI and skip elsewhere, as they do without Chromium.
 JS_TOOLS := tests/js/node_modules/.installed
 
+# Python keeps what it compiles (and pytest its rewritten test modules) for the next process.
+# Where the environment says PYTHONDONTWRITEBYTECODE, every process compiled Django and the
+# portal again: `manage.py check` 3.5 s instead of 1.4, collecting the suite 22 s instead of
+# 11 in each test worker, and again in every command a test starts. Empty is off.
+export PYTHONDONTWRITEBYTECODE :=
+
 .PHONY: install run test test-other-days bench-smoke lint format typecheck messages docs demo clean
 
 # The settings default to production (DEBUG off, keys required): a laptop gets a git-ignored
